@@ -1,0 +1,1 @@
+"""What trialscope shows a person about a trial, independent of where (terminal, web)."""

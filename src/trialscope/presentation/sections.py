@@ -1,0 +1,391 @@
+"""The sections of a trial page, as plain data: every section the seed aggregator pages show, in a stable
+order, with readable labels. The terminal renderer prints them; the web app will template them.
+
+Values are the registry's own text, unescaped: each renderer escapes for its medium.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from trialscope.model.study import Contact, DateStruct, Location, Study
+from trialscope.presentation.labels import humanise, phases_label, status_label
+
+Row = tuple[str, str]
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([<>\[\]*_#`\\])")
+
+
+def unescape_markdown(text: str | None) -> str | None:
+    """ClinicalTrials.gov stores criteria as markdown ('\\< 2'); show the characters themselves ('< 2')."""
+    return _MARKDOWN_ESCAPE.sub(r"\1", text) if text else text
+
+
+@dataclass(slots=True)
+class Section:
+    title: str
+    rows: list[Row] = field(default_factory=list)  # label: value pairs
+    text: str | None = None  # a block of registry prose
+    entries: list[list[Row]] = field(default_factory=list)  # repeated blocks (arms, sites, contacts)
+
+    def is_empty(self) -> bool:
+        return not (self.rows or self.text or self.entries)
+
+
+@dataclass(slots=True, frozen=True)
+class RecordInfo:
+    """Where the stored record came from, shown in the data-source section."""
+
+    source: str
+    partial: bool
+    version: int
+    origin: str
+    stored_at: str
+
+
+def _rows(*pairs: tuple[str, str | None]) -> list[Row]:
+    return [(label, value) for label, value in pairs if value]
+
+
+def _date(struct: DateStruct | None) -> str | None:
+    if struct is None or not struct.date:
+        return None
+    return f"{struct.date} ({humanise(struct.type).lower()})" if struct.type else struct.date
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("Yes" if value else "No")
+
+
+def _contact_rows(contact: Contact) -> list[Row]:
+    phone = (
+        contact.phone + (f" ext. {contact.phone_ext}" if contact.phone and contact.phone_ext else "")
+        if contact.phone
+        else None
+    )
+    return _rows(
+        ("Name", contact.name),
+        ("Role", humanise(contact.role) if contact.role else None),
+        ("Phone", phone),
+        ("Email", contact.email),
+    )
+
+
+def _place(location: Location) -> str:
+    return ", ".join(p for p in (location.city, location.state, location.zip, location.country) if p)
+
+
+def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section]:
+    """All sections of a trial page, empty ones left out."""
+    p = study.protocol_section
+    ident, status, design = p.identification_module, p.status_module, p.design_module
+    sponsors, elig, contacts = p.sponsor_collaborators_module, p.eligibility_module, p.contacts_locations_module
+    enrollment = design.enrollment_info
+    design_info = design.design_info
+
+    sections = [
+        Section(
+            "Overview",
+            _rows(
+                ("NCT ID", ident.nct_id),
+                ("Official title", ident.official_title),
+                ("Acronym", ident.acronym),
+                ("Status", status_label(status.overall_status)),
+                ("Why stopped", status.why_stopped),
+                ("Last known status", status_label(status.last_known_status) if status.last_known_status else None),
+                ("Phase", phases_label(design.phases)),
+                ("Study type", humanise(design.study_type) if design.study_type else None),
+                (
+                    "Enrollment",
+                    (
+                        f"{enrollment.count} participants"
+                        + (f" ({humanise(enrollment.type).lower()})" if enrollment.type else "")
+                    )
+                    if enrollment and enrollment.count is not None
+                    else None,
+                ),
+                ("Conditions", "; ".join(p.conditions_module.conditions) or None),
+                (
+                    "Treatments",
+                    "; ".join(
+                        f"{humanise(i.type)}: {i.name}" if i.type else (i.name or "")
+                        for i in p.arms_interventions_module.interventions
+                    )
+                    or None,
+                ),
+                ("Results posted", "Yes" if study.has_results else "No"),
+            ),
+        ),
+        Section(
+            "Key dates",
+            _rows(
+                ("First submitted", status.study_first_submit_date),
+                ("First posted", _date(status.study_first_post_date_struct)),
+                ("Study start", _date(status.start_date_struct)),
+                ("Primary completion", _date(status.primary_completion_date_struct)),
+                ("Study completion", _date(status.completion_date_struct)),
+                ("Results first posted", _date(status.results_first_post_date_struct)),
+                ("Last update posted", _date(status.last_update_post_date_struct)),
+                ("Record verified", status.status_verified_date),
+            ),
+        ),
+        Section("Brief summary", text=unescape_markdown(p.description_module.brief_summary)),
+        Section("Detailed description", text=unescape_markdown(p.description_module.detailed_description)),
+        Section(
+            "Conditions and keywords",
+            _rows(
+                ("Conditions", "; ".join(p.conditions_module.conditions) or None),
+                ("Keywords", "; ".join(p.conditions_module.keywords) or None),
+                ("MeSH terms", "; ".join(study.mesh_terms) or None),
+            ),
+        ),
+        Section(
+            "Study design",
+            _rows(
+                ("Allocation", humanise(design_info.allocation) if design_info and design_info.allocation else None),
+                (
+                    "Intervention model",
+                    humanise(design_info.intervention_model)
+                    if design_info and design_info.intervention_model
+                    else None,
+                ),
+                ("Model description", design_info.intervention_model_description if design_info else None),
+                (
+                    "Primary purpose",
+                    humanise(design_info.primary_purpose) if design_info and design_info.primary_purpose else None,
+                ),
+                (
+                    "Masking",
+                    humanise(design_info.masking_info.masking)
+                    + (
+                        f" ({', '.join(humanise(w) for w in design_info.masking_info.who_masked)})"
+                        if design_info.masking_info.who_masked
+                        else ""
+                    )
+                    if design_info and design_info.masking_info and design_info.masking_info.masking
+                    else None,
+                ),
+                (
+                    "Observational model",
+                    humanise(design_info.observational_model)
+                    if design_info and design_info.observational_model
+                    else None,
+                ),
+                (
+                    "Time perspective",
+                    humanise(design_info.time_perspective) if design_info and design_info.time_perspective else None,
+                ),
+                ("Target duration", design.target_duration),
+            ),
+        ),
+        Section(
+            "Arms and interventions",
+            entries=[
+                _rows(
+                    ("Arm", arm.label),
+                    ("Type", humanise(arm.type) if arm.type else None),
+                    ("Description", arm.description),
+                    ("Interventions", "; ".join(arm.intervention_names) or None),
+                )
+                for arm in p.arms_interventions_module.arm_groups
+            ]
+            + [
+                _rows(
+                    ("Intervention", i.name),
+                    ("Type", humanise(i.type) if i.type else None),
+                    ("Description", i.description),
+                    ("Other names", "; ".join(i.other_names) or None),
+                    ("Arms", "; ".join(i.arm_group_labels) or None),
+                )
+                for i in p.arms_interventions_module.interventions
+            ],
+        ),
+        Section(
+            "Outcome measures",
+            entries=[
+                _rows((kind, o.measure), ("Time frame", o.time_frame), ("Description", o.description))
+                for kind, outcomes in (
+                    ("Primary outcome", p.outcomes_module.primary_outcomes),
+                    ("Secondary outcome", p.outcomes_module.secondary_outcomes),
+                    ("Other outcome", p.outcomes_module.other_outcomes),
+                )
+                for o in outcomes
+            ],
+        ),
+        Section(
+            "Eligibility",
+            _rows(
+                ("Minimum age", elig.minimum_age or "none stated"),
+                ("Maximum age", elig.maximum_age or "none stated"),
+                ("Age groups", ", ".join(humanise(a) for a in elig.std_ages) or None),
+                ("Sex", humanise(elig.sex) if elig.sex else None),
+                ("Healthy volunteers", _yes_no(elig.healthy_volunteers)),
+                ("Study population", elig.study_population),
+                ("Sampling method", humanise(elig.sampling_method) if elig.sampling_method else None),
+            ),
+            text=unescape_markdown(elig.eligibility_criteria),
+        ),
+        Section(
+            "Sponsors and collaborators",
+            _rows(
+                (
+                    "Lead sponsor",
+                    (sponsors.lead_sponsor.name or "")
+                    + (f" ({humanise(sponsors.lead_sponsor.class_)})" if sponsors.lead_sponsor.class_ else "")
+                    if sponsors.lead_sponsor
+                    else None,
+                ),
+                (
+                    "Collaborators",
+                    "; ".join(
+                        (c.name or "") + (f" ({humanise(c.class_)})" if c.class_ else "")
+                        for c in sponsors.collaborators
+                    )
+                    or None,
+                ),
+                (
+                    "Responsible party",
+                    ", ".join(
+                        x
+                        for x in (
+                            humanise(sponsors.responsible_party.type) if sponsors.responsible_party.type else None,
+                            sponsors.responsible_party.investigator_full_name,
+                            sponsors.responsible_party.investigator_title,
+                            sponsors.responsible_party.investigator_affiliation,
+                        )
+                        if x
+                    )
+                    or None
+                    if sponsors.responsible_party
+                    else None,
+                ),
+            ),
+        ),
+        Section(
+            "Oversight",
+            _rows(
+                ("Data monitoring committee", _yes_no(p.oversight_module.oversight_has_dmc)),
+                ("FDA-regulated drug", _yes_no(p.oversight_module.is_fda_regulated_drug)),
+                ("FDA-regulated device", _yes_no(p.oversight_module.is_fda_regulated_device)),
+            ),
+        ),
+        Section(
+            "Study officials",
+            entries=[
+                _rows(("Name", o.name), ("Role", humanise(o.role) if o.role else None), ("Affiliation", o.affiliation))
+                for o in contacts.overall_officials
+            ],
+        ),
+        Section("Central contacts", entries=[_contact_rows(c) for c in contacts.central_contacts]),
+        Section(
+            "Locations",
+            rows=_rows(
+                ("Note", "site coordinates are city-level")
+                if any(loc.geo_point for loc in study.locations)
+                else ("", None)
+            ),
+            entries=[
+                _rows(
+                    ("Facility", loc.facility),
+                    ("Site status", status_label(loc.status) if loc.status else "not stated"),
+                    ("Place", _place(loc) or None),
+                )
+                + [
+                    row
+                    for contact in loc.contacts
+                    for row in [(f"Contact: {label}", value) for label, value in _contact_rows(contact)]
+                ]
+                for loc in study.locations
+            ],
+        ),
+        Section("Countries", _rows(("Countries", ", ".join(study.countries) or None))),
+        Section(
+            "Identifiers",
+            _rows(
+                ("NCT ID", ident.nct_id),
+                ("Organization study ID", ident.org_study_id_info.id if ident.org_study_id_info else None),
+                ("Organization", ident.organization.full_name if ident.organization else None),
+            )
+            + [
+                (
+                    "Secondary ID",
+                    s.id
+                    + (
+                        f" ({', '.join(x for x in (humanise(s.type) if s.type else None, s.domain) if x)})"
+                        if s.type or s.domain
+                        else ""
+                    ),
+                )
+                for s in ident.secondary_id_infos
+            ],
+        ),
+        Section(
+            "References and links",
+            entries=[
+                _rows(("Citation", r.citation), ("PubMed ID", r.pmid), ("Type", humanise(r.type) if r.type else None))
+                for r in p.references_module.references
+            ]
+            + [_rows(("Link", link.url), ("Label", link.label)) for link in p.references_module.see_also_links],
+        ),
+        Section(
+            "Individual participant data (IPD) sharing",
+            _rows(
+                (
+                    "Plan to share",
+                    humanise(p.ipd_sharing_statement_module.ipd_sharing)
+                    if p.ipd_sharing_statement_module.ipd_sharing
+                    else None,
+                ),
+                ("Description", p.ipd_sharing_statement_module.description),
+                (
+                    "Information types",
+                    ", ".join(humanise(t) for t in p.ipd_sharing_statement_module.info_types) or None,
+                ),
+                ("Time frame", p.ipd_sharing_statement_module.time_frame),
+                ("Access criteria", p.ipd_sharing_statement_module.access_criteria),
+                ("URL", p.ipd_sharing_statement_module.url),
+            ),
+        ),
+        Section(
+            "Documents",
+            entries=[
+                _rows(("Document", d.label or d.type_abbrev), ("Date", d.date), ("File", d.filename))
+                for d in (
+                    study.document_section.large_document_module.large_docs
+                    if study.document_section.large_document_module
+                    else []
+                )
+            ],
+        ),
+        Section(
+            "Results",
+            _rows(
+                (
+                    "Results posted",
+                    "Yes: see the registry's results section" if study.has_results else "No results posted yet",
+                )
+            ),
+        ),
+    ]
+    if info is not None:
+        sections.append(
+            Section(
+                "Data source",
+                _rows(
+                    (
+                        "Source",
+                        info.source
+                        + (
+                            " (partial record: a flattened extract, not the full registry entry)"
+                            if info.partial
+                            else ""
+                        ),
+                    ),
+                    ("Stored version", str(info.version)),
+                    ("Imported from", info.origin),
+                    ("Last stored", info.stored_at),
+                ),
+            )
+        )
+    return [s for s in sections if not s.is_empty()]

@@ -1,0 +1,51 @@
+"""Print trial sections in a terminal with rich.
+
+Registry text is untrusted: it is never parsed as rich markup (only ``Text`` objects are printed) and
+control characters (ANSI escape sequences could rewrite the terminal) are stripped first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from trialscope.presentation.sections import Row, Section
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Registry text with control characters (escape sequences included) removed."""
+    return _CONTROL.sub("", text)
+
+
+def _rows_table(rows: list[Row]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in rows:
+        table.add_row(Text(clean(label)), Text(clean(value)))
+    return table
+
+
+def render_section(section: Section) -> Panel:
+    parts: list[Table | Text] = []
+    if section.rows:
+        parts.append(_rows_table(section.rows))
+    if section.text:
+        parts.append(Text(clean(section.text)))
+    for index, entry in enumerate(section.entries):
+        if index or parts:
+            parts.append(Text(""))
+        parts.append(_rows_table(entry))
+    return Panel(Group(*parts), title=Text(section.title, style="bold cyan"), title_align="left")
+
+
+def print_trial(console: Console, title: str, sections: list[Section]) -> None:
+    console.print(Text(clean(title), style="bold"))
+    for section in sections:
+        console.print(render_section(section))

@@ -1,0 +1,96 @@
+"""Which database, how to connect, and keeping its schema current.
+
+The database is chosen by one URL: the ``--db`` option, else ``TRIALSCOPE_DATABASE_URL``, else an SQLite
+file in the user's data folder (created on first use). ``postgresql://`` URLs are driven by psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+ENV_DATABASE_URL = "TRIALSCOPE_DATABASE_URL"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL names a backend trialscope does not support."""
+
+
+def default_database_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "trialscope" / "trialscope.db"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The URL to use: the one given, else the environment's, else the default SQLite file."""
+    chosen = url or os.environ.get(ENV_DATABASE_URL) or f"sqlite:///{default_database_path()}"
+    parsed = make_url(chosen)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend == "sqlite":
+        return chosen
+    raise DatabaseUrlError(
+        f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
+        "use sqlite:///path/to/file.db or postgresql://user@host/dbname"
+    )
+
+
+def is_default_database(url: str | None) -> bool:
+    return not url and not os.environ.get(ENV_DATABASE_URL)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; crash-safe
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_database_engine(url: str | None = None, **options: Any) -> Engine:
+    resolved = resolve_url(url)
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(resolved, **options)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(resolved, pool_pre_ping=True, **options)
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (a no-op when it is already there)."""
+    if current_revision(engine) == head_revision():
+        return
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

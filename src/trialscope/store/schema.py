@@ -1,0 +1,124 @@
+"""Tables of the trial store (SQLAlchemy Core; the same schema on SQLite and PostgreSQL).
+
+- ``trials``: the current version of every trial: the API v2 record as JSON text (``record``), the
+  original text when it was converted (``raw``: legacy XML), and the columns listing and stats need.
+- ``trial_versions``: every version a newer one replaced, so history can be shown and alerted on.
+- ``trial_locations``: one row per site of the current version (country stats, distance search later).
+- ``change_events``: what changed per trial at each accepted import or sync.
+- ``import_runs``: one row per ingest or sync, with its counts.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+import_runs = Table(
+    "import_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # ingest | sync
+    Column("sources", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("added", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("older", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # running | finished | failed
+)
+
+trials = Table(
+    "trials",
+    metadata,
+    Column("nct_id", String(11), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("partial", Boolean, nullable=False),
+    Column("brief_title", Text),
+    Column("overall_status", String(40)),
+    Column("study_type", String(40)),
+    Column("phases", String(80)),  # "PHASE1|PHASE2"
+    Column("lead_sponsor", Text),
+    Column("sponsor_class", String(40)),
+    Column("has_results", Boolean, nullable=False),
+    Column("start_date", Date),
+    Column("last_update", Date),
+    Column("record", Text, nullable=False),
+    Column("raw", Text),
+    Column("content_hash", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("import_run_id", Integer, ForeignKey("import_runs.id")),
+    Index("ix_trials_overall_status", "overall_status"),
+    Index("ix_trials_last_update", "last_update"),
+)
+
+trial_versions = Table(
+    "trial_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("nct_id", String(11), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("partial", Boolean, nullable=False),
+    Column("last_update", Date),
+    Column("record", Text, nullable=False),
+    Column("raw", Text),
+    Column("content_hash", String(64), nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+    Column("superseded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("nct_id", "version", name="uq_trial_versions_nct_version"),
+)
+
+trial_locations = Table(
+    "trial_locations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("nct_id", String(11), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("facility", Text),
+    Column("status", String(40)),
+    Column("city", Text),
+    Column("state", Text),
+    Column("zip", String(40)),
+    Column("country", Text),
+    Column("lat", Float),
+    Column("lon", Float),
+    Index("ix_trial_locations_nct_id", "nct_id"),
+    Index("ix_trial_locations_country", "country"),
+)
+
+change_events = Table(
+    "change_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("nct_id", String(11), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("version", Integer, nullable=False),
+    Column("detected_at", DateTime(timezone=True), nullable=False),
+    Column("import_run_id", Integer, ForeignKey("import_runs.id")),
+    Index("ix_change_events_nct_id", "nct_id"),
+    Index("ix_change_events_detected_at", "detected_at"),
+)

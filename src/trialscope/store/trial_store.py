@@ -1,0 +1,514 @@
+"""The trial store: upsert checked records by NCT ID, keep every replaced version, record change events,
+and answer reads (one trial, its history, counts).
+
+Update rules (applied per record, in input order):
+- a new NCT ID is added;
+- an identical record (same content hash) is left as it is (``unchanged``);
+- a full record always supersedes a partial one; a partial record never replaces a full one (``older``);
+- between two full records, one whose last-update date is older than the stored one's (or missing while
+  the stored one has a date) is not applied (``older``);
+- a partial record on top of a partial one is merged into it (the flattened sources each carry a
+  fraction of a record), unless it is dated older.
+Each write batch is one transaction: a crash leaves every batch either fully stored or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+
+from trialscope.catalogue.changes import ChangeEvent, diff_studies, new_trial_event
+from trialscope.catalogue.records import ImportSummary, SourceRecord
+from trialscope.catalogue.validate import CheckedRecord, canonical_json, content_hash
+from trialscope.model.study import Study, parse_study, partial_date_to_date
+from trialscope.store.database import create_database_engine, migrate
+from trialscope.store.schema import change_events, import_runs, trial_locations, trial_versions, trials
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(slots=True, frozen=True)
+class StoredTrial:
+    """The current version of a trial as stored."""
+
+    nct_id: str
+    study: Study
+    record: dict[str, Any]
+    source: str
+    partial: bool
+    version: int
+    origin: str
+    first_seen_at: dt.datetime
+    updated_at: dt.datetime
+    raw: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class TrialVersion:
+    nct_id: str
+    version: int
+    source: str
+    partial: bool
+    last_update: dt.date | None
+    origin: str
+    stored_at: dt.datetime
+    superseded_at: dt.datetime | None  # None for the current version
+    record: dict[str, Any]
+
+
+@dataclass(slots=True, frozen=True)
+class StoredChange:
+    nct_id: str
+    kind: str
+    summary: str
+    old_value: str | None
+    new_value: str | None
+    version: int
+    detected_at: dt.datetime
+
+
+@dataclass(slots=True)
+class _Current:
+    """What the update rules need of a stored trial."""
+
+    partial: bool
+    last_update: dt.date | None
+    content_hash: str
+    version: int
+
+
+def deep_merge(base: dict[str, Any], update_with: dict[str, Any]) -> dict[str, Any]:
+    """Merge two study dicts: nested dicts merge, everything else is taken from ``update_with``."""
+    merged = dict(base)
+    for key, value in update_with.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _summary_columns(study: Study) -> dict[str, Any]:
+    protocol = study.protocol_section
+    start = protocol.status_module.start_date_struct
+    sponsor = protocol.sponsor_collaborators_module.lead_sponsor
+    return {
+        "brief_title": study.title,
+        "overall_status": study.overall_status,
+        "study_type": protocol.design_module.study_type,
+        "phases": "|".join(study.phases) or None,
+        "lead_sponsor": sponsor.name if sponsor else None,
+        "sponsor_class": sponsor.class_ if sponsor else None,
+        "has_results": study.has_results,
+        "start_date": partial_date_to_date(start.date if start else None),
+        "last_update": study.last_update,
+    }
+
+
+def _location_rows(nct_id: str, study: Study) -> list[dict[str, Any]]:
+    return [
+        {
+            "nct_id": nct_id,
+            "position": position,
+            "facility": loc.facility,
+            "status": loc.status,
+            "city": loc.city,
+            "state": loc.state,
+            "zip": loc.zip,
+            "country": loc.country,
+            "lat": loc.geo_point.lat if loc.geo_point else None,
+            "lon": loc.geo_point.lon if loc.geo_point else None,
+        }
+        for position, loc in enumerate(study.locations)
+    ]
+
+
+class TrialStore:
+    """Trial records in one database (SQLite or PostgreSQL), schema kept current on open."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        migrate(engine)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> TrialStore:
+        return cls(create_database_engine(url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> TrialStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- import runs ----------------------------------------------------------------------------------
+    def start_run(self, kind: str, sources: Sequence[str]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(import_runs).values(
+                    kind=kind,
+                    sources="\n".join(sources),
+                    started_at=_now(),
+                    added=0,
+                    updated=0,
+                    unchanged=0,
+                    older=0,
+                    rejected=0,
+                    status="running",
+                )
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def finish_run(self, run_id: int, summary: ImportSummary, status: str = "finished") -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(import_runs)
+                .where(import_runs.c.id == run_id)
+                .values(
+                    finished_at=_now(),
+                    added=summary.added,
+                    updated=summary.updated,
+                    unchanged=summary.unchanged,
+                    older=summary.older,
+                    rejected=summary.rejected,
+                    status=status,
+                )
+            )
+
+    # --- writing --------------------------------------------------------------------------------------
+    def write_batch(self, checked: Sequence[CheckedRecord], run_id: int | None = None) -> ImportSummary:
+        """Apply a batch of checked records in one transaction. NCT IDs must be distinct in a batch."""
+        summary = ImportSummary()
+        if not checked:
+            return summary
+        ids = [c.nct_id for c in checked]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an NCT ID repeats within one write batch")
+        now = _now()
+        with self.engine.begin() as conn:
+            current = {
+                row.nct_id: _Current(row.partial, row.last_update, row.content_hash, row.version)
+                for row in conn.execute(
+                    select(
+                        trials.c.nct_id,
+                        trials.c.partial,
+                        trials.c.last_update,
+                        trials.c.content_hash,
+                        trials.c.version,
+                    ).where(trials.c.nct_id.in_(ids))
+                )
+            }
+            to_add: list[CheckedRecord] = []
+            to_update: list[CheckedRecord] = []
+            partial_merges: list[CheckedRecord] = []
+            for item in checked:
+                stored = current.get(item.nct_id)
+                if stored is None:
+                    to_add.append(item)
+                elif stored.content_hash == item.content_hash:
+                    summary.unchanged += 1
+                elif stored.partial and not item.record.partial:
+                    to_update.append(item)
+                elif (item.record.partial and not stored.partial) or self._is_older(item, stored):
+                    summary.older += 1
+                elif item.record.partial:
+                    partial_merges.append(item)
+                else:
+                    to_update.append(item)
+
+            old_rows = self._load_rows(conn, [c.nct_id for c in to_update + partial_merges])
+            for item in partial_merges:
+                merged = deep_merge(orjson.loads(old_rows[item.nct_id]["record"]), item.record.study)
+                merged_hash = content_hash(merged)
+                if merged_hash == current[item.nct_id].content_hash:
+                    summary.unchanged += 1
+                    continue
+                to_update.append(
+                    CheckedRecord(item.nct_id, parse_study(merged), _with_study(item, merged), merged_hash)
+                )
+
+            self._insert_new(conn, to_add, now, run_id)
+            self._apply_updates(conn, to_update, old_rows, current, now, run_id)
+            summary.added += len(to_add)
+            summary.updated += len(to_update)
+        return summary
+
+    @staticmethod
+    def _is_older(item: CheckedRecord, stored: _Current) -> bool:
+        incoming = item.study.last_update
+        if stored.last_update is None:
+            return False
+        if incoming is None:
+            return not item.record.partial  # an undated partial fragment may still fill gaps
+        return incoming < stored.last_update
+
+    @staticmethod
+    def _load_rows(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        rows = conn.execute(select(trials).where(trials.c.nct_id.in_(ids))).mappings()
+        return {row["nct_id"]: dict(row) for row in rows}
+
+    def _insert_new(self, conn: Connection, items: list[CheckedRecord], now: dt.datetime, run_id: int | None) -> None:
+        if not items:
+            return
+        conn.execute(
+            insert(trials),
+            [
+                {
+                    "nct_id": c.nct_id,
+                    "source": c.record.source,
+                    "partial": c.record.partial,
+                    **_summary_columns(c.study),
+                    "record": canonical_json(c.record.study).decode(),
+                    "raw": c.record.raw,
+                    "content_hash": c.content_hash,
+                    "version": 1,
+                    "origin": c.record.origin,
+                    "first_seen_at": now,
+                    "updated_at": now,
+                    "import_run_id": run_id,
+                }
+                for c in items
+            ],
+        )
+        locations = [row for c in items for row in _location_rows(c.nct_id, c.study)]
+        if locations:
+            conn.execute(insert(trial_locations), locations)
+        events = [(c.nct_id, 1, new_trial_event(c.study)) for c in items]
+        self._insert_events(conn, events, now, run_id)
+
+    def _apply_updates(
+        self,
+        conn: Connection,
+        items: list[CheckedRecord],
+        old_rows: dict[str, dict[str, Any]],
+        current: dict[str, _Current],
+        now: dt.datetime,
+        run_id: int | None,
+    ) -> None:
+        if not items:
+            return
+        conn.execute(
+            insert(trial_versions),
+            [
+                {
+                    "nct_id": c.nct_id,
+                    "version": old_rows[c.nct_id]["version"],
+                    "source": old_rows[c.nct_id]["source"],
+                    "partial": old_rows[c.nct_id]["partial"],
+                    "last_update": old_rows[c.nct_id]["last_update"],
+                    "record": old_rows[c.nct_id]["record"],
+                    "raw": old_rows[c.nct_id]["raw"],
+                    "content_hash": old_rows[c.nct_id]["content_hash"],
+                    "origin": old_rows[c.nct_id]["origin"],
+                    "stored_at": old_rows[c.nct_id]["updated_at"],
+                    "superseded_at": now,
+                }
+                for c in items
+            ],
+        )
+        conn.execute(
+            update(trials).where(trials.c.nct_id == bindparam("b_nct_id")),
+            [
+                {
+                    "b_nct_id": c.nct_id,
+                    "source": c.record.source,
+                    "partial": c.record.partial,
+                    **_summary_columns(c.study),
+                    "record": canonical_json(c.record.study).decode(),
+                    "raw": c.record.raw,
+                    "content_hash": c.content_hash,
+                    "version": current[c.nct_id].version + 1,
+                    "origin": c.record.origin,
+                    "updated_at": now,
+                    "import_run_id": run_id,
+                }
+                for c in items
+            ],
+        )
+        ids = [c.nct_id for c in items]
+        conn.execute(delete(trial_locations).where(trial_locations.c.nct_id.in_(ids)))
+        locations = [row for c in items for row in _location_rows(c.nct_id, c.study)]
+        if locations:
+            conn.execute(insert(trial_locations), locations)
+        events: list[tuple[str, int, ChangeEvent]] = []
+        for c in items:
+            old_study = parse_study(orjson.loads(old_rows[c.nct_id]["record"]))
+            version = current[c.nct_id].version + 1
+            old_partial = bool(old_rows[c.nct_id]["partial"])
+            events.extend(
+                (c.nct_id, version, event) for event in diff_studies(old_study, c.study, old_partial=old_partial)
+            )
+        self._insert_events(conn, events, now, run_id)
+
+    @staticmethod
+    def _insert_events(
+        conn: Connection, events: list[tuple[str, int, ChangeEvent]], now: dt.datetime, run_id: int | None
+    ) -> None:
+        if not events:
+            return
+        conn.execute(
+            insert(change_events),
+            [
+                {
+                    "nct_id": nct_id,
+                    "kind": event.kind,
+                    "summary": event.summary,
+                    "old_value": event.old_value,
+                    "new_value": event.new_value,
+                    "version": version,
+                    "detected_at": now,
+                    "import_run_id": run_id,
+                }
+                for nct_id, version, event in events
+            ],
+        )
+
+    # --- reading --------------------------------------------------------------------------------------
+    def get(self, nct_id: str) -> StoredTrial | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(trials).where(trials.c.nct_id == nct_id.upper())).mappings().first()
+        if row is None:
+            return None
+        record = orjson.loads(row["record"])
+        return StoredTrial(
+            nct_id=row["nct_id"],
+            study=parse_study(record),
+            record=record,
+            source=row["source"],
+            partial=row["partial"],
+            version=row["version"],
+            origin=row["origin"],
+            first_seen_at=row["first_seen_at"],
+            updated_at=row["updated_at"],
+            raw=row["raw"],
+        )
+
+    def iter_trials(self, batch_size: int = 500) -> Iterator[StoredTrial]:
+        """Every current trial, in NCT ID order, streamed in batches."""
+        last = ""
+        while True:
+            with self.engine.connect() as conn:
+                rows = list(
+                    conn.execute(
+                        select(trials.c.nct_id)
+                        .where(trials.c.nct_id > last)
+                        .order_by(trials.c.nct_id)
+                        .limit(batch_size)
+                    ).scalars()
+                )
+            if not rows:
+                return
+            for nct_id in rows:
+                trial = self.get(nct_id)
+                if trial is not None:
+                    yield trial
+            last = rows[-1]
+
+    def history(self, nct_id: str) -> list[TrialVersion]:
+        """Every version of a trial, oldest first, the current one last."""
+        nct_id = nct_id.upper()
+        with self.engine.connect() as conn:
+            old = conn.execute(
+                select(trial_versions).where(trial_versions.c.nct_id == nct_id).order_by(trial_versions.c.version)
+            ).mappings()
+            versions = [
+                TrialVersion(
+                    nct_id=r["nct_id"],
+                    version=r["version"],
+                    source=r["source"],
+                    partial=r["partial"],
+                    last_update=r["last_update"],
+                    origin=r["origin"],
+                    stored_at=r["stored_at"],
+                    superseded_at=r["superseded_at"],
+                    record=orjson.loads(r["record"]),
+                )
+                for r in old
+            ]
+            cur = conn.execute(select(trials).where(trials.c.nct_id == nct_id)).mappings().first()
+        if cur is not None:
+            versions.append(
+                TrialVersion(
+                    nct_id=cur["nct_id"],
+                    version=cur["version"],
+                    source=cur["source"],
+                    partial=cur["partial"],
+                    last_update=cur["last_update"],
+                    origin=cur["origin"],
+                    stored_at=cur["updated_at"],
+                    superseded_at=None,
+                    record=orjson.loads(cur["record"]),
+                )
+            )
+        return versions
+
+    def changes(
+        self, since: dt.datetime | None = None, nct_ids: Iterable[str] | None = None, kinds: Iterable[str] | None = None
+    ) -> list[StoredChange]:
+        query = select(change_events).order_by(change_events.c.detected_at, change_events.c.id)
+        if since is not None:
+            query = query.where(change_events.c.detected_at >= since)
+        if nct_ids is not None:
+            query = query.where(change_events.c.nct_id.in_([n.upper() for n in nct_ids]))
+        if kinds is not None:
+            query = query.where(change_events.c.kind.in_(list(kinds)))
+        with self.engine.connect() as conn:
+            return [
+                StoredChange(
+                    nct_id=r["nct_id"],
+                    kind=r["kind"],
+                    summary=r["summary"],
+                    old_value=r["old_value"],
+                    new_value=r["new_value"],
+                    version=r["version"],
+                    detected_at=r["detected_at"],
+                )
+                for r in conn.execute(query).mappings()
+            ]
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(trials)).scalar_one())
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Counts by overall status, phase, country (trials with a site there), source and completeness."""
+        per_trial_country = (
+            select(trial_locations.c.nct_id, trial_locations.c.country)
+            .where(trial_locations.c.country.is_not(None))
+            .distinct()
+            .subquery()
+        )
+        with self.engine.connect() as conn:
+
+            def counts(column: Any) -> list[tuple[Any, int]]:
+                return [(key, n) for key, n in conn.execute(select(column, func.count()).group_by(column))]
+
+            by_phase: Counter[str] = Counter()
+            for phases, n in counts(trials.c.phases):
+                for phase in (phases or "NOT_STATED").split("|"):
+                    by_phase[phase] += n
+            result = {
+                "status": Counter({(s or "NOT_STATED"): n for s, n in counts(trials.c.overall_status)}),
+                "phase": by_phase,
+                "country": Counter(dict(counts(per_trial_country.c.country))),
+                "source": Counter(dict(counts(trials.c.source))),
+                "completeness": Counter({("partial" if p else "full"): n for p, n in counts(trials.c.partial)}),
+            }
+        return {name: dict(counter.most_common()) for name, counter in result.items()}
+
+
+def _with_study(item: CheckedRecord, study: dict[str, Any]) -> SourceRecord:
+    """The same source record carrying another study dict (the result of a partial merge)."""
+    return replace(item.record, study=study)

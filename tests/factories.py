@@ -1,0 +1,49 @@
+"""Small API v2 study dicts for tests that need a record with particular values."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import DATA
+
+
+def study(
+    nct_id: str = "NCT01234567",
+    *,
+    status: str = "RECRUITING",
+    last_update: str | None = "2025-01-10",
+    sites: list[tuple[str, str, str | None]] | None = None,
+    criteria: str = "Inclusion Criteria:\n\n* Age 18 or older",
+    title: str = "A test trial",
+) -> dict[str, Any]:
+    """A minimal but valid study; ``sites`` are (facility, country, status) triples."""
+    record: dict[str, Any] = {
+        "protocolSection": {
+            "identificationModule": {"nctId": nct_id, "briefTitle": title},
+            "statusModule": {"overallStatus": status},
+            "eligibilityModule": {"eligibilityCriteria": criteria, "sex": "ALL", "minimumAge": "18 Years"},
+            "contactsLocationsModule": {
+                "locations": [
+                    {"facility": f, "country": c, "city": "Wuhan", **({"status": s} if s else {})}
+                    for f, c, s in (sites or [("Tongji Hospital", "China", "RECRUITING")])
+                ]
+            },
+        },
+        "hasResults": False,
+    }
+    if last_update:
+        record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": last_update}
+    return record
+
+
+def seed(nct_id: str) -> dict[str, Any]:
+    """One of the five seed trials, as a fresh dict."""
+    return copy.deepcopy(json.loads((DATA / "seed-trials" / f"{nct_id}.json").read_text()))
+
+
+def write_json(path: Path, document: Any) -> Path:
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
