@@ -12,7 +12,7 @@ from typing import IO, cast
 
 import orjson
 
-from trialscope.catalogue.records import PROVENANCE_KEY
+from trialscope.catalogue.records import API_SOURCES, PROVENANCE_KEY
 from trialscope.store.trial_store import TrialStore
 
 
@@ -24,7 +24,7 @@ def export_jsonl(store: TrialStore, path: Path) -> int:
         try:
             for trial in store.iter_trials():
                 record = dict(trial.record)
-                if trial.source != "ctgov-v2" and PROVENANCE_KEY not in record:
+                if trial.source not in API_SOURCES and PROVENANCE_KEY not in record:
                     record[PROVENANCE_KEY] = {"source": trial.source, "partial": trial.partial}
                 stream.write(orjson.dumps(record, option=orjson.OPT_SORT_KEYS) + b"\n")
                 count += 1

@@ -1,30 +1,51 @@
-"""Import trial records into the store: read -> check -> write in batches, and count what happened.
+"""Import trial records into the store: read -> check -> prepare -> write in batches, and count.
 
 Streaming: records are read lazily and written in batches of ``batch_size`` (one transaction each), so
 memory stays flat whatever the input size. Every rejection names its file, record and field; the rest
 of the input is still imported, and nothing already stored is changed by a rejected record.
+
+For large inputs the reading half (decompressing, parsing, validating, preparing rows) runs in a child
+process while this process writes, using both cores. The child exits on its own if this process dies.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+import queue
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from trialscope.catalogue.readers import Item, read_paths
 from trialscope.catalogue.records import ImportSummary, Rejection, SkippedFile, SourceRecord
-from trialscope.catalogue.validate import CheckedRecord, check
+from trialscope.catalogue.validate import check
+from trialscope.store.prepared import PreparedRecord, prepare
 from trialscope.store.trial_store import TrialStore
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
+PARALLEL_THRESHOLD_BYTES = 32 * 1024 * 1024  # inputs larger than this are read in a child process
 
 ProgressCallback = Callable[[int], None]  # called with the number of records just handled
+Prepared = PreparedRecord | Rejection | SkippedFile
+
+
+def prepare_items(items: Iterable[Item]) -> Iterator[Prepared]:
+    """Check each record and reduce it to the rows the store writes; pass refusals through."""
+    for item in items:
+        if isinstance(item, SourceRecord):
+            checked = check(item)
+            yield checked if isinstance(checked, Rejection) else prepare(checked)
+        else:
+            yield item
 
 
 class Importer:
-    """Feeds items from readers into a store, batch by batch; usable for files (ingest) and sync."""
+    """Feeds records into a store, batch by batch; used by file imports (ingest) and by sync."""
 
     def __init__(
         self,
@@ -39,11 +60,15 @@ class Importer:
         self.batch_size = batch_size
         self.on_progress = on_progress
         self.summary = ImportSummary()
-        self._pending: dict[str, CheckedRecord] = {}
-        self._seen_in_batch: dict[str, dict[str, str]] = {}  # batch -> NCT ID -> first origin
+        self._pending: dict[str, PreparedRecord] = {}
+        self._batch_name: str | None = None
+        self._seen_in_batch: set[str] = set()  # NCT IDs read from the current input file
 
-    def feed(self, items: Iterable[Item]) -> None:
+    def feed(self, items: Iterable[Item | PreparedRecord]) -> None:
         for item in items:
+            if isinstance(item, SourceRecord):
+                checked = check(item)
+                item = checked if isinstance(checked, Rejection) else prepare(checked)
             if isinstance(item, SkippedFile):
                 self.summary.skipped_files.append(item)
             elif isinstance(item, Rejection):
@@ -56,30 +81,24 @@ class Importer:
         log.info("rejected %s", rejection.origin)
         self._progress(1)
 
-    def _accept(self, record: SourceRecord) -> None:
-        checked = check(record)
-        if isinstance(checked, Rejection):
-            self._reject(checked)
-            return
-        seen = self._seen_in_batch.setdefault(record.batch, {})
-        if len(self._seen_in_batch) > 1:  # a new input file began: forget the finished ones
-            for batch in [b for b in self._seen_in_batch if b != record.batch]:
-                del self._seen_in_batch[batch]
-        first = seen.get(checked.nct_id)
-        if first is not None:
+    def _accept(self, record: PreparedRecord) -> None:
+        if record.batch != self._batch_name:  # a new input file began
+            self._batch_name = record.batch
+            self._seen_in_batch = set()
+        if record.nct_id in self._seen_in_batch:
             self._reject(
                 Rejection(
                     record.origin,
-                    f"duplicate NCT ID in one input: already read from {first}; the first one is kept",
-                    record=checked.nct_id,
+                    f"duplicate NCT ID: {record.batch} already had this trial earlier; the first one is kept",
+                    record=record.nct_id,
                     field="protocolSection.identificationModule.nctId",
                 )
             )
             return
-        seen[checked.nct_id] = record.origin
-        if checked.nct_id in self._pending:  # another input file holds the same trial: apply in order
+        self._seen_in_batch.add(record.nct_id)
+        if record.nct_id in self._pending:  # another input file holds the same trial: apply in order
             self.flush()
-        self._pending[checked.nct_id] = checked
+        self._pending[record.nct_id] = record
         if len(self._pending) >= self.batch_size:
             self.flush()
 
@@ -100,19 +119,98 @@ class Importer:
         return self.summary
 
 
+# --- reading in a child process -------------------------------------------------------------------------
+_DONE = "done"
+_CHUNK = 100  # prepared records per message between the processes
+
+
+@dataclass(frozen=True, slots=True)
+class _ReaderFailure:
+    details: str
+
+
+def _send(channel: multiprocessing.Queue[object], message: object, parent: int) -> None:
+    while True:
+        try:
+            channel.put(message, timeout=1)
+            return
+        except queue.Full:
+            if os.getppid() != parent:  # the importer is gone: stop reading
+                os._exit(0)
+
+
+def _read_in_child(paths: list[str], channel: multiprocessing.Queue[object], parent: int) -> None:
+    try:
+        chunk: list[Prepared] = []
+        for item in prepare_items(read_paths(paths)):
+            chunk.append(item)
+            if len(chunk) >= _CHUNK:
+                _send(channel, chunk, parent)
+                chunk = []
+        _send(channel, chunk, parent)
+        _send(channel, _DONE, parent)
+    except BaseException:
+        _send(channel, _ReaderFailure(traceback.format_exc()), parent)
+
+
+def read_in_child(paths: list[str]) -> Iterator[Prepared]:
+    """``prepare_items(read_paths(paths))``, computed in a child process."""
+    context = multiprocessing.get_context("spawn")
+    channel: multiprocessing.Queue[object] = context.Queue(maxsize=16)
+    child = context.Process(target=_read_in_child, args=(paths, channel, os.getpid()), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                message = channel.get(timeout=1)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise RuntimeError(f"the reader process ended unexpectedly (exit code {child.exitcode})") from None
+                continue
+            if message == _DONE:
+                return
+            if isinstance(message, _ReaderFailure):
+                raise RuntimeError(f"the reader process failed:\n{message.details}")
+            assert isinstance(message, list)
+            yield from message
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _input_size(paths: list[str]) -> int:
+    total = 0
+    for entry in paths:
+        path = Path(entry)
+        if path.is_file():
+            total += path.stat().st_size
+        elif path.is_dir():
+            total += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        if total > PARALLEL_THRESHOLD_BYTES:
+            break
+    return total
+
+
 def ingest_paths(
     store: TrialStore,
     paths: Iterable[Path | str],
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_progress: ProgressCallback | None = None,
+    parallel: bool | None = None,
 ) -> ImportSummary:
-    """Import every record found in ``paths`` (files and folders) and return the summary."""
+    """Import every record found in ``paths`` (files and folders) and return the summary.
+
+    ``parallel``: read in a child process (None: when the input is larger than 32 MB).
+    """
     path_list = [str(p) for p in paths]
+    if parallel is None:
+        parallel = _input_size(path_list) > PARALLEL_THRESHOLD_BYTES
     run_id = store.start_run("ingest", path_list)
     importer = Importer(store, run_id=run_id, batch_size=batch_size, on_progress=on_progress)
     try:
-        importer.feed(read_paths(path_list))
+        importer.feed(read_in_child(path_list) if parallel else prepare_items(read_paths(path_list)))
         summary = importer.finish()
     except BaseException:
         store.finish_run(run_id, importer.summary, status="failed")

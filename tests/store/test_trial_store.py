@@ -110,7 +110,10 @@ def test_duplicate_in_one_input_is_rejected_first_kept(store: TrialStore, tmp_pa
     page = write_json(tmp_path / "page.json", {"studies": [study(title="first"), study(title="second")]})
     summary = ingest_paths(store, [page])
     assert (summary.added, summary.rejected) == (1, 1)
-    assert "duplicate NCT ID" in summary.rejections[0].reason and summary.rejections[0].record == "NCT01234567"
+    assert (
+        "already had this trial earlier; the first one is kept" in summary.rejections[0].reason
+        and summary.rejections[0].record == "NCT01234567"
+    )
     trial = store.get("NCT01234567")
     assert trial is not None and trial.study.title == "first"
 

@@ -55,8 +55,8 @@ def _status_words(status: str | None) -> str:
     return (status or "unknown").replace("_", " ").lower()
 
 
-def new_trial_event(study: Study) -> ChangeEvent:
-    return ChangeEvent("new_trial", f"new trial, {_status_words(study.overall_status)}", None, study.overall_status)
+def new_trial_event(status: str | None) -> ChangeEvent:
+    return ChangeEvent("new_trial", f"new trial, {_status_words(status)}", None, status)
 
 
 def diff_studies(old: Study, new: Study, *, old_partial: bool = False) -> list[ChangeEvent]:

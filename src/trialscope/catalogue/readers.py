@@ -19,12 +19,13 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import re
 import zipfile
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -46,16 +47,14 @@ _NCT_IN_NAME = re.compile(r"^(NCT\d{8})(?!\d)")
 
 def nct_id_from_name(name: str) -> str | None:
     """The NCT ID a file name promises (``NCT00980226-id-mismatch.xml`` -> NCT00980226), if any."""
-    match = _NCT_IN_NAME.match(PurePath(name).name)
+    match = _NCT_IN_NAME.match(os.path.basename(name))
     return match.group(1) if match else None
 
 
 def _format_suffix(name: str) -> str:
     """The suffix that says the format, looking through a trailing ``.gz``."""
-    path = PurePath(name.lower())
-    if path.suffix == ".gz":
-        path = path.with_suffix("")
-    return path.suffix
+    lowered = name.lower().removesuffix(".gz")
+    return os.path.splitext(lowered)[1]
 
 
 def _decode_error(exc: Exception) -> str:

@@ -9,6 +9,9 @@ from typing import Any
 # record (the flattened CSV pair is partial). The API never sends a key by this name.
 PROVENANCE_KEY = "trialscopeProvenance"
 
+# Sources whose records are full ClinicalTrials.gov API records (files in API v2 format, and live sync).
+API_SOURCES = frozenset({"ctgov-v2", "ctgov-api"})
+
 
 @dataclass(slots=True)
 class SourceRecord:

@@ -23,14 +23,16 @@ class CheckedRecord:
     study: Study
     record: SourceRecord
     content_hash: str
+    canonical: bytes  # the study as canonical JSON: what is stored, and what the hash is of
 
 
 def canonical_json(study: dict[str, Any]) -> bytes:
     return orjson.dumps(study, option=orjson.OPT_SORT_KEYS)
 
 
-def content_hash(study: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(study)).hexdigest()
+def checked_record(nct_id: str, study: Study, record: SourceRecord) -> CheckedRecord:
+    canonical = canonical_json(record.study)
+    return CheckedRecord(nct_id, study, record, hashlib.sha256(canonical).hexdigest(), canonical)
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -73,4 +75,4 @@ def check(record: SourceRecord) -> CheckedRecord | Rejection:
         value = error.get("input")
         shown = f": got {value!r}" if value is not None and not isinstance(value, dict | list) else ""
         return Rejection(record.origin, f"{message}{shown}{more}", record=raw_id, field=_field_path(error["loc"]))
-    return CheckedRecord(nct_id=raw_id, study=model, record=record, content_hash=content_hash(study))
+    return checked_record(raw_id, model, record)

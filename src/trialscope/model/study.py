@@ -91,7 +91,7 @@ class Organization(ApiModel):
 class IdentificationModule(ApiModel):
     nct_id: NctId
     org_study_id_info: OrgStudyIdInfo | None = None
-    secondary_id_infos: list[SecondaryIdInfo] = []
+    secondary_id_infos: list[SecondaryIdInfo] = Field(default_factory=list)
     organization: Organization | None = None
     brief_title: str | None = None
     official_title: str | None = None
@@ -140,7 +140,7 @@ class ResponsibleParty(ApiModel):
 class SponsorCollaboratorsModule(ApiModel):
     responsible_party: ResponsibleParty | None = None
     lead_sponsor: Sponsor | None = None
-    collaborators: list[Sponsor] = []
+    collaborators: list[Sponsor] = Field(default_factory=list)
 
 
 class OversightModule(ApiModel):
@@ -159,15 +159,15 @@ class DescriptionModule(ApiModel):
 
 
 class ConditionsModule(ApiModel):
-    conditions: list[str] = []
-    keywords: list[str] = []
+    conditions: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
 
 
 # --- design ---------------------------------------------------------------------------------------------
 class MaskingInfo(ApiModel):
     masking: str | None = None
     masking_description: str | None = None
-    who_masked: list[str] = []
+    who_masked: list[str] = Field(default_factory=list)
 
 
 class DesignInfo(ApiModel):
@@ -189,7 +189,7 @@ class DesignModule(ApiModel):
     study_type: str | None = None
     patient_registry: bool | None = None
     target_duration: str | None = None
-    phases: list[str] = []
+    phases: list[str] = Field(default_factory=list)
     design_info: DesignInfo | None = None
     enrollment_info: EnrollmentInfo | None = None
 
@@ -199,20 +199,20 @@ class ArmGroup(ApiModel):
     label: str | None = None
     type: str | None = None
     description: str | None = None
-    intervention_names: list[str] = []
+    intervention_names: list[str] = Field(default_factory=list)
 
 
 class Intervention(ApiModel):
     type: str | None = None
     name: str | None = None
     description: str | None = None
-    arm_group_labels: list[str] = []
-    other_names: list[str] = []
+    arm_group_labels: list[str] = Field(default_factory=list)
+    other_names: list[str] = Field(default_factory=list)
 
 
 class ArmsInterventionsModule(ApiModel):
-    arm_groups: list[ArmGroup] = []
-    interventions: list[Intervention] = []
+    arm_groups: list[ArmGroup] = Field(default_factory=list)
+    interventions: list[Intervention] = Field(default_factory=list)
 
 
 class Outcome(ApiModel):
@@ -222,9 +222,9 @@ class Outcome(ApiModel):
 
 
 class OutcomesModule(ApiModel):
-    primary_outcomes: list[Outcome] = []
-    secondary_outcomes: list[Outcome] = []
-    other_outcomes: list[Outcome] = []
+    primary_outcomes: list[Outcome] = Field(default_factory=list)
+    secondary_outcomes: list[Outcome] = Field(default_factory=list)
+    other_outcomes: list[Outcome] = Field(default_factory=list)
 
 
 # --- eligibility ----------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ class EligibilityModule(ApiModel):
     gender_based: bool | None = None
     minimum_age: str | None = None  # "18 Years"
     maximum_age: str | None = None
-    std_ages: list[str] = []
+    std_ages: list[str] = Field(default_factory=list)
     study_population: str | None = None
     sampling_method: str | None = None
 
@@ -267,14 +267,14 @@ class Location(ApiModel):
     state: str | None = None
     zip: str | None = None
     country: str | None = None
-    contacts: list[Contact] = []
+    contacts: list[Contact] = Field(default_factory=list)
     geo_point: GeoPoint | None = None
 
 
 class ContactsLocationsModule(ApiModel):
-    central_contacts: list[Contact] = []
-    overall_officials: list[Official] = []
-    locations: list[Location] = []
+    central_contacts: list[Contact] = Field(default_factory=list)
+    overall_officials: list[Official] = Field(default_factory=list)
+    locations: list[Location] = Field(default_factory=list)
 
 
 # --- references, IPD, documents -------------------------------------------------------------------------
@@ -290,14 +290,14 @@ class SeeAlsoLink(ApiModel):
 
 
 class ReferencesModule(ApiModel):
-    references: list[Reference] = []
-    see_also_links: list[SeeAlsoLink] = []
+    references: list[Reference] = Field(default_factory=list)
+    see_also_links: list[SeeAlsoLink] = Field(default_factory=list)
 
 
 class IpdSharingStatementModule(ApiModel):
     ipd_sharing: str | None = None
     description: str | None = None
-    info_types: list[str] = []
+    info_types: list[str] = Field(default_factory=list)
     time_frame: str | None = None
     access_criteria: str | None = None
     url: str | None = None
@@ -317,7 +317,7 @@ class LargeDoc(ApiModel):
 
 class LargeDocumentModule(ApiModel):
     no_sap: bool | None = None
-    large_docs: list[LargeDoc] = []
+    large_docs: list[LargeDoc] = Field(default_factory=list)
 
 
 class DocumentSection(ApiModel):
@@ -330,8 +330,8 @@ class MeshTerm(ApiModel):
 
 
 class BrowseModule(ApiModel):
-    meshes: list[MeshTerm] = []
-    ancestors: list[MeshTerm] = []
+    meshes: list[MeshTerm] = Field(default_factory=list)
+    ancestors: list[MeshTerm] = Field(default_factory=list)
 
 
 class DerivedSection(ApiModel):
@@ -342,26 +342,26 @@ class DerivedSection(ApiModel):
 # --- the study ------------------------------------------------------------------------------------------
 class ProtocolSection(ApiModel):
     identification_module: IdentificationModule
-    status_module: StatusModule = StatusModule()
-    sponsor_collaborators_module: SponsorCollaboratorsModule = SponsorCollaboratorsModule()
-    oversight_module: OversightModule = OversightModule()
-    description_module: DescriptionModule = DescriptionModule()
-    conditions_module: ConditionsModule = ConditionsModule()
-    design_module: DesignModule = DesignModule()
-    arms_interventions_module: ArmsInterventionsModule = ArmsInterventionsModule()
-    outcomes_module: OutcomesModule = OutcomesModule()
-    eligibility_module: EligibilityModule = EligibilityModule()
-    contacts_locations_module: ContactsLocationsModule = ContactsLocationsModule()
-    references_module: ReferencesModule = ReferencesModule()
-    ipd_sharing_statement_module: IpdSharingStatementModule = IpdSharingStatementModule()
+    status_module: StatusModule = Field(default_factory=StatusModule)
+    sponsor_collaborators_module: SponsorCollaboratorsModule = Field(default_factory=SponsorCollaboratorsModule)
+    oversight_module: OversightModule = Field(default_factory=OversightModule)
+    description_module: DescriptionModule = Field(default_factory=DescriptionModule)
+    conditions_module: ConditionsModule = Field(default_factory=ConditionsModule)
+    design_module: DesignModule = Field(default_factory=DesignModule)
+    arms_interventions_module: ArmsInterventionsModule = Field(default_factory=ArmsInterventionsModule)
+    outcomes_module: OutcomesModule = Field(default_factory=OutcomesModule)
+    eligibility_module: EligibilityModule = Field(default_factory=EligibilityModule)
+    contacts_locations_module: ContactsLocationsModule = Field(default_factory=ContactsLocationsModule)
+    references_module: ReferencesModule = Field(default_factory=ReferencesModule)
+    ipd_sharing_statement_module: IpdSharingStatementModule = Field(default_factory=IpdSharingStatementModule)
 
 
 class Study(ApiModel):
     """One study as the API v2 returns it (``GET /studies/{nctId}``)."""
 
     protocol_section: ProtocolSection
-    document_section: DocumentSection = DocumentSection()
-    derived_section: DerivedSection = DerivedSection()
+    document_section: DocumentSection = Field(default_factory=DocumentSection)
+    derived_section: DerivedSection = Field(default_factory=DerivedSection)
     has_results: bool = False
 
     # --- convenient read-only views ---

@@ -122,3 +122,30 @@ change_events = Table(
     Index("ix_change_events_nct_id", "nct_id"),
     Index("ix_change_events_detected_at", "detected_at"),
 )
+
+# --- live sync (migration 0002) ---------------------------------------------------------------------------
+sync_queries = Table(
+    "sync_queries",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("params", Text, nullable=False),  # JSON object of API query parameters
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("query_name", String(80), primary_key=True),
+    Column("status", String(16), nullable=False),  # idle | running
+    # the run in progress (status = running): where to resume
+    Column("run_since", Date),  # incremental lower bound on LastUpdatePostDate, None for a full run
+    Column("run_data_timestamp", String(40)),  # /version dataTimestamp when the run started
+    Column("page_token", Text),  # the next page to fetch; None: the first page
+    Column("pages_done", Integer, nullable=False),
+    Column("records_seen", Integer, nullable=False),
+    Column("run_started_at", DateTime(timezone=True)),
+    # the last run that finished
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("last_data_timestamp", String(40)),
+    Column("next_since", Date),  # lower bound for the next incremental run
+)

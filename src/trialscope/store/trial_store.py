@@ -17,18 +17,37 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
 
 from trialscope.catalogue.changes import ChangeEvent, diff_studies, new_trial_event
 from trialscope.catalogue.records import ImportSummary, SourceRecord
-from trialscope.catalogue.validate import CheckedRecord, canonical_json, content_hash
-from trialscope.model.study import Study, parse_study, partial_date_to_date
+from trialscope.catalogue.validate import checked_record
+from trialscope.model.study import Study, parse_study
 from trialscope.store.database import create_database_engine, migrate
+from trialscope.store.prepared import PreparedRecord, prepare
 from trialscope.store.schema import change_events, import_runs, trial_locations, trial_versions, trials
+
+
+def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert: PostgreSQL's COPY (one stream instead of a statement per row), else executemany.
+
+    Runs in the caller's transaction either way, so a batch stays all-or-nothing.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        columns = list(rows[0])
+        cursor = conn.connection.cursor()
+        names = ", ".join(f'"{c}"' for c in columns)
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
+    conn.execute(insert(table), rows)
 
 
 def _now() -> dt.datetime:
@@ -96,41 +115,6 @@ def deep_merge(base: dict[str, Any], update_with: dict[str, Any]) -> dict[str, A
     return merged
 
 
-def _summary_columns(study: Study) -> dict[str, Any]:
-    protocol = study.protocol_section
-    start = protocol.status_module.start_date_struct
-    sponsor = protocol.sponsor_collaborators_module.lead_sponsor
-    return {
-        "brief_title": study.title,
-        "overall_status": study.overall_status,
-        "study_type": protocol.design_module.study_type,
-        "phases": "|".join(study.phases) or None,
-        "lead_sponsor": sponsor.name if sponsor else None,
-        "sponsor_class": sponsor.class_ if sponsor else None,
-        "has_results": study.has_results,
-        "start_date": partial_date_to_date(start.date if start else None),
-        "last_update": study.last_update,
-    }
-
-
-def _location_rows(nct_id: str, study: Study) -> list[dict[str, Any]]:
-    return [
-        {
-            "nct_id": nct_id,
-            "position": position,
-            "facility": loc.facility,
-            "status": loc.status,
-            "city": loc.city,
-            "state": loc.state,
-            "zip": loc.zip,
-            "country": loc.country,
-            "lat": loc.geo_point.lat if loc.geo_point else None,
-            "lon": loc.geo_point.lon if loc.geo_point else None,
-        }
-        for position, loc in enumerate(study.locations)
-    ]
-
-
 class TrialStore:
     """Trial records in one database (SQLite or PostgreSQL), schema kept current on open."""
 
@@ -186,12 +170,12 @@ class TrialStore:
             )
 
     # --- writing --------------------------------------------------------------------------------------
-    def write_batch(self, checked: Sequence[CheckedRecord], run_id: int | None = None) -> ImportSummary:
-        """Apply a batch of checked records in one transaction. NCT IDs must be distinct in a batch."""
+    def write_batch(self, batch: Sequence[PreparedRecord], run_id: int | None = None) -> ImportSummary:
+        """Apply a batch of prepared records in one transaction. NCT IDs must be distinct in a batch."""
         summary = ImportSummary()
-        if not checked:
+        if not batch:
             return summary
-        ids = [c.nct_id for c in checked]
+        ids = [c.nct_id for c in batch]
         if len(set(ids)) != len(ids):
             raise ValueError("an NCT ID repeats within one write batch")
         now = _now()
@@ -208,34 +192,33 @@ class TrialStore:
                     ).where(trials.c.nct_id.in_(ids))
                 )
             }
-            to_add: list[CheckedRecord] = []
-            to_update: list[CheckedRecord] = []
-            partial_merges: list[CheckedRecord] = []
-            for item in checked:
+            to_add: list[PreparedRecord] = []
+            to_update: list[PreparedRecord] = []
+            partial_merges: list[PreparedRecord] = []
+            for item in batch:
                 stored = current.get(item.nct_id)
                 if stored is None:
                     to_add.append(item)
                 elif stored.content_hash == item.content_hash:
                     summary.unchanged += 1
-                elif stored.partial and not item.record.partial:
+                elif stored.partial and not item.partial:
                     to_update.append(item)
-                elif (item.record.partial and not stored.partial) or self._is_older(item, stored):
+                elif (item.partial and not stored.partial) or self._is_older(item, stored):
                     summary.older += 1
-                elif item.record.partial:
+                elif item.partial:
                     partial_merges.append(item)
                 else:
                     to_update.append(item)
 
             old_rows = self._load_rows(conn, [c.nct_id for c in to_update + partial_merges])
             for item in partial_merges:
-                merged = deep_merge(orjson.loads(old_rows[item.nct_id]["record"]), item.record.study)
-                merged_hash = content_hash(merged)
-                if merged_hash == current[item.nct_id].content_hash:
+                merged = deep_merge(orjson.loads(old_rows[item.nct_id]["record"]), item.document())
+                source = SourceRecord(merged, item.origin, item.source, item.batch, item.partial, item.raw)
+                merged_record = prepare(checked_record(item.nct_id, parse_study(merged), source))
+                if merged_record.content_hash == current[item.nct_id].content_hash:
                     summary.unchanged += 1
                     continue
-                to_update.append(
-                    CheckedRecord(item.nct_id, parse_study(merged), _with_study(item, merged), merged_hash)
-                )
+                to_update.append(merged_record)
 
             self._insert_new(conn, to_add, now, run_id)
             self._apply_updates(conn, to_update, old_rows, current, now, run_id)
@@ -244,12 +227,12 @@ class TrialStore:
         return summary
 
     @staticmethod
-    def _is_older(item: CheckedRecord, stored: _Current) -> bool:
-        incoming = item.study.last_update
+    def _is_older(item: PreparedRecord, stored: _Current) -> bool:
+        incoming = item.last_update
         if stored.last_update is None:
             return False
         if incoming is None:
-            return not item.record.partial  # an undated partial fragment may still fill gaps
+            return not item.partial  # an undated partial fragment may still fill gaps
         return incoming < stored.last_update
 
     @staticmethod
@@ -259,22 +242,23 @@ class TrialStore:
         rows = conn.execute(select(trials).where(trials.c.nct_id.in_(ids))).mappings()
         return {row["nct_id"]: dict(row) for row in rows}
 
-    def _insert_new(self, conn: Connection, items: list[CheckedRecord], now: dt.datetime, run_id: int | None) -> None:
+    def _insert_new(self, conn: Connection, items: list[PreparedRecord], now: dt.datetime, run_id: int | None) -> None:
         if not items:
             return
-        conn.execute(
-            insert(trials),
+        _insert_rows(
+            conn,
+            trials,
             [
                 {
                     "nct_id": c.nct_id,
-                    "source": c.record.source,
-                    "partial": c.record.partial,
-                    **_summary_columns(c.study),
-                    "record": canonical_json(c.record.study).decode(),
-                    "raw": c.record.raw,
+                    "source": c.source,
+                    "partial": c.partial,
+                    **c.columns,
+                    "record": c.canonical.decode(),
+                    "raw": c.raw,
                     "content_hash": c.content_hash,
                     "version": 1,
-                    "origin": c.record.origin,
+                    "origin": c.origin,
                     "first_seen_at": now,
                     "updated_at": now,
                     "import_run_id": run_id,
@@ -282,16 +266,15 @@ class TrialStore:
                 for c in items
             ],
         )
-        locations = [row for c in items for row in _location_rows(c.nct_id, c.study)]
-        if locations:
-            conn.execute(insert(trial_locations), locations)
-        events = [(c.nct_id, 1, new_trial_event(c.study)) for c in items]
+        locations = [row for c in items for row in c.locations]
+        _insert_rows(conn, trial_locations, locations)
+        events = [(c.nct_id, 1, new_trial_event(c.overall_status)) for c in items]
         self._insert_events(conn, events, now, run_id)
 
     def _apply_updates(
         self,
         conn: Connection,
-        items: list[CheckedRecord],
+        items: list[PreparedRecord],
         old_rows: dict[str, dict[str, Any]],
         current: dict[str, _Current],
         now: dt.datetime,
@@ -299,8 +282,9 @@ class TrialStore:
     ) -> None:
         if not items:
             return
-        conn.execute(
-            insert(trial_versions),
+        _insert_rows(
+            conn,
+            trial_versions,
             [
                 {
                     "nct_id": c.nct_id,
@@ -323,14 +307,14 @@ class TrialStore:
             [
                 {
                     "b_nct_id": c.nct_id,
-                    "source": c.record.source,
-                    "partial": c.record.partial,
-                    **_summary_columns(c.study),
-                    "record": canonical_json(c.record.study).decode(),
-                    "raw": c.record.raw,
+                    "source": c.source,
+                    "partial": c.partial,
+                    **c.columns,
+                    "record": c.canonical.decode(),
+                    "raw": c.raw,
                     "content_hash": c.content_hash,
                     "version": current[c.nct_id].version + 1,
-                    "origin": c.record.origin,
+                    "origin": c.origin,
                     "updated_at": now,
                     "import_run_id": run_id,
                 }
@@ -339,16 +323,15 @@ class TrialStore:
         )
         ids = [c.nct_id for c in items]
         conn.execute(delete(trial_locations).where(trial_locations.c.nct_id.in_(ids)))
-        locations = [row for c in items for row in _location_rows(c.nct_id, c.study)]
-        if locations:
-            conn.execute(insert(trial_locations), locations)
+        locations = [row for c in items for row in c.locations]
+        _insert_rows(conn, trial_locations, locations)
         events: list[tuple[str, int, ChangeEvent]] = []
         for c in items:
             old_study = parse_study(orjson.loads(old_rows[c.nct_id]["record"]))
             version = current[c.nct_id].version + 1
             old_partial = bool(old_rows[c.nct_id]["partial"])
             events.extend(
-                (c.nct_id, version, event) for event in diff_studies(old_study, c.study, old_partial=old_partial)
+                (c.nct_id, version, event) for event in diff_studies(old_study, c.study(), old_partial=old_partial)
             )
         self._insert_events(conn, events, now, run_id)
 
@@ -358,8 +341,9 @@ class TrialStore:
     ) -> None:
         if not events:
             return
-        conn.execute(
-            insert(change_events),
+        _insert_rows(
+            conn,
+            change_events,
             [
                 {
                     "nct_id": nct_id,
@@ -507,8 +491,3 @@ class TrialStore:
                 "completeness": Counter({("partial" if p else "full"): n for p, n in counts(trials.c.partial)}),
             }
         return {name: dict(counter.most_common()) for name, counter in result.items()}
-
-
-def _with_study(item: CheckedRecord, study: dict[str, Any]) -> SourceRecord:
-    """The same source record carrying another study dict (the result of a partial merge)."""
-    return replace(item.record, study=study)

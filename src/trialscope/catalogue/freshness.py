@@ -1,0 +1,68 @@
+"""Is a trial's listing still to be believed? A freshness judgement a person can read.
+
+A quarter of "recruiting" listings on aggregator sites are out of date. These rules flag the common
+signs, each with its reason in words; they never change the record, only warn:
+- an open listing (recruiting, not yet recruiting, enrolling by invitation) not updated for over
+  2 years (ClinicalTrials.gov itself marks such records "unknown status" after 2 years unverified);
+- an open listing whose completion or primary completion date has passed;
+- "not yet recruiting" more than a year after the planned start date;
+- the registry's own "unknown status".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from trialscope.model.study import Study, partial_date_to_date
+
+OPEN_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"})
+STALE_AFTER = dt.timedelta(days=2 * 365)
+LATE_START_AFTER = dt.timedelta(days=365)
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    stale: bool
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return "may be out of date" if self.stale else "current"
+
+
+def _years(delta: dt.timedelta) -> str:
+    years = delta.days / 365.25
+    return f"{years:.1f} years" if years >= 1 else f"{delta.days} days"
+
+
+def judge_freshness(study: Study, today: dt.date | None = None) -> Freshness:
+    today = today or dt.date.today()
+    status = study.overall_status
+    module = study.protocol_section.status_module
+    reasons: list[str] = []
+    is_open = status in OPEN_STATUSES
+    status_words = (status or "").replace("_", " ").lower()
+
+    last_update = study.last_update
+    if is_open and last_update and today - last_update > STALE_AFTER:
+        reasons.append(
+            f"listed as {status_words} but not updated since {last_update.isoformat()} "
+            f"({_years(today - last_update)} ago)"
+        )
+    for label, struct in (
+        ("completion", module.completion_date_struct),
+        ("primary completion", module.primary_completion_date_struct),
+    ):
+        when = partial_date_to_date(struct.date if struct else None)
+        if is_open and when and when < today:
+            reasons.append(
+                f"{label} date {when.isoformat()} has passed but the trial is still listed as {status_words}"
+            )
+            break
+    start = partial_date_to_date(module.start_date_struct.date if module.start_date_struct else None)
+    if status == "NOT_YET_RECRUITING" and start and today - start > LATE_START_AFTER:
+        reasons.append(f"planned to start on {start.isoformat()} but still not recruiting")
+    if status == "UNKNOWN":
+        reasons.append("the registry lists the status as unknown: the sponsor has not verified it for 2 years")
+    return Freshness(stale=bool(reasons), reasons=reasons)

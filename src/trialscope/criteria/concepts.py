@@ -1,0 +1,242 @@
+"""Clinical concepts in an item: diagnoses and their status, antigen expression, prior therapies and
+exposures with time windows, comorbidities, infections, pregnancy, and administrative requirements.
+
+Rules, each general (no trial's wording is special-cased):
+- Polarity comes from the section (inclusion: must have; exclusion: must not have) and flips under a
+  negation cue in the same clause ("no history of X" in inclusion excludes X; "do not consent to
+  contraception" in exclusion requires contraception).
+- Mentions after an exception cue ("except", "excluding", "other than", "unless") in the same clause are
+  exceptions of the constraint before them, never constraints of their own.
+- An antigen is a biomarker constraint only with a positivity cue ("CD123+", "CD117-positive", "positive
+  expression of CLL1").
+- A therapy is a prior-therapy constraint only with a cue of exposure ("prior", "received", "treated
+  with", "within", "history of", "use of") and not when it names what the study itself does ("for CAR-T
+  manufacturing", "before cell infusion").
+- A time window ("within 2 weeks before apheresis", "in the past 2 years") attaches to the nearest
+  concept in its clause; its anchor event comes from data/criteria/anchors.json.
+- Several mentions of one concept in a clause are one constraint spanning them all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from trialscope.criteria.model import Polarity, Window
+from trialscope.criteria.vocabulary import Vocabulary, group_key
+
+_CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|\n")
+_NEGATION = re.compile(
+    r"(?i)\b(?:no|not|without|free\s+of|absence\s+of|absent|negative\s+for|never|none|neither|nor|"
+    r"do(?:es)?\s+not|did\s+not|must\s+not|cannot|unable|no\s+history\s+of|no\s+evidence\s+of|no\s+known|"
+    r"no\s+active|no\s+prior|no\s+previous|not\s+have|non)\b"
+)
+_EXCEPTION = re.compile(
+    r"(?i)\b(?:except(?:\s+for)?|excluding|exclusive\s+of|other\s+than|with\s+the\s+exception\s+of|unless|but\s+not|apart\s+from)\b"
+)
+_POSITIVE = re.compile(r"(?i)(?:\+|[-\s]?positive|positivity|\bexpress(?:ion|ing|ed|es)?\b|\btarget\b|\bpos\b)")
+_EXPOSURE = re.compile(
+    r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|receipt|treated|treatment\s+with|therapy\s+with|use\s+of|"
+    r"using|used|history\s+of|underwent|undergone|undergo|within|exposure|exposed|administration|administer(?:ed)?|"
+    r"vaccination|after|before|following|concurrent|concomitant|ongoing|currently|requir(?:e|es|ed|ing)|planned|"
+    r"participat(?:e|ed|ing|ion)|at\s+least|failed|failure|relapse[d]?|refractory|post)\b"
+)
+_STUDY_OWN = re.compile(r"(?i)\s*(?:cells?\s+)?(?:manufactur|infusion|collection|production|preparation)")
+_WINDOW = re.compile(
+    r"(?i)(?P<cue>within(?:\s+the)?(?:\s+(?:last|past|previous|prior))?|in\s+the\s+(?:last|past|previous|prior)|"
+    r"during\s+the\s+(?:last|past|previous)|in\s+the|for)?\s*(?:[≤<]=?\s*|less\s+than\s+|no\s+more\s+than\s+)?"
+    r"(?P<value>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
+    r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|years?)(?![A-Za-z])"
+    r"(?P<after>\s*(?:prior\s*to|before|preceding|of|from|ago)?)"
+)
+_WORD_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
+_DEFINITION = re.compile(r"(?i)\b(?:defined\s+as|definition|refers\s+to|means)\b")
+
+
+@dataclass(slots=True)
+class ConceptMatch:
+    key: str
+    category: str
+    polarity: Polarity
+    start: int
+    end: int
+    within: Window | None = None
+    exceptions: list[str] = field(default_factory=list)
+    mentions: list[tuple[int, int]] = field(default_factory=list)  # every place the concept is named
+
+
+def _clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    bounds, position = [], start
+    for match in _CLAUSE_BREAK.finditer(norm, start, end):
+        bounds.append((position, match.start()))
+        position = match.end()
+    bounds.append((position, end))
+    return [(a, b) for a, b in bounds if b > a]
+
+
+def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int, Window]]:
+    windows = []
+    for match in _WINDOW.finditer(norm, start, end):
+        cue, after = match.group("cue"), match.group("after").strip()
+        if not cue and not after:
+            continue
+        if cue and cue.lower().strip() in ("in the", "for") and not after:
+            continue
+        raw = match.group("value").lower()
+        value = float(_WORD_NUMBERS.get(raw, 0) or raw)
+        unit = _UNITS[match.group("unit")[0].lower()]
+        anchor = None
+        anchor_match = vocab.anchor_matcher.search(norm, match.end(), min(end, match.end() + 60))
+        if anchor_match and not re.search(r"[;.]", norm[match.end() : anchor_match.start()]):
+            anchor = group_key(anchor_match, vocab.anchor_by_group)
+        windows.append((match.start(), match.end(), Window(value, unit, anchor)))
+    return windows
+
+
+def extract_concepts(
+    norm: str, start: int, end: int, vocab: Vocabulary, section_polarity: Polarity
+) -> list[ConceptMatch]:
+    """Concept constraints in one item's text (norm[start:end])."""
+    results: list[ConceptMatch] = []
+    for clause_start, clause_end in _clauses(norm, start, end):
+        exception_at = _EXCEPTION.search(norm, clause_start, clause_end)
+        windows = _windows(norm, clause_start, clause_end, vocab)
+        clause_matches: dict[str, ConceptMatch] = {}
+        order: list[str] = []
+        for match in vocab.concept_matcher.finditer(norm, clause_start, clause_end):
+            key = group_key(match, vocab.concept_by_group)
+            concept = vocab.concepts[key]
+            if (
+                exception_at
+                and match.start() > exception_at.start()
+                and not _reopened(norm, exception_at.end(), match.start())
+            ):
+                target = clause_matches.get(order[-1]) if order else None
+                if target is not None:
+                    target.exceptions.append(match.group(0))
+                continue
+            if not _admissible(norm, concept.category, match, clause_start, clause_end, section_polarity):
+                continue
+            polarity = section_polarity
+            if _negated(norm, clause_start, match.start()):
+                polarity = "exclude" if section_polarity == "include" else "include"
+            if key in clause_matches and clause_matches[key].polarity == polarity:
+                clause_matches[key].end = max(clause_matches[key].end, match.end())
+                clause_matches[key].mentions.append((match.start(), match.end()))
+                continue
+            clause_matches[key] = ConceptMatch(
+                key, concept.category, polarity, match.start(), match.end(), mentions=[(match.start(), match.end())]
+            )
+            order.append(key)
+        for window_start, window_end, window in windows:
+            for target_key in _window_targets(norm, clause_matches, order, window_start, window_end):
+                if clause_matches[target_key].within is None:
+                    clause_matches[target_key].within = window
+        results.extend(clause_matches[k] for k in order if k in clause_matches)
+    return _biomarkers(norm, start, end, vocab, section_polarity) + results
+
+
+def _reopened(norm: str, after_exception: int, position: int) -> bool:
+    """A new clause of the list resumes after an exception ends: 'except X) and Y', 'except X; Y'."""
+    between = norm[after_exception:position]
+    return (
+        ")" in between
+        and "(" not in between.split(")")[-1]
+        and norm[after_exception - 40 : after_exception].count("(") > 0
+    )
+
+
+def _negated(norm: str, clause_start: int, position: int) -> bool:
+    """A negation cue between the clause start and the mention, not broken by 'but'/'however'."""
+    window = norm[max(clause_start, position - 60) : position]
+    cues = list(_NEGATION.finditer(window))
+    if not cues:
+        return False
+    tail = window[cues[-1].end() :]
+    return not re.search(r"(?i)\b(?:but|however|although|with|unless|except)\b", tail)
+
+
+def _admissible(
+    norm: str, category: str, match: re.Match[str], clause_start: int, clause_end: int, section_polarity: Polarity
+) -> bool:
+    context_before = norm[max(clause_start, match.start() - 80) : match.start()]
+    context_after = norm[match.end() : min(clause_end, match.end() + 40)]
+    if category == "prior_therapy":
+        if _STUDY_OWN.match(context_after) or re.search(r"(?i)\bfor\s+(?:the\s+)?$", context_before):
+            return False  # the study's own procedure: "blood collection for CAR-T manufacturing"
+        # an exclusion item that names a therapy excludes exposure to it; an inclusion needs a cue of exposure
+        return section_polarity == "exclude" or bool(
+            _EXPOSURE.search(context_before) or _EXPOSURE.search(context_after)
+        )
+    return True
+
+
+_WINDOW_OWNERS = ("prior_therapy", "condition", "infection")
+_LIST_GAP = re.compile(r"(?i)^[^;0-9]{0,70}$")
+
+
+def _gap(mentions: list[tuple[int, int]], start: int, end: int) -> int:
+    return min(max(start - b, a - end, 0) for a, b in mentions)
+
+
+def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str], start: int, end: int) -> list[str]:
+    """The concept a window belongs to (the nearest in its clause), and those listed before it with it:
+    'myocardial infarction, unstable angina, or heart failure within 12 months'."""
+    owners = [k for k in order if k in matches and matches[k].category in _WINDOW_OWNERS]
+    if not owners:
+        return []
+    nearest = min(owners, key=lambda k: _gap(matches[k].mentions, start, end))
+    if _gap(matches[nearest].mentions, start, end) > 120:
+        return []
+    targets = [nearest]
+    if matches[nearest].mentions[0][1] <= start:  # the window follows the concept: extend over its list
+        index = owners.index(nearest)
+        while index > 0:
+            earlier, later = matches[owners[index - 1]], matches[owners[index]]
+            gap_text = norm[earlier.mentions[0][1] : later.mentions[0][0]]
+            if not (_LIST_GAP.match(gap_text) and re.search(r",|\bor\b|\band\b|/", gap_text)):
+                break
+            targets.append(owners[index - 1])
+            index -= 1
+    return targets
+
+
+def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_polarity: Polarity) -> list[ConceptMatch]:
+    """Antigen expression constraints ('CD123+ AML', 'positive expression of CLL1 target')."""
+    found: dict[str, ConceptMatch] = {}
+    for match in vocab.antigen_matcher.finditer(norm, start, end):
+        key = group_key(match, vocab.antigen_by_group)
+        before = norm[max(start, match.start() - 30) : match.start()]
+        after = norm[match.end() : min(end, match.end() + 25)]
+        if not (
+            _POSITIVE.match(after.lstrip(" "))
+            or _POSITIVE.search(before[-25:])
+            or re.match(r"\s*(?:\+|-?positive)", after)
+        ):
+            continue
+        if re.match(r"\s*/\s*CD\d", after) or re.search(r"CD\d+\s*/\s*$", before):
+            continue  # "CD3/CD28 co-stimulation": a lab reagent, not the patient's disease
+        polarity = section_polarity
+        if re.search(r"(?i)\bnegative\b", after[:15]) or _negated(norm, max(start, match.start() - 60), match.start()):
+            polarity = "exclude" if section_polarity == "include" else "include"
+        if key not in found:
+            found[key] = ConceptMatch(key, "biomarker", polarity, match.start(), match.end())
+    return list(found.values())
+
+
+def is_definition(text: str) -> bool:
+    return _DEFINITION.search(text) is not None

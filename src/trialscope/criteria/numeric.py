@@ -1,0 +1,493 @@
+"""Numeric thresholds on patient quantities: find every threshold expression in an item (comparator,
+value or range, unit), then attach it to the quantity it is about.
+
+Expressions: ``≤ 1.5 × ULN``, ``>= 60 mL/min``, ``not less than 3 months``, ``18-75 years``,
+``between 18 and 70``, ``0, 1, or 2``, ``2 or more``, ``grade 3 or higher``, ``class III or IV``.
+Attachment: the nearest quantity named before it in the same clause (or just after it: ``>5% bone marrow
+blasts``); quantities joined by "and", "/" or "," share one threshold (``ALT and AST ≤ 3 × ULN``); a
+threshold with no quantity of its own right after another one ("> 5% (by morphology), and/or > 0.01%")
+is an alternative for the same quantity; a parenthesised absolute value after a ×ULN one is its twin.
+Time amounts are thresholds only for age and life expectancy; elsewhere they are time windows (concepts).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trialscope.criteria.model import TIME_UNITS, Comparator
+from trialscope.criteria.vocabulary import Quantity, Vocabulary, group_key
+
+_WORD_NUMBERS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
+
+_COMPARATOR_PHRASES: list[tuple[str, Comparator]] = sorted(
+    [
+        ("less than or equal to", "<="),
+        ("lower than or equal to", "<="),
+        ("smaller than or equal to", "<="),
+        ("equal to or less than", "<="),
+        ("equal to or lower than", "<="),
+        ("not more than", "<="),
+        ("no more than", "<="),
+        ("not greater than", "<="),
+        ("no greater than", "<="),
+        ("not higher than", "<="),
+        ("no higher than", "<="),
+        ("not exceeding", "<="),
+        ("not to exceed", "<="),
+        ("does not exceed", "<="),
+        ("not exceed", "<="),
+        ("up to", "<="),
+        ("at most", "<="),
+        ("maximum of", "<="),
+        ("not above", "<="),
+        ("greater than or equal to", ">="),
+        ("more than or equal to", ">="),
+        ("higher than or equal to", ">="),
+        ("equal to or greater than", ">="),
+        ("equal to or more than", ">="),
+        ("equal to or higher than", ">="),
+        ("not less than", ">="),
+        ("no less than", ">="),
+        ("not lower than", ">="),
+        ("no lower than", ">="),
+        ("not below", ">="),
+        ("at least", ">="),
+        ("minimum of", ">="),
+        ("a minimum of", ">="),
+        ("less than", "<"),
+        ("lower than", "<"),
+        ("smaller than", "<"),
+        ("fewer than", "<"),
+        ("below", "<"),
+        ("under", "<"),
+        ("more than", ">"),
+        ("greater than", ">"),
+        ("higher than", ">"),
+        ("above", ">"),
+        ("over", ">"),
+        ("exceeding", ">"),
+        ("exceeds", ">"),
+        ("in excess of", ">"),
+    ],
+    key=lambda pair: -len(pair[0]),
+)
+_SYMBOLS: dict[str, Comparator] = {
+    "≤": "<=",
+    "<=": "<=",
+    "=<": "<=",
+    "≥": ">=",
+    ">=": ">=",
+    "=>": ">=",
+    "<": "<",
+    ">": ">",
+    "=": "=",
+    "⩽": "<=",
+    "⩾": ">=",
+}
+_SUFFIX_PHRASES: list[tuple[str, Comparator]] = [
+    ("or more", ">="),
+    ("or greater", ">="),
+    ("or higher", ">="),
+    ("or above", ">="),
+    ("and above", ">="),
+    ("or over", ">="),
+    ("or less", "<="),
+    ("or fewer", "<="),
+    ("or lower", "<="),
+    ("or below", "<="),
+    ("and below", "<="),
+    ("or under", "<="),
+]
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+)"
+_WORD_NUM = r"(?:" + "|".join(_WORD_NUMBERS) + r")"
+_VALUE = rf"(?:(?<![A-Za-z0-9.\-/])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"
+_VALUE2 = rf"(?:(?<![A-Za-z0-9./])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"  # after "-" in a range
+_COMPARATOR = (
+    r"(?:(?i:" + "|".join(re.escape(p) for p, _ in _COMPARATOR_PHRASES) + r")\s*(?i:of\s+|to\s+|than\s+)?"
+    r"(?:[≤≥<>=⩽⩾]{1,2}\s*)?|(?:<=|>=|=<|=>|[≤≥<>⩽⩾]|(?<![<>=])=(?!=)))"
+)
+_SEP = r"\s*(?:-|~|to|–|and)\s*"
+
+# Expressions, most specific first; each has named groups among: cmp, v1, v2, list, suffix, roman1, roman2.
+_EXPRESSIONS = [
+    # between 18 and 75 / from 18 to 75
+    re.compile(rf"(?i:between|from)\s+(?P<v1>{_VALUE})\s*(?:-|~|to|and|–)\s*(?P<v2>{_VALUE2})"),
+    # class III or IV / grade II or greater / class II-IV
+    re.compile(
+        r"(?i:(?P<word>class|grade|stage)\s+)(?P<roman1>IV|I{1,3}|V)(?![A-Za-z])"
+        r"(?:\s*(?:or|-|to|and)\s*(?P<roman2>IV|I{1,3}|V)(?![A-Za-z]))?"
+        r"(?:\s+(?P<suffix>(?i:or greater|or higher|or more|or above|or less|or lower)))?"
+    ),
+    # comparator [grade|class] value
+    re.compile(rf"(?P<cmp>{_COMPARATOR})\s*(?P<word>(?i:grade|class|stage)\s*)?(?P<v1>{_VALUE})"),
+    # 0, 1, or 2  /  0 or 1  /  3 (moderate) or 4 (severe)
+    re.compile(
+        rf"(?P<v1>{_VALUE})(?:\s*\([^)]{{0,20}}\))?(?P<list>(?:\s*,\s*{_VALUE}(?:\s*\([^)]{{0,20}}\))?)*\s*,?\s*(?i:or|and)\s+)"
+        rf"(?P<v2>{_VALUE})(?!\d|\.\d|\s*(?:-|~|to)\s*\d)(?:\s*\([^)]{{0,20}}\))?"
+    ),
+    # 18-75 / 0~2 / 0 to 2
+    re.compile(rf"(?P<v1>{_VALUE}){_SEP}(?P<v2>{_VALUE2})"),
+    # 2 or more / 3 or higher
+    re.compile(rf"(?P<v1>{_VALUE})\s*(?P<suffix>(?i:" + "|".join(re.escape(p) for p, _ in _SUFFIX_PHRASES) + r"))"),
+    # grade 2 or higher (word before value, comparator after)
+    re.compile(
+        rf"(?P<word>(?i:grade|class|stage))\s*(?P<v1>{_VALUE})\s*(?P<suffix>(?i:"
+        + "|".join(re.escape(p) for p, _ in _SUFFIX_PHRASES)
+        + r"))"
+    ),
+    # a bare value followed by xULN ("2.5 ULN", "3 times the upper limit of normal")
+    re.compile(rf"(?P<v1>{_VALUE})\s*(?=[x×*]?\s*(?i:times|ULN|upper\s+limit))"),
+]
+_CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|:\s*(?=[A-Z])|\n")
+_COORDINATION = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|and/or|&|\(\s*[A-Za-z0-9]{1,8}\s*\))*\s*$", re.IGNORECASE)
+_ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
+_METHOD = [
+    (re.compile(r"flow\s*cytometr|\bFCM\b|immunophenotyp|\bMFC\b", re.IGNORECASE), "flow cytometry"),
+    (re.compile(r"morpholog|\bsmear", re.IGNORECASE), "morphology"),
+]
+_AGE_CONTEXT = re.compile(r"(?i:\bold\b|\bof\s+age\b|\baged?\b|\byears?\s+or\s+older)")
+
+
+@dataclass(slots=True)
+class Threshold:
+    """A threshold expression before it is attached to a quantity."""
+
+    start: int
+    end: int
+    comparators: list[tuple[Comparator, float]]  # one (x <= v) or two (a range) bounds
+    unit: str
+    is_range: bool
+    scale_word: str | None  # "grade" / "class" written with the value
+
+
+@dataclass(slots=True)
+class NumericMatch:
+    quantity: Quantity
+    comparator: Comparator
+    value: float
+    unit: str
+    start: int
+    end: int
+    method: str | None = None
+    group: int = 0  # thresholds sharing a group are alternatives (any of)
+    twin_of_index: int | None = None
+    generic_scale: bool = False
+
+
+def _value(text: str) -> float:
+    lowered = text.lower()
+    if lowered in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[lowered])
+    return float(text.replace(",", ""))
+
+
+def _comparator(text: str) -> Comparator:
+    lowered = " ".join(text.lower().split())
+    symbols = re.findall(r"<=|>=|=<|=>|[≤≥<>⩽⩾=]", lowered)
+    if symbols:
+        return _SYMBOLS[symbols[-1]]  # "more than ≥ 500": the symbol nearest the number decides
+    for phrase, comparator in _COMPARATOR_PHRASES:
+        if lowered.startswith(phrase):
+            return comparator
+    raise ValueError(f"not a comparator: {text!r}")
+
+
+def _unit_after(norm: str, position: int, vocab: Vocabulary) -> tuple[str, int]:
+    """The unit written right after a value, and where it ends ('' when there is none)."""
+    rest = norm[position : position + 60]
+    stripped = len(rest) - len(rest.lstrip(" "))
+    for canonical, pattern in vocab.units:
+        match = pattern.match(rest, stripped)
+        if match:
+            return canonical, position + match.end()
+    return "", position
+
+
+def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[Threshold]:
+    """Threshold expressions in norm[start:end], non-overlapping, in text order."""
+    found: list[Threshold] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _EXPRESSIONS:
+        for match in pattern.finditer(norm, start, end):
+            if any(match.start() < b and a < match.end() for a, b in taken):
+                continue
+            groups = match.groupdict()
+            scale_word = (groups.get("word") or "").strip().lower() or None
+            values: list[float]
+            if groups.get("roman1"):
+                values = [float(_ROMAN[groups["roman1"].lower()])]
+                if groups.get("roman2"):
+                    values.append(float(_ROMAN[groups["roman2"].lower()]))
+                unit, unit_end = "", match.end()
+            else:
+                try:
+                    values = [_value(groups["v1"])] + ([_value(groups["v2"])] if groups.get("v2") else [])
+                except ValueError:
+                    continue
+                unit, unit_end = _unit_after(norm, match.end(), vocab)
+                if unit_end > end:
+                    unit, unit_end = "", match.end()
+            suffix = (groups.get("suffix") or "").lower()
+            if groups.get("cmp"):
+                comparator = _comparator(groups["cmp"])
+                bounds = [(comparator, values[0])]
+                is_range = False
+            elif suffix:
+                comparator = dict(_SUFFIX_PHRASES)[suffix]
+                bounds = [(comparator, min(values) if comparator == ">=" else max(values))]
+                is_range = False
+            elif len(values) == 2 or groups.get("list") is not None:
+                listed = values
+                if groups.get("list") is not None and groups.get("v2"):
+                    listed = [float(x) for x in re.findall(_NUM, match.group(0))] or values
+                low, high = min(listed), max(listed)
+                if low == high:
+                    continue
+                bounds = [(">=", low), ("<=", high)]
+                is_range = True
+            elif groups.get("roman1"):
+                bounds = [("=", values[0])]
+                is_range = False
+            elif unit == "xULN":
+                bounds = [("<=", values[0])]  # "2.5 ULN" with no comparator: a ceiling, as criteria mean it
+                is_range = False
+            else:
+                continue
+            found.append(Threshold(match.start(), unit_end, bounds, unit, is_range, scale_word))
+            taken.append((match.start(), unit_end))
+    return sorted(found, key=lambda t: t.start)
+
+
+@dataclass(slots=True)
+class Mention:
+    key: str
+    start: int
+    end: int
+    generic: bool  # a bare scale word ("grade") that a named scale mentioned nearby overrides
+
+
+def find_mentions(norm: str, start: int, end: int, vocab: Vocabulary) -> list[Mention]:
+    mentions = []
+    for match in vocab.quantity_matcher.finditer(norm, start, end):
+        key = group_key(match, vocab.quantity_by_group)
+        generic = match.group(0).strip().lower() in ("grade", "class", "stage")
+        mentions.append(Mention(key, match.start(), match.end(), generic))
+    return mentions
+
+
+def _clause_bounds(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    bounds, position = [], start
+    for match in _CLAUSE_BREAK.finditer(norm, start, end):
+        bounds.append((position, match.start()))
+        position = match.end()
+    bounds.append((position, end))
+    return bounds
+
+
+def _clause_of(clauses: list[tuple[int, int]], position: int) -> tuple[int, int]:
+    for a, b in clauses:
+        if a <= position <= b:
+            return a, b
+    return clauses[-1]
+
+
+def _method_near(norm: str, start: int, end: int) -> str | None:
+    window = norm[start : min(end, start + 45)]
+    for pattern, method in _METHOD:
+        if pattern.search(window):
+            return method
+    return None
+
+
+def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[NumericMatch]:
+    """Numeric thresholds in one item's text (norm[start:end]) attached to quantities."""
+    thresholds = find_thresholds(norm, start, end, vocab)
+    if not thresholds:
+        return []
+    mentions = find_mentions(norm, start, end, vocab)
+    clauses = _clause_bounds(norm, start, end)
+    results: list[NumericMatch] = []
+    previous: tuple[Threshold, list[Quantity], int] | None = None
+    group = 0
+    for threshold in thresholds:
+        clause_start, clause_end = _clause_of(clauses, threshold.start)
+        twin_of: int | None = None
+        alternative_of_previous = False
+        quantities: list[Quantity] = []
+        if previous is not None and _is_twin(norm, previous[0], threshold):
+            quantities, twin_of = previous[1], previous[2]
+        else:
+            quantities = _quantities_for(norm, threshold, mentions, clause_start, clause_end, vocab, previous)
+        if not quantities and previous is not None:
+            prev_threshold, prev_quantities, prev_first = previous
+            gap = norm[prev_threshold.end : threshold.start]
+            same_kind = (threshold.unit or prev_threshold.unit) and (
+                threshold.unit == prev_threshold.unit or "xULN" in (threshold.unit, prev_threshold.unit)
+            )
+            if (
+                len(gap) <= 40
+                and same_kind
+                and not any(m.start >= prev_threshold.end and m.end <= threshold.start for m in mentions)
+            ):
+                quantities = prev_quantities
+                if "(" in gap and prev_threshold.unit == "xULN" and threshold.unit != "xULN":
+                    twin_of = prev_first
+                else:
+                    alternative_of_previous = True
+        if not quantities:
+            previous = None
+            continue
+        if not alternative_of_previous:
+            group += 1
+        first_index = len(results)
+        for quantity in quantities:
+            for comparator, value in _bounds_for(quantity, threshold):
+                unit = threshold.unit or _default_unit(quantity, threshold)
+                if unit is None:
+                    continue
+                if unit in TIME_UNITS and not quantity.is_time:
+                    continue  # a duration on a lab is a time window, not a threshold
+                if quantity.is_time and unit not in TIME_UNITS:
+                    continue
+                results.append(
+                    NumericMatch(
+                        quantity=quantity,
+                        comparator=comparator,
+                        value=value,
+                        unit=unit,
+                        start=threshold.start,
+                        end=threshold.end,
+                        method=_method_near(norm, threshold.end, clause_end)
+                        if quantity.key == "bone marrow blasts"
+                        else None,
+                        group=group,
+                        twin_of_index=twin_of,
+                    )
+                )
+        previous = (threshold, quantities, first_index)
+    _group_alternatives(norm, results)
+    return results
+
+
+def _is_twin(norm: str, xuln: Threshold, threshold: Threshold) -> bool:
+    """'≤1.5 × ULN (≤51 μmol/L)': an absolute limit in parentheses right after a xULN one restates it."""
+    gap = norm[xuln.end : threshold.start]
+    return xuln.unit == "xULN" and threshold.unit not in ("xULN", "") and gap.strip() == "("
+
+
+def _default_unit(quantity: Quantity, threshold: Threshold) -> str | None:
+    if quantity.scale:
+        return quantity.unit
+    if quantity.kind == "count":
+        return ""
+    if len(quantity.units) == 1:
+        return quantity.unit
+    return ""  # unstated unit on a multi-unit lab: kept unitless for the matcher to question
+
+
+def _bounds_for(quantity: Quantity, threshold: Threshold) -> list[tuple[Comparator, float]]:
+    bounds = threshold.comparators
+    if threshold.is_range and quantity.scale and quantity.scale_range:
+        low, high = quantity.scale_range
+        # "ECOG 0-2" is "ECOG <= 2"; "NYHA class III or IV" is "NYHA >= 3"
+        bounds = [(c, v) for c, v in bounds if not ((c == ">=" and v <= low) or (c == "<=" and v >= high))]
+    return bounds
+
+
+def _quantities_for(
+    norm: str,
+    threshold: Threshold,
+    mentions: list[Mention],
+    clause_start: int,
+    clause_end: int,
+    vocab: Vocabulary,
+    previous: tuple[Threshold, list[Quantity], int] | None,
+) -> list[Quantity]:
+    """The quantity (or coordinated quantities) a threshold is about."""
+    if threshold.scale_word:
+        # "≤ grade 1", "class III or IV": the scale is named with the value; a named scale nearby wins
+        named = [
+            m
+            for m in mentions
+            if not m.generic
+            and vocab.quantities[m.key].scale
+            and clause_start <= m.start <= clause_end
+            and abs(m.start - threshold.start) < 160
+        ]
+        if named:
+            return [vocab.quantities[named[0].key]]
+        key = "NYHA class" if threshold.scale_word == "class" else "toxicity grade"
+        return [vocab.quantities[key]]
+    in_clause = [m for m in mentions if m.end <= threshold.start and m.start >= clause_start]
+    before = [m for m in in_clause if not _has_threshold_between(norm, m.end, threshold.start)]
+    if before and threshold.start - before[-1].end <= 70:
+        chain = [before[-1]]
+        for mention in reversed(before[:-1]):
+            if _COORDINATION.match(norm[mention.end : chain[-1].start]):
+                chain.insert(0, mention)
+            else:
+                break
+        keys = list(dict.fromkeys(m.key for m in chain))
+        if any(vocab.quantities[k].scale for k in keys) and all(m.generic for m in chain):
+            named = [
+                m
+                for m in mentions
+                if not m.generic and vocab.quantities[m.key].scale and clause_start <= m.start <= clause_end
+            ]
+            if named:
+                keys = [named[0].key]
+        return [vocab.quantities[k] for k in keys]
+    after = [
+        m
+        for m in mentions
+        if m.start >= threshold.end
+        and m.start <= clause_end
+        and m.start - threshold.end <= 30
+        and not _has_threshold_between(norm, threshold.end, m.start)
+    ]
+    if after:
+        return [vocab.quantities[after[0].key]]
+    if threshold.unit == "years" and _AGE_CONTEXT.search(norm[threshold.start : threshold.end + 12]):
+        return [vocab.quantities["age"]]
+    return []
+
+
+def _has_threshold_between(norm: str, a: int, b: int) -> bool:
+    return re.search(r"[≤≥<>]|\d", norm[a:b]) is not None and re.search(_COMPARATOR, norm[a:b]) is not None
+
+
+def _group_alternatives(norm: str, results: list[NumericMatch]) -> None:
+    """Thresholds on different quantities joined by 'or' (creatinine <= 1.5 x ULN, or CrCl >= 60) are
+    alternatives: they share a group. Twins keep the group of the threshold they restate."""
+    for index in range(1, len(results)):
+        current, prior = results[index], results[index - 1]
+        if current.group == prior.group or current.twin_of_index is not None:
+            continue
+        if prior.twin_of_index is not None:
+            prior = results[prior.twin_of_index]
+        gap = norm[results[index - 1].end : current.start]
+        if len(gap) <= 40 and _ALTERNATIVE.search(gap) and not re.search(r"[;.]", gap):
+            old = current.group
+            for later in results[index:]:
+                if later.group == old:
+                    later.group = prior.group
+    for result in results:
+        if result.twin_of_index is not None:
+            result.group = results[result.twin_of_index].group

@@ -1,0 +1,229 @@
+"""Split criteria text into inclusion and exclusion items, with their nesting and exact spans.
+
+Layouts handled (all met in ../shared/data): ``Inclusion Criteria:`` / ``Exclusion Criteria:`` headings in
+any case and wording (also alone on a line inside an item, or missing: then everything is inclusion),
+numbered (``1.`` ``1)`` ``(1)``), lettered (``a)`` ``a).`` ``b.``) and bulleted (``•`` ``-`` ``*``) items,
+nesting by indentation or by a change of marker, numbering that restarts inside items or starts at 2,
+unbulleted paragraphs, and run-on sub-items inside one paragraph (``organ function:a) ALT ... b) AST``).
+
+Spans are offsets into the text exactly as given; item text excludes its bullet or number.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from trialscope.criteria.text import normalise
+
+Section = Literal["inclusion", "exclusion"]
+
+_HEADING = re.compile(
+    r"""^\s*[-*•]?\s*
+    (?:(?:key|main|major|general|other|additional|specific)\s+)?
+    (?P<kind>inclusion|exclusion|eligibility|include|exclude|inclusive|exclusive)
+    (?:\s+(?:criteria|criterion|criterias))?
+    (?:\s+(?:for|of)\s+[a-z \-]{1,40})?
+    \s*[:：]?\s*""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_MARKER = re.compile(
+    r"""^(?P<indent>\s*)
+    (?P<marker>
+        \(?(?P<num>\d{1,2})(?:\.\d{1,2})*\s*[.)、](?!\d)\)?\.?
+      | \((?P<pnum>\d{1,2})\)
+      | \(?(?P<letter>[a-zA-Z])[.)]\)?\.?(?=\s)
+      | \((?P<pletter>[a-zA-Z])\)
+      | (?P<roman>(?:i{1,3}|iv|vi{0,3}|ix|x))[.)](?=\s)
+      | (?P<bullet>[•\-*·●○▪■□◦‣⁃➢>])
+    )\s*""",
+    re.VERBOSE,
+)
+_RUN_ON_LETTER = re.compile(r"(?P<label>[a-h])\)\.?(?=\s*[A-Za-z(])")
+_RUN_ON_NUMBER = re.compile(r"(?<![\d.])(?P<label>[1-9])\)(?=\s*[A-Za-z(])")
+
+
+@dataclass(slots=True)
+class Item:
+    """One criterion: its section, its place in the nesting, and where its text is."""
+
+    index: int
+    section: Section
+    start: int  # span of the item's own text (after its marker), in the original text
+    end: int
+    text: str
+    label: str | None = None  # "3", "b", "•"
+    level: int = 0
+    parent: int | None = None
+    children: list[int] = field(default_factory=list)
+    heading_stated: bool = True  # False when the text had no inclusion/exclusion heading at all
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return (self.start, self.end)
+
+
+def _heading_kind(line: str) -> tuple[Section | None, int]:
+    """Whether a line is (or starts with) a section heading, and where the rest of the line begins."""
+    match = _HEADING.match(line)
+    if not match:
+        return None, 0
+    rest = line[match.end() :]
+    kind = match.group("kind").lower()
+    has_colon = ":" in line[: match.end()] or "：" in line[: match.end()]
+    said_criteria = re.search(r"criteri", line[: match.end()], re.IGNORECASE) is not None
+    # "Exclusion of X" is not a heading: a heading says "criteria" or ends with a colon.
+    if not (said_criteria or has_colon) or (rest.strip() and not has_colon):
+        return None, 0
+    section: Section = "exclusion" if kind.startswith("exclu") else "inclusion"
+    return section, match.end()
+
+
+def _marker_kind(match: re.Match[str]) -> str:
+    for kind in ("num", "pnum", "letter", "pletter", "roman", "bullet"):
+        if match.group(kind):
+            return {"pnum": "num", "pletter": "letter"}.get(kind, kind)
+    return "none"
+
+
+def _marker_label(match: re.Match[str]) -> str:
+    for kind in ("num", "pnum", "letter", "pletter", "roman", "bullet"):
+        if match.group(kind):
+            return match.group(kind)
+    return ""
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " \n":
+        start += 1
+    while end > start and text[end - 1] in " \n":
+        end -= 1
+    return start, end
+
+
+def _run_on_children(norm: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """Sub-items glued into one paragraph: a), b), c) ... or 1), 2), 3) ... in order. Returns
+    (label, marker start, text start) for each, or nothing when no ordered run of two or more exists."""
+    segment = norm[start:end]
+    for pattern, first in ((_RUN_ON_LETTER, "a"), (_RUN_ON_NUMBER, "1")):
+        found: list[tuple[str, int, int]] = []
+        expected = first
+        position = 0
+        while True:
+            match = next((m for m in pattern.finditer(segment, position) if m.group("label") == expected), None)
+            if match is None:
+                break
+            found.append((expected, start + match.start(), start + match.end()))
+            position = match.end()
+            expected = chr(ord(expected) + 1)
+        if len(found) >= 2:
+            return found
+    return []
+
+
+def segment(text: str) -> list[Item]:
+    """Items of a criteria text, in document order, with nesting."""
+    norm = normalise(text)
+    items: list[Item] = []
+    section: Section = "inclusion"
+    saw_heading = False
+    stack: list[tuple[int, str, int]] = []  # (indent, marker kind, item index) of open items
+    offset = 0
+    for raw_line in norm.split("\n"):
+        line_start, line_end = offset, offset + len(raw_line)
+        offset = line_end + 1
+        if not raw_line.strip():
+            continue
+        kind, heading_end = _heading_kind(raw_line)
+        content_start = line_start
+        if kind is not None:
+            section, saw_heading = kind, True
+            stack.clear()
+            content_start = line_start + heading_end
+            if not norm[content_start:line_end].strip():
+                continue
+        line = norm[content_start:line_end]
+        marker = _MARKER.match(line)
+        if (
+            marker
+            and _marker_kind(marker) == "bullet"
+            and marker.group("bullet") == ">"
+            and line[marker.end() :][:1].isdigit()
+        ):
+            marker = None  # "> 18 years" is a comparator, not a bullet
+        if marker:
+            indent = len(marker.group("indent"))
+            marker_kind = _marker_kind(marker)
+            label = _marker_label(marker)
+            text_start = content_start + marker.end()
+        elif items and not stack and items[-1].section == section and kind is None and raw_line.startswith("   "):
+            # a wrapped continuation line of the previous item (legacy layout)
+            items[-1].end = line_end
+            items[-1].text = text[items[-1].start : items[-1].end]
+            continue
+        else:
+            indent = len(line) - len(line.lstrip())
+            marker_kind, label, text_start = "none", None, content_start
+        while stack and (stack[-1][0] > indent or (stack[-1][0] == indent and stack[-1][1] == marker_kind)):
+            stack.pop()
+        same_indent_other_marker = (
+            stack and stack[-1][0] == indent and stack[-1][1] != marker_kind and marker_kind != "none"
+        )
+        # same indentation, different marker (1. then a.): nested only when letters follow numbers
+        if same_indent_other_marker and not (stack[-1][1] == "num" and marker_kind in ("letter", "roman", "bullet")):
+            stack.pop()
+        if marker_kind == "none" and stack:
+            # an unbulleted line inside a list: a paragraph of its own at the outer level
+            stack.clear()
+        parent = stack[-1][2] if stack else None
+        start, end = _trimmed(text, text_start, line_end)
+        if start >= end:
+            continue
+        item = Item(
+            index=len(items),
+            section=section,
+            start=start,
+            end=end,
+            text=text[start:end],
+            label=label,
+            level=(items[parent].level + 1) if parent is not None else 0,
+            parent=parent,
+        )
+        items.append(item)
+        if parent is not None:
+            items[parent].children.append(item.index)
+        stack.append((indent, marker_kind, item.index))
+        _split_run_on(text, norm, items, item)
+    if not saw_heading:
+        for item in items:
+            item.heading_stated = False
+    return items
+
+
+def _split_run_on(text: str, norm: str, items: list[Item], item: Item) -> None:
+    """Cut a paragraph with glued sub-items into the parent's lead-in and one child per sub-item."""
+    runs = _run_on_children(norm, item.start, item.end)
+    if not runs:
+        return
+    bounds = [*runs, ("", item.end, item.end)]
+    item.end = _trimmed(text, item.start, runs[0][1])[1]
+    item.text = text[item.start : item.end]
+    for (label, _marker_start, text_start), (_, next_marker, _) in itertools.pairwise(bounds):
+        start, end = _trimmed(text, text_start, next_marker)
+        if start >= end:
+            continue
+        child = Item(
+            index=len(items),
+            section=item.section,
+            start=start,
+            end=end,
+            text=text[start:end],
+            label=label,
+            level=item.level + 1,
+            parent=item.index,
+            heading_stated=item.heading_stated,
+        )
+        items.append(child)
+        item.children.append(child.index)

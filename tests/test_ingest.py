@@ -1,0 +1,39 @@
+"""The import pipeline: the child-process reader gives the same result as reading in-process, failures
+in the reader surface as errors, and the chosen mode depends on input size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA
+from trialscope.ingest import PARALLEL_THRESHOLD_BYTES, _input_size, ingest_paths, read_in_child
+from trialscope.store.trial_store import TrialStore
+
+SOURCES = [DATA / "seed-trials", DATA / "ctgov-v2-fixtures", DATA / "ctgov-xml-fixtures", DATA / "car-t-monitor"]
+
+
+def test_child_process_reader_matches_in_process(db_url: str, tmp_path: Path) -> None:
+    with TrialStore.open(db_url) as parallel_store:
+        parallel = ingest_paths(parallel_store, SOURCES, parallel=True)
+        parallel_stats = parallel_store.stats()
+    with TrialStore.open(f"sqlite:///{tmp_path / 'serial.db'}") as serial_store:
+        serial = ingest_paths(serial_store, SOURCES, parallel=False)
+        serial_stats = serial_store.stats()
+    assert parallel.as_dict() == serial.as_dict()
+    assert parallel_stats == serial_stats
+    assert parallel.added > 2300 and parallel.rejected == 9
+
+
+def test_reader_failure_is_raised_not_swallowed() -> None:
+    with pytest.raises(RuntimeError, match="reader process failed"):
+        list(read_in_child([str(DATA / "seed-trials"), 12345]))  # type: ignore[list-item]
+
+
+def test_input_size_decides_the_mode(tmp_path: Path) -> None:
+    assert _input_size([str(DATA / "seed-trials")]) < PARALLEL_THRESHOLD_BYTES
+    big = tmp_path / "big.jsonl"
+    with big.open("wb") as f:
+        f.truncate(PARALLEL_THRESHOLD_BYTES + 1)  # sparse: size without the disk
+    assert _input_size([str(tmp_path)]) > PARALLEL_THRESHOLD_BYTES
