@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -33,11 +34,15 @@ from sqlalchemy.exc import OperationalError
 from trialscope.catalogue.changes import EVENT_KINDS
 from trialscope.catalogue.freshness import judge_freshness
 from trialscope.catalogue.records import ImportSummary
+from trialscope.criteria import ParsedCriteria, parse_criteria
+from trialscope.criteria.describe import describe
+from trialscope.criteria.evaluate import evaluate_gold, evaluate_lct, iter_lines
 from trialscope.demo import ensure_demo, load_demo
 from trialscope.export import export_jsonl
 from trialscope.ingest import DEFAULT_BATCH_SIZE, ingest_paths
-from trialscope.presentation.sections import RecordInfo, trial_sections
+from trialscope.presentation.sections import RecordInfo, trial_sections, unescape_markdown
 from trialscope.presentation.terminal import clean, print_trial
+from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.database import DatabaseUrlError, is_default_database, resolve_url
 from trialscope.store.sync_state import SyncQuery, SyncState
 from trialscope.store.trial_store import TrialStore
@@ -317,6 +322,124 @@ def migrate(db: DbOption = None) -> None:
     with open_store(db, demo=False) as store:
         count = store.count()
     console.print(f"schema is current; {count} trials in the catalogue")
+
+
+# --- criteria -------------------------------------------------------------------------------------------
+class CriteriaFormat(StrEnum):
+    text = "text"
+    flat = "flat"
+    json = "json"
+
+
+def _print_parsed(title: str, parsed: ParsedCriteria) -> None:
+    console.print(Text(clean(title), style="bold"))
+    for item in parsed.items:
+        section = "Inclusion" if item.section == "inclusion" else "Exclusion"
+        label = f" {item.label}" if item.label and item.label not in "•-*" else ""
+        shown = clean(unescape_markdown(item.text) or "")
+        console.print(Text(f"{'  ' * item.level}[{section}{label}] ", style="bold cyan").append(shown))
+        for constraint in parsed.for_item(item.index):
+            style = (
+                "yellow"
+                if constraint.kind == "unparsed"
+                else ("dim" if constraint.kind == "administrative" else "green")
+            )
+            extra = " (within a definition)" if constraint.definitional else ""
+            console.print(Text(f"{'  ' * item.level}    -> {describe(constraint)}{extra}", style=style))
+    implicit = [c for c in parsed.constraints if c.implicit]
+    for constraint in implicit:
+        console.print(Text(f"[Implied] {describe(constraint)} ({constraint.source})", style="green"))
+    for note in parsed.notes:
+        console.print(Text(f"[Check] {note}", style="bold yellow"))
+    understood = sum(1 for c in parsed.constraints if c.kind != "unparsed")
+    console.print(
+        Text(
+            f"{understood} constraints understood; "
+            f"{parsed.unparsed_share:.0%} of items not understood (shown in yellow)"
+        )
+    )
+
+
+@app.command()
+def criteria(
+    nct_ids: Annotated[list[str] | None, typer.Argument(help="NCT IDs in the catalogue.", metavar="[NCT...]")] = None,
+    text_file: Annotated[
+        Path | None, typer.Option("--text-file", help="Parse this file's text instead (spans are relative to it).")
+    ] = None,
+    output: Annotated[
+        CriteriaFormat,
+        typer.Option(
+            "--format",
+            help="text: each item beside what was understood; flat: the gold "
+            "flat constraint format (JSON); json: items and constraints.",
+        ),
+    ] = CriteriaFormat.text,
+    db: DbOption = None,
+) -> None:
+    """Eligibility criteria as structured constraints, each tied to the text it came from."""
+    if text_file is None and not nct_ids:
+        raise _fail("give NCT IDs or --text-file FILE")
+    results: list[tuple[str, ParsedCriteria]] = []
+    if text_file is not None:
+        try:
+            text = text_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(f"cannot read {text_file}: {exc}") from None
+        results.append((str(text_file), parse_criteria(text)))
+    missing = []
+    if nct_ids:
+        with open_store(db) as store:
+            criteria_store = CriteriaStore(store.engine)
+            for nct_id in nct_ids:
+                trial = store.get(nct_id)
+                if trial is None:
+                    missing.append(nct_id)
+                    continue
+                criteria_store.get(trial)  # keep the stored structured criteria current
+                results.append((trial.nct_id, criteria_store.parsed(trial)))
+    if output is CriteriaFormat.text:
+        for name, parsed in results:
+            _print_parsed(name, parsed)
+    else:
+
+        def payload(parsed: ParsedCriteria) -> object:
+            flat = [c.as_flat() for c in parsed.constraints]
+            if output is CriteriaFormat.flat:
+                return flat
+            items = [
+                {
+                    "index": i.index,
+                    "section": i.section,
+                    "label": i.label,
+                    "level": i.level,
+                    "parent": i.parent,
+                    "span": [i.start, i.end],
+                    "text": i.text,
+                }
+                for i in parsed.items
+            ]
+            return {"items": items, "constraints": flat, "notes": parsed.notes, "unparsed_share": parsed.unparsed_share}
+
+        document = payload(results[0][1]) if len(results) == 1 else {name: payload(p) for name, p in results}
+        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+    if missing:
+        raise _fail(f"not in the catalogue: {', '.join(missing)}", code=1)
+
+
+@app.command("criteria-eval")
+def criteria_eval(
+    shared: Annotated[Path, typer.Option(help="The shared data folder.")] = Path("../shared"),
+    verbose: Annotated[bool, typer.Option("--verbose", help="List misses and unmatched thresholds.")] = False,
+    lct: Annotated[bool, typer.Option(help="Also score on the LCT corpus.")] = True,
+) -> None:
+    """Score the criteria engine on the seed gold set and the LCT corpus (precision / recall / F1)."""
+    gold_path = shared / "gold" / "seed-criteria.json"
+    if not gold_path.exists():
+        raise _fail(f"no gold set at {gold_path}: pass --shared PATH")
+    report = evaluate_gold(gold_path, shared / "data" / "seed-trials")
+    lct_report = evaluate_lct(shared / "data" / "criteria-corpora" / "lct") if lct else None
+    for line in iter_lines(report, lct_report, verbose):
+        console.print(Text(line))
 
 
 # --- live sync ------------------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass, field
 
 from trialscope.criteria.model import Polarity, Window
-from trialscope.criteria.vocabulary import Vocabulary, group_key
+from trialscope.criteria.phrases import PhraseMatch
+from trialscope.criteria.vocabulary import Vocabulary
 
 _CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|\n")
 _NEGATION = re.compile(
@@ -102,7 +103,7 @@ def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[i
         anchor = None
         anchor_match = vocab.anchor_matcher.search(norm, match.end(), min(end, match.end() + 60))
         if anchor_match and not re.search(r"[;.]", norm[match.end() : anchor_match.start()]):
-            anchor = group_key(anchor_match, vocab.anchor_by_group)
+            anchor = anchor_match.key
         windows.append((match.start(), match.end(), Window(value, unit, anchor)))
     return windows
 
@@ -118,7 +119,7 @@ def extract_concepts(
         clause_matches: dict[str, ConceptMatch] = {}
         order: list[str] = []
         for match in vocab.concept_matcher.finditer(norm, clause_start, clause_end):
-            key = group_key(match, vocab.concept_by_group)
+            key = match.key
             concept = vocab.concepts[key]
             if (
                 exception_at
@@ -146,8 +147,23 @@ def extract_concepts(
             for target_key in _window_targets(norm, clause_matches, order, window_start, window_end):
                 if clause_matches[target_key].within is None:
                     clause_matches[target_key].within = window
+        if exception_at is not None:
+            owners = [k for k in order if clause_matches[k].start < exception_at.start()]
+            if owners:
+                stated = _exception_text(norm, exception_at.end(), clause_end)
+                owner = clause_matches[owners[-1]]
+                if stated:
+                    owner.exceptions = [stated] + [e for e in owner.exceptions if e.lower() not in stated.lower()]
         results.extend(clause_matches[k] for k in order if k in clause_matches)
     return _biomarkers(norm, start, end, vocab, section_polarity) + results
+
+
+def _exception_text(norm: str, start: int, clause_end: int) -> str:
+    """The words of an exception: up to the closing parenthesis (if it opened inside one) or the clause end."""
+    text = norm[start:clause_end]
+    if ")" in text and "(" not in text.split(")")[0]:
+        text = text.split(")")[0]
+    return " ".join(text.strip(" ,:;.").split())[:400]
 
 
 def _reopened(norm: str, after_exception: int, position: int) -> bool:
@@ -171,7 +187,7 @@ def _negated(norm: str, clause_start: int, position: int) -> bool:
 
 
 def _admissible(
-    norm: str, category: str, match: re.Match[str], clause_start: int, clause_end: int, section_polarity: Polarity
+    norm: str, category: str, match: PhraseMatch, clause_start: int, clause_end: int, section_polarity: Polarity
 ) -> bool:
     context_before = norm[max(clause_start, match.start() - 80) : match.start()]
     context_after = norm[match.end() : min(clause_end, match.end() + 40)]
@@ -219,7 +235,7 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
     """Antigen expression constraints ('CD123+ AML', 'positive expression of CLL1 target')."""
     found: dict[str, ConceptMatch] = {}
     for match in vocab.antigen_matcher.finditer(norm, start, end):
-        key = group_key(match, vocab.antigen_by_group)
+        key = match.key
         before = norm[max(start, match.start() - 30) : match.start()]
         after = norm[match.end() : min(end, match.end() + 25)]
         if not (

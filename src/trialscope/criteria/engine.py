@@ -36,12 +36,7 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
     own = norm[item.start : item.end]
     if not _STATUS_DEFINITION.search(own[:160]):
         return False
-    return any(
-        vocab.concepts[key].category == "disease_status"
-        for key in (
-            vocab.concept_by_group[m.lastgroup] for m in vocab.concept_matcher.finditer(own[:80]) if m.lastgroup
-        )
-    )
+    return any(vocab.concepts[m.key].category == "disease_status" for m in vocab.concept_matcher.finditer(own[:80]))
 
 
 class _Builder:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from trialscope.criteria.model import TIME_UNITS, Comparator
-from trialscope.criteria.vocabulary import Quantity, Vocabulary, group_key
+from trialscope.criteria.vocabulary import Quantity, Vocabulary
 
 _WORD_NUMBERS = {
     "zero": 0,
@@ -84,6 +84,23 @@ _COMPARATOR_PHRASES: list[tuple[str, Comparator]] = sorted(
         ("exceeding", ">"),
         ("exceeds", ">"),
         ("in excess of", ">"),
+        ("more or equal to", ">="),
+        ("more or equal", ">="),
+        ("greater or equal to", ">="),
+        ("greater or equal", ">="),
+        ("higher or equal to", ">="),
+        ("less or equal to", "<="),
+        ("less or equal", "<="),
+        ("lower or equal to", "<="),
+        ("equal or greater than", ">="),
+        ("equal or more than", ">="),
+        ("equal or higher than", ">="),
+        ("equal or less than", "<="),
+        ("equal or lower than", "<="),
+        ("at or above", ">="),
+        ("at or below", "<="),
+        ("younger than", "<"),
+        ("older than", ">"),
     ],
     key=lambda pair: -len(pair[0]),
 )
@@ -113,6 +130,12 @@ _SUFFIX_PHRASES: list[tuple[str, Comparator]] = [
     ("or below", "<="),
     ("and below", "<="),
     ("or under", "<="),
+    ("and older", ">="),
+    ("or older", ">="),
+    ("and over", ">="),
+    ("and up", ">="),
+    ("or younger", "<="),
+    ("and younger", "<="),
 ]
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+)"
@@ -145,7 +168,11 @@ _EXPRESSIONS = [
     # 18-75 / 0~2 / 0 to 2
     re.compile(rf"(?P<v1>{_VALUE}){_SEP}(?P<v2>{_VALUE2})"),
     # 2 or more / 3 or higher
-    re.compile(rf"(?P<v1>{_VALUE})\s*(?P<suffix>(?i:" + "|".join(re.escape(p) for p, _ in _SUFFIX_PHRASES) + r"))"),
+    re.compile(
+        rf"(?P<v1>{_VALUE})\s*(?P<uw>[A-Za-zµμ%][A-Za-z/µμ%0-9]{{0,10}}(?:\s+(?i:of\s+age|old))?)?\s*(?P<suffix>(?i:"
+        + "|".join(re.escape(p) for p, _ in sorted(_SUFFIX_PHRASES, key=lambda x: -len(x[0])))
+        + r"))"
+    ),
     # grade 2 or higher (word before value, comparator after)
     re.compile(
         rf"(?P<word>(?i:grade|class|stage))\s*(?P<v1>{_VALUE})\s*(?P<suffix>(?i:"
@@ -162,7 +189,121 @@ _METHOD = [
     (re.compile(r"flow\s*cytometr|\bFCM\b|immunophenotyp|\bMFC\b", re.IGNORECASE), "flow cytometry"),
     (re.compile(r"morpholog|\bsmear", re.IGNORECASE), "morphology"),
 ]
+_CARDIAC_CONTEXT = re.compile(r"(?i)heart|cardiac|NYHA|New\s+York|angina|CCS")
+_TOXICITY_CONTEXT = re.compile(
+    r"(?i)toxic|adverse|CTCAE|\bNCI\b|\bAEs?\b|side\s+effect|recover|allerg|hypersensitiv|reaction"
+)
 _AGE_CONTEXT = re.compile(r"(?i:\bold\b|\bof\s+age\b|\baged?\b|\byears?\s+or\s+older)")
+_WINDOW_CUE = re.compile(
+    r"(?i)\b(?:within|prior|before|ago|after|since|for|history|duration|last|past|previous|following|post|"
+    r"remission|diagnos\w*|interval|from|during|survival|period|follow-up|treated|therapy|since|taking|using|"
+    r"use|receiving|duration|onset|lasting|course)\b"
+)
+_FILLER = {
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "must",
+    "should",
+    "shall",
+    "of",
+    "at",
+    "a",
+    "an",
+    "the",
+    "value",
+    "values",
+    "with",
+    "than",
+    "to",
+    "in",
+    "on",
+    "by",
+    "as",
+    "level",
+    "levels",
+    "range",
+    "ranging",
+    "between",
+    "from",
+    "greater",
+    "less",
+    "more",
+    "not",
+    "no",
+    "least",
+    "equal",
+    "or",
+    "and",
+}
+_COUNT_STOP = {
+    "criterion",
+    "criteria",
+    "condition",
+    "conditions",
+    "following",
+    "item",
+    "items",
+    "of",
+    "time",
+    "times",
+    "occasion",
+    "occasions",
+    "year",
+    "years",
+    "month",
+    "months",
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "hour",
+    "hours",
+    "half-lives",
+    "half-life",
+    "within",
+    "prior",
+    "before",
+    "after",
+    "in",
+    "at",
+    "to",
+    "from",
+    "and",
+    "or",
+}
+_PHRASE_STOP = {
+    "and",
+    "or",
+    "with",
+    "if",
+    "who",
+    "which",
+    "that",
+    "have",
+    "has",
+    "had",
+    "patients",
+    "patient",
+    "subjects",
+    "subject",
+    "participants",
+    "for",
+    "when",
+    "where",
+    "but",
+    "e",
+    "g",
+    "eg",
+    "i",
+    "ie",
+    "per",
+    "than",
+}
 
 
 @dataclass(slots=True)
@@ -175,6 +316,8 @@ class Threshold:
     unit: str
     is_range: bool
     scale_word: str | None  # "grade" / "class" written with the value
+    about_age: bool = False  # "18 or older": only ages are older or younger
+    is_list: bool = False  # "0, 1, or 2" / "1 or 2": a list of values, no comparator written
 
 
 @dataclass(slots=True)
@@ -241,7 +384,11 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                     values = [_value(groups["v1"])] + ([_value(groups["v2"])] if groups.get("v2") else [])
                 except ValueError:
                     continue
-                unit, unit_end = _unit_after(norm, match.end(), vocab)
+                if groups.get("uw"):
+                    unit = _unit_after(norm, match.start("uw"), vocab)[0]
+                    unit_end = match.end()
+                else:
+                    unit, unit_end = _unit_after(norm, match.end(), vocab)
                 if unit_end > end:
                     unit, unit_end = "", match.end()
             suffix = (groups.get("suffix") or "").lower()
@@ -270,7 +417,12 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 is_range = False
             else:
                 continue
-            found.append(Threshold(match.start(), unit_end, bounds, unit, is_range, scale_word))
+            after_text = norm[unit_end : unit_end + 30].lower()
+            if (is_range and "scale" in after_text) or (not unit and all(1900 <= v <= 2100 for v in values)):
+                continue  # "a 0-10 pain scale" describes a scale; "between 2012 and 2014" are dates
+            about_age = "older" in suffix or "younger" in suffix
+            is_list = groups.get("list") is not None
+            found.append(Threshold(match.start(), unit_end, bounds, unit, is_range, scale_word, about_age, is_list))
             taken.append((match.start(), unit_end))
     return sorted(found, key=lambda t: t.start)
 
@@ -286,7 +438,7 @@ class Mention:
 def find_mentions(norm: str, start: int, end: int, vocab: Vocabulary) -> list[Mention]:
     mentions = []
     for match in vocab.quantity_matcher.finditer(norm, start, end):
-        key = group_key(match, vocab.quantity_by_group)
+        key = match.key
         generic = match.group(0).strip().lower() in ("grade", "class", "stage")
         mentions.append(Mention(key, match.start(), match.end(), generic))
     return mentions
@@ -362,6 +514,8 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 unit = threshold.unit or _default_unit(quantity, threshold)
                 if unit is None:
                     continue
+                if unit and quantity.units and unit not in quantity.units and quantity.kind != "other":
+                    continue  # "glucose solution up to 100 g": not a glucose level
                 if unit in TIME_UNITS and not quantity.is_time:
                     continue  # a duration on a lab is a time window, not a threshold
                 if quantity.is_time and unit not in TIME_UNITS:
@@ -393,7 +547,7 @@ def _is_twin(norm: str, xuln: Threshold, threshold: Threshold) -> bool:
 
 
 def _default_unit(quantity: Quantity, threshold: Threshold) -> str | None:
-    if quantity.scale:
+    if quantity.scale or quantity.is_time:  # "ECOG <= 2", "Age >= 18": the scale's or the quantity's own unit
         return quantity.unit
     if quantity.kind == "count":
         return ""
@@ -433,8 +587,14 @@ def _quantities_for(
         ]
         if named:
             return [vocab.quantities[named[0].key]]
-        key = "NYHA class" if threshold.scale_word == "class" else "toxicity grade"
-        return [vocab.quantities[key]]
+        clause = norm[clause_start:clause_end]
+        if threshold.scale_word == "class":
+            return [vocab.quantities["NYHA class"]] if _CARDIAC_CONTEXT.search(clause) else []
+        if threshold.scale_word == "stage":
+            return [vocab.quantities["disease stage"]]
+        return [vocab.quantities["toxicity grade"]] if _TOXICITY_CONTEXT.search(clause) else []
+    if threshold.about_age:
+        return [vocab.quantities["age"]]
     in_clause = [m for m in mentions if m.end <= threshold.start and m.start >= clause_start]
     before = [m for m in in_clause if not _has_threshold_between(norm, m.end, threshold.start)]
     if before and threshold.start - before[-1].end <= 70:
@@ -464,9 +624,57 @@ def _quantities_for(
     ]
     if after:
         return [vocab.quantities[after[0].key]]
-    if threshold.unit == "years" and _AGE_CONTEXT.search(norm[threshold.start : threshold.end + 12]):
+    lead_in = norm[clause_start : threshold.start]
+    if threshold.unit in ("years", "months") and (
+        _AGE_CONTEXT.search(norm[threshold.start : threshold.end + 12])
+        or (
+            threshold.unit == "years"
+            and not _WINDOW_CUE.search(norm[max(clause_start, threshold.start - 40) : threshold.end + 25])
+            and not vocab.concept_matcher.search(lead_in)
+        )
+    ):
         return [vocab.quantities["age"]]
-    return []
+    explicit = not threshold.is_list or bool(threshold.unit)  # "type 1 or 2" names no quantity
+    generic = _generic_quantity(norm, threshold, clause_start) if explicit else None
+    return [generic] if generic else []
+
+
+def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Quantity | None:
+    """A quantity outside the vocabulary, named by the words just before the threshold ('systolic blood
+    pressure > 140 mmHg'). Durations are left to the concepts (they are time windows)."""
+    if threshold.unit in TIME_UNITS or threshold.unit == "half-lives":
+        return None
+    if not threshold.unit:  # "≥3 antihypertensive drugs": a count of what follows the number
+        counted = re.match(r"\s*((?:[A-Za-z][A-Za-z\-']*\s*){1,4})", norm[threshold.end : threshold.end + 50])
+        if counted:
+            noun_words = []
+            for word in counted.group(1).split():
+                if word.lower() in _PHRASE_STOP or word.lower() in _COUNT_STOP:
+                    break
+                noun_words.append(word)
+            if noun_words and noun_words[0].lower() not in _FILLER:
+                name = "number of " + " ".join(noun_words)
+                return Quantity(key=name.lower(), kind="count", names=(name,), unit="", units=("",))
+            if counted.group(1).split()[0].lower() in _COUNT_STOP:
+                return None
+    before = norm[max(clause_start, threshold.start - 60) : threshold.start]
+    words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|[()\[\],:;]", before)
+    phrase: list[str] = []
+    for word in reversed(words):
+        lowered = word.lower()
+        if not phrase and lowered in _FILLER:
+            continue
+        if lowered in _PHRASE_STOP or word in "()[],:;":
+            break
+        phrase.insert(0, word)
+        if len(phrase) == 4:
+            break
+    while phrase and phrase[0].lower() in _FILLER:
+        phrase.pop(0)
+    if not phrase:
+        return None
+    name = " ".join(phrase)
+    return Quantity(key=name.lower(), kind="other", names=(name,), unit=threshold.unit, units=(threshold.unit,))
 
 
 def _has_threshold_between(norm: str, a: int, b: int) -> bool:
@@ -483,7 +691,7 @@ def _group_alternatives(norm: str, results: list[NumericMatch]) -> None:
         if prior.twin_of_index is not None:
             prior = results[prior.twin_of_index]
         gap = norm[results[index - 1].end : current.start]
-        if len(gap) <= 40 and _ALTERNATIVE.search(gap) and not re.search(r"[;.]", gap):
+        if len(gap) <= 60 and _ALTERNATIVE.search(gap) and not re.search(r"[;.]", gap):
             old = current.group
             for later in results[index:]:
                 if later.group == old:

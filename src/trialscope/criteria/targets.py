@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from trialscope.criteria.vocabulary import Vocabulary, group_key, vocabulary
+from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.study import Study
 
 _TARGETING = re.compile(
@@ -34,11 +34,11 @@ def targets_in_text(text: str, vocab: Vocabulary | None = None) -> list[str]:
         return []
     found: dict[str, int] = {}
     for match in vocab.antigen_matcher.finditer(text):
-        found.setdefault(group_key(match, vocab.antigen_by_group), match.start())
+        found.setdefault(match.key, match.start())
     for match in vocab.binder_matcher.finditer(text):
         after = text[match.end() : match.end() + 12]
         if re.match(r"[\s\-]*(?:CAR|chimeric)", after, re.IGNORECASE):
-            found.setdefault(group_key(match, vocab.binder_by_group), match.start())
+            found.setdefault(match.key, match.start())
     return sorted(found, key=found.__getitem__)
 
 

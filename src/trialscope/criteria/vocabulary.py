@@ -14,24 +14,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from trialscope.criteria.phrases import PhraseMatcher
+
 
 def _load(name: str) -> dict[str, Any]:
     text = resources.files("trialscope").joinpath(f"data/criteria/{name}").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
-
-
-def name_pattern(name: str) -> str:
-    """A regex for a name: whole word, flexible spacing and hyphens."""
-    parts = [re.escape(p) for p in re.split(r"[\s\-]+", name.strip()) if p]
-    body = r"[\s\-]*".join(parts)
-    start = r"(?<![A-Za-z0-9])" if name[:1].isalnum() else ""
-    end = r"(?![A-Za-z0-9])" if name[-1:].isalnum() else ""
-    return f"{start}{body}{end}"
-
-
-def _alternation(names: list[str]) -> str:
-    return "|".join(name_pattern(n) for n in sorted(set(names), key=len, reverse=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,44 +63,18 @@ class Vocabulary:
     quantities: dict[str, Quantity]
     concepts: dict[str, Concept]
     antigens: dict[str, Antigen]
-    quantity_matcher: re.Pattern[str]
-    quantity_by_group: dict[str, str]
-    concept_matcher: re.Pattern[str]
-    concept_by_group: dict[str, str]
-    antigen_matcher: re.Pattern[str]
-    antigen_by_group: dict[str, str]
-    binder_matcher: re.Pattern[str]
-    binder_by_group: dict[str, str]
+    quantity_matcher: PhraseMatcher
+    concept_matcher: PhraseMatcher
+    antigen_matcher: PhraseMatcher
+    binder_matcher: PhraseMatcher
     units: list[tuple[str, re.Pattern[str]]]
     pint_units: dict[str, str]
-    anchor_matcher: re.Pattern[str]
-    anchor_by_group: dict[str, str]
+    anchor_matcher: PhraseMatcher
     ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def concept_ancestors(self, key: str) -> frozenset[str]:
         """The concept and everything it is a kind of (APL -> AML -> acute leukemia)."""
         return self.ancestors.get(key, frozenset({key}))
-
-
-def _grouped(entries: list[tuple[str, list[str], list[str]]], prefix: str) -> tuple[re.Pattern[str], dict[str, str]]:
-    """One regex with a named group per entry (case-insensitive names, case-sensitive acronyms)."""
-    parts = []
-    groups: dict[str, str] = {}
-    for index, (key, names, case_sensitive) in enumerate(entries):
-        group = f"{prefix}{index}"
-        groups[group] = key
-        alternatives = []
-        if names:
-            alternatives.append(f"(?i:{_alternation(names)})")
-        if case_sensitive:
-            alternatives.append(_alternation(case_sensitive))
-        parts.append(f"(?P<{group}>{'|'.join(alternatives)})")
-    return re.compile("|".join(parts)), groups
-
-
-def _longest_first(entries: list[tuple[str, list[str], list[str]]]) -> list[tuple[str, list[str], list[str]]]:
-    """Order entries so that, at one position, the longest name wins (regex alternation is ordered)."""
-    return sorted(entries, key=lambda e: -max((len(n) for n in e[1] + e[2]), default=0))
 
 
 @cache
@@ -146,27 +109,17 @@ def vocabulary() -> Vocabulary:
         a["key"]: Antigen(a["key"], tuple(a["names"]), tuple(a["binders"])) for a in _load("antigens.json")["antigens"]
     }
 
-    # Every name of every entry in one regex; one name per alternative so the longest name anywhere wins.
-    def flat(entries: list[tuple[str, list[str], list[str]]]) -> list[tuple[str, list[str], list[str]]]:
-        out: list[tuple[str, list[str], list[str]]] = [(key, [n], []) for key, names, _ in entries for n in names]
-        out += [(key, [], [n]) for key, _, cs in entries for n in cs]
-        return _longest_first(out)
-
-    quantity_matcher, quantity_groups = _grouped(flat([(q.key, list(q.names), []) for q in quantities.values()]), "q")
-    concept_matcher, concept_groups = _grouped(flat(concept_entries), "c")
-    antigen_matcher, antigen_groups = _grouped(flat([(a.key, list(a.names), []) for a in antigens.values()]), "a")
-    binder_matcher, binder_groups = _grouped(
-        flat([(a.key, list(a.binders), []) for a in antigens.values() if a.binders]), "b"
-    )
+    quantity_matcher = PhraseMatcher((q.key, q.names, ()) for q in quantities.values())
+    concept_matcher = PhraseMatcher(concept_entries)
+    antigen_matcher = PhraseMatcher((a.key, a.names, ()) for a in antigens.values())
+    binder_matcher = PhraseMatcher((a.key, a.binders, ()) for a in antigens.values() if a.binders)
     units = []
     pint_units = {}
     for unit in _load("units.json")["units"]:
         units.append((unit["canonical"], re.compile("|".join(f"(?:{p})" for p in unit["patterns"]), re.IGNORECASE)))
         if unit.get("pint_unit"):
             pint_units[unit["canonical"]] = unit["pint_unit"]
-    anchor_matcher, anchor_groups = _grouped(
-        flat([(a["key"], a["names"], []) for a in _load("anchors.json")["anchors"]]), "e"
-    )
+    anchor_matcher = PhraseMatcher((a["key"], a["names"], ()) for a in _load("anchors.json")["anchors"])
     ancestors: dict[str, frozenset[str]] = {}
     for key in concepts:
         seen = {key}
@@ -183,23 +136,11 @@ def vocabulary() -> Vocabulary:
         concepts=concepts,
         antigens=antigens,
         quantity_matcher=quantity_matcher,
-        quantity_by_group=quantity_groups,
         concept_matcher=concept_matcher,
-        concept_by_group=concept_groups,
         antigen_matcher=antigen_matcher,
-        antigen_by_group=antigen_groups,
         binder_matcher=binder_matcher,
-        binder_by_group=binder_groups,
         units=units,
         pint_units=pint_units,
         anchor_matcher=anchor_matcher,
-        anchor_by_group=anchor_groups,
         ancestors=ancestors,
     )
-
-
-def group_key(match: re.Match[str], groups: dict[str, str]) -> str:
-    """The vocabulary key of whichever named group matched."""
-    name = match.lastgroup
-    assert name is not None
-    return groups[name]

@@ -149,3 +149,16 @@ sync_state = Table(
     Column("last_data_timestamp", String(40)),
     Column("next_since", Date),  # lower bound for the next incremental run
 )
+
+# --- structured criteria (migration 0003) -----------------------------------------------------------------
+trial_criteria = Table(
+    "trial_criteria",
+    metadata,
+    Column("nct_id", String(11), primary_key=True),
+    Column("text_hash", String(64), nullable=False),  # of the criteria text it was computed from
+    Column("engine_version", String(40), nullable=False),
+    Column("constraints", Text, nullable=False),  # JSON list in the flat constraint format
+    Column("notes", Text, nullable=False),  # JSON list of disagreements with the structured fields
+    Column("unparsed_share", Float, nullable=False),
+    Column("parsed_at", DateTime(timezone=True), nullable=False),
+)

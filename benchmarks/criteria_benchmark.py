@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Criteria engine throughput: every criteria text in ../shared/data (HINT, LCT, the CAR-T monitor's
+sample, the study records), repeated until --trials texts have been parsed, on one core, in this process.
+
+Prints trials/s, the projected time to re-parse 600,000 trials, and peak RSS. Targets (issue 5): at least
+200 trials per second on one core; peak memory under 1 GB.
+
+    python benchmarks/criteria_benchmark.py --trials 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import resource
+import time
+from pathlib import Path
+
+from trialscope.criteria import parse_criteria
+from trialscope.criteria.evaluate import iter_criteria_texts
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, default=100_000)
+    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
+    args = parser.parse_args()
+    texts = [text for _, text in iter_criteria_texts(args.shared / "data")]
+    chars = sum(len(t) for t in texts)
+    print(f"{len(texts)} distinct criteria texts, mean {chars / len(texts):,.0f} characters")
+    parse_criteria(texts[0])  # load the vocabulary once, outside the timing
+    constraints = 0
+    started = time.perf_counter()
+    checkpoints = {10_000, 50_000, args.trials}
+    for count, text in enumerate(itertools.islice(itertools.cycle(texts), args.trials), start=1):
+        constraints += len(parse_criteria(text).constraints)
+        if count in checkpoints:
+            elapsed = time.perf_counter() - started
+            print(
+                f"{count:>8,} trials  {elapsed:7.1f} s  {count / elapsed:6.0f} trials/s  "
+                f"600k re-parse ≈ {600_000 / (count / elapsed) / 60:5.1f} min  "
+                f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
+                flush=True,
+            )
+    print(f"{constraints / args.trials:.1f} constraints per trial on average")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Structured criteria are stored with each trial and recomputed when its text changes (both backends)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.factories import seed, write_json
+from trialscope.ingest import ingest_paths
+from trialscope.store.criteria_store import CriteriaStore
+from trialscope.store.trial_store import TrialStore
+
+
+def test_stored_then_recomputed_when_the_text_changes(store: TrialStore, tmp_path: Path) -> None:
+    record = seed("NCT07342244")
+    ingest_paths(store, [write_json(tmp_path / "a.json", record)])
+    criteria = CriteriaStore(store.engine)
+    trial = store.get("NCT07342244")
+    assert trial is not None
+    first = criteria.get(trial)
+    assert first.recomputed and any(c.get("quantity") == "LVEF" for c in first.constraints)
+    assert any("78 Years" in note for note in first.notes)
+    again = criteria.get(trial)
+    assert not again.recomputed and again.constraints == first.constraints
+
+    eligibility = record["protocolSection"]["eligibilityModule"]
+    eligibility["eligibilityCriteria"] = eligibility["eligibilityCriteria"].replace("(LVEF) ≥ 45%", "(LVEF) ≥ 50%")
+    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2026-03-01"}
+    ingest_paths(store, [write_json(tmp_path / "b.json", record)])
+    changed = store.get("NCT07342244")
+    assert changed is not None
+    updated = criteria.get(changed)
+    assert updated.recomputed
+    assert [c["value"] for c in updated.constraints if c.get("quantity") == "LVEF"] == [50]

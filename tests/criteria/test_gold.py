@@ -1,0 +1,23 @@
+"""The engine against ../shared/gold/seed-criteria.json (issue targets: numeric precision and recall
+>= 0.95, concept recall >= 0.90) and, as a regression floor, the LCT corpus."""
+
+from __future__ import annotations
+
+from tests.conftest import DATA, SHARED
+from trialscope.criteria.evaluate import evaluate_gold, evaluate_lct
+
+
+def test_seed_gold_targets() -> None:
+    report = evaluate_gold(SHARED / "gold" / "seed-criteria.json", DATA / "seed-trials")
+    assert report.numeric.precision >= 0.95, report.false_positives
+    assert report.numeric.recall >= 0.95, report.misses
+    assert report.concepts.recall >= 0.90, report.misses
+    assert report.windows_agree >= 0.9 * report.windows_total
+
+
+def test_lct_numeric_regression_floor() -> None:
+    """The issue's target is F1 >= 0.85; measured 0.79 (see the closing note). This floor keeps it from
+    silently getting worse."""
+    report = evaluate_lct(DATA / "criteria-corpora" / "lct")
+    assert report.documents > 1000
+    assert report.numeric.f1 >= 0.77

@@ -1,0 +1,80 @@
+"""Numeric thresholds: the phrasings criteria use, attached to the right quantity with the right unit."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialscope.criteria import parse_criteria
+
+
+def _numeric(text: str, section: str = "Inclusion") -> list[tuple[str | None, str | None, float | None, str | None]]:
+    parsed = parse_criteria(f"{section} Criteria:\n\n* {text}")
+    return [(c.quantity, c.comparator, c.value, c.unit) for c in parsed.constraints if c.kind == "numeric"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Total bilirubin ≤1.5 × ULN", [("total bilirubin", "<=", 1.5, "xULN")]),
+        ("ALT and AST ≤ 3 times of upper limit ofnormal", [("ALT", "<=", 3, "xULN"), ("AST", "<=", 3, "xULN")]),
+        ("Serum ALT/AST ≤ 2.5 ULN", [("ALT", "<=", 2.5, "xULN"), ("AST", "<=", 2.5, "xULN")]),
+        ("Hemoglobin ≥60g/L", [("hemoglobin", ">=", 60, "g/L")]),
+        ("CCR≥60 mL/min", [("creatinine clearance", ">=", 60, "mL/min")]),
+        ("Creatinine>2.5mg/dl", [("creatinine", ">", 2.5, "mg/dL")]),
+        ("Total bilirubin ≤ 51 μmol/L", [("total bilirubin", "<=", 51, "umol/L")]),
+        ("platelets ≥ 50 × 10^9/L", [("platelets", ">=", 50, "10^9/L")]),
+        ("ANC ≥ 1,000/μL", [("absolute neutrophil count", ">=", 1000, "/uL")]),
+        ("Age between 18-75 years (inclusive)", [("age", ">=", 18, "years"), ("age", "<=", 75, "years")]),
+        ("Over 14 years old, under 65 years old", [("age", ">", 14, "years"), ("age", "<", 65, "years")]),
+        ("Men or women 18 years or older", [("age", ">=", 18, "years")]),
+        ("ECOG performance status 0 to 2", [("ECOG", "<=", 2, "")]),
+        ("Performance Status of 0, 1, or 2.", [("ECOG", "<=", 2, "")]),
+        ("Karnofsky ≥ 60%", [("Karnofsky", ">=", 60, "%")]),
+        ("expected survival period is not less than 3 months", [("life expectancy", ">=", 3, "months")]),
+        ("LVEF≥45%", [("LVEF", ">=", 45, "%")]),
+        ("CMV-DNA in peripheral blood is more than≥500 copies /mL", [("CMV DNA", ">=", 500, "copies/mL")]),
+        ("CTCAE toxicity grade \\< 2", [("toxicity grade", "<", 2, "")]),
+        ("New York Heart Association class III or IV cardiac insufficiency", [("NYHA class", ">=", 3, "")]),
+        ("QTcF > 470 ms", [("QTc", ">", 470, "ms")]),
+    ],
+)
+def test_phrasings(text: str, expected: list[tuple[str, str, float, str]]) -> None:
+    assert _numeric(text) == expected
+
+
+def test_xuln_and_its_absolute_twin_are_linked() -> None:
+    parsed = parse_criteria("Inclusion Criteria:\n\n* Total bilirubin ≤1.5 × ULN (≤51 μmol/L)")
+    xuln, absolute = [c for c in parsed.constraints if c.kind == "numeric"]
+    assert (xuln.unit, absolute.unit) == ("xULN", "umol/L")
+    assert absolute.twin_of == xuln.id and absolute.quantity == "total bilirubin"
+
+
+def test_or_alternatives_form_a_group_in_inclusion_only() -> None:
+    parsed = parse_criteria(
+        "Inclusion Criteria:\n\n* Serum creatinine ≤ 1.5 × ULN, or creatinine clearance ≥ 60 mL/min"
+    )
+    groups = {c.any_of_group for c in parsed.constraints if c.kind == "numeric"}
+    assert len(groups) == 1 and None not in groups
+    excluded = parse_criteria("Exclusion Criteria:\n\n* Creatinine>2.5mg/dl, or bilirubin>2.0 mg/dl")
+    assert {c.any_of_group for c in excluded.constraints if c.kind == "numeric"} == {None}
+
+
+def test_blast_alternatives_keep_their_method() -> None:
+    parsed = parse_criteria(
+        "Inclusion Criteria:\n\n* >5% bone marrow blasts (by morphology) and/or >1% (by flow cytometry)"
+    )
+    blasts = [c for c in parsed.constraints if c.kind == "numeric"]
+    assert [(c.value, c.method) for c in blasts] == [(5, "morphology"), (1, "flow cytometry")]
+    assert blasts[0].any_of_group == blasts[1].any_of_group is not None
+
+
+def test_durations_are_windows_not_thresholds() -> None:
+    assert _numeric("No systemic steroids within 2 weeks before apheresis") == []
+    assert _numeric("The patient was diagnosed 2016 per WHO criteria") == []
+    assert _numeric("CD3/CD28 co-stimulation of CD117 cells") == []
+
+
+def test_spans_point_at_the_threshold() -> None:
+    text = "Inclusion Criteria:\n\n* Hemoglobin ≥ 60 g/L or transfused"
+    constraint = next(c for c in parse_criteria(text).constraints if c.kind == "numeric")
+    assert constraint.span is not None and text[constraint.span[0] : constraint.span[1]] == "≥ 60 g/L"
