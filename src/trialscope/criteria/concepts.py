@@ -26,7 +26,7 @@ from trialscope.criteria.model import Polarity, Window
 from trialscope.criteria.phrases import PhraseMatch
 from trialscope.criteria.vocabulary import Vocabulary
 
-_CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|\n")
+_CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|\n\s*\n")
 _NEGATION = re.compile(
     r"(?i)\b(?:no|not|without|free\s+of|absence\s+of|absent|negative\s+for|never|none|neither|nor|"
     r"do(?:es)?\s+not|did\s+not|must\s+not|cannot|unable|no\s+history\s+of|no\s+evidence\s+of|no\s+known|"

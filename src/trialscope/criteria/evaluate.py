@@ -4,10 +4,11 @@
    (comparator, value and unit agree after normalisation, quantity or code contains an alias, spans
    overlap; polarity normalised; thresholds matching optional gold items left out), concept recall
    (same polarity, concept contains an accepted name, spans overlap) and window agreement.
-2. On the Leaf Clinical Trials corpus (brat): every ``Eq-Comparison`` that an entity uses as its
-   ``Numeric-Filter`` is a gold numeric threshold; a system threshold matches it when the spans overlap
-   and the value is the annotated value (or the range's second value). Durations annotated as
-   ``Temporality`` are time windows, not thresholds, and are not gold items.
+2. On the Leaf Clinical Trials corpus (brat): every ``Eq-Comparison`` with a value is a gold numeric
+   threshold, except time amounts on anything but age and life expectancy (windows and durations, which
+   the gold README keeps out of numeric scoring on both sides); a system threshold matches it when the
+   spans overlap and the value is the annotated value (or the range's second value; decimal commas read
+   as points).
 """
 
 from __future__ import annotations
@@ -190,23 +191,47 @@ def _lct_gold(ann: str) -> list[tuple[tuple[int, int], set[float]]]:
             except (ValueError, IndexError):
                 continue
         elif line.startswith("E") and len(parts) >= 2:
-            roles = dict(pair.split(":", 1) for pair in parts[1].split() if ":" in pair)
+            roles: dict[str, str] = {}
+            for pair in parts[1].split():
+                if ":" not in pair:
+                    continue
+                name, target = pair.split(":", 1)
+                while name in roles:  # brat may repeat a role (Value:T7 Value:T8): keep every one
+                    name += "+"
+                roles[name] = target
             events[parts[0]] = roles
-    filters = {role for roles in events.values() for name, role in roles.items() if name.startswith("Numeric-Filter")}
+    windows = {role for roles in events.values() for name, role in roles.items() if name.startswith("Temporality")}
+    filtered_by: dict[str, list[str]] = defaultdict(list)  # comparison -> text of what it filters
+    for roles in events.values():
+        for name, role in roles.items():
+            if name.startswith("Numeric-Filter"):
+                kind, entity = next(iter(roles.items()))
+                filtered_by[role].append(f"{kind} {spans.get(entity, (0, 0, ''))[2]}")
+
+    def is_duration(event_id: str, roles: dict[str, str]) -> bool:
+        """A time amount on anything but age or life expectancy: a window, kept out of numeric scoring."""
+        if not any(name.startswith("Temporal-Unit") for name in roles):
+            return False
+        return not any(re.search(r"(?i)^Age|life\s+expectancy|surviv", t) for t in filtered_by.get(event_id, []))
+
+    comparisons = [
+        e for e, roles in events.items() if "Eq-Comparison" in roles and e not in windows and not is_duration(e, roles)
+    ]
     gold = []
-    for event_id in filters:
-        roles = events.get(event_id, {})
+    for event_id in comparisons:
+        roles = events[event_id]
         comparison = spans.get(roles.get("Eq-Comparison", ""))
         if comparison is None:
             continue
         values = set()
-        for role in ("Value", "Value2"):
-            value = spans.get(roles.get(role, ""))
+        for role in [r for r in roles if r.startswith("Value")]:
+            value = spans.get(roles[role])
             if value:
-                try:
-                    values.add(float(value[2].replace(",", "")))
-                except ValueError:
-                    continue
+                raw = value[2].strip()
+                raw = raw.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", raw) else raw.replace(",", "")
+                number = re.match(r"\d+(?:\.\d+)?", raw)
+                if number:
+                    values.add(float(number.group(0)))
         if values:
             gold.append(((comparison[0], comparison[1]), values))
     return gold

@@ -118,6 +118,7 @@ _SYMBOLS: dict[str, Comparator] = {
     "⩾": ">=",
 }
 _SUFFIX_PHRASES: list[tuple[str, Comparator]] = [
+    ("+", ">="),
     ("or more", ">="),
     ("or greater", ">="),
     ("or higher", ">="),
@@ -138,7 +139,12 @@ _SUFFIX_PHRASES: list[tuple[str, Comparator]] = [
     ("and younger", "<="),
 ]
 
-_NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+)"
+_NUM = (
+    r"(?:\d{1,3}(?:,\d{3})+(?![\d,])"
+    r"|\d+,\d{2}(?![\d,])"  # "39,99": two decimals after a comma cannot be thousands
+    r"|\d+,\d(?![\d,])(?=\s*(?!or\b|and\b|to\b)[A-Za-zµμ%/])"  # decimal comma before a unit: "7,0 mmol/l"
+    r"|\d+(?:\.\d+)?|\.\d+)"
+)
 _WORD_NUM = r"(?:" + "|".join(_WORD_NUMBERS) + r")"
 _VALUE = rf"(?:(?<![A-Za-z0-9.\-/])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"
 _VALUE2 = rf"(?:(?<![A-Za-z0-9./])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"  # after "-" in a range
@@ -158,6 +164,17 @@ _EXPRESSIONS = [
         r"(?:\s*(?:or|-|to|and)\s*(?P<roman2>IV|I{1,3}|V)(?![A-Za-z]))?"
         r"(?:\s+(?P<suffix>(?i:or greater|or higher|or more|or above|or less|or lower)))?"
     ),
+    # Minimum Age: 18 Years / maximum age 65
+    re.compile(rf"(?P<minmax>(?i:minimum|maximum|min\.?|max\.?))\s+(?P<age>(?i:age))\s*[:=]?\s*(?P<v1>{_VALUE})"),
+    # between 20 years old and 65 years old
+    re.compile(
+        rf"(?i:between)\s+(?P<v1>{_VALUE})\s*(?i:years?|months?)(?:\s+(?i:old|of\s+age))?\s+(?i:and|to)\s+"
+        rf"(?P<v2>{_VALUE2})"
+    ),
+    # 18+ years
+    re.compile(rf"(?P<v1>{_VALUE})(?P<suffix>\+)(?=\s*(?i:years?|yrs?|y/?o)\b)"),
+    # under the age of 18
+    re.compile(rf"(?P<cmp>{_COMPARATOR})\s*(?i:the\s+)?(?P<age>(?i:age))\s+(?i:of\s+)?(?P<v1>{_VALUE})"),
     # comparator [grade|class] value
     re.compile(rf"(?P<cmp>{_COMPARATOR})\s*(?P<word>(?i:grade|class|stage)\s*)?(?P<v1>{_VALUE})"),
     # 0, 1, or 2  /  0 or 1  /  3 (moderate) or 4 (severe)
@@ -182,7 +199,7 @@ _EXPRESSIONS = [
     # a bare value followed by xULN ("2.5 ULN", "3 times the upper limit of normal")
     re.compile(rf"(?P<v1>{_VALUE})\s*(?=[x×*]?\s*(?i:times|ULN|upper\s+limit))"),
 ]
-_CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|:\s*(?=[A-Z])|\n")
+_CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|:\s*(?=[A-Z])|\n\s*\n")
 _COORDINATION = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|and/or|&|\(\s*[A-Za-z0-9]{1,8}\s*\))*\s*$", re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
 _METHOD = [
@@ -198,6 +215,10 @@ _WINDOW_CUE = re.compile(
     r"(?i)\b(?:within|prior|before|ago|after|since|for|history|duration|last|past|previous|following|post|"
     r"remission|diagnos\w*|interval|from|during|survival|period|follow-up|treated|therapy|since|taking|using|"
     r"use|receiving|duration|onset|lasting|course)\b"
+)
+_PERSON_BEFORE = re.compile(
+    r"(?i)\b(?:patients?|subjects?|participants?|persons?|people|adults?|children|women|men|males?|females?|"
+    r"individuals?|volunteers?)\s*(?:aged?\s*|who\s+are\s*|are\s*|is\s*)?$"
 )
 _FILLER = {
     "is",
@@ -338,6 +359,8 @@ def _value(text: str) -> float:
     lowered = text.lower()
     if lowered in _WORD_NUMBERS:
         return float(_WORD_NUMBERS[lowered])
+    if re.fullmatch(r"\d+,\d{1,2}", text):  # a decimal comma: "7,0 mmol/l"
+        return float(text.replace(",", "."))
     return float(text.replace(",", ""))
 
 
@@ -392,7 +415,11 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 if unit_end > end:
                     unit, unit_end = "", match.end()
             suffix = (groups.get("suffix") or "").lower()
-            if groups.get("cmp"):
+            if groups.get("minmax"):
+                comparator = ">=" if groups["minmax"].lower().startswith("min") else "<="
+                bounds = [(comparator, values[0])]
+                is_range = False
+            elif groups.get("cmp"):
                 comparator = _comparator(groups["cmp"])
                 bounds = [(comparator, values[0])]
                 is_range = False
@@ -403,7 +430,7 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
             elif len(values) == 2 or groups.get("list") is not None:
                 listed = values
                 if groups.get("list") is not None and groups.get("v2"):
-                    listed = [float(x) for x in re.findall(_NUM, match.group(0))] or values
+                    listed = [_value(x) for x in re.findall(_NUM, match.group(0))] or values
                 low, high = min(listed), max(listed)
                 if low == high:
                     continue
@@ -420,7 +447,7 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
             after_text = norm[unit_end : unit_end + 30].lower()
             if (is_range and "scale" in after_text) or (not unit and all(1900 <= v <= 2100 for v in values)):
                 continue  # "a 0-10 pain scale" describes a scale; "between 2012 and 2014" are dates
-            about_age = "older" in suffix or "younger" in suffix
+            about_age = "older" in suffix or "younger" in suffix or bool(groups.get("age"))
             is_list = groups.get("list") is not None
             found.append(Threshold(match.start(), unit_end, bounds, unit, is_range, scale_word, about_age, is_list))
             taken.append((match.start(), unit_end))
@@ -490,9 +517,7 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
         if not quantities and previous is not None:
             prev_threshold, prev_quantities, prev_first = previous
             gap = norm[prev_threshold.end : threshold.start]
-            same_kind = (threshold.unit or prev_threshold.unit) and (
-                threshold.unit == prev_threshold.unit or "xULN" in (threshold.unit, prev_threshold.unit)
-            )
+            same_kind = threshold.unit == prev_threshold.unit or "xULN" in (threshold.unit, prev_threshold.unit)
             if (
                 len(gap) <= 40
                 and same_kind
@@ -629,11 +654,19 @@ def _quantities_for(
         _AGE_CONTEXT.search(norm[threshold.start : threshold.end + 12])
         or (
             threshold.unit == "years"
-            and not _WINDOW_CUE.search(norm[max(clause_start, threshold.start - 40) : threshold.end + 25])
+            and not _WINDOW_CUE.search(
+                norm[max(clause_start, threshold.start - 40) : min(clause_end, threshold.end + 25)]
+            )
             and not vocab.concept_matcher.search(lead_in)
         )
     ):
         return [vocab.quantities["age"]]
+    if (
+        not threshold.unit
+        and _PERSON_BEFORE.search(lead_in[-30:])
+        and all(1 <= v <= 120 for _, v in threshold.comparators)
+    ):
+        return [vocab.quantities["age"]]  # "Patients below 18", "Adults over 18"
     explicit = not threshold.is_list or bool(threshold.unit)  # "type 1 or 2" names no quantity
     generic = _generic_quantity(norm, threshold, clause_start) if explicit else None
     return [generic] if generic else []
@@ -658,6 +691,12 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
             if counted.group(1).split()[0].lower() in _COUNT_STOP:
                 return None
     before = norm[max(clause_start, threshold.start - 60) : threshold.start]
+    acronym = re.search(r"\(\s*([A-Za-z][A-Za-z0-9\-]{1,12})\s*\)\s*[:=]?\s*$", before)
+    if acronym:  # "Expanded Disability Status Scale (EDSS) between 0 and 6.5"
+        name = acronym.group(1)
+        return Quantity(key=name.lower(), kind="other", names=(name,), unit=threshold.unit, units=(threshold.unit,))
+    before = re.sub(r"\s*[:=]\s*$", " ", before)  # "asthenozoospermia: < 32%"
+    before = re.sub(r"\([^()]{0,30}\)\s*$", " ", before)  # "UAS7 score (range 0-42) ≥16": skip the aside
     words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|[()\[\],:;]", before)
     phrase: list[str] = []
     for word in reversed(words):

@@ -158,9 +158,15 @@ def segment(text: str) -> list[Item]:
             marker_kind = _marker_kind(marker)
             label = _marker_label(marker)
             text_start = content_start + marker.end()
-        elif items and not stack and items[-1].section == section and kind is None and raw_line.startswith("   "):
-            # a wrapped continuation line of the previous item (legacy layout)
-            items[-1].end = line_end
+        elif (
+            items
+            and kind is None
+            and items[-1].section == section
+            and (len(line) - len(line.lstrip())) > (stack[-1][0] if stack else -1)
+            and (stack or raw_line.startswith("   "))
+        ):
+            # a hard-wrapped continuation of the open item: indented past its marker (legacy layout)
+            items[-1].end = _trimmed(text, items[-1].start, line_end)[1]
             items[-1].text = text[items[-1].start : items[-1].end]
             continue
         else:

@@ -1,0 +1,113 @@
+"""Unit conversion for thresholds and lab values, through the pint units library.
+
+- Same-dimension conversions are pint's (g/L <-> g/dL, 10^9/L <-> /uL, months <-> years).
+- Mass <-> molar concentration (bilirubin mg/dL <-> umol/L, creatinine, glucose) uses pint's chemistry
+  context with the analyte's molar mass from data/criteria/quantities.json.
+- ``× ULN`` thresholds become absolute with the patient's own upper limit of normal when the lab report
+  gives one, else with the analyte's documented default reference range (also in quantities.json); the
+  result says which was used, so an explanation can show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import pint
+
+from trialscope.criteria.vocabulary import Quantity, vocabulary
+
+
+class UnitConversionError(ValueError):
+    """The two units cannot be converted for this quantity (say, % into mg/dL)."""
+
+
+@cache
+def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
+    ureg: pint.UnitRegistry = pint.UnitRegistry()  # type: ignore[type-arg]
+    ureg.define("enzyme_unit = [enzyme_activity] = U")  # U/L for ALT, AST, ALP: no conversion to others
+    ureg.define("copies = [] ")
+    return ureg
+
+
+# Canonical spellings of units.json -> pint expressions, for units pint does not read as written.
+_PINT = {
+    "10^9/L": "1 / nanoliter",  # 10^9 per liter is one per nanoliter
+    "10^3/uL": "1 / nanoliter",  # 10^3 per microliter is the same count
+    "/uL": "1 / microliter",
+    "umol/L": "micromole / liter",
+    "mmol/L": "millimole / liter",
+    "mg/dL": "milligram / deciliter",
+    "g/dL": "gram / deciliter",
+    "g/L": "gram / liter",
+    "mL/min": "milliliter / minute",
+    "mL/min/1.73m2": "milliliter / minute",
+    "U/L": "U / liter",
+    "kg": "kilogram",
+    "lb": "pound",
+    "ms": "millisecond",
+    "%": "percent",
+    "years": "year",
+    "months": "month",
+    "weeks": "week",
+    "days": "day",
+    "hours": "hour",
+    "copies/mL": "copies / milliliter",
+    "mmHg": "millimeter_Hg",
+    "cm": "centimeter",
+    "mm": "millimeter",
+    "g": "gram",
+}
+
+
+def _pint_unit(unit: str) -> str:
+    if unit in _PINT:
+        return _PINT[unit]
+    pint_units = vocabulary().pint_units
+    return pint_units.get(unit, unit)
+
+
+def convert(value: float, from_unit: str, to_unit: str, quantity: Quantity | None = None) -> float:
+    """``value`` in ``from_unit`` expressed in ``to_unit`` (raises UnitConversionError)."""
+    if from_unit == to_unit:
+        return value
+    if "" in (from_unit, to_unit) or "xULN" in (from_unit, to_unit):
+        raise UnitConversionError(f"cannot convert {from_unit or 'no unit'} to {to_unit or 'no unit'}")
+    ureg = registry()
+    try:
+        source = ureg.Quantity(value, _pint_unit(from_unit))
+        target = ureg.Unit(_pint_unit(to_unit))
+        try:
+            return float(source.to(target).magnitude)
+        except pint.DimensionalityError:
+            if quantity is None or not quantity.molar_mass:
+                raise
+            with ureg.context("chemistry", mw=quantity.molar_mass * ureg("g/mol")):
+                return float(source.to(target).magnitude)
+    except (pint.PintError, ValueError, ZeroDivisionError, TypeError) as exc:
+        name = quantity.key if quantity else "this quantity"
+        raise UnitConversionError(f"cannot convert {from_unit} to {to_unit} for {name} ({exc})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class AbsoluteLimit:
+    value: float
+    unit: str
+    uln: float
+    uln_unit: str
+    uln_source: str  # "the patient's lab" or the default reference range's source
+
+
+def xuln_to_absolute(
+    multiple: float, quantity: Quantity, patient_uln: float | None = None, patient_uln_unit: str | None = None
+) -> AbsoluteLimit:
+    """'≤ 1.5 × ULN' as an absolute limit, with the patient's ULN if given, else the documented default."""
+    if patient_uln is not None:
+        unit = patient_uln_unit or quantity.uln_unit or quantity.unit
+        return AbsoluteLimit(multiple * patient_uln, unit, patient_uln, unit, "the patient's lab report")
+    if quantity.uln is None:
+        raise UnitConversionError(f"no default upper limit of normal is known for {quantity.key}")
+    unit = quantity.uln_unit if quantity.uln_unit is not None else quantity.unit
+    return AbsoluteLimit(
+        multiple * quantity.uln, unit, quantity.uln, unit, quantity.uln_source or "default reference range"
+    )
