@@ -415,6 +415,8 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 if unit_end > end:
                     unit, unit_end = "", match.end()
             suffix = (groups.get("suffix") or "").lower()
+            comparator: Comparator
+            bounds: list[tuple[Comparator, float]]
             if groups.get("minmax"):
                 comparator = ">=" if groups["minmax"].lower().startswith("min") else "<="
                 bounds = [(comparator, values[0])]
