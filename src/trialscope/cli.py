@@ -6,6 +6,7 @@ unknown NCT ID); 2 usage or configuration error (bad option, unreachable databas
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import sys
@@ -40,6 +41,13 @@ from trialscope.criteria.evaluate import evaluate_gold, evaluate_lct, iter_lines
 from trialscope.demo import ensure_demo, load_demo
 from trialscope.export import export_jsonl
 from trialscope.ingest import DEFAULT_BATCH_SIZE, ingest_paths
+from trialscope.matching.gold import evaluate_gold_patients
+from trialscope.matching.run import match_patient
+from trialscope.matching.run import prescreen as prescreen_patients
+from trialscope.matching.verdict import TrialMatch
+from trialscope.patients.model import Patient, PatientFileError, load_patient
+from trialscope.patients.sources import PatientError, read_patients
+from trialscope.patients.text import patient_from_text
 from trialscope.presentation.sections import RecordInfo, trial_sections, unescape_markdown
 from trialscope.presentation.terminal import clean, print_trial
 from trialscope.store.criteria_store import CriteriaStore
@@ -439,6 +447,171 @@ def criteria_eval(
     report = evaluate_gold(gold_path, shared / "data" / "seed-trials")
     lct_report = evaluate_lct(shared / "data" / "criteria-corpora" / "lct") if lct else None
     for line in iter_lines(report, lct_report, verbose):
+        console.print(Text(line))
+
+
+# --- matching -------------------------------------------------------------------------------------------
+_VERDICT_STYLE = {"eligible": "bold green", "possibly_eligible": "bold yellow", "not_eligible": "bold red"}
+_STATUS_MARK = {"met": "✓", "not_met": "✗", "unknown": "?", "not_applicable": "·"}
+
+
+def _load_patient_option(patient: Path | None, patient_text: str | None) -> Patient:
+    if (patient is None) == (patient_text is None):
+        raise _fail("give exactly one of --patient FILE or --patient-text TEXT")
+    if patient_text is not None:
+        return patient_from_text(patient_text)
+    assert patient is not None
+    try:
+        return load_patient(patient)
+    except PatientFileError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _print_trial_match(m: TrialMatch) -> None:
+    console.print(Text(f"{m.nct_id}  ", style="bold").append(clean(m.title)))
+    console.print(Text(f"verdict: {m.verdict.replace('_', ' ')}", style=_VERDICT_STYLE[m.verdict]))
+    for r in m.criteria:
+        if r.status == "not_applicable" and r.constraint.definitional:
+            continue
+        console.print(Text(f"  {_STATUS_MARK[r.status]} {r.status:<14} ").append(clean(r.explanation)))
+    if m.questions:
+        console.print(Text("Questions to settle:", style="bold"))
+        for q in m.questions:
+            console.print(Text(f"  - {clean(q)}"))
+    if m.unread:
+        console.print(Text(f"Criteria to read with the study team ({len(m.unread)}):", style="bold"))
+        for text in m.unread:
+            console.print(Text(f"  - {clean(text)}"))
+
+
+@app.command()
+def match(
+    patient: Annotated[
+        Path | None, typer.Option(help="A patient profile: trialscope-patient/1 JSON or YAML, or a FHIR R4 Bundle.")
+    ] = None,
+    patient_text: Annotated[str | None, typer.Option(help="The patient described in words instead.")] = None,
+    trial: Annotated[
+        list[str] | None, typer.Option("--trial", help="Evaluate these trials only (all criteria shown).")
+    ] = None,
+    status: Annotated[
+        str, typer.Option(help="open (recruiting / not yet recruiting / by invitation) or any.")
+    ] = "open",
+    limit: Annotated[int, typer.Option(min=1, help="How many ranked trials to show.")] = 20,
+    output: Annotated[str, typer.Option("--format", help="text or json (the gold result shape).")] = "text",
+    db: DbOption = None,
+) -> None:
+    """Which trials a patient may join, criterion by criterion, with the evidence in words."""
+    if status not in ("open", "any"):
+        raise _fail("--status is open or any")
+    if output not in ("text", "json"):
+        raise _fail("--format is text or json")
+    profile = _load_patient_option(patient, patient_text)
+    with open_store(db) as store:
+        matches = match_patient(store, profile, status=status, nct_ids=trial, limit=None if trial else limit)
+    missing = sorted({t.upper() for t in trial or []} - {m.nct_id for m in matches})
+    if output == "json":
+        document: object = [m.as_dict() for m in matches]
+        if trial and len(trial) == 1 and matches:
+            document = matches[0].as_dict()
+        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif trial:
+        for m in matches:
+            _print_trial_match(m)
+    else:
+        table = Table(title=f"Trials for {profile.id} ({len(matches)} shown)", title_justify="left")
+        for column in ("verdict", "trial", "title", "status", "open questions", "why not / first question"):
+            table.add_column(column, overflow="fold")
+        for m in matches:
+            reason = (
+                m.failing[0].explanation
+                if m.failing
+                else (m.questions or [f"to read: {u}" for u in m.unread] or [""])[0]
+            )
+            table.add_row(
+                Text(m.verdict.replace("_", " "), style=_VERDICT_STYLE[m.verdict]),
+                m.nct_id,
+                Text(clean(m.title)),
+                (m.overall_status or "").replace("_", " ").lower(),
+                str(len(m.questions) + len(m.unread)),
+                Text(clean(reason)),
+            )
+        console.print(table)
+    if missing:
+        raise _fail(f"not in the catalogue: {', '.join(missing)}", code=1)
+
+
+@app.command()
+def prescreen(
+    nct_id: Annotated[str, typer.Argument(metavar="NCT", help="The trial to screen for.")],
+    patients: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV, JSON Lines of profiles, a folder of profiles or FHIR bundles, or FHIR bulk-export NDJSON."
+        ),
+    ],
+    output: Annotated[str, typer.Option("--format", help="text, csv or json.")] = "text",
+    db: DbOption = None,
+) -> None:
+    """Every patient against one trial: verdict, failing criteria and open questions, most promising first."""
+    if output not in ("text", "csv", "json"):
+        raise _fail("--format is text, csv or json")
+    profiles: list[Patient] = []
+    problems: list[PatientError] = []
+    for item in read_patients(patients):
+        (problems if isinstance(item, PatientError) else profiles).append(item)  # type: ignore[arg-type]
+    with open_store(db) as store:
+        try:
+            results = prescreen_patients(store, nct_id, profiles)
+        except KeyError:
+            raise _fail(f"not in the catalogue: {nct_id}", code=1) from None
+    rows = [
+        {
+            "patient": p.id,
+            "verdict": m.verdict,
+            "failing": " | ".join(r.explanation for r in m.failing),
+            "open_questions": len(m.questions) + len(m.unread),
+            "questions": " | ".join(m.questions),
+        }
+        for p, m in results
+    ]
+    if output == "json":
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif output == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["patient", "verdict"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        table = Table(title=f"{nct_id.upper()}: {len(rows)} patients", title_justify="left")
+        for column in ("patient", "verdict", "why not", "open questions", "first questions"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            questions = str(row["questions"]).split(" | ")[:2]
+            table.add_row(
+                Text(str(row["patient"])),
+                Text(str(row["verdict"]).replace("_", " "), style=_VERDICT_STYLE[str(row["verdict"])]),
+                Text(str(row["failing"])),
+                str(row["open_questions"]),
+                Text("; ".join(q for q in questions if q)),
+            )
+        console.print(table)
+    for problem in problems:
+        err.print(Text(f"skipped: {clean(str(problem))}"))
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command("match-eval")
+def match_eval(
+    shared: Annotated[Path, typer.Option(help="The shared data folder.")] = Path("../shared"),
+    verbose: Annotated[bool, typer.Option("--verbose", help="List every wrong outcome.")] = False,
+) -> None:
+    """Gold patients against the seed trials: exclusions caught and false exclusions, from the JSON
+    profile, the same profile as a FHIR bundle, and the summary text alone."""
+    patients_dir = shared / "gold" / "patients"
+    if not patients_dir.exists():
+        raise _fail(f"no gold patients at {patients_dir}: pass --shared PATH")
+    report = evaluate_gold_patients(patients_dir, shared / "data" / "seed-trials")
+    for line in report.lines(verbose):
         console.print(Text(line))
 
 

@@ -53,12 +53,14 @@ class _Builder:
 def _add_numeric(builder: _Builder, item: Item, matches: list[NumericMatch], definitional: bool) -> None:
     polarity = _polarity(item)
     ids: list[str] = []
-    group_sizes: dict[int, set[str]] = {}
+    # Alternatives are different threshold expressions joined by "or"; the bounds of one range ("18-75") and
+    # coordinated quantities ("ALT and AST ≤ 3 × ULN") come from one expression and must all hold.
+    expressions: dict[int, set[tuple[int, int]]] = {}
     for m in matches:
         if m.twin_of_index is None:
-            group_sizes.setdefault(m.group, set()).add(f"{m.quantity.key}{m.comparator}{m.value}{m.method}")
+            expressions.setdefault(m.group, set()).add((m.start, m.end))
     for m in matches:
-        alternatives = polarity == "include" and len(group_sizes.get(m.group, ())) > 1
+        alternatives = polarity == "include" and len(expressions.get(m.group, ())) > 1
         constraint = builder.add(
             kind="numeric",
             polarity=polarity,

@@ -61,6 +61,39 @@ class Constraint:
     source: str | None = None  # where an implicit constraint came from
     reason: str | None = None  # for unparsed text: why nothing was understood
 
+    @classmethod
+    def from_flat(cls, flat: dict[str, Any]) -> Constraint:
+        """Rebuild a constraint from its flat form (as stored with each trial)."""
+        span = flat.get("span") or [None, None]
+        within = flat.get("within")
+        kind = flat["kind"]
+        return cls(
+            id=flat["id"],
+            kind=kind,
+            polarity=flat["polarity"],
+            item=None,
+            start=span[0],
+            end=span[1],
+            text=flat.get("text") or "",
+            quantity=flat.get("quantity"),
+            code=flat.get("code"),
+            comparator=flat.get("comparator"),
+            value=flat.get("value"),
+            unit=flat.get("unit"),
+            method=flat.get("method"),
+            any_of_group=flat.get("any_of_group"),
+            twin_of=flat.get("twin_of"),
+            category=flat.get("category"),
+            concept=flat.get("concept"),
+            within=Window(within["value"], within["unit"], within.get("anchor")) if within else None,
+            exceptions=list(flat.get("exceptions") or []),
+            evaluable=kind != "administrative",
+            definitional=bool(flat.get("definitional")),
+            implicit=bool(flat.get("implicit")),
+            source=flat.get("source"),
+            reason=flat.get("reason"),
+        )
+
     @property
     def span(self) -> tuple[int, int] | None:
         return None if self.start is None or self.end is None else (self.start, self.end)

@@ -49,6 +49,7 @@ class Concept:
     category: str
     names: tuple[str, ...]
     is_a: tuple[str, ...] = ()
+    primary_diagnosis: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,11 @@ def vocabulary() -> Vocabulary:
         )
     concepts = {
         c["key"]: Concept(
-            c["key"], c["category"], tuple(c["names"] + c.get("case_sensitive_names", [])), tuple(c["is_a"])
+            c["key"],
+            c["category"],
+            tuple(c["names"] + c.get("case_sensitive_names", [])),
+            tuple(c["is_a"]),
+            bool(c.get("primary_diagnosis")),
         )
         for c in _load("concepts.json")["concepts"]
     }

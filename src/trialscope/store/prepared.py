@@ -46,6 +46,46 @@ class PreparedRecord:
         return parse_study(self.document())
 
 
+def age_in_years(value: str | None) -> float | None:
+    """'18 Years' -> 18.0, '6 Months' -> 0.5; None when absent or unreadable."""
+    if not value:
+        return None
+    number, _, unit = value.strip().partition(" ")
+    try:
+        amount = float(number)
+    except ValueError:
+        return None
+    per_year = {"year": 1.0, "month": 12.0, "week": 52.18, "day": 365.25, "hour": 8766.0, "minute": 525960.0}
+    for name, divisor in per_year.items():
+        if unit.lower().startswith(name):
+            return round(amount / divisor, 4)
+    return amount
+
+
+def matching_columns(study: Study) -> dict[str, Any]:
+    """What matching filters on before evaluating criteria."""
+    from trialscope.criteria.vocabulary import vocabulary
+
+    vocab = vocabulary()
+    protocol = study.protocol_section
+    eligibility = protocol.eligibility_module
+    texts = [*protocol.conditions_module.conditions, *protocol.conditions_module.keywords, study.title]
+    concepts = sorted(
+        {
+            m.key
+            for text in texts
+            for m in vocab.concept_matcher.finditer(text)
+            if vocab.concepts[m.key].primary_diagnosis
+        }
+    )
+    return {
+        "min_age_years": age_in_years(eligibility.minimum_age),
+        "max_age_years": age_in_years(eligibility.maximum_age),
+        "sex": (eligibility.sex or "ALL").upper(),
+        "condition_concepts": "|" + "|".join(concepts) + "|" if concepts else None,
+    }
+
+
 def trial_columns(study: Study) -> dict[str, Any]:
     protocol = study.protocol_section
     start = protocol.status_module.start_date_struct
@@ -60,6 +100,7 @@ def trial_columns(study: Study) -> dict[str, Any]:
         "has_results": study.has_results,
         "start_date": partial_date_to_date(start.date if start else None),
         "last_update": study.last_update,
+        **matching_columns(study),
     }
 
 

@@ -162,3 +162,9 @@ trial_criteria = Table(
     Column("unparsed_share", Float, nullable=False),
     Column("parsed_at", DateTime(timezone=True), nullable=False),
 )
+
+# --- matching filters (migration 0004): columns on trials, see store/prepared.py ----------------------------
+trials.append_column(Column("min_age_years", Float))
+trials.append_column(Column("max_age_years", Float))
+trials.append_column(Column("sex", String(10)))
+trials.append_column(Column("condition_concepts", Text))  # "|acute myeloid leukemia|" from conditions and title

@@ -29,7 +29,14 @@ from trialscope.catalogue.validate import checked_record
 from trialscope.model.study import Study, parse_study
 from trialscope.store.database import create_database_engine, migrate
 from trialscope.store.prepared import PreparedRecord, prepare
-from trialscope.store.schema import change_events, import_runs, trial_locations, trial_versions, trials
+from trialscope.store.schema import (
+    change_events,
+    import_runs,
+    trial_criteria,
+    trial_locations,
+    trial_versions,
+    trials,
+)
 
 
 def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -323,6 +330,7 @@ class TrialStore:
         )
         ids = [c.nct_id for c in items]
         conn.execute(delete(trial_locations).where(trial_locations.c.nct_id.in_(ids)))
+        conn.execute(delete(trial_criteria).where(trial_criteria.c.nct_id.in_(ids)))  # recomputed on next use
         locations = [row for c in items for row in c.locations]
         _insert_rows(conn, trial_locations, locations)
         events: list[tuple[str, int, ChangeEvent]] = []

@@ -1,0 +1,149 @@
+"""Match a patient against the catalogue (ranked trials), or many patients against one trial (a site's
+pre-screen).
+
+Hard filters run in SQL first, on columns every trial carries: overall status (``open`` = recruiting, not
+yet recruiting or enrolling by invitation), the record's age limits and sex, and the trial's diseases
+(a patient with AML meets trials for AML or for acute leukemia, not for lymphoma). Only the trials left are
+evaluated criterion by criterion, from their stored structured criteria. Ranking: eligible before
+possibly eligible before not eligible; then fewer open questions; then fewer failing criteria.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import orjson
+from sqlalchemy import or_, select
+
+from trialscope.catalogue.freshness import OPEN_STATUSES
+from trialscope.criteria import ENGINE_VERSION
+from trialscope.criteria.model import Constraint
+from trialscope.criteria.vocabulary import Vocabulary, vocabulary
+from trialscope.matching.facts import PatientFacts, patient_facts
+from trialscope.matching.verdict import VERDICT_ORDER, TrialInfo, TrialMatch, match_trial
+from trialscope.patients.model import Patient
+from trialscope.store.criteria_store import CriteriaStore
+from trialscope.store.schema import trial_criteria, trials
+from trialscope.store.trial_store import TrialStore
+
+
+def _diagnosis_concepts(facts: PatientFacts, vocab: Vocabulary) -> set[str]:
+    """The patient's diagnoses and everything they are a kind of (APL -> AML -> acute leukemia)."""
+    keys: set[str] = set()
+    for fact in facts.diagnoses:
+        if vocab.concepts[fact.concept].primary_diagnosis:
+            keys |= vocab.concept_ancestors(fact.concept)
+    return keys
+
+
+def candidate_trials(
+    store: TrialStore,
+    facts: PatientFacts,
+    *,
+    status: str = "open",
+    nct_ids: Sequence[str] | None = None,
+    vocab: Vocabulary | None = None,
+) -> list[TrialInfo]:
+    """Trials passing the hard filters (all of them when NCT IDs are named: a trial asked for is evaluated)."""
+    vocab = vocab or vocabulary()
+    query = select(
+        trials.c.nct_id,
+        trials.c.brief_title,
+        trials.c.overall_status,
+        trials.c.min_age_years,
+        trials.c.max_age_years,
+        trials.c.sex,
+        trials.c.condition_concepts,
+    )
+    if nct_ids:
+        query = query.where(trials.c.nct_id.in_([n.upper() for n in nct_ids]))
+    else:
+        if status == "open":
+            query = query.where(trials.c.overall_status.in_(sorted(OPEN_STATUSES)))
+        age = facts.patient.age
+        if age is not None:
+            query = query.where(or_(trials.c.min_age_years.is_(None), trials.c.min_age_years <= age))
+            query = query.where(or_(trials.c.max_age_years.is_(None), trials.c.max_age_years >= age))
+        sex = (facts.patient.sex or "").upper()
+        if sex in ("FEMALE", "MALE"):
+            query = query.where(or_(trials.c.sex.is_(None), trials.c.sex.in_(["ALL", sex])))
+        diseases = _diagnosis_concepts(facts, vocab)
+        if diseases:
+            query = query.where(or_(*(trials.c.condition_concepts.contains(f"|{d}|") for d in sorted(diseases))))
+    with store.engine.connect() as conn:
+        rows = conn.execute(query.order_by(trials.c.nct_id)).all()
+    return [
+        TrialInfo(
+            nct_id=r.nct_id,
+            title=r.brief_title or r.nct_id,
+            overall_status=r.overall_status,
+            min_age_years=r.min_age_years,
+            max_age_years=r.max_age_years,
+            sex=r.sex or "ALL",
+        )
+        for r in rows
+    ]
+
+
+def stored_constraints(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, list[Constraint]]:
+    """Structured criteria for these trials, computing (and storing) those not stored yet."""
+    wanted = list(nct_ids)
+    found: dict[str, list[Constraint]] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = conn.execute(
+                select(trial_criteria.c.nct_id, trial_criteria.c.constraints)
+                .where(trial_criteria.c.nct_id.in_(chunk))
+                .where(trial_criteria.c.engine_version == ENGINE_VERSION)
+            ).all()
+            for nct_id, constraints in rows:
+                found[nct_id] = [Constraint.from_flat(d) for d in orjson.loads(constraints)]
+    criteria = CriteriaStore(store.engine)
+    for nct_id in wanted:
+        if nct_id not in found:
+            trial = store.get(nct_id)
+            if trial is not None:
+                found[nct_id] = [Constraint.from_flat(d) for d in criteria.get(trial).constraints]
+    return found
+
+
+def rank(matches: list[TrialMatch]) -> list[TrialMatch]:
+    """Eligible first; then trials whose criteria could be checked; then fewer open questions and failures."""
+
+    def unchecked(m: TrialMatch) -> bool:
+        return any(r.constraint.id == "no-criteria" for r in m.criteria)
+
+    return sorted(
+        matches, key=lambda m: (VERDICT_ORDER[m.verdict], unchecked(m), len(m.unknown), len(m.failing), m.nct_id)
+    )
+
+
+def match_patient(
+    store: TrialStore,
+    patient: Patient,
+    *,
+    status: str = "open",
+    nct_ids: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> list[TrialMatch]:
+    """The catalogue's trials for one patient, best first."""
+    vocab = vocabulary()
+    facts = patient_facts(patient, vocab)
+    infos = candidate_trials(store, facts, status=status, nct_ids=nct_ids, vocab=vocab)
+    constraints = stored_constraints(store, [i.nct_id for i in infos])
+    matches = [match_trial(info, constraints.get(info.nct_id, []), facts, vocab) for info in infos]
+    ranked = rank(matches)
+    return ranked[:limit] if limit else ranked
+
+
+def prescreen(store: TrialStore, nct_id: str, patients: Iterable[Patient]) -> list[tuple[Patient, TrialMatch]]:
+    """Every patient against one trial, the most promising first."""
+    vocab = vocabulary()
+    trial = store.get(nct_id)
+    if trial is None:
+        raise KeyError(nct_id)
+    constraints = stored_constraints(store, [trial.nct_id])[trial.nct_id]
+    info = TrialInfo.from_study(trial.study)
+    results = [(p, match_trial(info, constraints, patient_facts(p, vocab), vocab)) for p in patients]
+    return sorted(results, key=lambda pm: (VERDICT_ORDER[pm[1].verdict], len(pm[1].unknown), len(pm[1].failing)))

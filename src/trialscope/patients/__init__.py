@@ -1,0 +1,5 @@
+"""Patient profiles: the typed model and its loaders (trialscope-patient/1 JSON or YAML, FHIR R4, free text)."""
+
+from trialscope.patients.model import Patient, load_patient
+
+__all__ = ["Patient", "load_patient"]
