@@ -60,6 +60,7 @@ class Constraint:
     implicit: bool = False  # not written in the criteria (the trial's target antigen)
     source: str | None = None  # where an implicit constraint came from
     reason: str | None = None  # for unparsed text: why nothing was understood
+    meaning_key: tuple[object, ...] | None = field(default=None, compare=False, repr=False)  # set by matching
 
     @classmethod
     def from_flat(cls, flat: dict[str, Any]) -> Constraint:

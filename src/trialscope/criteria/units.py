@@ -71,8 +71,16 @@ def convert(value: float, from_unit: str, to_unit: str, quantity: Quantity | Non
     """``value`` in ``from_unit`` expressed in ``to_unit`` (raises UnitConversionError)."""
     if from_unit == to_unit:
         return value
+    return value * conversion_factor(from_unit, to_unit, quantity)
+
+
+@cache
+def conversion_factor(from_unit: str, to_unit: str, quantity: Quantity | None = None) -> float:
+    """How many ``to_unit`` one ``from_unit`` is (every clinical conversion here is a plain factor),
+    computed once per pair by pint."""
     if "" in (from_unit, to_unit) or "xULN" in (from_unit, to_unit):
         raise UnitConversionError(f"cannot convert {from_unit or 'no unit'} to {to_unit or 'no unit'}")
+    value = 1.0
     ureg = registry()
     try:
         source = ureg.Quantity(value, _pint_unit(from_unit))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
@@ -23,7 +23,26 @@ def _treatment_categories() -> dict[str, str]:
 
 def concepts_named(text: str, vocab: Vocabulary) -> set[str]:
     """Concept keys a free-text name mentions ('CD123 CAR-T cells' -> CAR-T cell therapy)."""
-    return {m.key for m in vocab.concept_matcher.finditer(text)}
+    return set(_concepts_named(text, id(vocab)))
+
+
+@lru_cache(maxsize=50_000)
+def _concepts_named(text: str, _vocab_id: int) -> frozenset[str]:
+    return frozenset(m.key for m in vocabulary().concept_matcher.finditer(text))
+
+
+@lru_cache(maxsize=50_000)
+def _antigens_named(text: str) -> tuple[str, ...]:
+    return tuple(m.key for m in vocabulary().antigen_matcher.finditer(text))
+
+
+@lru_cache(maxsize=50_000)
+def quantity_named(text: str) -> str | None:
+    vocab = vocabulary()
+    if text in vocab.quantities:
+        return text
+    named = vocab.quantity_matcher.search(text)
+    return named.key if named else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +114,14 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
             if vocab.concepts[key].category == "prior_therapy":
                 facts.treatments.append(Fact(key, treatment.name, treatment.end_date or treatment.date))
     for marker in patient.biomarkers:
-        for match in vocab.antigen_matcher.finditer(marker.name):
-            facts.antigens[match.key] = (marker.result, marker.name)
+        for antigen in _antigens_named(marker.name):
+            facts.antigens[antigen] = (marker.result, marker.name)
     readings: list[LabValue] = [
         *patient.labs,
         *(LabValue(name=m.name, value=m.value, unit=m.unit, date=m.date) for m in patient.measurements),
     ]
     for value in readings:
-        named = vocab.quantity_matcher.search(value.name)
-        quantity_key = value.name if value.name in vocab.quantities else (named.key if named else None)
+        quantity_key = quantity_named(value.name)
         if quantity_key is None:
             continue
         previous = facts.labs.get(quantity_key)

@@ -10,6 +10,7 @@ possibly eligible before not eligible; then fewer open questions; then fewer fai
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 import orjson
@@ -20,7 +21,7 @@ from trialscope.criteria import ENGINE_VERSION
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.matching.facts import PatientFacts, patient_facts
-from trialscope.matching.verdict import VERDICT_ORDER, TrialInfo, TrialMatch, match_trial
+from trialscope.matching.verdict import VERDICT_ORDER, Memo, TrialInfo, TrialMatch, match_trial
 from trialscope.patients.model import Patient
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.schema import trial_criteria, trials
@@ -85,20 +86,47 @@ def candidate_trials(
     ]
 
 
+_CACHE_SIZE = 50_000  # trials whose rebuilt constraints stay in memory (a server matches many patients)
+_constraint_cache: OrderedDict[tuple[str, str], list[Constraint]] = OrderedDict()
+
+
+def _remember(nct_id: str, stamp: str, stored: str) -> list[Constraint]:
+    constraints = [Constraint.from_flat(d) for d in orjson.loads(stored)]
+    _constraint_cache[(nct_id, stamp)] = constraints
+    if len(_constraint_cache) > _CACHE_SIZE:
+        _constraint_cache.popitem(last=False)
+    return constraints
+
+
 def stored_constraints(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, list[Constraint]]:
-    """Structured criteria for these trials, computing (and storing) those not stored yet."""
+    """Structured criteria for these trials, computing (and storing) those not stored yet. Rebuilt
+    constraints stay cached in memory per stored version, so only new or changed ones are read again."""
     wanted = list(nct_ids)
     found: dict[str, list[Constraint]] = {}
     with store.engine.connect() as conn:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            rows = conn.execute(
-                select(trial_criteria.c.nct_id, trial_criteria.c.constraints)
+            stamps = conn.execute(
+                select(trial_criteria.c.nct_id, trial_criteria.c.parsed_at)
                 .where(trial_criteria.c.nct_id.in_(chunk))
                 .where(trial_criteria.c.engine_version == ENGINE_VERSION)
             ).all()
-            for nct_id, constraints in rows:
-                found[nct_id] = [Constraint.from_flat(d) for d in orjson.loads(constraints)]
+            misses = []
+            for nct_id, parsed_at in stamps:
+                cached = _constraint_cache.get((nct_id, f"{parsed_at}"))
+                if cached is None:
+                    misses.append(nct_id)
+                else:
+                    _constraint_cache.move_to_end((nct_id, f"{parsed_at}"))
+                    found[nct_id] = cached
+            if misses:
+                rows = conn.execute(
+                    select(trial_criteria.c.nct_id, trial_criteria.c.parsed_at, trial_criteria.c.constraints).where(
+                        trial_criteria.c.nct_id.in_(misses)
+                    )
+                ).all()
+                for nct_id, parsed_at, constraints in rows:
+                    found[nct_id] = _remember(nct_id, f"{parsed_at}", constraints)
     criteria = CriteriaStore(store.engine)
     for nct_id in wanted:
         if nct_id not in found:
@@ -132,7 +160,8 @@ def match_patient(
     facts = patient_facts(patient, vocab)
     infos = candidate_trials(store, facts, status=status, nct_ids=nct_ids, vocab=vocab)
     constraints = stored_constraints(store, [i.nct_id for i in infos])
-    matches = [match_trial(info, constraints.get(info.nct_id, []), facts, vocab) for info in infos]
+    memo: Memo = {}
+    matches = [match_trial(info, constraints.get(info.nct_id, []), facts, vocab, memo) for info in infos]
     ranked = rank(matches)
     return ranked[:limit] if limit else ranked
 

@@ -209,16 +209,55 @@ def _resolve_alternatives(results: list[CriterionResult]) -> None:
                     m.explanation += f"; but an alternative may still be met ({unknown[0].constraint.text.strip()})"
 
 
+Memo = dict[tuple[object, ...], tuple[str, str, str | None]]
+
+
+def _meaning(c: Constraint) -> tuple[object, ...]:
+    """What an evaluation depends on: two constraints with the same meaning get the same answer.
+    Computed once per constraint object (stored constraints are cached across matches)."""
+    if c.meaning_key is None:
+        c.meaning_key = (
+            c.kind,
+            c.polarity,
+            c.quantity,
+            c.comparator,
+            c.value,
+            c.unit,
+            c.method,
+            c.category,
+            c.concept,
+            c.within,
+            c.definitional,
+            c.implicit,
+            c.text if c.kind == "unparsed" else None,
+        )
+    return c.meaning_key
+
+
+def _evaluate(c: Constraint, facts: PatientFacts, vocab: Vocabulary, memo: Memo | None) -> CriterionResult:
+    if memo is None:
+        return evaluate_constraint(c, facts, vocab)
+    key = _meaning(c)
+    known = memo.get(key)
+    if known is None:
+        result = evaluate_constraint(c, facts, vocab)
+        memo[key] = (result.status, result.explanation, result.question)
+        return result
+    return CriterionResult(c, known[0], known[1], known[2])  # type: ignore[arg-type]
+
+
 def match_trial(
     trial: Study | TrialInfo,
     parsed: ParsedCriteria | list[Constraint],
     facts: PatientFacts,
     vocab: Vocabulary | None = None,
+    memo: Memo | None = None,
 ) -> TrialMatch:
+    """``memo``: answers already given to this patient, shared across trials (one patient, many trials)."""
     vocab = vocab or vocabulary()
     info = TrialInfo.from_study(trial) if isinstance(trial, Study) else trial
     constraints = parsed.constraints if isinstance(parsed, ParsedCriteria) else parsed
-    results = [evaluate_constraint(c, facts, vocab) for c in constraints]
+    results = [_evaluate(c, facts, vocab, memo) for c in constraints]
     if not any(not c.implicit for c in constraints):  # no criteria text (a partial record): never "eligible"
         missing = Constraint(
             id="no-criteria",

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Matching benchmark (issue 6).
+
+1. One patient against N trials with parsed criteria (target: 10,000 in under 1 s). The trials are AML
+   trials whose criteria cycle through every real criteria text in ../shared/data (5,000+ distinct
+   texts), so the evaluation sees real variety. Criteria are parsed and stored once (cached in
+   benchmarks/out), then ``match_patient`` is timed end to end: SQL filters, loading stored criteria,
+   evaluating every criterion, ranking.
+2. One trial against N synthetic patients (target: 100,000 in under 30 s): the gold patients with
+   varied age, labs, performance status and markers.
+
+    python benchmarks/matching_benchmark.py --trials 1000 10000 --patients 10000 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import itertools
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from trialscope.criteria.evaluate import iter_criteria_texts  # noqa: E402
+from trialscope.ingest import ingest_paths  # noqa: E402
+from trialscope.matching.facts import patient_facts  # noqa: E402
+from trialscope.matching.run import match_patient, stored_constraints  # noqa: E402
+from trialscope.matching.verdict import TrialInfo, match_trial  # noqa: E402
+from trialscope.patients.model import Patient, load_patient  # noqa: E402
+from trialscope.store.trial_store import TrialStore  # noqa: E402
+
+OUT = HERE / "out"
+
+
+def build_catalogue(shared: Path, count: int) -> str:
+    url = f"sqlite:///{OUT / f'matching-{count}.db'}"
+    marker = OUT / f"matching-{count}.ready"
+    if marker.exists():
+        return url
+    OUT.mkdir(exist_ok=True)
+    texts = [t for _, t in iter_criteria_texts(shared / "data") if t.strip()]
+    template = json.loads((shared / "data" / "seed-trials" / "NCT07342244.json").read_text())
+    corpus = OUT / f"matching-{count}.jsonl"
+    with corpus.open("w") as out:
+        for n, text in zip(range(count), itertools.cycle(texts), strict=False):
+            study = copy.deepcopy(template)
+            study["protocolSection"]["identificationModule"]["nctId"] = f"NCT8{n:07d}"
+            study["protocolSection"]["statusModule"]["overallStatus"] = "RECRUITING"
+            study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] = text
+            study["protocolSection"]["eligibilityModule"].pop("maximumAge", None)
+            out.write(json.dumps(study) + "\n")
+    started = time.perf_counter()
+    with TrialStore.open(url) as store:
+        ingest_paths(store, [corpus])
+        stored_constraints(store, [f"NCT8{n:07d}" for n in range(count)])  # parse and store every criteria text
+    print(f"  built {count:,} trials with parsed criteria in {time.perf_counter() - started:.0f} s (cached)")
+    marker.touch()
+    return url
+
+
+def synthetic_patients(shared: Path, count: int) -> list[Patient]:
+    rng = random.Random(11)
+    gold = [load_patient(p) for p in sorted((shared / "gold" / "patients").glob("*.json"))]
+    patients = []
+    for n in range(count):
+        patient = gold[n % len(gold)].model_copy(deep=True)
+        patient.id = f"synthetic-{n}"
+        patient.age_years = rng.randint(16, 85)
+        if patient.performance_status:
+            patient.performance_status.value = rng.choice([0, 1, 1, 2, 3])
+        for lab in patient.labs:
+            lab.value = round(lab.value * rng.uniform(0.5, 2.2), 2)
+        for marker in patient.biomarkers:
+            marker.result = rng.choice(["positive", "positive", "negative"])
+        patients.append(patient)
+    return patients
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--patients", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
+    args = parser.parse_args()
+    patient = load_patient(args.shared / "gold" / "patients" / "v01-fit-relapsed.json")
+    print("one patient against N trials (match_patient: SQL filters, stored criteria, evaluation, ranking)")
+    for count in args.trials:
+        url = build_catalogue(args.shared, count)
+        with TrialStore.open(url) as store:
+            started = time.perf_counter()
+            match_patient(store, patient, status="any")  # cold: rebuilds every stored constraint from JSON
+            cold = time.perf_counter() - started
+            timings = []
+            for _ in range(3):
+                started = time.perf_counter()
+                matches = match_patient(store, patient, status="any")
+                timings.append(time.perf_counter() - started)
+        criteria = sum(len(m.criteria) for m in matches)
+        print(
+            f"  {count:>7,} trials  warm best {min(timings):6.2f} s, cold first call {cold:5.2f} s  "
+            f"({criteria:,} criteria evaluated, {criteria / min(timings) / 1000:,.0f}k/s warm)"
+        )
+
+    print("one trial against N patients (the CD117 seed trial, NCT07144020)")
+    with TrialStore.open(build_catalogue(args.shared, min(args.trials))) as store:
+        ingest_paths(store, [args.shared / "data" / "seed-trials" / "NCT07144020.json"])
+        trial = store.get("NCT07144020")
+        assert trial is not None
+        constraints = stored_constraints(store, ["NCT07144020"])["NCT07144020"]
+    info = TrialInfo.from_study(trial.study)
+    for count in args.patients:
+        patients = synthetic_patients(args.shared, count)
+        started = time.perf_counter()
+        verdicts: dict[str, int] = {}
+        for p in patients:
+            verdict = match_trial(info, constraints, patient_facts(p)).verdict
+            verdicts[verdict] = verdicts.get(verdict, 0) + 1
+        elapsed = time.perf_counter() - started
+        print(f"  {count:>7,} patients  {elapsed:6.1f} s  ({count / elapsed:,.0f} patients/s)  {verdicts}")
+
+
+if __name__ == "__main__":
+    main()
