@@ -40,6 +40,7 @@ from trialscope.criteria.describe import describe
 from trialscope.criteria.evaluate import evaluate_gold, evaluate_lct, iter_lines
 from trialscope.demo import ensure_demo, load_demo
 from trialscope.export import export_jsonl
+from trialscope.geo import PlaceNotFound, resolve_place
 from trialscope.ingest import DEFAULT_BATCH_SIZE, ingest_paths
 from trialscope.matching.gold import evaluate_gold_patients
 from trialscope.matching.run import match_patient
@@ -498,16 +499,33 @@ def match(
     ] = "open",
     limit: Annotated[int, typer.Option(min=1, help="How many ranked trials to show.")] = 20,
     output: Annotated[str, typer.Option("--format", help="text or json (the gold result shape).")] = "text",
+    near: Annotated[
+        str | None, typer.Option(help="A city ('Hangzhou', 'Boston, MA'), coordinates, or a country.")
+    ] = None,
+    within: Annotated[float | None, typer.Option(min=1, help="Kilometres from --near to an open site.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Which trials a patient may join, criterion by criterion, with the evidence in words."""
+    """Which trials a patient may join, criterion by criterion, with the evidence in words.
+
+    Distances are to sites whose own status is open (or not stated); site coordinates are city-level."""
     if status not in ("open", "any"):
         raise _fail("--status is open or any")
     if output not in ("text", "json"):
         raise _fail("--format is text or json")
     profile = _load_patient_option(patient, patient_text)
+    location = profile.location
+    if near is None and within is not None and location and (location.city or location.country):
+        near = ", ".join(x for x in (location.city, location.country) if x)
+    place = None
+    if near is not None:
+        try:
+            place = resolve_place(near)
+        except PlaceNotFound as exc:
+            raise _fail(str(exc)) from None
     with open_store(db) as store:
-        matches = match_patient(store, profile, status=status, nct_ids=trial, limit=None if trial else limit)
+        matches = match_patient(
+            store, profile, status=status, nct_ids=trial, limit=None if trial else limit, near=place, within_km=within
+        )
     missing = sorted({t.upper() for t in trial or []} - {m.nct_id for m in matches})
     if output == "json":
         document: object = [m.as_dict() for m in matches]
@@ -518,8 +536,20 @@ def match(
         for m in matches:
             _print_trial_match(m)
     else:
+        if place is not None:
+            where = f"near {place.describe()}" + (f", within {within:g} km" if within else "")
+            console.print(Text(f"{where} (site coordinates are city-level)", style="dim"))
         table = Table(title=f"Trials for {profile.id} ({len(matches)} shown)", title_justify="left")
-        for column in ("verdict", "trial", "title", "status", "open questions", "why not / first question"):
+        columns = (
+            "verdict",
+            "trial",
+            "title",
+            "status",
+            "nearest open site",
+            "open questions",
+            "why not / first question",
+        )
+        for column in columns:
             table.add_column(column, overflow="fold")
         for m in matches:
             reason = (
@@ -527,11 +557,13 @@ def match(
                 if m.failing
                 else (m.questions or [f"to read: {u}" for u in m.unread] or [""])[0]
             )
+            distance = f" ({m.distance_km:,.0f} km)" if m.distance_km is not None else ""
             table.add_row(
                 Text(m.verdict.replace("_", " "), style=_VERDICT_STYLE[m.verdict]),
                 m.nct_id,
                 Text(clean(m.title)),
                 (m.overall_status or "").replace("_", " ").lower(),
+                Text(clean(m.nearest_site or "") + distance),
                 str(len(m.questions) + len(m.unread)),
                 Text(clean(reason)),
             )

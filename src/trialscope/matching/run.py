@@ -20,11 +20,12 @@ from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria import ENGINE_VERSION
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
+from trialscope.geo import Place, haversine_km
 from trialscope.matching.facts import PatientFacts, patient_facts
 from trialscope.matching.verdict import VERDICT_ORDER, Memo, TrialInfo, TrialMatch, match_trial
 from trialscope.patients.model import Patient
 from trialscope.store.criteria_store import CriteriaStore
-from trialscope.store.schema import trial_criteria, trials
+from trialscope.store.schema import trial_criteria, trial_locations, trials
 from trialscope.store.trial_store import TrialStore
 
 
@@ -137,14 +138,55 @@ def stored_constraints(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, l
 
 
 def rank(matches: list[TrialMatch]) -> list[TrialMatch]:
-    """Eligible first; then trials whose criteria could be checked; then fewer open questions and failures."""
+    """Eligible first; then trials whose criteria could be checked; then fewer open questions and failures;
+    then nearer open sites."""
 
     def unchecked(m: TrialMatch) -> bool:
         return any(r.constraint.id == "no-criteria" for r in m.criteria)
 
-    return sorted(
-        matches, key=lambda m: (VERDICT_ORDER[m.verdict], unchecked(m), len(m.unknown), len(m.failing), m.nct_id)
+    def key(m: TrialMatch) -> tuple[object, ...]:
+        distance = m.distance_km if m.distance_km is not None else float("inf")
+        return (VERDICT_ORDER[m.verdict], unchecked(m), len(m.unknown), len(m.failing), distance, m.nct_id)
+
+    return sorted(matches, key=key)
+
+
+SITE_OPEN = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"})
+
+
+def nearest_sites(store: TrialStore, nct_ids: Sequence[str], place: Place) -> dict[str, tuple[float | None, str]]:
+    """For each trial with a site open (or of unstated status) near the place: (distance km, site). For a
+    country, every such trial with a site in it (distance None)."""
+    found: dict[str, tuple[float | None, str]] = {}
+    columns = (
+        trial_locations.c.nct_id,
+        trial_locations.c.facility,
+        trial_locations.c.city,
+        trial_locations.c.country,
+        trial_locations.c.status,
+        trial_locations.c.lat,
+        trial_locations.c.lon,
     )
+    with store.engine.connect() as conn:
+        for start in range(0, len(nct_ids), 500):
+            chunk = list(nct_ids[start : start + 500])
+            for nct_id, facility, city, country, site_status, lat, lon in conn.execute(
+                select(*columns).where(trial_locations.c.nct_id.in_(chunk))
+            ).all():
+                if site_status and site_status.upper() not in SITE_OPEN:
+                    continue
+                label = ", ".join(x for x in (facility, city, country) if x)
+                if place.kind == "country":
+                    if country and country.lower() == (place.country or "").lower():
+                        found.setdefault(nct_id, (None, label))
+                    continue
+                if lat is None or lon is None or place.lat is None or place.lon is None:
+                    continue
+                distance = haversine_km(place.lat, place.lon, lat, lon)
+                best = found.get(nct_id)
+                if best is None or (best[0] is not None and distance < best[0]):
+                    found[nct_id] = (distance, label)
+    return found
 
 
 def match_patient(
@@ -154,14 +196,31 @@ def match_patient(
     status: str = "open",
     nct_ids: Sequence[str] | None = None,
     limit: int | None = None,
+    near: Place | None = None,
+    within_km: float | None = None,
 ) -> list[TrialMatch]:
-    """The catalogue's trials for one patient, best first."""
+    """The catalogue's trials for one patient, best first.
+
+    ``near``: keep trials with an open site (or one whose status is not stated) within ``within_km`` of the
+    place (at any distance when not given; for a country, a site in it)."""
     vocab = vocabulary()
     facts = patient_facts(patient, vocab)
     infos = candidate_trials(store, facts, status=status, nct_ids=nct_ids, vocab=vocab)
+    sites: dict[str, tuple[float | None, str]] = {}
+    if near is not None:
+        sites = nearest_sites(store, [i.nct_id for i in infos], near)
+
+        def close_enough(nct_id: str) -> bool:
+            distance = sites[nct_id][0]
+            return within_km is None or distance is None or distance <= within_km
+
+        infos = [i for i in infos if i.nct_id in sites and close_enough(i.nct_id)]
     constraints = stored_constraints(store, [i.nct_id for i in infos])
     memo: Memo = {}
     matches = [match_trial(info, constraints.get(info.nct_id, []), facts, vocab, memo) for info in infos]
+    for m in matches:
+        if m.nct_id in sites:
+            m.distance_km, m.nearest_site = sites[m.nct_id]
     ranked = rank(matches)
     return ranked[:limit] if limit else ranked
 

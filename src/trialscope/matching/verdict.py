@@ -34,6 +34,8 @@ class TrialMatch:
     verdict: Verdict
     criteria: list[CriterionResult]
     notes: list[str] = field(default_factory=list)
+    distance_km: float | None = None  # to the nearest open site (status open, or not stated) from --near
+    nearest_site: str | None = None
 
     @property
     def failing(self) -> list[CriterionResult]:
@@ -62,6 +64,8 @@ class TrialMatch:
             "title": self.title,
             "overall_status": self.overall_status,
             "verdict": self.verdict,
+            "nearest_site": self.nearest_site,
+            "distance_km": None if self.distance_km is None else round(self.distance_km),
             "failing": [r.explanation for r in self.failing],
             "questions": self.questions,
             "unread_criteria": self.unread,

@@ -28,6 +28,7 @@ _AGE = re.compile(
     r"(?i)\b(\d{1,3})\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.)(?:\s*-?\s*old)?\b|\baged?\s+(\d{1,3})\b|\bage\s*[:=]?\s*(\d{1,3})\b"
     r"|\b(\d{1,3})\s*(?:M|F)\b"
 )
+_INFANT_AGE = re.compile(r"(?i)\b(\d{1,2})\s*-?\s*(month|week|day)s?\s*-?\s*old\b")
 _FEMALE = re.compile(r"(?i)\b(?:woman|women|female|girl|lady|mother|she|her|pregnant|F)\b")
 _MALE = re.compile(r"(?i)\b(?:man|men|male|boy|gentleman|father|he|his|him|M)\b")
 _NEGATION = re.compile(r"(?i)\b(?:no|not|never|denies|denied|without|negative\s+for|free\s+of|none|nor|neither)\b")
@@ -79,8 +80,12 @@ def _unit(raw: str) -> str:
 def patient_from_text(text: str, as_of: dt.date | None = None, patient_id: str = "described patient") -> Patient:
     norm = normalise(text)
     patient = Patient(id=patient_id, summary=text, as_of=as_of or dt.date.today())
+    infant = _INFANT_AGE.search(norm)
     age = _AGE.search(norm)
-    if age:
+    if infant and (not age or infant.start() <= age.start()):
+        per_year = {"month": 12, "week": 52.18, "day": 365.25}[infant.group(2).lower()]
+        patient.age_years = round(float(infant.group(1)) / per_year, 3)
+    elif age:
         patient.age_years = float(next(g for g in age.groups() if g))
     female, male = _FEMALE.search(norm), _MALE.search(norm)
     if female and (not male or female.start() < male.start()):

