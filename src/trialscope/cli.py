@@ -106,6 +106,15 @@ def open_store(db: str | None, *, demo: bool = True) -> Iterator[TrialStore]:
         store.close()
 
 
+def _print_list(title: str, lines: list[str], *, style: str = "bold", bullet: str = "") -> None:
+    """A titled list of registry-derived lines (cleaned of control characters); nothing when empty."""
+    if not lines:
+        return
+    console.print(Text(title, style=style))
+    for line in lines:
+        console.print(Text(f"  {bullet}{clean(line)}"))
+
+
 def _print_summary(summary: ImportSummary) -> None:
     table = Table(title="Import summary", show_header=False, title_justify="left")
     table.add_column(style="bold")
@@ -119,14 +128,11 @@ def _print_summary(summary: ImportSummary) -> None:
     ):
         table.add_row(label, str(value))
     console.print(table)
-    if summary.rejections:
-        console.print(Text(f"Rejected ({summary.rejected}):", style="bold red"))
-        for rejection in summary.rejections:
-            console.print(Text(f"  {clean(str(rejection))}"))
-    if summary.skipped_files:
-        console.print(Text(f"Skipped files without trial records ({len(summary.skipped_files)}):", style="bold"))
-        for skipped in summary.skipped_files:
-            console.print(Text(f"  {clean(skipped.origin)}: {skipped.reason}"))
+    _print_list(f"Rejected ({summary.rejected}):", [str(r) for r in summary.rejections], style="bold red")
+    _print_list(
+        f"Skipped files without trial records ({len(summary.skipped_files)}):",
+        [f"{s.origin}: {s.reason}" for s in summary.skipped_files],
+    )
 
 
 @app.command()
@@ -475,14 +481,8 @@ def _print_trial_match(m: TrialMatch) -> None:
         if r.status == "not_applicable" and r.constraint.definitional:
             continue
         console.print(Text(f"  {_STATUS_MARK[r.status]} {r.status:<14} ").append(clean(r.explanation)))
-    if m.questions:
-        console.print(Text("Questions to settle:", style="bold"))
-        for q in m.questions:
-            console.print(Text(f"  - {clean(q)}"))
-    if m.unread:
-        console.print(Text(f"Criteria to read with the study team ({len(m.unread)}):", style="bold"))
-        for text in m.unread:
-            console.print(Text(f"  - {clean(text)}"))
+    _print_list("Questions to settle:", m.questions, bullet="- ")
+    _print_list(f"Criteria to read with the study team ({len(m.unread)}):", m.unread, bullet="- ")
 
 
 @app.command()

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 from trialscope.criteria.model import Polarity, Window
 from trialscope.criteria.phrases import PhraseMatch
+from trialscope.criteria.text import WORD_NUMBERS, clause_bounds
 from trialscope.criteria.vocabulary import Vocabulary
 
-_CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|\n\s*\n")
 _NEGATION = re.compile(
     r"(?i)\b(?:no|not|without|free\s+of|absence\s+of|absent|negative\s+for|never|none|neither|nor|"
     r"do(?:es)?\s+not|did\s+not|must\s+not|cannot|unable|no\s+history\s+of|no\s+evidence\s+of|no\s+known|"
@@ -50,20 +50,6 @@ _WINDOW = re.compile(
     r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|years?)(?![A-Za-z])"
     r"(?P<after>\s*(?:prior\s*to|before|preceding|of|from|ago)?)"
 )
-_WORD_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
 _UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
 _DEFINITION = re.compile(r"(?i)\b(?:defined\s+as|definition|refers\s+to|means)\b")
 
@@ -80,15 +66,6 @@ class ConceptMatch:
     mentions: list[tuple[int, int]] = field(default_factory=list)  # every place the concept is named
 
 
-def _clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
-    bounds, position = [], start
-    for match in _CLAUSE_BREAK.finditer(norm, start, end):
-        bounds.append((position, match.start()))
-        position = match.end()
-    bounds.append((position, end))
-    return [(a, b) for a, b in bounds if b > a]
-
-
 def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int, Window]]:
     windows = []
     for match in _WINDOW.finditer(norm, start, end):
@@ -98,7 +75,7 @@ def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[i
         if cue and cue.lower().strip() in ("in the", "for") and not after:
             continue
         raw = match.group("value").lower()
-        value = float(_WORD_NUMBERS.get(raw, 0) or raw)
+        value = float(WORD_NUMBERS.get(raw, 0) or raw)
         unit = _UNITS[match.group("unit")[0].lower()]
         anchor = None
         anchor_match = vocab.anchor_matcher.search(norm, match.end(), min(end, match.end() + 60))
@@ -113,7 +90,7 @@ def extract_concepts(
 ) -> list[ConceptMatch]:
     """Concept constraints in one item's text (norm[start:end])."""
     results: list[ConceptMatch] = []
-    for clause_start, clause_end in _clauses(norm, start, end):
+    for clause_start, clause_end in clause_bounds(norm, start, end):
         exception_at = _EXCEPTION.search(norm, clause_start, clause_end)
         windows = _windows(norm, clause_start, clause_end, vocab)
         clause_matches: dict[str, ConceptMatch] = {}

@@ -16,23 +16,9 @@ import re
 from dataclasses import dataclass
 
 from trialscope.criteria.model import TIME_UNITS, Comparator
+from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, WORD_NUMBERS, clause_bounds
 from trialscope.criteria.vocabulary import Quantity, Vocabulary
 
-_WORD_NUMBERS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 
 _COMPARATOR_PHRASES: list[tuple[str, Comparator]] = sorted(
@@ -145,7 +131,7 @@ _NUM = (
     r"|\d+,\d(?![\d,])(?=\s*(?!or\b|and\b|to\b)[A-Za-zµμ%/])"  # decimal comma before a unit: "7,0 mmol/l"
     r"|\d+(?:\.\d+)?|\.\d+)"
 )
-_WORD_NUM = r"(?:" + "|".join(_WORD_NUMBERS) + r")"
+_WORD_NUM = r"(?:" + "|".join(WORD_NUMBERS) + r")"
 _VALUE = rf"(?:(?<![A-Za-z0-9.\-/])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"
 _VALUE2 = rf"(?:(?<![A-Za-z0-9./])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"  # after "-" in a range
 _COMPARATOR = (
@@ -199,7 +185,6 @@ _EXPRESSIONS = [
     # a bare value followed by xULN ("2.5 ULN", "3 times the upper limit of normal")
     re.compile(rf"(?P<v1>{_VALUE})\s*(?=[x×*]?\s*(?i:times|ULN|upper\s+limit))"),
 ]
-_CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|:\s*(?=[A-Z])|\n\s*\n")
 _COORDINATION = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|and/or|&|\(\s*[A-Za-z0-9]{1,8}\s*\))*\s*$", re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
 _METHOD = [
@@ -357,8 +342,8 @@ class NumericMatch:
 
 def _value(text: str) -> float:
     lowered = text.lower()
-    if lowered in _WORD_NUMBERS:
-        return float(_WORD_NUMBERS[lowered])
+    if lowered in WORD_NUMBERS:
+        return float(WORD_NUMBERS[lowered])
     if re.fullmatch(r"\d+,\d{1,2}", text):  # a decimal comma: "7,0 mmol/l"
         return float(text.replace(",", "."))
     return float(text.replace(",", ""))
@@ -473,15 +458,6 @@ def find_mentions(norm: str, start: int, end: int, vocab: Vocabulary) -> list[Me
     return mentions
 
 
-def _clause_bounds(norm: str, start: int, end: int) -> list[tuple[int, int]]:
-    bounds, position = [], start
-    for match in _CLAUSE_BREAK.finditer(norm, start, end):
-        bounds.append((position, match.start()))
-        position = match.end()
-    bounds.append((position, end))
-    return bounds
-
-
 def _clause_of(clauses: list[tuple[int, int]], position: int) -> tuple[int, int]:
     for a, b in clauses:
         if a <= position <= b:
@@ -503,7 +479,7 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     if not thresholds:
         return []
     mentions = find_mentions(norm, start, end, vocab)
-    clauses = _clause_bounds(norm, start, end)
+    clauses = clause_bounds(norm, start, end, CLAUSE_OR_LABEL_BREAK) or [(start, end)]
     results: list[NumericMatch] = []
     previous: tuple[Threshold, list[Quantity], int] | None = None
     group = 0

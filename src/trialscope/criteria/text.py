@@ -9,6 +9,8 @@ offset in the registry's text: spans reported to users always point at what the 
 
 from __future__ import annotations
 
+import re
+
 _TRANSLATION = str.maketrans(
     {
         "\\": " ",
@@ -54,3 +56,35 @@ def normalise(text: str) -> str:
     normalised = text.translate(_TRANSLATION)
     assert len(normalised) == len(text)
     return normalised
+
+
+WORD_NUMBERS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+
+# Where one clause of an item ends: a semicolon, a full stop before a capital, a blank line. Thresholds
+# also break before "Label: Value" lists ("organ function: ALT ..."), which concepts read through.
+CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|\n\s*\n")
+CLAUSE_OR_LABEL_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|:\s*(?=[A-Z])|\n\s*\n")
+
+
+def clause_bounds(norm: str, start: int, end: int, breaks: re.Pattern[str] = CLAUSE_BREAK) -> list[tuple[int, int]]:
+    """(start, end) of each non-empty clause of norm[start:end]."""
+    bounds, position = [], start
+    for match in breaks.finditer(norm, start, end):
+        bounds.append((position, match.start()))
+        position = match.end()
+    bounds.append((position, end))
+    return [(a, b) for a, b in bounds if b > a]
