@@ -66,8 +66,13 @@ class ConceptMatch:
     mentions: list[tuple[int, int]] = field(default_factory=list)  # every place the concept is named
 
 
+_TIME_WORD = re.compile(r"(?i)(?:hours?|hrs?|days?|weeks?|wks?|months?|years?)(?![A-Za-z])")
+
+
 def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int, Window]]:
-    windows = []
+    windows: list[tuple[int, int, Window]] = []
+    if not _TIME_WORD.search(norm, start, end):
+        return windows
     for match in _WINDOW.finditer(norm, start, end):
         cue, after = match.group("cue"), match.group("after").strip()
         if not cue and not after:

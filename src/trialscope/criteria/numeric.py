@@ -191,6 +191,10 @@ _METHOD = [
     (re.compile(r"flow\s*cytometr|\bFCM\b|immunophenotyp|\bMFC\b", re.IGNORECASE), "flow cytometry"),
     (re.compile(r"morpholog|\bsmear", re.IGNORECASE), "morphology"),
 ]
+_ANY_NUMBER = re.compile(
+    r"\d|(?i:\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b)"
+    r"|(?i:\b(?:class|grade|stage)\s+[IV])"
+)
 _CARDIAC_CONTEXT = re.compile(r"(?i)heart|cardiac|NYHA|New\s+York|angina|CCS")
 _TOXICITY_CONTEXT = re.compile(
     r"(?i)toxic|adverse|CTCAE|\bNCI\b|\bAEs?\b|side\s+effect|recover|allerg|hypersensitiv|reaction"
@@ -375,6 +379,8 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     """Threshold expressions in norm[start:end], non-overlapping, in text order."""
     found: list[Threshold] = []
     taken: list[tuple[int, int]] = []
+    if not _ANY_NUMBER.search(norm, start, end):
+        return found  # no digit, number word or roman class: nothing to find (most items)
     for pattern in _EXPRESSIONS:
         for match in pattern.finditer(norm, start, end):
             if any(match.start() < b and a < match.end() for a, b in taken):

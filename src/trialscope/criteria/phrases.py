@@ -10,6 +10,7 @@ case-sensitive ones (short acronyms that are also English words: ALL, CR, MM) on
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +33,20 @@ class PhraseMatch:
 
     def group(self, _index: int = 0) -> str:
         return self.matched
+
+
+_recent = threading.local()  # per thread: the last text tokenised and its tokens
+
+
+def _tokenise(text: str) -> list[tuple[int, int, str]]:
+    """The tokens of a text with their offsets. Every matcher reads the same normalised criteria text in
+    turn, so the last one is remembered (per thread)."""
+    entry: tuple[str, list[tuple[int, int, str]]] | None = getattr(_recent, "entry", None)
+    if entry is not None and entry[0] is text:
+        return entry[1]
+    found = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+    _recent.entry = (text, found)
+    return found
 
 
 def tokens(text: str) -> tuple[str, ...]:
@@ -58,12 +73,9 @@ class PhraseMatcher:
         self._longest = longest
         self._first_folded = {toks[0] for toks in self._folded}
         self._first_exact = {toks[0] for toks in self._exact}
-        self._cache: tuple[str, list[tuple[int, int, str]]] | None = None
 
     def _tokenised(self, text: str) -> list[tuple[int, int, str]]:
-        if self._cache is None or self._cache[0] is not text:
-            self._cache = (text, [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)])
-        return self._cache[1]
+        return _tokenise(text)
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[PhraseMatch]:
         """Leftmost-longest, non-overlapping matches wholly inside text[pos:endpos]."""
