@@ -37,7 +37,13 @@ from trialscope.catalogue.freshness import judge_freshness
 from trialscope.catalogue.records import ImportSummary
 from trialscope.criteria import ParsedCriteria, parse_criteria
 from trialscope.criteria.describe import describe
-from trialscope.criteria.evaluate import evaluate_gold, evaluate_lct, iter_lines
+from trialscope.criteria.evaluate import (
+    evaluate_gold,
+    evaluate_lct,
+    evaluate_targets,
+    iter_lines,
+    monitor_target_rows,
+)
 from trialscope.demo import ensure_demo, load_demo
 from trialscope.export import export_jsonl
 from trialscope.geo import PlaceNotFound, resolve_place
@@ -645,6 +651,25 @@ def match_eval(
     report = evaluate_gold_patients(patients_dir, shared / "data" / "seed-trials")
     for line in report.lines(verbose):
         console.print(Text(line))
+
+
+@app.command("targets-eval")
+def targets_eval(
+    shared: Annotated[Path, typer.Option(help="The shared data folder.")] = Path("../shared"),
+    verbose: Annotated[bool, typer.Option("--verbose", help="List every disagreement.")] = False,
+) -> None:
+    """Target antigens read from interventions and titles, against the CAR-T monitor's TargetCategory and
+    its 25 hand-labelled trials."""
+    monitor = shared / "data" / "car-t-monitor"
+    if not (monitor / "trials.csv").exists():
+        raise _fail(f"no CAR-T monitor data at {monitor}: pass --shared PATH")
+    everything, hand = monitor_target_rows(monitor)
+    for title, rows in (("trials.csv TargetCategory", everything), ("hand-labelled benchmark_set.csv", hand)):
+        report = evaluate_targets(rows)
+        for line in report.lines(title):
+            console.print(Text(line))
+        if verbose:
+            _print_list("disagreements:", report.disagreements)
 
 
 # --- live sync ------------------------------------------------------------------------------------------

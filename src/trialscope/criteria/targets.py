@@ -6,13 +6,17 @@ targeting, bispecific, antibody, ADC) in the same text, or through a binder ("IL
 
 from __future__ import annotations
 
+import json
 import re
+from functools import cache
+from importlib import resources
 
+from trialscope.criteria.phrases import PhraseMatcher
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.study import Study
 
 _TARGETING = re.compile(
-    r"(?i)\bCAR[\s\-]*(?:T|NK|M)?\b|chimeric\s+antigen\s+receptor|\btarget(?:s|ing|ed)?\b|bispecific|"
+    r"(?i)CAR[\s\-]*(?:T|NK|M)?\b|chimeric\s+antigen\s+receptor|\btarget(?:s|ing|ed)?\b|bispecific|"
     r"\bBiTE\b|antibod(?:y|ies)|\bADC\b|\bimmunotoxin|\bTCR\b|-directed|\bredirected\b"
 )
 
@@ -27,13 +31,41 @@ def _texts(study: Study) -> list[str]:
     return [t for t in texts if t]
 
 
+# "CAR19", "CART22", "CAR-T19", "huCART19": the CD number glued to CAR (uppercase CAR, optional lowercase prefix)
+_GLUED_CD = re.compile(r"\b[a-z]{0,3}CAR-?T?-?(\d{1,3})\b|\b[a-z]{0,3}CART(\d{1,3})\b")
+_CELL_SUBSET = re.compile(
+    r"(?i)\s*(?:\+|-?positive)?\s*(?:(?:and|/|,)\s*CD\d+\s*\+?\s*)*(?:T|NK)[\s-]*(?:cells?|lymphocytes|subsets?)"
+)
+_SHORTHAND_CD = re.compile(r"\bCD\d{1,3}\s*/\s*(\d{1,3})\b")  # "CD19/22": the second is CD22
+
+
+@cache
+def _products() -> PhraseMatcher:
+    text = resources.files("trialscope").joinpath("data/criteria/products.json").read_text(encoding="utf-8")
+    entries = [("|".join(p["targets"]), p["names"], ()) for p in json.loads(text)["products"]]
+    return PhraseMatcher(entries)
+
+
 def targets_in_text(text: str, vocab: Vocabulary | None = None) -> list[str]:
     """Antigens a piece of text says a therapy targets, in order of first mention."""
     vocab = vocab or vocabulary()
-    if not _TARGETING.search(text):
-        return []
     found: dict[str, int] = {}
+    for product in _products().finditer(text):  # a named product needs no targeting cue
+        for target in product.key.split("|"):
+            found.setdefault(target, product.start())
+    for shorthand in _SHORTHAND_CD.finditer(text):
+        key = f"CD{shorthand.group(1)}"
+        if key in vocab.antigens and _TARGETING.search(text):
+            found.setdefault(key, shorthand.start(1))
+    for glued in _GLUED_CD.finditer(text):
+        key = f"CD{glued.group(1) or glued.group(2)}"
+        if key in vocab.antigens:
+            found.setdefault(key, glued.start())
+    if not _TARGETING.search(text):
+        return sorted(found, key=found.__getitem__)
     for match in vocab.antigen_matcher.finditer(text):
+        if _CELL_SUBSET.match(text, match.end()):
+            continue  # "CD4+ T cells", "CD3+ and CD8+ T lymphocytes": the product's cells, not its target
         found.setdefault(match.key, match.start())
     for match in vocab.binder_matcher.finditer(text):
         after = text[match.end() : match.end() + 12]

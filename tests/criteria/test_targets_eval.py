@@ -1,0 +1,27 @@
+"""Target antigens against the CAR-T monitor's labels (issue 4 asks for the agreement figure)."""
+
+from __future__ import annotations
+
+from tests.conftest import DATA
+from trialscope.criteria.evaluate import evaluate_targets, monitor_target_rows, monitor_targets
+from trialscope.criteria.targets import targets_in_text
+
+
+def test_label_reading() -> None:
+    assert monitor_targets("CD19/CD22 dual") == {"CD19", "CD22"}
+    assert monitor_targets("CAR-NK: NKG2D-L") == {"NKG2D ligands"}
+    assert monitor_targets("Other_or_unknown") is None
+
+
+def test_product_names_and_shorthand() -> None:
+    assert targets_in_text("Axicabtagene Ciloleucel in second-line LBCL") == ["CD19"]
+    assert targets_in_text("CD19/22 CAR T cells (AUTO3)") == ["CD19", "CD22"]
+    assert targets_in_text("huCART19 for B-ALL") == ["CD19"]
+
+
+def test_agreement_with_the_monitor() -> None:
+    everything, hand = monitor_target_rows(DATA / "car-t-monitor")
+    overall, labelled = evaluate_targets(everything), evaluate_targets(hand)
+    print("\n".join(overall.lines("trials.csv") + labelled.lines("benchmark_set.csv")))
+    assert overall.per_antigen.precision >= 0.88 and overall.per_antigen.recall >= 0.70
+    assert labelled.exact >= 21 and labelled.labelled == 25
