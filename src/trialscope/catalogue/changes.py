@@ -68,6 +68,15 @@ def diff_studies(old: Study, new: Study, *, old_partial: bool = False) -> list[C
     return events
 
 
+def _field_changes(kind: str, fields: tuple[tuple[str, str | None, str | None], ...]) -> list[ChangeEvent]:
+    """One event per field whose value differs: 'start date changed from 2025-01 to 2025-03'."""
+    return [
+        ChangeEvent(kind, f"{label} changed from {before or 'not stated'} to {after or 'not stated'}", before, after)
+        for label, before, after in fields
+        if before != after
+    ]
+
+
 def _all_differences(old: Study, new: Study) -> list[ChangeEvent]:
     events: list[ChangeEvent] = []
     if old.overall_status != new.overall_status:
@@ -110,40 +119,27 @@ def _all_differences(old: Study, new: Study) -> list[ChangeEvent]:
                 new_elig.eligibility_criteria,
             )
         )
-    for label, before, after in (
-        ("minimum age", old_elig.minimum_age, new_elig.minimum_age),
-        ("maximum age", old_elig.maximum_age, new_elig.maximum_age),
-        ("sex", old_elig.sex, new_elig.sex),
-        ("healthy volunteers", _yes_no(old_elig.healthy_volunteers), _yes_no(new_elig.healthy_volunteers)),
-    ):
-        if before != after:
-            events.append(
-                ChangeEvent(
-                    "eligibility_changed",
-                    f"{label} changed from {before or 'not stated'} to {after or 'not stated'}",
-                    before,
-                    after,
-                )
-            )
-
+    events += _field_changes(
+        "eligibility_changed",
+        (
+            ("minimum age", old_elig.minimum_age, new_elig.minimum_age),
+            ("maximum age", old_elig.maximum_age, new_elig.maximum_age),
+            ("sex", old_elig.sex, new_elig.sex),
+            ("healthy volunteers", _yes_no(old_elig.healthy_volunteers), _yes_no(new_elig.healthy_volunteers)),
+        ),
+    )
     old_status = old.protocol_section.status_module
     new_status = new.protocol_section.status_module
-    for label, before, after in (
-        ("start date", _date(old_status.start_date_struct), _date(new_status.start_date_struct)),
+    events += _field_changes(
+        "dates_changed",
         (
-            "primary completion date",
-            _date(old_status.primary_completion_date_struct),
-            _date(new_status.primary_completion_date_struct),
+            ("start date", _date(old_status.start_date_struct), _date(new_status.start_date_struct)),
+            (
+                "primary completion date",
+                _date(old_status.primary_completion_date_struct),
+                _date(new_status.primary_completion_date_struct),
+            ),
+            ("completion date", _date(old_status.completion_date_struct), _date(new_status.completion_date_struct)),
         ),
-        ("completion date", _date(old_status.completion_date_struct), _date(new_status.completion_date_struct)),
-    ):
-        if before != after:
-            events.append(
-                ChangeEvent(
-                    "dates_changed",
-                    f"{label} changed from {before or 'not stated'} to {after or 'not stated'}",
-                    before,
-                    after,
-                )
-            )
+    )
     return events

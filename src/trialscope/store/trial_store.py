@@ -122,6 +122,21 @@ def deep_merge(base: dict[str, Any], update_with: dict[str, Any]) -> dict[str, A
     return merged
 
 
+def _version(row: Any, stored_at: dt.datetime, superseded_at: dt.datetime | None) -> TrialVersion:
+    """A stored version from a trials or trial_versions row."""
+    return TrialVersion(
+        nct_id=row["nct_id"],
+        version=row["version"],
+        source=row["source"],
+        partial=row["partial"],
+        last_update=row["last_update"],
+        origin=row["origin"],
+        stored_at=stored_at,
+        superseded_at=superseded_at,
+        record=orjson.loads(row["record"]),
+    )
+
+
 class TrialStore:
     """Trial records in one database (SQLite or PostgreSQL), schema kept current on open."""
 
@@ -415,35 +430,10 @@ class TrialStore:
             old = conn.execute(
                 select(trial_versions).where(trial_versions.c.nct_id == nct_id).order_by(trial_versions.c.version)
             ).mappings()
-            versions = [
-                TrialVersion(
-                    nct_id=r["nct_id"],
-                    version=r["version"],
-                    source=r["source"],
-                    partial=r["partial"],
-                    last_update=r["last_update"],
-                    origin=r["origin"],
-                    stored_at=r["stored_at"],
-                    superseded_at=r["superseded_at"],
-                    record=orjson.loads(r["record"]),
-                )
-                for r in old
-            ]
-            cur = conn.execute(select(trials).where(trials.c.nct_id == nct_id)).mappings().first()
-        if cur is not None:
-            versions.append(
-                TrialVersion(
-                    nct_id=cur["nct_id"],
-                    version=cur["version"],
-                    source=cur["source"],
-                    partial=cur["partial"],
-                    last_update=cur["last_update"],
-                    origin=cur["origin"],
-                    stored_at=cur["updated_at"],
-                    superseded_at=None,
-                    record=orjson.loads(cur["record"]),
-                )
-            )
+            versions = [_version(r, r["stored_at"], r["superseded_at"]) for r in old]
+            current = conn.execute(select(trials).where(trials.c.nct_id == nct_id)).mappings().first()
+        if current is not None:
+            versions.append(_version(current, current["updated_at"], None))
         return versions
 
     def changes(
