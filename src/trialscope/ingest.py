@@ -34,7 +34,7 @@ ProgressCallback = Callable[[int], None]  # called with the number of records ju
 Prepared = PreparedRecord | Rejection | SkippedFile
 
 
-def prepare_items(items: Iterable[Item]) -> Iterator[Prepared]:
+def prepare_items(items: Iterable[Item | PreparedRecord]) -> Iterator[Prepared]:
     """Check each record and reduce it to the rows the store writes; pass refusals through."""
     for item in items:
         if isinstance(item, SourceRecord):
@@ -65,10 +65,7 @@ class Importer:
         self._seen_in_batch: set[str] = set()  # NCT IDs read from the current input file
 
     def feed(self, items: Iterable[Item | PreparedRecord]) -> None:
-        for item in items:
-            if isinstance(item, SourceRecord):
-                checked = check(item)
-                item = checked if isinstance(checked, Rejection) else prepare(checked)
+        for item in prepare_items(items):
             if isinstance(item, SkippedFile):
                 self.summary.skipped_files.append(item)
             elif isinstance(item, Rejection):

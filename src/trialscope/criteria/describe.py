@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trialscope.criteria.model import Constraint
 
-_SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "="}
+SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "="}
 _UNIT = {"xULN": "× ULN", "": ""}
 
 
@@ -18,7 +18,7 @@ def describe(c: Constraint) -> str:
     if c.kind == "numeric":
         unit = _UNIT.get(c.unit or "", c.unit or "")
         method = f" (by {c.method})" if c.method else ""
-        text = f"{c.quantity} {_SYMBOL.get(c.comparator or '', c.comparator)} {_number(c.value)} {unit}".rstrip()
+        text = f"{c.quantity} {SYMBOL.get(c.comparator or '', c.comparator)} {_number(c.value)} {unit}".rstrip()
         return ("not: " if c.polarity == "exclude" else "") + text + method
     if c.kind == "concept":
         what = c.concept or "?"

@@ -18,13 +18,12 @@ from trialscope.criteria.segment import Item, segment
 from trialscope.criteria.targets import trial_targets
 from trialscope.criteria.text import normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
-from trialscope.model.study import Study
+from trialscope.model.study import Study, age_in_years
 
 _STATUS_DEFINITION = re.compile(
     r"(?i)(?:defined\s+as|definition|meeting\s+(?:at\s+least\s+)?one|one\s+of\s+the\s+following|any\s+of\s+the\s+following|"
     r"following\s+conditions|at\s+least\s+one\s+criterion|:\s*$)"
 )
-_AGE_IN_RECORD = re.compile(r"(?i)^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day)s?\s*$")
 
 
 def _polarity(item: Item) -> Polarity:
@@ -103,14 +102,6 @@ def _add_concepts(builder: _Builder, item: Item, matches: list[ConceptMatch], de
         )
 
 
-def _age_years(value: str | None) -> float | None:
-    match = _AGE_IN_RECORD.match(value or "")
-    if not match:
-        return None
-    number, unit = float(match.group(1)), match.group(2).lower()
-    return number / {"year": 1, "month": 12, "week": 52.18, "day": 365.25}[unit]
-
-
 def _record_notes(constraints: list[Constraint], study: Study) -> list[str]:
     """Where the criteria text and the record's structured eligibility fields disagree."""
     notes = []
@@ -121,7 +112,7 @@ def _record_notes(constraints: list[Constraint], study: Study) -> list[str]:
         ("maximum", eligibility.maximum_age, ("<=", "<")),
     ):
         stated = [c for c in text_ages if c.comparator in comparators]
-        record_years = _age_years(field_value)
+        record_years = age_in_years(field_value)
         for c in stated:
             if record_years is None:
                 notes.append(

@@ -202,8 +202,8 @@ _TOXICITY_CONTEXT = re.compile(
 _AGE_CONTEXT = re.compile(r"(?i:\bold\b|\bof\s+age\b|\baged?\b|\byears?\s+or\s+older)")
 _WINDOW_CUE = re.compile(
     r"(?i)\b(?:within|prior|before|ago|after|since|for|history|duration|last|past|previous|following|post|"
-    r"remission|diagnos\w*|interval|from|during|survival|period|follow-up|treated|therapy|since|taking|using|"
-    r"use|receiving|duration|onset|lasting|course)\b"
+    r"remission|diagnos\w*|interval|from|during|survival|period|follow-up|treated|therapy|taking|using|"
+    r"use|receiving|onset|lasting|course)\b"
 )
 _PERSON_BEFORE = re.compile(
     r"(?i)\b(?:patients?|subjects?|participants?|persons?|people|adults?|children|women|men|males?|females?|"

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from trialscope.criteria.describe import SYMBOL
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
@@ -19,8 +20,6 @@ from trialscope.criteria.vocabulary import Vocabulary
 from trialscope.matching.facts import Fact, PatientFacts
 
 Status = Literal["met", "not_met", "unknown", "not_applicable"]
-
-_SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "="}
 
 
 @dataclass(slots=True)
@@ -60,7 +59,7 @@ def _compare(value: float, comparator: str, threshold: float) -> bool:
 
 def _numeric_outcome(c: Constraint, satisfied: bool, evidence: str) -> CriterionResult:
     """'satisfied' is whether the patient's value satisfies the stated comparison."""
-    symbol = _SYMBOL.get(c.comparator or "", c.comparator)
+    symbol = SYMBOL.get(c.comparator or "", c.comparator)
     rule = f"{c.quantity} {symbol} {_fmt(c.value or 0)} {_unit_words(c.unit)}".rstrip()
     if c.polarity == "include":
         if satisfied:
@@ -81,7 +80,7 @@ def _ask_value(c: Constraint) -> CriterionResult:
         "unknown",
         f"your {c.quantity} is not in your profile",
         question=f"What is your most recent {c.quantity}? (the trial's limit: "
-        f"{_SYMBOL.get(c.comparator or '', c.comparator)} {_fmt(c.value or 0)} {_unit_words(c.unit)})".replace(
+        f"{SYMBOL.get(c.comparator or '', c.comparator)} {_fmt(c.value or 0)} {_unit_words(c.unit)})".replace(
             " )", ")"
         ),
     )
@@ -103,7 +102,7 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
                 "unknown",
                 "your expected survival is not in your profile",
                 question="Has your doctor estimated your life expectancy? The trial requires "
-                f"{_SYMBOL[c.comparator]} {_fmt(c.value)} {c.unit}",
+                f"{SYMBOL[c.comparator]} {_fmt(c.value)} {c.unit}",
             )
         value = convert(patient.life_expectancy_months, "months", c.unit or "months")
         return _numeric_outcome(
@@ -130,7 +129,7 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
             return CriterionResult(
                 c,
                 "unknown",
-                f"{said}, which may or may not meet {c.quantity} {_SYMBOL[c.comparator]} {_fmt(c.value)}",
+                f"{said}, which may or may not meet {c.quantity} {SYMBOL[c.comparator]} {_fmt(c.value)}",
                 question=f"Ask your doctor for your {c.quantity} score",
             )
         return _numeric_outcome(c, low_ok, said)
@@ -207,10 +206,6 @@ def _within(fact: Fact, c: Constraint, as_of: dt.date) -> bool | None:
     if fact.date is None:
         return None
     return (as_of - fact.date).days <= c.within.days
-
-
-def _concept_words(c: Constraint) -> str:
-    return c.concept or "this"
 
 
 def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:

@@ -19,8 +19,7 @@ from trialscope.criteria.model import Comparator, Constraint, ParsedCriteria
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.matching.evaluate import CriterionResult, evaluate_constraint, evaluate_numeric
 from trialscope.matching.facts import PatientFacts
-from trialscope.model.study import Study
-from trialscope.store.prepared import age_in_years
+from trialscope.model.study import Study, age_in_years
 
 Verdict = Literal["eligible", "possibly_eligible", "not_eligible"]
 VERDICT_ORDER = {"eligible": 0, "possibly_eligible": 1, "not_eligible": 2}

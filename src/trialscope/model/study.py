@@ -46,6 +46,22 @@ def partial_date_to_date(value: str | None) -> dt.date | None:
     return dt.date(year, month, day)
 
 
+def age_in_years(value: str | None) -> float | None:
+    """'18 Years' -> 18.0, '6 Months' -> 0.5; None when absent or unreadable."""
+    if not value:
+        return None
+    number, _, unit = value.strip().partition(" ")
+    try:
+        amount = float(number)
+    except ValueError:
+        return None
+    per_year = {"year": 1.0, "month": 12.0, "week": 52.18, "day": 365.25, "hour": 8766.0, "minute": 525960.0}
+    for name, divisor in per_year.items():
+        if unit.lower().startswith(name):
+            return round(amount / divisor, 4)
+    return amount
+
+
 PartialDate = Annotated[str, AfterValidator(check_partial_date)]
 
 

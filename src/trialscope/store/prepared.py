@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from trialscope.catalogue.validate import CheckedRecord
-from trialscope.model.study import Study, parse_study, partial_date_to_date
+from trialscope.model.study import Study, age_in_years, parse_study, partial_date_to_date
 
 
 @dataclass(slots=True)
@@ -44,22 +44,6 @@ class PreparedRecord:
 
     def study(self) -> Study:
         return parse_study(self.document())
-
-
-def age_in_years(value: str | None) -> float | None:
-    """'18 Years' -> 18.0, '6 Months' -> 0.5; None when absent or unreadable."""
-    if not value:
-        return None
-    number, _, unit = value.strip().partition(" ")
-    try:
-        amount = float(number)
-    except ValueError:
-        return None
-    per_year = {"year": 1.0, "month": 12.0, "week": 52.18, "day": 365.25, "hour": 8766.0, "minute": 525960.0}
-    for name, divisor in per_year.items():
-        if unit.lower().startswith(name):
-            return round(amount / divisor, 4)
-    return amount
 
 
 def matching_columns(study: Study) -> dict[str, Any]:
