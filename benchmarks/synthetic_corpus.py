@@ -42,10 +42,30 @@ def load_sites(shared: Path) -> list[dict[str, Any]]:
         return [site_to_location(row) for row in csv.DictReader(f)]
 
 
-def synthetic_studies(shared: Path, count: int, seed: int = 7) -> Iterator[tuple[str, bytes]]:
-    """Yield (nct_id, JSON bytes) for ``count`` varied records."""
+def search_templates(shared: Path) -> list[dict[str, Any]]:
+    """More variety for search: the full records plus every trial of the bundled demo catalogue (2,290 real
+    CAR-T trials: titles, conditions, interventions, sites)."""
+    from importlib import resources
+
+    templates = load_templates(shared)
+    with resources.as_file(resources.files("trialscope").joinpath("data/demo-catalogue.jsonl.gz")) as demo:
+        for item in read_paths([demo]):
+            if isinstance(item, SourceRecord) and isinstance(check(item), CheckedRecord):
+                templates.append(item.study)
+    return templates
+
+
+def synthetic_studies(
+    shared: Path,
+    count: int,
+    seed: int = 7,
+    templates: list[dict[str, Any]] | None = None,
+    criteria_texts: list[str] | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """Yield (nct_id, JSON bytes) for ``count`` varied records (``criteria_texts``: eligibility texts to
+    draw from, for variety in what is searched)."""
     rng = random.Random(seed)
-    templates, sites = load_templates(shared), load_sites(shared)
+    templates, sites = templates or load_templates(shared), load_sites(shared)
     base = dt.date(2005, 1, 1)
     for n in range(count):
         template = templates[n % len(templates)]
@@ -72,6 +92,10 @@ def synthetic_studies(shared: Path, count: int, seed: int = 7) -> Iterator[tuple
             for site in rng.sample(sites, rng.choice([0, 1, 1, 2, 3, 5, 8, 15]))
         ]
         protocol["contactsLocationsModule"] = contacts
+        if criteria_texts:
+            eligibility = dict(protocol.get("eligibilityModule", {}))
+            eligibility["eligibilityCriteria"] = criteria_texts[rng.randrange(len(criteria_texts))]
+            protocol["eligibilityModule"] = eligibility
         yield nct_id, orjson.dumps(study)
 
 

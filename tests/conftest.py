@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -35,10 +36,12 @@ def _postgres_available() -> str | None:
         return str(exc).strip().splitlines()[0]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'trials.db'}"
+@contextmanager
+def backend_url(backend: str, folder: Path) -> Iterator[str]:
+    """A fresh database on this backend: an SQLite file in ``folder``, or a new PostgreSQL schema (dropped
+    afterwards). PostgreSQL is skipped when unreachable, except under CI where it is required."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'trials.db'}"
         return
     problem = _postgres_available()
     if problem:
@@ -53,6 +56,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with backend_url(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -37,30 +37,46 @@ def _years(delta: dt.timedelta) -> str:
 
 
 def judge_freshness(study: Study, today: dt.date | None = None) -> Freshness:
-    today = today or dt.date.today()
-    status = study.overall_status
     module = study.protocol_section.status_module
+    return judge_listing(
+        study.overall_status,
+        study.last_update,
+        {
+            "completion": partial_date_to_date(
+                module.completion_date_struct.date if module.completion_date_struct else None
+            ),
+            "primary completion": partial_date_to_date(
+                module.primary_completion_date_struct.date if module.primary_completion_date_struct else None
+            ),
+        },
+        partial_date_to_date(module.start_date_struct.date if module.start_date_struct else None),
+        today,
+    )
+
+
+def judge_listing(
+    status: str | None,
+    last_update: dt.date | None,
+    completions: dict[str, dt.date | None],
+    start: dt.date | None,
+    today: dt.date | None = None,
+) -> Freshness:
+    """The judgement from the listing's dates (``completions``: completion and primary completion)."""
+    today = today or dt.date.today()
     reasons: list[str] = []
     is_open = status in OPEN_STATUSES
     status_words = (status or "").replace("_", " ").lower()
-
-    last_update = study.last_update
     if is_open and last_update and today - last_update > STALE_AFTER:
         reasons.append(
             f"listed as {status_words} but not updated since {last_update.isoformat()} "
             f"({_years(today - last_update)} ago)"
         )
-    for label, struct in (
-        ("completion", module.completion_date_struct),
-        ("primary completion", module.primary_completion_date_struct),
-    ):
-        when = partial_date_to_date(struct.date if struct else None)
+    for label, when in completions.items():
         if is_open and when and when < today:
             reasons.append(
                 f"{label} date {when.isoformat()} has passed but the trial is still listed as {status_words}"
             )
             break
-    start = partial_date_to_date(module.start_date_struct.date if module.start_date_struct else None)
     if status == "NOT_YET_RECRUITING" and start and today - start > LATE_START_AFTER:
         reasons.append(f"planned to start on {start.isoformat()} but still not recruiting")
     if status == "UNKNOWN":

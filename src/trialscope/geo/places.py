@@ -128,3 +128,16 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+_DISTANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|kilometres|kilometers|mi|miles)?\s*$", re.IGNORECASE)
+KM_PER_MILE = 1.609344
+
+
+def parse_distance_km(text: str) -> float:
+    """'500km', '500 km', '500' (kilometres), '300mi' -> kilometres (ValueError for anything else)."""
+    match = _DISTANCE.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"not a distance: {text!r} (write e.g. 500km, 500 or 300mi)")
+    value = float(match.group(1))
+    return value * KM_PER_MILE if (match.group(2) or "").lower().startswith("mi") else value

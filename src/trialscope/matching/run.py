@@ -11,18 +11,29 @@ possibly eligible before not eligible; then fewer open questions; then fewer fai
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 import orjson
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, case, or_, select, update
 
 from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria import ENGINE_VERSION
 from trialscope.criteria.model import Constraint
+from trialscope.criteria.outline import Outline, Shape
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.geo import Place, haversine_km
 from trialscope.matching.facts import PatientFacts, patient_facts
-from trialscope.matching.verdict import VERDICT_ORDER, Memo, TrialInfo, TrialMatch, match_trial
+from trialscope.matching.verdict import (
+    VERDICT_ORDER,
+    Memo,
+    Screen,
+    StatusMemo,
+    TrialInfo,
+    TrialMatch,
+    match_trial,
+    screen_trial,
+)
 from trialscope.patients.model import Patient
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.schema import trial_criteria, trial_locations, trials
@@ -87,23 +98,34 @@ def candidate_trials(
     ]
 
 
-_CACHE_SIZE = 50_000  # trials whose rebuilt constraints stay in memory (a server matches many patients)
+_T = TypeVar("_T")
+_CACHE_SIZE = 50_000  # trials whose rebuilt criteria stay in memory (a server matches many patients)
 _constraint_cache: OrderedDict[tuple[str, str], list[Constraint]] = OrderedDict()
+_outline_cache: OrderedDict[tuple[str, str], Outline] = OrderedDict()
 
 
-def _remember(nct_id: str, stamp: str, stored: str) -> list[Constraint]:
-    constraints = [Constraint.from_flat(d) for d in orjson.loads(stored)]
-    _constraint_cache[(nct_id, stamp)] = constraints
-    if len(_constraint_cache) > _CACHE_SIZE:
-        _constraint_cache.popitem(last=False)
-    return constraints
+def _cached(cache: OrderedDict[tuple[str, str], _T], key: tuple[str, str], value: _T) -> _T:
+    cache[key] = value
+    if len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
 
 
-def stored_constraints(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, list[Constraint]]:
-    """Structured criteria for these trials, computing (and storing) those not stored yet. Rebuilt
-    constraints stay cached in memory per stored version, so only new or changed ones are read again."""
+def _stored(
+    store: TrialStore,
+    nct_ids: Iterable[str],
+    cache: OrderedDict[tuple[str, str], _T],
+    column: str,
+    rebuild: Callable[[str | None, str | None], _T],
+    backfill: Callable[[_T], str] | None = None,
+) -> dict[str, _T]:
+    """One stored form per trial (``column`` of trial_criteria, rebuilt by ``rebuild(column value, flat
+    constraints)``), cached in memory per stored version; trials with no current stored criteria are parsed
+    and stored first. ``backfill``: how to store a form rebuilt from the flat constraints (rows stored
+    before the column existed), so the next reader finds it."""
     wanted = list(nct_ids)
-    found: dict[str, list[Constraint]] = {}
+    found: dict[str, _T] = {}
+    filled: list[dict[str, str]] = []
     with store.engine.connect() as conn:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
@@ -114,41 +136,67 @@ def stored_constraints(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, l
             ).all()
             misses = []
             for nct_id, parsed_at in stamps:
-                cached = _constraint_cache.get((nct_id, f"{parsed_at}"))
+                cached = cache.get((nct_id, f"{parsed_at}"))
                 if cached is None:
                     misses.append(nct_id)
                 else:
-                    _constraint_cache.move_to_end((nct_id, f"{parsed_at}"))
+                    cache.move_to_end((nct_id, f"{parsed_at}"))
                     found[nct_id] = cached
             if misses:
                 rows = conn.execute(
-                    select(trial_criteria.c.nct_id, trial_criteria.c.parsed_at, trial_criteria.c.constraints).where(
-                        trial_criteria.c.nct_id.in_(misses)
-                    )
+                    select(
+                        trial_criteria.c.nct_id,
+                        trial_criteria.c.parsed_at,
+                        trial_criteria.c[column],
+                        # the full constraints only where the stored form is missing (rows older than it)
+                        case((trial_criteria.c[column].is_(None), trial_criteria.c.constraints), else_=None),
+                    ).where(trial_criteria.c.nct_id.in_(misses))
                 ).all()
-                for nct_id, parsed_at, constraints in rows:
-                    found[nct_id] = _remember(nct_id, f"{parsed_at}", constraints)
+                for nct_id, parsed_at, value, flat in rows:
+                    found[nct_id] = _cached(cache, (nct_id, f"{parsed_at}"), rebuild(value, flat))
+                    if value is None and backfill is not None:
+                        filled.append({"id": nct_id, "value": backfill(found[nct_id])})
+    if filled:
+        with store.engine.begin() as conn:
+            statement = update(trial_criteria).where(trial_criteria.c.nct_id == bindparam("id"))
+            conn.execute(statement.values({column: bindparam("value")}), filled)
     criteria = CriteriaStore(store.engine)
     for nct_id in wanted:
         if nct_id not in found:
             trial = store.get(nct_id)
             if trial is not None:
-                found[nct_id] = [Constraint.from_flat(d) for d in criteria.get(trial).constraints]
+                stored = criteria.get(trial)
+                value = stored.outline if column == "outline" else orjson.dumps(stored.constraints).decode()
+                found[nct_id] = _cached(cache, (nct_id, f"{stored.parsed_at}"), rebuild(value, None))
     return found
 
 
-def rank(matches: list[TrialMatch]) -> list[TrialMatch]:
+def _constraints_from(stored: str | None, _flat: str | None) -> list[Constraint]:
+    return [Constraint.from_flat(d) for d in orjson.loads(stored or "[]")]
+
+
+def _outline_from(stored: str | None, flat: str | None) -> Outline:
+    if stored is not None:
+        return Outline.from_json(stored)
+    return Outline.of_flat(orjson.loads(flat or "[]"))  # a row stored before outlines were: built here
+
+
+def stored_constraints(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, list[Constraint]]:
+    """Structured criteria for these trials (rebuilt constraints, with their text), computing and storing
+    those not stored yet."""
+    return _stored(store, nct_ids, _constraint_cache, "constraints", _constraints_from)
+
+
+def stored_outlines(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, Outline]:
+    """The compact evaluation form of these trials' criteria (see criteria/outline.py)."""
+    return _stored(store, nct_ids, _outline_cache, "outline", _outline_from, Outline.to_json)
+
+
+def rank_key(screen: Screen, distance_km: float | None) -> tuple[object, ...]:
     """Eligible first; then trials whose criteria could be checked; then fewer open questions and failures;
     then nearer open sites."""
-
-    def unchecked(m: TrialMatch) -> bool:
-        return any(r.constraint.id == "no-criteria" for r in m.criteria)
-
-    def key(m: TrialMatch) -> tuple[object, ...]:
-        distance = m.distance_km if m.distance_km is not None else float("inf")
-        return (VERDICT_ORDER[m.verdict], unchecked(m), len(m.unknown), len(m.failing), distance, m.nct_id)
-
-    return sorted(matches, key=key)
+    distance = distance_km if distance_km is not None else float("inf")
+    return (VERDICT_ORDER[screen.verdict], screen.unchecked, screen.unknown, screen.failing, distance, screen.nct_id)
 
 
 SITE_OPEN = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"})
@@ -215,14 +263,23 @@ def match_patient(
             return within_km is None or distance is None or distance <= within_km
 
         infos = [i for i in infos if i.nct_id in sites and close_enough(i.nct_id)]
-    constraints = stored_constraints(store, [i.nct_id for i in infos])
-    memo: Memo = {}
-    matches = [match_trial(info, constraints.get(info.nct_id, []), facts, vocab, memo) for info in infos]
-    for m in matches:
-        if m.nct_id in sites:
-            m.distance_km, m.nearest_site = sites[m.nct_id]
-    ranked = rank(matches)
-    return ranked[:limit] if limit else ranked
+    # 1. screen every candidate from the compact form (one evaluation per distinct meaning)
+    outlines = stored_outlines(store, [i.nct_id for i in infos])
+    memo: StatusMemo = {}
+    empty = Outline([], Shape([], [], [], []), written=False)
+    screens = {i.nct_id: screen_trial(i, outlines.get(i.nct_id, empty), facts, vocab, memo) for i in infos}
+    order = sorted(infos, key=lambda i: rank_key(screens[i.nct_id], sites.get(i.nct_id, (None, ""))[0]))
+    shown = order[:limit] if limit else order
+    # 2. the evidence in words, for the trials shown
+    constraints = stored_constraints(store, [i.nct_id for i in shown])
+    evidence: Memo = {}
+    matches = []
+    for info in shown:
+        match = match_trial(info, constraints.get(info.nct_id, []), facts, vocab, evidence)
+        if info.nct_id in sites:
+            match.distance_km, match.nearest_site = sites[info.nct_id]
+        matches.append(match)
+    return matches
 
 
 def prescreen(store: TrialStore, nct_id: str, patients: Iterable[Patient]) -> list[tuple[Patient, TrialMatch]]:

@@ -12,12 +12,14 @@ patient falls between them, the answer is unknown with both sources named, never
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from trialscope.criteria.model import Comparator, Constraint, ParsedCriteria
+from trialscope.criteria.outline import Outline, Shape, constraint_for_key
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
-from trialscope.matching.evaluate import CriterionResult, evaluate_constraint, evaluate_numeric
+from trialscope.matching.evaluate import CriterionResult, Status, evaluate_constraint, evaluate_numeric
 from trialscope.matching.facts import PatientFacts
 from trialscope.model.study import Study, age_in_years
 
@@ -158,58 +160,90 @@ def _sex_result(trial: TrialInfo, facts: PatientFacts) -> CriterionResult | None
     )
 
 
-def _reconcile_ages(results: list[CriterionResult]) -> list[str]:
-    """Text and record age limits that disagree for this patient: unknown, both named."""
-    ages = [r for r in results if r.constraint.quantity == "age" and r.status in ("met", "not_met")]
-    failing = [r for r in ages if r.status == "not_met"]
-    passing = [r for r in ages if r.status == "met"]
-    notes = []
-    for fail in failing:
-        contradicting = [
-            p
-            for p in passing
-            if p.constraint.comparator
-            and fail.constraint.comparator
-            and p.constraint.comparator[0] == fail.constraint.comparator[0]
-            and (p.constraint.source is None) != (fail.constraint.source is None)
-        ]
-        if contradicting:
-            other = contradicting[0].constraint
-            fail.status = "unknown"
-            fail.explanation += f"; but {other.source or 'the criteria text'} says {other.text.strip()}"
-            fail.question = "The criteria text and the record's age limits disagree: ask the study team which applies"
-            notes.append(fail.explanation)
-    return notes
+# --- settling: record-vs-text age conflicts, twins and alternatives --------------------------------------
+# One rule set, run on statuses alone, so the quick screen of a whole catalogue (matching/outline.py) and the
+# full evaluation with evidence (match_trial) cannot disagree. Each change says why, and which other
+# criterion caused it; match_trial turns that into words.
+
+Why = Literal["age_conflict", "twin", "alternative_met", "alternative_open"]
+Change = tuple[int, Status, Why, int]  # index, new status, why, the index of the criterion that caused it
 
 
-def _resolve_alternatives(results: list[CriterionResult]) -> None:
-    by_id = {r.constraint.id: r for r in results}
-    for r in results:  # a twin restates its xULN partner: it decides only when the partner cannot
-        twin_of = r.constraint.twin_of
-        if twin_of and by_id.get(twin_of) and by_id[twin_of].status in ("met", "not_met"):
-            r.status, r.question = "not_applicable", None
-            r.explanation = f"restates the × ULN limit beside it ({by_id[twin_of].explanation})"
-    groups: dict[str, list[CriterionResult]] = defaultdict(list)
-    for r in results:
-        if r.constraint.any_of_group and r.constraint.polarity == "include" and r.status != "not_applicable":
-            groups[r.constraint.any_of_group].append(r)
+def settle(statuses: list[Status], shape: Shape) -> list[Change]:
+    """Apply the rules between criteria to ``statuses`` (changed in place); return what changed and why.
+
+    1. Text and record age limits that disagree for this patient: the failing one becomes unknown.
+    2. A twin (absolute threshold beside a xULN one) decides only when its partner cannot.
+    3. Alternatives: one member met makes the others not applicable; otherwise one unknown member keeps the
+       failing ones open (unknown)."""
+    changes: list[Change] = []
+    ages = [i for i, a in enumerate(shape.ages) if a and statuses[i] in ("met", "not_met")]
+    if ages:
+        passing = [i for i in ages if statuses[i] == "met"]
+        for i in ages:
+            if statuses[i] != "not_met":
+                continue
+            other = next(
+                (p for p in passing if shape.ages[p] == shape.ages[i] and shape.from_record[p] != shape.from_record[i]),
+                -1,
+            )
+            if other >= 0:
+                changes.append((i, "unknown", "age_conflict", other))
+    for i, partner in enumerate(shape.twins):
+        if partner >= 0 and statuses[partner] in ("met", "not_met"):
+            changes.append((i, "not_applicable", "twin", partner))
+    for i, status, _, _ in changes:
+        statuses[i] = status
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, group in enumerate(shape.groups):
+        if group and statuses[i] != "not_applicable":
+            groups[group].append(i)
     for members in groups.values():
         if len(members) < 2:
             continue
-        met = [m for m in members if m.status == "met"]
-        if met:
+        met = next((m for m in members if statuses[m] == "met"), -1)
+        if met >= 0:
             for m in members:
-                if m.status != "met":
-                    m.status, m.question = "not_applicable", None
-                    m.explanation += f" (an alternative is met: {met[0].explanation})"
+                if statuses[m] != "met":
+                    statuses[m] = "not_applicable"
+                    changes.append((m, "not_applicable", "alternative_met", met))
             continue
-        unknown = [m for m in members if m.status == "unknown"]
-        if unknown:
+        unknown = next((m for m in members if statuses[m] == "unknown"), -1)
+        if unknown >= 0:
             for m in members:
-                if m.status == "not_met":
-                    m.status = "unknown"
-                    m.question = unknown[0].question
-                    m.explanation += f"; but an alternative may still be met ({unknown[0].constraint.text.strip()})"
+                if statuses[m] == "not_met":
+                    statuses[m] = "unknown"
+                    changes.append((m, "unknown", "alternative_open", unknown))
+    return changes
+
+
+def verdict_of(statuses: Iterable[Status]) -> Verdict:
+    seen = set(statuses)
+    return "not_eligible" if "not_met" in seen else "possibly_eligible" if "unknown" in seen else "eligible"
+
+
+def _explain(results: list[CriterionResult], changes: list[Change]) -> list[str]:
+    """Put settling's changes into words on the results; return notes for the trial (age conflicts)."""
+    notes = []
+    for i, status, why, other in changes:
+        r, cause = results[i], results[other]
+        r.status = status
+        if why == "age_conflict":
+            r.explanation += (
+                f"; but {cause.constraint.source or 'the criteria text'} says {cause.constraint.text.strip()}"
+            )
+            r.question = "The criteria text and the record's age limits disagree: ask the study team which applies"
+            notes.append(r.explanation)
+        elif why == "twin":
+            r.question = None
+            r.explanation = f"restates the × ULN limit beside it ({cause.explanation})"
+        elif why == "alternative_met":
+            r.question = None
+            r.explanation += f" (an alternative is met: {cause.explanation})"
+        else:
+            r.question = cause.question
+            r.explanation += f"; but an alternative may still be met ({cause.constraint.text.strip()})"
+    return notes
 
 
 Memo = dict[tuple[object, ...], tuple[str, str, str | None]]
@@ -232,7 +266,7 @@ def _meaning(c: Constraint) -> tuple[object, ...]:
             c.within,
             c.definitional,
             c.implicit,
-            c.text if c.kind == "unparsed" else None,
+            c.text if c.kind == "unparsed" or (c.kind == "numeric" and not c.unit) else None,
         )
     return c.meaning_key
 
@@ -284,10 +318,58 @@ def match_trial(
     sex = _sex_result(info, facts)
     if sex is not None:
         results.append(sex)
-    notes = _reconcile_ages(results)
-    _resolve_alternatives(results)
-    statuses = {r.status for r in results}
-    verdict: Verdict = (
-        "not_eligible" if "not_met" in statuses else "possibly_eligible" if "unknown" in statuses else "eligible"
+    statuses = [r.status for r in results]
+    notes = _explain(results, settle(statuses, Shape.of([r.constraint for r in results])))
+    return TrialMatch(info.nct_id, info.title, info.overall_status, verdict_of(statuses), results, notes)
+
+
+# --- the quick screen: a verdict from the outline alone -------------------------------------------------
+StatusMemo = dict[str, Status]  # meaning key -> this patient's status (one patient, many trials)
+_NO_CRITERIA = Shape([-1], [None], [""], [False])
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """A trial's verdict for a patient and what ranking needs, without the evidence in words."""
+
+    nct_id: str
+    verdict: Verdict
+    unknown: int
+    failing: int
+    unchecked: bool  # no criteria text in the catalogue
+
+
+def screen_trial(info: TrialInfo, outline: Outline, facts: PatientFacts, vocab: Vocabulary, memo: StatusMemo) -> Screen:
+    """The same verdict and counts as ``match_trial`` (both settle through ``settle``), from the compact
+    form: each distinct meaning is evaluated once per patient."""
+    statuses: list[Status] = []
+    for key in outline.keys:
+        status = memo.get(key)
+        if status is None:
+            status = memo[key] = evaluate_constraint(constraint_for_key(key), facts, vocab).status
+        statuses.append(status)
+    shape = outline.shape
+    if not outline.written:
+        statuses.append("unknown")
+        shape = shape + _NO_CRITERIA
+    extra = _record_constraints(info)
+    for c in extra:
+        key = f"record {c.comparator} {c.value}"
+        status = memo.get(key)
+        if status is None:
+            status = memo[key] = evaluate_numeric(c, facts, vocab).status
+        statuses.append(status)
+    sex = _sex_result(info, facts)
+    if sex is not None:
+        extra.append(sex.constraint)
+        statuses.append(sex.status)
+    if extra:
+        shape = shape + Shape.of(extra)
+    settle(statuses, shape)
+    return Screen(
+        info.nct_id,
+        verdict_of(statuses),
+        statuses.count("unknown"),
+        statuses.count("not_met"),
+        not outline.written,
     )
-    return TrialMatch(info.nct_id, info.title, info.overall_status, verdict, results, notes)

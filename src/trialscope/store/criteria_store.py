@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import Engine, delete, insert, select
 
 from trialscope.criteria import ENGINE_VERSION, ParsedCriteria, parse_criteria
+from trialscope.criteria.outline import Outline
 from trialscope.store.schema import trial_criteria
 from trialscope.store.trial_store import StoredTrial
 
@@ -23,6 +24,7 @@ class StoredCriteria:
     notes: list[str]
     unparsed_share: float
     parsed_at: dt.datetime
+    outline: str  # the compact evaluation form (criteria/outline.py), as JSON
     recomputed: bool  # True when this call parsed the text (it was new, changed, or parsed by an older engine)
 
 
@@ -46,17 +48,20 @@ class CriteriaStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(trial_criteria).where(trial_criteria.c.nct_id == trial.nct_id)).mappings().first()
         if row is not None and row["text_hash"] == digest and row["engine_version"] == ENGINE_VERSION:
+            stored = orjson.loads(row["constraints"])
             return StoredCriteria(
                 trial.nct_id,
-                orjson.loads(row["constraints"]),
+                stored,
                 orjson.loads(row["notes"]),
                 row["unparsed_share"],
                 row["parsed_at"],
+                row["outline"] or Outline.of_flat(stored).to_json(),
                 recomputed=False,
             )
         parsed = parse_criteria(text, trial.study)
         flat = [c.as_flat() for c in parsed.constraints]
         now = dt.datetime.now(dt.UTC)
+        outline = Outline.of_flat(flat).to_json()
         with self.engine.begin() as conn:
             conn.execute(delete(trial_criteria).where(trial_criteria.c.nct_id == trial.nct_id))
             conn.execute(
@@ -68,6 +73,7 @@ class CriteriaStore:
                     notes=orjson.dumps(parsed.notes).decode(),
                     unparsed_share=parsed.unparsed_share,
                     parsed_at=now,
+                    outline=outline,
                 )
             )
-        return StoredCriteria(trial.nct_id, flat, parsed.notes, parsed.unparsed_share, now, recomputed=True)
+        return StoredCriteria(trial.nct_id, flat, parsed.notes, parsed.unparsed_share, now, outline, recomputed=True)

@@ -69,6 +69,7 @@ trials = Table(
     Column("import_run_id", Integer, ForeignKey("import_runs.id")),
     Index("ix_trials_overall_status", "overall_status"),
     Index("ix_trials_last_update", "last_update"),
+    Index("ix_trials_updated_at", "updated_at"),  # migration 0006
 )
 
 trial_versions = Table(
@@ -161,6 +162,7 @@ trial_criteria = Table(
     Column("notes", Text, nullable=False),  # JSON list of disagreements with the structured fields
     Column("unparsed_share", Float, nullable=False),
     Column("parsed_at", DateTime(timezone=True), nullable=False),
+    Column("outline", Text),  # migration 0005: compact evaluation form (criteria/outline.py); NULL until filled
 )
 
 # --- matching filters (migration 0004): columns on trials, see store/prepared.py ----------------------------

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Web benchmark (issue 7): trial pages and search pages under 20 concurrent clients.
+
+Serves the search benchmark's synthetic catalogue (built by search_benchmark.py; 600,000 trials by default)
+with ``trialscope serve --workers 2`` on 127.0.0.1, then 20 concurrent clients (httpx, async) request
+trial pages (5,000 random trials, their criteria already parsed and stored) and search pages (the search
+benchmark's 200 realistic queries, each asked about 2.5 times) for a fixed number of requests. Reports,
+per page kind: server time (the app's own Server-Timing header) and the latency clients saw (which adds
+queueing behind the other clients), p50 / p95 / p99, and throughput. Target: server time p95 < 150 ms.
+
+    python benchmarks/web_benchmark.py --trials 600000 --requests 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.search_benchmark import OUT, build, queries  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _search_urls(count: int) -> list[str]:
+    urls = []
+    for q in queries(count, seed=5):
+        params: list[tuple[str, str]] = [("q", q.text)]
+        params += [("status", s) for s in q.status] + [("phase", p) for p in q.phase]
+        params += [("target", t) for t in q.target] + [("country", c) for c in q.country]
+        if q.age is not None:
+            params.append(("age", f"{q.age:g}"))
+        if q.sex:
+            params.append(("sex", q.sex))
+        if q.near:
+            params += [("near", str(q.near)), ("within", f"{q.within_km or 500:g}")]
+        urls.append("/search?" + urlencode(params))
+    return urls
+
+
+async def _load(base: str, urls: list[tuple[str, str]], clients: int) -> dict[str, list[tuple[float, float]]]:
+    timings: dict[str, list[tuple[float, float]]] = {"trial": [], "search": []}
+    queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+    for item in urls:
+        queue.put_nowait(item)
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            while not queue.empty():
+                kind, url = queue.get_nowait()
+                started = time.perf_counter()
+                response = await http.get(url)
+                seen = (time.perf_counter() - started) * 1000
+                if response.status_code != 200:
+                    raise SystemExit(f"{url}: HTTP {response.status_code}")
+                server = float(response.headers["server-timing"].split("dur=")[1])
+                timings[kind].append((server, seen))
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return timings
+
+
+def _cuts(values: list[float]) -> str:
+    q = statistics.quantiles(values, n=100)
+    return f"{q[49]:7.1f} {q[94]:7.1f} {q[98]:7.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, default=600_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="Server worker processes (one per core).")
+    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
+    args = parser.parse_args()
+    url = build(args.shared, args.trials)
+    db = url.removeprefix("sqlite:///")
+    with sqlite3.connect(db) as conn:
+        ids = [row[0] for row in conn.execute("SELECT nct_id FROM trials ORDER BY random() LIMIT 5000")]
+    # the sampled trials' criteria are parsed and stored first, as on a server that has shown them before
+    # (a trial's first view ever also parses its criteria: add ~5-20 ms once)
+    from trialscope.matching.run import stored_outlines
+    from trialscope.store.trial_store import TrialStore
+
+    with TrialStore.open(url) as store:
+        stored_outlines(store, ids)
+    rng = random.Random(9)
+    half = args.requests // 2
+    work = [("trial", f"/trials/{rng.choice(ids)}") for _ in range(half)]
+    work += [("search", u) for u in (_search_urls(200) * (half // 200 + 1))[:half]]
+    rng.shuffle(work)
+    port = _free_port()
+    env = {**os.environ, "TRIALSCOPE_SEARCH_INDEX": str(OUT / f"search-{args.trials}.index")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "trialscope", "serve", "--port", str(port), "--db", url, "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(1200):  # the index is brought up to date before the server listens
+            try:
+                if httpx.get(f"{base}/about", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        asyncio.run(_load(base, work[:100], args.clients))  # warm up
+        started = time.perf_counter()
+        timings = asyncio.run(_load(base, work, args.clients))
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(
+        f"{args.trials:,} trials, {args.workers} workers, {args.clients} concurrent clients, "
+        f"{len(work):,} requests in {elapsed:.0f} s ({len(work) / elapsed:.0f} requests/s)"
+    )
+    print(f"{'page':<7} {'server ms p50':>13} {'p95':>7} {'p99':>7}   {'client ms p50':>13} {'p95':>7} {'p99':>7}")
+    for kind, values in timings.items():
+        print(f"{kind:<7} {_cuts([s for s, _ in values]):>29}   {_cuts([c for _, c in values]):>29}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""``trialscope search``, ``related`` and ``index``: the search API (trialscope.search) on the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Annotated
+
+import orjson
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from trialscope.cli import DbOption, JsonOption, _fail, app, console, err, open_store
+from trialscope.geo import parse_distance_km
+from trialscope.presentation.terminal import clean
+from trialscope.search import (
+    QueryError,
+    SearchIndex,
+    SearchIndexError,
+    SearchQuery,
+    open_index,
+    related_trials,
+    run_search,
+)
+from trialscope.search.documents import card_freshness
+from trialscope.search.query import SORTS, SearchResults
+from trialscope.store.database import resolve_url
+from trialscope.store.trial_store import TrialStore
+
+
+def _distance(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_distance_km(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(
+            value if len(value) > 7 else f"{value}-01" if len(value) == 7 else f"{value}-01-01"
+        )
+    except ValueError:
+        raise typer.BadParameter(f"not a date: {value!r} (write 2024, 2024-05 or 2024-05-31)") from None
+
+
+def _phase_words(phases: list[str]) -> str:
+    return "/".join(p.replace("EARLY_PHASE", "early ").replace("PHASE", "") for p in phases) or "-"
+
+
+def _print_results(results: SearchResults) -> None:
+    q = results.query
+    where = ""
+    if results.place is not None:
+        where = f" near {results.place.describe()}" + (f" within {q.within_km:g} km" if q.within_km else "")
+    console.print(
+        Text(f"{results.total:,} trials{where} · page {q.page} of {results.pages} · sorted by {q.sort}", style="bold")
+    )
+    table = Table(show_lines=False)
+    table.add_column("trial", no_wrap=True)
+    for column in ("title", "status", "phase", "target", "conditions", "nearest open site", "updated"):
+        table.add_column(column, overflow="fold")
+    for hit in results.hits:
+        card = hit.card
+        site = "-"
+        if hit.nearest_site:
+            site = hit.nearest_site + (f" ({hit.distance_km:,.0f} km)" if hit.distance_km is not None else "")
+        stale = card_freshness(card).stale
+        table.add_row(
+            Text(hit.nct_id),
+            Text(clean(card["title"])),
+            Text(card["status"].replace("_", " ").lower() + (" (may be out of date)" if stale else "")),
+            Text(_phase_words(card["phases"])),
+            Text(", ".join(card["targets"]) or "-"),
+            Text(clean("; ".join(card["conditions"][:3])) or "-"),
+            Text(clean(site)),
+            Text(card["last_update"] or "-"),
+        )
+    console.print(table)
+    for name, values in results.facets.items():
+        if values:
+            shown = ", ".join(f"{clean(v)} {c}" for v, c in values[:8])
+            console.print(Text(f"{name}: {shown}", style="dim"))
+    for note in results.notes:
+        console.print(Text(note, style="dim"))
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help='Words, "phrases", AND/OR/NOT, field:term (title, condition, ...).')] = "",
+    status: Annotated[list[str] | None, typer.Option(help="open, recruiting, completed ... (repeatable).")] = None,
+    phase: Annotated[list[str] | None, typer.Option(help="1, 2, 3, 4, early1, NA (repeatable).")] = None,
+    study_type: Annotated[list[str] | None, typer.Option("--type", help="interventional, observational ...")] = None,
+    condition: Annotated[str | None, typer.Option(help="A disease (AML also finds its subtypes) or words.")] = None,
+    intervention_type: Annotated[list[str] | None, typer.Option(help="biological, drug, ... (repeatable).")] = None,
+    target: Annotated[
+        list[str] | None, typer.Option(help="Target antigen: CD117, CLL1, CD123 ... (repeatable).")
+    ] = None,
+    age: Annotated[float | None, typer.Option(min=0, max=130, help="Trials open to a person of this age.")] = None,
+    sex: Annotated[str | None, typer.Option(help="female or male: trials open to them.")] = None,
+    healthy_volunteers: Annotated[bool | None, typer.Option("--healthy-volunteers/--patients-only")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="A site in this country (repeatable).")] = None,
+    state: Annotated[list[str] | None, typer.Option(help="A site in this state or province.")] = None,
+    city: Annotated[list[str] | None, typer.Option(help="A site in this city.")] = None,
+    near: Annotated[
+        str | None, typer.Option(help="A city ('Hangzhou', 'Boston, MA'), 'lat,lon', or a country.")
+    ] = None,
+    within: Annotated[str | None, typer.Option(help="Distance from --near to an open site: 500km, 300mi.")] = None,
+    start_from: Annotated[str | None, typer.Option(help="Started on or after (2024, 2024-05, 2024-05-31).")] = None,
+    start_to: Annotated[str | None, typer.Option(help="Started on or before.")] = None,
+    updated_from: Annotated[str | None, typer.Option(help="Last updated on or after.")] = None,
+    updated_to: Annotated[str | None, typer.Option(help="Last updated on or before.")] = None,
+    results: Annotated[bool | None, typer.Option("--with-results/--without-results")] = None,
+    sponsor_class: Annotated[list[str] | None, typer.Option(help="industry, nih, other, other_gov ...")] = None,
+    sort: Annotated[str | None, typer.Option(help=f"{', '.join(SORTS)} (default: relevance with text).")] = None,
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    per_page: Annotated[int, typer.Option(min=1, max=100)] = 20,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Search the catalogue: full text with synonyms (AML = acute myeloid leukemia, CAR-T = CAR T = chimeric
+    antigen receptor T cell ...), filters, facet counts, distance to open sites (city-level coordinates)."""
+    query = SearchQuery(
+        text=text,
+        status=status or (),
+        phase=phase or (),
+        study_type=study_type or (),
+        condition=condition,
+        intervention_type=intervention_type or (),
+        target=target or (),
+        age=age,
+        sex=sex,
+        healthy_volunteers=healthy_volunteers,
+        country=country or (),
+        state=state or (),
+        city=city or (),
+        near=near,
+        within_km=_distance(within),
+        start_from=_date(start_from),
+        start_to=_date(start_to),
+        updated_from=_date(updated_from),
+        updated_to=_date(updated_to),
+        results=results,
+        sponsor_class=sponsor_class or (),
+        sort=sort,  # type: ignore[arg-type]  # checked by run_search
+        page=page,
+        per_page=per_page,
+    )
+    with open_store(db) as store:
+        try:
+            found = run_search(_index(store), query)
+        except QueryError as exc:
+            raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(orjson.dumps(found.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        _print_results(found)
+
+
+@app.command()
+def related(
+    nct_id: Annotated[str, typer.Argument(metavar="NCT")],
+    limit: Annotated[int, typer.Option(min=1, max=50)] = 5,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The trials most like this one, with the reason in words."""
+    with open_store(db) as store:
+        try:
+            found = related_trials(_index(store), nct_id, limit)
+        except KeyError:
+            raise _fail(f"{nct_id} is not in the catalogue", code=1) from None
+    if as_json:
+        sys.stdout.write(orjson.dumps([r.as_dict() for r in found], option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    table = Table(title=f"Trials like {nct_id.upper()}", title_justify="left")
+    for column in ("trial", "title", "status", "why"):
+        table.add_column(column, overflow="fold")
+    for r in found:
+        table.add_row(
+            Text(r.card["nct_id"]),
+            Text(clean(r.card["title"])),
+            Text(r.card["status"].replace("_", " ").lower()),
+            Text("; ".join(r.reasons)),
+        )
+    console.print(table)
+
+
+@app.command("index")
+def index_command(
+    rebuild: Annotated[bool, typer.Option(help="Index every trial again from scratch.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Bring the search index up to date with the catalogue (searches do this by themselves; a first build
+    of a large catalogue is quicker to watch here)."""
+    with open_store(db) as store:
+        index = _index(store)
+        with Progress(
+            TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        ) as bar:
+            task = bar.add_task("index", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            try:
+                count = index.rebuild(progress) if rebuild else index.ensure_current(progress, force_check=True)
+            except SearchIndexError as exc:
+                raise _fail(str(exc)) from None
+    console.print(f"{count:,} trials indexed; {index.meta.trials:,} in the index at {index.path}")
+
+
+def _index(store: TrialStore) -> SearchIndex:
+    try:
+        return open_index(store)
+    except SearchIndexError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (one per core).")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Start the web app (search, trial pages, "could I qualify?", JSON API at /api, /openapi.json)."""
+    import os
+    import secrets
+
+    import uvicorn
+
+    from trialscope.store.database import ENV_DATABASE_URL
+    from trialscope.web.app import ENV_SECRET
+
+    with open_store(db) as store:  # migrations, the demo catalogue on first use, then the search index
+        try:
+            _index(store).ensure_current(force_check=True)
+        except SearchIndexError as exc:
+            raise _fail(str(exc)) from None
+    os.environ[ENV_DATABASE_URL] = resolve_url(db)
+    os.environ.setdefault(ENV_SECRET, secrets.token_hex(32))  # shared by the workers (CSRF tokens)
+    console.print(f"trialscope is running at http://{host}:{port}/  (Ctrl+C stops it)")
+    uvicorn.run(
+        "trialscope.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,  # no URLs in logs: search and questionnaire parameters can describe a patient
+    )

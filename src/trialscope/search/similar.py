@@ -1,0 +1,148 @@
+"""Related trials: for a trial, the most similar others, each with the reason in words ("same target CD123,
+same condition acute myeloid leukemia, both phase 1").
+
+Similarity counts what a clinician would: the same target antigen weighs most, then the same disease (the
+most specific shared one), the same kind of intervention, the same phase, and words of the title; open
+trials come before closed ones at equal similarity.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from tantivy import Occur, Query
+
+from trialscope.catalogue.freshness import OPEN_STATUSES
+from trialscope.criteria.vocabulary import vocabulary
+from trialscope.search.index import SearchIndex
+
+_WEIGHTS = {"target": 6.0, "disease": 3.0, "intervention_type": 0.8, "phase": 0.8}
+_PHASE_WORDS = {
+    "EARLY_PHASE1": "early phase 1",
+    "PHASE1": "phase 1",
+    "PHASE2": "phase 2",
+    "PHASE3": "phase 3",
+    "PHASE4": "phase 4",
+}
+_STOP = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "of",
+        "for",
+        "in",
+        "with",
+        "the",
+        "to",
+        "on",
+        "or",
+        "by",
+        "at",
+        "study",
+        "trial",
+        "patients",
+        "phase",
+        "i",
+        "ii",
+        "iii",
+    }
+)
+
+
+@dataclass(slots=True)
+class RelatedTrial:
+    card: dict[str, Any]
+    score: float
+    reasons: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.card, "score": round(self.score, 3), "reason": "; ".join(self.reasons)}
+
+
+def _card(index: SearchIndex, nct_id: str) -> dict[str, Any] | None:
+    searcher = index.searcher()
+    found = searcher.search(Query.term_query(index.schema, "nct_id", nct_id.upper()), 1)
+    if not found.hits:
+        return None
+    card: dict[str, Any] = orjson.loads(searcher.doc(found.hits[0][1])["card"][0])
+    return card
+
+
+def _most_specific(diseases: list[str]) -> list[str]:
+    """Drop diseases that are only the ancestors of another shared one (AML and acute leukemia -> AML)."""
+    vocab = vocabulary()
+    return [d for d in diseases if not any(d != o and d in vocab.concept_ancestors(o) for o in diseases)]
+
+
+def reasons(card: dict[str, Any], other: dict[str, Any]) -> list[str]:
+    """Why ``other`` is like ``card``, in words."""
+    said = []
+    targets = [t for t in card.get("targets", []) if t in other.get("targets", [])]
+    if targets:
+        said.append(f"same target {', '.join(targets)}")
+    diseases = _most_specific([d for d in card.get("diseases", []) if d in other.get("diseases", [])])
+    if diseases:
+        said.append(f"same condition {', '.join(diseases[:2])}")
+    phases = [_PHASE_WORDS[p] for p in card.get("phases", []) if p in other.get("phases", []) and p in _PHASE_WORDS]
+    if phases:
+        said.append(f"both {' / '.join(phases)}")
+    kinds = [
+        k.lower().replace("_", " ")
+        for k in card.get("intervention_types", [])
+        if k in other.get("intervention_types", [])
+    ]
+    if kinds and not targets:
+        said.append(f"both test a {kinds[0]}")
+    return said or ["similar words in the title"]
+
+
+def _distinctive_words(index: SearchIndex, title: str, limit: int = 4) -> list[str]:
+    """The title's rarest words (common ones, in more than 2% of titles, say little and cost much)."""
+    searcher = index.searcher()
+    most = max(1, searcher.num_docs // 50)
+    scored = []
+    for word in dict.fromkeys(w.lower() for w in re.findall(r"[A-Za-z0-9]+", title) if w.lower() not in _STOP):
+        frequency = searcher.doc_freq("title", word) if len(word) > 2 else 0  # 0 too for stemmed-away forms
+        if 0 < frequency <= most:
+            scored.append((frequency, word))
+    return [word for _, word in sorted(scored)[:limit]]
+
+
+def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[RelatedTrial]:
+    """The trials most like this one (raises KeyError when it is not in the catalogue)."""
+    index.ensure_current()
+    card = _card(index, nct_id)
+    if card is None:
+        raise KeyError(nct_id)
+    should: list[tuple[Occur, Query]] = []
+    for field, values in (
+        ("target", card.get("targets", [])),
+        ("disease", _most_specific(card.get("diseases", []))),
+        ("intervention_type", card.get("intervention_types", [])),
+        ("phase", card.get("phases", [])),
+    ):
+        for value in values:
+            term = Query.const_score_query(Query.term_query(index.schema, field, value), _WEIGHTS[field])
+            should.append((Occur.Should, term))
+    words = _distinctive_words(index, card.get("title", ""))
+    if words:
+        title, _ = index.index.parse_query_lenient(" ".join(words), ["title"])
+        should.append((Occur.Should, Query.boost_query(title, 0.3)))
+    if not should:
+        return []
+    query = Query.boolean_query(
+        [
+            (Occur.Must, Query.boolean_query(should)),
+            (Occur.MustNot, Query.term_query(index.schema, "nct_id", card["nct_id"])),
+        ]
+    )
+    searcher = index.searcher()
+    found = searcher.search(query, limit * 4)
+    candidates = [(float(score), orjson.loads(searcher.doc(address)["card"][0])) for score, address in found.hits]
+    # at equal similarity, open trials first
+    candidates.sort(key=lambda sc: (-round(sc[0], 3), sc[1]["status"] not in OPEN_STATUSES, sc[1]["nct_id"]))
+    return [RelatedTrial(other, score, reasons(card, other)) for score, other in candidates[:limit]]

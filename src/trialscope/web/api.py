@@ -1,0 +1,139 @@
+"""The JSON API: the pages' content as data (search, trial, structured criteria, related trials, checks of a
+patient). Every error is JSON: {"error": "..."} with a clear message."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from pydantic import ValidationError
+
+from trialscope.matching.run import match_patient
+from trialscope.patients.fhir import patient_from_bundle
+from trialscope.patients.model import Patient, patient_from_dict
+from trialscope.patients.text import patient_from_text
+from trialscope.search import QueryError, SearchQuery, run_search
+from trialscope.web.app import Site
+from trialscope.web.views import check_patient, place_or_none, trial_view
+
+router = APIRouter(prefix="/api", tags=["api"])
+NCT = r"^[Nn][Cc][Tt]\d{8}$"
+
+
+def _site(request: Request) -> Site:
+    site: Site = request.app.state.site
+    return site
+
+
+@router.get("/search", summary="Search trials (text, filters, facets, distance)")
+def api_search(
+    request: Request,
+    q: Annotated[str, Query(max_length=500, description="Words, phrases, AND/OR/NOT, field:term")] = "",
+    status: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006
+    phase: Annotated[list[str], Query(max_length=6)] = [],  # noqa: B006
+    target: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+    condition: Annotated[str | None, Query(max_length=200)] = None,
+    age: Annotated[float | None, Query(ge=0, le=130)] = None,
+    sex: Annotated[Literal["female", "male"] | None, Query()] = None,
+    country: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+    near: Annotated[str | None, Query(max_length=200)] = None,
+    within_km: Annotated[float | None, Query(gt=0, le=20000)] = None,
+    sort: Annotated[Literal["relevance", "updated", "start", "distance"] | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    site = _site(request)
+    query = SearchQuery(
+        text=q,
+        status=status,
+        phase=phase,
+        target=target,
+        condition=condition,
+        age=age,
+        sex=sex,
+        country=country,
+        near=near or None,
+        within_km=within_km,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+    try:
+        return run_search(site.index, query).as_dict()
+    except QueryError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@router.get("/trials/{nct_id}", summary="A trial: record, plain-language summary, freshness, related trials")
+def api_trial(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> dict[str, Any]:
+    site = _site(request)
+    view = trial_view(site.store, site.index, nct_id)
+    if view is None:
+        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+    return view.as_dict()
+
+
+@router.get("/trials/{nct_id}/criteria", summary="The structured criteria, each tied to its text")
+def api_criteria(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> dict[str, Any]:
+    site = _site(request)
+    view = trial_view(site.store, site.index, nct_id, related=False)
+    if view is None:
+        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+    return {
+        "nct_id": view.trial.nct_id,
+        "constraints": [c.as_flat() for c in view.constraints],
+        "items": [
+            {"text": i.text, "section": i.section, "level": i.level, "understood": i.understood, "unread": i.unread}
+            for i in view.criteria_items
+        ],
+        "notes": view.notes,
+    }
+
+
+def _patient(body: dict[str, Any]) -> Patient:
+    """A trialscope-patient/1 profile, a FHIR R4 Bundle, or {"text": "..."}."""
+    try:
+        if body.get("resourceType") == "Bundle":
+            return patient_from_bundle(body, origin="request")
+        if set(body) == {"text"} and isinstance(body["text"], str):
+            return patient_from_text(body["text"][:5000])
+        return patient_from_dict(body, origin="request")
+    except (ValidationError, ValueError) as exc:
+        first = str(exc).strip().splitlines()
+        raise HTTPException(422, f"the patient could not be read: {first[0] if first else 'invalid'}") from None
+
+
+PatientBody = Annotated[
+    dict[str, Any],
+    Body(description='A trialscope-patient/1 profile, a FHIR R4 Bundle, or {"text": "free text about the patient"}'),
+]
+
+
+@router.post("/trials/{nct_id}/check", summary="Check a patient against one trial, criterion by criterion")
+def api_check(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)], patient: PatientBody) -> dict[str, Any]:
+    site = _site(request)
+    if not site.match_limiter.allow(request.client.host if request.client else "?"):
+        raise HTTPException(429, "too many checks from this address; wait a minute")
+    view = trial_view(site.store, site.index, nct_id, related=False)
+    if view is None:
+        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+    return check_patient(site.store, view, _patient(patient)).as_dict()
+
+
+@router.post("/match", summary="Rank the catalogue's open trials for a patient")
+def api_match(
+    request: Request,
+    patient: PatientBody,
+    near: Annotated[str | None, Query(max_length=200)] = None,
+    within_km: Annotated[float | None, Query(gt=0, le=20000)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    site = _site(request)
+    if not site.match_limiter.allow(request.client.host if request.client else "?"):
+        raise HTTPException(429, "too many checks from this address; wait a minute")
+    place, problem = place_or_none(near)
+    if problem:
+        raise HTTPException(400, problem)
+    matches = match_patient(site.store, _patient(patient), limit=limit, near=place, within_km=within_km)
+    return {"trials": [m.as_dict() for m in matches]}

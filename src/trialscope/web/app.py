@@ -1,0 +1,175 @@
+"""The web app: server-rendered pages (Jinja2 templates, autoescaped; they work without JavaScript) and a
+JSON API under /api described by /openapi.json. ``create_app`` wires the store, the search index, the
+templates, the languages and the protections every response gets.
+
+    trialscope serve --port 8000        # SQLite + the demo catalogue by default
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trialscope.demo import ensure_demo
+from trialscope.presentation.labels import humanise, phases_label, status_label
+from trialscope.search import open_index
+from trialscope.search.documents import card_freshness
+from trialscope.store.database import is_default_database
+from trialscope.store.trial_store import TrialStore
+from trialscope.web import i18n
+from trialscope.web.plain import explain, terms_in
+from trialscope.web.security import BodyLimit, RateLimiter, SecurityHeaders, csrf_token, remember_csrf
+
+HERE = Path(__file__).parent
+ENV_SECRET = "TRIALSCOPE_SECRET_KEY"
+log = logging.getLogger("trialscope.web")
+
+
+class Site:
+    """What the routes share: the store, its search index, templates, the CSRF key, rate limits."""
+
+    def __init__(self, store: TrialStore, secret: bytes) -> None:
+        self.store = store
+        self.index = open_index(store)
+        self.secret = secret
+        self.match_limiter = RateLimiter(limit=30, window=60.0)  # questionnaire and profile checks per client
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        env = self.templates.env
+        env.filters["explain"] = explain
+        env.filters["status_label"] = status_label
+        env.filters["phases_label"] = phases_label
+        env.filters["humanise"] = humanise
+        env.globals["languages"] = i18n.LANGUAGES
+        env.globals["card_freshness"] = card_freshness
+        env.globals["terms_in"] = terms_in
+        env.globals["url_with"] = url_with
+
+    def render(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+        language = i18n.choose_language(request)
+        translation = i18n.translations(language)
+        response = self.templates.TemplateResponse(
+            request,
+            template,
+            {
+                **context,
+                "_": translation.gettext,
+                "ngettext": translation.ngettext,
+                "lang": language,
+                "csrf_token": csrf_token(request, self.secret),
+            },
+            status_code=status_code,
+        )
+        remember_csrf(request, response)
+        if request.query_params.get("lang") in i18n.LANGUAGES:
+            response.set_cookie(i18n.LANG_COOKIE, language, samesite="lax", max_age=365 * 24 * 3600)
+        return response
+
+
+class ServerTiming:
+    """Adds ``Server-Timing: app;dur=<ms>`` (time inside the app) to every response, for load measurements."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                elapsed = (time.perf_counter() - started) * 1000
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"server-timing", f"app;dur={elapsed:.1f}".encode()),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def url_with(request: Request, add: tuple[str, str] | None = None, **changes: object) -> str:
+    """This page's query string with a value added to a repeatable parameter and single ones changed
+    (None removes one); the language choice is not carried."""
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in changes and k != "lang"]
+    if add is not None and add not in items:
+        items.append(add)
+    items += [(k, str(v)) for k, v in changes.items() if v is not None]
+    return urlencode(items)
+
+
+def create_app(store: TrialStore | None = None, *, db: str | None = None, secret: bytes | None = None) -> FastAPI:
+    """The app over ``store`` (or the database at ``db``; the default SQLite database gets the demo
+    catalogue on first use)."""
+    if store is None:
+        store = TrialStore.open(db)
+    if is_default_database(db) and store.count() == 0:
+        ensure_demo(store)
+    key = secret or os.environ.get(ENV_SECRET, "").encode() or secrets.token_bytes(32)
+    app = FastAPI(
+        title="trialscope",
+        version="1",
+        description="Clinical trials a patient can actually join: search, trial records, structured "
+        "eligibility criteria, and criterion-by-criterion checks of a patient. Not medical advice.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    site = Site(store, key)
+    app.state.site = site
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(ServerTiming)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    from trialscope.web import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+        return site.render(
+            request, "error.html", {"status": exc.status_code, "message": str(exc.detail)}, status_code=exc.status_code
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}" for e in exc.errors()
+        )
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
+        return site.render(request, "error.html", {"status": 400, "message": problems}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("error on %s %s: %s", request.method, request.url.path, type(exc).__name__)  # no query, no body
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "internal error"}, status_code=500)
+        return HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for each worker process of ``trialscope serve --workers N``: the database URL and the secret
+    key come from the environment, so every worker checks the others' CSRF tokens."""
+    db = os.environ.get("TRIALSCOPE_DATABASE_URL")
+    return create_app(TrialStore.open(db), db=db)

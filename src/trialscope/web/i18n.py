@@ -1,0 +1,59 @@
+"""Interface languages: English and Simplified Chinese, through gettext catalogues (Babel's standard
+tooling: ``pybabel extract -F babel.cfg``, ``pybabel update``); the .po files are read at start-up, so no
+compile step is needed. Registry text is never translated: it stays as registered.
+
+The language comes from ``?lang=`` (remembered in a cookie), else the cookie, else the browser's
+Accept-Language, else English.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from starlette.requests import Request
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+LANG_COOKIE = "trialscope_lang"
+_LOCALES = Path(__file__).parent / "locales"
+_CATALOGUE_DIR = {"zh": "zh_Hans"}
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    folder = _CATALOGUE_DIR.get(language)
+    if folder is None:
+        return gettext.NullTranslations()
+    with (_LOCALES / folder / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalogue = read_po(source)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def choose_language(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    remembered = request.cookies.get(LANG_COOKIE)
+    if remembered in LANGUAGES:
+        return remembered
+    accepted = [
+        part.split(";")[0].strip().replace("-", "_") for part in request.headers.get("accept-language", "").split(",")
+    ]
+    try:
+        negotiated = Locale.negotiate([a for a in accepted if a], ["en", "zh_Hans_CN", "zh_CN", "zh"], sep="_")
+    except (UnknownLocaleError, ValueError):
+        negotiated = None
+    return "zh" if negotiated is not None and negotiated.language == "zh" else "en"
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation where it is defined; the page translates it when shown."""
+    return message

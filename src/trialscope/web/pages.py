@@ -1,0 +1,249 @@
+"""The pages: home and search, trial pages, "could I qualify?", "find trials for me", FAQ and about.
+
+Forms post with a CSRF token; nothing a person enters is stored or logged (answers live only in the
+request that evaluates them).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from trialscope.criteria.vocabulary import vocabulary
+from trialscope.geo import parse_distance_km
+from trialscope.matching.run import match_patient
+from trialscope.patients.fhir import patient_from_bundle
+from trialscope.patients.model import Patient, patient_from_dict
+from trialscope.patients.text import patient_from_text
+from trialscope.search import QueryError, SearchQuery, run_search
+from trialscope.web.app import Site
+from trialscope.web.questionnaire import AnswerError, Question, patient_from_answers, questions_for, unit_label
+from trialscope.web.security import CSRF_FIELD, csrf_valid
+from trialscope.web.views import TrialView, check_patient, nearest_site, place_or_none, trial_view
+
+router = APIRouter(include_in_schema=False)
+NCT = r"^[Nn][Cc][Tt]\d{8}$"
+FACET_FILTERS = {"status": "status", "phase": "phase", "target": "target", "country": "country"}
+
+
+def _site(request: Request) -> Site:
+    site: Site = request.app.state.site
+    return site
+
+
+@router.get("/")
+@router.get("/search")
+def search_page(
+    request: Request,
+    q: Annotated[str, Query(max_length=500)] = "",
+    status: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006
+    phase: Annotated[list[str], Query(max_length=6)] = [],  # noqa: B006
+    target: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+    country: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+    age: Annotated[str, Query(max_length=5)] = "",
+    sex: Annotated[str, Query(max_length=10)] = "",
+    near: Annotated[str, Query(max_length=200)] = "",
+    within: Annotated[str, Query(max_length=20)] = "",
+    sort: Annotated[str, Query(max_length=20)] = "",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> Response:
+    site = _site(request)
+    problems: list[str] = []
+    age_years = None
+    if age.strip():
+        try:
+            age_years = float(age)
+        except ValueError:
+            problems.append(f"Age: {age[:5]!r} is not a number")
+    within_km = None
+    if within.strip():
+        try:
+            within_km = parse_distance_km(within)
+        except ValueError as exc:
+            problems.append(str(exc))
+    query = SearchQuery(
+        text=q,
+        status=status,
+        phase=phase,
+        target=target,
+        country=country,
+        age=age_years,
+        sex=sex if sex in ("female", "male") else None,
+        near=near.strip() or None,
+        within_km=within_km if near.strip() else None,
+        sort=sort if sort in ("relevance", "updated", "start", "distance") else None,  # type: ignore[arg-type]
+        page=page,
+    )
+    results = None
+    if not problems:
+        try:
+            results = run_search(site.index, query)
+        except QueryError as exc:
+            problems.append(str(exc))
+    params = {
+        "q": q,
+        "status": status,
+        "phase": phase,
+        "target": target,
+        "country": country,
+        "age": age,
+        "sex": sex,
+        "near": near,
+        "within": within,
+        "sort": sort,
+    }
+    return site.render(
+        request,
+        "search.html",
+        {"results": results, "problems": problems, "params": params, "home": request.url.path == "/" and not q},
+        status_code=400 if problems else 200,
+    )
+
+
+@router.get("/trials/{nct_id}")
+def trial_page(
+    request: Request,
+    nct_id: Annotated[str, PathParam(pattern=NCT)],
+    near: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    site = _site(request)
+    view = trial_view(site.store, site.index, nct_id)
+    if view is None:
+        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+    place, problem = place_or_none(near)
+    return site.render(
+        request,
+        "trial.html",
+        {
+            "view": view,
+            "study": view.trial.study,
+            "nearest": nearest_site(site.store, view.trial.nct_id, place),
+            "near": near,
+            "place_problem": problem,
+        },
+    )
+
+
+def _questions(site: Site, view: TrialView) -> list[Question]:
+    sex_limited = (view.trial.study.protocol_section.eligibility_module.sex or "ALL").upper() != "ALL"
+    return questions_for(view.constraints, sex_limited, vocabulary())
+
+
+@router.get("/trials/{nct_id}/qualify")
+def qualify_form(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> Response:
+    site = _site(request)
+    view = trial_view(site.store, site.index, nct_id, related=False)
+    if view is None:
+        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+    return site.render(
+        request,
+        "qualify.html",
+        {"view": view, "questions": _questions(site, view), "answers": {}, "problems": [], "unit_label": unit_label},
+    )
+
+
+async def _form(request: Request) -> FormData:
+    form = await request.form(max_files=1, max_fields=200)
+    if not csrf_valid(request, _site(request).secret, str(form.get(CSRF_FIELD) or "")):
+        raise HTTPException(403, "this form has expired or did not come from this site: reload the page and try again")
+    return form
+
+
+@router.post("/trials/{nct_id}/qualify")
+async def qualify_answer(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> Response:
+    site = _site(request)
+    form = await _form(request)
+    view = trial_view(site.store, site.index, nct_id, related=False)
+    if view is None:
+        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+    if not site.match_limiter.allow(request.client.host if request.client else "?"):
+        raise HTTPException(429, "too many checks from this address; wait a minute and try again")
+    questions = _questions(site, view)
+    answers = {k: str(v)[:200] for k, v in form.items() if isinstance(v, str)}
+    try:
+        patient = patient_from_answers(questions, answers)
+    except AnswerError as exc:
+        return site.render(
+            request,
+            "qualify.html",
+            {
+                "view": view,
+                "questions": questions,
+                "answers": answers,
+                "problems": [str(exc)],
+                "unit_label": unit_label,
+            },
+            status_code=400,
+        )
+    match = check_patient(site.store, view, patient)
+    return site.render(request, "qualify_result.html", {"view": view, "match": match})
+
+
+@router.get("/find")
+def find_form(request: Request) -> Response:
+    return _site(request).render(request, "find.html", {"problems": [], "text": "", "near": "", "within": ""})
+
+
+@router.post("/find")
+async def find_results(
+    request: Request,
+    text: Annotated[str, Form(max_length=5000)] = "",
+    near: Annotated[str, Form(max_length=200)] = "",
+    within: Annotated[str, Form(max_length=20)] = "",
+    profile: UploadFile | None = None,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    site = _site(request)
+    if not csrf_valid(request, site.secret, csrf_token):
+        raise HTTPException(403, "this form has expired or did not come from this site: reload the page and try again")
+    if not site.match_limiter.allow(request.client.host if request.client else "?"):
+        raise HTTPException(429, "too many checks from this address; wait a minute and try again")
+    problems: list[str] = []
+    patient: Patient | None = None
+    if profile is not None and profile.filename:
+        raw = await profile.read()
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            patient = (
+                patient_from_bundle(data, origin=profile.filename)
+                if isinstance(data, dict) and data.get("resourceType") == "Bundle"
+                else patient_from_dict(data, origin=profile.filename)
+            )
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            problems.append(f"{profile.filename}: not a JSON file (a trialscope profile or a FHIR R4 Bundle)")
+        except ValueError as exc:
+            problems.append(str(exc))
+    elif text.strip():
+        patient = patient_from_text(text)
+    else:
+        problems.append("Describe the patient in words, or upload a profile or FHIR bundle.")
+    place, problem = place_or_none(near)
+    if problem:
+        problems.append(problem)
+    within_km = None
+    if within.strip():
+        try:
+            within_km = parse_distance_km(within)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems or patient is None:
+        return site.render(
+            request, "find.html", {"problems": problems, "text": text, "near": near, "within": within}, status_code=400
+        )
+    matches = match_patient(site.store, patient, limit=20, near=place, within_km=within_km)
+    return site.render(request, "find_result.html", {"matches": matches, "patient": patient, "place": place})
+
+
+@router.get("/faq")
+def faq(request: Request) -> Response:
+    return _site(request).render(request, "faq.html", {})
+
+
+@router.get("/about")
+def about(request: Request) -> Response:
+    return _site(request).render(request, "about.html", {})

@@ -1,0 +1,273 @@
+""" "Could I qualify?": a short questionnaire generated from one trial's structured criteria. It asks only
+what those criteria need, in plain words, with units the person can choose; the answers become a patient
+profile for the matcher. N_("Not sure") (or a blank) is never turned into an answer: the criterion stays
+unknown and becomes a question for the doctor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from trialscope.criteria.model import Constraint
+from trialscope.criteria.vocabulary import Vocabulary, vocabulary
+from trialscope.patients.model import (
+    Biomarker,
+    Condition,
+    HistoryItem,
+    LabValue,
+    Patient,
+    PerformanceStatus,
+    Treatment,
+)
+from trialscope.web.i18n import N_
+
+Kind = Literal["number", "choice"]
+NOT_SURE = ""
+YES_NO = [("yes", N_("Yes")), ("no", N_("No")), (NOT_SURE, N_("Not sure"))]
+STATUSES = [
+    ("relapsed", N_("It came back after treatment (relapsed)")),
+    ("refractory", N_("It did not get better with treatment (refractory)")),
+    ("newly diagnosed", N_("Newly found, not treated yet")),
+    ("remission", N_("In remission")),
+    (NOT_SURE, N_("Not sure")),
+]
+ECOG = [
+    ("0", N_("0: fully active")),
+    ("1", N_("1: light work is fine, hard work is not")),
+    ("2", N_("2: up and about more than half the day, cannot work")),
+    ("3", N_("3: in bed or a chair more than half the day")),
+    ("4", N_("4: in bed or a chair all day")),
+    (NOT_SURE, N_("Not sure")),
+]
+
+
+@dataclass(slots=True)
+class Question:
+    key: str  # the form field (and, for a number with units, key + "_unit")
+    kind: Kind
+    label: str  # a message (translated on the page), with %(x)s for ``subject`` and %(when)s for ``when``
+    help: str | None = None
+    options: list[tuple[str, str]] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+    concept: str | None = None  # what the answer is about (a lab, antigen, therapy, condition)
+    subject: str = ""  # what %(x)s in the label stands for (a lab, an antigen, a therapy: registry words)
+    when: str = ""  # a time window ("3 months")
+    role: str = ""  # age | sex | diagnosis | status | lab | performance | marker | therapy | history | pregnancy
+    criteria: list[str] = field(default_factory=list)  # ids of the constraints it answers
+
+    @property
+    def text(self) -> str:
+        """The question in English words (the page shows it translated)."""
+        return self.label % {"x": self.subject, "when": self.when}
+
+
+def _unit_label(unit: str) -> str:
+    return {"xULN": "× upper limit of normal", "": "(no unit)"}.get(unit, unit)
+
+
+def questions_for(
+    constraints: Sequence[Constraint], sex_limited: bool, vocab: Vocabulary | None = None
+) -> list[Question]:
+    """The questions this trial's criteria need, in a stable order (about you, your disease, tests, past
+    treatment, other health questions)."""
+    vocab = vocab or vocabulary()
+    asked: dict[str, Question] = {}
+
+    def ask(question: Question, constraint: Constraint | None) -> None:
+        if not question.subject:
+            question.subject = question.concept or ""
+        existing = asked.setdefault(question.key, question)
+        if constraint is not None:
+            existing.criteria.append(constraint.id)
+
+    ask(Question("age", "number", N_("How old are you?"), units=["years"], role="age"), None)
+    needs_sex = sex_limited or any(c.category == "pregnancy" for c in constraints)
+    if needs_sex:
+        ask(
+            Question(
+                "sex",
+                "choice",
+                N_("Sex"),
+                options=[("female", N_("Female")), ("male", N_("Male")), (NOT_SURE, N_("Prefer not to say"))],
+                role="sex",
+            ),
+            None,
+        )
+    for c in constraints:
+        if not c.evaluable or c.definitional or c.kind in ("administrative", "unparsed"):
+            continue
+        if c.kind == "numeric" and c.quantity:
+            q = vocab.quantities.get(c.quantity)
+            if q is None or q.kind in ("count", "scale", "demographic"):
+                continue
+            if q.kind == "performance":
+                if c.quantity == "ECOG performance":
+                    ask(
+                        Question(
+                            "ecog",
+                            "choice",
+                            N_("How active are you day to day? (ECOG score)"),
+                            options=ECOG,
+                            role="performance",
+                        ),
+                        c,
+                    )
+                continue
+            units = [u for u in q.units if u != "xULN"] or [q.unit]
+            label = N_("Your latest %(x)s") if q.kind in ("lab", "measurement") else N_("Your %(x)s")
+            if q.kind == "prognosis":
+                label = N_("How long does your doctor expect you to live? (life expectancy)")
+            ask(
+                Question(
+                    f"lab:{c.quantity}",
+                    "number",
+                    label,
+                    help=N_("From your latest report. Leave blank if you do not know."),
+                    units=units,
+                    concept=c.quantity,
+                    role="lab",
+                ),
+                c,
+            )
+        elif c.kind == "concept" and c.concept:
+            if c.category == "condition" and c.polarity == "include":
+                ask(Question("diagnosis", "choice", N_("What is your diagnosis?"), options=[], role="diagnosis"), c)
+                options = asked["diagnosis"].options
+                if c.concept not in [v for v, _ in options]:
+                    options.append((c.concept, c.concept[:1].upper() + c.concept[1:]))  # registry words, as is
+            elif c.category == "disease_status":
+                ask(
+                    Question(
+                        "status", "choice", N_("Where are you with your disease?"), options=STATUSES, role="status"
+                    ),
+                    c,
+                )
+            elif c.category == "biomarker":
+                ask(
+                    Question(
+                        f"marker:{c.concept}",
+                        "choice",
+                        N_("Were your cancer cells tested for %(x)s?"),
+                        options=[
+                            ("positive", N_("Yes, positive")),
+                            ("negative", N_("Yes, negative")),
+                            (NOT_SURE, N_("Not tested / not sure")),
+                        ],
+                        concept=c.concept,
+                        role="marker",
+                    ),
+                    c,
+                )
+            elif c.category == "prior_therapy":
+                when = c.within.describe().removeprefix("within ") if c.within else ""
+                ask(
+                    Question(
+                        f"therapy:{c.concept}",
+                        "choice",
+                        N_("Have you had %(x)s in the last %(when)s?") if when else N_("Have you had %(x)s?"),
+                        options=YES_NO,
+                        concept=c.concept,
+                        when=when,
+                        role="therapy",
+                    ),
+                    c,
+                )
+            elif c.category == "pregnancy":
+                ask(Question("pregnant", "choice", N_("Are you pregnant?"), options=YES_NO, role="pregnancy"), c)
+                ask(
+                    Question("breastfeeding", "choice", N_("Are you breastfeeding?"), options=YES_NO, role="pregnancy"),
+                    c,
+                )
+            elif c.category in ("condition", "infection"):
+                ask(
+                    Question(
+                        f"history:{c.concept}",
+                        "choice",
+                        N_("Do you have (or have you had) %(x)s?"),
+                        options=YES_NO,
+                        concept=c.concept,
+                        role="history",
+                    ),
+                    c,
+                )
+    if "diagnosis" in asked:
+        asked["diagnosis"].options.append(("other", N_("Something else")))
+        asked["diagnosis"].options.append((NOT_SURE, N_("Not sure")))
+    order = ["age", "sex", "diagnosis", "status", "performance", "marker", "lab", "therapy", "history", "pregnancy"]
+    return sorted(asked.values(), key=lambda q: order.index(q.role))
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be read (a word where a number goes): the message names the question."""
+
+
+def _number(value: str, question: Question | str) -> float | None:
+    label = question if isinstance(question, str) else question.text
+    value = value.strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise AnswerError(f"{label}: please enter a number (you wrote {value[:20]!r})") from None
+    if not 0 <= number < 1e7:
+        raise AnswerError(f"{label}: {value[:20]} is out of range")
+    return number
+
+
+def patient_from_answers(
+    questions: Sequence[Question], answers: Mapping[str, str], as_of: dt.date | None = None
+) -> Patient:
+    """The profile the answers describe. Blank and "not sure" answers are left out (they stay unknown)."""
+    patient = Patient(id="your answers", as_of=as_of or dt.date.today())
+    status = answers.get("status", NOT_SURE)
+    for q in questions:
+        value = (answers.get(q.key) or "").strip()
+        if not value:
+            continue
+        if q.role == "age":
+            age = _number(value, q)
+            if age is not None and age > 130:
+                raise AnswerError(f"{q.text}: {age:g} is out of range")
+            patient.age_years = age
+        elif q.role == "sex" and value in ("female", "male"):
+            patient.sex = value  # type: ignore[assignment]
+        elif q.role == "diagnosis" and value != "other":
+            patient.conditions.append(Condition(name=value, status=status or None))
+        elif q.role == "performance":
+            number = _number(value, q)
+            if number is not None:
+                patient.performance_status = PerformanceStatus(scale="ECOG", value=number)
+        elif q.role == "lab" and q.concept:
+            number = _number(value, q)
+            if number is not None:
+                unit = answers.get(f"{q.key}_unit") or (q.units[0] if q.units else "")
+                if unit not in q.units:
+                    raise AnswerError(f"{q.text}: unknown unit {unit[:20]!r}")
+                uln = _number(answers.get(f"{q.key}_uln") or "", f"{q.text} (upper limit of normal)")
+                patient.labs.append(LabValue(name=q.concept, value=number, unit=unit, upper_limit_normal=uln))
+        elif q.role == "marker" and q.concept and value in ("positive", "negative"):
+            patient.biomarkers.append(Biomarker(name=q.concept, result=value))
+        elif q.role == "therapy" and q.concept and value in ("yes", "no"):
+            if value == "yes":
+                patient.treatments.append(Treatment(name=q.concept))
+            else:
+                patient.history.append(HistoryItem(name=q.concept, present=False))
+        elif q.role == "history" and q.concept and value in ("yes", "no"):
+            patient.history.append(HistoryItem(name=q.concept, present=value == "yes"))
+        elif q.role == "pregnancy" and value in ("yes", "no"):
+            if q.key == "pregnant":
+                patient.pregnant = value == "yes"
+            else:
+                patient.lactating = value == "yes"
+    if status and not patient.conditions and status != NOT_SURE:
+        patient.conditions.append(Condition(name=status, status=status))
+    return patient
+
+
+def unit_label(unit: str) -> str:
+    """How a unit is shown in the unit chooser."""
+    return _unit_label(unit)

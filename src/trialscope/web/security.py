@@ -1,0 +1,159 @@
+"""What every response and form needs to be safe: security headers (a CSP without inline script, no
+framing, no sniffing), a request size limit, CSRF tokens on forms, and a small rate limiter.
+
+CSRF: a random per-browser secret in an HttpOnly cookie; each form carries an HMAC of it under the app's
+key; a POST whose token does not verify is refused (403). Nothing here keeps patient data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from threading import Lock
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CSRF_COOKIE = "trialscope_csrf"
+CSRF_FIELD = "csrf_token"
+MAX_BODY_BYTES = 2 * 1024 * 1024  # forms, profiles and FHIR bundles; bigger uploads are refused (413)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.lower().encode() not in present:
+                        headers.append((name.lower().encode(), value.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes (413), whether or not Content-Length says so."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(scope, receive, send, self.limit)
+            return
+        seen = 0
+
+        async def receiving() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, receiving, send)
+        except _TooLarge:
+            await _too_large(scope, receive, send, self.limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    message = f"the request is larger than {limit // 1024} kB"
+    response: Response = (
+        JSONResponse({"error": message}, status_code=413)
+        if scope.get("path", "").startswith("/api/")
+        else PlainTextResponse(message, status_code=413)
+    )
+    await response(scope, receive, send)
+
+
+def csrf_secret(request: Request) -> str:
+    """This browser's CSRF secret (a new one is set on the response by ``remember_csrf``)."""
+    secret = request.cookies.get(CSRF_COOKIE)
+    if not secret or len(secret) != 43:
+        secret = request.state.__dict__.setdefault("new_csrf_secret", secrets.token_urlsafe(32))
+    return secret
+
+
+def csrf_token(request: Request, key: bytes) -> str:
+    return hmac.new(key, csrf_secret(request).encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(request: Request, key: bytes, token: str | None) -> bool:
+    secret = request.cookies.get(CSRF_COOKIE)
+    if not secret or not token:
+        return False
+    expected = hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, token)
+
+
+def remember_csrf(request: Request, response: Response) -> None:
+    secret = request.state.__dict__.get("new_csrf_secret")
+    if secret:
+        response.set_cookie(CSRF_COOKIE, secret, httponly=True, samesite="strict", max_age=7 * 24 * 3600)
+
+
+class RateLimiter:
+    """At most ``limit`` events per ``window`` seconds per key (a client address), in memory."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._events: dict[str, deque[float]] = {}
+        self._lock = Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            events = self._events.setdefault(key, deque())
+            while events and now - events[0] > self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                return False
+            events.append(now)
+            if len(self._events) > 10_000:  # forget idle clients
+                for idle in [k for k, v in self._events.items() if not v]:
+                    del self._events[idle]
+            return True
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]

@@ -1,0 +1,147 @@
+"""What the pages and the JSON API show, built once from the store: a trial's view (record sections, plain
+summary, structured criteria beside their text, related trials, nearest site), and the checks against a
+patient. Pages template these; the API serialises them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from trialscope.catalogue.freshness import Freshness, judge_freshness
+from trialscope.criteria.describe import describe
+from trialscope.criteria.model import Constraint
+from trialscope.criteria.segment import segment
+from trialscope.geo import Place, PlaceNotFound, resolve_place
+from trialscope.matching.facts import patient_facts
+from trialscope.matching.run import nearest_sites, stored_constraints
+from trialscope.matching.verdict import TrialInfo, TrialMatch, match_trial
+from trialscope.patients.model import Patient
+from trialscope.presentation.sections import RecordInfo, Section, trial_sections, unescape_markdown
+from trialscope.search import SearchIndex, related_trials
+from trialscope.search.documents import trial_document
+from trialscope.search.similar import RelatedTrial
+from trialscope.store.criteria_store import CriteriaStore
+from trialscope.store.trial_store import StoredTrial, TrialStore
+from trialscope.web.plain import PlainSummary, plain_summary
+
+
+@dataclass(slots=True)
+class CriterionItem:
+    """One item of the criteria text beside what the engine understood in it."""
+
+    text: str
+    section: str  # inclusion | exclusion
+    level: int
+    understood: list[str]
+    unread: bool  # nothing in it was understood
+
+
+@dataclass(slots=True)
+class TrialView:
+    trial: StoredTrial
+    sections: list[Section]
+    summary: PlainSummary
+    freshness: Freshness
+    constraints: list[Constraint]
+    criteria_items: list[CriterionItem]
+    notes: list[str]
+    targets: list[str]
+    diseases: list[str]
+    related: list[RelatedTrial] = field(default_factory=list)
+
+    @property
+    def study(self) -> Any:
+        return self.trial.study
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "nct_id": self.trial.nct_id,
+            "title": self.trial.study.title,
+            "status": self.trial.study.overall_status,
+            "phases": self.trial.study.phases,
+            "targets": self.targets,
+            "conditions": self.diseases,
+            "plain_summary": dict(self.summary.parts()),
+            "may_be_out_of_date": self.freshness.reasons,
+            "record": self.trial.record,
+            "source": {
+                "source": self.trial.source,
+                "partial": self.trial.partial,
+                "version": self.trial.version,
+                "stored_at": self.trial.updated_at.isoformat(),
+            },
+            "related": [r.as_dict() for r in self.related],
+        }
+
+
+def _criteria_items(text: str, constraints: list[Constraint]) -> list[CriterionItem]:
+    """The criteria text item by item, each with the stored constraints whose span starts inside it (the
+    text is only segmented, not parsed again: that is what keeps a trial page quick)."""
+    items = segment(text)
+    found: dict[int, list[Constraint]] = {}
+    for c in constraints:
+        if c.start is None:
+            continue
+        inside = [i for i in items if i.start <= c.start < max(i.end, i.start + 1)]
+        if inside:
+            found.setdefault(inside[-1].index, []).append(c)
+    return [
+        CriterionItem(
+            text=unescape_markdown(item.text) or "",
+            section=str(item.section),
+            level=item.level,
+            understood=[describe(c) for c in found.get(item.index, []) if c.kind != "unparsed"],
+            unread=bool(found.get(item.index)) and all(c.kind == "unparsed" for c in found[item.index]),
+        )
+        for item in items
+    ]
+
+
+def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: bool = True) -> TrialView | None:
+    trial = store.get(nct_id)
+    if trial is None:
+        return None
+    stored = CriteriaStore(store.engine).get(trial)
+    constraints = stored_constraints(store, [trial.nct_id]).get(trial.nct_id, [])
+    document = trial_document(trial.study)
+    info = RecordInfo(trial.source, trial.partial, trial.version, trial.origin, trial.updated_at.isoformat())
+    view = TrialView(
+        trial=trial,
+        sections=trial_sections(trial.study, info),
+        summary=plain_summary(trial.study, stored.constraints, document.card["diseases"], document.card["targets"]),
+        freshness=judge_freshness(trial.study),
+        constraints=constraints,
+        criteria_items=_criteria_items(
+            trial.study.protocol_section.eligibility_module.eligibility_criteria or "", constraints
+        ),
+        notes=stored.notes,
+        targets=document.card["targets"],
+        diseases=document.card["diseases"],
+    )
+    if related:
+        try:
+            view.related = related_trials(index, trial.nct_id, limit=5)
+        except KeyError:
+            view.related = []
+    return view
+
+
+def check_patient(store: TrialStore, view: TrialView, patient: Patient) -> TrialMatch:
+    """A patient against this trial, criterion by criterion."""
+    return match_trial(TrialInfo.from_study(view.trial.study), view.constraints, patient_facts(patient))
+
+
+def place_or_none(text: str | None) -> tuple[Place | None, str | None]:
+    """A place from what someone typed, or the reason it was not found."""
+    if not text or not text.strip():
+        return None, None
+    try:
+        return resolve_place(text), None
+    except PlaceNotFound as exc:
+        return None, str(exc)
+
+
+def nearest_site(store: TrialStore, nct_id: str, place: Place | None) -> tuple[float | None, str] | None:
+    if place is None:
+        return None
+    return nearest_sites(store, [nct_id], place).get(nct_id)

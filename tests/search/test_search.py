@@ -1,0 +1,165 @@
+"""Searches over the demo catalogue return what a clinician would expect, the same on both store backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, backend_url
+from trialscope.demo import load_demo
+from trialscope.ingest import ingest_paths
+from trialscope.model.study import age_in_years
+from trialscope.search import QueryError, SearchIndex, SearchQuery, related_trials, run_search
+from trialscope.store.trial_store import TrialStore
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+    folder = tmp_path_factory.mktemp(f"search-{request.param}")
+    with backend_url(request.param, folder) as url, TrialStore.open(url) as store:
+        load_demo(store)
+        index = SearchIndex(store, folder / "index")
+        index.ensure_current(force_check=True)
+        yield index
+
+
+def search(index: SearchIndex, text: str = "", **filters: object) -> list[str]:
+    return [h.nct_id for h in run_search(index, SearchQuery(text=text, per_page=100, **filters)).hits]  # type: ignore[arg-type]
+
+
+def test_open_cd117_aml_trial_near_hangzhou_for_a_45_year_old(index: SearchIndex) -> None:
+    results = run_search(
+        index,
+        SearchQuery(text="CAR-T AML", status=["open"], near="Hangzhou", within_km=500, age=45, target=["CD117"]),
+    )
+    assert [h.nct_id for h in results.hits] == ["NCT07144020"]
+    hit = results.hits[0]
+    assert hit.distance_km is not None and hit.distance_km < 50 and "Hangzhou" in (hit.nearest_site or "")
+    assert any("city-level" in note for note in results.notes)
+
+
+def test_a_72_year_old_is_not_shown_trials_capped_at_70(index: SearchIndex) -> None:
+    at_45 = set(search(index, condition="AML", age=45, status=["open"]))
+    at_72 = run_search(index, SearchQuery(condition="AML", age=72, status=["open"], per_page=100)).hits
+    assert "NCT07432100" in at_45  # CLL1 CAR-T, 70 years at most
+    assert "NCT07432100" not in {h.nct_id for h in at_72}
+    for hit in at_72:
+        maximum = age_in_years(hit.card["maximum_age"])
+        assert maximum is None or maximum >= 72
+
+
+def test_synonyms_find_the_same_trials_however_the_term_is_written(index: SearchIndex) -> None:
+    assert set(search(index, "AML")) == set(search(index, "acute myeloid leukemia"))
+    clec = set(search(index, "CLEC12A"))
+    assert clec == set(search(index, "CLL-1")) == set(search(index, "CLL1"))
+    assert "NCT07342244" in clec
+    assert set(search(index, "CAR-T")) == set(search(index, '"chimeric antigen receptor T cell"'))
+    assert "NCT07144020" in search(index, "c-KIT")
+
+
+def test_boolean_phrase_and_field_restricted_queries(index: SearchIndex) -> None:
+    cd117 = set(search(index, "CD117"))
+    assert cd117 and set(search(index, "CD117 NOT CD19")) < cd117 | set()
+    assert set(search(index, "CD117 AND NOT CD19")) == set(search(index, "CD117 NOT CD19"))
+    assert set(search(index, "title:CD117")) <= cd117
+    assert "NCT07144020" in search(index, "title:CD117")
+    either = set(search(index, "CD117 OR CD7"))
+    assert cd117 < either
+    assert set(search(index, '"donor derived"')) >= {"NCT07144020"}
+
+
+def test_filters_combine_and_facets_count_without_their_own_filter(index: SearchIndex) -> None:
+    everything = run_search(index, SearchQuery(condition="AML", per_page=1))
+    by_status = dict(everything.facets["status"])
+    assert sum(by_status.values()) == everything.total
+    recruiting = run_search(index, SearchQuery(condition="AML", status=["recruiting"], per_page=1))
+    assert recruiting.total == by_status["RECRUITING"]
+    assert dict(recruiting.facets["status"]) == by_status  # the other statuses stay offered
+    phase1 = run_search(index, SearchQuery(condition="AML", status=["recruiting"], phase=["1"], per_page=100))
+    assert phase1.total == dict(recruiting.facets["phase"])["PHASE1"]
+    assert all("PHASE1" in h.card["phases"] and h.card["status"] == "RECRUITING" for h in phase1.hits)
+
+
+def test_country_state_and_city_match_without_regard_to_case(index: SearchIndex) -> None:
+    assert set(search(index, country=["china"])) == set(search(index, country=["China"]))
+    assert search(index, city=["hangzhou"])
+
+
+def test_pages_are_stable_and_cover_every_hit_once(index: SearchIndex) -> None:
+    for sort in ("relevance", "updated", "start"):
+        whole = search(index, "leukemia", sort=sort)
+        paged: list[str] = []
+        for page in range(1, 6):
+            paged += [
+                h.nct_id
+                for h in run_search(
+                    index, SearchQuery(text="leukemia", sort=sort, page=page, per_page=20, facets=False)
+                ).hits
+            ]
+        assert paged == whole[: len(paged)] and len(set(paged)) == len(paged)
+
+
+def test_distance_sort_and_radius(index: SearchIndex) -> None:
+    results = run_search(index, SearchQuery(near="Wuhan, China", within_km=300, sort="distance", per_page=40))
+    distances = [h.distance_km for h in results.hits]
+    assert results.total > 40 and all(d is not None and d <= 301 for d in distances)
+    assert distances == sorted(distances)  # type: ignore[type-var]
+    second = run_search(index, SearchQuery(near="Wuhan, China", within_km=300, sort="distance", page=2, per_page=40))
+    assert not {h.nct_id for h in second.hits} & {h.nct_id for h in results.hits}
+    assert (second.hits[0].distance_km or 0) >= (distances[-1] or 0)
+    buckets = dict(results.facets["distance"])
+    assert buckets["250"] <= buckets["500"] <= buckets["2000"]
+
+
+def test_country_as_a_place_keeps_trials_with_an_open_site_there(index: SearchIndex) -> None:
+    hits = run_search(index, SearchQuery(near="France", status=["open"], per_page=100)).hits
+    assert hits and all((h.nearest_site or "").endswith("France") for h in hits)
+
+
+def test_related_trials_say_why(index: SearchIndex) -> None:
+    related = related_trials(index, "NCT07342244", limit=5)
+    assert related and related[0].card["nct_id"] != "NCT07342244"
+    assert any("same target CLL1" in r.reasons for r in related)
+    assert all(r.reasons for r in related)
+    with pytest.raises(KeyError):
+        related_trials(index, "NCT00000000")
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (SearchQuery(text="nosuchfield:x"), "fields you can search"),
+        (SearchQuery(text="-breast"), "only excludes"),
+        (SearchQuery(near="Atlantisville"), "no city or country"),
+        (SearchQuery(phase=["7"]), "unknown phase"),
+        (SearchQuery(target=["XYZ999"]), "unknown target antigen"),
+        (SearchQuery(sort="distance"), "needs a city"),  # type: ignore[arg-type]
+        (SearchQuery(within_km=50), "needs a place"),
+        (SearchQuery(per_page=1000), "per_page"),
+    ],
+)
+def test_bad_searches_say_what_to_change(index: SearchIndex, query: SearchQuery, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        run_search(index, query)
+
+
+def test_unbalanced_syntax_is_searched_leniently_with_a_note(index: SearchIndex) -> None:
+    results = run_search(index, SearchQuery(text="(CD117 CAR-T"))
+    assert "NCT07144020" in [h.nct_id for h in results.hits]
+    assert any("syntax" in n for n in results.notes)
+
+
+def test_registry_changes_show_up_at_the_next_search(tmp_path: Path) -> None:
+    with TrialStore.open(f"sqlite:///{tmp_path / 'trials.db'}") as store:
+        ingest_paths(store, [DATA / "seed-trials" / "NCT07144020.json"])
+        index = SearchIndex(store, tmp_path / "index")
+        assert search(index, "CD117") == ["NCT07144020"]
+        assert search(index, "CLL1") == []
+        ingest_paths(store, [DATA / "seed-trials" / "NCT07342244.json"])
+        index.ensure_current(force_check=True)
+        assert search(index, "CLL1") == ["NCT07342244"]
+        assert index.meta.trials == 2
+        reopened = SearchIndex(store, tmp_path / "index")  # nothing to do: already current
+        assert reopened.ensure_current(force_check=True) == 0

@@ -1,0 +1,95 @@
+"""The search commands on the command line, and the same searches on both store backends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import backend_url
+from trialscope.cli import app
+from trialscope.demo import load_demo
+from trialscope.search import SearchIndex, SearchQuery, run_search
+from trialscope.store.trial_store import TrialStore
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    return result.exit_code, result.output
+
+
+def test_search_prints_a_table_and_json(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'trials.db'}"
+    assert _run("demo", "--db", db)[0] == 0
+    args = [
+        "CAR-T AML",
+        "--status",
+        "open",
+        "--near",
+        "Hangzhou",
+        "--within",
+        "500km",
+        "--age",
+        "45",
+        "--target",
+        "CD117",
+        "--db",
+        db,
+    ]
+    code, out = _run("search", *args)
+    assert code == 0, out
+    assert "NCT07144020" in out and "1 trials near Hangzhou" in out and "city-level" in out
+    code, out = _run("search", *args, "--json")
+    document = json.loads(out)
+    assert document["total"] == 1 and document["hits"][0]["nct_id"] == "NCT07144020"
+    assert document["hits"][0]["distance_km"] == 0 and document["facets"]["status"]
+    code, out = _run("related", "NCT07342244", "--db", db)
+    assert code == 0 and "same target CLL1" in out
+    code, out = _run("index", "--db", db)
+    assert code == 0 and "0 trials indexed" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "--within", "far"], "not a distance"),
+        (["search", "--near", "Atlantisville"], "no city or country"),
+        (["search", "nosuch:x"], "fields you can search"),
+        (["search", "--start-from", "May 2024"], "not a date"),
+        (["related", "NCT00000000"], "not in the catalogue"),
+    ],
+)
+def test_bad_input_is_a_clean_error(tmp_path: Path, args: list[str], message: str) -> None:
+    db = f"sqlite:///{tmp_path / 'trials.db'}"
+    _run("demo", "--db", db)
+    code, out = _run(*args, "--db", db)
+    assert code in (1, 2) and message in out and "Traceback" not in out
+
+
+QUERIES = [
+    SearchQuery(text="CAR-T AML", status=["open"]),
+    SearchQuery(text="CD19 OR BCMA", phase=["1"], sort="updated"),
+    SearchQuery(condition="multiple myeloma", age=70, country=["china"]),
+    SearchQuery(near="Beijing", within_km=1000, target=["CD19"]),
+    SearchQuery(text="leukemia NOT lymphoma", sex="female", sort="start", page=2),
+]
+
+
+def test_both_backends_give_the_same_results(tmp_path: Path) -> None:
+    outcomes = []
+    for backend in ("sqlite", "postgresql"):
+        with backend_url(backend, tmp_path / backend) as url, TrialStore.open(url) as store:
+            load_demo(store)
+            index = SearchIndex(store, tmp_path / backend / "index")
+            outcomes.append(
+                [
+                    (r.total, [(h.nct_id, h.score, h.distance_km) for h in r.hits], r.facets)
+                    for r in (run_search(index, q) for q in QUERIES)
+                ]
+            )
+    assert outcomes[0] == outcomes[1]
+    assert all(total > 0 for total, _, _ in outcomes[0])

@@ -1,0 +1,118 @@
+"""Real-browser tests: Playwright driving Debian's chromium against the app served on 127.0.0.1. Search for
+CD117 AML trials near Hangzhou, open the trial, answer its questionnaire as an eligible and an ineligible
+person, switch to Chinese. Screenshots of the main pages go to test-output/screenshots/.
+
+Skipped where /usr/bin/chromium is missing, except under CI (.ci/run installs it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from tests.conftest import ROOT
+from trialscope.store.trial_store import TrialStore
+from trialscope.web.app import create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian's chromium is not installed"
+)
+
+
+@pytest.fixture(scope="module")
+def base_url(web_store: TrialStore) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(web_store, secret=b"browser"), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(base_url: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+        yield context.new_page()
+        browser.close()
+
+
+def test_find_open_the_trial_and_ask_could_i_qualify(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.fill("#q", "CAR-T AML")
+    page.fill("#near", "Hangzhou")
+    page.fill("#within", "500")
+    page.fill("#age", "45")
+    page.check("input[name=status][value=open]")
+    page.click("form.search button[type=submit]")
+    page.wait_for_selector("a[href='/trials/NCT07144020']")
+    page.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=True)
+
+    page.click("a[href='/trials/NCT07144020']")
+    page.wait_for_selector("h1")
+    assert "Donor Derived CD117 CAR-T Cells" in page.inner_text("h1")
+    assert page.is_visible("text=In plain words")
+    page.screenshot(path=str(SCREENSHOTS / "trial.png"), full_page=True)
+
+    page.click("text=Could I qualify? Answer a few questions")
+    page.wait_for_selector("form.questionnaire")
+    page.fill("input[name=age]", "45")
+    for name in page.eval_on_selector_all("input[type=radio]", "els => [...new Set(els.map(e => e.name))]"):
+        value = {"sex": "female", "diagnosis": "acute myeloid leukemia", "status": "relapsed", "ecog": "1"}.get(name)
+        if value is None:
+            value = "positive" if name.startswith("marker:") else "no"
+        radio = page.locator(f"input[type=radio][name='{name}'][value='{value}']")
+        if radio.count():
+            radio.check()
+    page.screenshot(path=str(SCREENSHOTS / "questionnaire.png"), full_page=True)
+    page.click("form.questionnaire button[type=submit]")
+    page.wait_for_selector(".verdict")
+    verdict = page.inner_text(".verdict")
+    assert verdict in (
+        "Nothing rules you out so far, but some questions are open.",
+        "You seem to meet every criterion we could check.",
+    )
+    page.screenshot(path=str(SCREENSHOTS / "qualify-result.png"), full_page=True)
+
+
+def test_an_ineligible_answer_is_shown_with_its_reason(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/trials/NCT07432100/qualify")
+    page.fill("input[name=age]", "90")
+    page.click("form.questionnaire button[type=submit]")
+    page.wait_for_selector(".verdict")
+    assert page.inner_text(".verdict") == "Some criteria are not met."
+    assert "maximum age: 70 Years" in page.inner_text("main")
+
+
+def test_switch_to_chinese(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/trials/NCT07144020")
+    page.click("a[hreflang=zh]")
+    page.wait_for_selector("text=通俗说明")
+    assert "我能参加吗？" in page.inner_text("main")
+    page.screenshot(path=str(SCREENSHOTS / "trial-zh.png"), full_page=True)
+    page.goto("/faq")
+    assert "什么是临床试验？" in page.inner_text("main")  # the choice is remembered
+    page.click("a[hreflang=en]")

@@ -1,0 +1,156 @@
+"""Every page over HTTP: what it shows, its protections, and bad input."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import HOSTILE_TITLE, csrf
+
+PAGES = ["/", "/search?q=CD117", "/trials/NCT07144020", "/trials/NCT07144020/qualify", "/find", "/faq", "/about"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_is_served_safely(client: TestClient, url: str) -> None:
+    page = client.get(url)
+    assert page.status_code == 200
+    headers = page.headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    html = page.text
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)  # no inline script (the CSP would block it)
+    assert not re.search(r"<[^>]*\s(?:on[a-z]+|style)=", html)  # no inline handlers or styles in any tag
+    for field in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html):
+        assert f'for="{field}"' in html, f"{url}: field {field} has no label"
+    levels = [int(h) for h in re.findall(r"<h([1-6])", html)]
+    assert levels and levels[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(levels))
+
+
+def test_unknown_trial_is_a_404_page(client: TestClient) -> None:
+    page = client.get("/trials/NCT00000000")
+    assert page.status_code == 404 and "NCT00000000 is not in the catalogue" in page.text
+    assert client.get("/trials/not-an-id").status_code in (400, 404)
+
+
+def test_search_finds_the_cd117_trial_near_hangzhou(client: TestClient) -> None:
+    page = client.get(
+        "/search",
+        params={
+            "q": "CAR-T AML",
+            "near": "Hangzhou",
+            "within": "500",
+            "age": "45",
+            "status": "open",
+            "target": "CD117",
+        },
+    )
+    assert page.status_code == 200
+    assert "/trials/NCT07144020" in page.text and "km)" in page.text
+    assert "city-level" in page.text
+
+
+def test_search_with_bad_input_says_what_is_wrong(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "CD117", "age": "old", "within": "far"})
+    assert page.status_code == 400 and "not a number" in page.text and "not a distance" in page.text
+    page = client.get("/search", params={"q": "nosuchfield:x"})
+    assert page.status_code == 400 and "fields you can search" in page.text
+
+
+def test_trial_page_shows_every_section_and_the_criteria_beside_their_text(client: TestClient) -> None:
+    html = client.get("/trials/NCT07342244", params={"near": "Hangzhou"}).text
+    for heading in (
+        "In plain words",
+        "Who it is for",
+        "Who can join: the criteria",
+        "As registered",
+        "Understood as",
+        "Eligibility",
+        "Locations",
+        "Related trials",
+        "Words explained",
+        "Nearest open site",
+    ):
+        assert heading in html, heading
+    assert 'class="term" title="' in html  # jargon explained inline
+    assert "same target CLL1" in html
+
+
+def test_registry_text_is_escaped(client: TestClient) -> None:
+    html = client.get("/trials/NCT09999999").text
+    assert HOSTILE_TITLE not in html
+    assert "&lt;script&gt;alert(" in html
+    assert "<img src=x" not in html
+
+
+def _answers(client: TestClient, nct_id: str, **overrides: str) -> dict[str, str]:
+    html = client.get(f"/trials/{nct_id}/qualify").text
+    answers: dict[str, str] = {"csrf_token": csrf(client, f"/trials/{nct_id}/qualify")}
+    for name in dict.fromkeys(re.findall(r'name="([^"]+)"', html)):
+        if name == "csrf_token" or name.endswith(("_unit", "_uln")):
+            continue
+        if name == "age":
+            answers[name] = "45"
+        elif name == "sex":
+            answers[name] = "female"
+        elif name == "diagnosis":
+            answers[name] = "acute myeloid leukemia"
+        elif name == "status":
+            answers[name] = "relapsed"
+        elif name == "ecog":
+            answers[name] = "1"
+        elif name.startswith("marker:"):
+            answers[name] = "positive"
+        elif name.startswith(("therapy:", "history:")) or name in ("pregnant", "breastfeeding"):
+            answers[name] = "no"
+    return answers | overrides
+
+
+def test_could_i_qualify_answers_honestly(client: TestClient) -> None:
+    form = client.get("/trials/NCT07144020/qualify").text
+    assert "How old are you?" in form and "CD117" in form
+    fit = client.post("/trials/NCT07144020/qualify", data=_answers(client, "NCT07144020"))
+    assert fit.status_code == 200
+    assert "Some criteria are not met." not in fit.text  # nothing answered rules this person out
+    assert "Questions for your doctor or the study team" in fit.text  # labs left blank stay open questions
+    capped = client.post("/trials/NCT07432100/qualify", data=_answers(client, "NCT07432100", age="90"))
+    assert "Some criteria are not met." in capped.text and "maximum age: 70 Years" in capped.text  # 70 at most
+
+
+def test_questionnaire_refuses_bad_answers_and_missing_csrf(client: TestClient) -> None:
+    answers = _answers(client, "NCT07144020", age="forty")
+    page = client.post("/trials/NCT07144020/qualify", data=answers)
+    assert page.status_code == 400 and "please enter a number" in page.text
+    no_token = {k: v for k, v in answers.items() if k != "csrf_token"}
+    assert client.post("/trials/NCT07144020/qualify", data=no_token).status_code == 403
+
+
+def test_find_trials_for_me_from_words(client: TestClient) -> None:
+    token = csrf(client, "/find")
+    page = client.post(
+        "/find",
+        data={
+            "csrf_token": token,
+            "text": "45-year-old woman with relapsed AML, CD117+ by flow, ECOG 1, no prior CAR-T",
+            "near": "Hangzhou",
+            "within": "1500",
+        },
+    )
+    assert page.status_code == 200 and "/trials/NCT07144020" in page.text
+    bad = client.post(
+        "/find", data={"csrf_token": token}, files={"profile": ("p.json", b"not json", "application/json")}
+    )
+    assert bad.status_code == 400 and "p.json: not a JSON file" in bad.text
+
+
+def test_interface_in_chinese(client: TestClient) -> None:
+    page = client.get("/trials/NCT07144020?lang=zh")
+    assert "我能参加吗？" in page.text and "通俗说明" in page.text
+    assert "Donor Derived CD117 CAR-T Cells" in page.text  # registry text stays as registered
+    assert client.get("/faq").text.count("什么是临床试验？") == 1  # remembered in a cookie
+    client.cookies.clear()
+    assert "什么是临床试验？" in client.get("/faq", headers={"accept-language": "zh-CN,zh;q=0.9"}).text
+    assert "What is a clinical trial?" in client.get("/faq", headers={"accept-language": "en-US"}).text

