@@ -36,7 +36,7 @@ from trialscope.catalogue.changes import EVENT_KINDS
 from trialscope.catalogue.freshness import judge_freshness
 from trialscope.catalogue.records import ImportSummary
 from trialscope.criteria import ParsedCriteria, parse_criteria
-from trialscope.criteria.describe import describe
+from trialscope.criteria.describe import describe, describe_all
 from trialscope.criteria.evaluate import (
     evaluate_gold,
     evaluate_lct,
@@ -359,14 +359,14 @@ def _print_parsed(title: str, parsed: ParsedCriteria) -> None:
         label = f" {item.label}" if item.label and item.label not in "•-*" else ""
         shown = clean(unescape_markdown(item.text) or "")
         console.print(Text(f"{'  ' * item.level}[{section}{label}] ", style="bold cyan").append(shown))
-        for constraint in parsed.for_item(item.index):
+        constraints = parsed.for_item(item.index)
+        for constraint, words in zip(constraints, describe_all(constraints), strict=True):
             style = (
                 "yellow"
                 if constraint.kind == "unparsed"
                 else ("dim" if constraint.kind == "administrative" else "green")
             )
-            extra = " (within a definition)" if constraint.definitional else ""
-            console.print(Text(f"{'  ' * item.level}    -> {describe(constraint)}{extra}", style=style))
+            console.print(Text(f"{'  ' * item.level}    -> {words}", style=style))
     implicit = [c for c in parsed.constraints if c.implicit]
     for constraint in implicit:
         console.print(Text(f"[Implied] {describe(constraint)} ({constraint.source})", style="green"))

@@ -75,6 +75,10 @@ class LruCache:
                 self._items.move_to_end(key)
             return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def put(self, key: object, value: object) -> None:
         with self._lock:
             self._items[key] = value

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialscope.catalogue.freshness import Freshness, judge_freshness
-from trialscope.criteria.describe import describe
+from trialscope.criteria.describe import describe_all
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.segment import segment
 from trialscope.geo import Place, PlaceNotFound, resolve_place
@@ -90,7 +90,7 @@ def _criteria_items(text: str, constraints: list[Constraint]) -> list[CriterionI
             text=unescape_markdown(item.text) or "",
             section=str(item.section),
             level=item.level,
-            understood=[describe(c) for c in found.get(item.index, []) if c.kind != "unparsed"],
+            understood=describe_all([c for c in found.get(item.index, []) if c.kind != "unparsed"]),
             unread=bool(found.get(item.index)) and all(c.kind == "unparsed" for c in found[item.index]),
         )
         for item in items
