@@ -57,6 +57,7 @@ class Question:
     when: str = ""  # a time window ("3 months")
     role: str = ""  # age | sex | diagnosis | status | lab | performance | marker | therapy | history | pregnancy
     criteria: list[str] = field(default_factory=list)  # ids of the constraints it answers
+    asks_uln: bool = False  # a criterion limits this lab as a multiple of the upper limit of normal
 
     @property
     def text(self) -> str:
@@ -104,17 +105,18 @@ def questions_for(
             if q is None or q.kind in ("count", "scale", "demographic"):
                 continue
             if q.kind == "performance":
-                if c.quantity == "ECOG performance":
-                    ask(
-                        Question(
-                            "ecog",
-                            "choice",
-                            N_("How active are you day to day? (ECOG score)"),
-                            options=ECOG,
-                            role="performance",
-                        ),
-                        c,
-                    )
+                # one ECOG question answers Karnofsky and Lansky limits too: the matcher maps the scales
+                # onto each other by bands (criteria/performance.py) and says when a band cannot decide
+                ask(
+                    Question(
+                        "ecog",
+                        "choice",
+                        N_("How active are you day to day? (ECOG score)"),
+                        options=ECOG,
+                        role="performance",
+                    ),
+                    c,
+                )
                 continue
             units = [u for u in q.units if u != "xULN"] or [q.unit]
             label = N_("Your latest %(x)s") if q.kind in ("lab", "measurement") else N_("Your %(x)s")
@@ -132,6 +134,8 @@ def questions_for(
                 ),
                 c,
             )
+            if c.unit == "xULN":
+                asked[f"lab:{c.quantity}"].asks_uln = True
         elif c.kind == "concept" and c.concept:
             if c.category == "condition" and c.polarity == "include":
                 ask(Question("diagnosis", "choice", N_("What is your diagnosis?"), options=[], role="diagnosis"), c)
