@@ -48,8 +48,13 @@ class TrialMatch:
 
     @property
     def questions(self) -> list[str]:
+        """What to ask to settle the unknown criteria, each once. An absolute limit restating an open × ULN
+        one ("bilirubin ≤ 1.5 × ULN (≤ 51 µmol/L)") is settled by the same answer, so it is not asked again."""
+        open_ids = {r.constraint.id for r in self.unknown}
         seen: dict[str, None] = {}
         for r in self.unknown:
+            if r.constraint.twin_of in open_ids:
+                continue
             if r.question and r.constraint.kind != "unparsed":
                 seen.setdefault(r.question, None)
         return list(seen)

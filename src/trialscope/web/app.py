@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trialscope.criteria.describe import describe
 from trialscope.demo import ensure_demo
 from trialscope.presentation.labels import humanise, phases_label, status_label
 from trialscope.search import open_index
@@ -49,6 +50,7 @@ class Site:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
         env.filters["explain"] = explain
+        env.filters["describe"] = describe
         env.filters["status_label"] = status_label
         env.filters["phases_label"] = phases_label
         env.filters["humanise"] = humanise
