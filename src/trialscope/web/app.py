@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trialscope.criteria.describe import describe
 from trialscope.demo import ensure_demo
+from trialscope.geo import load_gazetteer
 from trialscope.presentation.labels import humanise, phases_label, status_label
 from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
@@ -133,6 +135,8 @@ def create_app(store: TrialStore | None = None, *, db: str | None = None, secret
     )
     site = Site(store, key)
     app.state.site = site
+    # places resolve from a gazetteer that takes seconds to read: read it now, not on a visitor's first search
+    threading.Thread(target=load_gazetteer, name="gazetteer", daemon=True).start()
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)
