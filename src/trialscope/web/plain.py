@@ -21,48 +21,30 @@ from markupsafe import Markup
 from trialscope.model.study import Study, age_in_years
 from trialscope.web.i18n import N_
 
-_PLAIN_DISEASES = {  # vocabulary concept -> words a person knows (the glossary explains the abbreviations)
-    "acute myeloid leukemia": "AML, a blood cancer",
-    "acute promyelocytic leukemia": "APL, a kind of AML",
-    "secondary acute myeloid leukemia": "AML that grew from another blood disease",
-    "acute lymphoblastic leukemia": "ALL, a blood cancer",
-    "mixed phenotype acute leukemia": "a mixed kind of acute leukemia",
-    "acute leukemia": "acute leukemia, a blood cancer",
-    "myelodysplastic syndrome": "MDS, a bone marrow disease",
-    "chronic myeloid leukemia": "CML, a blood cancer",
-    "lymphoma": "lymphoma, a cancer of immune cells",
-    "multiple myeloma": "myeloma, a cancer of plasma cells",
-}
-_KIND_WORDS = {
-    "BIOLOGICAL": "a treatment made from living cells or proteins",
-    "GENETIC": "a gene or cell treatment",
-    "DRUG": "a medicine",
-    "DEVICE": "a device",
-    "PROCEDURE": "a procedure",
-    "RADIATION": "radiation",
-    "BEHAVIORAL": "a change in daily habits",
-    "DIETARY_SUPPLEMENT": "a supplement",
-    "DIAGNOSTIC_TEST": "a test",
-    "COMBINATION_PRODUCT": "a mix of treatments",
-}
-_PHASE_WORDS = {
-    "EARLY_PHASE1": "This is a very early study. It checks safety in a few people.",
-    "PHASE1": "This is an early study (phase 1). It checks safety and finds the right dose.",
-    "PHASE2": "This study (phase 2) checks if the treatment works and how safe it is.",
-    "PHASE3": "This large study (phase 3) compares the new treatment with the usual one.",
-    "PHASE4": "This study (phase 4) follows a treatment that is already approved.",
-}
-_STATUS_WORDS = {
-    "RECRUITING": "It is looking for people to join now.",
-    "NOT_YET_RECRUITING": "It will start looking for people soon.",
-    "ENROLLING_BY_INVITATION": "It takes people by invitation only.",
-    "ACTIVE_NOT_RECRUITING": "It is going on but does not take new people.",
-    "COMPLETED": "It has ended.",
-    "TERMINATED": "It was stopped early.",
-    "SUSPENDED": "It is on hold for now.",
-    "WITHDRAWN": "It stopped before anyone joined.",
-    "UNKNOWN": "Its status is not known. The sponsor has not updated it in a long time.",
-}
+
+@dataclass(frozen=True, slots=True)
+class PlainWords:
+    """The words summaries use for codes (``data/web/plain_words.json``, for a reviewer)."""
+
+    diseases: dict[str, str]
+    cell_therapies: list[tuple[re.Pattern[str], str]]
+    cell_therapy_involves: str
+    intervention_kinds: dict[str, str]
+    phases: dict[str, str]
+    statuses: dict[str, str]
+
+
+@cache
+def plain_words() -> PlainWords:
+    data = json.loads(resources.files("trialscope").joinpath("data/web/plain_words.json").read_text(encoding="utf-8"))
+    return PlainWords(
+        data["diseases"],
+        [(re.compile(t["pattern"], re.IGNORECASE), t["says"]) for t in data["cell_therapies"]],
+        data["cell_therapy_involves"],
+        data["intervention_kinds"],
+        data["phases"],
+        data["statuses"],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +69,10 @@ class PlainSummary:
         return " ".join(sentence for _, sentence in self.parts())
 
 
-def _ages(study: Study) -> str:
-    eligibility = study.protocol_section.eligibility_module
-    low, high = age_in_years(eligibility.minimum_age), age_in_years(eligibility.maximum_age)
+# Each sentence is built from plain values, so a trial page (from the record) and a result card (from the
+# search index's card) say the same thing in the same words.
+def _ages(minimum_age: str | None, maximum_age: str | None) -> str:
+    low, high = age_in_years(minimum_age), age_in_years(maximum_age)
     if low is not None and high is not None:
         return f"aged {low:g} to {high:g}"
     if low is not None:
@@ -99,12 +82,18 @@ def _ages(study: Study) -> str:
     return "of any age"
 
 
-def _who(study: Study, diseases: list[str], constraints: list[dict[str, Any]]) -> str:
-    sex = (study.protocol_section.eligibility_module.sex or "ALL").upper()
-    people = {"FEMALE": "women", "MALE": "men"}.get(sex, "people")
-    ages = _ages(study)
+def _who(
+    sex: str | None,
+    minimum_age: str | None,
+    maximum_age: str | None,
+    diseases: list[str],
+    constraints: list[dict[str, Any]],
+) -> str:
+    people = {"FEMALE": "women", "MALE": "men"}.get((sex or "ALL").upper(), "people")
+    ages = _ages(minimum_age, maximum_age)
     subject = f"{people} {ages}" if ages != "adults" else ("adults" if people == "people" else f"adult {people}")
-    plain = [_PLAIN_DISEASES[d] for d in diseases if d in _PLAIN_DISEASES][:1]
+    words = plain_words().diseases
+    plain = [words[d] for d in diseases if d in words][:1]
     sentence = f"It is for {subject}"
     if plain:
         sentence += f" with {plain[0]}"
@@ -127,19 +116,15 @@ def _who(study: Study, diseases: list[str], constraints: list[dict[str, Any]]) -
     return sentence + "."
 
 
-def _what(study: Study, targets: list[str]) -> str:
-    interventions = study.protocol_section.arms_interventions_module.interventions
-    kinds = [i.type for i in interventions if i.type]
-    text = " ".join(f"{i.name or ''} {i.description or ''}" for i in interventions) + " " + study.title
-    if re.search(r"\bCAR[\s-]?T\b|chimeric antigen receptor", text, re.IGNORECASE):
-        what = "It tests CAR-T cells. These are immune cells changed in a lab to attack cancer."
-    elif re.search(r"\bCAR[\s-]?NK\b", text, re.IGNORECASE):
-        what = "It tests CAR-NK cells. These are immune cells changed in a lab to attack cancer."
-    elif kinds:
-        what = f"It tests {_KIND_WORDS.get(kinds[0], 'a treatment')}."
-    else:
-        what = "It studies a treatment or a group of patients."
-    short = [i.name for i in interventions if i.name and len(i.name.split()) <= 3][:2]
+def _what(text: str, kinds: list[str], names: list[str], targets: list[str]) -> str:
+    """``text``: the title and the interventions' words, where a cell therapy is named."""
+    words = plain_words()
+    what = next((says for pattern, says in words.cell_therapies if pattern.search(text)), None)
+    if what is None:
+        kind = next((k for k in kinds if k), None)
+        what = f"It tests {words.intervention_kinds.get(kind, 'a treatment')}." if kind else ""
+        what = what or "It studies a treatment or a group of patients."
+    short = [n for n in names if len(n.split()) <= 3][:2]
     if short:
         what += f" Its name: {', '.join(short)}."
     if targets:
@@ -147,9 +132,14 @@ def _what(study: Study, targets: list[str]) -> str:
     return what
 
 
+def _is_cell_therapy(what: str) -> bool:
+    return any(says in what for _, says in plain_words().cell_therapies)
+
+
 def _involves(study: Study, cell_therapy: bool) -> str:
     design = study.protocol_section.design_module
-    sentences = [next((_PHASE_WORDS[p] for p in study.phases if p in _PHASE_WORDS), "")]
+    words = plain_words()
+    sentences = [next((words.phases[p] for p in study.phases if p in words.phases), "")]
     enrollment = design.enrollment_info.count if design.enrollment_info else None
     if enrollment:
         sentences.append(f"About {enrollment} people take part.")
@@ -159,10 +149,7 @@ def _involves(study: Study, cell_therapy: bool) -> str:
     elif info and (info.intervention_model or "").upper() == "SINGLE_GROUP":
         sentences.append("Everyone gets the study treatment.")
     if cell_therapy:
-        sentences.append(
-            "Cell therapy often means a blood cell collection, a short course of chemo, then a drip of the new "
-            "cells. You stay close to the hospital for some weeks."
-        )
+        sentences.append(words.cell_therapy_involves)
     sentences.append("Ask the study team about visits, tests and costs.")
     return " ".join(s for s in sentences if s)
 
@@ -179,21 +166,34 @@ def _where(study: Study) -> str:
     return f"It runs at {len(sites)} sites in {lands}."
 
 
-def _status(study: Study) -> str:
-    status = _STATUS_WORDS.get(study.overall_status or "UNKNOWN", "Its status is not known.")
-    updated = study.last_update
-    return status + (f" The record was last updated on {updated.isoformat()}." if updated else "")
+def _status(status: str | None, last_update: str | None) -> str:
+    said = plain_words().statuses.get(status or "UNKNOWN", "Its status is not known.")
+    return said + (f" The record was last updated on {last_update}." if last_update else "")
 
 
 def plain_summary(
     study: Study, constraints: list[dict[str, Any]], diseases: list[str], targets: list[str]
 ) -> PlainSummary:
     """The summary of a trial: ``diseases`` and ``targets`` as the search index derives them."""
-    what = _what(study, targets)
-    cell_therapy = "CAR-T" in what or "CAR-NK" in what
+    eligibility = study.protocol_section.eligibility_module
+    interventions = study.protocol_section.arms_interventions_module.interventions
+    text = " ".join(f"{i.name or ''} {i.description or ''}" for i in interventions) + " " + study.title
+    what = _what(text, [i.type or "" for i in interventions], [i.name for i in interventions if i.name], targets)
     return PlainSummary(
-        _who(study, diseases, constraints), what, _involves(study, cell_therapy), _where(study), _status(study)
+        _who(eligibility.sex, eligibility.minimum_age, eligibility.maximum_age, diseases, constraints),
+        what,
+        _involves(study, _is_cell_therapy(what)),
+        _where(study),
+        _status(study.overall_status, study.last_update.isoformat() if study.last_update else None),
     )
+
+
+def card_summary(card: dict[str, Any]) -> str:
+    """Two sentences for a result card (who it is for, what is tested), from the search index's card alone
+    (no criteria are read: a result list stays quick). The same words as the trial page's summary."""
+    who = _who(card.get("sex"), card.get("minimum_age"), card.get("maximum_age"), card.get("diseases") or [], [])
+    what = _what(card.get("title") or "", card.get("intervention_types") or [], [], card.get("targets") or [])
+    return f"{who} {what.split('. ')[0].rstrip('.')}."
 
 
 # --- glossary -------------------------------------------------------------------------------------------
