@@ -154,3 +154,35 @@ def test_interface_in_chinese(client: TestClient) -> None:
     client.cookies.clear()
     assert "什么是临床试验？" in client.get("/faq", headers={"accept-language": "zh-CN,zh;q=0.9"}).text
     assert "What is a clinical trial?" in client.get("/faq", headers={"accept-language": "en-US"}).text
+
+
+def test_key_dates_are_a_timeline_in_date_order_with_today_among_them(client: TestClient) -> None:
+    html = client.get("/trials/NCT07144020").text
+    timeline = html[html.index('<ol class="timeline">') : html.index("</ol>", html.index('<ol class="timeline">'))]
+    dates = re.findall(r'<time datetime="([^"]+)"', timeline)
+    assert dates == sorted(dates) and len(dates) >= 3
+    assert "Study start" in timeline and "Last update posted" in timeline and "Today" in timeline
+
+
+def test_sites_show_their_distance_nearest_open_first(client: TestClient) -> None:
+    html = client.get("/trials/NCT02210780?near=Boston, MA").text
+    sites = html[html.index('<ul class="sites">') : html.index("</ul>", html.index('<ul class="sites">'))]
+    distances = [float(d) for d in re.findall(r'<span class="distance">(\d+) km', sites)]
+    opened = sites.split('<li class="closed">')[0]  # the open sites come first
+    open_distances = [float(d) for d in re.findall(r'<span class="distance">(\d+) km', opened)]
+    assert len(distances) > 10 and open_distances == sorted(open_distances)
+    assert "Nearest open sites first" in html
+    assert "Type your city above" in client.get("/trials/NCT02210780").text  # without a place: no distances
+
+
+def test_the_eligibility_text_is_not_repeated_below_the_criteria_table(client: TestClient) -> None:
+    html = client.get("/trials/NCT07144020").text
+    assert html.count("bone marrow blasts (by morphology) and/or") == 1  # once, in the item-by-item table
+    assert 'href="#criteria-h"' in html
+
+
+def test_the_data_source_names_no_server_folder(client: TestClient) -> None:
+    html = client.get("/trials/NCT07144020").text
+    source = html[html.index('id="source"') :]
+    assert "demo-catalogue.jsonl.gz" in source and "/demo-catalogue" not in source
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", source)

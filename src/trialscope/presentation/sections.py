@@ -28,6 +28,7 @@ class Section:
     rows: list[Row] = field(default_factory=list)  # label: value pairs
     text: str | None = None  # a block of registry prose
     entries: list[list[Row]] = field(default_factory=list)  # repeated blocks (arms, sites, contacts)
+    key: str = ""  # for a view that shows a section its own way: dates, eligibility, locations, source
 
     def is_empty(self) -> bool:
         return not (self.rows or self.text or self.entries)
@@ -58,7 +59,7 @@ def _yes_no(value: bool | None) -> str | None:
     return None if value is None else ("Yes" if value else "No")
 
 
-def _contact_rows(contact: Contact) -> list[Row]:
+def contact_rows(contact: Contact) -> list[Row]:
     phone = (
         contact.phone + (f" ext. {contact.phone_ext}" if contact.phone and contact.phone_ext else "")
         if contact.phone
@@ -72,7 +73,7 @@ def _contact_rows(contact: Contact) -> list[Row]:
     )
 
 
-def _place(location: Location) -> str:
+def place_text(location: Location) -> str:
     return ", ".join(p for p in (location.city, location.state, location.zip, location.country) if p)
 
 
@@ -129,6 +130,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                 ("Last update posted", _date(status.last_update_post_date_struct)),
                 ("Record verified", status.status_verified_date),
             ),
+            key="dates",
         ),
         Section("Brief summary", text=unescape_markdown(p.description_module.brief_summary)),
         Section("Detailed description", text=unescape_markdown(p.description_module.detailed_description)),
@@ -225,6 +227,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                 ("Sampling method", humanise(elig.sampling_method) if elig.sampling_method else None),
             ),
             text=unescape_markdown(elig.eligibility_criteria),
+            key="eligibility",
         ),
         Section(
             "Sponsors and collaborators",
@@ -277,7 +280,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                 for o in contacts.overall_officials
             ],
         ),
-        Section("Central contacts", entries=[_contact_rows(c) for c in contacts.central_contacts]),
+        Section("Central contacts", entries=[contact_rows(c) for c in contacts.central_contacts]),
         Section(
             "Locations",
             rows=_rows(
@@ -289,15 +292,16 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                 _rows(
                     ("Facility", loc.facility),
                     ("Site status", status_label(loc.status) if loc.status else "not stated"),
-                    ("Place", _place(loc) or None),
+                    ("Place", place_text(loc) or None),
                 )
                 + [
                     row
                     for contact in loc.contacts
-                    for row in [(f"Contact: {label}", value) for label, value in _contact_rows(contact)]
+                    for row in [(f"Contact: {label}", value) for label, value in contact_rows(contact)]
                 ]
                 for loc in study.locations
             ],
+            key="locations",
         ),
         Section("Countries", _rows(("Countries", ", ".join(study.countries) or None))),
         Section(
@@ -386,6 +390,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                     ("Imported from", info.origin),
                     ("Last stored", info.stored_at),
                 ),
+                key="source",
             )
         )
     return [s for s in sections if not s.is_empty()]

@@ -24,7 +24,15 @@ from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.web.app import Site
 from trialscope.web.questionnaire import AnswerError, Question, patient_from_answers, questions_for, unit_label
 from trialscope.web.security import CSRF_FIELD, csrf_valid
-from trialscope.web.views import TrialView, check_patient, nearest_site, place_or_none, trial_view
+from trialscope.web.views import (
+    TrialView,
+    check_patient,
+    nearest_site,
+    place_or_none,
+    site_views,
+    timeline,
+    trial_view,
+)
 
 router = APIRouter(include_in_schema=False)
 NCT = r"^[Nn][Cc][Tt]\d{8}$"
@@ -125,6 +133,8 @@ def trial_page(
             "nearest": nearest_site(site.store, view.trial.nct_id, place),
             "near": near,
             "place_problem": problem,
+            "timeline": timeline(view.trial.study),
+            "sites": site_views(view.trial.study, place),
         },
     )
 

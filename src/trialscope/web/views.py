@@ -4,19 +4,31 @@ patient. Pages template these; the API serialises them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from trialscope.catalogue.freshness import Freshness, judge_freshness
 from trialscope.criteria.describe import describe_all
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.segment import segment
-from trialscope.geo import Place, PlaceNotFound, resolve_place
+from trialscope.geo import Place, PlaceNotFound, haversine_km, resolve_place
 from trialscope.matching.facts import patient_facts
-from trialscope.matching.run import nearest_sites, stored_constraints
+from trialscope.matching.run import SITE_OPEN, nearest_sites, stored_constraints
 from trialscope.matching.verdict import TrialInfo, TrialMatch, match_trial
+from trialscope.model.study import Study, partial_date_to_date
 from trialscope.patients.model import Patient
-from trialscope.presentation.sections import RecordInfo, Section, trial_sections, unescape_markdown
+from trialscope.presentation.labels import humanise, status_label
+from trialscope.presentation.sections import (
+    RecordInfo,
+    Row,
+    Section,
+    contact_rows,
+    place_text,
+    trial_sections,
+    unescape_markdown,
+)
 from trialscope.search import SearchIndex, related_trials
 from trialscope.search.documents import trial_document
 from trialscope.search.similar import RelatedTrial
@@ -34,6 +46,72 @@ class CriterionItem:
     level: int
     understood: list[str]
     unread: bool  # nothing in it was understood
+
+
+@dataclass(slots=True, frozen=True)
+class Milestone:
+    """One key date on the trial's timeline."""
+
+    label: str
+    date: str  # as registered (may be a month: 2025-09)
+    kind: str  # actual | estimated | "" (not said)
+    day: dt.date | None  # for ordering
+
+
+def timeline(study: Study, today: dt.date | None = None) -> list[Milestone]:
+    """The key dates in the order they fall (first submitted, start, completions, last update), with today
+    among them, so what is past and what is planned shows at a glance."""
+    status = study.protocol_section.status_module
+    stated = [
+        ("First submitted", status.study_first_submit_date, ""),
+        *(
+            (label, struct.date, humanise(struct.type).lower() if struct.type else "")
+            for label, struct in (
+                ("Study start", status.start_date_struct),
+                ("Primary completion", status.primary_completion_date_struct),
+                ("Study completion", status.completion_date_struct),
+                ("Results first posted", status.results_first_post_date_struct),
+                ("Last update posted", status.last_update_post_date_struct),
+            )
+            if struct is not None
+        ),
+    ]
+    milestones = [Milestone(label, date, kind, partial_date_to_date(date)) for label, date, kind in stated if date]
+    today = today or dt.date.today()
+    milestones.append(Milestone("Today", today.isoformat(), "today", today))
+    return sorted(milestones, key=lambda m: (m.day is None, m.day or dt.date.min, m.kind == "today"))
+
+
+@dataclass(slots=True, frozen=True)
+class SiteView:
+    facility: str | None
+    status: str  # as a person reads it
+    open: bool
+    place: str
+    distance_km: float | None  # from the place the person typed (city-level coordinates)
+    contacts: list[list[Row]]
+
+
+def site_views(study: Study, place: Place | None) -> list[SiteView]:
+    """The trial's sites; with a place, each with its distance, nearest first (open sites before closed)."""
+    sites = []
+    for loc in study.locations:
+        distance = None
+        if place is not None and place.lat is not None and place.lon is not None and loc.geo_point:
+            distance = haversine_km(place.lat, place.lon, loc.geo_point.lat, loc.geo_point.lon)
+        sites.append(
+            SiteView(
+                loc.facility,
+                status_label(loc.status) if loc.status else "not stated",
+                loc.status is None or loc.status.upper() in SITE_OPEN,
+                place_text(loc),
+                distance,
+                [contact_rows(c) for c in loc.contacts],
+            )
+        )
+    if place is not None:
+        sites.sort(key=lambda s: (not s.open, s.distance_km is None, s.distance_km or 0.0))
+    return sites
 
 
 @dataclass(slots=True)
@@ -97,6 +175,14 @@ def _criteria_items(text: str, constraints: list[Constraint]) -> list[CriterionI
     ]
 
 
+def public_origin(origin: str) -> str:
+    """Where a record came from, fit for a public page: an API address as is (it is public), a file by its
+    name only (the server's folders are nobody's business)."""
+    if not origin or "://" in origin:
+        return origin
+    return PurePath(origin).name
+
+
 def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: bool = True) -> TrialView | None:
     trial = store.get(nct_id)
     if trial is None:
@@ -104,7 +190,9 @@ def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: b
     stored = CriteriaStore(store.engine).get(trial)
     constraints = stored_constraints(store, [trial.nct_id]).get(trial.nct_id, [])
     document = trial_document(trial.study)
-    info = RecordInfo(trial.source, trial.partial, trial.version, trial.origin, trial.updated_at.isoformat())
+    origin = public_origin(trial.origin)
+    stored_at = trial.updated_at.astimezone(dt.UTC) if trial.updated_at.tzinfo else trial.updated_at
+    info = RecordInfo(trial.source, trial.partial, trial.version, origin, stored_at.strftime("%Y-%m-%d %H:%M UTC"))
     view = TrialView(
         trial=trial,
         sections=trial_sections(trial.study, info),
