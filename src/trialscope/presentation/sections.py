@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from trialscope.model.study import Contact, DateStruct, Location, Study
-from trialscope.presentation.labels import humanise, phases_label, status_label
+from trialscope.presentation.labels import N_, humanise, phases_label, status_label
 
 Row = tuple[str, str]
 
@@ -66,10 +66,10 @@ def contact_rows(contact: Contact) -> list[Row]:
         else None
     )
     return _rows(
-        ("Name", contact.name),
-        ("Role", humanise(contact.role) if contact.role else None),
-        ("Phone", phone),
-        ("Email", contact.email),
+        (N_("Name"), contact.name),
+        (N_("Role"), humanise(contact.role) if contact.role else None),
+        (N_("Phone"), phone),
+        (N_("Email"), contact.email),
     )
 
 
@@ -87,18 +87,18 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
 
     sections = [
         Section(
-            "Overview",
+            N_("Overview"),
             _rows(
-                ("NCT ID", ident.nct_id),
-                ("Official title", ident.official_title),
-                ("Acronym", ident.acronym),
-                ("Status", status_label(status.overall_status)),
-                ("Why stopped", status.why_stopped),
-                ("Last known status", status_label(status.last_known_status) if status.last_known_status else None),
-                ("Phase", phases_label(design.phases)),
-                ("Study type", humanise(design.study_type) if design.study_type else None),
+                (N_("NCT ID"), ident.nct_id),
+                (N_("Official title"), ident.official_title),
+                (N_("Acronym"), ident.acronym),
+                (N_("Status"), status_label(status.overall_status)),
+                (N_("Why stopped"), status.why_stopped),
+                (N_("Last known status"), status_label(status.last_known_status) if status.last_known_status else None),
+                (N_("Phase"), phases_label(design.phases)),
+                (N_("Study type"), humanise(design.study_type) if design.study_type else None),
                 (
-                    "Enrollment",
+                    N_("Enrollment"),
                     (
                         f"{enrollment.count} participants"
                         + (f" ({humanise(enrollment.type).lower()})" if enrollment.type else "")
@@ -106,59 +106,62 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                     if enrollment and enrollment.count is not None
                     else None,
                 ),
-                ("Conditions", "; ".join(p.conditions_module.conditions) or None),
+                (N_("Conditions"), "; ".join(p.conditions_module.conditions) or None),
                 (
-                    "Treatments",
+                    N_("Treatments"),
                     "; ".join(
                         f"{humanise(i.type)}: {i.name}" if i.type else (i.name or "")
                         for i in p.arms_interventions_module.interventions
                     )
                     or None,
                 ),
-                ("Results posted", "Yes" if study.has_results else "No"),
+                (N_("Results posted"), "Yes" if study.has_results else "No"),
             ),
         ),
         Section(
-            "Key dates",
+            N_("Key dates"),
             _rows(
-                ("First submitted", status.study_first_submit_date),
-                ("First posted", _date(status.study_first_post_date_struct)),
-                ("Study start", _date(status.start_date_struct)),
-                ("Primary completion", _date(status.primary_completion_date_struct)),
-                ("Study completion", _date(status.completion_date_struct)),
-                ("Results first posted", _date(status.results_first_post_date_struct)),
-                ("Last update posted", _date(status.last_update_post_date_struct)),
-                ("Record verified", status.status_verified_date),
+                (N_("First submitted"), status.study_first_submit_date),
+                (N_("First posted"), _date(status.study_first_post_date_struct)),
+                (N_("Study start"), _date(status.start_date_struct)),
+                (N_("Primary completion"), _date(status.primary_completion_date_struct)),
+                (N_("Study completion"), _date(status.completion_date_struct)),
+                (N_("Results first posted"), _date(status.results_first_post_date_struct)),
+                (N_("Last update posted"), _date(status.last_update_post_date_struct)),
+                (N_("Record verified"), status.status_verified_date),
             ),
             key="dates",
         ),
-        Section("Brief summary", text=unescape_markdown(p.description_module.brief_summary)),
-        Section("Detailed description", text=unescape_markdown(p.description_module.detailed_description)),
+        Section(N_("Brief summary"), text=unescape_markdown(p.description_module.brief_summary)),
+        Section(N_("Detailed description"), text=unescape_markdown(p.description_module.detailed_description)),
         Section(
-            "Conditions and keywords",
+            N_("Conditions and keywords"),
             _rows(
-                ("Conditions", "; ".join(p.conditions_module.conditions) or None),
-                ("Keywords", "; ".join(p.conditions_module.keywords) or None),
-                ("MeSH terms", "; ".join(study.mesh_terms) or None),
+                (N_("Conditions"), "; ".join(p.conditions_module.conditions) or None),
+                (N_("Keywords"), "; ".join(p.conditions_module.keywords) or None),
+                (N_("MeSH terms"), "; ".join(study.mesh_terms) or None),
             ),
         ),
         Section(
-            "Study design",
+            N_("Study design"),
             _rows(
-                ("Allocation", humanise(design_info.allocation) if design_info and design_info.allocation else None),
                 (
-                    "Intervention model",
+                    N_("Allocation"),
+                    humanise(design_info.allocation) if design_info and design_info.allocation else None,
+                ),
+                (
+                    N_("Intervention model"),
                     humanise(design_info.intervention_model)
                     if design_info and design_info.intervention_model
                     else None,
                 ),
-                ("Model description", design_info.intervention_model_description if design_info else None),
+                (N_("Model description"), design_info.intervention_model_description if design_info else None),
                 (
-                    "Primary purpose",
+                    N_("Primary purpose"),
                     humanise(design_info.primary_purpose) if design_info and design_info.primary_purpose else None,
                 ),
                 (
-                    "Masking",
+                    N_("Masking"),
                     humanise(design_info.masking_info.masking)
                     + (
                         f" ({', '.join(humanise(w) for w in design_info.masking_info.who_masked)})"
@@ -169,78 +172,78 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                     else None,
                 ),
                 (
-                    "Observational model",
+                    N_("Observational model"),
                     humanise(design_info.observational_model)
                     if design_info and design_info.observational_model
                     else None,
                 ),
                 (
-                    "Time perspective",
+                    N_("Time perspective"),
                     humanise(design_info.time_perspective) if design_info and design_info.time_perspective else None,
                 ),
-                ("Target duration", design.target_duration),
+                (N_("Target duration"), design.target_duration),
             ),
         ),
         Section(
-            "Arms and interventions",
+            N_("Arms and interventions"),
             entries=[
                 _rows(
-                    ("Arm", arm.label),
-                    ("Type", humanise(arm.type) if arm.type else None),
-                    ("Description", arm.description),
-                    ("Interventions", "; ".join(arm.intervention_names) or None),
+                    (N_("Arm"), arm.label),
+                    (N_("Type"), humanise(arm.type) if arm.type else None),
+                    (N_("Description"), arm.description),
+                    (N_("Interventions"), "; ".join(arm.intervention_names) or None),
                 )
                 for arm in p.arms_interventions_module.arm_groups
             ]
             + [
                 _rows(
-                    ("Intervention", i.name),
-                    ("Type", humanise(i.type) if i.type else None),
-                    ("Description", i.description),
-                    ("Other names", "; ".join(i.other_names) or None),
-                    ("Arms", "; ".join(i.arm_group_labels) or None),
+                    (N_("Intervention"), i.name),
+                    (N_("Type"), humanise(i.type) if i.type else None),
+                    (N_("Description"), i.description),
+                    (N_("Other names"), "; ".join(i.other_names) or None),
+                    (N_("Arms"), "; ".join(i.arm_group_labels) or None),
                 )
                 for i in p.arms_interventions_module.interventions
             ],
         ),
         Section(
-            "Outcome measures",
+            N_("Outcome measures"),
             entries=[
-                _rows((kind, o.measure), ("Time frame", o.time_frame), ("Description", o.description))
+                _rows((kind, o.measure), (N_("Time frame"), o.time_frame), (N_("Description"), o.description))
                 for kind, outcomes in (
-                    ("Primary outcome", p.outcomes_module.primary_outcomes),
-                    ("Secondary outcome", p.outcomes_module.secondary_outcomes),
-                    ("Other outcome", p.outcomes_module.other_outcomes),
+                    (N_("Primary outcome"), p.outcomes_module.primary_outcomes),
+                    (N_("Secondary outcome"), p.outcomes_module.secondary_outcomes),
+                    (N_("Other outcome"), p.outcomes_module.other_outcomes),
                 )
                 for o in outcomes
             ],
         ),
         Section(
-            "Eligibility",
+            N_("Eligibility"),
             _rows(
-                ("Minimum age", elig.minimum_age or "none stated"),
-                ("Maximum age", elig.maximum_age or "none stated"),
-                ("Age groups", ", ".join(humanise(a) for a in elig.std_ages) or None),
-                ("Sex", humanise(elig.sex) if elig.sex else None),
-                ("Healthy volunteers", _yes_no(elig.healthy_volunteers)),
-                ("Study population", elig.study_population),
-                ("Sampling method", humanise(elig.sampling_method) if elig.sampling_method else None),
+                (N_("Minimum age"), elig.minimum_age or "none stated"),
+                (N_("Maximum age"), elig.maximum_age or "none stated"),
+                (N_("Age groups"), ", ".join(humanise(a) for a in elig.std_ages) or None),
+                (N_("Sex"), humanise(elig.sex) if elig.sex else None),
+                (N_("Healthy volunteers"), _yes_no(elig.healthy_volunteers)),
+                (N_("Study population"), elig.study_population),
+                (N_("Sampling method"), humanise(elig.sampling_method) if elig.sampling_method else None),
             ),
             text=unescape_markdown(elig.eligibility_criteria),
             key="eligibility",
         ),
         Section(
-            "Sponsors and collaborators",
+            N_("Sponsors and collaborators"),
             _rows(
                 (
-                    "Lead sponsor",
+                    N_("Lead sponsor"),
                     (sponsors.lead_sponsor.name or "")
                     + (f" ({humanise(sponsors.lead_sponsor.class_)})" if sponsors.lead_sponsor.class_ else "")
                     if sponsors.lead_sponsor
                     else None,
                 ),
                 (
-                    "Collaborators",
+                    N_("Collaborators"),
                     "; ".join(
                         (c.name or "") + (f" ({humanise(c.class_)})" if c.class_ else "")
                         for c in sponsors.collaborators
@@ -248,7 +251,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                     or None,
                 ),
                 (
-                    "Responsible party",
+                    N_("Responsible party"),
                     ", ".join(
                         x
                         for x in (
@@ -266,33 +269,37 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             ),
         ),
         Section(
-            "Oversight",
+            N_("Oversight"),
             _rows(
-                ("Data monitoring committee", _yes_no(p.oversight_module.oversight_has_dmc)),
-                ("FDA-regulated drug", _yes_no(p.oversight_module.is_fda_regulated_drug)),
-                ("FDA-regulated device", _yes_no(p.oversight_module.is_fda_regulated_device)),
+                (N_("Data monitoring committee"), _yes_no(p.oversight_module.oversight_has_dmc)),
+                (N_("FDA-regulated drug"), _yes_no(p.oversight_module.is_fda_regulated_drug)),
+                (N_("FDA-regulated device"), _yes_no(p.oversight_module.is_fda_regulated_device)),
             ),
         ),
         Section(
-            "Study officials",
+            N_("Study officials"),
             entries=[
-                _rows(("Name", o.name), ("Role", humanise(o.role) if o.role else None), ("Affiliation", o.affiliation))
+                _rows(
+                    (N_("Name"), o.name),
+                    (N_("Role"), humanise(o.role) if o.role else None),
+                    (N_("Affiliation"), o.affiliation),
+                )
                 for o in contacts.overall_officials
             ],
         ),
-        Section("Central contacts", entries=[contact_rows(c) for c in contacts.central_contacts]),
+        Section(N_("Central contacts"), entries=[contact_rows(c) for c in contacts.central_contacts]),
         Section(
-            "Locations",
+            N_("Locations"),
             rows=_rows(
-                ("Note", "site coordinates are city-level")
+                (N_("Note"), "site coordinates are city-level")
                 if any(loc.geo_point for loc in study.locations)
                 else ("", None)
             ),
             entries=[
                 _rows(
-                    ("Facility", loc.facility),
-                    ("Site status", status_label(loc.status) if loc.status else "not stated"),
-                    ("Place", place_text(loc) or None),
+                    (N_("Facility"), loc.facility),
+                    (N_("Site status"), status_label(loc.status) if loc.status else "not stated"),
+                    (N_("Place"), place_text(loc) or None),
                 )
                 + [
                     row
@@ -303,17 +310,17 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             ],
             key="locations",
         ),
-        Section("Countries", _rows(("Countries", ", ".join(study.countries) or None))),
+        Section(N_("Countries"), _rows((N_("Countries"), ", ".join(study.countries) or None))),
         Section(
-            "Identifiers",
+            N_("Identifiers"),
             _rows(
-                ("NCT ID", ident.nct_id),
-                ("Organization study ID", ident.org_study_id_info.id if ident.org_study_id_info else None),
-                ("Organization", ident.organization.full_name if ident.organization else None),
+                (N_("NCT ID"), ident.nct_id),
+                (N_("Organization study ID"), ident.org_study_id_info.id if ident.org_study_id_info else None),
+                (N_("Organization"), ident.organization.full_name if ident.organization else None),
             )
             + [
                 (
-                    "Secondary ID",
+                    N_("Secondary ID"),
                     s.id
                     + (
                         f" ({', '.join(x for x in (humanise(s.type) if s.type else None, s.domain) if x)})"
@@ -325,36 +332,40 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             ],
         ),
         Section(
-            "References and links",
+            N_("References and links"),
             entries=[
-                _rows(("Citation", r.citation), ("PubMed ID", r.pmid), ("Type", humanise(r.type) if r.type else None))
+                _rows(
+                    (N_("Citation"), r.citation),
+                    (N_("PubMed ID"), r.pmid),
+                    (N_("Type"), humanise(r.type) if r.type else None),
+                )
                 for r in p.references_module.references
             ]
-            + [_rows(("Link", link.url), ("Label", link.label)) for link in p.references_module.see_also_links],
+            + [_rows((N_("Link"), link.url), (N_("Label"), link.label)) for link in p.references_module.see_also_links],
         ),
         Section(
-            "Individual participant data (IPD) sharing",
+            N_("Individual participant data (IPD) sharing"),
             _rows(
                 (
-                    "Plan to share",
+                    N_("Plan to share"),
                     humanise(p.ipd_sharing_statement_module.ipd_sharing)
                     if p.ipd_sharing_statement_module.ipd_sharing
                     else None,
                 ),
-                ("Description", p.ipd_sharing_statement_module.description),
+                (N_("Description"), p.ipd_sharing_statement_module.description),
                 (
-                    "Information types",
+                    N_("Information types"),
                     ", ".join(humanise(t) for t in p.ipd_sharing_statement_module.info_types) or None,
                 ),
-                ("Time frame", p.ipd_sharing_statement_module.time_frame),
-                ("Access criteria", p.ipd_sharing_statement_module.access_criteria),
-                ("URL", p.ipd_sharing_statement_module.url),
+                (N_("Time frame"), p.ipd_sharing_statement_module.time_frame),
+                (N_("Access criteria"), p.ipd_sharing_statement_module.access_criteria),
+                (N_("URL"), p.ipd_sharing_statement_module.url),
             ),
         ),
         Section(
-            "Documents",
+            N_("Documents"),
             entries=[
-                _rows(("Document", d.label or d.type_abbrev), ("Date", d.date), ("File", d.filename))
+                _rows((N_("Document"), d.label or d.type_abbrev), (N_("Date"), d.date), (N_("File"), d.filename))
                 for d in (
                     study.document_section.large_document_module.large_docs
                     if study.document_section.large_document_module
@@ -363,10 +374,10 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             ],
         ),
         Section(
-            "Results",
+            N_("Results"),
             _rows(
                 (
-                    "Results posted",
+                    N_("Results posted"),
                     "Yes: see the registry's results section" if study.has_results else "No results posted yet",
                 )
             ),
@@ -375,10 +386,10 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
     if info is not None:
         sections.append(
             Section(
-                "Data source",
+                N_("Data source"),
                 _rows(
                     (
-                        "Source",
+                        N_("Source"),
                         info.source
                         + (
                             " (partial record: a flattened extract, not the full registry entry)"
@@ -386,9 +397,9 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                             else ""
                         ),
                     ),
-                    ("Stored version", str(info.version)),
-                    ("Imported from", info.origin),
-                    ("Last stored", info.stored_at),
+                    (N_("Stored version"), str(info.version)),
+                    (N_("Imported from"), info.origin),
+                    (N_("Last stored"), info.stored_at),
                 ),
                 key="source",
             )

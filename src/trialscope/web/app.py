@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,9 +54,12 @@ class Site:
         env = self.templates.env
         env.filters["explain"] = explain
         env.filters["describe"] = describe
-        env.filters["status_label"] = status_label
-        env.filters["phases_label"] = phases_label
-        env.filters["humanise"] = humanise
+        # the readable words of API codes, in the page's language (data/labels.json, translated by gettext)
+        env.filters["status_label"] = pass_context(lambda ctx, v: ctx["_"](status_label(v)))
+        env.filters["phases_label"] = pass_context(
+            lambda ctx, phases: " / ".join(ctx["_"](humanise(p, "phase")) for p in phases) or ctx["_"](phases_label([]))
+        )
+        env.filters["humanise"] = pass_context(lambda ctx, v: ctx["_"](humanise(v)))
         env.globals["languages"] = i18n.LANGUAGES
         env.globals["card_freshness"] = card_freshness
         env.globals["terms_in"] = terms_in

@@ -18,6 +18,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from starlette.requests import Request
 
+from trialscope.presentation.labels import N_
+
+__all__ = ["LANGUAGES", "LANG_COOKIE", "N_", "choose_language", "translations"]
+
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 LANG_COOKIE = "trialscope_lang"
 _LOCALES = Path(__file__).parent / "locales"
@@ -52,8 +56,3 @@ def choose_language(request: Request) -> str:
     except (UnknownLocaleError, ValueError):
         negotiated = None
     return "zh" if negotiated is not None and negotiated.language == "zh" else "en"
-
-
-def N_(message: str) -> str:
-    """Marks a message for translation where it is defined; the page translates it when shown."""
-    return message
