@@ -12,6 +12,7 @@ from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
 from trialscope.model.study import age_in_years
 from trialscope.search import QueryError, SearchIndex, SearchQuery, related_trials, run_search
+from trialscope.search.query import _OWN_FILTER, FACETS, _Compiler, facet_counts
 from trialscope.store.trial_store import TrialStore
 
 
@@ -80,6 +81,35 @@ def test_filters_combine_and_facets_count_without_their_own_filter(index: Search
     phase1 = run_search(index, SearchQuery(condition="AML", status=["recruiting"], phase=["1"], per_page=100))
     assert phase1.total == dict(recruiting.facets["phase"])["PHASE1"]
     assert all("PHASE1" in h.card["phases"] and h.card["status"] == "RECRUITING" for h in phase1.hits)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(text="leukemia"),
+        SearchQuery(text="CAR-T", status=["open"], age=45),
+        SearchQuery(condition="AML", phase=["1"], sex="female"),
+        SearchQuery(text="CD19", country=["China"], near="Wuhan, China", within_km=1000),
+    ],
+    ids=["text", "status+age", "phase+sex", "country+near"],
+)
+def test_facets_counted_through_composite_fields_equal_counts_of_each_field(
+    index: SearchIndex, query: SearchQuery
+) -> None:
+    # the facets of few values are counted together (search/documents.py COMPOSITE_FACETS): the counts must be
+    # exactly those of a count over each facet's own field, under the same filters
+    compiler = _Compiler(index, query)
+    counted = facet_counts(index, compiler)
+    own = {facet for facet in FACETS if _OWN_FILTER[facet] in compiler.filters}
+    every = compiler.combined()
+    for facet in FACETS:
+        if facet in own:
+            continue  # counted without its own filter, on its own field already
+        direct = index.searcher().aggregate(every, {"f": {"terms": {"field": facet, "size": 1000}}})
+        expected = sorted((str(b["key"]), int(b["doc_count"])) for b in direct["f"]["buckets"])
+        assert sorted(counted.get(facet, [])) == expected[: FACETS[facet]] or (
+            len(expected) > FACETS[facet] and dict(counted[facet]).items() <= dict(expected).items()
+        ), facet
 
 
 def test_country_state_and_city_match_without_regard_to_case(index: SearchIndex) -> None:

@@ -95,6 +95,24 @@ class TrialDocument:
         return fields | self.numbers
 
 
+# Facets of a few values each, counted together: each composite field holds one term per trial joining its
+# facets' values ("RECRUITING|PHASE1+PHASE2|INTERVENTIONAL|no"), so one count over the matching trials
+# gives all of them (split again by facet_counts). Two composites keep the number of distinct terms small.
+COMPOSITE_FACETS: dict[str, tuple[str, ...]] = {
+    "combo_design": ("status", "phase", "study_type", "results"),
+    "combo_people": ("sex", "age_group", "healthy", "sponsor_class"),
+}
+
+
+def composite_term(keywords: dict[str, list[str]], facets: tuple[str, ...]) -> str:
+    return "|".join("+".join(sorted(keywords.get(f, []))) for f in facets)
+
+
+def split_composite(term: str, facets: tuple[str, ...]) -> dict[str, list[str]]:
+    """The facet values a composite term holds (the inverse of ``composite_term``)."""
+    return {f: [v for v in part.split("+") if v] for f, part in zip(facets, term.split("|"), strict=True)}
+
+
 def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocument:
     vocab = vocab or vocabulary()
     protocol = study.protocol_section
@@ -151,6 +169,8 @@ def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocume
         "sponsor_class": [lead.class_ if lead and lead.class_ else "UNKNOWN"],
         "results": ["yes" if study.has_results else "no"],
     }
+    for name, facets in COMPOSITE_FACETS.items():
+        keywords[name] = [composite_term(keywords, facets)]
     minimum, maximum = age_in_years(eligibility.minimum_age), age_in_years(eligibility.maximum_age)
     start = status.start_date_struct
     nct = int(study.nct_id[3:])

@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from trialscope.model.study import parse_study
-from trialscope.search.documents import TEXT_FIELDS, trial_document
+from trialscope.search.documents import COMPOSITE_FACETS, TEXT_FIELDS, trial_document
 from trialscope.search.synonyms import synonyms
 from trialscope.store.database import default_database_path
 from trialscope.store.schema import trials
@@ -38,7 +38,7 @@ from trialscope.store.trial_store import TrialStore
 ENV_SEARCH_INDEX = "TRIALSCOPE_SEARCH_INDEX"
 # Bump when the schema or what documents hold changes: an older index is rebuilt (so is one built with another
 # synonym list, whose words it holds).
-INDEX_VERSION = "2026.11.24-3"
+INDEX_VERSION = "2026.12.02-1"
 KEYWORD_FIELDS = (
     "status",
     "open",
@@ -56,6 +56,7 @@ KEYWORD_FIELDS = (
     "open_country",
     "sponsor_class",
     "results",
+    *COMPOSITE_FACETS,
 )
 REFRESH_EVERY_S = 2.0  # a server checks the store for changes at most this often
 

@@ -22,7 +22,7 @@ from tantivy import Occur, Order, Query
 from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import Place, PlaceNotFound, resolve_place
-from trialscope.search.documents import TEXT_FIELDS, card_freshness
+from trialscope.search.documents import COMPOSITE_FACETS, TEXT_FIELDS, card_freshness, split_composite
 from trialscope.search.index import SearchIndex
 from trialscope.search.synonyms import synonyms
 
@@ -493,12 +493,13 @@ def facet_counts(index: SearchIndex, compiler: _Compiler) -> dict[str, list[tupl
     def terms(facet: str) -> dict[str, Any]:
         return {"terms": {"field": facet, "size": FACETS[facet]}}
 
-    aggregations: dict[str, Any] = {
-        "every": {
-            "filter": compiler.filter_text_of(rest),
-            "aggs": {f: terms(f) for f in FACETS if f not in own_filtered},
-        }
-    }
+    # the facets not filtered on: those of few values through their composite field (one count for several)
+    unfiltered = [f for f in FACETS if f not in own_filtered]
+    composites = {name: facets for name, facets in COMPOSITE_FACETS.items() if sum(f in unfiltered for f in facets) > 1}
+    through_composite = {f for facets in composites.values() for f in facets}
+    every = {f: terms(f) for f in unfiltered if f not in through_composite}
+    every |= {name: {"terms": {"field": name, "size": _COMPOSITE_SIZE}} for name in composites}
+    aggregations: dict[str, Any] = {"every": {"filter": compiler.filter_text_of(rest), "aggs": every}}
     for facet in own_filtered:
         others = [n for n in rest if n != _OWN_FILTER[facet]]
         aggregations[f"without {facet}"] = {"filter": compiler.filter_text_of(others), "aggs": {facet: terms(facet)}}
@@ -515,8 +516,31 @@ def facet_counts(index: SearchIndex, compiler: _Compiler) -> dict[str, list[tupl
         if name == "distance":
             counts["distance"] = [(f"{km}", int(value[f"{km}"]["doc_count"])) for km in DISTANCE_BUCKETS_KM]
             continue
-        counts |= _buckets({k: v for k, v in value.items() if isinstance(v, dict) and "buckets" in v})
+        found = _buckets({k: v for k, v in value.items() if isinstance(v, dict) and "buckets" in v})
+        for name, facets in composites.items():
+            counts |= _split_composite_counts(found.pop(name, []), facets, unfiltered)
+        counts |= found
     return {name: counts[name] for name in [*FACETS, "distance"] if name in counts}
+
+
+_COMPOSITE_SIZE = 65_000  # every distinct composite term is wanted (a few hundred in practice)
+
+
+def _split_composite_counts(
+    buckets: list[tuple[str, int]], facets: tuple[str, ...], wanted: list[str]
+) -> dict[str, list[tuple[str, int]]]:
+    """Per-facet counts from a composite field's counts: a trial is counted once for each value it has,
+    as a count over the facet's own field would."""
+    totals: dict[str, dict[str, int]] = {f: {} for f in facets if f in wanted}
+    for term, n in buckets:
+        for facet, values in split_composite(term, facets).items():
+            if facet in totals:
+                for value in values:
+                    totals[facet][value] = totals[facet].get(value, 0) + n
+    return {
+        facet: sorted(values.items(), key=lambda vc: (-vc[1], vc[0]))[: FACETS[facet]]
+        for facet, values in totals.items()
+    }
 
 
 def count(searcher: tantivy.Searcher, query: Query) -> int:
