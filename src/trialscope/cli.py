@@ -810,8 +810,8 @@ def sync_query_remove(name: str, db: DbOption = None) -> None:
     console.print(f"sync query {name} removed")
 
 
-# search, related and index live in their own module; importing it registers them on ``app``
-from trialscope import cli_search  # noqa: E402, F401
+# search, related and index, and serve, live in their own modules; importing them registers them on ``app``
+from trialscope import cli_search, cli_web  # noqa: E402, F401
 
 
 def main() -> None:

@@ -26,7 +26,6 @@ from trialscope.search import (
 )
 from trialscope.search.documents import card_freshness
 from trialscope.search.query import SORTS, SearchResults
-from trialscope.store.database import resolve_url
 from trialscope.store.trial_store import TrialStore
 
 
@@ -221,38 +220,3 @@ def _index(store: TrialStore) -> SearchIndex:
         return open_index(store)
     except SearchIndexError as exc:
         raise _fail(str(exc)) from None
-
-
-@app.command()
-def serve(
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (one per core).")] = 1,
-    db: DbOption = None,
-) -> None:
-    """Start the web app (search, trial pages, "could I qualify?", JSON API at /api, /openapi.json)."""
-    import os
-    import secrets
-
-    import uvicorn
-
-    from trialscope.store.database import ENV_DATABASE_URL
-    from trialscope.web.app import ENV_SECRET
-
-    with open_store(db) as store:  # migrations, the demo catalogue on first use, then the search index
-        try:
-            _index(store).ensure_current(force_check=True)
-        except SearchIndexError as exc:
-            raise _fail(str(exc)) from None
-    os.environ[ENV_DATABASE_URL] = resolve_url(db)
-    os.environ.setdefault(ENV_SECRET, secrets.token_hex(32))  # shared by the workers (CSRF tokens)
-    console.print(f"trialscope is running at http://{host}:{port}/  (Ctrl+C stops it)")
-    uvicorn.run(
-        "trialscope.web.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,  # no URLs in logs: search and questionnaire parameters can describe a patient
-    )

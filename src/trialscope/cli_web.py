@@ -1,0 +1,44 @@
+"""``trialscope serve``: the web app (trialscope.web) on the command line."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Annotated
+
+import typer
+
+from trialscope.cli import DbOption, _fail, app, console, open_store
+from trialscope.search import SearchIndexError, open_index
+from trialscope.store.database import ENV_DATABASE_URL, resolve_url
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (one per core).")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Start the web app (search, trial pages, "could I qualify?", JSON API at /api, /openapi.json)."""
+    import uvicorn  # the web stack loads only for this command
+
+    from trialscope.web.app import ENV_SECRET
+
+    with open_store(db) as store:  # migrations, the demo catalogue on first use, then the search index
+        try:
+            open_index(store).ensure_current(force_check=True)
+        except SearchIndexError as exc:
+            raise _fail(str(exc)) from None
+    os.environ[ENV_DATABASE_URL] = resolve_url(db)
+    os.environ.setdefault(ENV_SECRET, secrets.token_hex(32))  # shared by the workers (CSRF tokens)
+    console.print(f"trialscope is running at http://{host}:{port}/  (Ctrl+C stops it)")
+    uvicorn.run(
+        "trialscope.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,  # no URLs in logs: search and questionnaire parameters can describe a patient
+    )
