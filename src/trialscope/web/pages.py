@@ -44,6 +44,17 @@ def _site(request: Request) -> Site:
     return site
 
 
+def _distance(within: str, problems: list[str]) -> float | None:
+    """The distance a person typed ("500", "500 km", "300 mi") in km; what cannot be read goes to ``problems``."""
+    if not within.strip():
+        return None
+    try:
+        return parse_distance_km(within)
+    except ValueError as exc:
+        problems.append(str(exc))
+        return None
+
+
 @router.get("/")
 @router.get("/search")
 def search_page(
@@ -68,12 +79,7 @@ def search_page(
             age_years = float(age)
         except ValueError:
             problems.append(f"Age: {age[:5]!r} is not a number")
-    within_km = None
-    if within.strip():
-        try:
-            within_km = parse_distance_km(within)
-        except ValueError as exc:
-            problems.append(str(exc))
+    within_km = _distance(within, problems)
     query = SearchQuery(
         text=q,
         status=status,
@@ -235,12 +241,7 @@ async def find_results(
     place, problem = place_or_none(near)
     if problem:
         problems.append(problem)
-    within_km = None
-    if within.strip():
-        try:
-            within_km = parse_distance_km(within)
-        except ValueError as exc:
-            problems.append(str(exc))
+    within_km = _distance(within, problems)
     if problems or patient is None:
         return site.render(
             request, "find.html", {"problems": problems, "text": text, "near": near, "within": within}, status_code=400
