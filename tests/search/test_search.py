@@ -90,8 +90,9 @@ def test_filters_combine_and_facets_count_without_their_own_filter(index: Search
         SearchQuery(text="CAR-T", status=["open"], age=45),
         SearchQuery(condition="AML", phase=["1"], sex="female"),
         SearchQuery(text="CD19", country=["China"], near="Wuhan, China", within_km=1000),
+        SearchQuery(text="CAR-T", status=["open"], phase=["1"], sex="male", results=False, near="Beijing"),
     ],
-    ids=["text", "status+age", "phase+sex", "country+near"],
+    ids=["text", "status+age", "phase+sex", "country+near", "four-own-filters"],
 )
 def test_facets_counted_through_composite_fields_equal_counts_of_each_field(
     index: SearchIndex, query: SearchQuery
@@ -107,6 +108,7 @@ def test_facets_counted_through_composite_fields_equal_counts_of_each_field(
             continue  # counted without its own filter, on its own field already
         direct = index.searcher().aggregate(every, {"f": {"terms": {"field": facet, "size": 1000}}})
         expected = sorted((str(b["key"]), int(b["doc_count"])) for b in direct["f"]["buckets"])
+        assert bool(counted.get(facet)) == bool(expected), facet  # none left empty by another facet's counts
         assert sorted(counted.get(facet, [])) == expected[: FACETS[facet]] or (
             len(expected) > FACETS[facet] and dict(counted[facet]).items() <= dict(expected).items()
         ), facet
@@ -193,3 +195,10 @@ def test_registry_changes_show_up_at_the_next_search(tmp_path: Path) -> None:
         assert index.meta.trials == 2
         reopened = SearchIndex(store, tmp_path / "index")  # nothing to do: already current
         assert reopened.ensure_current(force_check=True) == 0
+
+
+def test_a_search_near_a_place_in_the_southern_hemisphere(index: SearchIndex) -> None:
+    # coordinates south of the equator are terms like "-3387_15121": they must not read as "not ..."
+    results = run_search(index, SearchQuery(text="CAR-T", near="Sydney", within_km=20_000, sort="distance", per_page=5))
+    assert results.total > 0 and results.hits[0].distance_km is not None
+    assert results.hits[0].distance_km < 100  # sites in Sydney itself come first

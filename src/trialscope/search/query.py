@@ -189,8 +189,10 @@ def disease_concept(text: str) -> str | None:
 
 
 def _value(value: str) -> str:
-    """One value in the search language (quoted when it is more than a bare word)."""
-    return value if re.fullmatch(r"[A-Za-z0-9_.\-]+", value) else '"' + value.replace('"', " ").replace("\\", " ") + '"'
+    """One value in the search language, quoted when it is more than a bare word, or when it starts with a
+    minus (a southern-hemisphere coordinate, "-2620_2804", would otherwise read as "not 2620_2804")."""
+    bare = re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.\-]*", value)
+    return value if bare else '"' + value.replace('"', " ").replace("\\", " ") + '"'
 
 
 def _one_of(field: str, values: Sequence[str]) -> str:
@@ -517,8 +519,9 @@ def facet_counts(index: SearchIndex, compiler: _Compiler) -> dict[str, list[tupl
             counts["distance"] = [(f"{km}", int(value[f"{km}"]["doc_count"])) for km in DISTANCE_BUCKETS_KM]
             continue
         found = _buckets({k: v for k, v in value.items() if isinstance(v, dict) and "buckets" in v})
-        for name, facets in composites.items():
-            counts |= _split_composite_counts(found.pop(name, []), facets, unfiltered)
+        if name == "every":  # only the counts of every unfiltered facet hold composites
+            for composite, facets in composites.items():
+                found |= _split_composite_counts(found.pop(composite, []), facets, unfiltered)
         counts |= found
     return {name: counts[name] for name in [*FACETS, "distance"] if name in counts}
 
