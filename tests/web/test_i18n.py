@@ -32,5 +32,5 @@ def test_every_message_is_translated_into_chinese() -> None:
 def test_a_chinese_trial_page_shows_the_record_in_chinese_words(client) -> None:  # type: ignore[no-untyped-def]
     html = client.get("/trials/NCT07144020", headers={"accept-language": "zh-CN,zh;q=0.9"}).text  # no cookie set
     assert "关键日期" in html and "入选条件" in html and "研究中心" in html  # section titles
-    assert "招募中" in html  # the status
+    assert "招募中" in html and "早期 1 期" in html  # the status and the phase
     assert "Donor Derived CD117 CAR-T Cells" in html  # registry text stays as registered

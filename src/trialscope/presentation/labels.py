@@ -4,7 +4,7 @@ words that are translated where they are shown (the web app's languages)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
 from typing import IO, Any
@@ -51,7 +51,12 @@ def status_label(value: str | None) -> str:
     return humanise(value, "status")
 
 
-def phases_label(phases: list[str]) -> str:
+def _as_is(words: str) -> str:
+    return words
+
+
+def phases_label(phases: list[str], translate: Callable[[str], str] = _as_is) -> str:
+    """'Phase 1 / Phase 2'; ``translate``: each phase's words in the reader's language (a page's gettext)."""
     if not phases:
-        return N_("not stated")
-    return " / ".join(humanise(p, "phase") for p in phases)
+        return translate(N_("not stated"))
+    return " / ".join(translate(humanise(p, "phase")) for p in phases)

@@ -56,9 +56,7 @@ class Site:
         env.filters["describe"] = describe
         # the readable words of API codes, in the page's language (data/labels.json, translated by gettext)
         env.filters["status_label"] = pass_context(lambda ctx, v: ctx["_"](status_label(v)))
-        env.filters["phases_label"] = pass_context(
-            lambda ctx, phases: " / ".join(ctx["_"](humanise(p, "phase")) for p in phases) or ctx["_"](phases_label([]))
-        )
+        env.filters["phases_label"] = pass_context(lambda ctx, phases: phases_label(phases, ctx["_"]))
         env.filters["humanise"] = pass_context(lambda ctx, v: ctx["_"](humanise(v)))
         env.globals["languages"] = i18n.LANGUAGES
         env.globals["card_freshness"] = card_freshness
