@@ -6,8 +6,10 @@ import orjson
 
 from tests.conftest import DATA
 from trialscope.criteria import parse_criteria
-from trialscope.criteria.describe import DEFINITION_LEAD, describe, describe_all
+from trialscope.criteria.describe import describe, describe_all
 from trialscope.model.study import parse_study
+
+DEFINITION_LEAD = "in a definition, not a requirement of its own"
 
 
 def _described() -> dict[str, list[str]]:

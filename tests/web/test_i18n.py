@@ -34,3 +34,28 @@ def test_a_chinese_trial_page_shows_the_record_in_chinese_words(client) -> None:
     assert "关键日期" in html and "入选条件" in html and "研究中心" in html  # section titles
     assert "招募中" in html and "早期 1 期" in html  # the status and the phase
     assert "Donor Derived CD117 CAR-T Cells" in html  # registry text stays as registered
+
+
+ZH = {"accept-language": "zh-CN,zh;q=0.9"}
+
+
+def test_sentences_trialscope_writes_are_in_the_readers_language(client) -> None:  # type: ignore[no-untyped-def]
+    # the plain-language summary, the criteria as understood and the related-trial reasons are ours, so they
+    # are translated; the criteria text beside them is the registry's and stays as registered
+    html = client.get("/trials/NCT07144020", headers=ZH).text
+    assert "本研究面向患有AML（一种血癌）的成人" in html and "本研究测试CAR-T细胞。" in html  # summary
+    assert "须有：" in html and "骨髓原始细胞" in html  # the checklist in words
+    assert "靶点相同：CD117" in html  # related trials
+    assert "It is for" not in html and "must have:" not in html
+    english = client.get("/trials/NCT07144020").text  # the next reader's language is their own
+    assert "It is for" in english and "must have:" in english and "本研究" not in english
+
+
+def test_the_matchers_evidence_and_questions_are_in_the_readers_language(client) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.test_pages import _answers
+
+    answers = _answers(client, "NCT07432100", age="90")
+    capped = client.post("/trials/NCT07432100/qualify", data=answers, headers=ZH).text
+    assert "您90岁；试验要求年龄 ≤ 70 年" in capped or "您90岁；试验要求年龄 ≤ 70" in capped
+    assert "最大年龄：70 Years" in capped  # our label, the record's own value
+    assert "the trial requires" not in capped and "your profile" not in capped

@@ -1,13 +1,22 @@
-"""Constraints in words a person can read ("total bilirubin ≤ 1.5 × ULN", "no prior CAR-T cell therapy")."""
+"""Constraints in words a person can read ("total bilirubin ≤ 1.5 × ULN", "no prior CAR-T cell therapy"),
+in the reader's language (``presentation.translation``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trialscope.criteria.model import Constraint
+from trialscope.criteria.model import Constraint, Window
+from trialscope.presentation.labels import N_
+from trialscope.presentation.translation import _, pgettext, term
 
 SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "="}
-_UNIT = {"xULN": "× ULN", "": ""}
+TIME_UNIT_WORDS = {
+    "hours": N_("hours"),
+    "days": N_("days"),
+    "weeks": N_("weeks"),
+    "months": N_("months"),
+    "years": N_("years"),
+}
 
 
 def _number(value: float | None) -> str:
@@ -16,42 +25,79 @@ def _number(value: float | None) -> str:
     return f"{value:g}"
 
 
-DEFINITION_LEAD = "in a definition, not a requirement of its own"
-_PREGNANCY = {
-    "pregnancy": "must not be pregnant",
-    "lactation": "must not be breastfeeding",
-    "contraception": "must agree to use contraception (if able to have children)",
-}
+def unit_words(unit: str | None, quantity: str | None = None) -> str:
+    """A constraint's unit as written beside its number ("× ULN", "mg/dL"; a time unit in words)."""
+    if unit == "xULN":
+        return "× ULN"
+    if unit == "years" and quantity == "age":
+        return pgettext("age", "years")
+    return term(TIME_UNIT_WORDS[unit]) if unit in TIME_UNIT_WORDS else unit or ""
+
+
+def limit_words(c: Constraint) -> str:
+    """ "total bilirubin ≤ 1.5 × ULN": the quantity, the comparison and the value with its unit."""
+    symbol = SYMBOL.get(c.comparator or "", c.comparator)
+    return f"{term(c.quantity)} {symbol} {_number(c.value)} {unit_words(c.unit, c.quantity)}".rstrip()
+
+
+def window_words(window: Window) -> str:
+    """'within 2 weeks before apheresis'."""
+    values = {"count": _number(window.value), "unit": unit_words(window.unit)}
+    if window.anchor:
+        return _("within %(count)s %(unit)s before %(anchor)s", **values, anchor=term(window.anchor))
+    return _("within %(count)s %(unit)s", **values)
+
+
+def in_window(what: str, window: Window | None) -> str:
+    """'chemotherapy within 2 weeks before apheresis' (``what`` alone when there is no window)."""
+    return _("%(what)s %(window)s", what=what, window=window_words(window)) if window else what
+
+
+def span_words(window: Window) -> str:
+    """'2 weeks': the length of the window alone."""
+    return _("%(count)s %(unit)s", count=_number(window.value), unit=unit_words(window.unit))
 
 
 def describe(c: Constraint) -> str:
     """The constraint in words. One that sits inside the definition of a term (``definitional``: "Refractory
     AML: failure to achieve CR ... or >=2 relapses") is said to be so, never as "must have"."""
     if c.kind == "numeric":
-        unit = _UNIT.get(c.unit or "", c.unit or "")
-        method = f" (by {c.method})" if c.method else ""
-        text = f"{c.quantity} {SYMBOL.get(c.comparator or '', c.comparator)} {_number(c.value)} {unit}".rstrip()
+        text = limit_words(c) + (_(" (by %(method)s)", method=c.method) if c.method else "")
         if c.definitional:
-            return f"{DEFINITION_LEAD}: {text}{method}"
-        return ("not: " if c.polarity == "exclude" else "") + text + method
+            return _("in a definition, not a requirement of its own: %(limit)s", limit=text)
+        return _("not: %(limit)s", limit=text) if c.polarity == "exclude" else text
     if c.kind == "concept" and c.category == "pregnancy" and not c.definitional:
         # however it is worded ("must have a negative pregnancy test", "pregnant women are excluded"), the
         # matcher reads it as: not pregnant or breastfeeding; contraception is a question for the person
-        return _PREGNANCY.get(c.concept or "", f"pregnancy-related: {c.concept}")
+        if c.concept == "pregnancy":
+            return _("must not be pregnant")
+        if c.concept == "lactation":
+            return _("must not be breastfeeding")
+        if c.concept == "contraception":
+            return _("must agree to use contraception (if able to have children)")
+        return _("pregnancy-related: %(concept)s", concept=term(c.concept))
     if c.kind == "concept":
-        what = c.concept or "?"
+        values = {
+            "what": term(c.concept) or "?",
+            "exceptions": _(" (except %(exceptions)s)", exceptions=", ".join(c.exceptions)) if c.exceptions else "",
+            "implied": _(" [implied by the therapy's target]") if c.implicit else "",
+        }
         if c.category == "biomarker":
-            what = f"{what}-positive disease"
+            values["what"] = _("%(antigen)s-positive disease", antigen=c.concept or "?")
         elif c.category == "prior_therapy":
-            what = f"prior {what}"
-        window = f" {c.within.describe()}" if c.within else ""
-        exceptions = f" (except {', '.join(c.exceptions)})" if c.exceptions else ""
-        lead = DEFINITION_LEAD if c.definitional else "must have" if c.polarity == "include" else "must not have"
-        implicit = " [implied by the therapy's target]" if c.implicit else ""
-        return f"{lead}: {what}{window}{exceptions}{implicit}"
+            values["what"] = _("prior %(therapy)s", therapy=values["what"])
+        values["what"] = in_window(values["what"], c.within)
+        if c.definitional:
+            return _("in a definition, not a requirement of its own: %(what)s%(exceptions)s%(implied)s", **values)
+        if c.polarity == "include":
+            return _("must have: %(what)s%(exceptions)s%(implied)s", **values)
+        return _("must not have: %(what)s%(exceptions)s%(implied)s", **values)
     if c.kind == "administrative":
-        return f"administrative ({c.concept}): not about the patient's health, the study team checks it"
-    return f"not understood: {c.reason}"
+        return _(
+            "administrative (%(concept)s): not about the patient's health, the study team checks it",
+            concept=term(c.concept),
+        )
+    return _("not understood: %(reason)s", reason=c.reason)
 
 
 def describe_all(constraints: Sequence[Constraint]) -> list[str]:
@@ -62,10 +108,10 @@ def describe_all(constraints: Sequence[Constraint]) -> list[str]:
     for c in constraints:
         text = describe(c)
         if c.twin_of:
-            text = f"{text} (the same limit in absolute units)"
+            text = _("%(limit)s (the same limit in absolute units)", limit=text)
         elif c.any_of_group and c.polarity == "include":
             if c.any_of_group in seen_groups:
-                text = f"or: {text}"
+                text = _("or: %(limit)s", limit=text)
             seen_groups.add(c.any_of_group)
         words.append(text)
     return words

@@ -26,10 +26,6 @@ class Window:
     def days(self) -> float:
         return self.value * DAYS_PER_UNIT[self.unit]
 
-    def describe(self) -> str:
-        value = int(self.value) if float(self.value).is_integer() else self.value
-        return f"within {value} {self.unit}" + (f" before {self.anchor}" if self.anchor else "")
-
 
 @dataclass(slots=True)
 class Constraint:

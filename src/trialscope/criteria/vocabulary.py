@@ -77,6 +77,10 @@ class Vocabulary:
         """The concept and everything it is a kind of (APL -> AML -> acute leukemia)."""
         return self.ancestors.get(key, frozenset({key}))
 
+    def most_specific(self, concepts: list[str]) -> list[str]:
+        """The concepts without those that are only the ancestors of another (AML and acute leukemia -> AML)."""
+        return [c for c in concepts if not any(c != o and c in self.concept_ancestors(o) for o in concepts)]
+
 
 @cache
 def vocabulary() -> Vocabulary:

@@ -12,12 +12,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from trialscope.criteria.describe import SYMBOL
+from trialscope.criteria.describe import SYMBOL, in_window, span_words, unit_words
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
 from trialscope.criteria.vocabulary import Vocabulary
 from trialscope.matching.facts import Fact, PatientFacts
+from trialscope.presentation.translation import _, term
 
 Status = Literal["met", "not_met", "unknown", "not_applicable"]
 
@@ -59,29 +60,39 @@ def _compare(value: float, comparator: str, threshold: float) -> bool:
 
 def _numeric_outcome(c: Constraint, satisfied: bool, evidence: str) -> CriterionResult:
     """'satisfied' is whether the patient's value satisfies the stated comparison."""
-    symbol = SYMBOL.get(c.comparator or "", c.comparator)
-    rule = f"{c.quantity} {symbol} {_fmt(c.value or 0)} {_unit_words(c.unit)}".rstrip()
+    values = {"evidence": evidence, "rule": _rule(c)}
     if c.polarity == "include":
-        if satisfied:
-            return CriterionResult(c, "met", f"{evidence}; the trial requires {rule}")
-        return CriterionResult(c, "not_met", f"{evidence}; the trial requires {rule}")
+        return CriterionResult(
+            c, "met" if satisfied else "not_met", _("%(evidence)s; the trial requires %(rule)s", **values)
+        )
     if satisfied:
-        return CriterionResult(c, "not_met", f"{evidence}; the trial excludes {rule}")
-    return CriterionResult(c, "met", f"{evidence}; the trial excludes {rule}, which does not apply")
+        return CriterionResult(c, "not_met", _("%(evidence)s; the trial excludes %(rule)s", **values))
+    return CriterionResult(c, "met", _("%(evidence)s; the trial excludes %(rule)s, which does not apply", **values))
 
 
-def _unit_words(unit: str | None) -> str:
-    return {"xULN": "× the upper limit of normal (ULN)", "": ""}.get(unit or "", unit or "")
+def _limit(c: Constraint) -> str:
+    """'≤ 1.5 × the upper limit of normal (ULN)'."""
+    return f"{SYMBOL.get(c.comparator or '', c.comparator)} {_fmt(c.value or 0)} {_unit_words(c)}".rstrip()
+
+
+def _rule(c: Constraint) -> str:
+    """'total bilirubin ≤ 1.5 × the upper limit of normal (ULN)'."""
+    return f"{term(c.quantity)} {_limit(c)}"
+
+
+def _unit_words(c: Constraint) -> str:
+    return _("× the upper limit of normal (ULN)") if c.unit == "xULN" else unit_words(c.unit, c.quantity)
 
 
 def _ask_value(c: Constraint) -> CriterionResult:
     return CriterionResult(
         c,
         "unknown",
-        f"your {c.quantity} is not in your profile",
-        question=f"What is your most recent {c.quantity}? (the trial's limit: "
-        f"{SYMBOL.get(c.comparator or '', c.comparator)} {_fmt(c.value or 0)} {_unit_words(c.unit)})".replace(
-            " )", ")"
+        _("your %(quantity)s is not in your profile", quantity=term(c.quantity)),
+        question=_(
+            "What is your most recent %(quantity)s? (the trial's limit: %(limit)s)",
+            quantity=term(c.quantity),
+            limit=_limit(c),
         ),
     )
 
@@ -92,23 +103,26 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
     assert c.value is not None and c.comparator is not None
     if c.quantity == "age":
         if patient.age is None:
-            return CriterionResult(c, "unknown", "your age is not in your profile", question="How old are you?")
+            return CriterionResult(c, "unknown", _("your age is not in your profile"), question=_("How old are you?"))
         value = convert(patient.age, "years", c.unit or "years")
-        return _numeric_outcome(c, _compare(value, c.comparator, c.value), f"you are {_fmt(patient.age)} years old")
+        return _numeric_outcome(
+            c, _compare(value, c.comparator, c.value), _("you are %(age)s years old", age=_fmt(patient.age))
+        )
     if c.quantity == "life expectancy":
         if patient.life_expectancy_months is None:
             return CriterionResult(
                 c,
                 "unknown",
-                "your expected survival is not in your profile",
-                question="Has your doctor estimated your life expectancy? The trial requires "
-                f"{SYMBOL[c.comparator]} {_fmt(c.value)} {c.unit}",
+                _("your expected survival is not in your profile"),
+                question=_(
+                    "Has your doctor estimated your life expectancy? The trial requires %(limit)s", limit=_limit(c)
+                ),
             )
         value = convert(patient.life_expectancy_months, "months", c.unit or "months")
         return _numeric_outcome(
             c,
             _compare(value, c.comparator, c.value),
-            f"your doctor's estimate is {_fmt(patient.life_expectancy_months)} months",
+            _("your doctor's estimate is %(months)s months", months=_fmt(patient.life_expectancy_months)),
         )
     if c.quantity in SCALES:
         status = patient.performance_status
@@ -116,21 +130,24 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
             return CriterionResult(
                 c,
                 "unknown",
-                "your performance status is not in your profile",
-                question=f"What is your {c.quantity} performance status? (how much daily activity you can manage)",
+                _("your performance status is not in your profile"),
+                question=_(
+                    "What is your %(scale)s performance status? (how much daily activity you can manage)",
+                    scale=c.quantity,
+                ),
             )
         low, high = convert_performance(status.value, status.scale, c.quantity)
         band = f"{c.quantity} {_fmt(low)}" if low == high else f"{c.quantity} {_fmt(low)}-{_fmt(high)}"
-        said = f"your performance status is {status.scale} {_fmt(status.value)}" + (
-            f" (about {band})" if status.scale != c.quantity else ""
-        )
+        said = _("your performance status is %(scale)s %(value)s", scale=status.scale, value=_fmt(status.value))
+        if status.scale != c.quantity:
+            said += _(" (about %(band)s)", band=band)
         low_ok, high_ok = _compare(low, c.comparator, c.value), _compare(high, c.comparator, c.value)
         if low_ok != high_ok:
             return CriterionResult(
                 c,
                 "unknown",
-                f"{said}, which may or may not meet {c.quantity} {SYMBOL[c.comparator]} {_fmt(c.value)}",
-                question=f"Ask your doctor for your {c.quantity} score",
+                _("%(said)s, which may or may not meet %(rule)s", said=said, rule=_rule(c)),
+                question=_("Ask your doctor for your %(scale)s score", scale=c.quantity),
             )
         return _numeric_outcome(c, low_ok, said)
     if c.quantity == "bone marrow blasts":
@@ -138,7 +155,9 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
     lab = facts.labs.get(c.quantity or "")
     if lab is None or quantity is None:
         return _ask_value(c)
-    said = f"your {c.quantity} is {_fmt(lab.value)} {lab.unit}".rstrip()
+    name = term(c.quantity)
+    reading = f"{_fmt(lab.value)} {lab.unit}".rstrip()
+    said = _("your %(quantity)s is %(value)s", quantity=name, value=reading)
     if c.unit == "xULN":
         try:
             limit = xuln_to_absolute(
@@ -149,23 +168,35 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
             return CriterionResult(
                 c,
                 "unknown",
-                f"{said}, but it cannot be compared with the ULN ({exc})",
-                question=f"Ask for your {c.quantity} with your lab's upper limit of normal",
+                _("%(said)s, but it cannot be compared with the ULN (%(reason)s)", said=said, reason=exc),
+                question=_("Ask for your %(quantity)s with your lab's upper limit of normal", quantity=name),
             )
         ratio = value / limit.uln
+        uln = f"{_fmt(limit.uln)} {limit.uln_unit}"
         uln_words = (
-            f"your lab's upper limit of normal is {_fmt(limit.uln)} {limit.uln_unit}"
+            _("your lab's upper limit of normal is %(uln)s", uln=uln)
             if limit.uln_source == "the patient's lab report"
-            else f"taking the usual upper limit of normal, {_fmt(limit.uln)} {limit.uln_unit} ({limit.uln_source}); "
-            "your lab's own may differ"
+            else _(
+                "taking the usual upper limit of normal, %(uln)s (%(source)s); your lab's own may differ",
+                uln=uln,
+                source=limit.uln_source,
+            )
         )
-        return _numeric_outcome(c, _compare(ratio, c.comparator, c.value), f"{said}, {_fmt(ratio)} × ULN ({uln_words})")
+        return _numeric_outcome(
+            c,
+            _compare(ratio, c.comparator, c.value),
+            _("%(said)s, %(ratio)s × ULN (%(uln)s)", said=said, ratio=_fmt(ratio), uln=uln_words),
+        )
     if not c.unit and lab.unit:
         return CriterionResult(
             c,
             "unknown",
-            f"{said}, but the criterion states no unit ({c.text.strip()})",
-            question=f"Ask the study team which unit their {c.quantity} limit of {_fmt(c.value)} is in",
+            _("%(said)s, but the criterion states no unit (%(criterion)s)", said=said, criterion=c.text.strip()),
+            question=_(
+                "Ask the study team which unit their %(quantity)s limit of %(value)s is in",
+                quantity=name,
+                value=_fmt(c.value),
+            ),
         )
     try:
         value = convert(lab.value, lab.unit, c.unit or "", quantity)
@@ -173,8 +204,8 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
         return CriterionResult(
             c,
             "unknown",
-            f"{said}, which cannot be compared with {c.unit} ({exc})",
-            question=f"Ask for your {c.quantity} in {c.unit}",
+            _("%(said)s, which cannot be compared with %(unit)s (%(reason)s)", said=said, unit=c.unit, reason=exc),
+            question=_("Ask for your %(quantity)s in %(unit)s", quantity=name, unit=c.unit),
         )
     converted = "" if lab.unit == c.unit else f" (= {_fmt(value)} {c.unit})"
     return _numeric_outcome(c, _compare(value, c.comparator, c.value), f"{said}{converted}")
@@ -185,17 +216,19 @@ def _evaluate_blasts(c: Constraint, facts: PatientFacts) -> CriterionResult:
     assert c.value is not None and c.comparator is not None
     usable = [b for b in counts if not c.method or not b.method or c.method.split()[0] in b.method.lower()]
     if not usable:
-        method = f" by {c.method}" if c.method else ""
+        method = _(" by %(method)s", method=c.method) if c.method else ""
         return CriterionResult(
             c,
             "unknown",
-            "no bone marrow blast count" + (f" by {c.method}" if c.method else "") + " in your profile",
-            question=f"What was your latest bone marrow blast percentage{method}?",
+            _("no bone marrow blast count%(method)s in your profile", method=method),
+            question=_("What was your latest bone marrow blast percentage%(method)s?", method=method),
         )
     blast = usable[-1]
-    how = f" by {blast.method}" if blast.method else ""
+    how = _(" by %(method)s", method=blast.method) if blast.method else ""
     return _numeric_outcome(
-        c, _compare(blast.value, c.comparator, c.value), f"your bone marrow blasts are {_fmt(blast.value)}%{how}"
+        c,
+        _compare(blast.value, c.comparator, c.value),
+        _("your bone marrow blasts are %(value)s%%%(method)s", value=_fmt(blast.value), method=how),
     )
 
 
@@ -219,97 +252,143 @@ def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
     if category == "disease_status":
         return _evaluate_status(c, facts, vocab)
     found = facts.received(concept, vocab) if category == "prior_therapy" else facts.has(concept, vocab)
-    window = f" {c.within.describe()}" if c.within else ""
+    named = term(concept)
+    rule = {"concept": in_window(named, c.within)}
     if found:
         fact = found[0]
         inside = _within(fact, c, patient.as_of)
-        kind_of = "" if fact.concept == concept else f", a kind of {concept}"
-        said = f"your profile lists {fact.said_as}{kind_of}" + (f" ({fact.date.isoformat()})" if fact.date else "")
+        said_as = term(fact.said_as)  # a vocabulary word (a form's answer) or the patient's own
+        said = _("your profile lists %(fact)s", fact=said_as)
+        if fact.concept != concept:
+            said += _(", a kind of %(concept)s", concept=named)
+        if fact.date:
+            said += f" ({fact.date.isoformat()})"
         if inside is None:
             return CriterionResult(
                 c,
                 "unknown",
-                f"{said}, without a date",
-                question=f"When was your {fact.said_as}? The trial counts {concept}{window}",
+                _("%(said)s, without a date", said=said),
+                question=_("When was your %(fact)s? The trial counts %(concept)s", fact=said_as, **rule),
             )
         if not inside:
             assert c.within is not None
-            span = c.within.describe().removeprefix("within ")
-            said += f", more than {span} ago (counted to {patient.as_of.isoformat()})"
+            said += _(
+                ", more than %(span)s ago (counted to %(date)s)",
+                span=span_words(c.within),
+                date=patient.as_of.isoformat(),
+            )
             return CriterionResult(
-                c, "met" if c.polarity == "exclude" else "not_met", f"{said}; the trial's limit is {concept}{window}"
+                c,
+                "met" if c.polarity == "exclude" else "not_met",
+                _("%(said)s; the trial's limit is %(concept)s", said=said, **rule),
             )
         if c.polarity == "exclude":
-            return CriterionResult(c, "not_met", f"{said}; the trial excludes {concept}{window}")
-        return CriterionResult(c, "met", f"{said}; the trial requires {concept}")
+            return CriterionResult(c, "not_met", _("%(said)s; the trial excludes %(concept)s", said=said, **rule))
+        return CriterionResult(c, "met", _("%(said)s; the trial requires %(concept)s", said=said, concept=named))
     denial = facts.denies(concept, vocab)
     if denial is not None:
+        denied = term(denial)
         if c.polarity == "exclude":
-            return CriterionResult(c, "met", f"you answered no to {denial}; the trial excludes {concept}{window}")
-        return CriterionResult(c, "not_met", f"you answered no to {denial}; the trial requires {concept}")
+            return CriterionResult(
+                c,
+                "met",
+                _("you answered no to %(denial)s; the trial excludes %(concept)s", denial=denied, **rule),
+            )
+        return CriterionResult(
+            c,
+            "not_met",
+            _("you answered no to %(denial)s; the trial requires %(concept)s", denial=denied, concept=named),
+        )
     definition = vocab.concepts.get(concept)
     if c.polarity == "include" and definition is not None and definition.primary_diagnosis:
         others = [f for f in facts.diagnoses if vocab.concepts[f.concept].primary_diagnosis]
         if others:
-            return CriterionResult(c, "not_met", f"your diagnosis is {others[0].said_as}; the trial is for {concept}")
+            return CriterionResult(
+                c,
+                "not_met",
+                _(
+                    "your diagnosis is %(diagnosis)s; the trial is for %(concept)s",
+                    diagnosis=term(others[0].said_as),
+                    concept=named,
+                ),
+            )
     question = (
-        f"Have you received {concept}{window}?"
+        _("Have you received %(concept)s?", **rule)
         if category == "prior_therapy"
-        else f"Have you ever had {concept}{window}?"
+        else _("Have you ever had %(concept)s?", **rule)
     )
-    return CriterionResult(c, "unknown", f"your profile does not say whether you have had {concept}", question=question)
+    return CriterionResult(
+        c, "unknown", _("your profile does not say whether you have had %(concept)s", concept=named), question=question
+    )
 
 
 def _evaluate_biomarker(c: Constraint, facts: PatientFacts) -> CriterionResult:
     antigen = c.concept or ""
-    why = f" (the study's therapy targets {antigen})" if c.implicit else ""
+    why = _(" (the study's therapy targets %(antigen)s)", antigen=antigen) if c.implicit else ""
     result = facts.antigens.get(antigen)
     if result is None or result[0] == "unknown":
         return CriterionResult(
             c,
             "unknown",
-            f"your profile does not say whether your leukemia cells express {antigen}",
-            question=f"Were your leukemia cells tested for {antigen} (flow cytometry or immunohistochemistry)?{why}",
+            _("your profile does not say whether your leukemia cells express %(antigen)s", antigen=antigen),
+            question=_(
+                "Were your leukemia cells tested for %(antigen)s (flow cytometry or immunohistochemistry)?%(why)s",
+                antigen=antigen,
+                why=why,
+            ),
         )
     positive = result[0] == "positive"
-    said = f"your leukemia is {antigen}-{'positive' if positive else 'negative'}"
-    wanted = c.polarity == "include"
-    if positive == wanted:
-        return CriterionResult(
-            c, "met", f"{said}; the trial requires {antigen}-{'positive' if wanted else 'negative'} disease{why}"
-        )
-    return CriterionResult(
-        c, "not_met", f"{said}; the trial requires {antigen}-{'positive' if wanted else 'negative'} disease{why}"
+    said = (
+        _("your leukemia is %(antigen)s-positive", antigen=antigen)
+        if positive
+        else _("your leukemia is %(antigen)s-negative", antigen=antigen)
     )
+    wanted = c.polarity == "include"
+    requires = (
+        _("%(said)s; the trial requires %(antigen)s-positive disease%(why)s", said=said, antigen=antigen, why=why)
+        if wanted
+        else _("%(said)s; the trial requires %(antigen)s-negative disease%(why)s", said=said, antigen=antigen, why=why)
+    )
+    return CriterionResult(c, "met" if positive == wanted else "not_met", requires)
 
 
 def _evaluate_pregnancy(c: Constraint, facts: PatientFacts) -> CriterionResult:
     patient = facts.patient
     concept = c.concept or ""
     if patient.sex == "male" and concept in ("pregnancy", "lactation"):
-        return CriterionResult(c, "not_applicable", f"{concept} criteria apply to women")
+        return CriterionResult(c, "not_applicable", _("%(concept)s criteria apply to women", concept=term(concept)))
     if concept == "contraception":
         return CriterionResult(
             c,
             "unknown",
-            "the trial asks participants who could have children to use effective contraception",
-            question="Are you willing to use effective contraception during the study and for the time after it "
-            "that the study team will tell you?",
+            _("the trial asks participants who could have children to use effective contraception"),
+            question=_(
+                "Are you willing to use effective contraception during the study and for the time after it "
+                "that the study team will tell you?"
+            ),
         )
     answer = patient.pregnant if concept == "pregnancy" else patient.lactating
-    word = "pregnant" if concept == "pregnancy" else "breastfeeding"
+    pregnancy = concept == "pregnancy"
     if answer is None:
         return CriterionResult(
             c,
             "unknown",
-            f"your profile does not say whether you are {word}",
-            question=f"Are you {word} (or could you be)?",
+            _("your profile does not say whether you are pregnant")
+            if pregnancy
+            else _("your profile does not say whether you are breastfeeding"),
+            question=_("Are you pregnant (or could you be)?") if pregnancy else _("Are you breastfeeding?"),
         )
     # Whatever the wording ("pregnant women are excluded", "must have a negative pregnancy test"), a
     # pregnant or breastfeeding patient does not qualify and one who is not does.
     if answer:
-        return CriterionResult(c, "not_met", f"you are {word}; the trial does not take {word} participants")
-    return CriterionResult(c, "met", f"you are not {word}")
+        return CriterionResult(
+            c,
+            "not_met",
+            _("you are pregnant; the trial does not take pregnant participants")
+            if pregnancy
+            else _("you are breastfeeding; the trial does not take breastfeeding participants"),
+        )
+    return CriterionResult(c, "met", _("you are not pregnant") if pregnancy else _("you are not breastfeeding"))
 
 
 def _evaluate_status(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
@@ -318,12 +397,18 @@ def _evaluate_status(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
         return CriterionResult(
             c,
             "unknown",
-            "your profile does not give your disease status",
-            question=f"Is your disease {concept} (for example relapsed after treatment, or refractory)?",
+            _("your profile does not give your disease status"),
+            question=_(
+                "Is your disease %(status)s (for example relapsed after treatment, or refractory)?",
+                status=term(concept),
+            ),
         )
     accepted = {concept} | ({"relapsed", "refractory"} if concept == "relapsed or refractory" else set())
-    said = f"your disease is {', '.join(sorted(facts.statuses))}; the trial " + (
-        f"requires {concept}" if c.polarity == "include" else f"excludes {concept}"
+    values = {"statuses": ", ".join(term(s) for s in sorted(facts.statuses)), "status": term(concept)}
+    said = (
+        _("your disease is %(statuses)s; the trial requires %(status)s", **values)
+        if c.polarity == "include"
+        else _("your disease is %(statuses)s; the trial excludes %(status)s", **values)
     )
     matches = bool(facts.statuses & accepted)
     return CriterionResult(c, "met" if matches == (c.polarity == "include") else "not_met", said)
@@ -331,17 +416,21 @@ def _evaluate_status(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
 
 def evaluate_constraint(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
     if c.definitional:
-        return CriterionResult(c, "not_applicable", "part of a definition in the criteria, not a separate requirement")
+        return CriterionResult(
+            c, "not_applicable", _("part of a definition in the criteria, not a separate requirement")
+        )
     if c.kind == "administrative":
         return CriterionResult(
-            c, "not_applicable", f"administrative ({c.concept}): the study team checks this with you"
+            c,
+            "not_applicable",
+            _("administrative (%(concept)s): the study team checks this with you", concept=term(c.concept)),
         )
     if c.kind == "unparsed":
         return CriterionResult(
             c,
             "unknown",
-            "trialscope could not read this criterion",
-            question=f"Ask the study team about: {c.text.strip()}",
+            _("trialscope could not read this criterion"),
+            question=_("Ask the study team about: %(criterion)s", criterion=c.text.strip()),
         )
     if c.kind == "numeric":
         if c.quantity not in vocab.quantities or vocab.quantities[c.quantity].kind in ("other", "count"):

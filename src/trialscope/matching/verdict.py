@@ -22,9 +22,14 @@ from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.matching.evaluate import CriterionResult, Status, evaluate_constraint, evaluate_numeric
 from trialscope.matching.facts import PatientFacts
 from trialscope.model.study import Study, age_in_years
+from trialscope.presentation.labels import N_
+from trialscope.presentation.translation import _, term
 
 Verdict = Literal["eligible", "possibly_eligible", "not_eligible"]
 VERDICT_ORDER = {"eligible": 0, "possibly_eligible": 1, "not_eligible": 2}
+
+RECORD_FIELDS = N_("the record's eligibility fields")  # the source of the age and sex limits
+SEX_WORDS = (N_("female"), N_("male"))  # said in the reader's language (``term``)
 
 
 @dataclass(slots=True)
@@ -116,6 +121,7 @@ def _record_constraints(trial: TrialInfo) -> list[Constraint]:
     )
     for label, comparator, value, written in limits:
         if value is not None:
+            as_written = written or f"{value:g} Years"
             constraints.append(
                 Constraint(
                     id=f"record-{label}-age",
@@ -124,12 +130,16 @@ def _record_constraints(trial: TrialInfo) -> list[Constraint]:
                     item=None,
                     start=None,
                     end=None,
-                    text=f"{label} age: {written or f'{value:g} Years'}",
+                    text=(
+                        _("minimum age: %(age)s", age=as_written)
+                        if label == "minimum"
+                        else _("maximum age: %(age)s", age=as_written)
+                    ),
                     quantity="age",
                     comparator=comparator,
                     value=value,
                     unit="years",
-                    source="the record's eligibility fields",
+                    source=RECORD_FIELDS,
                 )
             )
     return constraints
@@ -144,10 +154,10 @@ def _sex_result(trial: TrialInfo, facts: PatientFacts) -> CriterionResult | None
         item=None,
         start=None,
         end=None,
-        text=f"sex: {allowed.lower()}",
+        text=_("sex: %(sex)s", sex=term(allowed.lower())),
         category="sex",
         concept=allowed.lower(),
-        source="the record's eligibility fields",
+        source=RECORD_FIELDS,
     )
     if allowed == "ALL":
         return None
@@ -156,12 +166,14 @@ def _sex_result(trial: TrialInfo, facts: PatientFacts) -> CriterionResult | None
         return CriterionResult(
             constraint,
             "unknown",
-            f"the trial takes {allowed.lower()} participants only",
-            question="Ask the study team whether you can take part (the trial lists one sex)",
+            _("the trial takes %(sex)s participants only", sex=term(allowed.lower())),
+            question=_("Ask the study team whether you can take part (the trial lists one sex)"),
         )
     ok = sex.upper() == allowed
     return CriterionResult(
-        constraint, "met" if ok else "not_met", f"you are {sex}; the trial takes {allowed.lower()} participants only"
+        constraint,
+        "met" if ok else "not_met",
+        _("you are %(you)s; the trial takes %(sex)s participants only", you=term(sex), sex=term(allowed.lower())),
     )
 
 
@@ -197,7 +209,7 @@ def settle(statuses: list[Status], shape: Shape) -> list[Change]:
     for i, partner in enumerate(shape.twins):
         if partner >= 0 and statuses[partner] in ("met", "not_met"):
             changes.append((i, "not_applicable", "twin", partner))
-    for i, status, _, _ in changes:
+    for i, status, _why, _other in changes:
         statuses[i] = status
     groups: dict[str, list[int]] = defaultdict(list)
     for i, group in enumerate(shape.groups):
@@ -234,20 +246,22 @@ def _explain(results: list[CriterionResult], changes: list[Change]) -> list[str]
         r, cause = results[i], results[other]
         r.status = status
         if why == "age_conflict":
-            r.explanation += (
-                f"; but {cause.constraint.source or 'the criteria text'} says {cause.constraint.text.strip()}"
+            r.explanation += _(
+                "; but %(source)s says %(text)s",
+                source=term(cause.constraint.source) or _("the criteria text"),
+                text=cause.constraint.text.strip(),
             )
-            r.question = "The criteria text and the record's age limits disagree: ask the study team which applies"
+            r.question = _("The criteria text and the record's age limits disagree: ask the study team which applies")
             notes.append(r.explanation)
         elif why == "twin":
             r.question = None
-            r.explanation = f"restates the × ULN limit beside it ({cause.explanation})"
+            r.explanation = _("restates the × ULN limit beside it (%(other)s)", other=cause.explanation)
         elif why == "alternative_met":
             r.question = None
-            r.explanation += f" (an alternative is met: {cause.explanation})"
+            r.explanation += _(" (an alternative is met: %(other)s)", other=cause.explanation)
         else:
             r.question = cause.question
-            r.explanation += f"; but an alternative may still be met ({cause.constraint.text.strip()})"
+            r.explanation += _("; but an alternative may still be met (%(other)s)", other=cause.constraint.text.strip())
     return notes
 
 
@@ -308,15 +322,15 @@ def match_trial(
             item=None,
             start=None,
             end=None,
-            text="the trial's eligibility criteria",
-            reason="not in the catalogue for this trial",
+            text=_("the trial's eligibility criteria"),
+            reason=_("not in the catalogue for this trial"),
         )
         results.append(
             CriterionResult(
                 missing,
                 "unknown",
-                "the eligibility criteria of this trial are not in the catalogue",
-                question="Read the full eligibility criteria on the registry or ask the study team",
+                _("the eligibility criteria of this trial are not in the catalogue"),
+                question=_("Read the full eligibility criteria on the registry or ask the study team"),
             )
         )
     results += [evaluate_numeric(c, facts, vocab) for c in _record_constraints(info)]

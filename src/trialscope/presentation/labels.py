@@ -4,28 +4,14 @@ words that are translated where they are shown (the web app's languages)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import IO, Any
 
 
 def N_(message: str) -> str:
     """Marks a message for translation where it is defined; the page translates it when shown."""
     return message
-
-
-def extract_labels(
-    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
-) -> Iterator[tuple[int, str, str, list[str]]]:
-    """A Babel extraction method for ``data/labels.json`` (named in babel.cfg): every readable word in it is
-    an interface message, so ``pybabel extract`` puts them in the catalogue beside the templates' words."""
-    data = json.load(fileobj)
-    for table, labels in data.items():
-        if table.startswith("_"):
-            continue
-        for code, words in labels.items():
-            yield 0, "_", words, [f"labels.json {table}.{code}"]
 
 
 @cache

@@ -17,15 +17,17 @@ from tantivy import Occur, Query
 
 from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria.vocabulary import vocabulary
+from trialscope.presentation.labels import N_, humanise
+from trialscope.presentation.translation import _, term
 from trialscope.search.index import SearchIndex
 
 _WEIGHTS = {"target": 6.0, "disease": 3.0, "intervention_type": 0.8, "phase": 0.8}
 _PHASE_WORDS = {
-    "EARLY_PHASE1": "early phase 1",
-    "PHASE1": "phase 1",
-    "PHASE2": "phase 2",
-    "PHASE3": "phase 3",
-    "PHASE4": "phase 4",
+    "EARLY_PHASE1": N_("early phase 1"),
+    "PHASE1": N_("phase 1"),
+    "PHASE2": N_("phase 2"),
+    "PHASE3": N_("phase 3"),
+    "PHASE4": N_("phase 4"),
 }
 _STOP = frozenset(
     {
@@ -72,32 +74,22 @@ def _card(index: SearchIndex, nct_id: str) -> dict[str, Any] | None:
     return card
 
 
-def _most_specific(diseases: list[str]) -> list[str]:
-    """Drop diseases that are only the ancestors of another shared one (AML and acute leukemia -> AML)."""
-    vocab = vocabulary()
-    return [d for d in diseases if not any(d != o and d in vocab.concept_ancestors(o) for o in diseases)]
-
-
 def reasons(card: dict[str, Any], other: dict[str, Any]) -> list[str]:
-    """Why ``other`` is like ``card``, in words."""
+    """Why ``other`` is like ``card``, in words (the reader's language; registry words stay as they are)."""
     said = []
     targets = [t for t in card.get("targets", []) if t in other.get("targets", [])]
     if targets:
-        said.append(f"same target {', '.join(targets)}")
-    diseases = _most_specific([d for d in card.get("diseases", []) if d in other.get("diseases", [])])
+        said.append(_("same target %(targets)s", targets=", ".join(targets)))
+    diseases = vocabulary().most_specific([d for d in card.get("diseases", []) if d in other.get("diseases", [])])
     if diseases:
-        said.append(f"same condition {', '.join(diseases[:2])}")
+        said.append(_("same condition %(conditions)s", conditions=", ".join(term(d) for d in diseases[:2])))
     phases = [_PHASE_WORDS[p] for p in card.get("phases", []) if p in other.get("phases", []) and p in _PHASE_WORDS]
     if phases:
-        said.append(f"both {' / '.join(phases)}")
-    kinds = [
-        k.lower().replace("_", " ")
-        for k in card.get("intervention_types", [])
-        if k in other.get("intervention_types", [])
-    ]
+        said.append(_("both %(phases)s", phases=" / ".join(term(p) for p in phases)))
+    kinds = [k for k in card.get("intervention_types", []) if k in other.get("intervention_types", [])]
     if kinds and not targets:
-        said.append(f"both test a {kinds[0]}")
-    return said or ["similar words in the title"]
+        said.append(_("both test a %(kind)s", kind=term(humanise(kinds[0], "intervention_type")).lower()))
+    return said or [_("similar words in the title")]
 
 
 def _distinctive_words(index: SearchIndex, title: str, limit: int = 4) -> list[str]:
@@ -121,7 +113,7 @@ def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[Rela
     should: list[tuple[Occur, Query]] = []
     for field, values in (
         ("target", card.get("targets", [])),
-        ("disease", _most_specific(card.get("diseases", []))),
+        ("disease", vocabulary().most_specific(card.get("diseases", []))),
         ("intervention_type", card.get("intervention_types", [])),
         ("phase", card.get("phases", [])),
     ):

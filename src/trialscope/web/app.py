@@ -29,6 +29,7 @@ from trialscope.criteria.describe import describe
 from trialscope.demo import ensure_demo
 from trialscope.geo import load_gazetteer
 from trialscope.presentation.labels import humanise, phases_label, status_label
+from trialscope.presentation.translation import reading_in
 from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
 from trialscope.store.database import is_default_database
@@ -109,6 +110,21 @@ class ServerTiming:
         await self.app(scope, receive, sending)
 
 
+class ReaderLanguage:
+    """Sentences written for a request (summaries, criteria in words, the matcher's evidence) are in the
+    language its page is shown in (``?lang=``, the cookie, Accept-Language; ``i18n.choose_language``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with reading_in(i18n.translations(i18n.choose_language(Request(scope)))):
+            await self.app(scope, receive, send)
+
+
 def url_with(request: Request, add: tuple[str, str] | None = None, **changes: object) -> str:
     """This page's query string with a value added to a repeatable parameter and single ones changed
     (None removes one); the language choice is not carried."""
@@ -140,6 +156,7 @@ def create_app(store: TrialStore | None = None, *, db: str | None = None, secret
     app.state.site = site
     # places resolve from a gazetteer that takes seconds to read: read it now, not on a visitor's first search
     threading.Thread(target=load_gazetteer, name="gazetteer", daemon=True).start()
+    app.add_middleware(ReaderLanguage)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)

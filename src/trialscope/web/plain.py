@@ -18,7 +18,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from trialscope.criteria.vocabulary import vocabulary
 from trialscope.model.study import Study, age_in_years
+from trialscope.presentation.translation import _, term
 from trialscope.web.i18n import N_
 
 
@@ -66,20 +68,35 @@ class PlainSummary:
 
     @property
     def text(self) -> str:
-        return " ".join(sentence for _, sentence in self.parts())
+        return " ".join(sentence for _heading, sentence in self.parts())
 
 
 # Each sentence is built from plain values, so a trial page (from the record) and a result card (from the
-# search index's card) say the same thing in the same words.
-def _ages(minimum_age: str | None, maximum_age: str | None) -> str:
+# search index's card) say the same thing in the same words; in the reader's language (``_``, ``term``).
+def _years(age: float) -> str:
+    return f"{age:g}"
+
+
+def _ages(minimum_age: str | None, maximum_age: str | None) -> tuple[str, bool]:
+    """The ages in words, and whether they are just "adults" (18 and over)."""
     low, high = age_in_years(minimum_age), age_in_years(maximum_age)
     if low is not None and high is not None:
-        return f"aged {low:g} to {high:g}"
+        return _("aged %(low)s to %(high)s", low=_years(low), high=_years(high)), False
     if low is not None:
-        return "adults" if low == 18 else f"aged {low:g} or older"
+        return (_("adults"), True) if low == 18 else (_("aged %(low)s or older", low=_years(low)), False)
     if high is not None:
-        return f"up to age {high:g}"
-    return "of any age"
+        return _("up to age %(high)s", high=_years(high)), False
+    return _("of any age"), False
+
+
+def _subject(sex: str | None, minimum_age: str | None, maximum_age: str | None) -> str:
+    """'women aged 18 to 70', 'adult men', 'adults'."""
+    ages, adults = _ages(minimum_age, maximum_age)
+    sex = (sex or "ALL").upper()
+    if adults:
+        return {"FEMALE": _("adult women"), "MALE": _("adult men")}.get(sex, ages)
+    people = {"FEMALE": _("women"), "MALE": _("men")}.get(sex, _("people"))
+    return _("%(people)s %(ages)s", people=people, ages=ages)
 
 
 def _who(
@@ -89,21 +106,21 @@ def _who(
     diseases: list[str],
     constraints: list[dict[str, Any]],
 ) -> str:
-    people = {"FEMALE": "women", "MALE": "men"}.get((sex or "ALL").upper(), "people")
-    ages = _ages(minimum_age, maximum_age)
-    subject = f"{people} {ages}" if ages != "adults" else ("adults" if people == "people" else f"adult {people}")
     words = plain_words().diseases
-    plain = [words[d] for d in diseases if d in words][:1]
-    sentence = f"It is for {subject}"
-    if plain:
-        sentence += f" with {plain[0]}"
+    plain = [term(words[d]) for d in vocabulary().most_specific(diseases) if d in words][:1]
+    subject = _subject(sex, minimum_age, maximum_age)
+    sentence = (
+        _("It is for %(who)s with %(disease)s", who=subject, disease=plain[0])
+        if plain
+        else _("It is for %(who)s", who=subject)
+    )
     statuses = {
         c.get("concept")
         for c in constraints
         if c.get("category") == "disease_status" and c.get("polarity") == "include" and not c.get("definitional")
     }
     if statuses & {"relapsed", "refractory", "relapsed or refractory"}:
-        sentence += " that came back or did not get better with treatment"
+        sentence += _(" that came back or did not get better with treatment")
     markers = sorted(
         {
             c["concept"]
@@ -112,45 +129,51 @@ def _who(
         }
     )[:2]
     if markers:
-        sentence += f". The cancer cells must carry {' and '.join(markers)}"
-    return sentence + "."
+        sentence += _(". The cancer cells must carry %(markers)s", markers=_and(markers))
+    return sentence + _(".")
+
+
+def _and(words: list[str]) -> str:
+    return _("%(first)s and %(second)s", first=words[0], second=words[1]) if len(words) > 1 else words[0]
 
 
 def _what(text: str, kinds: list[str], names: list[str], targets: list[str]) -> str:
     """``text``: the title and the interventions' words, where a cell therapy is named."""
     words = plain_words()
-    what = next((says for pattern, says in words.cell_therapies if pattern.search(text)), None)
+    what = next((term(says) for pattern, says in words.cell_therapies if pattern.search(text)), None)
     if what is None:
         kind = next((k for k in kinds if k), None)
-        what = f"It tests {words.intervention_kinds.get(kind, 'a treatment')}." if kind else ""
-        what = what or "It studies a treatment or a group of patients."
+        if kind:
+            what = _("It tests %(kind)s.", kind=term(words.intervention_kinds.get(kind)) or _("a treatment"))
+        else:
+            what = _("It studies a treatment or a group of patients.")
     short = [n for n in names if len(n.split()) <= 3][:2]
     if short:
-        what += f" Its name: {', '.join(short)}."
+        what += _(" Its name: %(names)s.", names=", ".join(short))
     if targets:
-        what += f" It aims at {' and '.join(targets[:2])}, a marker on the cancer cells."
+        what += _(" It aims at %(targets)s, a marker on the cancer cells.", targets=_and(targets[:2]))
     return what
 
 
 def _is_cell_therapy(what: str) -> bool:
-    return any(says in what for _, says in plain_words().cell_therapies)
+    return any(term(says) in what for _pattern, says in plain_words().cell_therapies)
 
 
 def _involves(study: Study, cell_therapy: bool) -> str:
     design = study.protocol_section.design_module
     words = plain_words()
-    sentences = [next((words.phases[p] for p in study.phases if p in words.phases), "")]
+    sentences = [next((term(words.phases[p]) for p in study.phases if p in words.phases), "")]
     enrollment = design.enrollment_info.count if design.enrollment_info else None
     if enrollment:
-        sentences.append(f"About {enrollment} people take part.")
+        sentences.append(_("About %(count)s people take part.", count=enrollment))
     info = design.design_info
     if info and (info.allocation or "").upper() == "RANDOMIZED":
-        sentences.append("People are put into groups by chance.")
+        sentences.append(_("People are put into groups by chance."))
     elif info and (info.intervention_model or "").upper() == "SINGLE_GROUP":
-        sentences.append("Everyone gets the study treatment.")
+        sentences.append(_("Everyone gets the study treatment."))
     if cell_therapy:
-        sentences.append(words.cell_therapy_involves)
-    sentences.append("Ask the study team about visits, tests and costs.")
+        sentences.append(term(words.cell_therapy_involves))
+    sentences.append(_("Ask the study team about visits, tests and costs."))
     return " ".join(s for s in sentences if s)
 
 
@@ -158,17 +181,22 @@ def _where(study: Study) -> str:
     sites = study.locations
     countries = study.countries
     if not sites:
-        return "The record lists no sites yet."
+        return _("The record lists no sites yet.")
     cities = sorted({s.city for s in sites if s.city})
     if len(sites) == 1 and cities:
-        return f"It runs at 1 site, in {cities[0]}{', ' + countries[0] if countries else ''}."
-    lands = f"{len(countries)} countries" if len(countries) > 1 else (countries[0] if countries else "one country")
-    return f"It runs at {len(sites)} sites in {lands}."
+        if countries:
+            return _("It runs at 1 site, in %(city)s, %(country)s.", city=cities[0], country=countries[0])
+        return _("It runs at 1 site, in %(city)s.", city=cities[0])
+    if len(countries) > 1:
+        return _("It runs at %(sites)s sites in %(count)s countries.", sites=len(sites), count=len(countries))
+    if countries:
+        return _("It runs at %(sites)s sites in %(country)s.", sites=len(sites), country=countries[0])
+    return _("It runs at %(sites)s sites in one country.", sites=len(sites))
 
 
 def _status(status: str | None, last_update: str | None) -> str:
-    said = plain_words().statuses.get(status or "UNKNOWN", "Its status is not known.")
-    return said + (f" The record was last updated on {last_update}." if last_update else "")
+    said = term(plain_words().statuses.get(status or "UNKNOWN")) or _("Its status is not known.")
+    return said + (_(" The record was last updated on %(date)s.", date=last_update) if last_update else "")
 
 
 def plain_summary(
@@ -193,7 +221,13 @@ def card_summary(card: dict[str, Any]) -> str:
     (no criteria are read: a result list stays quick). The same words as the trial page's summary."""
     who = _who(card.get("sex"), card.get("minimum_age"), card.get("maximum_age"), card.get("diseases") or [], [])
     what = _what(card.get("title") or "", card.get("intervention_types") or [], [], card.get("targets") or [])
-    return f"{who} {what.split('. ')[0].rstrip('.')}."
+    return f"{who} {_first_sentence(what)}"
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of ``text``, with its full stop (English or Chinese)."""
+    match = re.match(r"(.+?(?:\.(?=\s|$)|。))", text)
+    return match.group(1) if match else text
 
 
 # --- glossary -------------------------------------------------------------------------------------------
@@ -210,9 +244,9 @@ def _glossary() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Term]]:
     folded: list[str] = []
     exact: list[str] = []
     for entry in data["terms"]:
-        term = Term(entry["term"], entry["explain"])
+        glossary_term = Term(entry["term"], entry["explain"])
         for form in entry["forms"]:
-            by_form[form if entry.get("case_sensitive") else form.lower()] = term
+            by_form[form if entry.get("case_sensitive") else form.lower()] = glossary_term
             (exact if entry.get("case_sensitive") else folded).append(form)
 
     def alternation(forms: list[str]) -> str:
@@ -232,10 +266,10 @@ def terms_in(text: str) -> list[Term]:
     found: dict[str, tuple[int, Term]] = {}
     for pattern, key in ((folded, str.lower), (exact, str)):
         for match in pattern.finditer(text):
-            term = by_form.get(key(match.group(0)))
-            if term and term.term not in found:
-                found[term.term] = (match.start(), term)
-    return [t for _, t in sorted(found.values(), key=lambda pt: pt[0])]
+            entry = by_form.get(key(match.group(0)))
+            if entry and entry.term not in found:
+                found[entry.term] = (match.start(), Term(entry.term, term(entry.explain)))
+    return [t for _start, t in sorted(found.values(), key=lambda pt: pt[0])]
 
 
 def explain(text: str | None) -> Markup:
@@ -247,14 +281,14 @@ def explain(text: str | None) -> Markup:
     spans: list[tuple[int, int, Term]] = []
     for pattern, key in ((folded, str.lower), (exact, str)):
         for match in pattern.finditer(text):
-            term = by_form.get(key(match.group(0)))
-            if term and not any(s < match.end() and match.start() < e for s, e, _ in spans):
-                spans.append((match.start(), match.end(), term))
+            entry = by_form.get(key(match.group(0)))
+            if entry and not any(s < match.end() and match.start() < e for s, e, _entry in spans):
+                spans.append((match.start(), match.end(), entry))
     out: list[str] = []
     last = 0
-    for start, end, term in sorted(spans, key=lambda s: s[0]):
+    for start, end, entry in sorted(spans, key=lambda s: s[0]):
         out.append(escape(text[last:start]))
-        out.append(f'<abbr class="term" title="{escape(term.explain)}">{escape(text[start:end])}</abbr>')
+        out.append(f'<abbr class="term" title="{escape(term(entry.explain))}">{escape(text[start:end])}</abbr>')
         last = end
     out.append(escape(text[last:]))
     return Markup("".join(out))

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from trialscope.criteria.describe import span_words, unit_words
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.patients.model import (
@@ -22,6 +23,7 @@ from trialscope.patients.model import (
     PerformanceStatus,
     Treatment,
 )
+from trialscope.presentation.translation import _
 from trialscope.web.i18n import N_
 
 Kind = Literal["number", "choice"]
@@ -66,7 +68,8 @@ class Question:
 
 
 def _unit_label(unit: str) -> str:
-    return {"xULN": "× upper limit of normal", "": "(no unit)"}.get(unit, unit)
+    """How a unit is shown in the unit chooser (in the reader's language)."""
+    return {"xULN": _("× upper limit of normal"), "": _("(no unit)")}.get(unit, unit_words(unit))
 
 
 def questions_for(
@@ -166,7 +169,7 @@ def questions_for(
                     c,
                 )
             elif c.category == "prior_therapy":
-                when = c.within.describe().removeprefix("within ") if c.within else ""
+                when = span_words(c.within) if c.within else ""
                 ask(
                     Question(
                         f"therapy:{c.concept}",
@@ -273,5 +276,5 @@ def patient_from_answers(
 
 
 def unit_label(unit: str) -> str:
-    """How a unit is shown in the unit chooser."""
+    """How a unit is shown in the unit chooser (in the reader's language)."""
     return _unit_label(unit)

@@ -1,0 +1,53 @@
+"""The reader's language for the sentences trialscope writes itself: plain-language summaries, criteria in
+words, the matcher's evidence and questions, the reasons two trials are related.
+
+These sentences are built in code, deep below the web layer, so the language travels as a context variable
+rather than as an argument through every call: the web app sets it for each request (``reading_in``), the
+CLI and the library leave it at English. Messages are gettext messages (extracted by ``pybabel extract``
+with the keyword ``_``) with named ``%(placeholder)s`` values, so a translation may put the values in its
+own order. Words that come from data files (the criteria vocabulary's names, the summaries' words, the
+glossary) are extracted from those files (``presentation/catalogue_words.py``) and translated by ``term``.
+Registry text is never passed through here: it stays as registered.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+__all__ = ["_", "pgettext", "reading_in", "term"]
+
+_ENGLISH = gettext.NullTranslations()
+_reader: ContextVar[gettext.NullTranslations] = ContextVar("trialscope_reader_language", default=_ENGLISH)
+
+
+def _(message: str, /, **values: object) -> str:
+    """``message`` in the reader's language, its ``%(name)s`` placeholders filled from ``values`` (a literal
+    percent sign is written ``%%``)."""
+    return _reader.get().gettext(message) % values
+
+
+def pgettext(context: str, message: str, /, **values: object) -> str:
+    """``_`` for a message whose words depend on what it is said of (``context``): years of age are not
+    years of a time window in every language."""
+    return _reader.get().pgettext(context, message) % values
+
+
+def term(words: str | None) -> str:
+    """A word from a data file (a concept or quantity name, a summary's word) in the reader's language; a
+    word the catalogue does not know (registry words, a patient's own) is returned as it is."""
+    if not words:
+        return words or ""
+    return _reader.get().gettext(words)
+
+
+@contextmanager
+def reading_in(translations: gettext.NullTranslations) -> Iterator[None]:
+    """Sentences built inside this block are in ``translations``' language."""
+    token = _reader.set(translations)
+    try:
+        yield
+    finally:
+        _reader.reset(token)
