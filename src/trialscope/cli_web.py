@@ -11,6 +11,7 @@ import typer
 from trialscope.cli import DbOption, _fail, app, console, open_store
 from trialscope.search import SearchIndexError, open_index
 from trialscope.store.database import ENV_DATABASE_URL, resolve_url
+from trialscope.web.capacity import DEFAULT_CONCURRENCY, ENV_CONCURRENCY
 
 
 @app.command()
@@ -18,6 +19,10 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (one per core).")] = 1,
+    concurrency: Annotated[
+        int,
+        typer.Option(min=1, max=1000, help="Requests each worker works on at once; the rest wait their turn."),
+    ] = DEFAULT_CONCURRENCY,
     db: DbOption = None,
 ) -> None:
     """Start the web app (search, trial pages, "could I qualify?", JSON API at /api, /openapi.json)."""
@@ -32,6 +37,7 @@ def serve(
             raise _fail(str(exc)) from None
     os.environ[ENV_DATABASE_URL] = resolve_url(db)
     os.environ.setdefault(ENV_SECRET, secrets.token_hex(32))  # shared by the workers (CSRF tokens)
+    os.environ[ENV_CONCURRENCY] = str(concurrency)
     console.print(f"trialscope is running at http://{host}:{port}/  (Ctrl+C stops it)")
     uvicorn.run(
         "trialscope.web.app:app_from_environment",

@@ -95,17 +95,22 @@ class TrialDocument:
         return fields | self.numbers
 
 
-# Facets of a few values each, counted together: each composite field holds one term per trial joining its
-# facets' values ("RECRUITING|PHASE1+PHASE2|INTERVENTIONAL|no"), so one count over the matching trials
-# gives all of them (split again by facet_counts). Two composites keep the number of distinct terms small.
+# Facets counted through composite fields: each holds one term per trial joining its facets' values
+# ("RECRUITING|PHASE1+PHASE2|INTERVENTIONAL|no"), so one count over the matching trials gives all of them
+# (split again by facet_counts). A field of one value per trial is counted several times faster than a
+# field of several values (phases, targets, diseases), so even a facet alone (disease) has its composite.
+# Facets are grouped so that the number of distinct terms stays small (hundreds); countries are not
+# (thousands of combinations) and are counted on their own field.
 COMPOSITE_FACETS: dict[str, tuple[str, ...]] = {
     "combo_design": ("status", "phase", "study_type", "results"),
     "combo_people": ("sex", "age_group", "healthy", "sponsor_class"),
+    "combo_what": ("target", "intervention_type"),
+    "combo_disease": ("disease",),
 }
 
 
 def composite_term(keywords: dict[str, list[str]], facets: tuple[str, ...]) -> str:
-    return "|".join("+".join(sorted(keywords.get(f, []))) for f in facets)
+    return "|".join("+".join(sorted(set(keywords.get(f, [])))) for f in facets)
 
 
 def split_composite(term: str, facets: tuple[str, ...]) -> dict[str, list[str]]:

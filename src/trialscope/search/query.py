@@ -22,6 +22,7 @@ from tantivy import Occur, Order, Query
 from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import Place, PlaceNotFound, resolve_place
+from trialscope.presentation.labels import N_
 from trialscope.search.documents import COMPOSITE_FACETS, TEXT_FIELDS, card_freshness, split_composite
 from trialscope.search.index import SearchIndex
 from trialscope.search.synonyms import synonyms
@@ -43,7 +44,7 @@ FACETS: dict[str, int] = {  # facet -> how many values to show
     "results": 2,
 }
 DISTANCE_BUCKETS_KM = (50, 100, 250, 500, 1000, 2000)
-CITY_LEVEL_NOTE = "Distances are to the nearest open site; site coordinates in the registry are city-level."
+CITY_LEVEL_NOTE = N_("Distances are to the nearest open site; site coordinates in the registry are city-level.")
 _FIELD_ALIASES = {
     "titles": "title",
     "conditions": "condition",
@@ -492,19 +493,11 @@ def facet_counts(index: SearchIndex, compiler: _Compiler) -> dict[str, list[tupl
     shared = [n for n in filters if n not in set_aside]  # applied to every count: part of the base query
     rest = [n for n in filters if n in set_aside]
 
-    def terms(facet: str) -> dict[str, Any]:
-        return {"terms": {"field": facet, "size": FACETS[facet]}}
-
-    # the facets not filtered on: those of few values through their composite field (one count for several)
     unfiltered = [f for f in FACETS if f not in own_filtered]
-    composites = {name: facets for name, facets in COMPOSITE_FACETS.items() if sum(f in unfiltered for f in facets) > 1}
-    through_composite = {f for facets in composites.values() for f in facets}
-    every = {f: terms(f) for f in unfiltered if f not in through_composite}
-    every |= {name: {"terms": {"field": name, "size": _COMPOSITE_SIZE}} for name in composites}
-    aggregations: dict[str, Any] = {"every": {"filter": compiler.filter_text_of(rest), "aggs": every}}
+    aggregations: dict[str, Any] = {"every": {"filter": compiler.filter_text_of(rest), "aggs": _counting(unfiltered)}}
     for facet in own_filtered:
         others = [n for n in rest if n != _OWN_FILTER[facet]]
-        aggregations[f"without {facet}"] = {"filter": compiler.filter_text_of(others), "aggs": {facet: terms(facet)}}
+        aggregations[f"without {facet}"] = {"filter": compiler.filter_text_of(others), "aggs": _counting([facet])}
     if with_place:
         assert compiler.place is not None
         others = [n for n in rest if n != "distance"]
@@ -518,15 +511,32 @@ def facet_counts(index: SearchIndex, compiler: _Compiler) -> dict[str, list[tupl
         if name == "distance":
             counts["distance"] = [(f"{km}", int(value[f"{km}"]["doc_count"])) for km in DISTANCE_BUCKETS_KM]
             continue
-        found = _buckets({k: v for k, v in value.items() if isinstance(v, dict) and "buckets" in v})
-        if name == "every":  # only the counts of every unfiltered facet hold composites
-            for composite, facets in composites.items():
-                found |= _split_composite_counts(found.pop(composite, []), facets, unfiltered)
-        counts |= found
+        wanted = unfiltered if name == "every" else [name.removeprefix("without ")]
+        for counted, buckets in _buckets(
+            {k: v for k, v in value.items() if isinstance(v, dict) and "buckets" in v}
+        ).items():
+            if counted in COMPOSITE_FACETS:
+                counts |= _split_composite_counts(buckets, COMPOSITE_FACETS[counted], wanted)
+            else:
+                counts[counted] = buckets
     return {name: counts[name] for name in [*FACETS, "distance"] if name in counts}
 
 
 _COMPOSITE_SIZE = 65_000  # every distinct composite term is wanted (a few hundred in practice)
+_COUNTED_BY = {facet: field for field, facets in COMPOSITE_FACETS.items() for facet in facets}
+
+
+def _counting(facets: list[str]) -> dict[str, Any]:
+    """The term aggregations that count these facets: each composite field holding one of them once (its
+    facets split from its counts), any other facet on its own field."""
+    aggregations: dict[str, Any] = {}
+    for facet in facets:
+        field = _COUNTED_BY.get(facet)
+        if field is not None:
+            aggregations[field] = {"terms": {"field": field, "size": _COMPOSITE_SIZE}}
+        else:
+            aggregations[facet] = {"terms": {"field": facet, "size": FACETS[facet]}}
+    return aggregations
 
 
 def _split_composite_counts(

@@ -157,7 +157,7 @@ class Synonyms:
             found.setdefault(tokens[pattern], None)
         if capitals is not None:
             for match in capitals.finditer(text):
-                group = self.exact.get(_words(match.group(0)))
+                group = self.exact.get(_words(match.group(1)))
                 if group is not None:
                     found.setdefault(group.token, None)
         return list(found)
@@ -175,7 +175,7 @@ _DETECTORS: dict[int, tuple[ahocorasick_rs.AhoCorasick, list[str], re.Pattern[st
 def _detector(known: Synonyms) -> tuple[ahocorasick_rs.AhoCorasick, list[str], re.Pattern[str] | None]:
     """Built once: an Aho-Corasick automaton over every case-free form (lowercased, words joined by one
     space, with plural endings, between spaces so that only whole words match; overlapping matches are
-    all reported) and a pattern for the capitals-only forms."""
+    all reported) and a pattern for the capitals-only forms (overlapping ones too)."""
     cached = _DETECTORS.get(id(known))
     if cached is None:
         patterns: list[str] = []
@@ -186,7 +186,8 @@ def _detector(known: Synonyms) -> tuple[ahocorasick_rs.AhoCorasick, list[str], r
                 tokens.append(group.token)
         automaton = ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard)
         capitals = "|".join(r"[\s\-/]*".join(re.escape(w) for w in words) for words in known.exact)
-        pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{capitals})(?![A-Za-z0-9])") if capitals else None
+        # a look-ahead, so that overlapping forms are all found ("T-ALL" is also "ALL")
+        pattern = re.compile(rf"(?<![A-Za-z0-9])(?=((?:{capitals}))(?![A-Za-z0-9]))") if capitals else None
         cached = _DETECTORS[id(known)] = (automaton, tokens, pattern)
     return cached
 

@@ -11,7 +11,6 @@ import logging
 import os
 import secrets
 import threading
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trialscope.criteria.describe import describe
 from trialscope.demo import ensure_demo
@@ -35,6 +34,7 @@ from trialscope.search.documents import card_freshness
 from trialscope.store.database import is_default_database
 from trialscope.store.trial_store import TrialStore
 from trialscope.web import i18n
+from trialscope.web.capacity import DEFAULT_CONCURRENCY, RequestGate, ServerTiming, concurrency_from_environment
 from trialscope.web.plain import card_summary, explain, terms_in
 from trialscope.web.security import BodyLimit, RateLimiter, SecurityHeaders, csrf_token, remember_csrf
 
@@ -86,30 +86,6 @@ class Site:
         return response
 
 
-class ServerTiming:
-    """Adds ``Server-Timing: app;dur=<ms>`` (time inside the app) to every response, for load measurements."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                elapsed = (time.perf_counter() - started) * 1000
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"server-timing", f"app;dur={elapsed:.1f}".encode()),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, sending)
-
-
 class ReaderLanguage:
     """Sentences written for a request (summaries, criteria in words, the matcher's evidence) are in the
     language its page is shown in (``?lang=``, the cookie, Accept-Language; ``i18n.choose_language``)."""
@@ -135,9 +111,15 @@ def url_with(request: Request, add: tuple[str, str] | None = None, **changes: ob
     return urlencode(items)
 
 
-def create_app(store: TrialStore | None = None, *, db: str | None = None, secret: bytes | None = None) -> FastAPI:
+def create_app(
+    store: TrialStore | None = None,
+    *,
+    db: str | None = None,
+    secret: bytes | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> FastAPI:
     """The app over ``store`` (or the database at ``db``; the default SQLite database gets the demo
-    catalogue on first use)."""
+    catalogue on first use); ``concurrency``: requests let into the app at once (``web/capacity.py``)."""
     if store is None:
         store = TrialStore.open(db)
     if is_default_database(db) and store.count() == 0:
@@ -160,6 +142,7 @@ def create_app(store: TrialStore | None = None, *, db: str | None = None, secret
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)
+    app.add_middleware(RequestGate, limit=concurrency)  # outermost: a request waits here before any work
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     from trialscope.web import api, pages
@@ -198,4 +181,4 @@ def app_from_environment() -> FastAPI:
     """The app for each worker process of ``trialscope serve --workers N``: the database URL and the secret
     key come from the environment, so every worker checks the others' CSRF tokens."""
     db = os.environ.get("TRIALSCOPE_DATABASE_URL")
-    return create_app(TrialStore.open(db), db=db)
+    return create_app(TrialStore.open(db), db=db, concurrency=concurrency_from_environment())

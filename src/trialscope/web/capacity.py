@@ -1,0 +1,72 @@
+"""How much work a server takes on at once, and how long it took: the admission gate and Server-Timing.
+
+Pages here are CPU-bound (search facets over the catalogue, templates). With twenty requests in a worker
+at once they all share the cores and the GIL, and each one takes many times its own cost; a page that
+came first may finish last. The gate lets ``limit`` requests into the app at once per worker process; the
+others wait their turn, first come first served. It does not make the machine faster (throughput stays
+about the same: 58 against 60 requests/s on the 600,000-trial benchmark), it keeps the work of each
+admitted request near its own cost and the order fair, and it reports the wait instead of hiding it in
+the work: ``Server-Timing: queue;dur=<ms waiting>, app;dur=<ms inside the app>``.
+
+    trialscope serve --workers 2 --concurrency 4
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ENV_CONCURRENCY = "TRIALSCOPE_CONCURRENCY"
+DEFAULT_CONCURRENCY = 4  # per worker process (measured: see benchmarks/README.md, web under load)
+_QUEUED = "trialscope.queued_ms"
+
+
+def concurrency_from_environment() -> int:
+    value = os.environ.get(ENV_CONCURRENCY, "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_CONCURRENCY
+
+
+class RequestGate:
+    """At most ``limit`` requests inside the app at once; the rest wait in arrival order."""
+
+    def __init__(self, app: ASGIApp, limit: int = DEFAULT_CONCURRENCY) -> None:
+        self.app = app
+        self.limit = limit
+        self._slots: asyncio.Semaphore | None = None  # made on first use, in the server's event loop
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        arrived = time.perf_counter()
+        async with self._slots:
+            scope[_QUEUED] = (time.perf_counter() - arrived) * 1000
+            await self.app(scope, receive, send)
+
+
+class ServerTiming:
+    """Adds ``Server-Timing`` to every response: the time inside the app, and the time the request waited at
+    the gate before it (for load measurements)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                elapsed = (time.perf_counter() - started) * 1000
+                timing = f"queue;dur={scope.get(_QUEUED, 0.0):.1f}, app;dur={elapsed:.1f}"
+                message["headers"] = [*message.get("headers", []), (b"server-timing", timing.encode())]
+            await send(message)
+
+        await self.app(scope, receive, sending)
