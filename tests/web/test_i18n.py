@@ -59,3 +59,11 @@ def test_the_matchers_evidence_and_questions_are_in_the_readers_language(client)
     assert "您90岁；试验要求年龄 ≤ 70 年" in capped or "您90岁；试验要求年龄 ≤ 70" in capped
     assert "最大年龄：70 Years" in capped  # our label, the record's own value
     assert "the trial requires" not in capped and "your profile" not in capped
+
+
+def test_a_wrong_answer_is_explained_in_the_readers_language(client) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.test_pages import _answers
+
+    answers = _answers(client, "NCT07144020", age="forty")
+    page = client.post("/trials/NCT07144020/qualify", data=answers, headers=ZH)
+    assert page.status_code == 400 and "您多大年龄？：请输入数字" in page.text

@@ -23,7 +23,7 @@ from trialscope.patients.model import (
     PerformanceStatus,
     Treatment,
 )
-from trialscope.presentation.translation import _
+from trialscope.presentation.translation import _, term
 from trialscope.web.i18n import N_
 
 Kind = Literal["number", "choice"]
@@ -63,8 +63,8 @@ class Question:
 
     @property
     def text(self) -> str:
-        """The question in English words (the page shows it translated)."""
-        return self.label % {"x": self.subject, "when": self.when}
+        """The question in the reader's language (``presentation.translation``)."""
+        return _(self.label, x=term(self.subject), when=self.when)
 
 
 def _unit_label(unit: str) -> str:
@@ -219,9 +219,11 @@ def _number(value: str, question: Question | str) -> float | None:
     try:
         number = float(value)
     except ValueError:
-        raise AnswerError(f"{label}: please enter a number (you wrote {value[:20]!r})") from None
+        raise AnswerError(
+            _("%(question)s: please enter a number (you wrote %(value)s)", question=label, value=repr(value[:20]))
+        ) from None
     if not 0 <= number < 1e7:
-        raise AnswerError(f"{label}: {value[:20]} is out of range")
+        raise AnswerError(_("%(question)s: %(value)s is out of range", question=label, value=value[:20]))
     return number
 
 
@@ -238,7 +240,8 @@ def patient_from_answers(
         if q.role == "age":
             age = _number(value, q)
             if age is not None and age > 130:
-                raise AnswerError(f"{q.text}: {age:g} is out of range")
+                shown = f"{age:g}"
+                raise AnswerError(_("%(question)s: %(value)s is out of range", question=q.text, value=shown))
             patient.age_years = age
         elif q.role == "sex" and value in ("female", "male"):
             patient.sex = value  # type: ignore[assignment]
@@ -253,8 +256,9 @@ def patient_from_answers(
             if number is not None:
                 unit = answers.get(f"{q.key}_unit") or (q.units[0] if q.units else "")
                 if unit not in q.units:
-                    raise AnswerError(f"{q.text}: unknown unit {unit[:20]!r}")
-                uln = _number(answers.get(f"{q.key}_uln") or "", f"{q.text} (upper limit of normal)")
+                    raise AnswerError(_("%(question)s: unknown unit %(unit)s", question=q.text, unit=repr(unit[:20])))
+                uln_label = _("%(question)s (upper limit of normal)", question=q.text)
+                uln = _number(answers.get(f"{q.key}_uln") or "", uln_label)
                 patient.labs.append(LabValue(name=q.concept, value=number, unit=unit, upper_limit_normal=uln))
         elif q.role == "marker" and q.concept and value in ("positive", "negative"):
             patient.biomarkers.append(Biomarker(name=q.concept, result=value))
