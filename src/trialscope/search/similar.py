@@ -110,7 +110,11 @@ def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[Rela
     card = _card(index, nct_id)
     if card is None:
         raise KeyError(nct_id)
-    should: list[tuple[Occur, Query]] = []
+    # what makes trials alike (a target, a disease, distinctive title words) finds the candidates; the
+    # phase and the kind of intervention, shared by a third of the catalogue each, only add to their score
+    # (as candidates they made every query score hundreds of thousands of trials)
+    alike: list[tuple[Occur, Query]] = []
+    extra: list[tuple[Occur, Query]] = []
     for field, values in (
         ("target", card.get("targets", [])),
         ("disease", vocabulary().most_specific(card.get("diseases", []))),
@@ -119,19 +123,17 @@ def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[Rela
     ):
         for value in values:
             term = Query.const_score_query(Query.term_query(index.schema, field, value), _WEIGHTS[field])
-            should.append((Occur.Should, term))
+            (alike if field in ("target", "disease") else extra).append((Occur.Should, term))
     words = _distinctive_words(index, card.get("title", ""))
     if words:
-        title, _ = index.index.parse_query_lenient(" ".join(words), ["title"])
-        should.append((Occur.Should, Query.boost_query(title, 0.3)))
-    if not should:
+        title, _errors = index.index.parse_query_lenient(" ".join(words), ["title"])
+        alike.append((Occur.Should, Query.boost_query(title, 0.3)))
+    if not alike and not extra:
         return []
-    query = Query.boolean_query(
-        [
-            (Occur.Must, Query.boolean_query(should)),
-            (Occur.MustNot, Query.term_query(index.schema, "nct_id", card["nct_id"])),
-        ]
+    clauses = (
+        [(Occur.Must, Query.boolean_query(alike)), *extra] if alike else [(Occur.Must, Query.boolean_query(extra))]
     )
+    query = Query.boolean_query([*clauses, (Occur.MustNot, Query.term_query(index.schema, "nct_id", card["nct_id"]))])
     searcher = index.searcher()
     found = searcher.search(query, limit * 4)
     candidates = [(float(score), orjson.loads(searcher.doc(address)["card"][0])) for score, address in found.hits]

@@ -136,8 +136,9 @@ def create_app(
     )
     site = Site(store, key)
     app.state.site = site
-    # places resolve from a gazetteer that takes seconds to read: read it now, not on a visitor's first search
-    threading.Thread(target=load_gazetteer, name="gazetteer", daemon=True).start()
+    # places resolve from a gazetteer that takes seconds to read, and distances need the index's open-site
+    # coordinates: read both now, not on a visitor's first search near a place
+    threading.Thread(target=_read_places, args=(site,), name="places", daemon=True).start()
     app.add_middleware(ReaderLanguage)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
@@ -175,6 +176,11 @@ def create_app(
         return HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
 
     return app
+
+
+def _read_places(site: Site) -> None:
+    load_gazetteer()
+    site.index.geo_terms()
 
 
 def app_from_environment() -> FastAPI:
