@@ -155,6 +155,10 @@ def test_related_trials_say_why(index: SearchIndex) -> None:
     assert related and related[0].card["nct_id"] != "NCT07342244"
     assert any("same target CLL1" in r.reasons for r in related)
     assert all(r.reasons for r in related)
+    # a shared phase or kind of intervention alone (a third of the catalogue each) does not make a trial
+    # related: every one shares a target, a condition or distinctive title words
+    alike = ("same target", "same condition", "similar words")
+    assert all(any(reason.startswith(alike) for reason in r.reasons) for r in related)
     with pytest.raises(KeyError):
         related_trials(index, "NCT00000000")
 

@@ -75,7 +75,8 @@ def _card(index: SearchIndex, nct_id: str) -> dict[str, Any] | None:
 
 
 def reasons(card: dict[str, Any], other: dict[str, Any]) -> list[str]:
-    """Why ``other`` is like ``card``, in words (the reader's language; registry words stay as they are)."""
+    """Why ``other`` is like ``card``, in words (the reader's language; registry words stay as they are). A
+    candidate shares a target, a disease or distinctive title words (``related_trials``)."""
     said = []
     targets = [t for t in card.get("targets", []) if t in other.get("targets", [])]
     if targets:
@@ -89,7 +90,9 @@ def reasons(card: dict[str, Any], other: dict[str, Any]) -> list[str]:
     kinds = [k for k in card.get("intervention_types", []) if k in other.get("intervention_types", [])]
     if kinds and not targets:
         said.append(_("both test a %(kind)s", kind=term(humanise(kinds[0], "intervention_type")).lower()))
-    return said or [_("similar words in the title")]
+    if not targets and not diseases:  # then the title's distinctive words are what made it a candidate
+        said.insert(0, _("similar words in the title"))
+    return said
 
 
 def _distinctive_words(index: SearchIndex, title: str, limit: int = 4) -> list[str]:
@@ -128,12 +131,15 @@ def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[Rela
     if words:
         title, _errors = index.index.parse_query_lenient(" ".join(words), ["title"])
         alike.append((Occur.Should, Query.boost_query(title, 0.3)))
-    if not alike and not extra:
+    if not alike:  # a shared phase or kind of intervention alone does not make trials alike
         return []
-    clauses = (
-        [(Occur.Must, Query.boolean_query(alike)), *extra] if alike else [(Occur.Must, Query.boolean_query(extra))]
+    query = Query.boolean_query(
+        [
+            (Occur.Must, Query.boolean_query(alike)),
+            *extra,
+            (Occur.MustNot, Query.term_query(index.schema, "nct_id", card["nct_id"])),
+        ]
     )
-    query = Query.boolean_query([*clauses, (Occur.MustNot, Query.term_query(index.schema, "nct_id", card["nct_id"]))])
     searcher = index.searcher()
     found = searcher.search(query, limit * 4)
     candidates = [(float(score), orjson.loads(searcher.doc(address)["card"][0])) for score, address in found.hits]
