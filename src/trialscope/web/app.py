@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from trialscope.criteria.describe import describe
 from trialscope.demo import ensure_demo
@@ -34,6 +34,7 @@ from trialscope.search.documents import card_freshness
 from trialscope.store.database import is_default_database
 from trialscope.store.trial_store import TrialStore
 from trialscope.web import i18n
+from trialscope.web.asgi import HttpMiddleware
 from trialscope.web.capacity import DEFAULT_CONCURRENCY, RequestGate, ServerTiming, concurrency_from_environment
 from trialscope.web.plain import card_summary, explain, terms_in
 from trialscope.web.security import BodyLimit, RateLimiter, SecurityHeaders, csrf_token, remember_csrf
@@ -66,7 +67,7 @@ class Site:
         env.globals["url_with"] = url_with
 
     def render(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
-        language = i18n.choose_language(request)
+        language: str = request.state.language  # chosen by ReaderLanguage
         translation = i18n.translations(language)
         response = self.templates.TemplateResponse(
             request,
@@ -86,18 +87,15 @@ class Site:
         return response
 
 
-class ReaderLanguage:
-    """Sentences written for a request (summaries, criteria in words, the matcher's evidence) are in the
-    language its page is shown in (``?lang=``, the cookie, Accept-Language; ``i18n.choose_language``)."""
+class ReaderLanguage(HttpMiddleware):
+    """Chooses each request's language once (``?lang=``, the cookie, Accept-Language;
+    ``i18n.choose_language``), as ``request.state.language`` for the page's own words (``Site.render``) and
+    for the sentences written while answering it (summaries, criteria in words, the matcher's evidence)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        with reading_in(i18n.translations(i18n.choose_language(Request(scope)))):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        language = i18n.choose_language(Request(scope))
+        scope.setdefault("state", {})["language"] = language
+        with reading_in(i18n.translations(language)):
             await self.app(scope, receive, send)
 
 

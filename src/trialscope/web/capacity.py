@@ -19,6 +19,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trialscope.web.asgi import HttpMiddleware
+
 ENV_CONCURRENCY = "TRIALSCOPE_CONCURRENCY"
 DEFAULT_CONCURRENCY = 4  # per worker process (measured: see benchmarks/README.md, web under load)
 _QUEUED = "trialscope.queued_ms"
@@ -29,18 +31,15 @@ def concurrency_from_environment() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_CONCURRENCY
 
 
-class RequestGate:
+class RequestGate(HttpMiddleware):
     """At most ``limit`` requests inside the app at once; the rest wait in arrival order."""
 
     def __init__(self, app: ASGIApp, limit: int = DEFAULT_CONCURRENCY) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = limit
         self._slots: asyncio.Semaphore | None = None  # made on first use, in the server's event loop
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.limit)
         arrived = time.perf_counter()
@@ -49,17 +48,11 @@ class RequestGate:
             await self.app(scope, receive, send)
 
 
-class ServerTiming:
+class ServerTiming(HttpMiddleware):
     """Adds ``Server-Timing`` to every response: the time inside the app, and the time the request waited at
     the gate before it (for load measurements)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
 
         async def sending(message: Message) -> None:
