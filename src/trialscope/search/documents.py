@@ -98,14 +98,16 @@ class TrialDocument:
 # Facets counted through composite fields: each holds one term per trial joining its facets' values
 # ("RECRUITING|PHASE1+PHASE2|INTERVENTIONAL|no"), so one count over the matching trials gives all of them
 # (split again by facet_counts). A field of one value per trial is counted several times faster than a
-# field of several values (phases, targets, diseases), so even a facet alone (disease) has its composite.
-# Facets are grouped so that the number of distinct terms stays small (hundreds); countries are not
-# (thousands of combinations) and are counted on their own field.
+# field of several values (phases, targets, diseases), so even a facet alone (disease, country) has its
+# composite. Facets are grouped so that the number of distinct terms stays small: hundreds for the groups;
+# a trial's set of countries is one of thousands (600k synthetic trials: 2.7k), still counted 5 times
+# faster as one term per trial than as several.
 COMPOSITE_FACETS: dict[str, tuple[str, ...]] = {
     "combo_design": ("status", "phase", "study_type", "results"),
     "combo_people": ("sex", "age_group", "healthy", "sponsor_class"),
     "combo_what": ("target", "intervention_type"),
     "combo_disease": ("disease",),
+    "combo_country": ("country",),
 }
 
 

@@ -38,7 +38,7 @@ from trialscope.store.trial_store import TrialStore
 ENV_SEARCH_INDEX = "TRIALSCOPE_SEARCH_INDEX"
 # Bump when the schema or what documents hold changes: an older index is rebuilt (so is one built with another
 # synonym list, whose words it holds).
-INDEX_VERSION = "2026.12.02-2"
+INDEX_VERSION = "2026.12.02-3"
 KEYWORD_FIELDS = (
     "status",
     "open",

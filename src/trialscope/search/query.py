@@ -522,7 +522,7 @@ def facet_counts(index: SearchIndex, compiler: _Compiler) -> dict[str, list[tupl
     return {name: counts[name] for name in [*FACETS, "distance"] if name in counts}
 
 
-_COMPOSITE_SIZE = 65_000  # every distinct composite term is wanted (a few hundred in practice)
+_COMPOSITE_SIZE = 65_000  # every distinct composite term is wanted (hundreds; thousands of country sets)
 _COUNTED_BY = {facet: field for field, facets in COMPOSITE_FACETS.items() for facet in facets}
 
 
