@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +50,29 @@ def test_a_72_year_old_is_not_shown_trials_capped_at_70(index: SearchIndex) -> N
     for hit in at_72:
         maximum = age_in_years(hit.card["maximum_age"])
         assert maximum is None or maximum >= 72
+
+
+def every_card(index: SearchIndex, **filters: object) -> list[dict[str, Any]]:
+    """The cards of every matching trial, page by page."""
+    cards: list[dict[str, Any]] = []
+    page, pages = 1, 1
+    while page <= pages:
+        results = run_search(index, SearchQuery(per_page=100, page=page, facets=False, **filters))  # type: ignore[arg-type]
+        cards += [h.card for h in results.hits]
+        page, pages = page + 1, results.pages
+    return cards
+
+
+@pytest.mark.parametrize("age", [0, 1, 17, 18, 45, 65, 70, 71, 75, 100, 101, 0.5, 17.5])
+def test_trials_open_to_an_age_are_those_whose_age_limits_hold_it(index: SearchIndex, age: float) -> None:
+    """Whole years 0-100 are found by one term per accepted year, other ages by the age ranges: the same
+    trials either way, limits included."""
+    expected = set()
+    for card in every_card(index):
+        low, high = age_in_years(card["minimum_age"]), age_in_years(card["maximum_age"])
+        if (low is None or low <= age) and (high is None or age <= high):
+            expected.add(card["nct_id"])
+    assert expected and {card["nct_id"] for card in every_card(index, age=age)} == expected
 
 
 def test_synonyms_find_the_same_trials_however_the_term_is_written(index: SearchIndex) -> None:
@@ -161,6 +185,56 @@ def test_related_trials_say_why(index: SearchIndex) -> None:
     assert all(any(reason.startswith(alike) for reason in r.reasons) for r in related)
     with pytest.raises(KeyError):
         related_trials(index, "NCT00000000")
+
+
+def _scores_by_one_query(index: SearchIndex, nct_id: str, limit: int) -> list[float]:
+    """The best related-trial scores as one query over everything alike would give them (the reference
+    for the per-group candidates that related_trials keeps and merges with the title-word matches)."""
+    from tantivy import Occur, Query
+
+    from trialscope.criteria.vocabulary import vocabulary
+    from trialscope.search.similar import _WEIGHTS, _card, _distinctive_words
+
+    card = _card(index, nct_id)
+    assert card is not None
+    alike, extra = [], []
+    for field, values in (
+        ("target", card["targets"]),
+        ("disease", vocabulary().most_specific(card["diseases"])),
+        ("intervention_type", card["intervention_types"]),
+        ("phase", card["phases"]),
+    ):
+        for value in values:
+            clause = (
+                Occur.Should,
+                Query.const_score_query(Query.term_query(index.schema, field, value), _WEIGHTS[field]),
+            )
+            (alike if field in ("target", "disease") else extra).append(clause)
+    words = _distinctive_words(index, card["title"])
+    if words:
+        title, _ = index.index.parse_query_lenient(" ".join(words), ["title"])
+        alike.append((Occur.Should, Query.boost_query(title, 0.3)))
+    if not alike:
+        return []
+    query = Query.boolean_query(
+        [
+            (Occur.Must, Query.boolean_query(alike)),
+            *extra,
+            (Occur.MustNot, Query.term_query(index.schema, "nct_id", nct_id)),
+        ]
+    )
+    return sorted((round(score, 3) for score, _ in index.searcher().search(query, limit * 4).hits), reverse=True)[
+        :limit
+    ]
+
+
+def test_related_trials_score_as_one_query_over_everything_alike_would(index: SearchIndex) -> None:
+    index.related_cache.clear()
+    trials = [h.nct_id for h in run_search(index, SearchQuery(text="CAR-T", per_page=40)).hits]
+    assert len(trials) == 40
+    for nct_id in trials * 2:  # the second round from the kept group candidates
+        expected = _scores_by_one_query(index, nct_id, 5)
+        assert sorted((round(r.score, 3) for r in related_trials(index, nct_id, limit=5)), reverse=True) == expected
 
 
 @pytest.mark.parametrize(

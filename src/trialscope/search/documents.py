@@ -21,6 +21,9 @@ from trialscope.search.synonyms import synonyms
 # give only the overall status).
 SITE_OPEN = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"})
 GEO_SCALE = 100  # site coordinates kept to 0.01 degree (about 1 km; registry coordinates are city-level)
+# Each whole year of age a trial accepts, as a term: "open to a 45-year-old" is then one term's postings
+# (2 ms over 600,000 trials) instead of two ranges over the age columns (14 ms). Other ages use the ranges.
+AGE_YEAR_TERMS = range(0, 101)
 
 # Searchable text fields and how much a match in each weighs.
 TEXT_FIELDS: dict[str, float] = {
@@ -179,13 +182,15 @@ def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocume
     for name, facets in COMPOSITE_FACETS.items():
         keywords[name] = [composite_term(keywords, facets)]
     minimum, maximum = age_in_years(eligibility.minimum_age), age_in_years(eligibility.maximum_age)
+    low, high = minimum if minimum is not None else 0.0, maximum if maximum is not None else 999.0
+    keywords["age_year"] = [f"{year}" for year in AGE_YEAR_TERMS if low <= year <= high]
     start = status.start_date_struct
     nct = int(study.nct_id[3:])
     start_day = _day(partial_date_to_date(start.date if start else None))
     updated_day = _day(study.last_update)
     numbers: dict[str, int | float] = {
-        "min_age": minimum if minimum is not None else 0.0,
-        "max_age": maximum if maximum is not None else 999.0,
+        "min_age": low,
+        "max_age": high,
         "start": start_day,
         "updated": updated_day,
         # sort keys: the date, then (for equal dates, newest first) the lower NCT ID first

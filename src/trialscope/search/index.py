@@ -38,7 +38,7 @@ from trialscope.store.trial_store import TrialStore
 ENV_SEARCH_INDEX = "TRIALSCOPE_SEARCH_INDEX"
 # Bump when the schema or what documents hold changes: an older index is rebuilt (so is one built with another
 # synonym list, whose words it holds).
-INDEX_VERSION = "2026.12.02-3"
+INDEX_VERSION = "2026.12.03-1"
 KEYWORD_FIELDS = (
     "status",
     "open",
@@ -112,6 +112,7 @@ def _schema() -> tantivy.Schema:
     for name in KEYWORD_FIELDS:
         builder.add_text_field(name, stored=False, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("geo", stored=False, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("age_year", stored=False, tokenizer_name="raw", index_option="basic")
     builder.add_float_field("min_age", indexed=True, fast=True)
     builder.add_float_field("max_age", indexed=True, fast=True)
     builder.add_integer_field("start", indexed=True, fast=True)
@@ -183,6 +184,7 @@ class SearchIndex:
         self._geo: tuple[list[str], Any, Any] | None = None  # geo terms and their coordinates (numpy)
         self._spellings: dict[str, dict[str, str]] = {}
         self.results_cache = LruCache(512)  # searches answered on this index state (keyed by it too)
+        self.related_cache = LruCache(4096)  # related trials' candidates per group (search/similar.py)
         self.version = f"{INDEX_VERSION}+synonyms.{synonyms().digest}"
         meta = IndexMeta.read(self.path)
         if meta is None or meta.version != self.version or not tantivy.Index.exists(str(self.path)):

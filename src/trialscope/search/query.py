@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field
 from typing import Any, Literal
 
@@ -23,7 +25,13 @@ from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import Place, PlaceNotFound, resolve_place
 from trialscope.presentation.labels import N_
-from trialscope.search.documents import COMPOSITE_FACETS, TEXT_FIELDS, card_freshness, split_composite
+from trialscope.search.documents import (
+    AGE_YEAR_TERMS,
+    COMPOSITE_FACETS,
+    TEXT_FIELDS,
+    card_freshness,
+    split_composite,
+)
 from trialscope.search.index import SearchIndex
 from trialscope.search.synonyms import synonyms
 
@@ -279,7 +287,11 @@ class _Compiler:
             if not 0 <= q.age <= 130:
                 raise QueryError(f"age {q.age:g} is out of range (0-130 years)")
             age = float(q.age)
-            filters["age"] = f"min_age:[* TO {age}] AND max_age:[{age} TO *]"
+            filters["age"] = (
+                f"age_year:{age:.0f}"
+                if age.is_integer() and AGE_YEAR_TERMS.start <= age < AGE_YEAR_TERMS.stop
+                else f"min_age:[* TO {age}] AND max_age:[{age} TO *]"
+            )
         for name, low, high in (("start", q.start_from, q.start_to), ("updated", q.updated_from, q.updated_to)):
             if low or high:
                 filters[name] = f"{name}:[{_day(low) if low else '*'} TO {_day(high) if high else '*'}]"
@@ -371,7 +383,37 @@ def run_search(index: SearchIndex, query: SearchQuery) -> SearchResults:
     return results
 
 
+class _Running:
+    """How many searches this process is running at once. Splitting a search over the cores shortens it
+    only when they are free: under load (a server's other requests) the split's extra pass is a cost."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def search(self) -> Iterator[None]:
+        with self._lock:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._count -= 1
+
+    def alone(self) -> bool:
+        return self._count <= 1
+
+
+_RUNNING = _Running()
+
+
 def _run(index: SearchIndex, query: SearchQuery) -> SearchResults:
+    with _RUNNING.search():
+        return _searched(index, query)
+
+
+def _searched(index: SearchIndex, query: SearchQuery) -> SearchResults:
     compiler = _Compiler(index, query)
     sort: Sort = query.sort or (
         "relevance"
@@ -386,8 +428,13 @@ def _run(index: SearchIndex, query: SearchQuery) -> SearchResults:
     searcher = index.searcher()
     combined = compiler.combined()
     offset = (query.page - 1) * query.per_page
-    # the facet counts run beside the search for hits (tantivy releases the GIL: two cores, one answer)
-    facets = _POOL.submit(facet_counts, index, compiler) if query.facets else None
+    # the facet counts run beside the search for hits (tantivy releases the GIL: two cores, one answer);
+    # when this is the only search running, the distance rings (the costliest count) beside the others
+    facets = []
+    if query.facets:
+        split = _with_place(compiler) and _RUNNING.alone()
+        parts: tuple[FacetPart, ...] = ("values", "distance") if split else ("all",)
+        facets = [_POOL.submit(facet_counts, index, compiler, part) for part in parts]
     if sort == "distance":
         assert compiler.place is not None
         total, hits = _by_distance(index, compiler, combined, offset, query.per_page)
@@ -404,8 +451,9 @@ def _run(index: SearchIndex, query: SearchQuery) -> SearchResults:
     results = SearchResults(query, total, hits, place=compiler.place, searched=compiler.searched, notes=compiler.notes)
     if compiler.place is not None and hits:
         _add_nearest_sites(index, compiler.place, hits)
-    if facets is not None:
-        results.facets = facets.result()
+    if facets:
+        counted = {name: counts for part in facets for name, counts in part.result().items()}
+        results.facets = {name: counted[name] for name in [*FACETS, "distance"] if name in counted}
     return results
 
 
@@ -483,22 +531,33 @@ _OWN_FILTER = {
 }
 
 
-def facet_counts(index: SearchIndex, compiler: _Compiler) -> dict[str, list[tuple[str, int]]]:
+def _with_place(compiler: _Compiler) -> bool:
+    return compiler.place is not None and compiler.place.kind != "country"
+
+
+FacetPart = Literal["all", "values", "distance"]
+
+
+def facet_counts(index: SearchIndex, compiler: _Compiler, part: FacetPart = "all") -> dict[str, list[tuple[str, int]]]:
     """Counts per value for every facet, a facet that is filtered on counted without its own filter, in one
-    pass over the trials matching the text (each facet's filters applied as a filter aggregation)."""
+    pass over the trials matching the text (each facet's filters applied as a filter aggregation); with a
+    city, the trials within each distance of it. ``part``: all of it, or the values or the distances only
+    (two passes that can run at once)."""
     filters = compiler.filters
     own_filtered = [f for f in FACETS if _OWN_FILTER[f] in filters]
-    with_place = compiler.place is not None and compiler.place.kind != "country"
+    with_place = _with_place(compiler)
     set_aside = {_OWN_FILTER[f] for f in own_filtered} | ({"distance"} if with_place else set())
     shared = [n for n in filters if n not in set_aside]  # applied to every count: part of the base query
     rest = [n for n in filters if n in set_aside]
 
     unfiltered = [f for f in FACETS if f not in own_filtered]
-    aggregations: dict[str, Any] = {"every": {"filter": compiler.filter_text_of(rest), "aggs": _counting(unfiltered)}}
-    for facet in own_filtered:
-        others = [n for n in rest if n != _OWN_FILTER[facet]]
-        aggregations[f"without {facet}"] = {"filter": compiler.filter_text_of(others), "aggs": _counting([facet])}
-    if with_place:
+    aggregations: dict[str, Any] = {}
+    if part != "distance":
+        aggregations["every"] = {"filter": compiler.filter_text_of(rest), "aggs": _counting(unfiltered)}
+        for facet in own_filtered:
+            others = [n for n in rest if n != _OWN_FILTER[facet]]
+            aggregations[f"without {facet}"] = {"filter": compiler.filter_text_of(others), "aggs": _counting([facet])}
+    if with_place and part != "values":
         assert compiler.place is not None
         others = [n for n in rest if n != "distance"]
         aggregations["distance"] = {

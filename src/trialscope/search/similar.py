@@ -108,7 +108,16 @@ def _distinctive_words(index: SearchIndex, title: str, limit: int = 4) -> list[s
 
 
 def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[RelatedTrial]:
-    """The trials most like this one (raises KeyError when it is not in the catalogue)."""
+    """The trials most like this one (raises KeyError when it is not in the catalogue).
+
+    A candidate's score is the sum of what it shares: its target, disease, phase and intervention kind
+    (fixed weights) and 0.3 x the relevance of this title's distinctive words in its title. The part
+    without title words is the same for every trial with the same targets, diseases, phases and kinds (a
+    few thousand such groups in ClinicalTrials.gov), so its best candidates are kept per group and index
+    state (``SearchIndex.related_cache``: the costly part, a score for each of tens of thousands of
+    trials sharing a disease, is done once per group); the trials with the title's words are then scored
+    in full, and the two lists merged. The merge is exact: a trial without those words scores its group
+    part alone, and the best of those are in the kept list."""
     index.ensure_current()
     card = _card(index, nct_id)
     if card is None:
@@ -118,6 +127,7 @@ def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[Rela
     # (as candidates they made every query score hundreds of thousands of trials)
     alike: list[tuple[Occur, Query]] = []
     extra: list[tuple[Occur, Query]] = []
+    group: list[tuple[str, str]] = []
     for field, values in (
         ("target", card.get("targets", [])),
         ("disease", vocabulary().most_specific(card.get("diseases", []))),
@@ -127,22 +137,43 @@ def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[Rela
         for value in values:
             term = Query.const_score_query(Query.term_query(index.schema, field, value), _WEIGHTS[field])
             (alike if field in ("target", "disease") else extra).append((Occur.Should, term))
+            group.append((field, value))
+    wanted = limit * 4  # then ordered open first at equal similarity
+    scored: dict[str, tuple[float, dict[str, Any]]] = {}
+    if alike:
+        for score, other in _group_candidates(index, tuple(group), alike, extra, wanted + 1):
+            scored[other["nct_id"]] = (score, other)
     words = _distinctive_words(index, card.get("title", ""))
     if words:
         title, _errors = index.index.parse_query_lenient(" ".join(words), ["title"])
-        alike.append((Occur.Should, Query.boost_query(title, 0.3)))
-    if not alike:  # a shared phase or kind of intervention alone does not make trials alike
-        return []
-    query = Query.boolean_query(
-        [
-            (Occur.Must, Query.boolean_query(alike)),
-            *extra,
-            (Occur.MustNot, Query.term_query(index.schema, "nct_id", card["nct_id"])),
-        ]
-    )
-    searcher = index.searcher()
-    found = searcher.search(query, limit * 4)
-    candidates = [(float(score), orjson.loads(searcher.doc(address)["card"][0])) for score, address in found.hits]
+        with_words = Query.boolean_query([(Occur.Must, Query.boost_query(title, 0.3)), *alike, *extra])
+        for score, other in _search(index, with_words, wanted + 1):
+            scored[other["nct_id"]] = (score, other)  # the full score: group part and title words
+    scored.pop(card["nct_id"], None)
+    candidates = sorted(scored.values(), key=lambda sc: (-sc[0], sc[1]["nct_id"]))[:wanted]
     # at equal similarity, open trials first
     candidates.sort(key=lambda sc: (-round(sc[0], 3), sc[1]["status"] not in OPEN_STATUSES, sc[1]["nct_id"]))
     return [RelatedTrial(other, score, reasons(card, other)) for score, other in candidates[:limit]]
+
+
+def _search(index: SearchIndex, query: Query, limit: int) -> list[tuple[float, dict[str, Any]]]:
+    searcher = index.searcher()
+    found = searcher.search(query, limit)
+    return [(float(score), orjson.loads(searcher.doc(address)["card"][0])) for score, address in found.hits]
+
+
+def _group_candidates(
+    index: SearchIndex,
+    group: tuple[tuple[str, str], ...],
+    alike: list[tuple[Occur, Query]],
+    extra: list[tuple[Occur, Query]],
+    limit: int,
+) -> list[tuple[float, dict[str, Any]]]:
+    """The best candidates sharing a target or disease with this group, by the group part of the score."""
+    key = (group, limit, index.meta.indexed_through, index.meta.trials)
+    kept = index.related_cache.get(key)
+    if isinstance(kept, list):
+        return kept
+    found = _search(index, Query.boolean_query([(Occur.Must, Query.boolean_query(alike)), *extra]), limit)
+    index.related_cache.put(key, found)
+    return found

@@ -15,7 +15,7 @@ from trialscope.criteria.model import Constraint
 from trialscope.criteria.segment import segment
 from trialscope.geo import Place, PlaceNotFound, haversine_km, resolve_place
 from trialscope.matching.facts import patient_facts
-from trialscope.matching.run import SITE_OPEN, nearest_sites, stored_constraints
+from trialscope.matching.run import SITE_OPEN, nearest_sites
 from trialscope.matching.verdict import TrialInfo, TrialMatch, match_trial
 from trialscope.model.study import Study, partial_date_to_date
 from trialscope.patients.model import Patient
@@ -187,8 +187,8 @@ def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: b
     trial = store.get(nct_id)
     if trial is None:
         return None
-    stored = CriteriaStore(store.engine).get(trial)
-    constraints = stored_constraints(store, [trial.nct_id]).get(trial.nct_id, [])
+    stored = CriteriaStore(store.engine).get(trial)  # parsed and stored first if new or changed
+    constraints = [Constraint.from_flat(flat) for flat in stored.constraints]  # the same read, not a second
     document = trial_document(trial.study)
     origin = public_origin(trial.origin)
     stored_at = trial.updated_at.astimezone(dt.UTC) if trial.updated_at.tzinfo else trial.updated_at
