@@ -8,7 +8,10 @@ either store backend.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from trialscope.catalogue.freshness import OPEN_STATUSES, Freshness, judge_listing
@@ -118,9 +121,13 @@ def composite_term(keywords: dict[str, list[str]], facets: tuple[str, ...]) -> s
     return "|".join("+".join(sorted(set(keywords.get(f, [])))) for f in facets)
 
 
-def split_composite(term: str, facets: tuple[str, ...]) -> dict[str, list[str]]:
-    """The facet values a composite term holds (the inverse of ``composite_term``)."""
-    return {f: [v for v in part.split("+") if v] for f, part in zip(facets, term.split("|"), strict=True)}
+@lru_cache(maxsize=65_536)
+def split_composite(term: str, facets: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
+    """The facet values a composite term holds (the inverse of ``composite_term``; kept, as every facet
+    count splits the same few thousand terms again)."""
+    return MappingProxyType(
+        {f: tuple(v for v in part.split("+") if v) for f, part in zip(facets, term.split("|"), strict=True)}
+    )
 
 
 def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocument:
