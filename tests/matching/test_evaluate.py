@@ -11,6 +11,8 @@ from trialscope.matching.facts import patient_facts
 from trialscope.matching.verdict import match_trial
 from trialscope.model.study import parse_study
 from trialscope.patients.model import Patient
+from trialscope.presentation.translation import reading_in
+from trialscope.web.i18n import translations
 
 
 def _match(criteria: str, patient: Patient, record: dict | None = None):  # type: ignore[no-untyped-def]
@@ -68,6 +70,14 @@ def test_xuln_uses_the_labs_own_uln_else_the_default_and_says_so() -> None:
         if r.constraint.quantity == "ALT"
     ]
     assert r.status == "not_met" and "usual upper limit of normal, 40 U/L" in r.explanation
+    assert "(common adult reference range 7-40 U/L)" in r.explanation  # where the usual limit comes from
+    with reading_in(translations("zh")):  # and in the reader's language, as the data file's words are
+        (r,) = [
+            r
+            for r in _match("Inclusion Criteria:\n\n* ALT ≤ 2.5 × ULN", default).criteria
+            if r.constraint.quantity == "ALT"
+        ]
+    assert "常见成人参考范围 7-40 U/L" in r.explanation and "common adult" not in r.explanation
 
 
 def test_hierarchy_apl_is_aml() -> None:

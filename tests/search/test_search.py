@@ -245,7 +245,7 @@ def test_related_trials_score_as_one_query_over_everything_alike_would(index: Se
         (SearchQuery(near="Atlantisville"), "no city or country"),
         (SearchQuery(phase=["7"]), "unknown phase"),
         (SearchQuery(target=["XYZ999"]), "unknown target antigen"),
-        (SearchQuery(sort="distance"), "needs a city"),  # type: ignore[arg-type]
+        (SearchQuery(sort="distance"), "needs a place"),  # type: ignore[arg-type]
         (SearchQuery(within_km=50), "needs a place"),
         (SearchQuery(per_page=1000), "per_page"),
     ],

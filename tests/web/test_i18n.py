@@ -4,6 +4,7 @@ the web app, the record sections' titles and labels, and the readable words of d
 
 from __future__ import annotations
 
+from html import unescape
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -67,3 +68,14 @@ def test_a_wrong_answer_is_explained_in_the_readers_language(client) -> None:  #
     answers = _answers(client, "NCT07144020", age="forty")
     page = client.post("/trials/NCT07144020/qualify", data=answers, headers=ZH)
     assert page.status_code == 400 and "您多大年龄？：请输入数字" in page.text
+
+
+def test_what_a_search_could_not_read_is_said_in_the_readers_language(client) -> None:  # type: ignore[no-untyped-def]
+    place = client.get("/search", params={"q": "AML", "near": "Qwzxyville"}, headers=ZH)
+    assert place.status_code == 400 and "地名库中没有名为 'Qwzxyville' 的城市或国家" in unescape(place.text)
+    numbers = client.get("/search", params={"age": "old", "near": "Hangzhou", "within": "far"}, headers=ZH)
+    assert "年龄：'old' 不是数字" in unescape(numbers.text) and "不是有效的距离：'far'" in unescape(numbers.text)
+    syntax = client.get("/search", params={"q": "(CD117 CAR-T"}, headers=ZH)
+    assert syntax.status_code == 200 and "无法理解查询的语法" in syntax.text
+    english = client.get("/search", params={"q": "AML", "near": "Qwzxyville"})
+    assert "no city or country called 'Qwzxyville'" in unescape(english.text)  # and English stays English

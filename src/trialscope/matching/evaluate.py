@@ -179,7 +179,7 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
             else _(
                 "taking the usual upper limit of normal, %(uln)s (%(source)s); your lab's own may differ",
                 uln=uln,
-                source=limit.uln_source,
+                source=term(limit.uln_source),
             )
         )
         return _numeric_outcome(

@@ -2,9 +2,9 @@
 ``babel.cfg``) so ``pybabel extract`` puts them in the catalogue beside the code's and the templates' words.
 
 Which words of each file are interface words is said here, once: the readable labels of API codes, the
-criteria vocabulary's names (concepts, quantities, time anchors), the plain-language summaries' words and
-the glossary's explanations. Match patterns, synonyms and registry forms are not words a reader sees, so
-they are not extracted.
+criteria vocabulary's names (concepts, quantities, time anchors) and where a lab's usual upper limit of
+normal comes from, the plain-language summaries' words and the glossary's explanations. Match patterns,
+synonyms and registry forms are not words a reader sees, so they are not extracted.
 """
 
 from __future__ import annotations
@@ -32,6 +32,13 @@ def _keys(section: str) -> Callable[[dict[str, Any]], Words]:
     return keys
 
 
+def _quantities(data: dict[str, Any]) -> Words:
+    for entry in data["quantities"]:
+        yield entry["key"], "quantities key"
+        if entry.get("uln", {}).get("source"):
+            yield entry["uln"]["source"], f"quantities.{entry['key']}.uln.source"
+
+
 def _plain_words(data: dict[str, Any]) -> Words:
     for table in ("diseases", "intervention_kinds", "phases", "statuses"):
         for code, words in data[table].items():
@@ -49,7 +56,7 @@ def _glossary(data: dict[str, Any]) -> Words:
 WORDS_OF: dict[str, Callable[[dict[str, Any]], Words]] = {
     "labels.json": _labels,
     "concepts.json": _keys("concepts"),
-    "quantities.json": _keys("quantities"),
+    "quantities.json": _quantities,
     "anchors.json": _keys("anchors"),
     "plain_words.json": _plain_words,
     "glossary.json": _glossary,

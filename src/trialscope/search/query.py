@@ -25,6 +25,7 @@ from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import Place, PlaceNotFound, resolve_place
 from trialscope.presentation.labels import N_
+from trialscope.presentation.translation import _
 from trialscope.search.documents import (
     AGE_YEAR_TERMS,
     COMPOSITE_FACETS,
@@ -52,6 +53,7 @@ FACETS: dict[str, int] = {  # facet -> how many values to show
     "results": 2,
 }
 DISTANCE_BUCKETS_KM = (50, 100, 250, 500, 1000, 2000)
+SYNTAX_NOTE = N_("The query's syntax was not understood (a quote or bracket left open?); its words were searched for.")
 CITY_LEVEL_NOTE = N_("Distances are to the nearest open site; site coordinates in the registry are city-level.")
 _FIELD_ALIASES = {
     "titles": "title",
@@ -166,7 +168,7 @@ def _canonical_phase(value: str) -> str:
     key = re.sub(r"[\s_\-]|phase", "", value.lower())
     if key in _PHASES:
         return _PHASES[key]
-    raise QueryError(f"unknown phase {value!r}: use 1, 2, 3, 4, early 1 or NA")
+    raise QueryError(_("unknown phase %(phase)s: use 1, 2, 3, 4, early 1 or NA", phase=repr(value)))
 
 
 def _canonical_target(value: str) -> str:
@@ -177,7 +179,9 @@ def _canonical_target(value: str) -> str:
     if found:
         return found[0]
     known = ", ".join(list(vocab.antigens)[:12])
-    raise QueryError(f"unknown target antigen {value!r} (known ones include {known}, ...)")
+    raise QueryError(
+        _("unknown target antigen %(target)s (known ones include %(known)s, ...)", target=repr(value), known=known)
+    )
 
 
 def _canonical_status(value: str) -> list[str]:
@@ -241,13 +245,15 @@ class _Compiler:
         except ValueError as exc:
             message = str(exc)
             if "Field does not exist" in message:
-                raise QueryError(f"{message}; fields you can search: {', '.join(names)}") from None
+                raise QueryError(
+                    _("%(problem)s; fields you can search: %(fields)s", problem=message, fields=", ".join(names))
+                ) from None
             if "Only excluding" in message:
-                raise QueryError("the query only excludes words: add what to look for") from None
+                raise QueryError(_("the query only excludes words: add what to look for")) from None
             lenient, _errors = self.index.index.parse_query_lenient(
                 run, names, field_boosts=TEXT_FIELDS, conjunction_by_default=True
             )
-            self.notes.append(f"the query's syntax was not understood ({message}); searched for its words")
+            self.notes.append(SYNTAX_NOTE)  # a fixed note: results are kept and shown in either language
             return lenient
 
     def _filters(self) -> dict[str, str]:
@@ -272,7 +278,7 @@ class _Compiler:
         if q.sex:
             sex = q.sex.upper()
             if sex not in ("FEMALE", "MALE"):
-                raise QueryError(f"unknown sex {q.sex!r}: use female or male")
+                raise QueryError(_("unknown sex %(sex)s: use female or male", sex=repr(q.sex)))
             filters["sex"] = _one_of("sex", ["ALL", sex])
         if q.healthy_volunteers is not None:
             filters["healthy"] = _one_of("healthy", ["yes" if q.healthy_volunteers else "no"])
@@ -285,7 +291,7 @@ class _Compiler:
                 filters[name] = _one_of(name, [self._known_value(name, v) for v in values])
         if q.age is not None:
             if not 0 <= q.age <= 130:
-                raise QueryError(f"age {q.age:g} is out of range (0-130 years)")
+                raise QueryError(_("age %(age)s is out of range (0-130 years)", age=f"{q.age:g}"))
             age = float(q.age)
             filters["age"] = (
                 f"age_year:{age:.0f}"
@@ -370,9 +376,9 @@ def run_search(index: SearchIndex, query: SearchQuery) -> SearchResults:
     """Run a search: hits of the requested page, total, facet counts, nearest open sites. The same search
     on the same index state is answered from a small in-memory cache (paging back, popular searches)."""
     if query.page < 1 or not 1 <= query.per_page <= 100:
-        raise QueryError("page must be 1 or more, and per_page between 1 and 100")
+        raise QueryError(_("page must be 1 or more, and per_page between 1 and 100"))
     if query.sort is not None and query.sort not in SORTS:
-        raise QueryError(f"unknown sort {query.sort!r}: use {', '.join(SORTS)}")
+        raise QueryError(_("unknown sort %(sort)s: use %(sorts)s", sort=repr(query.sort), sorts=", ".join(SORTS)))
     index.ensure_current()
     key = (repr(astuple(query)), index.meta.indexed_through, index.meta.trials)
     cached = index.results_cache.get(key)
@@ -423,7 +429,7 @@ def _searched(index: SearchIndex, query: SearchQuery) -> SearchResults:
         else "updated"
     )
     if sort == "distance" and (compiler.place is None or compiler.place.kind == "country"):
-        raise QueryError("sorting by distance needs a city or coordinates (--near)")
+        raise QueryError(_("sorting by distance needs a place: a city or coordinates"))
     query.sort = sort
     searcher = index.searcher()
     combined = compiler.combined()

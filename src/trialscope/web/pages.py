@@ -20,6 +20,7 @@ from trialscope.matching.run import match_patient
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
+from trialscope.presentation.translation import _
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.web.app import Site
 from trialscope.web.questionnaire import AnswerError, Question, patient_from_answers, questions_for, unit_label
@@ -78,7 +79,7 @@ def search_page(
         try:
             age_years = float(age)
         except ValueError:
-            problems.append(f"Age: {age[:5]!r} is not a number")
+            problems.append(_("Age: %(age)s is not a number", age=repr(age[:5])))
     within_km = _distance(within, problems)
     query = SearchQuery(
         text=q,
@@ -231,13 +232,15 @@ async def find_results(
                 else patient_from_dict(data, origin=profile.filename)
             )
         except (UnicodeDecodeError, json.JSONDecodeError):
-            problems.append(f"{profile.filename}: not a JSON file (a trialscope profile or a FHIR R4 Bundle)")
+            problems.append(
+                _("%(file)s: not a JSON file (a trialscope profile or a FHIR R4 Bundle)", file=profile.filename)
+            )
         except ValueError as exc:
             problems.append(str(exc))
     elif text.strip():
         patient = patient_from_text(text)
     else:
-        problems.append("Describe the patient in words, or upload a profile or FHIR bundle.")
+        problems.append(_("Describe the patient in words, or upload a profile or FHIR bundle."))
     place, problem = place_or_none(near)
     if problem:
         problems.append(problem)
