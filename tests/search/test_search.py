@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tantivy import Occur, Query
 
 from tests.conftest import DATA, backend_url
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
 from trialscope.model.study import age_in_years
 from trialscope.search import QueryError, SearchIndex, SearchQuery, related_trials, run_search
-from trialscope.search.query import _OWN_FILTER, FACETS, _Compiler, facet_counts
+from trialscope.search.query import _OWN_FILTER, FACETS, _Compiler, count, facet_counts
 from trialscope.store.trial_store import TrialStore
 
 
@@ -115,27 +116,34 @@ def test_filters_combine_and_facets_count_without_their_own_filter(index: Search
         SearchQuery(condition="AML", phase=["1"], sex="female"),
         SearchQuery(text="CD19", country=["China"], near="Wuhan, China", within_km=1000),
         SearchQuery(text="CAR-T", status=["open"], phase=["1"], sex="male", results=False, near="Beijing"),
+        SearchQuery(status=["open"], target=["CD19"], age=30, country=["China"], near="Shanghai", within_km=500),
     ],
-    ids=["text", "status+age", "phase+sex", "country+near", "four-own-filters"],
+    ids=["text", "status+age", "phase+sex", "country+near", "four-own-filters", "five-and-a-place"],
 )
 def test_facets_counted_through_composite_fields_equal_counts_of_each_field(
     index: SearchIndex, query: SearchQuery
 ) -> None:
-    # the facets of few values are counted together (search/documents.py COMPOSITE_FACETS): the counts must be
-    # exactly those of a count over each facet's own field, under the same filters
+    # the facets of few values are counted together (search/documents.py COMPOSITE_FACETS), and the filters
+    # some count leaves out are nested (query._nested): the counts must be exactly those of a count over
+    # each facet's own field, under all the filters but its own
     compiler = _Compiler(index, query)
     counted = facet_counts(index, compiler)
-    own = {facet for facet in FACETS if _OWN_FILTER[facet] in compiler.filters}
-    every = compiler.combined()
     for facet in FACETS:
-        if facet in own:
-            continue  # counted without its own filter, on its own field already
-        direct = index.searcher().aggregate(every, {"f": {"terms": {"field": facet, "size": 1000}}})
+        without = _OWN_FILTER[facet] if _OWN_FILTER[facet] in compiler.filters else None
+        under = compiler.combined(without=without)
+        direct = index.searcher().aggregate(under, {"f": {"terms": {"field": facet, "size": 1000}}})
         expected = sorted((str(b["key"]), int(b["doc_count"])) for b in direct["f"]["buckets"])
         assert bool(counted.get(facet)) == bool(expected), facet  # none left empty by another facet's counts
         assert sorted(counted.get(facet, [])) == expected[: FACETS[facet]] or (
             len(expected) > FACETS[facet] and dict(counted[facet]).items() <= dict(expected).items()
         ), facet
+    if compiler.place is not None and compiler.place.kind != "country":
+        others = compiler.combined(without="distance")
+        for km, n in counted["distance"]:
+            ring = compiler._parse(compiler.within(compiler.place, float(km)))
+            assert n == count(index.searcher(), Query.boolean_query([(Occur.Must, others), (Occur.Must, ring)])), km
+    split = {**facet_counts(index, compiler, "values"), **facet_counts(index, compiler, "distance")}
+    assert split == counted  # the two halves a lone search runs at once give the same counts
 
 
 def test_country_state_and_city_match_without_regard_to_case(index: SearchIndex) -> None:

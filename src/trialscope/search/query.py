@@ -546,45 +546,74 @@ FacetPart = Literal["all", "values", "distance"]
 
 def facet_counts(index: SearchIndex, compiler: _Compiler, part: FacetPart = "all") -> dict[str, list[tuple[str, int]]]:
     """Counts per value for every facet, a facet that is filtered on counted without its own filter, in one
-    pass over the trials matching the text (each facet's filters applied as a filter aggregation); with a
-    city, the trials within each distance of it. ``part``: all of it, or the values or the distances only
-    (two passes that can run at once)."""
+    pass over the trials matching the text; with a city, the trials within each distance of it. ``part``:
+    all of it, or the values or the distances only (two passes that can run at once).
+
+    The filters that some count must leave out are applied as nested filter aggregations (``_nested``), so
+    each is evaluated over the index as few times as the counts allow; the others are part of the base."""
     filters = compiler.filters
     own_filtered = [f for f in FACETS if _OWN_FILTER[f] in filters]
-    with_place = _with_place(compiler)
-    set_aside = {_OWN_FILTER[f] for f in own_filtered} | ({"distance"} if with_place else set())
-    shared = [n for n in filters if n not in set_aside]  # applied to every count: part of the base query
-    rest = [n for n in filters if n in set_aside]
+    rings = _with_place(compiler) and part != "values"
+    left_out = {_OWN_FILTER[f] for f in own_filtered} | ({"distance"} if rings else set())
+    chain = [n for n in filters if n in left_out]  # what some count is made without
+    shared = [n for n in filters if n not in left_out]  # applied to every count: part of the base query
 
-    unfiltered = [f for f in FACETS if f not in own_filtered]
-    aggregations: dict[str, Any] = {}
+    # what to count, by the one filter it is counted without ("" for none)
+    wanted: dict[str, dict[str, Any]] = {}
+    facets_of: dict[str, list[str]] = {}
     if part != "distance":
-        aggregations["every"] = {"filter": compiler.filter_text_of(rest), "aggs": _counting(unfiltered)}
+        facets_of[""] = [f for f in FACETS if f not in own_filtered]
         for facet in own_filtered:
-            others = [n for n in rest if n != _OWN_FILTER[facet]]
-            aggregations[f"without {facet}"] = {"filter": compiler.filter_text_of(others), "aggs": _counting([facet])}
-    if with_place and part != "values":
+            facets_of[_OWN_FILTER[facet]] = [facet]
+        wanted = {name: _counting(facets) for name, facets in facets_of.items()}
+    if rings:
         assert compiler.place is not None
-        others = [n for n in rest if n != "distance"]
-        aggregations["distance"] = {
-            "filter": compiler.filter_text_of(others),
-            "aggs": {f"{km}": {"filter": compiler.within(compiler.place, km)} for km in DISTANCE_BUCKETS_KM},
-        }
+        wanted["distance"] = {f"{km}": {"filter": compiler.within(compiler.place, km)} for km in DISTANCE_BUCKETS_KM}
+    aggregations, paths = _nested(compiler, chain, wanted)
     result = index.searcher().aggregate(compiler.combined(only=shared), aggregations)
     counts: dict[str, list[tuple[str, int]]] = {}
-    for name, value in result.items():
-        if name == "distance":
-            counts["distance"] = [(f"{km}", int(value[f"{km}"]["doc_count"])) for km in DISTANCE_BUCKETS_KM]
+    for name, path in paths.items():
+        node = result
+        for key in path:
+            node = node[key]
+        if name == "distance" and rings:
+            counts["distance"] = [(f"{km}", int(node[f"{km}"]["doc_count"])) for km in DISTANCE_BUCKETS_KM]
             continue
-        wanted = unfiltered if name == "every" else [name.removeprefix("without ")]
-        for counted, buckets in _buckets(
-            {k: v for k, v in value.items() if isinstance(v, dict) and "buckets" in v}
-        ).items():
+        for counted, buckets in _buckets({k: node[k] for k in wanted[name]}).items():
             if counted in COMPOSITE_FACETS:
-                counts |= _split_composite_counts(buckets, COMPOSITE_FACETS[counted], wanted)
+                counts |= _split_composite_counts(buckets, COMPOSITE_FACETS[counted], facets_of[name])
             else:
                 counts[counted] = buckets
     return {name: counts[name] for name in [*FACETS, "distance"] if name in counts}
+
+
+def _nested(
+    compiler: _Compiler, chain: list[str], wanted: dict[str, dict[str, Any]], path: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+    """Aggregations giving each count of ``wanted`` (by the filter of ``chain`` it leaves out, "" for none)
+    under every other filter of ``chain``, and where in the answer each is. The first filter is applied
+    once for all the counts that keep it, and once more (with the rest, in one filter) for the count that
+    leaves it out: three filters cost five evaluations instead of nine."""
+    if not chain:
+        return dict(wanted.get("", {})), {name: path for name in wanted}
+    first, rest = chain[0], chain[1:]
+    aggregations: dict[str, Any] = {}
+    paths: dict[str, tuple[str, ...]] = {}
+    if first in wanted:
+        if rest:
+            key = f"without {first}"
+            aggregations[key] = {"filter": compiler.filter_text_of(rest), "aggs": wanted[first]}
+            paths[first] = (*path, key)
+        else:
+            aggregations |= wanted[first]
+            paths[first] = path
+    keeping = {name: aggs for name, aggs in wanted.items() if name != first}
+    if keeping:
+        key = f"with {first}"
+        inner, inner_paths = _nested(compiler, rest, keeping, (*path, key))
+        aggregations[key] = {"filter": compiler.filter_text_of([first]), "aggs": inner}
+        paths |= inner_paths
+    return aggregations, paths
 
 
 _COMPOSITE_SIZE = 65_000  # every distinct composite term is wanted (hundreds; thousands of country sets)
