@@ -118,7 +118,7 @@ def test_filters_combine_and_facets_count_without_their_own_filter(index: Search
         SearchQuery(text="CAR-T", status=["open"], phase=["1"], sex="male", results=False, near="Beijing"),
         SearchQuery(status=["open"], target=["CD19"], age=30, country=["China"], near="Shanghai", within_km=500),
     ],
-    ids=["text", "status+age", "phase+sex", "country+near", "four-own-filters", "five-and-a-place"],
+    ids=["text", "status+age", "phase+sex", "country+near", "four-own-filters", "four-and-a-place"],
 )
 def test_facets_counted_through_composite_fields_equal_counts_of_each_field(
     index: SearchIndex, query: SearchQuery
