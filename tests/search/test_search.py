@@ -198,8 +198,6 @@ def test_related_trials_say_why(index: SearchIndex) -> None:
 def _scores_by_one_query(index: SearchIndex, nct_id: str, limit: int) -> list[float]:
     """The best related-trial scores as one query over everything alike would give them (the reference
     for the per-group candidates that related_trials keeps and merges with the title-word matches)."""
-    from tantivy import Occur, Query
-
     from trialscope.criteria.vocabulary import vocabulary
     from trialscope.search.similar import _WEIGHTS, _card, _distinctive_words
 

@@ -98,7 +98,7 @@ def _read_gazetteer() -> Gazetteer:
 
 
 def country_name(iso: str) -> str | None:
-    _, countries, _ = _gazetteer()
+    _cities, countries, _states = _gazetteer()
     country = countries.get(iso.lower())
     return str(country["name"]) if country else None
 

@@ -458,8 +458,7 @@ def _searched(index: SearchIndex, query: SearchQuery) -> SearchResults:
     if compiler.place is not None and hits:
         _add_nearest_sites(index, compiler.place, hits)
     if facets:
-        counted = {name: counts for part in facets for name, counts in part.result().items()}
-        results.facets = {name: counted[name] for name in [*FACETS, "distance"] if name in counted}
+        results.facets = _in_facet_order({name: counts for part in facets for name, counts in part.result().items()})
     return results
 
 
@@ -586,6 +585,10 @@ def facet_counts(index: SearchIndex, compiler: _Compiler, part: FacetPart = "all
                 counts |= _split_composite_counts(buckets, COMPOSITE_FACETS[counted], facets_of[name])
             else:
                 counts[counted] = buckets
+    return _in_facet_order(counts)
+
+
+def _in_facet_order(counts: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, int]]]:
     return {name: counts[name] for name in [*FACETS, "distance"] if name in counts}
 
 

@@ -66,12 +66,8 @@ class RelatedTrial:
 
 
 def _card(index: SearchIndex, nct_id: str) -> dict[str, Any] | None:
-    searcher = index.searcher()
-    found = searcher.search(Query.term_query(index.schema, "nct_id", nct_id.upper()), 1)
-    if not found.hits:
-        return None
-    card: dict[str, Any] = orjson.loads(searcher.doc(found.hits[0][1])["card"][0])
-    return card
+    found = _search(index, Query.term_query(index.schema, "nct_id", nct_id.upper()), 1)
+    return found[0][1] if found else None
 
 
 def reasons(card: dict[str, Any], other: dict[str, Any]) -> list[str]:
@@ -157,6 +153,7 @@ def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[Rela
 
 
 def _search(index: SearchIndex, query: Query, limit: int) -> list[tuple[float, dict[str, Any]]]:
+    """The best ``limit`` hits, each with its score and card."""
     searcher = index.searcher()
     found = searcher.search(query, limit)
     return [(float(score), orjson.loads(searcher.doc(address)["card"][0])) for score, address in found.hits]
