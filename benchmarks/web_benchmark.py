@@ -7,8 +7,10 @@ trial pages (5,000 random trials, their criteria already parsed and stored) and 
 benchmark's realistic queries, each asked once) for a fixed number of requests. Reports, per page kind,
 p50 / p95 / p99 of: server time (inside the app, from its Server-Timing header), the time the request
 waited at the server's gate before that (``--concurrency`` requests per worker are worked on at once; see
-src/trialscope/web/capacity.py), and the latency clients saw (which adds the wait and the network); and
-throughput. Target: server time p95 < 150 ms.
+src/trialscope/web/capacity.py), and the latency clients saw (which adds the wait and the network);
+throughput; and the CPU each request cost the server and the load tool (they share the cores), with the
+least mean latency that cost allows 20 clients that ask again as soon as they are answered. Target:
+server time p95 < 150 ms.
 
     python benchmarks/web_benchmark.py --trials 600000 --requests 2000
 """
@@ -88,6 +90,29 @@ async def _load(base: str, urls: list[tuple[str, str]], clients: int) -> Timings
     return timings
 
 
+def _cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of process ``root`` and all its descendants so far, from /proc (Linux)."""
+    parent: dict[int, int] = {}
+    spent: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        parent[pid] = int(fields[1])
+        spent[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    total = 0.0
+    for pid in spent:
+        ancestor = pid
+        while ancestor not in (root, 0, 1) and ancestor in parent:
+            ancestor = parent[ancestor]
+        if ancestor == root:
+            total += spent[pid]
+    return total
+
+
 def _cuts(values: list[float]) -> str:
     q = statistics.quantiles(values, n=100)
     return f"{q[49]:7.1f} {q[94]:7.1f} {q[98]:7.1f}"
@@ -146,9 +171,11 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.5)
         asyncio.run(_load(base, warm, args.clients))  # warm up on other pages: first reads of index files
+        server_cpu, client_cpu = _cpu_seconds(server.pid), time.process_time()
         started = time.perf_counter()
         timings = asyncio.run(_load(base, work, args.clients))
         elapsed = time.perf_counter() - started
+        server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -164,6 +191,15 @@ def main() -> None:
     for kind, values in timings.items():
         server, queued, client = (_cuts([v[i] for v in values]) for i in range(3))
         print(f"{kind:<7} {server:>29}   {queued:>29}   {client:>29}")
+    # the interactive response-time law: n clients that ask again as soon as they are answered see a mean
+    # latency of n / throughput, and throughput is at most (cores / CPU per request)
+    per_request = (server_cpu + client_cpu) / len(work) * 1000
+    cores = os.cpu_count() or 1
+    print(
+        f"CPU per request: server {server_cpu / len(work) * 1000:.1f} ms, load tool {client_cpu / len(work) * 1000:.1f}"
+        f" ms; on {cores} cores {args.clients} clients cannot see a mean latency under {args.clients} x "
+        f"{per_request:.1f} / {cores} = {args.clients * per_request / cores:.0f} ms"
+    )
     slowest = sorted((v for values in timings.values() for v in values), reverse=True)[: args.slowest]
     for app_ms, queued_ms, client_ms, slow_url in slowest:
         print(f"  {app_ms:7.1f} ms in the app, {queued_ms:6.1f} waiting, {client_ms:7.1f} at the client: {slow_url}")

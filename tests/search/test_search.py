@@ -234,13 +234,17 @@ def _scores_by_one_query(index: SearchIndex, nct_id: str, limit: int) -> list[fl
     ]
 
 
-def test_related_trials_score_as_one_query_over_everything_alike_would(index: SearchIndex) -> None:
+@pytest.mark.parametrize("limit", [5, 1])
+def test_related_trials_score_as_one_query_over_everything_alike_would(index: SearchIndex, limit: int) -> None:
+    """Exact for any limit; both ways of finding a group's candidates are taken here (by the trials sharing
+    every trait when there are enough of them, otherwise by the query over all trials sharing any)."""
     index.related_cache.clear()
     trials = [h.nct_id for h in run_search(index, SearchQuery(text="CAR-T", per_page=40)).hits]
     assert len(trials) == 40
     for nct_id in trials * 2:  # the second round from the kept group candidates
-        expected = _scores_by_one_query(index, nct_id, 5)
-        assert sorted((round(r.score, 3) for r in related_trials(index, nct_id, limit=5)), reverse=True) == expected
+        expected = _scores_by_one_query(index, nct_id, limit)
+        found = related_trials(index, nct_id, limit=limit)
+        assert sorted((round(r.score, 3) for r in found), reverse=True) == expected
 
 
 @pytest.mark.parametrize(

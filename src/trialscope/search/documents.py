@@ -130,6 +130,13 @@ def split_composite(term: str, facets: tuple[str, ...]) -> Mapping[str, tuple[st
     )
 
 
+def trial_concepts(study: Study, vocab: Vocabulary | None = None) -> tuple[list[str], list[str]]:
+    """The trial's disease concepts and target antigens, as its card and its facets hold them (what a trial
+    page needs of its search document, without the texts)."""
+    vocab = vocab or vocabulary()
+    return _condition_concepts(study, vocab), trial_targets(study, vocab)
+
+
 def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocument:
     vocab = vocab or vocabulary()
     protocol = study.protocol_section
@@ -164,8 +171,7 @@ def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocume
         if tokens:
             values.append(" ".join(tokens))
     open_sites = [loc for loc in study.locations if loc.status is None or loc.status.upper() in SITE_OPEN]
-    concepts = _condition_concepts(study, vocab)
-    targets = trial_targets(study, vocab)
+    concepts, targets = trial_concepts(study, vocab)
     overall = study.overall_status or "UNKNOWN"
     keywords = {
         "status": [overall],

@@ -30,7 +30,7 @@ from trialscope.presentation.sections import (
     unescape_markdown,
 )
 from trialscope.search import SearchIndex, related_trials
-from trialscope.search.documents import trial_document
+from trialscope.search.documents import trial_concepts
 from trialscope.search.similar import RelatedTrial
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.trial_store import StoredTrial, TrialStore
@@ -189,22 +189,22 @@ def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: b
         return None
     stored = CriteriaStore(store.engine).get(trial)  # parsed and stored first if new or changed
     constraints = [Constraint.from_flat(flat) for flat in stored.constraints]  # the same read, not a second
-    document = trial_document(trial.study)
+    diseases, targets = trial_concepts(trial.study)
     origin = public_origin(trial.origin)
     stored_at = trial.updated_at.astimezone(dt.UTC) if trial.updated_at.tzinfo else trial.updated_at
     info = RecordInfo(trial.source, trial.partial, trial.version, origin, stored_at.strftime("%Y-%m-%d %H:%M UTC"))
     view = TrialView(
         trial=trial,
         sections=trial_sections(trial.study, info),
-        summary=plain_summary(trial.study, stored.constraints, document.card["diseases"], document.card["targets"]),
+        summary=plain_summary(trial.study, stored.constraints, diseases, targets),
         freshness=judge_freshness(trial.study),
         constraints=constraints,
         criteria_items=_criteria_items(
             trial.study.protocol_section.eligibility_module.eligibility_criteria or "", constraints
         ),
         notes=stored.notes,
-        targets=document.card["targets"],
-        diseases=document.card["diseases"],
+        targets=targets,
+        diseases=diseases,
     )
     if related:
         try:
