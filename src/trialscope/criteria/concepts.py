@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from trialscope.criteria.cues import cues
 from trialscope.criteria.model import Polarity, Window
 from trialscope.criteria.phrases import PhraseMatch
 from trialscope.criteria.text import WORD_NUMBERS, clause_bounds
@@ -33,7 +34,8 @@ _NEGATION = re.compile(
     r"no\s+active|no\s+prior|no\s+previous|not\s+have|non)\b"
 )
 _EXCEPTION = re.compile(
-    r"(?i)\b(?:except(?:\s+for)?|excluding|exclusive\s+of|other\s+than|with\s+the\s+exception\s+of|unless|but\s+not|apart\s+from)\b"
+    r"(?i)\b(?:except(?:\s+for)?|excluding|exclusive\s+of|other\s+than|with\s+the\s+exception\s+of|unless|"
+    r"but\s+not(?!\s+limited)|apart\s+from)\b"
 )
 _POSITIVE = re.compile(r"(?i)(?:\+|[-\s]?positive|positivity|\bexpress(?:ion|ing|ed|es)?\b|\btarget\b|\bpos\b)")
 _EXPOSURE = re.compile(
@@ -52,6 +54,18 @@ _WINDOW = re.compile(
 )
 _UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
 _DEFINITION = re.compile(r"(?i)\b(?:defined\s+as|definition|refers\s+to|means)\b")
+# A therapy named as the cause of something ("toxicity caused by previous antitumor therapy") is not required.
+_CAUSE = re.compile(
+    r"(?i)\b(?:caused\s+by|due\s+to|related\s+to|attributed\s+to|induced\s+by|toxicit(?:y|ies)\s+(?:of|from))"
+    r"\s+(?:any\s+)?(?:the\s+)?(?:previous|prior|earlier)?\s*$"
+)
+# "including but not limited to" introduces examples: its "not" negates nothing.
+# "not due to dehydration" negates a cause, and "non-ischemic" is an adjective: neither negates what follows.
+_NOT_A_NEGATION = re.compile(
+    r"(?i)\b(?:(?:but\s+)?not\s+(?:be\s+)?limited\s+to|not\s+(?:due\s+to|caused\s+by|related\s+to)\s+[^,;]*|non-)"
+)
+# A category's head word right after a specific member of it names the same thing ("HIV infection").
+_HEAD_WORD = re.compile(r"(?i)^(?:infections?|infected|disease|diseases|disorders?)$")
 
 
 @dataclass(slots=True)
@@ -95,14 +109,21 @@ def extract_concepts(
 ) -> list[ConceptMatch]:
     """Concept constraints in one item's text (norm[start:end])."""
     results: list[ConceptMatch] = []
+    defines = definition_spans(norm, start, end)
     for clause_start, clause_end in clause_bounds(norm, start, end):
+        if section_polarity == "exclude" and cues().permission.search(norm, clause_start, clause_end):
+            continue  # "... can be enrolled only if HBV DNA is negative": who may join despite the exclusion
         exception_at = _EXCEPTION.search(norm, clause_start, clause_end)
         windows = _windows(norm, clause_start, clause_end, vocab)
         clause_matches: dict[str, ConceptMatch] = {}
         order: list[str] = []
+        previous: PhraseMatch | None = None
         for match in vocab.concept_matcher.finditer(norm, clause_start, clause_end):
             key = match.key
             concept = vocab.concepts[key]
+            if _same_mention(norm, previous, match, vocab):
+                continue
+            previous = match
             if (
                 exception_at
                 and match.start() > exception_at.start()
@@ -126,9 +147,13 @@ def extract_concepts(
             )
             order.append(key)
         for window_start, window_end, window in windows:
+            if any(a <= window_start < b for a, b in defines):
+                continue  # a duration inside a definition ('uncontrolled after >1 month of treatment')
             for target_key in _window_targets(norm, clause_matches, order, window_start, window_end):
                 if clause_matches[target_key].within is None:
                     clause_matches[target_key].within = window
+        if section_polarity == "include":
+            _apply_washout(norm, clause_start, clause_end, clause_matches, vocab)
         if exception_at is not None:
             owners = [k for k in order if clause_matches[k].start < exception_at.start()]
             if owners:
@@ -138,6 +163,79 @@ def extract_concepts(
                     owner.exceptions = [stated] + [e for e in owner.exceptions if e.lower() not in stated.lower()]
         results.extend(clause_matches[k] for k in order if k in clause_matches)
     return _biomarkers(norm, start, end, vocab, section_polarity) + results
+
+
+def _same_mention(norm: str, previous: PhraseMatch | None, match: PhraseMatch, vocab: Vocabulary) -> bool:
+    """'HIV infection', 'hepatitis B (HBsAg) infection': the head word names the concept just before it."""
+    if previous is None or not _HEAD_WORD.match(match.group(0)):
+        return False
+    if vocab.concepts[previous.key].category != vocab.concepts[match.key].category:
+        return False
+    return re.fullmatch(r"[\s)\]]{0,3}", norm[previous.end() : match.start()]) is not None
+
+
+def _apply_washout(
+    norm: str, clause_start: int, clause_end: int, matches: dict[str, ConceptMatch], vocab: Vocabulary
+) -> None:
+    """'At least 2 weeks since prior systemic treatment' in an inclusion is a washout: recent exposure
+    excludes, and no exposure is required. The amount becomes the window ('5 half-lives' stays as written)."""
+    rules = cues()
+    for found in rules.washout.finditer(norm, clause_start, clause_end):
+        links = rules.washout_link.finditer(norm, found.end(), min(clause_end, found.end() + 120))
+        if not any(
+            rules.washout_alone.match(link.group(0)) or rules.washout_last.search(norm, link.end(), link.end() + 40)
+            for link in links
+        ):
+            continue
+        raw = found.group("value").lower()
+        value = float(WORD_NUMBERS.get(raw, 0) or raw)
+        unit = _UNITS[found.group("unit")[0].lower()] if found.group("unit") else "half-lives"
+        anchor_match = vocab.anchor_matcher.search(norm, found.end(), clause_end)
+        window = Window(value, unit, anchor_match.key if anchor_match else None)
+        for m in matches.values():
+            if m.category == "prior_therapy":
+                m.polarity = "exclude"
+                if m.within is None or not m.within.countable or unit != "half-lives":
+                    m.within = window
+
+
+def definition_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where a criterion defines a term inside itself ('refractory hypertension (refractory hypertension is
+    defined as: ... ≥3 antihypertensive drugs ...)', '[severe allergic reaction is defined as grade 2 ...]'):
+    from the cue to the close of the bracket it sits in, else to the end of its sentence. What is stated
+    there explains a term; it is not a requirement of its own."""
+    spans = []
+    for cue in cues().definition.finditer(norm, start, end):
+        depth, position = 0, cue.start() - 1
+        opener = -1
+        while position >= start:  # is the cue inside an open bracket?
+            char = norm[position]
+            if char in ")]":
+                depth += 1
+            elif char in "([":
+                if depth == 0:
+                    opener = position
+                    break
+                depth -= 1
+            position -= 1
+        stop = end
+        if opener >= 0:
+            depth = 0
+            for position in range(cue.end(), end):
+                char = norm[position]
+                if char in "([":
+                    depth += 1
+                elif char in ")]":
+                    if depth == 0:
+                        stop = position
+                        break
+                    depth -= 1
+        else:
+            sentence = re.compile(r";|\.\s+(?=[A-Z])").search(norm, cue.end(), end)
+            stop = sentence.start() if sentence else end
+        if stop > cue.end():
+            spans.append((cue.start(), stop))
+    return spans
 
 
 def _exception_text(norm: str, start: int, clause_end: int) -> str:
@@ -160,7 +258,7 @@ def _reopened(norm: str, after_exception: int, position: int) -> bool:
 
 def _negated(norm: str, clause_start: int, position: int) -> bool:
     """A negation cue between the clause start and the mention, not broken by 'but'/'however'."""
-    window = norm[max(clause_start, position - 60) : position]
+    window = _NOT_A_NEGATION.sub(lambda m: " " * len(m.group(0)), norm[max(clause_start, position - 60) : position])
     cues = list(_NEGATION.finditer(window))
     if not cues:
         return False
@@ -173,9 +271,17 @@ def _admissible(
 ) -> bool:
     context_before = norm[max(clause_start, match.start() - 80) : match.start()]
     context_after = norm[match.end() : min(clause_end, match.end() + 40)]
+    if category == "condition" and cues().organ_qualifier.match(context_after):
+        return False  # "lymphoma infiltrating the heart" is an organ's involvement, not the diagnosis itself
     if category == "prior_therapy":
-        if _STUDY_OWN.match(context_after) or re.search(r"(?i)\bfor\s+(?:the\s+)?$", context_before):
+        if (
+            _STUDY_OWN.match(context_after)
+            or re.search(r"(?i)\bfor\s+(?:the\s+)?$", context_before)
+            or cues().study_own_therapy.search(context_before)
+        ):
             return False  # the study's own procedure: "blood collection for CAR-T manufacturing"
+        if section_polarity == "include" and _CAUSE.search(context_before):
+            return False  # "toxicity caused by previous antitumor therapy": a cause, not a requirement
         # an exclusion item that names a therapy excludes exposure to it; an inclusion needs a cue of exposure
         return section_polarity == "exclude" or bool(
             _EXPOSURE.search(context_before) or _EXPOSURE.search(context_after)
@@ -185,6 +291,8 @@ def _admissible(
 
 _WINDOW_OWNERS = ("prior_therapy", "condition", "infection")
 _LIST_GAP = re.compile(r"(?i)^[^;0-9]{0,70}$")
+# What opens a list of examples of the concept before it.
+_EXAMPLES = re.compile(r"(?i)\b(?:including(?:\s+but\s+not\s+limited\s+to)?|such\s+as|e\.g\.|for\s+example)")
 
 
 def _gap(mentions: list[tuple[int, int]], start: int, end: int) -> int:
@@ -201,15 +309,22 @@ def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str
     if _gap(matches[nearest].mentions, start, end) > 120:
         return []
     targets = [nearest]
-    if matches[nearest].mentions[0][1] <= start:  # the window follows the concept: extend over its list
-        index = owners.index(nearest)
-        while index > 0:
-            earlier, later = matches[owners[index - 1]], matches[owners[index]]
-            gap_text = norm[earlier.mentions[0][1] : later.mentions[0][0]]
-            if not (_LIST_GAP.match(gap_text) and re.search(r",|\bor\b|\band\b|/", gap_text)):
-                break
-            targets.append(owners[index - 1])
-            index -= 1
+    mentions = sorted((a, b, k) for k in owners for a, b in matches[k].mentions)
+    position = max(
+        (i for i, (a, b, k) in enumerate(mentions) if k == nearest and b <= start), default=-1
+    )  # the window follows the concept: extend over the list that ends there, mention by mention
+    while position > 0:
+        earlier, later = mentions[position - 1], mentions[position]
+        gap_text = norm[earlier[1] : later[0]]
+        if not (_LIST_GAP.match(gap_text) and re.search(r",|\bor\b|\band\b|/", gap_text)):
+            break
+        if earlier[2] not in targets:
+            targets.append(earlier[2])
+        position -= 1
+    openers = list(_EXAMPLES.finditer(norm, 0, start))
+    if openers:  # "severe cardiac disease, including ... MI within 6 months": the head keeps no window
+        opener = openers[-1]
+        targets = [k for k in targets if matches[k].mentions[0][0] >= opener.start()]
     return targets
 
 

@@ -16,6 +16,7 @@ TIME_UNIT_WORDS = {
     "weeks": N_("weeks"),
     "months": N_("months"),
     "years": N_("years"),
+    "half-lives": N_("half-lives"),
 }
 
 

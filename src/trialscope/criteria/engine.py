@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from trialscope.criteria.concepts import ConceptMatch, extract_concepts
+from trialscope.criteria.concepts import ConceptMatch, definition_spans, extract_concepts
+from trialscope.criteria.cues import cues
 from trialscope.criteria.model import Constraint, ParsedCriteria, Polarity
 from trialscope.criteria.numeric import NumericMatch, extract_numeric
 from trialscope.criteria.segment import Item, segment
@@ -31,11 +32,33 @@ def _polarity(item: Item) -> Polarity:
 
 
 def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
-    """'Relapsed AML: Defined as ...', 'Refractory AML (meeting at least one criterion): ...'."""
+    """'Relapsed AML: Defined as ...', 'Refractory AML (meeting at least one criterion): ...'.
+
+    A line that names a diagnosis and introduces sub-items ('Acute leukemia complex/refractory cases with
+    poor response ...:' then '1) ... 2) ...') is a requirement whose sub-items define it: the line itself is
+    not a definition (its sub-items are, through ``_status_heads``)."""
     own = norm[item.start : item.end]
     if not _STATUS_DEFINITION.search(own[:160]):
         return False
-    return any(vocab.concepts[m.key].category == "disease_status" for m in vocab.concept_matcher.finditer(own[:80]))
+    named = [vocab.concepts[m.key] for m in vocab.concept_matcher.finditer(own[:80])]
+    if item.children and own.rstrip().endswith(":") and any(c.primary_diagnosis for c in named):
+        return False
+    return any(c.category == "disease_status" for c in named)
+
+
+def _status_head(item: Item, norm: str, vocab: Vocabulary) -> bool:
+    """A requirement line whose sub-items list the cases it covers: 'Acute leukemia complex/refractory
+    cases ...: 1) no CR after 2 courses; 2) relapse within 6 months ...'. The sub-items are definitional."""
+    own = norm[item.start : item.end]
+    if not (item.children and own.rstrip().endswith(":")):
+        return False
+    named = [vocab.concepts[m.key] for m in vocab.concept_matcher.finditer(own)]
+    return any(c.primary_diagnosis for c in named) and any(c.category == "disease_status" for c in named)
+
+
+def _is_heading(item: Item) -> bool:
+    """'Subjects with any of the following exclusion criteria were not eligible for this trial:'."""
+    return bool(cues().heading.search(item.text)) or item.text.rstrip().endswith(":")
 
 
 class _Builder:
@@ -49,7 +72,16 @@ class _Builder:
         return constraint
 
 
-def _add_numeric(builder: _Builder, item: Item, matches: list[NumericMatch], definitional: bool) -> None:
+Defines = list[tuple[int, int]]
+
+
+def _inside(spans: Defines, start: int) -> bool:
+    return any(a <= start < b for a, b in spans)
+
+
+def _add_numeric(
+    builder: _Builder, item: Item, matches: list[NumericMatch], definitional: bool, defines: Defines
+) -> None:
     polarity = _polarity(item)
     ids: list[str] = []
     # Alternatives are different threshold expressions joined by "or"; the bounds of one range ("18-75") and
@@ -75,17 +107,28 @@ def _add_numeric(builder: _Builder, item: Item, matches: list[NumericMatch], def
             method=m.method,
             any_of_group=f"g{item.index}.{m.group}" if alternatives else None,
             twin_of=ids[m.twin_of_index] if m.twin_of_index is not None and m.twin_of_index < len(ids) else None,
-            definitional=definitional,
+            definitional=definitional or _inside(defines, m.start),
         )
         ids.append(constraint.id)
 
 
-def _add_concepts(builder: _Builder, item: Item, matches: list[ConceptMatch], definitional: bool) -> None:
+def _add_concepts(
+    builder: _Builder, item: Item, matches: list[ConceptMatch], definitional: bool, defines: Defines
+) -> None:
+    """One constraint per concept, polarity and window in an item: a concept named again ('hepatitis B
+    (HBsAg positive) ... prehepatitis B infection') is the same requirement, reported once."""
     status_group = f"s{item.index}"
     statuses = [m for m in matches if m.category == "disease_status" and m.polarity == "include"]
+    seen: dict[tuple[object, ...], Constraint] = {}
     for m in matches:
         administrative = m.category == "administrative"
-        builder.add(
+        in_definition = definitional or _inside(defines, m.start)
+        key = (m.key, m.polarity, m.within, in_definition)
+        if key in seen:
+            if m.exceptions:
+                seen[key].exceptions += [e for e in m.exceptions if e not in seen[key].exceptions]
+            continue
+        seen[key] = builder.add(
             kind="administrative" if administrative else "concept",
             polarity=m.polarity,
             item=item.index,
@@ -98,8 +141,55 @@ def _add_concepts(builder: _Builder, item: Item, matches: list[ConceptMatch], de
             exceptions=m.exceptions,
             evaluable=not administrative,
             any_of_group=status_group if (m in statuses and len(statuses) > 1) else None,
-            definitional=definitional,
+            definitional=in_definition,
         )
+
+
+def _accept_listed_cases(builder: _Builder, items: list[Item], head: int) -> None:
+    """A requirement line's disease status accepts every status its listed cases name: 'complex/refractory
+    cases: ... 2) recurrence within 6 months ...; 4) recurrent patients' takes relapsed disease too."""
+    own = [
+        c for c in builder.constraints if c.item == head and c.category == "disease_status" and c.polarity == "include"
+    ]
+    if not own:
+        return
+    group = own[0].any_of_group or f"s{head}"
+    for c in own:
+        c.any_of_group = group
+    named = {c.concept for c in own}
+    cases = set(items[head].children)
+    for c in list(builder.constraints):
+        if c.item in cases and c.category == "disease_status" and c.polarity == "include" and c.concept not in named:
+            named.add(c.concept)
+            builder.add(
+                kind="concept",
+                polarity="include",
+                item=head,
+                start=c.start,
+                end=c.end,
+                text=c.text,
+                category="disease_status",
+                concept=c.concept,
+                any_of_group=group,
+            )
+
+
+def _name_counted_therapies(constraints: list[Constraint], vocab: Vocabulary) -> None:
+    """'At least one course of systemic chemotherapy': a count of prior therapy names what it counts, the
+    therapy stated right after the number (else the quantity's own default, e.g. lines of anticancer therapy)."""
+    for c in constraints:
+        quantity = vocab.quantities.get(c.quantity or "")
+        if c.kind != "numeric" or quantity is None or quantity.kind != "count" or c.start is None:
+            continue
+        named = [
+            t
+            for t in constraints
+            if t.item == c.item
+            and t.category == "prior_therapy"
+            and t.start is not None
+            and 0 <= t.start - c.start <= 80
+        ]
+        c.concept = named[0].concept if named else quantity.counts
 
 
 def _record_notes(constraints: list[Constraint], study: Study) -> list[str]:
@@ -133,18 +223,25 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     items = segment(text)
     builder = _Builder(text)
     definitional_items: set[int] = set()
+    heads: set[int] = set()  # requirement lines whose sub-items list the cases they cover
     for item in items:
         if item.parent is not None and item.parent in definitional_items:
             definitional_items.add(item.index)
         elif _defines_status(item, norm, vocab):
             definitional_items.add(item.index)
             definitional_items.update(item.children)
+        elif _status_head(item, norm, vocab):
+            definitional_items.update(item.children)
+            heads.add(item.index)
     for item in items:
         definitional = item.index in definitional_items
+        defines = definition_spans(norm, item.start, item.end)
         before = len(builder.constraints)
-        _add_numeric(builder, item, extract_numeric(norm, item.start, item.end, vocab), definitional)
-        _add_concepts(builder, item, extract_concepts(norm, item.start, item.end, vocab, _polarity(item)), definitional)
-        if len(builder.constraints) == before and not (item.children and item.text.rstrip().endswith(":")):
+        _add_numeric(builder, item, extract_numeric(norm, item.start, item.end, vocab), definitional, defines)
+        _add_concepts(
+            builder, item, extract_concepts(norm, item.start, item.end, vocab, _polarity(item)), definitional, defines
+        )
+        if len(builder.constraints) == before and not _is_heading(item):
             builder.add(
                 kind="unparsed",
                 polarity=_polarity(item),
@@ -155,6 +252,9 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
                 reason="no recognised threshold or clinical concept: kept as free text to read",
                 evaluable=True,
             )
+    for head in heads:
+        _accept_listed_cases(builder, items, head)
+    _name_counted_therapies(builder.constraints, vocab)
     notes: list[str] = []
     if study is not None:
         stated = {c.concept for c in builder.constraints if c.category == "biomarker" and c.polarity == "include"}

@@ -19,12 +19,17 @@ class Window:
     """A time window counted back from an anchor event: 'within 2 weeks before apheresis'."""
 
     value: float
-    unit: str  # hours | days | weeks | months | years
+    unit: str  # hours | days | weeks | months | years; or half-lives (a washout no calendar can count)
     anchor: str | None = None  # apheresis | lymphodepletion | infusion | enrollment | screening | first dose
 
     @property
+    def countable(self) -> bool:
+        """Whether the window is a time a calendar can count ("5 half-lives" is not: it depends on the drug)."""
+        return self.unit in DAYS_PER_UNIT
+
+    @property
     def days(self) -> float:
-        return self.value * DAYS_PER_UNIT[self.unit]
+        return self.value * DAYS_PER_UNIT[self.unit] if self.countable else float("nan")
 
 
 @dataclass(slots=True)
@@ -108,6 +113,8 @@ class Constraint:
             }
             if self.method:
                 flat["method"] = self.method
+            if self.concept:
+                flat["concept"] = self.concept  # what a count of prior therapy counts
             if self.any_of_group:
                 flat["any_of_group"] = self.any_of_group
             if self.twin_of:

@@ -82,3 +82,19 @@ def trial_targets(study: Study, vocab: Vocabulary | None = None) -> list[str]:
         for key in targets_in_text(text, vocab):
             targets.setdefault(key, None)
     return list(targets)
+
+
+def trial_diseases(study: Study, vocab: Vocabulary | None = None) -> tuple[str, ...]:
+    """The diseases a trial is for, from its record's conditions, when every condition names one that the
+    vocabulary knows as a primary diagnosis (AML, solid tumours ...); empty when any condition is something
+    else ('Hematopoietic stem cell donors', a symptom) or there are none, since then the record does not
+    say which patients it excludes."""
+    vocab = vocab or vocabulary()
+    conditions = study.protocol_section.conditions_module.conditions
+    found: list[str] = []
+    for condition in conditions:
+        named = [m.key for m in vocab.concept_matcher.finditer(condition) if vocab.concepts[m.key].primary_diagnosis]
+        if not named:
+            return ()
+        found.extend(k for k in named if k not in found)
+    return tuple(vocab.most_specific(found))

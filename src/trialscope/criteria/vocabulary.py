@@ -37,6 +37,8 @@ class Quantity:
     uln_unit: str | None = None
     uln_source: str | None = None
     molar_mass: float | None = None
+    answered_by: str = "patient"  # or "study_team": a value the patient cannot give (a manufacturing result)
+    counts: str | None = None  # for a count of prior therapy: the therapy counted when the text names none
 
     @property
     def is_time(self) -> bool:
@@ -50,6 +52,7 @@ class Concept:
     names: tuple[str, ...]
     is_a: tuple[str, ...] = ()
     primary_diagnosis: bool = False
+    status_axis: str = "course"  # disease status: what it says ("course": relapsed, remission ...; "origin": de novo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class Vocabulary:
     units: list[tuple[str, re.Pattern[str]]]
     pint_units: dict[str, str]
     anchor_matcher: PhraseMatcher
+    patient_matcher: PhraseMatcher  # the concept names plus the patient-side abbreviations ('ALL')
     ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def concept_ancestors(self, key: str) -> frozenset[str]:
@@ -100,6 +104,8 @@ def vocabulary() -> Vocabulary:
             uln_unit=uln.get("unit"),
             uln_source=uln.get("source"),
             molar_mass=q.get("molar_mass_g_per_mol"),
+            answered_by=q.get("answered_by", "patient"),
+            counts=q.get("counts"),
         )
     concepts = {
         c["key"]: Concept(
@@ -108,6 +114,7 @@ def vocabulary() -> Vocabulary:
             tuple(c["names"] + c.get("case_sensitive_names", [])),
             tuple(c["is_a"]),
             bool(c.get("primary_diagnosis")),
+            c.get("status_axis", "course"),
         )
         for c in _load("concepts.json")["concepts"]
     }
@@ -120,6 +127,10 @@ def vocabulary() -> Vocabulary:
 
     quantity_matcher = PhraseMatcher((q.key, q.names, ()) for q in quantities.values())
     concept_matcher = PhraseMatcher(concept_entries)
+    patient_matcher = PhraseMatcher(
+        (c["key"], c["names"], c.get("case_sensitive_names", []) + c.get("patient_abbreviations", []))
+        for c in _load("concepts.json")["concepts"]
+    )
     antigen_matcher = PhraseMatcher((a.key, a.names, ()) for a in antigens.values())
     binder_matcher = PhraseMatcher((a.key, a.binders, ()) for a in antigens.values() if a.binders)
     units = []
@@ -152,4 +163,5 @@ def vocabulary() -> Vocabulary:
         pint_units=pint_units,
         anchor_matcher=anchor_matcher,
         ancestors=ancestors,
+        patient_matcher=patient_matcher,
     )

@@ -9,6 +9,7 @@ that would settle it. Only an explicit answer (a value, a "no" in the history) c
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,11 +17,15 @@ from trialscope.criteria.describe import SYMBOL, in_window, span_words, unit_wor
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
-from trialscope.criteria.vocabulary import Vocabulary
-from trialscope.matching.facts import Fact, PatientFacts
+from trialscope.criteria.vocabulary import Vocabulary, vocabulary
+from trialscope.matching.facts import Fact, PatientFacts, concepts_named
+from trialscope.presentation.labels import N_
 from trialscope.presentation.translation import _, term
 
 Status = Literal["met", "not_met", "unknown", "not_applicable"]
+# Who can settle an unknown: the patient (or their doctor, from their records), or only the study team
+# (manufacturing results, the investigator's judgement or estimates, a drug's half-lives).
+Answerer = Literal["patient", "study_team"]
 
 
 @dataclass(slots=True)
@@ -29,6 +34,7 @@ class CriterionResult:
     status: Status
     explanation: str
     question: str | None = None  # for unknown: what to ask (the patient, the doctor, the study team)
+    answered_by: Answerer = "patient"  # for unknown: who can settle it
 
     def as_dict(self) -> dict[str, object]:
         c = self.constraint
@@ -39,6 +45,7 @@ class CriterionResult:
             "status": self.status,
             "explanation": self.explanation,
             "question": self.question,
+            "answered_by": self.answered_by if self.status == "unknown" else None,
             "criterion": c.text,
             "span": list(c.span) if c.span else None,
         }
@@ -84,16 +91,36 @@ def _unit_words(c: Constraint) -> str:
     return _("× the upper limit of normal (ULN)") if c.unit == "xULN" else unit_words(c.unit, c.quantity)
 
 
-def _ask_value(c: Constraint) -> CriterionResult:
+_EXCLUDES_IF = {
+    ">": N_("above %(value)s"),
+    ">=": N_("%(value)s or above"),
+    "<": N_("below %(value)s"),
+    "<=": N_("%(value)s or below"),
+    "=": N_("%(value)s"),
+}
+
+
+def _ask_value(c: Constraint, vocab: Vocabulary | None = None) -> CriterionResult:
+    """The question for a value the profile lacks. For an exclusion it says what excludes ("excluded if
+    your creatinine is above 2.5 mg/dL"), never the exclusion's threshold as if it were the requirement."""
+    quantity = term(c.quantity)
+    if c.polarity == "exclude" and c.comparator in _EXCLUDES_IF:
+        value = f"{_fmt(c.value or 0)} {_unit_words(c)}".rstrip()
+        limit = _("excluded if it is %(bound)s", bound=_(_EXCLUDES_IF[c.comparator], value=value))
+    else:
+        limit = _("the trial's limit: %(limit)s", limit=_limit(c))
+    answered_by: Answerer = "patient"
+    known = (vocab or vocabulary()).quantities.get(c.quantity or "")
+    if known is not None and known.answered_by == "study_team":
+        answered_by = "study_team"
     return CriterionResult(
         c,
         "unknown",
-        _("your %(quantity)s is not in your profile", quantity=term(c.quantity)),
-        question=_(
-            "What is your most recent %(quantity)s? (the trial's limit: %(limit)s)",
-            quantity=term(c.quantity),
-            limit=_limit(c),
-        ),
+        _("your %(quantity)s is not in your profile", quantity=quantity)
+        if answered_by == "patient"
+        else _("the study team measures %(quantity)s (%(limit)s)", quantity=quantity, limit=limit),
+        question=_("What is your most recent %(quantity)s? (%(limit)s)", quantity=quantity, limit=limit),
+        answered_by=answered_by,
     )
 
 
@@ -104,10 +131,14 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
     if c.quantity == "age":
         if patient.age is None:
             return CriterionResult(c, "unknown", _("your age is not in your profile"), question=_("How old are you?"))
-        value = convert(patient.age, "years", c.unit or "years")
-        return _numeric_outcome(
-            c, _compare(value, c.comparator, c.value), _("you are %(age)s years old", age=_fmt(patient.age))
+        # Ages compare in completed units: "18-70 years" includes someone aged 70 years and 5 months.
+        value: float = math.floor(convert(patient.age, "years", c.unit or "years") + 1e-9)
+        said = (
+            _("you are %(age)s years old", age=_fmt(math.floor(patient.age + 1e-9)))
+            if (c.unit or "years") == "years"
+            else _("you are %(age)s %(unit)s old", age=_fmt(value), unit=unit_words(c.unit))
         )
+        return _numeric_outcome(c, _compare(value, c.comparator, c.value), said)
     if c.quantity == "life expectancy":
         if patient.life_expectancy_months is None:
             return CriterionResult(
@@ -117,6 +148,7 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
                 question=_(
                     "Has your doctor estimated your life expectancy? The trial requires %(limit)s", limit=_limit(c)
                 ),
+                answered_by="study_team",  # the investigator's estimate
             )
         value = convert(patient.life_expectancy_months, "months", c.unit or "months")
         return _numeric_outcome(
@@ -152,9 +184,11 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
         return _numeric_outcome(c, low_ok, said)
     if c.quantity == "bone marrow blasts":
         return _evaluate_blasts(c, facts)
+    if quantity is not None and quantity.kind == "count" and c.concept:
+        return _evaluate_count(c, facts, vocab)
     lab = facts.labs.get(c.quantity or "")
     if lab is None or quantity is None:
-        return _ask_value(c)
+        return _ask_value(c, vocab)
     name = term(c.quantity)
     reading = f"{_fmt(lab.value)} {lab.unit}".rstrip()
     said = _("your %(quantity)s is %(value)s", quantity=name, value=reading)
@@ -232,11 +266,35 @@ def _evaluate_blasts(c: Constraint, facts: PatientFacts) -> CriterionResult:
     )
 
 
+def _evaluate_count(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    """'At least one course of systemic chemotherapy', 'no more than 3 prior lines': counted from the
+    patient's treatment list. A list proves a minimum is reached and a maximum exceeded; a shorter list
+    may be incomplete, so it leaves the criterion open rather than failing it."""
+    assert c.value is not None and c.comparator is not None
+    concept = c.concept or ""
+    counted = {(f.said_as, f.date) for f in facts.received(concept, vocab)}
+    count = len(counted)
+    values = {"count": count, "therapy": term(concept), "rule": f"{term(c.quantity)} {_limit(c)}"}
+    said = _("your profile lists %(count)s treatment(s) of %(therapy)s", **values)
+    satisfied = _compare(count, c.comparator, c.value)
+    decided = (c.comparator in (">", ">=") and satisfied) or (c.comparator in ("<", "<=") and not satisfied)
+    if decided:
+        return _numeric_outcome(c, satisfied, said)
+    if c.polarity == "exclude" and c.comparator in (">", ">=") and not satisfied and facts.denies(concept, vocab):
+        return _numeric_outcome(c, False, said)
+    return CriterionResult(
+        c,
+        "unknown",
+        _("%(said)s; the trial counts %(rule)s", said=said, **values),
+        question=_("How many treatments of %(therapy)s have you had? (the trial counts %(rule)s)", **values),
+    )
+
+
 def _within(fact: Fact, c: Constraint, as_of: dt.date) -> bool | None:
     """Whether a dated fact falls inside the constraint's time window (None: no date to tell)."""
     if c.within is None:
         return True
-    if fact.date is None:
+    if fact.date is None or not c.within.countable:
         return None
     return (as_of - fact.date).days <= c.within.days
 
@@ -252,6 +310,8 @@ def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
     if category == "disease_status":
         return _evaluate_status(c, facts, vocab)
     found = facts.received(concept, vocab) if category == "prior_therapy" else facts.has(concept, vocab)
+    excepted = _excepted(c, vocab)
+    found = [f for f in found if not (vocab.concept_ancestors(f.concept) & excepted)]
     named = term(concept)
     rule = {"concept": in_window(named, c.within)}
     if found:
@@ -263,6 +323,14 @@ def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
             said += _(", a kind of %(concept)s", concept=named)
         if fact.date:
             said += f" ({fact.date.isoformat()})"
+        if inside is None and c.within is not None and not c.within.countable:
+            return CriterionResult(
+                c,
+                "unknown",
+                _("%(said)s; the trial counts %(concept)s, which depends on the drug", said=said, **rule),
+                question=_("The study team works out whether your %(fact)s was long enough ago", fact=said_as),
+                answered_by="study_team",
+            )
         if inside is None:
             return CriterionResult(
                 c,
@@ -300,17 +368,24 @@ def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
             _("you answered no to %(denial)s; the trial requires %(concept)s", denial=denied, concept=named),
         )
     definition = vocab.concepts.get(concept)
-    if c.polarity == "include" and definition is not None and definition.primary_diagnosis:
-        others = [f for f in facts.diagnoses if vocab.concepts[f.concept].primary_diagnosis]
-        if others:
+    if definition is not None and definition.primary_diagnosis:
+        # The patient's stated diagnosis is another disease, neither a kind of this one nor broader than it.
+        others = [
+            f
+            for f in facts.diagnoses
+            if vocab.concepts[f.concept].primary_diagnosis and concept not in vocab.concept_ancestors(f.concept)
+        ]
+        unrelated = [f for f in others if f.concept not in vocab.concept_ancestors(concept)]
+        if unrelated and len(unrelated) == len(others):
+            values = {"diagnosis": term(unrelated[0].said_as), "concept": named}
+            if c.polarity == "include":
+                return CriterionResult(
+                    c, "not_met", _("your diagnosis is %(diagnosis)s; the trial is for %(concept)s", **values)
+                )
             return CriterionResult(
                 c,
-                "not_met",
-                _(
-                    "your diagnosis is %(diagnosis)s; the trial is for %(concept)s",
-                    diagnosis=term(others[0].said_as),
-                    concept=named,
-                ),
+                "met",
+                _("your diagnosis is %(diagnosis)s; the trial excludes %(concept)s, another disease", **values),
             )
     question = (
         _("Have you received %(concept)s?", **rule)
@@ -320,6 +395,14 @@ def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
     return CriterionResult(
         c, "unknown", _("your profile does not say whether you have had %(concept)s", concept=named), question=question
     )
+
+
+def _excepted(c: Constraint, vocab: Vocabulary) -> frozenset[str]:
+    """The concepts a constraint's exceptions name ('prior systemic treatment, except immune checkpoint
+    inhibitors'): the patient's facts of these kinds do not count against it."""
+    if not c.exceptions:
+        return frozenset()
+    return frozenset(k for text in c.exceptions for k in concepts_named(text, vocab))
 
 
 def _evaluate_biomarker(c: Constraint, facts: PatientFacts) -> CriterionResult:
@@ -392,8 +475,16 @@ def _evaluate_pregnancy(c: Constraint, facts: PatientFacts) -> CriterionResult:
 
 
 def _evaluate_status(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    """Disease status through the concept hierarchy: relapsed and refractory are kinds of 'relapsed or
+    refractory', primary refractory of refractory, first remission of complete remission. A patient stated to
+    be newly diagnosed fails a relapsed/refractory requirement; one whose status is broader than the
+    requirement ('relapsed or refractory' against 'refractory') is asked. Only statuses on the requirement's
+    axis answer it (de novo says where the disease came from, not where it stands)."""
     concept = c.concept or ""
-    if not facts.statuses:
+    definition = vocab.concepts.get(concept)
+    axis = definition.status_axis if definition else "course"
+    statuses = {s for s in facts.statuses if s in vocab.concepts and vocab.concepts[s].status_axis == axis}
+    if not statuses:
         return CriterionResult(
             c,
             "unknown",
@@ -403,15 +494,22 @@ def _evaluate_status(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
                 status=term(concept),
             ),
         )
-    accepted = {concept} | ({"relapsed", "refractory"} if concept == "relapsed or refractory" else set())
-    values = {"statuses": ", ".join(term(s) for s in sorted(facts.statuses)), "status": term(concept)}
+    values = {"statuses": ", ".join(term(s) for s in vocab.most_specific(sorted(statuses))), "status": term(concept)}
     said = (
         _("your disease is %(statuses)s; the trial requires %(status)s", **values)
         if c.polarity == "include"
         else _("your disease is %(statuses)s; the trial excludes %(status)s", **values)
     )
-    matches = bool(facts.statuses & accepted)
-    return CriterionResult(c, "met" if matches == (c.polarity == "include") else "not_met", said)
+    if any(concept in vocab.concept_ancestors(s) for s in statuses):
+        return CriterionResult(c, "met" if c.polarity == "include" else "not_met", said)
+    if any(s in vocab.concept_ancestors(concept) for s in statuses):
+        return CriterionResult(
+            c,
+            "unknown",
+            said,
+            question=_("Is your disease %(status)s? Ask your doctor", status=term(concept)),
+        )
+    return CriterionResult(c, "not_met" if c.polarity == "include" else "met", said)
 
 
 def evaluate_constraint(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
@@ -431,9 +529,11 @@ def evaluate_constraint(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -
             "unknown",
             _("trialscope could not read this criterion"),
             question=_("Ask the study team about: %(criterion)s", criterion=c.text.strip()),
+            answered_by="study_team",
         )
     if c.kind == "numeric":
-        if c.quantity not in vocab.quantities or vocab.quantities[c.quantity].kind in ("other", "count"):
-            return _ask_value(c)
+        known = vocab.quantities.get(c.quantity or "")
+        if known is None or known.kind == "other" or (known.kind == "count" and not c.concept):
+            return _ask_value(c, vocab)
         return evaluate_numeric(c, facts, vocab)
     return evaluate_concept(c, facts, vocab)

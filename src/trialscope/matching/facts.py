@@ -28,7 +28,7 @@ def concepts_named(text: str, vocab: Vocabulary) -> set[str]:
 
 @lru_cache(maxsize=50_000)
 def _concepts_named(text: str, _vocab_id: int) -> frozenset[str]:
-    return frozenset(m.key for m in vocabulary().concept_matcher.finditer(text))
+    return frozenset(m.key for m in vocabulary().patient_matcher.finditer(text))
 
 
 @lru_cache(maxsize=50_000)
@@ -83,10 +83,7 @@ def _status_concepts(status: str | None, vocab: Vocabulary) -> set[str]:
     if not status:
         return set()
     found = concepts_named(status, vocab)
-    keys = {k for k in found if vocab.concepts[k].category == "disease_status"}
-    if keys & {"relapsed", "refractory"}:
-        keys.add("relapsed or refractory")
-    return keys
+    return {k for k in found if vocab.concepts[k].category == "disease_status"}
 
 
 def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientFacts:

@@ -10,6 +10,7 @@ possibly eligible before not eligible; then fewer open questions; then fewer fai
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
@@ -21,6 +22,7 @@ from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria import ENGINE_VERSION
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline, Shape
+from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.geo import Place, haversine_km
 from trialscope.matching.facts import PatientFacts, patient_facts
@@ -85,7 +87,7 @@ def candidate_trials(
             query = query.where(or_(*(trials.c.condition_concepts.contains(f"|{d}|") for d in sorted(diseases))))
     with store.engine.connect() as conn:
         rows = conn.execute(query.order_by(trials.c.nct_id)).all()
-    return [
+    infos = [
         TrialInfo(
             nct_id=r.nct_id,
             title=r.brief_title or r.nct_id,
@@ -96,6 +98,12 @@ def candidate_trials(
         )
         for r in rows
     ]
+    if nct_ids:  # trials asked for by name may be for another disease: say so (the ranked list filtered them)
+        for index, info in enumerate(infos):
+            trial = store.get(info.nct_id)
+            if trial is not None:
+                infos[index] = dataclasses.replace(info, diseases=trial_diseases(trial.study, vocab))
+    return infos
 
 
 _T = TypeVar("_T")

@@ -18,6 +18,7 @@ from typing import Literal
 
 from trialscope.criteria.model import Comparator, Constraint, ParsedCriteria
 from trialscope.criteria.outline import Outline, Shape, constraint_for_key
+from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.matching.evaluate import CriterionResult, Status, evaluate_constraint, evaluate_numeric
 from trialscope.matching.facts import PatientFacts
@@ -97,11 +98,13 @@ class TrialInfo:
     sex: str  # ALL | FEMALE | MALE
     minimum_age: str | None = None  # as the record writes them
     maximum_age: str | None = None
+    diseases: tuple[str, ...] = ()  # what the record's conditions say the trial is for (``trial_diseases``)
 
     @classmethod
     def from_study(cls, study: Study) -> TrialInfo:
         eligibility = study.protocol_section.eligibility_module
         return cls(
+            diseases=trial_diseases(study),
             nct_id=study.nct_id,
             title=study.title,
             overall_status=study.overall_status,
@@ -174,6 +177,46 @@ def _sex_result(trial: TrialInfo, facts: PatientFacts) -> CriterionResult | None
         constraint,
         "met" if ok else "not_met",
         _("you are %(you)s; the trial takes %(sex)s participants only", you=term(sex), sex=term(allowed.lower())),
+    )
+
+
+def _disease_result(trial: TrialInfo, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult | None:
+    """The record's conditions against the patient's diagnosis: an AML patient is 'not eligible: other
+    disease' for a trial whose conditions are all solid tumours; APL meets AML (the concept hierarchy)."""
+    diagnoses = [f for f in facts.diagnoses if vocab.concepts[f.concept].primary_diagnosis]
+    if not trial.diseases or not diagnoses:
+        return None
+    wanted = ", ".join(term(d) for d in trial.diseases)
+    constraint = Constraint(
+        id="record-conditions",
+        kind="concept",
+        polarity="include",
+        item=None,
+        start=None,
+        end=None,
+        text=_("conditions: %(diseases)s", diseases=wanted),
+        category="condition",
+        concept=trial.diseases[0],
+        source=RECORD_FIELDS,
+    )
+    values = {"diagnosis": term(diagnoses[0].said_as), "diseases": wanted}
+    for fact in diagnoses:
+        if vocab.concept_ancestors(fact.concept) & set(trial.diseases):
+            values["diagnosis"] = term(fact.said_as)
+            return CriterionResult(
+                constraint, "met", _("your diagnosis is %(diagnosis)s; the trial is for %(diseases)s", **values)
+            )
+    if any(f.concept in vocab.concept_ancestors(d) for f in diagnoses for d in trial.diseases):
+        return CriterionResult(
+            constraint,
+            "unknown",
+            _("your diagnosis is %(diagnosis)s; the trial is for %(diseases)s", **values),
+            question=_("Which kind of %(diagnosis)s do you have? The trial is for %(diseases)s", **values),
+        )
+    return CriterionResult(
+        constraint,
+        "not_met",
+        _("other disease: your diagnosis is %(diagnosis)s; the trial is for %(diseases)s", **values),
     )
 
 
@@ -334,9 +377,9 @@ def match_trial(
             )
         )
     results += [evaluate_numeric(c, facts, vocab) for c in _record_constraints(info)]
-    sex = _sex_result(info, facts)
-    if sex is not None:
-        results.append(sex)
+    for extra in (_sex_result(info, facts), _disease_result(info, facts, vocab)):
+        if extra is not None:
+            results.append(extra)
     statuses = [r.status for r in results]
     notes = _explain(results, settle(statuses, Shape.of([r.constraint for r in results])))
     return TrialMatch(info.nct_id, info.title, info.overall_status, verdict_of(statuses), results, notes)
@@ -378,10 +421,10 @@ def screen_trial(info: TrialInfo, outline: Outline, facts: PatientFacts, vocab: 
         if status is None:
             status = memo[key] = evaluate_numeric(c, facts, vocab).status
         statuses.append(status)
-    sex = _sex_result(info, facts)
-    if sex is not None:
-        extra.append(sex.constraint)
-        statuses.append(sex.status)
+    for result in (_sex_result(info, facts), _disease_result(info, facts, vocab)):
+        if result is not None:
+            extra.append(result.constraint)
+            statuses.append(result.status)
     if extra:
         shape = shape + Shape.of(extra)
     settle(statuses, shape)

@@ -100,9 +100,9 @@ def patient_from_text(text: str, as_of: dt.date | None = None, patient_id: str =
 def _read_sentence(sentence: str, patient: Patient) -> None:
     vocab = vocabulary()
     statuses = [
-        m for m in vocab.concept_matcher.finditer(sentence) if vocab.concepts[m.key].category == "disease_status"
+        m for m in vocab.patient_matcher.finditer(sentence) if vocab.concepts[m.key].category == "disease_status"
     ]
-    for match in vocab.concept_matcher.finditer(sentence):
+    for match in vocab.patient_matcher.finditer(sentence):
         concept = vocab.concepts[match.key]
         negated = _negated(sentence, match.start())
         if concept.category == "disease_status" or concept.category == "administrative":

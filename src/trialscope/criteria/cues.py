@@ -1,0 +1,49 @@
+"""Cue words the engine reads as constructions (definitions, headings, washouts, the study's own
+procedures, organ qualifiers), compiled from the reviewed data file ``data/criteria/cues.json``."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    definition: re.Pattern[str]
+    heading: re.Pattern[str]
+    study_own_therapy: re.Pattern[str]  # matched against the words just before a therapy name
+    washout: re.Pattern[str]  # "at least <amount> <unit>", then a link ("since", "from", "after")
+    washout_link: re.Pattern[str]
+    permission: re.Pattern[str]  # "can be enrolled if ...": a permission inside an exclusion, not an exclusion
+    organ_qualifier: re.Pattern[str]  # matched against the words just after a diagnosis
+    washout_alone: re.Pattern[str]  # links that make a washout by themselves ("since", "elapsed")
+    washout_last: re.Pattern[str]  # otherwise the words after the link must say a last exposure ("prior")
+
+
+def _alternatives(words: list[str]) -> str:
+    return "|".join(f"(?:{w})" for w in words)
+
+
+@cache
+def cues() -> Cues:
+    text = resources.files("trialscope").joinpath("data/criteria/cues.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    number = r"\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    time_unit = r"hours?|hrs?|days?|weeks?|wks?|months?|years?"
+    return Cues(
+        definition=re.compile(rf"(?i)\b(?:{_alternatives(data['definition'])})\b:?"),
+        heading=re.compile(rf"(?i)\b(?:{_alternatives(data['heading'])})"),
+        study_own_therapy=re.compile(rf"(?i)\b(?:{_alternatives(data['study_own_therapy'])})\s*$"),
+        washout=re.compile(
+            rf"(?i)(?:{_alternatives(data['washout'])})\s*(?P<value>{number})\s*"
+            rf"(?:(?P<unit>{time_unit})|(?P<other>{_alternatives(data['non_time_amount'])}))(?![A-Za-z])"
+        ),
+        washout_link=re.compile(rf"(?i)\b(?:{_alternatives(data['washout_link'])})\b"),
+        permission=re.compile(rf"(?i)\b(?:{_alternatives(data['permission'])})\b"),
+        organ_qualifier=re.compile(rf"(?i)^\s*(?:{_alternatives(data['organ_qualifier'])})\b"),
+        washout_alone=re.compile(rf"(?i)^(?:{_alternatives(data['washout_link_alone'])})$"),
+        washout_last=re.compile(rf"(?i)\b(?:{_alternatives(data['washout_last_exposure'])})\b"),
+    )
