@@ -49,12 +49,13 @@ from trialscope.export import export_jsonl
 from trialscope.geo import PlaceNotFound, resolve_place
 from trialscope.ingest import DEFAULT_BATCH_SIZE, ingest_paths
 from trialscope.matching.gold import evaluate_gold_patients
-from trialscope.matching.run import match_patient
+from trialscope.matching.run import match_criteria_text, match_patient
 from trialscope.matching.run import prescreen as prescreen_patients
 from trialscope.matching.verdict import TrialMatch
 from trialscope.patients.model import Patient, PatientFileError, load_patient
 from trialscope.patients.sources import PatientError, read_patients
 from trialscope.patients.text import patient_from_text
+from trialscope.patients.understood import NothingUnderstood, require_something
 from trialscope.presentation.sections import RecordInfo, trial_sections, unescape_markdown
 from trialscope.presentation.terminal import clean, print_trial
 from trialscope.store.criteria_store import CriteriaStore
@@ -471,12 +472,12 @@ _STATUS_MARK = {"met": "✓", "not_met": "✗", "unknown": "?", "not_applicable"
 def _load_patient_option(patient: Path | None, patient_text: str | None) -> Patient:
     if (patient is None) == (patient_text is None):
         raise _fail("give exactly one of --patient FILE or --patient-text TEXT")
-    if patient_text is not None:
-        return patient_from_text(patient_text)
-    assert patient is not None
     try:
-        return load_patient(patient)
-    except PatientFileError as exc:
+        if patient_text is not None:
+            return require_something(patient_from_text(patient_text))
+        assert patient is not None
+        return require_something(load_patient(patient))
+    except (PatientFileError, NothingUnderstood) as exc:
         raise _fail(str(exc)) from None
 
 
@@ -488,6 +489,7 @@ def _print_trial_match(m: TrialMatch) -> None:
             continue
         console.print(Text(f"  {_STATUS_MARK[r.status]} {r.status:<14} ").append(clean(r.explanation)))
     _print_list("Questions to settle:", m.questions, bullet="- ")
+    _print_list("The study team decides:", m.study_team_decides, bullet="- ")
     _print_list(f"Criteria to read with the study team ({len(m.unread)}):", m.unread, bullet="- ")
 
 
@@ -509,6 +511,12 @@ def match(
         str | None, typer.Option(help="A city ('Hangzhou', 'Boston, MA'), coordinates, or a country.")
     ] = None,
     within: Annotated[float | None, typer.Option(min=1, help="Kilometres from --near to an open site.")] = None,
+    criteria_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Evaluate against this eligibility text instead (a protocol draft, another registry's trial)."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Which trials a patient may join, criterion by criterion, with the evidence in words.
@@ -519,6 +527,21 @@ def match(
     if output not in ("text", "json"):
         raise _fail("--format is text or json")
     profile = _load_patient_option(patient, patient_text)
+    if criteria_file is not None:
+        if trial:
+            raise _fail("give --trial or --criteria-file, not both")
+        try:
+            text = criteria_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(f"{criteria_file}: cannot read ({exc})") from None
+        if not text.strip():
+            raise _fail(f"{criteria_file}: the file holds no eligibility text")
+        result = match_criteria_text(text, profile, name=criteria_file.name)
+        if output == "json":
+            sys.stdout.write(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        else:
+            _print_trial_match(result)
+        return
     location = profile.location
     if near is None and within is not None and location and (location.city or location.country):
         near = ", ".join(x for x in (location.city, location.country) if x)

@@ -39,6 +39,7 @@ class Quantity:
     molar_mass: float | None = None
     answered_by: str = "patient"  # or "study_team": a value the patient cannot give (a manufacturing result)
     counts: str | None = None  # for a count of prior therapy: the therapy counted when the text names none
+    absent_when_denied: tuple[str, ...] = ()  # a denial of these means the scale's lowest value (no heart failure)
 
     @property
     def is_time(self) -> bool:
@@ -106,6 +107,7 @@ def vocabulary() -> Vocabulary:
             molar_mass=q.get("molar_mass_g_per_mol"),
             answered_by=q.get("answered_by", "patient"),
             counts=q.get("counts"),
+            absent_when_denied=tuple(q.get("absent_when_denied", ())),
         )
     concepts = {
         c["key"]: Concept(

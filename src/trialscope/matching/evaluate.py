@@ -186,6 +186,16 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
         return _evaluate_blasts(c, facts)
     if quantity is not None and quantity.kind == "count" and c.concept:
         return _evaluate_count(c, facts, vocab)
+    if quantity is not None and quantity.absent_when_denied and quantity.scale_range:
+        denial = next((d for k in quantity.absent_when_denied if (d := facts.denies(k, vocab))), None)
+        if denial is not None:
+            lowest = quantity.scale_range[0]
+            said = _(
+                "you answered no to %(denial)s, so no %(quantity)s applies",
+                denial=term(denial),
+                quantity=term(c.quantity),
+            )
+            return _numeric_outcome(c, _compare(lowest, c.comparator, c.value), said)
     lab = facts.labs.get(c.quantity or "")
     if lab is None or quantity is None:
         return _ask_value(c, vocab)

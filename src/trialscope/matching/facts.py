@@ -22,8 +22,12 @@ def _treatment_categories() -> dict[str, str]:
 
 
 def concepts_named(text: str, vocab: Vocabulary) -> set[str]:
-    """Concept keys a free-text name mentions ('CD123 CAR-T cells' -> CAR-T cell therapy)."""
-    return set(_concepts_named(text, id(vocab)))
+    """Concept keys a free-text name mentions ('CD123 CAR-T cells' -> CAR-T cell therapy); a form's answer
+    names the concept by its key."""
+    found = set(_concepts_named(text, id(vocab)))
+    if text in vocab.concepts:
+        found.add(text)
+    return found
 
 
 @lru_cache(maxsize=50_000)

@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import bindparam, case, or_, select, update
 
 from trialscope.catalogue.freshness import OPEN_STATUSES
-from trialscope.criteria import ENGINE_VERSION
+from trialscope.criteria import ENGINE_VERSION, parse_criteria
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline, Shape
 from trialscope.criteria.targets import trial_diseases
@@ -37,6 +37,7 @@ from trialscope.matching.verdict import (
     screen_trial,
 )
 from trialscope.patients.model import Patient
+from trialscope.presentation.translation import _
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.schema import trial_criteria, trial_locations, trials
 from trialscope.store.trial_store import TrialStore
@@ -288,6 +289,16 @@ def match_patient(
             match.distance_km, match.nearest_site = sites[info.nct_id]
         matches.append(match)
     return matches
+
+
+def match_criteria_text(text: str, patient: Patient, name: str = "criteria") -> TrialMatch:
+    """A patient against eligibility text that is not in the catalogue (a protocol draft, a trial from
+    another registry): the same evaluation and result shape as a stored trial, without the record's fields
+    (age limits, sex, conditions, targeted therapy) that only a registered trial has."""
+    vocab = vocabulary()
+    title = _("eligibility criteria in %(name)s", name=name)
+    info = TrialInfo(nct_id=name, title=title, overall_status=None, min_age_years=None, max_age_years=None, sex="ALL")
+    return match_trial(info, parse_criteria(text), patient_facts(patient, vocab), vocab)
 
 
 def prescreen(store: TrialStore, nct_id: str, patients: Iterable[Patient]) -> list[tuple[Patient, TrialMatch]]:

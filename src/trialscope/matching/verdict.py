@@ -56,10 +56,19 @@ class TrialMatch:
     def questions(self) -> list[str]:
         """What to ask to settle the unknown criteria, each once. An absolute limit restating an open × ULN
         one ("bilirubin ≤ 1.5 × ULN (≤ 51 µmol/L)") is settled by the same answer, so it is not asked again."""
+        return self._asked("patient")
+
+    @property
+    def study_team_decides(self) -> list[str]:
+        """Unknowns only the study team can settle (manufacturing results, the investigator's estimates):
+        not asked of the patient."""
+        return self._asked("study_team")
+
+    def _asked(self, who: str) -> list[str]:
         open_ids = {r.constraint.id for r in self.unknown}
         seen: dict[str, None] = {}
         for r in self.unknown:
-            if r.constraint.twin_of in open_ids:
+            if r.constraint.twin_of in open_ids or r.answered_by != who:
                 continue
             if r.question and r.constraint.kind != "unparsed":
                 seen.setdefault(r.question, None)
@@ -80,6 +89,7 @@ class TrialMatch:
             "distance_km": None if self.distance_km is None else round(self.distance_km),
             "failing": [r.explanation for r in self.failing],
             "questions": self.questions,
+            "study_team_decides": self.study_team_decides,
             "unread_criteria": self.unread,
             "notes": self.notes,
             "criteria": [r.as_dict() for r in self.criteria],

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from pydantic import ValidationError
 
-from trialscope.matching.run import match_patient
+from trialscope.matching.run import match_criteria_text, match_patient
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
+from trialscope.patients.understood import NothingUnderstood, require_something
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.web.app import Site
 from trialscope.web.views import check_patient, place_or_none, trial_view
@@ -97,8 +98,10 @@ def _patient(body: dict[str, Any]) -> Patient:
         if body.get("resourceType") == "Bundle":
             return patient_from_bundle(body, origin="request")
         if set(body) == {"text"} and isinstance(body["text"], str):
-            return patient_from_text(body["text"][:5000])
-        return patient_from_dict(body, origin="request")
+            return require_something(patient_from_text(body["text"][:5000]))
+        return require_something(patient_from_dict(body, origin="request"))
+    except NothingUnderstood as exc:
+        raise HTTPException(422, str(exc)) from None
     except (ValidationError, ValueError) as exc:
         first = str(exc).strip().splitlines()
         raise HTTPException(422, f"the patient could not be read: {first[0] if first else 'invalid'}") from None
@@ -119,6 +122,30 @@ def api_check(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)], 
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
     return check_patient(site.store, view, _patient(patient)).as_dict()
+
+
+CheckBody = Annotated[
+    dict[str, Any],
+    Body(
+        description='{"criteria_text": "Inclusion Criteria: ...", "patient": a trialscope-patient/1 profile, a FHIR R4 '
+        'Bundle, or {"text": "free text about the patient"}}'
+    ),
+]
+
+
+@router.post("/check", summary="Check a patient against eligibility text that is not in the catalogue")
+def api_check_text(request: Request, body: CheckBody) -> dict[str, Any]:
+    site = _site(request)
+    if not site.match_limiter.allow(request.client.host if request.client else "?"):
+        raise HTTPException(429, "too many checks from this address; wait a minute")
+    text, patient = body.get("criteria_text"), body.get("patient")
+    if not isinstance(text, str) or not text.strip():
+        raise HTTPException(422, "criteria_text: give the eligibility criteria as text")
+    if len(text) > 50_000:
+        raise HTTPException(422, "criteria_text: at most 50,000 characters")
+    if not isinstance(patient, dict):
+        raise HTTPException(422, 'patient: give a profile, a FHIR R4 Bundle or {"text": ...}')
+    return match_criteria_text(text, _patient(patient), name="criteria_text").as_dict()
 
 
 @router.post("/match", summary="Rank the catalogue's open trials for a patient")

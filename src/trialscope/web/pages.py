@@ -20,6 +20,7 @@ from trialscope.matching.run import match_patient
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
+from trialscope.patients.understood import NothingUnderstood, anything_clinical, understood
 from trialscope.presentation.translation import _
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.web.app import Site
@@ -245,12 +246,18 @@ async def find_results(
     if problem:
         problems.append(problem)
     within_km = _distance(within, problems)
+    if patient is not None and not anything_clinical(patient):
+        problems.append(str(NothingUnderstood()))
     if problems or patient is None:
         return site.render(
             request, "find.html", {"problems": problems, "text": text, "near": near, "within": within}, status_code=400
         )
     matches = match_patient(site.store, patient, limit=20, near=place, within_km=within_km)
-    return site.render(request, "find_result.html", {"matches": matches, "patient": patient, "place": place})
+    return site.render(
+        request,
+        "find_result.html",
+        {"matches": matches, "patient": patient, "place": place, "understood": understood(patient)},
+    )
 
 
 @router.get("/faq")

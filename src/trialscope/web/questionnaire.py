@@ -13,9 +13,11 @@ from typing import Literal
 
 from trialscope.criteria.describe import span_words, unit_words
 from trialscope.criteria.model import Constraint
+from trialscope.criteria.units import convert
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.patients.model import (
     Biomarker,
+    BlastCount,
     Condition,
     HistoryItem,
     LabValue,
@@ -259,7 +261,12 @@ def patient_from_answers(
                     raise AnswerError(_("%(question)s: unknown unit %(unit)s", question=q.text, unit=repr(unit[:20])))
                 uln_label = _("%(question)s (upper limit of normal)", question=q.text)
                 uln = _number(answers.get(f"{q.key}_uln") or "", uln_label)
-                patient.labs.append(LabValue(name=q.concept, value=number, unit=unit, upper_limit_normal=uln))
+                if q.concept == "bone marrow blasts":  # read where the matcher reads blast counts
+                    patient.bone_marrow_blasts.append(BlastCount(value=number))
+                elif q.concept == "life expectancy":
+                    patient.life_expectancy_months = convert(number, unit or "months", "months")
+                else:
+                    patient.labs.append(LabValue(name=q.concept, value=number, unit=unit, upper_limit_normal=uln))
         elif q.role == "marker" and q.concept and value in ("positive", "negative"):
             patient.biomarkers.append(Biomarker(name=q.concept, result=value))
         elif q.role == "therapy" and q.concept and value in ("yes", "no"):
