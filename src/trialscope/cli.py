@@ -665,13 +665,21 @@ def prescreen(
 def match_eval(
     shared: Annotated[Path, typer.Option(help="The shared data folder.")] = Path("../shared"),
     verbose: Annotated[bool, typer.Option("--verbose", help="List every wrong outcome.")] = False,
+    patients: Annotated[
+        Path | None, typer.Option(help="A folder of vignettes with expectations (default: the shared gold patients).")
+    ] = None,
+    trials: Annotated[
+        Path | None, typer.Option(help="A folder of API v2 study records (default: the shared seed trials).")
+    ] = None,
 ) -> None:
     """Gold patients against the seed trials: exclusions caught and false exclusions, from the JSON
     profile, the same profile as a FHIR bundle, and the summary text alone."""
-    patients_dir = shared / "gold" / "patients"
-    if not patients_dir.exists():
-        raise _fail(f"no gold patients at {patients_dir}: pass --shared PATH")
-    report = evaluate_gold_patients(patients_dir, shared / "data" / "seed-trials")
+    patients_dir = patients or shared / "gold" / "patients"
+    trials_dir = trials or shared / "data" / "seed-trials"
+    for folder, what in ((patients_dir, "patients"), (trials_dir, "trials")):
+        if not folder.is_dir():
+            raise _fail(f"no {what} at {folder}: pass --shared PATH or --{what} DIR")
+    report = evaluate_gold_patients(patients_dir, trials_dir)
     for line in report.lines(verbose):
         console.print(Text(line))
 

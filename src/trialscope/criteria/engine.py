@@ -118,7 +118,12 @@ def _add_concepts(
     """One constraint per concept, polarity and window in an item: a concept named again ('hepatitis B
     (HBsAg positive) ... prehepatitis B infection') is the same requirement, reported once."""
     status_group = f"s{item.index}"
-    statuses = [m for m in matches if m.category == "disease_status" and m.polarity == "include"]
+    vocab = vocabulary()
+    statuses = [
+        m
+        for m in matches
+        if m.category == "disease_status" and m.polarity == "include" and vocab.concepts[m.key].status_axis == "course"
+    ]  # alternatives on one axis: 'relapsed/refractory de novo or secondary AML' needs R/R whatever its origin
     seen: dict[tuple[object, ...], Constraint] = {}
     for m in matches:
         administrative = m.category == "administrative"

@@ -37,7 +37,10 @@ _MARKER_RESULT = re.compile(r"^\s*(?:(\+|positive|pos\b|bright)|(-|−|negative|
 _NUMBER_UNIT = re.compile(
     r"^\s*(?:of\s+|is\s+|was\s+|at\s+|=\s*|:\s*)?(\d+(?:\.\d+)?)\s*([A-Za-zµμ%/^*0-9.]*(?:/\s*[A-Za-z0-9.]+)?)"
 )
-_ULN = re.compile(r"(?i)\(\s*(?:upper\s+limit\s+of\s+normal|ULN)\s*(?:is|=|:)?\s*(\d+(?:\.\d+)?)")
+_ULN = re.compile(r"(?i)\s*\(\s*(?:upper\s+limit\s+of\s+normal|ULN)\s*(?:is|=|:)?\s*(\d+(?:\.\d+)?)")
+_BLAST_VALUE = re.compile(
+    r"(?i)(?:\s*(?:and|,|/)\s*)?(?P<value>\d+(?:\.\d+)?)\s*%(?P<method>\s*(?:by|on|per)\s+(?:morphology|flow(?:\s+cytometry)?))?"
+)
 _MONTHS = {
     m: i
     for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
@@ -49,7 +52,14 @@ _ECOG = re.compile(r"(?i)\b(?:ECOG(?:\s*PS)?|performance\s+status|PS)\s*(?:of|is
 _KARNOFSKY = re.compile(r"(?i)\b(?:Karnofsky|KPS)\s*(?:of|is|=|:)?\s*(\d{2,3})\b")
 
 
-def _negated(sentence: str, position: int) -> bool:
+_AFFIRMED = re.compile(r"(?i)^[\s-]*(?:\+|positive\b|pos\b)")
+
+
+def _negated(sentence: str, position: int, end: int | None = None) -> bool:
+    """A negation cue shortly before the mention, unless the mention states its own positive result
+    ('no CNS disease, HIV positive')."""
+    if end is not None and _AFFIRMED.match(sentence[end : end + 12]):
+        return False
     window = sentence[max(0, position - 45) : position]
     cues = list(_NEGATION.finditer(window))
     if not cues:
@@ -104,7 +114,7 @@ def _read_sentence(sentence: str, patient: Patient) -> None:
     ]
     for match in vocab.patient_matcher.finditer(sentence):
         concept = vocab.concepts[match.key]
-        negated = _negated(sentence, match.start())
+        negated = _negated(sentence, match.start(), match.end())
         if concept.category == "disease_status" or concept.category == "administrative":
             continue
         if concept.category == "prior_therapy":
@@ -157,11 +167,17 @@ def _read_values(sentence: str, patient: Patient) -> None:
                 value if unit in ("months", "") else value * 12 if unit == "years" else None
             )
             continue
+        after = match.end() + reading.end()
         if match.key == "bone marrow blasts":
-            method = "flow cytometry" if re.search(r"(?i)flow", sentence) else "morphology"
-            patient.bone_marrow_blasts.append(BlastCount(value=value, method=method))
+            # each value takes the method written right after it: "3% by morphology and 0.5% by flow"
+            position = match.end() + reading.start(1)
+            while (blast := _BLAST_VALUE.match(sentence, position)) is not None:
+                how = blast.group("method") or ""
+                method = "flow cytometry" if "flow" in how.lower() else "morphology"
+                patient.bone_marrow_blasts.append(BlastCount(value=float(blast.group("value")), method=method))
+                position = blast.end()
             continue
-        uln = _ULN.search(sentence, match.end(), match.end() + 60)
+        uln = _ULN.match(sentence, after)  # the report's ULN belongs to the value it follows, not the ones before
         lab = LabValue(name=match.key, value=value, unit=unit, upper_limit_normal=float(uln.group(1)) if uln else None)
         if not unit and quantity.unit in ("%",):
             lab.unit = "%"
