@@ -206,36 +206,30 @@ def definition_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     there explains a term; it is not a requirement of its own."""
     spans = []
     for cue in cues().definition.finditer(norm, start, end):
-        depth, position = 0, cue.start() - 1
-        opener = -1
-        while position >= start:  # is the cue inside an open bracket?
-            char = norm[position]
-            if char in ")]":
-                depth += 1
-            elif char in "([":
-                if depth == 0:
-                    opener = position
-                    break
-                depth -= 1
-            position -= 1
-        stop = end
-        if opener >= 0:
-            depth = 0
-            for position in range(cue.end(), end):
-                char = norm[position]
-                if char in "([":
-                    depth += 1
-                elif char in ")]":
-                    if depth == 0:
-                        stop = position
-                        break
-                    depth -= 1
+        if _unclosed(norm, range(cue.start() - 1, start - 1, -1), opens=")]", closes="([") is not None:
+            stop = _unclosed(norm, range(cue.end(), end), opens="([", closes=")]")
+            stop = end if stop is None else stop
         else:
-            sentence = re.compile(r";|\.\s+(?=[A-Z])").search(norm, cue.end(), end)
+            sentence = _SENTENCE_END.search(norm, cue.end(), end)
             stop = sentence.start() if sentence else end
         if stop > cue.end():
             spans.append((cue.start(), stop))
     return spans
+
+
+def _unclosed(norm: str, positions: range, opens: str, closes: str) -> int | None:
+    """The first bracket in ``positions`` that closes one not opened along the way: walking back from a cue,
+    the '(' it sits inside; walking forward, the ')' that ends it."""
+    depth = 0
+    for position in positions:
+        char = norm[position]
+        if char in opens:
+            depth += 1
+        elif char in closes:
+            if depth == 0:
+                return position
+            depth -= 1
+    return None
 
 
 def _exception_text(norm: str, start: int, clause_end: int) -> str:
@@ -291,6 +285,8 @@ def _admissible(
 
 _WINDOW_OWNERS = ("prior_therapy", "condition", "infection")
 _LIST_GAP = re.compile(r"(?i)^[^;0-9]{0,70}$")
+# Where a definition outside brackets ends: its sentence (a blank line does not end it).
+_SENTENCE_END = re.compile(r";|\.\s+(?=[A-Z])")
 # What opens a list of examples of the concept before it.
 _EXAMPLES = re.compile(r"(?i)\b(?:including(?:\s+but\s+not\s+limited\s+to)?|such\s+as|e\.g\.|for\s+example)")
 
@@ -321,10 +317,10 @@ def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str
         if earlier[2] not in targets:
             targets.append(earlier[2])
         position -= 1
-    openers = list(_EXAMPLES.finditer(norm, 0, start))
+    first = min(matches[k].mentions[0][0] for k in targets)
+    openers = list(_EXAMPLES.finditer(norm, first, start))
     if openers:  # "severe cardiac disease, including ... MI within 6 months": the head keeps no window
-        opener = openers[-1]
-        targets = [k for k in targets if matches[k].mentions[0][0] >= opener.start()]
+        targets = [k for k in targets if matches[k].mentions[0][0] >= openers[-1].start()]
     return targets
 
 

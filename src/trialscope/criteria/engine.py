@@ -113,12 +113,16 @@ def _add_numeric(
 
 
 def _add_concepts(
-    builder: _Builder, item: Item, matches: list[ConceptMatch], definitional: bool, defines: Defines
+    builder: _Builder,
+    item: Item,
+    matches: list[ConceptMatch],
+    definitional: bool,
+    defines: Defines,
+    vocab: Vocabulary,
 ) -> None:
     """One constraint per concept, polarity and window in an item: a concept named again ('hepatitis B
     (HBsAg positive) ... prehepatitis B infection') is the same requirement, reported once."""
     status_group = f"s{item.index}"
-    vocab = vocabulary()
     statuses = [
         m
         for m in matches
@@ -243,9 +247,8 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         defines = definition_spans(norm, item.start, item.end)
         before = len(builder.constraints)
         _add_numeric(builder, item, extract_numeric(norm, item.start, item.end, vocab), definitional, defines)
-        _add_concepts(
-            builder, item, extract_concepts(norm, item.start, item.end, vocab, _polarity(item)), definitional, defines
-        )
+        concepts = extract_concepts(norm, item.start, item.end, vocab, _polarity(item))
+        _add_concepts(builder, item, concepts, definitional, defines, vocab)
         if len(builder.constraints) == before and not _is_heading(item):
             builder.add(
                 kind="unparsed",

@@ -109,6 +109,7 @@ def vocabulary() -> Vocabulary:
             counts=q.get("counts"),
             absent_when_denied=tuple(q.get("absent_when_denied", ())),
         )
+    concept_data = _load("concepts.json")["concepts"]
     concepts = {
         c["key"]: Concept(
             c["key"],
@@ -118,11 +119,9 @@ def vocabulary() -> Vocabulary:
             bool(c.get("primary_diagnosis")),
             c.get("status_axis", "course"),
         )
-        for c in _load("concepts.json")["concepts"]
+        for c in concept_data
     }
-    concept_entries = [
-        (c["key"], c["names"], c.get("case_sensitive_names", [])) for c in _load("concepts.json")["concepts"]
-    ]
+    concept_entries = [(c["key"], c["names"], c.get("case_sensitive_names", [])) for c in concept_data]
     antigens = {
         a["key"]: Antigen(a["key"], tuple(a["names"]), tuple(a["binders"])) for a in _load("antigens.json")["antigens"]
     }
@@ -131,7 +130,7 @@ def vocabulary() -> Vocabulary:
     concept_matcher = PhraseMatcher(concept_entries)
     patient_matcher = PhraseMatcher(
         (c["key"], c["names"], c.get("case_sensitive_names", []) + c.get("patient_abbreviations", []))
-        for c in _load("concepts.json")["concepts"]
+        for c in concept_data
     )
     antigen_matcher = PhraseMatcher((a.key, a.names, ()) for a in antigens.values())
     binder_matcher = PhraseMatcher((a.key, a.binders, ()) for a in antigens.values() if a.binders)

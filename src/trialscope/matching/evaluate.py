@@ -17,7 +17,7 @@ from trialscope.criteria.describe import SYMBOL, in_window, span_words, unit_wor
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
-from trialscope.criteria.vocabulary import Vocabulary, vocabulary
+from trialscope.criteria.vocabulary import Vocabulary
 from trialscope.matching.facts import Fact, PatientFacts, concepts_named
 from trialscope.presentation.labels import N_
 from trialscope.presentation.translation import _, term
@@ -100,7 +100,7 @@ _EXCLUDES_IF = {
 }
 
 
-def _ask_value(c: Constraint, vocab: Vocabulary | None = None) -> CriterionResult:
+def _ask_value(c: Constraint, vocab: Vocabulary) -> CriterionResult:
     """The question for a value the profile lacks. For an exclusion it says what excludes ("excluded if
     your creatinine is above 2.5 mg/dL"), never the exclusion's threshold as if it were the requirement."""
     quantity = term(c.quantity)
@@ -110,7 +110,7 @@ def _ask_value(c: Constraint, vocab: Vocabulary | None = None) -> CriterionResul
     else:
         limit = _("the trial's limit: %(limit)s", limit=_limit(c))
     answered_by: Answerer = "patient"
-    known = (vocab or vocabulary()).quantities.get(c.quantity or "")
+    known = vocab.quantities.get(c.quantity or "")
     if known is not None and known.answered_by == "study_team":
         answered_by = "study_team"
     return CriterionResult(
@@ -134,7 +134,7 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
         # Ages compare in completed units: "18-70 years" includes someone aged 70 years and 5 months.
         value: float = math.floor(convert(patient.age, "years", c.unit or "years") + 1e-9)
         said = (
-            _("you are %(age)s years old", age=_fmt(math.floor(patient.age + 1e-9)))
+            _("you are %(age)s years old", age=_fmt(value))
             if (c.unit or "years") == "years"
             else _("you are %(age)s %(unit)s old", age=_fmt(value), unit=unit_words(c.unit))
         )

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from trialscope.criteria.model import Comparator, Constraint, ParsedCriteria
+from trialscope.criteria.model import Comparator, Constraint, Kind, ParsedCriteria
 from trialscope.criteria.outline import Outline, Shape, constraint_for_key
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
@@ -126,6 +126,22 @@ class TrialInfo:
         )
 
 
+def _from_record(id: str, kind: Kind, text: str, **fields: object) -> Constraint:
+    """A constraint the record's structured fields state (age limits, sex, conditions): an inclusion with no
+    span in the criteria text."""
+    return Constraint(
+        id=id,
+        kind=kind,
+        polarity="include",
+        item=None,
+        start=None,
+        end=None,
+        text=text,
+        source=RECORD_FIELDS,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
 def _record_constraints(trial: TrialInfo) -> list[Constraint]:
     constraints = []
     limits: tuple[tuple[str, Comparator, float | None, str | None], ...] = (
@@ -135,24 +151,20 @@ def _record_constraints(trial: TrialInfo) -> list[Constraint]:
     for label, comparator, value, written in limits:
         if value is not None:
             as_written = written or f"{value:g} Years"
+            text = (
+                _("minimum age: %(age)s", age=as_written)
+                if label == "minimum"
+                else _("maximum age: %(age)s", age=as_written)
+            )
             constraints.append(
-                Constraint(
-                    id=f"record-{label}-age",
-                    kind="numeric",
-                    polarity="include",
-                    item=None,
-                    start=None,
-                    end=None,
-                    text=(
-                        _("minimum age: %(age)s", age=as_written)
-                        if label == "minimum"
-                        else _("maximum age: %(age)s", age=as_written)
-                    ),
+                _from_record(
+                    f"record-{label}-age",
+                    "numeric",
+                    text,
                     quantity="age",
                     comparator=comparator,
                     value=value,
                     unit="years",
-                    source=RECORD_FIELDS,
                 )
             )
     return constraints
@@ -160,17 +172,8 @@ def _record_constraints(trial: TrialInfo) -> list[Constraint]:
 
 def _sex_result(trial: TrialInfo, facts: PatientFacts) -> CriterionResult | None:
     allowed = trial.sex
-    constraint = Constraint(
-        id="record-sex",
-        kind="concept",
-        polarity="include",
-        item=None,
-        start=None,
-        end=None,
-        text=_("sex: %(sex)s", sex=term(allowed.lower())),
-        category="sex",
-        concept=allowed.lower(),
-        source=RECORD_FIELDS,
+    constraint = _from_record(
+        "record-sex", "concept", _("sex: %(sex)s", sex=term(allowed.lower())), category="sex", concept=allowed.lower()
     )
     if allowed == "ALL":
         return None
@@ -197,17 +200,12 @@ def _disease_result(trial: TrialInfo, facts: PatientFacts, vocab: Vocabulary) ->
     if not trial.diseases or not diagnoses:
         return None
     wanted = ", ".join(term(d) for d in trial.diseases)
-    constraint = Constraint(
-        id="record-conditions",
-        kind="concept",
-        polarity="include",
-        item=None,
-        start=None,
-        end=None,
-        text=_("conditions: %(diseases)s", diseases=wanted),
+    constraint = _from_record(
+        "record-conditions",
+        "concept",
+        _("conditions: %(diseases)s", diseases=wanted),
         category="condition",
         concept=trial.diseases[0],
-        source=RECORD_FIELDS,
     )
     values = {"diagnosis": term(diagnoses[0].said_as), "diseases": wanted}
     for fact in diagnoses:

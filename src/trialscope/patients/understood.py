@@ -5,9 +5,10 @@ whom nothing clinical was understood ('hello world', an empty profile)."""
 from __future__ import annotations
 
 from trialscope.patients.model import Patient
+from trialscope.presentation.labels import N_
 from trialscope.presentation.translation import _
 
-NEEDED = "at least a diagnosis or an age"
+NEEDED = N_("at least a diagnosis or an age")
 
 
 class NothingUnderstood(ValueError):

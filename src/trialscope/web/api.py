@@ -116,7 +116,7 @@ PatientBody = Annotated[
 @router.post("/trials/{nct_id}/check", summary="Check a patient against one trial, criterion by criterion")
 def api_check(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)], patient: PatientBody) -> dict[str, Any]:
     site = _site(request)
-    if not site.match_limiter.allow(request.client.host if request.client else "?"):
+    if not site.check_allowed(request):
         raise HTTPException(429, "too many checks from this address; wait a minute")
     view = trial_view(site.store, site.index, nct_id, related=False)
     if view is None:
@@ -136,7 +136,7 @@ CheckBody = Annotated[
 @router.post("/check", summary="Check a patient against eligibility text that is not in the catalogue")
 def api_check_text(request: Request, body: CheckBody) -> dict[str, Any]:
     site = _site(request)
-    if not site.match_limiter.allow(request.client.host if request.client else "?"):
+    if not site.check_allowed(request):
         raise HTTPException(429, "too many checks from this address; wait a minute")
     text, patient = body.get("criteria_text"), body.get("patient")
     if not isinstance(text, str) or not text.strip():
@@ -157,7 +157,7 @@ def api_match(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     site = _site(request)
-    if not site.match_limiter.allow(request.client.host if request.client else "?"):
+    if not site.check_allowed(request):
         raise HTTPException(429, "too many checks from this address; wait a minute")
     place, problem = place_or_none(near)
     if problem:

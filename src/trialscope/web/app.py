@@ -66,6 +66,10 @@ class Site:
         env.globals["card_summary"] = card_summary
         env.globals["url_with"] = url_with
 
+    def check_allowed(self, request: Request) -> bool:
+        """Whether this client may run another eligibility check now (``match_limiter``)."""
+        return self.match_limiter.allow(request.client.host if request.client else "?")
+
     def render(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
         language: str = request.state.language  # chosen by ReaderLanguage
         translation = i18n.translations(language)

@@ -179,7 +179,7 @@ async def qualify_answer(request: Request, nct_id: Annotated[str, PathParam(patt
     view = trial_view(site.store, site.index, nct_id, related=False)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
-    if not site.match_limiter.allow(request.client.host if request.client else "?"):
+    if not site.check_allowed(request):
         raise HTTPException(429, "too many checks from this address; wait a minute and try again")
     questions = _questions(site, view)
     answers = {k: str(v)[:200] for k, v in form.items() if isinstance(v, str)}
@@ -219,7 +219,7 @@ async def find_results(
     site = _site(request)
     if not csrf_valid(request, site.secret, csrf_token):
         raise HTTPException(403, "this form has expired or did not come from this site: reload the page and try again")
-    if not site.match_limiter.allow(request.client.host if request.client else "?"):
+    if not site.check_allowed(request):
         raise HTTPException(429, "too many checks from this address; wait a minute and try again")
     problems: list[str] = []
     patient: Patient | None = None
