@@ -119,7 +119,9 @@ def _ask_value(c: Constraint, vocab: Vocabulary) -> CriterionResult:
         _("your %(quantity)s is not in your profile", quantity=quantity)
         if answered_by == "patient"
         else _("the study team measures %(quantity)s (%(limit)s)", quantity=quantity, limit=limit),
-        question=_("What is your most recent %(quantity)s? (%(limit)s)", quantity=quantity, limit=limit),
+        question=_("What is your most recent %(quantity)s? (%(limit)s)", quantity=quantity, limit=limit)
+        if answered_by == "patient"
+        else _("The study team checks %(quantity)s (%(limit)s)", quantity=quantity, limit=limit),
         answered_by=answered_by,
     )
 
@@ -146,7 +148,7 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
                 "unknown",
                 _("your expected survival is not in your profile"),
                 question=_(
-                    "Has your doctor estimated your life expectancy? The trial requires %(limit)s", limit=_limit(c)
+                    "The study team estimates your life expectancy (the trial requires %(limit)s)", limit=_limit(c)
                 ),
                 answered_by="study_team",  # the investigator's estimate
             )
