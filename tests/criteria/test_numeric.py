@@ -78,3 +78,47 @@ def test_spans_point_at_the_threshold() -> None:
     text = "Inclusion Criteria:\n\n* Hemoglobin ≥ 60 g/L or transfused"
     constraint = next(c for c in parse_criteria(text).constraints if c.kind == "numeric")
     assert constraint.span is not None and text[constraint.span[0] : constraint.span[1]] == "≥ 60 g/L"
+
+
+# --- constructions found missing on the LCT corpus (issue 15), each a class -----------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("From 18 to 25 years", [("age", ">=", 18), ("age", "<=", 25)]),
+        ("Male or female, 18 years to 65 years old (inclusive)", [("age", ">=", 18), ("age", "<=", 65)]),
+        ("Age 8yr-18yrs", [("age", ">=", 8), ("age", "<=", 18)]),
+        ("Between the ages of 60 and 85;", [("age", ">=", 60), ("age", "<=", 85)]),
+        ("Patients must be ≥ 3 and ≤ 18 years of age", [("age", ">=", 3), ("age", "<=", 18)]),
+        (
+            "Male or female > 18 and < 60 years of age, Body Mass Index < 30",
+            [("age", ">", 18), ("age", "<", 60), ("BMI", "<", 30)],
+        ),
+        ("Patients > 18 years, scheduled for an elective surgery", [("age", ">", 18)]),
+        ("Being older than 18 ;", [("age", ">", 18)]),
+        ("Age ˂ 18 years old", [("age", "<", 18)]),
+        ("Age > or = to 65 years", [("age", ">=", 65)]),
+        ("18 <Age <80 years old", [("age", ">", 18), ("age", "<", 80)]),
+        ("The patient is less than 28 days old (neonate).", [("age", "<", 28)]),
+        ("The predicted survival period is more than 3 months.", [("life expectancy", ">", 3)]),
+        ("Subject's life expectancy was shorter than 6 months", [("life expectancy", "<", 6)]),
+        ("Body Mass Index (BMI) ≥25 and <30 kg/m2.", [("BMI", ">=", 25), ("BMI", "<", 30)]),
+        ("BMI ≥18,5 and ≤27,5", [("BMI", ">=", 18.5), ("BMI", "<=", 27.5)]),
+        ("Haemoglobin equal to or greater than100 g/L at enrolment.", [("hemoglobin", ">=", 100)]),
+        ("toxicities have returned to Grade less than or equal to (<=) 1", [("toxicity grade", "<=", 1)]),
+        ("Colorectal cancer stage 4.", [("disease stage", "=", 4)]),
+    ],
+)
+def test_lct_constructions(text: str, expected: list[tuple[str, str, float]]) -> None:
+    assert [(q, c, v) for q, c, v, _unit in _numeric(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "With more than one year of sports practice",
+        "Patients who will receive spinal anesthesia for surgeries lasting less than one hour.",
+        "Diabetes mellitus (type 1 or 2)",
+    ],
+)
+def test_durations_and_types_are_not_thresholds(text: str) -> None:
+    assert not _numeric(text)

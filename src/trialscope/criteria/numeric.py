@@ -12,6 +12,7 @@ Time amounts are thresholds only for age and life expectancy; elsewhere they are
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -87,6 +88,24 @@ _COMPARATOR_PHRASES: list[tuple[str, Comparator]] = sorted(
         ("at or below", "<="),
         ("younger than", "<"),
         ("older than", ">"),
+        ("shorter than", "<"),
+        ("longer than", ">"),
+        ("less then", "<"),
+        ("more then", ">"),
+        ("greater then", ">"),
+        ("> or = to", ">="),
+        ("> or =", ">="),
+        ("< or = to", "<="),
+        ("< or =", "<="),
+        (">/=", ">="),
+        ("</=", "<="),
+        ("> =", ">="),
+        ("< =", "<="),
+        ("superior to", ">"),
+        ("inferior to", "<"),
+        ("larger than", ">"),
+        ("bigger than", ">"),
+        ("beyond", ">"),
     ],
     key=lambda pair: -len(pair[0]),
 )
@@ -126,24 +145,29 @@ _SUFFIX_PHRASES: list[tuple[str, Comparator]] = [
 ]
 
 _NUM = (
-    r"(?:\d{1,3}(?:,\d{3})+(?![\d,])"
+    r"(?:(?<=[≤≥<>=])\d+,\d(?![\d,])|(?<=[≤≥<>=] )\d+,\d(?![\d,])"  # "≥18,5": a decimal comma after a comparator
+    r"|\d{1,3}(?:,\d{3})+(?![\d,])"
     r"|\d+,\d{2}(?![\d,])"  # "39,99": two decimals after a comma cannot be thousands
     r"|\d+,\d(?![\d,])(?=\s*(?!or\b|and\b|to\b)[A-Za-zµμ%/])"  # decimal comma before a unit: "7,0 mmol/l"
     r"|\d+(?:\.\d+)?|\.\d+)"
 )
 _WORD_NUM = r"(?:" + "|".join(WORD_NUMBERS) + r")"
-_VALUE = rf"(?:(?<![A-Za-z0-9.\-/])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"
+_VALUE = rf"(?:(?:(?<![A-Za-z0-9.\-/])|(?<=than))(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"
 _VALUE2 = rf"(?:(?<![A-Za-z0-9./])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"  # after "-" in a range
 _COMPARATOR = (
     r"(?:(?i:" + "|".join(re.escape(p) for p, _ in _COMPARATOR_PHRASES) + r")\s*(?i:of\s+|to\s+|than\s+)?"
-    r"(?:[≤≥<>=⩽⩾]{1,2}\s*)?|(?:<=|>=|=<|=>|[≤≥<>⩽⩾]|(?<![<>=])=(?!=)))"
+    r"(?:\(\s*[≤≥<>=/]{1,3}\s*\)\s*)?(?:[≤≥<>=⩽⩾]{1,2}\s*)?|(?:<=|>=|=<|=>|[≤≥<>⩽⩾]|(?<![<>=])=(?!=)))"
 )
+_REVERSED: dict[Comparator, Comparator] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
 _SEP = r"\s*(?:-|~|to|–|and)\s*"
 
 # Expressions, most specific first; each has named groups among: cmp, v1, v2, list, suffix, roman1, roman2.
 _EXPRESSIONS = [
-    # between 18 and 75 / from 18 to 75
-    re.compile(rf"(?i:between|from)\s+(?P<v1>{_VALUE})\s*(?:-|~|to|and|–)\s*(?P<v2>{_VALUE2})"),
+    # between 18 and 75 / from 18 to 75 / between the ages of 60 and 85
+    re.compile(
+        rf"(?i:between|from)\s+(?:(?i:the\s+)?(?P<age>(?i:ages?))\s+(?i:of\s+))?(?P<v1>{_VALUE})\s*(?:-|~|to|and|–)\s*"
+        rf"(?P<v2>{_VALUE2})"
+    ),
     # class III or IV / grade II or greater / class II-IV
     re.compile(
         r"(?i:(?P<word>class|grade|stage)\s+)(?P<roman1>IV|I{1,3}|V)(?![A-Za-z])"
@@ -157,12 +181,31 @@ _EXPRESSIONS = [
         rf"(?i:between)\s+(?P<v1>{_VALUE})\s*(?i:years?|months?)(?:\s+(?i:old|of\s+age))?\s+(?i:and|to)\s+"
         rf"(?P<v2>{_VALUE2})"
     ),
+    # 18 years to 65 years / 20 years old to 70 / 18- and 65-years / 8yr-18yrs: the unit after each value
+    re.compile(
+        rf"(?P<v1>{_VALUE})\s*-?\s*(?i:years?|yrs?|months?)(?:\s+(?i:old|of\s+age))?\s*(?:-|~|–|to|and)\s*"
+        rf"(?P<v2>{_VALUE2})(?=\s*-?\s*(?i:years?|yrs?|months?|y/?o)\b)"
+    ),
+    # 7% to 11% / 45 degrees to 90 degrees: a range whose unit is written after both values
+    re.compile(rf"(?P<v1>{_VALUE})\s*(?P<u>%|[A-Za-zµμ/]{{1,10}})\s*(?:-|~|–|to|and)\s*(?P<v2>{_VALUE2})(?=\s*(?P=u))"),
     # 18+ years
     re.compile(rf"(?P<v1>{_VALUE})(?P<suffix>\+)(?=\s*(?i:years?|yrs?|y/?o)\b)"),
     # under the age of 18
     re.compile(rf"(?P<cmp>{_COMPARATOR})\s*(?i:the\s+)?(?P<age>(?i:age))\s+(?i:of\s+)?(?P<v1>{_VALUE})"),
+    # 18 < age < 80 / 145 mmHg ≤ SBP: a value, then a comparator, then the quantity (the comparison reversed)
+    re.compile(rf"(?P<v1>{_VALUE})\s*(?P<rcmp><=|=<|≤|<)\s*(?=[A-Za-z])"),
+    # stage 4 / stages 3 and 4 / class 3 or 4: a stage or class written in digits
+    re.compile(
+        r"(?P<word>(?i:stage|class))(?i:e?s)?\s+(?P<v1>\d)(?!\d|[.,]\d)"
+        r"(?:\s*(?:or|and|-|to)\s*(?:(?i:stage|class)\s*)?(?P<v2>\d)(?!\d|[.,]\d))?"
+    ),
     # comparator [grade|class] value
     re.compile(rf"(?P<cmp>{_COMPARATOR})\s*(?P<word>(?i:grade|class|stage)\s*)?(?P<v1>{_VALUE})"),
+    # Glasgow coma scale of 15 / Gleason score 7 / Clinical Dementia Rating of 0: a score's value, that value
+    re.compile(
+        rf"(?P<lead>(?i:score|scale|rating|index)\s*(?i:of\s+|[:=]\s*)?)(?P<v1>{_VALUE})"
+        rf"(?!\s*(?:%|-|~|–|to\b|or\b|and\b|/|\d|[.,]\d))"
+    ),
     # 0, 1, or 2  /  0 or 1  /  3 (moderate) or 4 (severe)
     re.compile(
         rf"(?P<v1>{_VALUE})(?:\s*\([^)]{{0,20}}\))?(?P<list>(?:\s*,\s*{_VALUE}(?:\s*\([^)]{{0,20}}\))?)*\s*,?\s*(?i:or|and)\s+)"
@@ -205,6 +248,11 @@ _WINDOW_CUE = re.compile(
     r"remission|diagnos\w*|interval|from|during|survival|period|follow-up|treated|therapy|taking|using|"
     r"use|receiving|onset|lasting|course)\b"
 )
+_ACRONYM_BEFORE = re.compile(
+    r"\b[A-Z][A-Z0-9\-]{1,6}\b(?:\s*\)|\s+(?i:physical\s+status|global\s+score|score|class|grade|status))?\s*"
+    r"(?i:of\s+|is\s+|[:=]\s*)?$"
+)
+_YEARS_OF = re.compile(r"(?i)\s+of\s+(?!age\b)[a-z]")  # "more than one year of sports practice": a duration
 _PERSON_BEFORE = re.compile(
     r"(?i)\b(?:patients?|subjects?|participants?|persons?|people|adults?|children|women|men|males?|females?|"
     r"individuals?|volunteers?)\s*(?:aged?\s*|who\s+are\s*|are\s*|is\s*)?$"
@@ -354,7 +402,7 @@ def _value(text: str) -> float:
 
 
 def _comparator(text: str) -> Comparator:
-    lowered = " ".join(text.lower().split())
+    lowered = re.sub(r"([<>])\s*(?:/|or)\s*=", r"\1=", " ".join(text.lower().split()))  # "> or =", ">/="
     symbols = re.findall(r"<=|>=|=<|=>|[≤≥<>⩽⩾=]", lowered)
     if symbols:
         return _SYMBOLS[symbols[-1]]  # "more than ≥ 500": the symbol nearest the number decides
@@ -416,6 +464,10 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 comparator = _comparator(groups["cmp"])
                 bounds = [(comparator, values[0])]
                 is_range = False
+            elif groups.get("rcmp"):
+                comparator = _REVERSED[_comparator(groups["rcmp"])]  # "18 < age": age > 18
+                bounds = [(comparator, values[0])]
+                is_range = False
             elif suffix:
                 comparator = dict(_SUFFIX_PHRASES)[suffix]
                 bounds = [(comparator, min(values) if comparator == ">=" else max(values))]
@@ -429,8 +481,11 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                     continue
                 bounds = [(">=", low), ("<=", high)]
                 is_range = True
-            elif groups.get("roman1"):
-                bounds = [("=", values[0])]
+            elif groups.get("lead"):
+                bounds = [("=", values[0])]  # "Glasgow coma scale of 15"
+                is_range = False
+            elif groups.get("roman1") or scale_word in ("stage", "class"):
+                bounds = [("=", values[0])]  # "class IV", "stage 4": that stage
                 is_range = False
             elif unit == "xULN":
                 bounds = [("<=", values[0])]  # "2.5 ULN" with no comparator: a ceiling, as criteria mean it
@@ -440,11 +495,35 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
             after_text = norm[unit_end : unit_end + 30].lower()
             if (is_range and "scale" in after_text) or (not unit and all(1900 <= v <= 2100 for v in values)):
                 continue  # "a 0-10 pain scale" describes a scale; "between 2012 and 2014" are dates
-            about_age = "older" in suffix or "younger" in suffix or bool(groups.get("age"))
+            about_age = (
+                "older" in suffix
+                or "younger" in suffix
+                or bool(groups.get("age"))
+                or bool(re.match(r"(?i)(?:older|younger)\s+than", groups.get("cmp") or ""))
+            )  # only ages are older or younger
             is_list = groups.get("list") is not None
-            found.append(Threshold(match.start(), unit_end, bounds, unit, is_range, scale_word, about_age, is_list))
-            taken.append((match.start(), unit_end))
-    return sorted(found, key=lambda t: t.start)
+            begin = match.start("v1") if groups.get("lead") else match.start()  # the score's name is not the value
+            found.append(Threshold(begin, unit_end, bounds, unit, is_range, scale_word, about_age, is_list))
+            taken.append((begin, unit_end))
+    found.sort(key=lambda t: t.start)
+    _share_units(norm, found)
+    return found
+
+
+_BOUND_JOIN = re.compile(r"(?i)^\s*(?:,|and|or|but|,\s*and)\s*$")
+
+
+def _share_units(norm: str, found: list[Threshold]) -> None:
+    """'≥ 18.5 and ≤ 27.0 kg/m2', '> 18 and < 60 years of age', '<30 or >69 years old': a bare bound joined to
+    the next one by 'and'/'or' takes its unit (and whether it is an age)."""
+    for first, second in itertools.pairwise(found):
+        if first.unit or not second.unit or first.is_range or first.is_list or first.scale_word:
+            continue
+        if _BOUND_JOIN.match(norm[first.end : second.start]):
+            first.unit = second.unit
+            if second.unit in TIME_UNITS and _AGE_CONTEXT.search(norm[second.start : second.end + 12]):
+                second.about_age = True  # "≥20 and ≤80 years of age": both bounds are ages
+            first.about_age = first.about_age or second.about_age
 
 
 @dataclass(slots=True)
@@ -484,7 +563,11 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     thresholds = find_thresholds(norm, start, end, vocab)
     if not thresholds:
         return []
-    mentions = find_mentions(norm, start, end, vocab)
+    # "< 60 years of age": a quantity named inside a threshold is its unit's wording, never a quantity to
+    # coordinate with the next one ("..., Body Mass Index < 30" is not an age)
+    mentions = [
+        m for m in find_mentions(norm, start, end, vocab) if not any(t.start < m.start < t.end for t in thresholds)
+    ]
     clauses = clause_bounds(norm, start, end, CLAUSE_OR_LABEL_BREAK) or [(start, end)]
     results: list[NumericMatch] = []
     previous: tuple[Threshold, list[Quantity], int] | None = None
@@ -510,8 +593,8 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 quantities = prev_quantities
                 if "(" in gap and prev_threshold.unit == "xULN" and threshold.unit != "xULN":
                     twin_of = prev_first
-                else:
-                    alternative_of_previous = True
+                else:  # "> 5% (by morphology), and/or > 0.01%": another way to meet it; "≥ 18.5 and ≤ 27": both
+                    alternative_of_previous = _ALTERNATIVE.search(gap) is not None or not re.search(r"(?i)\band\b", gap)
         if not quantities:
             previous = None
             continue
@@ -529,6 +612,8 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                     continue  # a duration on a lab is a time window, not a threshold
                 if quantity.is_time and unit not in TIME_UNITS:
                     continue
+                if quantity.key == "age" and unit in ("hours", "days", "weeks") and not _young_age(norm, threshold):
+                    continue  # "surgeries lasting less than one hour": a duration, unless an infant's age is said
                 results.append(
                     NumericMatch(
                         quantity=quantity,
@@ -547,6 +632,17 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
         previous = (threshold, quantities, first_index)
     _group_alternatives(norm, results)
     return results
+
+
+_AGE_JUST_BEFORE = re.compile(r"(?i)\bage[ds]?\b[^.;]{0,15}$")
+
+
+def _young_age(norm: str, threshold: Threshold) -> bool:
+    """An age in hours, days or weeks is said as one: 'less than 28 days old', 'Age less than 72 hours'."""
+    return bool(
+        _AGE_CONTEXT.search(norm[threshold.start : threshold.end + 12])
+        or _AGE_JUST_BEFORE.search(norm[max(0, threshold.start - 25) : threshold.start])
+    )
 
 
 def _is_twin(norm: str, xuln: Threshold, threshold: Threshold) -> bool:
@@ -630,18 +726,25 @@ def _quantities_for(
         and m.start <= clause_end
         and m.start - threshold.end <= 30
         and not _has_threshold_between(norm, threshold.end, m.start)
-    ]
+        and (not threshold.unit or threshold.unit in vocab.quantities[m.key].units)
+    ]  # "< 60 years of age, Body Mass Index ...": a quantity named after must take the threshold's unit
     if after:
         return [vocab.quantities[after[0].key]]
     lead_in = norm[clause_start : threshold.start]
+    around = (
+        norm[max(clause_start, threshold.start - 40) : threshold.start]
+        + " "
+        + norm[threshold.end : min(clause_end, threshold.end + 25)]
+    )  # the threshold's own words ("from 18 to 25 years") are no window cue
+    if threshold.unit in TIME_UNITS and _AGE_CONTEXT.search(norm[threshold.start : threshold.end + 12]):
+        return [vocab.quantities["age"]]  # "less than 28 days old"
     if threshold.unit in ("years", "months") and (
-        _AGE_CONTEXT.search(norm[threshold.start : threshold.end + 12])
+        (threshold.unit == "years" and _PERSON_BEFORE.search(lead_in[-30:]))
         or (
             threshold.unit == "years"
-            and not _WINDOW_CUE.search(
-                norm[max(clause_start, threshold.start - 40) : min(clause_end, threshold.end + 25)]
-            )
+            and not _WINDOW_CUE.search(around)
             and not vocab.concept_matcher.search(lead_in)
+            and not _YEARS_OF.match(norm, threshold.end)
         )
     ):
         return [vocab.quantities["age"]]
@@ -651,7 +754,8 @@ def _quantities_for(
         and all(1 <= v <= 120 for _, v in threshold.comparators)
     ):
         return [vocab.quantities["age"]]  # "Patients below 18", "Adults over 18"
-    explicit = not threshold.is_list or bool(threshold.unit)  # "type 1 or 2" names no quantity
+    # "type 1 or 2" names no quantity; "ASA 1 or 2", "CDR global score of 0.5 or 1" name a scale by its acronym
+    explicit = not threshold.is_list or bool(threshold.unit) or bool(_ACRONYM_BEFORE.search(lead_in[-40:]))
     generic = _generic_quantity(norm, threshold, clause_start) if explicit else None
     return [generic] if generic else []
 

@@ -25,6 +25,8 @@ _TRANSLATION = str.maketrans(
         "＞": ">",
         "＝": "=",
         "≦": "≤",
+        "˂": "<",  # modifier letter arrowheads, typed for < and > in some registries
+        "˃": ">",
         "≧": "≥",
         "⩽": "≤",
         "⩾": "≥",
