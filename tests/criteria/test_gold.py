@@ -16,7 +16,11 @@ def test_seed_gold_targets() -> None:
 
 
 def test_lct_numeric_target() -> None:
-    """Issue target: numeric F1 >= 0.85 on the LCT corpus (measured 0.873)."""
+    """Issue targets: numeric F1 >= 0.85 on the LCT corpus (issue 5), recall >= 0.90 (issue 15; measured
+    0.900 at precision 0.915 against the corpus's annotations); misses counted by category."""
     report = evaluate_lct(DATA / "criteria-corpora" / "lct")
     assert report.documents > 1000
     assert report.numeric.f1 >= 0.85, (report.numeric.precision, report.numeric.recall)
+    assert report.numeric.recall >= 0.90, report.examples_missed
+    assert sum(s.gold for s in report.by_category.values()) == report.numeric.gold
+    assert sum(s.matched for s in report.by_category.values()) == report.numeric.gold_matched

@@ -122,3 +122,25 @@ def test_lct_constructions(text: str, expected: list[tuple[str, str, float]]) ->
 )
 def test_durations_and_types_are_not_thresholds(text: str) -> None:
     assert not _numeric(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("modified Rankin scale > 4 at the time of enrollment", [("modified rankin scale", ">", 4)]),
+        ("Glasgow coma scale of 15", [("glasgow coma scale", "=", 15)]),
+        ("body mass index <30kg.m2.", [("BMI", "<", 30)]),
+        ("Cervical lymphadenopathy (>1.5cm diameter), usually unilateral", [("diameter", ">", 1.5)]),
+        ("Expectancy of survival <6 months.", [("life expectancy", "<", 6)]),
+        (
+            "Male and Female, between 18 and 80 years, ASA 1-3, Scheduled for surgery",
+            [("age", ">=", 18), ("age", "<=", 80), ("asa", ">=", 1), ("asa", "<=", 3)],
+        ),
+        ("ASA >3, morbid obesity BMI>40", [("asa", ">", 3), ("BMI", ">", 40)]),
+        ("145 mmHg ≤ msSBP ≤ 190 mmHg", [("mssbp", ">=", 145), ("mssbp", "<=", 190)]),
+    ],
+)
+def test_generic_quantities_named_where_they_are(text: str, expected: list[tuple[str, str, float]]) -> None:
+    """A scale or measure outside the vocabulary is named by the words before its threshold, else after it;
+    a quantity across a comma is another item of a list, not the threshold's."""
+    assert [(q, c, v) for q, c, v, _unit in _numeric(text)] == expected

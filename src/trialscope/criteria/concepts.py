@@ -105,11 +105,18 @@ def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[i
 
 
 def extract_concepts(
-    norm: str, start: int, end: int, vocab: Vocabulary, section_polarity: Polarity
+    norm: str,
+    start: int,
+    end: int,
+    vocab: Vocabulary,
+    section_polarity: Polarity,
+    defines: list[tuple[int, int]] | None = None,
 ) -> list[ConceptMatch]:
-    """Concept constraints in one item's text (norm[start:end])."""
+    """Concept constraints in one item's text (norm[start:end]); ``defines``: its definition spans, when the
+    caller has them already (``definition_spans``)."""
     results: list[ConceptMatch] = []
-    defines = definition_spans(norm, start, end)
+    if defines is None:
+        defines = definition_spans(norm, start, end)
     for clause_start, clause_end in clause_bounds(norm, start, end):
         if section_polarity == "exclude" and cues().permission.search(norm, clause_start, clause_end):
             continue  # "... can be enrolled only if HBV DNA is negative": who may join despite the exclusion

@@ -247,7 +247,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         defines = definition_spans(norm, item.start, item.end)
         before = len(builder.constraints)
         _add_numeric(builder, item, extract_numeric(norm, item.start, item.end, vocab), definitional, defines)
-        concepts = extract_concepts(norm, item.start, item.end, vocab, _polarity(item))
+        concepts = extract_concepts(norm, item.start, item.end, vocab, _polarity(item), defines)
         _add_concepts(builder, item, concepts, definitional, defines, vocab)
         if len(builder.constraints) == before and not _is_heading(item):
             builder.add(

@@ -177,9 +177,13 @@ class LctReport:
     documents: int = 0
     examples_missed: list[str] = field(default_factory=list)
     examples_extra: list[str] = field(default_factory=list)
+    by_category: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))  # what the threshold is on
 
 
-def _lct_gold(ann: str) -> list[tuple[tuple[int, int], set[float]]]:
+def _lct_gold(ann: str) -> list[tuple[tuple[int, int], set[float], str]]:
+    """(comparison span, accepted values, category) per gold threshold. The category is what the annotators
+    say the comparison is about: the kind of the event that refers to it, and the role when it is not a plain
+    numeric filter ('Age', 'Observation', 'Condition stage', 'Drug dose')."""
     spans: dict[str, tuple[int, int, str]] = {}
     events: dict[str, dict[str, str]] = {}
     for line in ann.splitlines():
@@ -217,6 +221,13 @@ def _lct_gold(ann: str) -> list[tuple[tuple[int, int], set[float]]]:
     comparisons = [
         e for e, roles in events.items() if "Eq-Comparison" in roles and e not in windows and not is_duration(e, roles)
     ]
+    category: dict[str, str] = {}
+    for roles in events.values():
+        kind = next(iter(roles), "")
+        for name, role in list(roles.items())[1:]:
+            if role in events:
+                plain = name.rstrip("+0123456789")
+                category.setdefault(role, kind if plain == "Numeric-Filter" else f"{kind} {plain.lower()}")
     gold = []
     for event_id in comparisons:
         roles = events[event_id]
@@ -233,7 +244,7 @@ def _lct_gold(ann: str) -> list[tuple[tuple[int, int], set[float]]]:
                 if number:
                     values.add(float(number.group(0)))
         if values:
-            gold.append(((comparison[0], comparison[1]), values))
+            gold.append(((comparison[0], comparison[1]), values, category.get(event_id, "other")))
     return gold
 
 
@@ -250,12 +261,12 @@ def evaluate_lct(folder: Path, limit: int | None = None) -> LctReport:
         report.documents += 1
         report.numeric.gold += len(gold)
         report.numeric.system += len(system)
-        capacity = {index: len(values) for index, (_, values) in enumerate(gold)}
+        capacity = {index: len(values) for index, (_, values, _kind) in enumerate(gold)}
         for c in system:
             hit = next(
                 (
                     i
-                    for i, (span, values) in enumerate(gold)
+                    for i, (span, values, _kind) in enumerate(gold)
                     if capacity[i] > 0 and _overlap(c.span, span) and c.value in values
                 ),
                 None,
@@ -268,10 +279,13 @@ def evaluate_lct(folder: Path, limit: int | None = None) -> LctReport:
                 continue
             capacity[hit] -= 1
             report.numeric.matched += 1
-        hit_gold = sum(1 for i, (_, values) in enumerate(gold) if capacity[i] < len(values))
+        hit_gold = sum(1 for i, (_, values, _kind) in enumerate(gold) if capacity[i] < len(values))
         report.numeric.gold_matched = (report.numeric.gold_matched or 0) + hit_gold
-        for i, (span, values) in enumerate(gold):
-            if capacity[i] == len(values) and len(report.examples_missed) < 40:
+        for i, (span, values, kind) in enumerate(gold):
+            report.by_category[kind].gold += 1
+            if capacity[i] < len(values):
+                report.by_category[kind].matched += 1
+            elif len(report.examples_missed) < 40:
                 report.examples_missed.append(f"{ann_path.stem}: {text[span[0] : span[1]]!r} values {sorted(values)}")
     return report
 
@@ -305,6 +319,12 @@ def iter_lines(report: GoldReport, lct: LctReport | None, verbose: bool) -> Iter
     if lct is not None:
         yield f"LCT corpus ({lct.documents} annotated trials)"
         yield "  " + format_score("numeric thresholds", lct.numeric)
+        yield "  misses by what the threshold is on (LCT's own annotation), most first:"
+        ranked = sorted(lct.by_category.items(), key=lambda kv: kv[1].matched - kv[1].gold)
+        for kind, score in ranked:
+            if score.gold > score.matched:
+                missed = score.gold - score.matched
+                yield f"    {kind:<26} missed {missed:>4} of {score.gold:>4} (recall {score.recall:.3f})"
         if verbose:
             yield "  examples missed:"
             yield from (f"    {m}" for m in lct.examples_missed)

@@ -152,7 +152,9 @@ _NUM = (
     r"|\d+(?:\.\d+)?|\.\d+)"
 )
 _WORD_NUM = r"(?:" + "|".join(WORD_NUMBERS) + r")"
-_VALUE = rf"(?:(?:(?<![A-Za-z0-9.\-/])|(?<=than))(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"
+_VALUE = rf"(?:(?<![A-Za-z0-9.\-/])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"
+# after a comparator the value may be glued to it ("equal to or greater than100 g/L")
+_CMP_VALUE = rf"(?:(?:(?<![A-Za-z0-9.\-/])|(?<=than))(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"
 _VALUE2 = rf"(?:(?<![A-Za-z0-9./])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"  # after "-" in a range
 _COMPARATOR = (
     r"(?:(?i:" + "|".join(re.escape(p) for p, _ in _COMPARATOR_PHRASES) + r")\s*(?i:of\s+|to\s+|than\s+)?"
@@ -162,7 +164,7 @@ _REVERSED: dict[Comparator, Comparator] = {"<": ">", "<=": ">=", ">": "<", ">=":
 _SEP = r"\s*(?:-|~|to|–|and)\s*"
 
 # Expressions, most specific first; each has named groups among: cmp, v1, v2, list, suffix, roman1, roman2.
-_EXPRESSIONS = [
+_EXPRESSION_LIST = [
     # between 18 and 75 / from 18 to 75 / between the ages of 60 and 85
     re.compile(
         rf"(?i:between|from)\s+(?:(?i:the\s+)?(?P<age>(?i:ages?))\s+(?i:of\s+))?(?P<v1>{_VALUE})\s*(?:-|~|to|and|–)\s*"
@@ -193,14 +195,14 @@ _EXPRESSIONS = [
     # under the age of 18
     re.compile(rf"(?P<cmp>{_COMPARATOR})\s*(?i:the\s+)?(?P<age>(?i:age))\s+(?i:of\s+)?(?P<v1>{_VALUE})"),
     # 18 < age < 80 / 145 mmHg ≤ SBP: a value, then a comparator, then the quantity (the comparison reversed)
-    re.compile(rf"(?P<v1>{_VALUE})\s*(?P<rcmp><=|=<|≤|<)\s*(?=[A-Za-z])"),
+    re.compile(rf"(?P<v1>{_VALUE})\s*(?:[A-Za-zµμ%/]{{1,8}}\s*)?(?P<rcmp><=|=<|≤|<)\s*(?=[A-Za-z])"),
     # stage 4 / stages 3 and 4 / class 3 or 4: a stage or class written in digits
     re.compile(
         r"(?P<word>(?i:stage|class))(?i:e?s)?\s+(?P<v1>\d)(?!\d|[.,]\d)"
         r"(?:\s*(?:or|and|-|to)\s*(?:(?i:stage|class)\s*)?(?P<v2>\d)(?!\d|[.,]\d))?"
     ),
     # comparator [grade|class] value
-    re.compile(rf"(?P<cmp>{_COMPARATOR})\s*(?P<word>(?i:grade|class|stage)\s*)?(?P<v1>{_VALUE})"),
+    re.compile(rf"(?P<cmp>{_COMPARATOR})\s*(?P<word>(?i:grade|class|stage)\s*)?(?P<v1>{_CMP_VALUE})"),
     # Glasgow coma scale of 15 / Gleason score 7 / Clinical Dementia Rating of 0: a score's value, that value
     re.compile(
         rf"(?P<lead>(?i:score|scale|rating|index)\s*(?i:of\s+|[:=]\s*)?)(?P<v1>{_VALUE})"
@@ -228,6 +230,29 @@ _EXPRESSIONS = [
     # a bare value followed by xULN ("2.5 ULN", "3 times the upper limit of normal")
     re.compile(rf"(?P<v1>{_VALUE})\s*(?=[x×*]?\s*(?i:times|ULN|upper\s+limit))"),
 ]
+# What an item must contain for an expression to be worth running (most items lack these words or signs):
+# the keywords found in an item are collected by one scan, then each expression checks its own.
+_KEYWORDS = re.compile(
+    r"(?i)between|from|class|grade|stage|min|max|year|yr|month|\+|<|≤|age|score|scale|rating|index|times|ULN|upper"
+)
+_NEEDS: dict[int, frozenset[str]] = {
+    index: frozenset(needs.split())
+    for index, needs in (
+        (0, "between from"),
+        (1, "class grade stage"),
+        (2, "min max"),
+        (3, "between"),
+        (4, "year yr month"),
+        (6, "+"),
+        (7, "age"),
+        (8, "< ≤"),
+        (9, "stage class"),
+        (11, "score scale rating index"),
+        (15, "grade class stage"),
+        (16, "times uln upper"),
+    )
+}
+_EXPRESSIONS = [(pattern, _NEEDS.get(index)) for index, pattern in enumerate(_EXPRESSION_LIST)]
 _COORDINATION = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|and/or|&|\(\s*[A-Za-z0-9]{1,8}\s*\))*\s*$", re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
 _METHOD = [
@@ -334,7 +359,11 @@ _COUNT_STOP = {
     "and",
     "or",
 }
+# A count whose next word is one of these names no patient quantity; any other stop word ("> 4 at the time of
+# enrollment") leaves the quantity to the words before the threshold ("modified Rankin scale > 4").
+_NOT_A_QUANTITY = _COUNT_STOP - {"within", "prior", "before", "after", "in", "at", "to", "from", "and", "or"}
 _PHRASE_STOP = {
+    "during",
     "and",
     "or",
     "with",
@@ -429,7 +458,10 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     taken: list[tuple[int, int]] = []
     if not _ANY_NUMBER.search(norm, start, end):
         return found  # no digit, number word or roman class: nothing to find (most items)
-    for pattern in _EXPRESSIONS:
+    present = {m.group(0).lower() for m in _KEYWORDS.finditer(norm, start, end)}
+    for pattern, needs in _EXPRESSIONS:
+        if needs is not None and needs.isdisjoint(present):
+            continue
         for match in pattern.finditer(norm, start, end):
             if any(match.start() < b and a < match.end() for a, b in taken):
                 continue
@@ -449,6 +481,8 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 if groups.get("uw"):
                     unit = _unit_after(norm, match.start("uw"), vocab)[0]
                     unit_end = match.end()
+                elif groups.get("rcmp"):  # "145 mmHg ≤ SBP": the unit is the value's, before the comparator
+                    unit, unit_end = _unit_after(norm, match.end("v1"), vocab)[0], match.end()
                 else:
                     unit, unit_end = _unit_after(norm, match.end(), vocab)
                 if unit_end > end:
@@ -727,15 +761,18 @@ def _quantities_for(
         and m.start - threshold.end <= 30
         and not _has_threshold_between(norm, threshold.end, m.start)
         and (not threshold.unit or threshold.unit in vocab.quantities[m.key].units)
+        and not re.search(r"[,;]", norm[threshold.end : m.start])  # "ASA >3, morbid obesity BMI>40"
     ]  # "< 60 years of age, Body Mass Index ...": a quantity named after must take the threshold's unit
     if after:
         return [vocab.quantities[after[0].key]]
     lead_in = norm[clause_start : threshold.start]
+    # the words around the threshold in its own comma-separated part ("between 18 and 80 years, ASA 1-3,
+    # Scheduled for surgery": "for" belongs to another part); its own words ("from 18 to 25") are no window cue
     around = (
-        norm[max(clause_start, threshold.start - 40) : threshold.start]
+        re.split(r"[,;]", norm[max(clause_start, threshold.start - 40) : threshold.start])[-1]
         + " "
-        + norm[threshold.end : min(clause_end, threshold.end + 25)]
-    )  # the threshold's own words ("from 18 to 25 years") are no window cue
+        + re.split(r"[,;]", norm[threshold.end : min(clause_end, threshold.end + 25)])[0]
+    )
     if threshold.unit in TIME_UNITS and _AGE_CONTEXT.search(norm[threshold.start : threshold.end + 12]):
         return [vocab.quantities["age"]]  # "less than 28 days old"
     if threshold.unit in ("years", "months") and (
@@ -776,32 +813,45 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
             if noun_words and noun_words[0].lower() not in _FILLER:
                 name = "number of " + " ".join(noun_words)
                 return Quantity(key=name.lower(), kind="count", names=(name,), unit="", units=("",))
-            if counted.group(1).split()[0].lower() in _COUNT_STOP:
-                return None
+            if counted.group(1).split()[0].lower() in _NOT_A_QUANTITY:
+                return None  # "≥ 2 of the following", "3 times", "2 weeks": no quantity of the patient's
     before = norm[max(clause_start, threshold.start - 60) : threshold.start]
-    acronym = re.search(r"\(\s*([A-Za-z][A-Za-z0-9\-]{1,12})\s*\)\s*[:=]?\s*$", before)
+    acronym = re.search(r"\(\s*([A-Za-z][A-Za-z0-9\-]{1,12}(?:\s+[A-Za-z]{1,12})?)\s*\)\s*(?:of\s+|[:=]\s*)?$", before)
     if acronym:  # "Expanded Disability Status Scale (EDSS) between 0 and 6.5"
         name = acronym.group(1)
         return Quantity(key=name.lower(), kind="other", names=(name,), unit=threshold.unit, units=(threshold.unit,))
     before = re.sub(r"\s*[:=]\s*$", " ", before)  # "asthenozoospermia: < 32%"
     before = re.sub(r"\([^()]{0,30}\)\s*$", " ", before)  # "UAS7 score (range 0-42) ≥16": skip the aside
-    words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|[()\[\],:;]", before)
+    words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|[()\[\],:;≤≥<>=]|\d[\d.,]*", before)
     phrase: list[str] = []
     for word in reversed(words):
         lowered = word.lower()
         if not phrase and lowered in _FILLER:
             continue
-        if lowered in _PHRASE_STOP or word in "()[],:;":
-            break
+        if lowered in _PHRASE_STOP or word in "()[],:;≤≥<>=" or word[0].isdigit():
+            break  # a number or comparison before ends the name ("145 mmHg ≤ msSBP ≤ 190": msSBP)
         phrase.insert(0, word)
         if len(phrase) == 4:
             break
     while phrase and phrase[0].lower() in _FILLER:
         phrase.pop(0)
     if not phrase:
+        phrase = _named_after(norm, threshold)  # "(>1.5cm diameter)", ">=80% diary compliance"
+    if not phrase:
         return None
     name = " ".join(phrase)
     return Quantity(key=name.lower(), kind="other", names=(name,), unit=threshold.unit, units=(threshold.unit,))
+
+
+def _named_after(norm: str, threshold: Threshold) -> list[str]:
+    """A threshold that opens its phrase names its quantity after it: up to three words, to a stop word."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|[^\sA-Za-z]", norm[threshold.end : threshold.end + 40])
+    phrase: list[str] = []
+    for word in words:
+        if not word[0].isalpha() or word.lower() in _PHRASE_STOP or word.lower() in _FILLER or len(phrase) == 3:
+            break
+        phrase.append(word)
+    return phrase
 
 
 def _has_threshold_between(norm: str, a: int, b: int) -> bool:
