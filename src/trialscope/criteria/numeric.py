@@ -837,6 +837,8 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
         phrase.pop(0)
     if not phrase:
         phrase = _named_after(norm, threshold)  # "(>1.5cm diameter)", ">=80% diary compliance"
+    if len(phrase) == 1 and len(phrase[0]) == 1:
+        return None  # "(n=20)": a sample size, not a patient's quantity
     if not phrase:
         return None
     name = " ".join(phrase)
