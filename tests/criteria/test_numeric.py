@@ -144,3 +144,17 @@ def test_generic_quantities_named_where_they_are(text: str, expected: list[tuple
     """A scale or measure outside the vocabulary is named by the words before its threshold, else after it;
     a quantity across a comma is another item of a list, not the threshold's."""
     assert [(q, c, v) for q, c, v, _unit in _numeric(text)] == expected
+
+
+def test_a_bound_for_one_group_shares_the_unit_of_the_next() -> None:
+    """'HDL <50 in females, <40 mg/dL in males': both limits are on HDL cholesterol in mg/dL."""
+    found = _numeric("Triglycerides > 150 mg/dL OR HDL <50 in females, <40 mg/dL in males")
+    assert [q for q, _c, _v, unit in found if unit == "mg/dL"] == [
+        "triglycerides",
+        "HDL cholesterol",
+        "HDL cholesterol",
+    ]
+
+
+def test_a_sample_size_is_no_patient_quantity() -> None:
+    assert not _numeric("Adults over 50 years old with degenerative scoliosis (n=20)")[1:]

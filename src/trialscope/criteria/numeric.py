@@ -544,7 +544,8 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     return found
 
 
-_BOUND_JOIN = re.compile(r"(?i)^\s*(?:,|and|or|but|,\s*and)\s*$")
+# "and", "or", a comma, or a group the first bound is for: "HDL <50 in females, <40 mg/dL in males"
+_BOUND_JOIN = re.compile(r"(?i)^\s*(?:(?:in|for)\s+[A-Za-z]+(?:\s+[A-Za-z]+)?\s*)?(?:,|and|or|but|,\s*and)\s*$")
 
 
 def _share_units(norm: str, found: list[Threshold]) -> None:
