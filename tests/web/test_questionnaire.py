@@ -12,7 +12,7 @@ from trialscope.criteria import parse_criteria
 from trialscope.matching.facts import patient_facts
 from trialscope.matching.verdict import TrialInfo, match_trial
 from trialscope.model.study import parse_study
-from trialscope.web.questionnaire import patient_from_answers, questions_for
+from trialscope.web.questionnaire import patient_from_answers, questions_for, study_team_settles
 
 
 def _trial(nct_id: str):  # type: ignore[no-untyped-def]
@@ -36,7 +36,12 @@ def test_upper_limit_of_normal_is_asked_only_for_limits_stated_in_it() -> None:
         "lab:AST",
         "lab:creatinine",
     }
-    assert not by_key["lab:life expectancy"].asks_uln and not by_key["lab:LVEF"].asks_uln
+    assert not by_key["lab:LVEF"].asks_uln
+    # life expectancy is the investigator's estimate and T-cell expansion a manufacturing result: the study
+    # team settles them, so they are listed apart, not asked
+    assert "lab:life expectancy" not in by_key and "lab:T-cell proliferation" not in by_key
+    settled = study_team_settles(constraints)
+    assert any("life expectancy" in s for s in settled) and any("T-cell" in s for s in settled)
 
 
 def test_an_ecog_answer_decides_the_performance_criterion() -> None:

@@ -66,7 +66,7 @@ def describe(c: Constraint) -> str:
         text = limit_words(c) + (_(" (by %(method)s)", method=c.method) if c.method else "")
         if c.definitional:
             return _("in a definition, not a requirement of its own: %(limit)s", limit=text)
-        return _("not: %(limit)s", limit=text) if c.polarity == "exclude" else text
+        return _("excluded if %(limit)s", limit=text) if c.polarity == "exclude" else text
     if c.kind == "concept" and c.category == "pregnancy" and not c.definitional:
         # however it is worded ("must have a negative pregnancy test", "pregnant women are excluded"), the
         # matcher reads it as: not pregnant or breastfeeding; contraception is a question for the person

@@ -24,7 +24,14 @@ from trialscope.patients.understood import NothingUnderstood, anything_clinical,
 from trialscope.presentation.translation import _
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.web.app import Site
-from trialscope.web.questionnaire import AnswerError, Question, patient_from_answers, questions_for, unit_label
+from trialscope.web.questionnaire import (
+    AnswerError,
+    Question,
+    patient_from_answers,
+    questions_for,
+    study_team_settles,
+    unit_label,
+)
 from trialscope.web.security import CSRF_FIELD, csrf_valid
 from trialscope.web.views import (
     TrialView,
@@ -152,17 +159,28 @@ def _questions(site: Site, view: TrialView) -> list[Question]:
     return questions_for(view.constraints, sex_limited, vocabulary())
 
 
+def _form_context(
+    view: TrialView, questions: list[Question], answers: dict[str, str], problems: list[str]
+) -> dict[str, object]:
+    """What the questionnaire shows: its questions (with the answers so far), problems, and what only the
+    study team settles (not asked)."""
+    return {
+        "view": view,
+        "questions": questions,
+        "answers": answers,
+        "problems": problems,
+        "unit_label": unit_label,
+        "team_settles": study_team_settles(view.constraints, vocabulary()),
+    }
+
+
 @router.get("/trials/{nct_id}/qualify")
 def qualify_form(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> Response:
     site = _site(request)
     view = trial_view(site.store, site.index, nct_id, related=False)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
-    return site.render(
-        request,
-        "qualify.html",
-        {"view": view, "questions": _questions(site, view), "answers": {}, "problems": [], "unit_label": unit_label},
-    )
+    return site.render(request, "qualify.html", _form_context(view, _questions(site, view), {}, []))
 
 
 async def _form(request: Request) -> FormData:
@@ -187,16 +205,7 @@ async def qualify_answer(request: Request, nct_id: Annotated[str, PathParam(patt
         patient = patient_from_answers(questions, answers)
     except AnswerError as exc:
         return site.render(
-            request,
-            "qualify.html",
-            {
-                "view": view,
-                "questions": questions,
-                "answers": answers,
-                "problems": [str(exc)],
-                "unit_label": unit_label,
-            },
-            status_code=400,
+            request, "qualify.html", _form_context(view, questions, answers, [str(exc)]), status_code=400
         )
     match = check_patient(site.store, view, patient)
     return site.render(request, "qualify_result.html", {"view": view, "match": match})

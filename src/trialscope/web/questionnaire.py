@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from trialscope.criteria.describe import span_words, unit_words
+from trialscope.criteria.describe import describe, span_words, unit_words
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.units import convert
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
@@ -107,8 +107,8 @@ def questions_for(
             continue
         if c.kind == "numeric" and c.quantity:
             q = vocab.quantities.get(c.quantity)
-            if q is None or q.kind in ("count", "scale", "demographic"):
-                continue
+            if q is None or q.kind in ("count", "scale", "demographic") or q.answered_by == "study_team":
+                continue  # what only the study team can settle is listed apart (``study_team_settles``)
             if q.kind == "performance":
                 # one ECOG question answers Karnofsky and Lansky limits too: the matcher maps the scales
                 # onto each other by bands (criteria/performance.py) and says when a band cannot decide
@@ -207,6 +207,18 @@ def questions_for(
         asked["diagnosis"].options.append((NOT_SURE, N_("Not sure")))
     order = ["age", "sex", "diagnosis", "status", "performance", "marker", "lab", "therapy", "history", "pregnancy"]
     return sorted(asked.values(), key=lambda q: order.index(q.role))
+
+
+def study_team_settles(constraints: Sequence[Constraint], vocab: Vocabulary | None = None) -> list[str]:
+    """The criteria only the study team can settle (manufacturing results, the investigator's estimates), in
+    words, each once: shown on the questionnaire instead of asked."""
+    vocab = vocab or vocabulary()
+    settled: dict[str, None] = {}
+    for c in constraints:
+        q = vocab.quantities.get(c.quantity or "")
+        if c.kind == "numeric" and not c.definitional and q is not None and q.answered_by == "study_team":
+            settled.setdefault(describe(c), None)  # an exclusion says what excludes
+    return list(settled)
 
 
 class AnswerError(ValueError):
