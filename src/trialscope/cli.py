@@ -476,9 +476,12 @@ def _load_patient_option(patient: Path | None, patient_text: str | None) -> Pati
         if patient_text is not None:
             return require_something(patient_from_text(patient_text))
         assert patient is not None
-        return require_something(load_patient(patient))
+        profile = require_something(load_patient(patient))
     except (PatientFileError, NothingUnderstood) as exc:
         raise _fail(str(exc)) from None
+    for ignored in profile.ignored:
+        err.print(Text(f"warning: ignored {clean(ignored)}"))
+    return profile
 
 
 def _print_trial_match(m: TrialMatch) -> None:

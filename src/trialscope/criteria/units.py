@@ -111,6 +111,8 @@ def xuln_to_absolute(
 ) -> AbsoluteLimit:
     """'≤ 1.5 × ULN' as an absolute limit, with the patient's ULN if given, else the documented default."""
     if patient_uln is not None:
+        if not patient_uln > 0:  # also NaN: no multiple of it means anything
+            raise UnitConversionError(f"an upper limit of normal of {patient_uln:g} is not a limit")
         unit = patient_uln_unit or quantity.uln_unit or quantity.unit
         return AbsoluteLimit(multiple * patient_uln, unit, patient_uln, unit, "the patient's lab report")
     if quantity.uln is None:

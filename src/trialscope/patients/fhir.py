@@ -101,12 +101,15 @@ def _unit(raw: str | None) -> str:
 
 
 def patient_from_bundle(bundle: dict[str, Any], origin: str = "bundle") -> Patient:
-    return read_bundle(bundle, origin).patient
+    """The patient of a bundle; entries that could not be read are listed in ``patient.ignored``."""
+    reading = read_bundle(bundle, origin)
+    reading.patient.ignore(reading.problems)
+    return reading.patient
 
 
 def read_bundle(bundle: dict[str, Any], origin: str = "bundle") -> BundleReading:
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-        raise PatientFileError(f"{origin}: not a FHIR Bundle")
+        raise PatientFileError(f"{origin}: field resourceType: not a FHIR Bundle")
     vocab = vocabulary()
     codes = {q.code: q.key for q in vocab.quantities.values() if q.code}
     patient = Patient(id=str(bundle.get("id") or origin))
@@ -123,20 +126,24 @@ def read_bundle(bundle: dict[str, Any], origin: str = "bundle") -> BundleReading
         "MedicationRequest": MedicationRequest,
         "AllergyIntolerance": AllergyIntolerance,
     }
-    for index, entry in enumerate(bundle.get("entry") or []):
-        resource = (entry or {}).get("resource") or {}
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise PatientFileError(f"{origin}: field entry: a Bundle's entry must be a list of entries")
+    for index, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            problems.append(f"{origin}: entry {index}: not an entry with a resource (skipped)")
+            continue
         kind = resource.get("resourceType")
-        if kind not in models:
+        if not isinstance(kind, str) or kind not in models:
             continue
         try:
             model = models[kind].model_validate(resource)
-        except ValidationError as exc:
+            _read(kind, model, patient, codes, vocab)
+        except ValidationError as exc:  # the FHIR model's, or a value our profile refuses (a ULN of 0)
             error = exc.errors(include_url=False)[0]
-            problems.append(
-                f"{origin}: entry {index} ({kind}): field {'.'.join(map(str, error['loc']))}: {error['msg']}"
-            )
-            continue
-        _read(kind, model, patient, codes, vocab)
+            field = ".".join(map(str, error["loc"])) or "value"
+            problems.append(f"{origin}: entry {index} ({kind}): field {field}: {error['msg']} (skipped)")
     return BundleReading(patient, problems)
 
 

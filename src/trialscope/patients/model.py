@@ -10,16 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 FORMAT = "trialscope-patient/1"
 
 
 class PatientModel(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Numbers must be finite (no NaN or infinity); keys the format does not know are reported by
+    # ``unknown_keys``, then ignored.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+# Physical ranges: a value outside them is a mistake, refused with the field named.
+Age = Annotated[float, Field(ge=0, le=130)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+Amount = Annotated[float, Field(ge=0, le=1e9)]  # a lab value or measurement: no quantity here is negative
 
 
 class Condition(PatientModel):
@@ -37,15 +45,15 @@ class Biomarker(PatientModel):
 
 class LabValue(PatientModel):
     name: str
-    value: float
+    value: Amount
     unit: str = ""
-    upper_limit_normal: float | None = None
+    upper_limit_normal: Annotated[float, Field(gt=0, le=1e9)] | None = None  # a ULN of 0 has no multiples
     date: dt.date | None = None
 
 
 class Measurement(PatientModel):
     name: str
-    value: float
+    value: Amount
     unit: str = ""
     date: dt.date | None = None
 
@@ -53,13 +61,13 @@ class Measurement(PatientModel):
 class BlastCount(PatientModel):
     method: str | None = None  # morphology | flow cytometry
     sample: str = "bone marrow"
-    value: float
+    value: Percent
     unit: str = "%"
 
 
 class PerformanceStatus(PatientModel):
     scale: str = "ECOG"  # ECOG | Karnofsky | Lansky
-    value: float
+    value: Percent
 
 
 class Treatment(PatientModel):
@@ -79,8 +87,8 @@ class Location(PatientModel):
     city: str | None = None
     state: str | None = None
     country: str | None = None
-    lat: float | None = None
-    lon: float | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
 
 
 class Patient(PatientModel):
@@ -88,7 +96,7 @@ class Patient(PatientModel):
     id: str = "patient"
     summary: str | None = None
     as_of: dt.date = Field(default_factory=dt.date.today)
-    age_years: float | None = None
+    age_years: Age | None = None
     birth_date: dt.date | None = None
     sex: Literal["female", "male", "other", "unknown"] | None = None
     conditions: list[Condition] = Field(default_factory=list)
@@ -97,12 +105,28 @@ class Patient(PatientModel):
     measurements: list[Measurement] = Field(default_factory=list)
     bone_marrow_blasts: list[BlastCount] = Field(default_factory=list)
     performance_status: PerformanceStatus | None = None
-    life_expectancy_months: float | None = None
+    life_expectancy_months: Annotated[float, Field(ge=0, le=1560)] | None = None
     treatments: list[Treatment] = Field(default_factory=list)
     history: list[HistoryItem] = Field(default_factory=list)
     pregnant: bool | None = None
     lactating: bool | None = None
     location: Location | None = None
+    _ignored: list[str] = PrivateAttr(default_factory=list)  # what of the input was ignored, and where
+
+    @model_validator(mode="after")
+    def _born_before(self) -> Patient:
+        if self.birth_date is not None and not (0 <= (self.as_of - self.birth_date).days <= 130 * 366):
+            raise ValueError(f"birth_date {self.birth_date} gives an impossible age on {self.as_of}")
+        return self
+
+    @property
+    def ignored(self) -> list[str]:
+        """What of the input was ignored (keys the format does not know, unreadable FHIR entries): reported
+        to the person as a warning."""
+        return list(self._ignored)
+
+    def ignore(self, what: list[str]) -> None:
+        self._ignored += what
 
     @property
     def age(self) -> float | None:
@@ -119,6 +143,38 @@ class PatientFileError(ValueError):
     """A patient file that cannot be read, with the file and field named."""
 
 
+_NESTED: dict[str, type[PatientModel]] = {
+    "conditions": Condition,
+    "biomarkers": Biomarker,
+    "labs": LabValue,
+    "measurements": Measurement,
+    "bone_marrow_blasts": BlastCount,
+    "performance_status": PerformanceStatus,
+    "treatments": Treatment,
+    "history": HistoryItem,
+    "location": Location,
+}
+_BESIDE = {"expected"}  # what a gold vignette keeps beside the profile (its expected outcomes)
+
+
+def unknown_keys(data: dict[str, Any], model: type[PatientModel] = Patient, where: str = "") -> list[str]:
+    """The keys of a profile that its format does not know, with their place ('labs[2].valu')."""
+    found = []
+    for key, value in data.items():
+        place = f"{where}.{key}" if where else str(key)
+        if key not in model.model_fields:
+            if not (model is Patient and key in _BESIDE):
+                found.append(place)
+            continue
+        nested = _NESTED.get(key) if model is Patient else None
+        if nested is None:
+            continue
+        for index, item in enumerate(value if isinstance(value, list) else [value]):
+            if isinstance(item, dict):
+                found += unknown_keys(item, nested, f"{place}[{index}]" if isinstance(value, list) else place)
+    return found
+
+
 def patient_from_dict(data: Any, origin: str = "patient") -> Patient:
     if not isinstance(data, dict):
         raise PatientFileError(f"{origin}: a patient profile must be a JSON/YAML object")
@@ -126,8 +182,11 @@ def patient_from_dict(data: Any, origin: str = "patient") -> Patient:
         patient = Patient.model_validate(data)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in error["loc"])
+        field = ".".join(str(p) for p in error["loc"]) or "profile"
         raise PatientFileError(f"{origin}: field {field}: {error['msg']}") from None
+    unknown = unknown_keys(data)
+    if unknown:
+        patient.ignore([f"unknown key {key}" for key in unknown])
     return patient
 
 
@@ -139,6 +198,8 @@ def load_patient(path: Path) -> Patient:
         raise PatientFileError(f"{path}: cannot read ({exc})") from None
     try:
         data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
+    except RecursionError:
+        raise PatientFileError(f"{path}: nested too deeply to be a patient profile") from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise PatientFileError(
             f"{path}: malformed {'YAML' if path.suffix.lower() in ('.yaml', '.yml') else 'JSON'} ({exc})"

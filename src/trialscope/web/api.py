@@ -121,7 +121,8 @@ def api_check(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)], 
     view = trial_view(site.store, site.index, nct_id, related=False)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
-    return check_patient(site.store, view, _patient(patient)).as_dict()
+    person = _patient(patient)
+    return check_patient(site.store, view, person).as_dict() | {"ignored_input": person.ignored}
 
 
 CheckBody = Annotated[
@@ -145,7 +146,8 @@ def api_check_text(request: Request, body: CheckBody) -> dict[str, Any]:
         raise HTTPException(422, "criteria_text: at most 50,000 characters")
     if not isinstance(patient, dict):
         raise HTTPException(422, 'patient: give a profile, a FHIR R4 Bundle or {"text": ...}')
-    return match_criteria_text(text, _patient(patient), name="criteria_text").as_dict()
+    person = _patient(patient)
+    return match_criteria_text(text, person, name="criteria_text").as_dict() | {"ignored_input": person.ignored}
 
 
 @router.post("/match", summary="Rank the catalogue's open trials for a patient")
@@ -162,5 +164,6 @@ def api_match(
     place, problem = place_or_none(near)
     if problem:
         raise HTTPException(400, problem)
-    matches = match_patient(site.store, _patient(patient), limit=limit, near=place, within_km=within_km)
-    return {"trials": [m.as_dict() for m in matches]}
+    person = _patient(patient)
+    matches = match_patient(site.store, person, limit=limit, near=place, within_km=within_km)
+    return {"trials": [m.as_dict() for m in matches], "ignored_input": person.ignored}

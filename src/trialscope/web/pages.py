@@ -241,7 +241,7 @@ async def find_results(
                 if isinstance(data, dict) and data.get("resourceType") == "Bundle"
                 else patient_from_dict(data, origin=profile.filename)
             )
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             problems.append(
                 _("%(file)s: not a JSON file (a trialscope profile or a FHIR R4 Bundle)", file=profile.filename)
             )

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pydantic import ValidationError
+
 from trialscope.criteria.describe import describe, span_words, unit_words
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.units import convert
@@ -273,12 +275,21 @@ def patient_from_answers(
                     raise AnswerError(_("%(question)s: unknown unit %(unit)s", question=q.text, unit=repr(unit[:20])))
                 uln_label = _("%(question)s (upper limit of normal)", question=q.text)
                 uln = _number(answers.get(f"{q.key}_uln") or "", uln_label)
-                if q.concept == "bone marrow blasts":  # read where the matcher reads blast counts
-                    patient.bone_marrow_blasts.append(BlastCount(value=number))
-                elif q.concept == "life expectancy":
-                    patient.life_expectancy_months = convert(number, unit or "months", "months")
-                else:
-                    patient.labs.append(LabValue(name=q.concept, value=number, unit=unit, upper_limit_normal=uln))
+                if uln is not None and uln <= 0:
+                    raise AnswerError(
+                        _("%(question)s: %(value)s is out of range", question=uln_label, value=f"{uln:g}")
+                    )
+                try:
+                    if q.concept == "bone marrow blasts":  # read where the matcher reads blast counts
+                        patient.bone_marrow_blasts.append(BlastCount(value=number))
+                    elif q.concept == "life expectancy":
+                        patient.life_expectancy_months = convert(number, unit or "months", "months")
+                    else:
+                        patient.labs.append(LabValue(name=q.concept, value=number, unit=unit, upper_limit_normal=uln))
+                except ValidationError:  # a percentage over 100
+                    raise AnswerError(
+                        _("%(question)s: %(value)s is out of range", question=q.text, value=f"{number:g}")
+                    ) from None
         elif q.role == "marker" and q.concept and value in ("positive", "negative"):
             patient.biomarkers.append(Biomarker(name=q.concept, result=value))
         elif q.role == "therapy" and q.concept and value in ("yes", "no"):
