@@ -16,8 +16,23 @@ import pytest
 from trialscope.store.trial_store import TrialStore
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "data"  # small fixtures in the repository (tests/data/README.md): every clone has them
 SHARED = Path(os.environ.get("TRIALSCOPE_SHARED", ROOT.parent / "shared"))
-DATA = SHARED / "data"
+DATA = SHARED / "data"  # the large shared corpora: reached only through ``shared_data``
+
+
+def shared_data(*parts: str) -> Path:
+    """A path into the shared corpora (../shared/data), for tests over the large sets (the CAR-T monitor, the
+    LCT corpus, Synthea bundles, every criteria text). Where ../shared is absent (a fresh clone) such a test is
+    skipped with the reason; under CI, which has it, its absence is a failure."""
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"the shared corpora are required under CI: {path} is missing")
+        pytest.skip(f"needs the shared corpora, not in this clone: {path}")
+    return path
+
+
 POSTGRES_URL = os.environ.get("TRIALSCOPE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

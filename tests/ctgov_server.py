@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES
 from trialscope.catalogue.readers import read_paths
 from trialscope.catalogue.records import SourceRecord
 from trialscope.catalogue.validate import CheckedRecord, check
@@ -37,7 +37,7 @@ _RANGE = re.compile(r"AREA\[LastUpdatePostDate\]RANGE\[(\d{4}-\d{2}-\d{2}),\s*MA
 def real_records() -> list[dict[str, Any]]:
     """Every valid full record in ../shared/data (seed trials, API v2 fixtures, legacy XML converted)."""
     records: dict[str, dict[str, Any]] = {}
-    for item in read_paths([DATA / "seed-trials", DATA / "ctgov-v2-fixtures", DATA / "ctgov-xml-fixtures"]):
+    for item in read_paths([FIXTURES / "seed-trials", FIXTURES / "ctgov-v2-fixtures", FIXTURES / "ctgov-xml-fixtures"]):
         if isinstance(item, SourceRecord):
             checked = check(item)
             if isinstance(checked, CheckedRecord) and checked.nct_id not in records:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES
 
 
 def study(
@@ -41,7 +41,7 @@ def study(
 
 def seed(nct_id: str) -> dict[str, Any]:
     """One of the five seed trials, as a fresh dict."""
-    return copy.deepcopy(json.loads((DATA / "seed-trials" / f"{nct_id}.json").read_text()))
+    return copy.deepcopy(json.loads((FIXTURES / "seed-trials" / f"{nct_id}.json").read_text()))
 
 
 def write_json(path: Path, document: Any) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES, shared_data
 from tests.factories import seed, study, write_json
 from trialscope.cli import app
 
@@ -66,11 +66,11 @@ def _run(*args: str) -> tuple[int, str]:
 
 
 def test_ingest_prints_summary_and_exits_1_when_records_were_rejected(db_url: str) -> None:
-    code, out = _run("ingest", str(DATA / "ctgov-v2-fixtures"), "--db", db_url)
+    code, out = _run("ingest", str(FIXTURES / "ctgov-v2-fixtures"), "--db", db_url)
     assert code == 1
     assert "added" in out and "rejected" in out
     assert "NCT02278341.json: NCT02552212: field protocolSection.identificationModule.nctId: file name says" in out
-    code, out = _run("ingest", str(DATA / "seed-trials"), "--db", db_url, "--json")
+    code, out = _run("ingest", str(FIXTURES / "seed-trials"), "--db", db_url, "--json")
     assert code == 0
     assert json.loads(out)["added"] == 5
 
@@ -90,7 +90,7 @@ def test_ingest_json_summary_lists_each_rejection(tmp_path: Path, db_url: str) -
 
 
 def test_show_prints_every_section_of_the_seed_page(db_url: str) -> None:
-    _run("ingest", str(DATA / "seed-trials"), "--db", db_url)
+    _run("ingest", str(FIXTURES / "seed-trials"), "--db", db_url)
     code, out = _run("show", "NCT07342244", "--db", db_url)
     assert code == 0
     for section in SEED_PAGE_SECTIONS:
@@ -100,7 +100,7 @@ def test_show_prints_every_section_of_the_seed_page(db_url: str) -> None:
 
 
 def test_show_json_is_the_normalised_record(db_url: str) -> None:
-    _run("ingest", str(DATA / "seed-trials"), "--db", db_url)
+    _run("ingest", str(FIXTURES / "seed-trials"), "--db", db_url)
     code, out = _run("show", "NCT07342244", "--db", db_url, "--json")
     record = json.loads(out)
     assert code == 0
@@ -137,7 +137,7 @@ def test_stats_history_and_changes(tmp_path: Path, db_url: str) -> None:
 
 
 def test_export_round_trips(tmp_path: Path, db_url: str) -> None:
-    _run("ingest", str(DATA / "seed-trials"), str(DATA / "car-t-monitor" / "trials.csv"), "--db", db_url)
+    _run("ingest", str(FIXTURES / "seed-trials"), str(shared_data("car-t-monitor", "trials.csv")), "--db", db_url)
     target = tmp_path / "out.jsonl.gz"
     code, _ = _run("export", str(target), "--db", db_url)
     assert code == 0

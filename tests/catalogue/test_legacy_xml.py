@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES
 from trialscope.catalogue.legacy_xml import parse_legacy_date, read_clinical_study
 from trialscope.model.study import parse_study
 
@@ -19,7 +19,7 @@ def test_dates_are_iso() -> None:
 
 
 def test_a_full_record_maps_every_page_section() -> None:
-    study, problems = read_clinical_study((DATA / "ctgov-xml-fixtures" / "NCT02028676.xml").read_bytes())
+    study, problems = read_clinical_study((FIXTURES / "ctgov-xml-fixtures" / "NCT02028676.xml").read_bytes())
     assert not problems
     model = parse_study(study)
     protocol = model.protocol_section

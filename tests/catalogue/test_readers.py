@@ -7,7 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES, shared_data
 from tests.factories import study, write_json
 from trialscope.catalogue.readers import nct_id_from_name, read_paths
 from trialscope.catalogue.records import Rejection, SkippedFile, SourceRecord
@@ -25,7 +25,7 @@ def _ids(records: list[SourceRecord]) -> list[str]:
 
 
 def test_single_study_file_promises_its_nct_id() -> None:
-    records, rejections, _ = _split(list(read_paths([DATA / "seed-trials" / "NCT07342244.json"])))
+    records, rejections, _ = _split(list(read_paths([FIXTURES / "seed-trials" / "NCT07342244.json"])))
     assert _ids(records) == ["NCT07342244"] and not rejections
     assert records[0].expected_nct_id == "NCT07342244"
     assert records[0].source == "ctgov-v2" and not records[0].partial
@@ -42,7 +42,7 @@ def test_page_form_and_plain_list(tmp_path: Path) -> None:
 
 
 def test_real_page_form_fixtures() -> None:
-    records, _, _ = _split(list(read_paths([DATA / "ctgov-v2-fixtures" / "NCT03281889.json"])))
+    records, _, _ = _split(list(read_paths([FIXTURES / "ctgov-v2-fixtures" / "NCT03281889.json"])))
     assert _ids(records) == ["NCT03281889"]
 
 
@@ -98,7 +98,7 @@ def test_malformed_json_and_non_utf8(tmp_path: Path) -> None:
 
 
 def test_legacy_xml_fixtures_and_their_deliberate_faults() -> None:
-    folder = DATA / "ctgov-xml-fixtures"
+    folder = FIXTURES / "ctgov-xml-fixtures"
     records, rejections, _ = _split(list(read_paths([folder])))
     assert len(records) + len(rejections) == len(list(folder.glob("*.xml")))
     assert all(r.source == "ctgov-xml" and r.raw and r.raw.lstrip().startswith("<?xml") for r in records)
@@ -127,7 +127,7 @@ def test_xml_entity_expansion_is_refused(tmp_path: Path) -> None:
 
 
 def test_car_t_monitor_csv_pair_is_partial_with_sites() -> None:
-    folder = DATA / "car-t-monitor"
+    folder = shared_data("car-t-monitor")
     records, rejections, _ = _split(list(read_paths([folder / "trials.csv"])))
     assert not rejections and len(records) == 2274
     assert all(r.partial and r.source == "car-t-monitor" for r in records)
@@ -138,7 +138,7 @@ def test_car_t_monitor_csv_pair_is_partial_with_sites() -> None:
 
 
 def test_folder_skips_files_without_trial_records() -> None:
-    records, rejections, skipped = _split(list(read_paths([DATA / "car-t-monitor"])))
+    records, rejections, skipped = _split(list(read_paths([shared_data("car-t-monitor")])))
     names = {Path(s.origin).name for s in skipped}
     assert {"metadata.json", "benchmark_set.csv", "sites.csv"} <= names
     assert not rejections

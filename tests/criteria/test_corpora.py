@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import DATA
+from tests.conftest import shared_data
 from trialscope.criteria import parse_criteria
 from trialscope.criteria.evaluate import iter_criteria_texts
 
@@ -10,7 +10,7 @@ from trialscope.criteria.evaluate import iter_criteria_texts
 def test_every_text_parses_and_reports_its_unparsed_share() -> None:
     shares: dict[str, list[float]] = {}
     count = 0
-    for source, text in iter_criteria_texts(DATA):
+    for source, text in iter_criteria_texts(shared_data()):
         parsed = parse_criteria(text)
         count += 1
         shares.setdefault(source.split("/")[0], []).append(parsed.unparsed_share)

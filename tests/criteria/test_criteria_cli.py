@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.conftest import DATA, SHARED
+from tests.conftest import FIXTURES, shared_data
 from trialscope.cli import app
 
 runner = CliRunner()
@@ -19,7 +19,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 
 def test_text_view_puts_each_item_beside_what_was_understood(db_url: str) -> None:
-    _run("ingest", str(DATA / "seed-trials"), "--db", db_url)
+    _run("ingest", str(FIXTURES / "seed-trials"), "--db", db_url)
     code, out = _run("criteria", "NCT07342244", "--db", db_url)
     assert code == 0
     assert "[Inclusion a] Alanine aminotransferase (ALT) ≤ 3 × upper limit of normal (ULN)" in out
@@ -29,7 +29,7 @@ def test_text_view_puts_each_item_beside_what_was_understood(db_url: str) -> Non
 
 
 def test_flat_format_for_a_trial_and_for_a_text_file(db_url: str, tmp_path: Path) -> None:
-    _run("ingest", str(DATA / "seed-trials"), "--db", db_url)
+    _run("ingest", str(FIXTURES / "seed-trials"), "--db", db_url)
     code, out = _run("criteria", "NCT07144020", "--format", "flat", "--db", db_url)
     flat = json.loads(out)
     assert code == 0 and isinstance(flat, list)
@@ -61,7 +61,7 @@ def test_unknown_trial_and_missing_arguments(db_url: str) -> None:
 
 
 def test_criteria_eval_prints_scores() -> None:
-    code, out = _run("criteria-eval", "--shared", str(SHARED), "--no-lct")
+    code, out = _run("criteria-eval", "--shared", str(shared_data().parent), "--no-lct")
     assert code == 0
     assert "numeric                      precision 1.000  recall 1.000" in out
     assert "concepts (all)" in out and "prior_therapy" in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES
 from trialscope.criteria import parse_criteria
 from trialscope.criteria.describe import describe, describe_all
 from trialscope.model.study import parse_study
@@ -13,7 +13,7 @@ DEFINITION_LEAD = "in a definition, not a requirement of its own"
 
 
 def _described() -> dict[str, list[str]]:
-    study = parse_study(orjson.loads((DATA / "seed-trials" / "NCT07144020.json").read_bytes()))
+    study = parse_study(orjson.loads((FIXTURES / "seed-trials" / "NCT07144020.json").read_bytes()))
     parsed = parse_criteria(study.protocol_section.eligibility_module.eligibility_criteria or "", study)
     words: dict[str, list[str]] = {}
     for c in parsed.constraints:
@@ -44,7 +44,7 @@ def test_pregnancy_wording_says_what_is_checked() -> None:
 
 
 def test_alternatives_and_twins_read_as_such() -> None:
-    study = parse_study(orjson.loads((DATA / "seed-trials" / "NCT07144020.json").read_bytes()))
+    study = parse_study(orjson.loads((FIXTURES / "seed-trials" / "NCT07144020.json").read_bytes()))
     parsed = parse_criteria(study.protocol_section.eligibility_module.eligibility_criteria or "", study)
     by_text = {c.text.strip(): c for c in parsed.constraints}
     blasts = describe_all([by_text[">5%"], by_text[">1%"]])

@@ -9,12 +9,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES
 from trialscope.criteria import parse_criteria
 
 REAL = [
     json.loads(p.read_text())["protocolSection"]["eligibilityModule"]["eligibilityCriteria"]
-    for p in sorted(Path(DATA / "seed-trials").glob("NCT*.json"))
+    for p in sorted(Path(FIXTURES / "seed-trials").glob("NCT*.json"))
 ]
 PIECES = [
     "ULN",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import DATA
+from tests.conftest import shared_data
 from trialscope.criteria.evaluate import evaluate_targets, monitor_target_rows, monitor_targets
 from trialscope.criteria.targets import targets_in_text
 
@@ -20,7 +20,7 @@ def test_product_names_and_shorthand() -> None:
 
 
 def test_agreement_with_the_monitor() -> None:
-    everything, hand = monitor_target_rows(DATA / "car-t-monitor")
+    everything, hand = monitor_target_rows(shared_data("car-t-monitor"))
     overall, labelled = evaluate_targets(everything), evaluate_targets(hand)
     print("\n".join(overall.lines("trials.csv") + labelled.lines("benchmark_set.csv")))
     assert overall.per_antigen.precision >= 0.88 and overall.per_antigen.recall >= 0.70

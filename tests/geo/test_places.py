@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import DATA, SHARED
+from tests.conftest import FIXTURES
 from trialscope.cli import app
 from trialscope.geo import PlaceNotFound, haversine_km, resolve_place
 
@@ -42,8 +42,8 @@ def test_distance() -> None:
 
 def test_match_near_filters_by_open_sites(db_url: str) -> None:
     runner = CliRunner()
-    runner.invoke(app, ["ingest", str(DATA / "seed-trials"), "--db", db_url])
-    patient = str(SHARED / "gold" / "patients" / "v01-fit-relapsed.json")
+    runner.invoke(app, ["ingest", str(FIXTURES / "seed-trials"), "--db", db_url])
+    patient = str(FIXTURES / "gold" / "patients" / "v01-fit-relapsed.json")
 
     def near(*args: str) -> dict[str, dict[str, object]]:
         result = runner.invoke(app, ["match", "--patient", patient, "--format", "json", "--db", db_url, *args])

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import FIXTURES
 from trialscope.criteria import parse_criteria
 from trialscope.matching.facts import patient_facts
 from trialscope.matching.run import match_criteria_text
@@ -19,11 +19,11 @@ from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, require_something
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = FIXTURES
 
 
 def _seed(nct_id: str) -> dict:  # type: ignore[type-arg]
-    return json.loads((DATA / "seed-trials" / f"{nct_id}.json").read_text())
+    return json.loads((FIXTURES / "seed-trials" / f"{nct_id}.json").read_text())
 
 
 def _patient(**fields: object) -> Patient:

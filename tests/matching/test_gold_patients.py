@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DATA, SHARED
+from tests.conftest import FIXTURES
 from trialscope.matching.gold import evaluate_gold_patients
 
 
 @pytest.fixture(scope="module")
 def report():  # type: ignore[no-untyped-def]
-    return evaluate_gold_patients(SHARED / "gold" / "patients", DATA / "seed-trials")
+    return evaluate_gold_patients(FIXTURES / "gold" / "patients", FIXTURES / "seed-trials")
 
 
 @pytest.mark.parametrize("source", ["json", "fhir"])

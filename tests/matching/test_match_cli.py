@@ -7,13 +7,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.conftest import DATA, SHARED
+from tests.conftest import FIXTURES, shared_data
 from trialscope.cli import app
 from trialscope.patients.fhir import bundle_from_patient
 from trialscope.patients.model import load_patient
 
 runner = CliRunner()
-GOLD = SHARED / "gold" / "patients"
+GOLD = FIXTURES / "gold" / "patients"
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -22,7 +22,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 
 def test_one_trial_in_the_gold_result_shape(db_url: str) -> None:
-    _run("ingest", str(DATA / "seed-trials"), "--db", db_url)
+    _run("ingest", str(FIXTURES / "seed-trials"), "--db", db_url)
     code, out = _run(
         "match",
         "--patient",
@@ -41,7 +41,7 @@ def test_one_trial_in_the_gold_result_shape(db_url: str) -> None:
 
 
 def test_text_view_and_free_text_patient(db_url: str) -> None:
-    _run("ingest", str(DATA / "seed-trials"), "--db", db_url)
+    _run("ingest", str(FIXTURES / "seed-trials"), "--db", db_url)
     code, out = _run(
         "match",
         "--patient-text",
@@ -57,7 +57,7 @@ def test_text_view_and_free_text_patient(db_url: str) -> None:
 
 
 def test_ranking_over_the_catalogue(db_url: str) -> None:
-    _run("ingest", str(DATA / "seed-trials"), str(DATA / "car-t-monitor" / "trials.csv"), "--db", db_url)
+    _run("ingest", str(FIXTURES / "seed-trials"), str(shared_data("car-t-monitor", "trials.csv")), "--db", db_url)
     code, out = _run(
         "match", "--patient", str(GOLD / "v01-fit-relapsed.json"), "--format", "json", "--limit", "500", "--db", db_url
     )
@@ -80,7 +80,7 @@ def test_bad_patient_file_is_a_clean_error(tmp_path: Path) -> None:
 
 
 def test_prescreen_every_input_form(db_url: str, tmp_path: Path) -> None:
-    _run("ingest", str(DATA / "seed-trials"), "--db", db_url)
+    _run("ingest", str(FIXTURES / "seed-trials"), "--db", db_url)
     profiles = [load_patient(p) for p in sorted(GOLD.glob("*.json"))]
     jsonl = tmp_path / "patients.jsonl"
     jsonl.write_text("\n".join(p.model_dump_json() for p in profiles) + "\n{broken\n")
@@ -124,6 +124,8 @@ def test_prescreen_every_input_form(db_url: str, tmp_path: Path) -> None:
 
 
 def test_match_eval_prints_the_figures() -> None:
-    code, out = _run("match-eval", "--shared", str(SHARED))
+    code, out = _run(
+        "match-eval", "--patients", str(FIXTURES / "gold" / "patients"), "--trials", str(FIXTURES / "seed-trials")
+    )
     assert code == 0
     assert "json: 40/40 expectations hold" in out and "fhir: 40/40" in out and "text:" in out

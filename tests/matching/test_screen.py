@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 from trialscope.criteria.outline import Outline, constraint_for_key, meaning_key
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.demo import load_demo
@@ -20,7 +20,7 @@ from trialscope.patients.model import Patient, load_patient
 from trialscope.store.schema import trial_criteria
 from trialscope.store.trial_store import TrialStore
 
-GOLD = sorted((SHARED / "gold" / "patients").glob("*.json"))
+GOLD = sorted((FIXTURES / "gold" / "patients").glob("*.json"))
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_meaning_key_round_trip_keeps_what_evaluation_needs(demo_store: TrialSto
 
 
 def test_limited_ranking_shows_the_same_trials_as_the_full_ranking(demo_store: TrialStore) -> None:
-    patient = load_patient(SHARED / "gold" / "patients" / "v01-fit-relapsed.json")
+    patient = load_patient(FIXTURES / "gold" / "patients" / "v01-fit-relapsed.json")
     everything = match_patient(demo_store, patient, status="any")
     top = match_patient(demo_store, patient, status="any", limit=15)
     assert [m.nct_id for m in top] == [m.nct_id for m in everything[:15]]

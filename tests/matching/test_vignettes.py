@@ -4,18 +4,17 @@ eligible patient excluded."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.conftest import FIXTURES
 from trialscope.matching.gold import GoldPatientsReport, evaluate_gold_patients
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = FIXTURES
 
 
 @pytest.fixture(scope="module")
 def report() -> GoldPatientsReport:
-    return evaluate_gold_patients(DATA / "vignettes", DATA / "seed-trials")
+    return evaluate_gold_patients(DATA / "vignettes", FIXTURES / "seed-trials")
 
 
 def test_there_are_enough_vignettes() -> None:

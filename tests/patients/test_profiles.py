@@ -8,20 +8,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import DATA, SHARED
+from tests.conftest import FIXTURES, shared_data
 from trialscope.patients.fhir import bundle_from_patient, read_bundle
 from trialscope.patients.model import PatientFileError, load_patient
 
 
 def test_json_and_yaml_are_the_same_profile(tmp_path: Path) -> None:
-    source = SHARED / "gold" / "patients" / "v03-prior-cart.json"
+    source = FIXTURES / "gold" / "patients" / "v03-prior-cart.json"
     as_yaml = tmp_path / "v03.yaml"
     as_yaml.write_text(yaml.safe_dump(json.loads(source.read_text())))
     assert load_patient(as_yaml).model_dump(exclude={"id"}) == load_patient(source).model_dump(exclude={"id"})
 
 
 def test_every_synthea_bundle_loads() -> None:
-    bundles = sorted((DATA / "fhir" / "synthea").glob("*.json"))
+    bundles = sorted(shared_data("fhir", "synthea").glob("*.json"))
     people = [read_bundle(json.loads(p.read_text()), p.name) for p in bundles]
     patients = [r for r in people if r.patient.birth_date is not None]
     assert len(patients) >= 19
@@ -32,7 +32,7 @@ def test_every_synthea_bundle_loads() -> None:
 
 
 def test_our_aml_bundle_round_trips() -> None:
-    patient = load_patient(SHARED / "gold" / "patients" / "v05-bilirubin-2x.json")
+    patient = load_patient(FIXTURES / "gold" / "patients" / "v05-bilirubin-2x.json")
     again = read_bundle(json.loads(json.dumps(bundle_from_patient(patient)))).patient
     assert again.as_of == patient.as_of and again.sex == patient.sex
     assert round(again.age or 0) == round(patient.age or 0)

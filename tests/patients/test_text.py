@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES
 from trialscope.patients.text import patient_from_text
 
 EXAMPLE = (
@@ -37,7 +37,7 @@ def test_values_units_and_dates() -> None:
 def test_trec_descriptions_age_and_sex() -> None:
     rows = [
         json.loads(line)
-        for path in sorted((DATA / "patient-descriptions").rglob("queries.jsonl"))
+        for path in sorted((FIXTURES / "patient-descriptions").rglob("queries.jsonl"))
         for line in path.read_text().splitlines()
         if line.strip()
     ]

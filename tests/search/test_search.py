@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from tantivy import Occur, Query
 
-from tests.conftest import DATA, backend_url
+from tests.conftest import FIXTURES, backend_url
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
 from trialscope.model.study import age_in_years
@@ -273,11 +273,11 @@ def test_unbalanced_syntax_is_searched_leniently_with_a_note(index: SearchIndex)
 
 def test_registry_changes_show_up_at_the_next_search(tmp_path: Path) -> None:
     with TrialStore.open(f"sqlite:///{tmp_path / 'trials.db'}") as store:
-        ingest_paths(store, [DATA / "seed-trials" / "NCT07144020.json"])
+        ingest_paths(store, [FIXTURES / "seed-trials" / "NCT07144020.json"])
         index = SearchIndex(store, tmp_path / "index")
         assert search(index, "CD117") == ["NCT07144020"]
         assert search(index, "CLL1") == []
-        ingest_paths(store, [DATA / "seed-trials" / "NCT07342244.json"])
+        ingest_paths(store, [FIXTURES / "seed-trials" / "NCT07342244.json"])
         index.ensure_current(force_check=True)
         assert search(index, "CLL1") == ["NCT07342244"]
         assert index.meta.trials == 2

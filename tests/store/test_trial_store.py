@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES, shared_data
 from tests.factories import seed, study, write_json
 from trialscope.ingest import ingest_paths
 from trialscope.store.schema import change_events, trial_locations, trial_versions, trials
@@ -26,7 +26,9 @@ def _ingest(store: TrialStore, tmp_path: Path, *docs: dict, name: str = "batch")
 
 
 def test_seed_fixtures_and_xml_import_with_the_right_rejections(store: TrialStore) -> None:
-    summary = ingest_paths(store, [DATA / "seed-trials", DATA / "ctgov-v2-fixtures", DATA / "ctgov-xml-fixtures"])
+    summary = ingest_paths(
+        store, [FIXTURES / "seed-trials", FIXTURES / "ctgov-v2-fixtures", FIXTURES / "ctgov-xml-fixtures"]
+    )
     for nct_id in ("NCT07144020", "NCT04599543", "NCT06125652", "NCT07342244", "NCT06585345"):
         trial = store.get(nct_id)
         assert trial is not None and not trial.partial
@@ -63,21 +65,21 @@ def test_older_record_never_overwrites(store: TrialStore, tmp_path: Path) -> Non
 
 
 def test_full_record_supersedes_partial_and_partial_never_replaces_full(store: TrialStore) -> None:
-    ingest_paths(store, [DATA / "car-t-monitor" / "trials.csv"])
+    ingest_paths(store, [shared_data("car-t-monitor", "trials.csv")])
     partial = store.get("NCT07342244")
     assert partial is not None and partial.partial and partial.source == "car-t-monitor"
-    summary = ingest_paths(store, [DATA / "seed-trials" / "NCT07342244.json"])
+    summary = ingest_paths(store, [FIXTURES / "seed-trials" / "NCT07342244.json"])
     assert summary.updated == 1
     full = store.get("NCT07342244")
     assert full is not None and not full.partial and full.source == "ctgov-v2" and full.version == 2
-    again = ingest_paths(store, [DATA / "car-t-monitor" / "trials.csv"])
+    again = ingest_paths(store, [shared_data("car-t-monitor", "trials.csv")])
     assert again.older >= 1
     still = store.get("NCT07342244")
     assert still is not None and not still.partial and still.version == 2
 
 
 def test_partial_fragments_merge(store: TrialStore) -> None:
-    ingest_paths(store, [DATA / "car-t-monitor" / "trials.csv", DATA / "car-t-monitor" / "sample_v1.json"])
+    ingest_paths(store, [shared_data("car-t-monitor", "trials.csv"), shared_data("car-t-monitor", "sample_v1.json")])
     sample_id = "NCT06245915"  # in sample_v1.json (with criteria) and in trials.csv (with sites)
     trial = store.get(sample_id)
     assert trial is not None and trial.partial
@@ -131,7 +133,7 @@ def test_bad_records_leave_stored_ones_untouched(store: TrialStore, tmp_path: Pa
 
 
 def test_stats(store: TrialStore) -> None:
-    ingest_paths(store, [DATA / "seed-trials"])
+    ingest_paths(store, [FIXTURES / "seed-trials"])
     stats = store.stats()
     assert stats["status"] == {"RECRUITING": 3, "NOT_YET_RECRUITING": 2}
     assert stats["country"]["China"] == 5

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
 from trialscope.store.trial_store import TrialStore
@@ -23,7 +23,7 @@ def web_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrialStore]:
     folder = tmp_path_factory.mktemp("web")
     with TrialStore.open(f"sqlite:///{folder / 'trials.db'}") as store:
         load_demo(store)
-        record = json.loads((DATA / "seed-trials" / "NCT07342244.json").read_text())
+        record = json.loads((FIXTURES / "seed-trials" / "NCT07342244.json").read_text())
         ident = record["protocolSection"]["identificationModule"]
         ident["nctId"], ident["briefTitle"] = "NCT09999999", HOSTILE_TITLE
         record["protocolSection"]["descriptionModule"]["briefSummary"] = HOSTILE_TITLE

@@ -7,7 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 
 
 def test_search_trial_criteria_related(client: TestClient) -> None:
@@ -25,7 +25,7 @@ def test_search_trial_criteria_related(client: TestClient) -> None:
 
 
 def test_checking_a_gold_patient(client: TestClient) -> None:
-    patient = json.loads((SHARED / "gold" / "patients" / "v01-fit-relapsed.json").read_text())
+    patient = json.loads((FIXTURES / "gold" / "patients" / "v01-fit-relapsed.json").read_text())
     result = client.post("/api/trials/NCT07144020/check", json=patient).json()
     assert result["verdict"] in ("eligible", "possibly_eligible", "not_eligible")
     assert all({"status", "explanation"} <= set(c) for c in result["criteria"])

@@ -7,7 +7,7 @@ import datetime as dt
 
 import orjson
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES
 from trialscope.criteria import parse_criteria
 from trialscope.matching.facts import patient_facts
 from trialscope.matching.verdict import TrialInfo, match_trial
@@ -16,7 +16,7 @@ from trialscope.web.questionnaire import patient_from_answers, questions_for, st
 
 
 def _trial(nct_id: str):  # type: ignore[no-untyped-def]
-    study = parse_study(orjson.loads((DATA / "seed-trials" / f"{nct_id}.json").read_bytes()))
+    study = parse_study(orjson.loads((FIXTURES / "seed-trials" / f"{nct_id}.json").read_bytes()))
     parsed = parse_criteria(study.protocol_section.eligibility_module.eligibility_criteria or "", study)
     return study, parsed.constraints
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import DATA
+from tests.conftest import FIXTURES
 from trialscope.ingest import ingest_paths
 from trialscope.store.trial_store import TrialStore
 
@@ -26,7 +26,7 @@ def _free_port() -> int:
 def test_serve_prints_its_address_and_answers_there(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'trials.db'}"
     with TrialStore.open(url) as store:
-        ingest_paths(store, [DATA / "seed-trials"])
+        ingest_paths(store, [FIXTURES / "seed-trials"])
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "trialscope", "serve", "--port", str(port), "--db", url],
