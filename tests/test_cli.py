@@ -167,3 +167,8 @@ def test_default_database_starts_with_the_demo_catalogue() -> None:
     assert code == 0 and stats["trials"] > 2000
     code, out = _run("show", "NCT07144020")
     assert code == 0 and "Donor Derived CD117 CAR-T Cells" in out
+
+
+def test_ingest_of_a_missing_file_is_a_usage_error(db_url: str) -> None:
+    code, out = _run("ingest", "/nonexistent/trials.json", "--db", db_url)
+    assert code == 2 and "no such file or folder: /nonexistent/trials.json" in out

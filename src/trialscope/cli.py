@@ -153,6 +153,9 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Import trial records; prints added / updated / unchanged / rejected with every rejection's reason."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:  # a usage error (exit 2), not a rejected record
+        raise _fail(f"no such file or folder: {', '.join(missing)}")
     with open_store(db, demo=False) as store:
         progress = Progress(
             SpinnerColumn(),

@@ -23,12 +23,20 @@ def serve(
         int,
         typer.Option(min=1, max=1000, help="Requests each worker works on at once; the rest wait their turn."),
     ] = DEFAULT_CONCURRENCY,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TRIALSCOPE_FORWARDED_ALLOW_IPS",
+            help="Addresses of the reverse proxies whose X-Forwarded-For/-Proto headers are trusted "
+            "(comma-separated; none by default, so a client cannot choose the address it is rate limited by).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Start the web app (search, trial pages, "could I qualify?", JSON API at /api, /openapi.json)."""
     import uvicorn  # the web stack loads only for this command
 
-    from trialscope.web.app import ENV_SECRET
+    from trialscope.web.app import ENV_ALLOWED_HOSTS, ENV_SECRET
 
     with open_store(db) as store:  # migrations, the demo catalogue on first use, then the search index
         try:
@@ -38,6 +46,8 @@ def serve(
     os.environ[ENV_DATABASE_URL] = resolve_url(db)
     os.environ.setdefault(ENV_SECRET, secrets.token_hex(32))  # shared by the workers (CSRF tokens)
     os.environ[ENV_CONCURRENCY] = str(concurrency)
+    if host in ("127.0.0.1", "localhost", "::1"):  # answer only the names this address is reached by
+        os.environ.setdefault(ENV_ALLOWED_HOSTS, "127.0.0.1,localhost,::1,[::1]")
     console.print(f"trialscope is running at http://{host}:{port}/  (Ctrl+C stops it)")
     uvicorn.run(
         "trialscope.web.app:app_from_environment",
@@ -47,4 +57,6 @@ def serve(
         workers=workers,
         log_level="warning",
         access_log=False,  # no URLs in logs: search and questionnaire parameters can describe a patient
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
     )

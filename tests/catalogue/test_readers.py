@@ -158,3 +158,29 @@ def test_nct_id_from_file_name() -> None:
     assert nct_id_from_name("NCT04349592_covid_19_hcq.xml") == "NCT04349592"
     assert nct_id_from_name("study_data_phases.json") is None
     assert nct_id_from_name("NCT123456789.json") is None
+
+
+def test_zip_bombs_nested_archives_and_other_members(tmp_path: Path) -> None:
+    """A member that inflates past reason is refused, an archive in an archive is read, and members that are
+    no trial files are listed as skipped (issue 17)."""
+    import io
+    import zipfile
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("NCT00000001.json", b" " * (20 * 1024 * 1024))
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("NCT07144020.json", (FIXTURES / "seed-trials" / "NCT07144020.json").read_bytes())
+    nested = tmp_path / "nested.zip"
+    with zipfile.ZipFile(nested, "w") as archive:
+        archive.writestr("inner.zip", inner.getvalue())
+        archive.writestr("readme.txt", "hello")
+    records, rejections, skipped = _split(list(read_paths([bomb, nested])))
+    assert _ids(records) == ["NCT07144020"]
+    assert (
+        len(rejections) == 1
+        and "zip bomb" in rejections[0].reason
+        and "bomb.zip:NCT00000001.json" in rejections[0].origin
+    )
+    assert [s.origin.rsplit(":", 1)[-1] for s in skipped] == ["readme.txt"]

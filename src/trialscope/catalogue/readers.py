@@ -234,6 +234,13 @@ def _read_member(data: bytes, origin: str, name: str) -> Iterator[Item]:
         yield from _read_xml_bytes(data, origin, name)
 
 
+# Zip bombs: a member may hold at most this much once inflated, and inflate at most this many times its
+# stored size (past a few megabytes); an archive in an archive is read one level deep.
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+MAX_RATIO = 200
+RATIO_FROM_BYTES = 8 * 1024 * 1024
+
+
 def _read_zip(path: Path) -> Iterator[Item]:
     origin = str(path)
     try:
@@ -242,19 +249,47 @@ def _read_zip(path: Path) -> Iterator[Item]:
         yield Rejection(origin, f"truncated or corrupt zip archive, nothing read from it ({exc})")
         return
     with archive:
-        for info in archive.infolist():
-            if info.is_dir() or _format_suffix(info.filename) not in (JSON_SUFFIXES | JSONL_SUFFIXES | XML_SUFFIXES):
+        yield from _read_archive(archive, origin, batch=origin, depth=0)
+
+
+def _read_archive(archive: zipfile.ZipFile, origin: str, batch: str, depth: int) -> Iterator[Item]:
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        member_origin = f"{origin}:{info.filename}"
+        nested = _format_suffix(info.filename) in ZIP_SUFFIXES
+        if not nested and _format_suffix(info.filename) not in (JSON_SUFFIXES | JSONL_SUFFIXES | XML_SUFFIXES):
+            yield SkippedFile(member_origin, "not a trial record file (.json, .jsonl, .ndjson, .xml)")
+            continue
+        if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            yield Rejection(member_origin, f"inflates {ratio:,} times its stored size: refused as a zip bomb")
+            continue
+        try:
+            with archive.open(info) as stream:
+                data = stream.read(MAX_MEMBER_BYTES + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
+            yield Rejection(member_origin, f"truncated, corrupt or encrypted archive member ({exc})")
+            continue
+        if len(data) > MAX_MEMBER_BYTES:
+            yield Rejection(member_origin, f"larger than {MAX_MEMBER_BYTES // 2**20} MB once unpacked: not read")
+            continue
+        if nested:
+            if depth >= 1:
+                yield Rejection(member_origin, "an archive inside an archive inside an archive: not read")
                 continue
-            member_origin = f"{origin}:{info.filename}"
             try:
-                data = archive.read(info)
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-                yield Rejection(member_origin, f"truncated or corrupt archive member ({exc})")
+                inner = zipfile.ZipFile(io.BytesIO(data))
+            except zipfile.BadZipFile as exc:
+                yield Rejection(member_origin, f"truncated or corrupt zip archive, nothing read from it ({exc})")
                 continue
-            for item in _read_member(data, member_origin, info.filename):
-                if isinstance(item, SourceRecord):
-                    item.batch = origin  # the whole archive is one batch
-                yield item
+            with inner:
+                yield from _read_archive(inner, member_origin, batch, depth + 1)
+            continue
+        for item in _read_member(data, member_origin, info.filename):
+            if isinstance(item, SourceRecord):
+                item.batch = batch  # the whole archive is one batch
+            yield item
 
 
 # --- files and folders ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ search first indexes the trials changed since (a sync or import shows up at the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -181,6 +182,10 @@ class SearchIndex:
         self.schema = _schema()
         self._lock = threading.Lock()
         self._checked_at = 0.0
+        # In a server, catching up with the store runs in a thread of its own: a request never waits for it
+        # and is answered from the index as it stands (``catch_up_in_background``).
+        self.catch_up_in_background = False
+        self._catching_up: threading.Thread | None = None
         self._geo: tuple[list[str], Any, Any] | None = None  # geo terms and their coordinates (numpy)
         self._spellings: dict[str, dict[str, str]] = {}
         self.results_cache = LruCache(512)  # searches answered on this index state (keyed by it too)
@@ -214,6 +219,12 @@ class SearchIndex:
         now = time.monotonic()
         if not force_check and now - self._checked_at < REFRESH_EVERY_S:
             return 0
+        if self.catch_up_in_background and not force_check:
+            if self._catching_up is None or not self._catching_up.is_alive():
+                self._checked_at = now
+                self._catching_up = threading.Thread(target=self._catch_up, name="index catch-up", daemon=True)
+                self._catching_up.start()
+            return 0
         with self._lock:
             self._checked_at = now
             with self.store.engine.connect() as conn:
@@ -226,6 +237,10 @@ class SearchIndex:
                 if force_check:
                     raise
                 return 0  # another process (a second server worker) is indexing these changes right now
+
+    def _catch_up(self) -> None:
+        with contextlib.suppress(SearchIndexError):  # another process is indexing these right now: next time
+            self.ensure_current(force_check=True)
 
     def rebuild(self, progress: Progress | None = None, workers: int | None = None) -> int:
         """Index every trial from scratch."""

@@ -41,7 +41,8 @@ import_runs = Table(
     Column("unchanged", Integer, nullable=False),
     Column("older", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
-    Column("status", String(16), nullable=False),  # running | finished | failed
+    Column("status", String(16), nullable=False),  # running | finished | failed | interrupted
+    Column("owner", String(255)),  # host:pid of the process running it
 )
 
 trials = Table(

@@ -15,6 +15,10 @@ Each write batch is one transaction: a crash leaves every batch either fully sto
 from __future__ import annotations
 
 import datetime as dt
+import os
+import random
+import socket
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +26,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from trialscope.catalogue.changes import ChangeEvent, diff_studies, new_trial_event
 from trialscope.catalogue.records import ImportSummary, SourceRecord
@@ -55,6 +60,19 @@ def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
                 copy.write_row([row[c] for c in columns])
         return
     conn.execute(insert(table), rows)
+
+
+_WRITE_ATTEMPTS = 8
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True
 
 
 def _now() -> dt.datetime:
@@ -159,7 +177,21 @@ class TrialStore:
 
     # --- import runs ----------------------------------------------------------------------------------
     def start_run(self, kind: str, sources: Sequence[str]) -> int:
+        """A new import run; runs left 'running' by a process of this host that is gone (killed) are marked
+        'interrupted' first."""
         with self.engine.begin() as conn:
+            host = socket.gethostname()
+            running = conn.execute(
+                select(import_runs.c.id, import_runs.c.owner).where(import_runs.c.status == "running")
+            ).all()
+            for run_id, owner in running:
+                owner_host, _, pid = (owner or "").rpartition(":")
+                if owner_host == host and pid.isdigit() and not _process_alive(int(pid)):
+                    conn.execute(
+                        update(import_runs)
+                        .where(import_runs.c.id == run_id)
+                        .values(status="interrupted", finished_at=_now())
+                    )
             result = conn.execute(
                 insert(import_runs).values(
                     kind=kind,
@@ -171,6 +203,7 @@ class TrialStore:
                     older=0,
                     rejected=0,
                     status="running",
+                    owner=f"{socket.gethostname()}:{os.getpid()}",
                 )
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -193,13 +226,29 @@ class TrialStore:
 
     # --- writing --------------------------------------------------------------------------------------
     def write_batch(self, batch: Sequence[PreparedRecord], run_id: int | None = None) -> ImportSummary:
-        """Apply a batch of prepared records in one transaction. NCT IDs must be distinct in a batch."""
+        """Apply a batch of prepared records in one transaction. NCT IDs must be distinct in a batch.
+
+        Several writers at once (two imports of the same records, an import beside a sync): the stored rows
+        are read locked (PostgreSQL ``FOR UPDATE``; SQLite has one writer at a time), so each decision is
+        made against the latest committed version and the newest version wins whatever the order; a trial
+        that another writer inserted meanwhile, or a write that found the database busy, makes the whole
+        batch run again against what is stored now."""
+        if len(set(c.nct_id for c in batch)) != len(batch):
+            raise ValueError("an NCT ID repeats within one write batch")
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                return self._write_batch_once(batch, run_id)
+            except (IntegrityError, OperationalError):
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _write_batch_once(self, batch: Sequence[PreparedRecord], run_id: int | None) -> ImportSummary:
         summary = ImportSummary()
         if not batch:
             return summary
         ids = [c.nct_id for c in batch]
-        if len(set(ids)) != len(ids):
-            raise ValueError("an NCT ID repeats within one write batch")
         now = _now()
         with self.engine.begin() as conn:
             current = {
@@ -211,7 +260,9 @@ class TrialStore:
                         trials.c.last_update,
                         trials.c.content_hash,
                         trials.c.version,
-                    ).where(trials.c.nct_id.in_(ids))
+                    )
+                    .where(trials.c.nct_id.in_(ids))
+                    .with_for_update()
                 )
             }
             to_add: list[PreparedRecord] = []

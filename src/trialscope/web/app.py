@@ -17,18 +17,19 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Receive, Scope, Send
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trialscope.criteria.describe import describe
 from trialscope.demo import ensure_demo
 from trialscope.geo import load_gazetteer
 from trialscope.presentation.labels import humanise, phases_label, status_label
-from trialscope.presentation.translation import reading_in
+from trialscope.presentation.translation import _, reading_in
 from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
 from trialscope.store.database import is_default_database
@@ -138,12 +139,17 @@ def create_app(
     )
     site = Site(store, key)
     app.state.site = site
+    site.index.ensure_current(force_check=True)  # once at start (fast when ``serve`` has just done it) ...
+    site.index.catch_up_in_background = True  # ... then imports and syncs are indexed beside the requests
     # places resolve from a gazetteer that takes seconds to read, and distances need the index's open-site
     # coordinates: read both now, not on a visitor's first search near a place
     threading.Thread(target=_read_places, args=(site,), name="places", daemon=True).start()
+    app.add_middleware(ServerErrors, site=site)  # innermost: an error page that still gets the headers below
     app.add_middleware(ReaderLanguage)
     app.add_middleware(BodyLimit)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts())
     app.add_middleware(ServerTiming)
     app.add_middleware(RequestGate, limit=concurrency)  # outermost: a request waits here before any work
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -170,14 +176,66 @@ def create_app(
             return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
         return site.render(request, "error.html", {"status": 400, "message": problems}, status_code=400)
 
-    @app.exception_handler(Exception)
-    async def server_error(request: Request, exc: Exception) -> Response:
-        log.error("error on %s %s: %s", request.method, request.url.path, type(exc).__name__)  # no query, no body
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "internal error"}, status_code=500)
-        return HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
-
     return app
+
+
+ENV_ALLOWED_HOSTS = "TRIALSCOPE_ALLOWED_HOSTS"
+
+
+def allowed_hosts() -> list[str]:
+    """The Host headers the app answers (``TRIALSCOPE_ALLOWED_HOSTS``, comma-separated; every host when
+    unset). ``trialscope serve`` on a loopback address sets the loopback names."""
+    hosts = [h.strip() for h in os.environ.get(ENV_ALLOWED_HOSTS, "").split(",") if h.strip()]
+    return hosts or ["*"]
+
+
+class ServerErrors(HttpMiddleware):
+    """An error in the app is one log line (its kind and path: no query, no body) and the app's own error
+    page, inside the middlewares that add the security headers; nothing is re-raised to the server, so no
+    second traceback is logged."""
+
+    def __init__(self, app: ASGIApp, site: Site) -> None:
+        super().__init__(app)
+        self.site = site
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            request = Request(scope)
+            log.error("error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+            if started:
+                return  # the response is on its way: nothing more can be said
+            response: Response
+            if request.url.path.startswith("/api/"):
+                response = JSONResponse({"error": "internal error"}, status_code=500)
+            else:
+                message = _("Something went wrong on our side. Please try again later.")
+                response = self.site.render(request, "error.html", {"status": 500, "message": message}, 500)
+            await response(scope, receive, send)
+
+
+class HeadAsGet(HttpMiddleware):
+    """HEAD is answered as GET without the body, so every page answers it."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def _read_places(site: Site) -> None:

@@ -276,9 +276,8 @@ def patient_from_answers(
                 uln_label = _("%(question)s (upper limit of normal)", question=q.text)
                 uln = _number(answers.get(f"{q.key}_uln") or "", uln_label)
                 if uln is not None and uln <= 0:
-                    raise AnswerError(
-                        _("%(question)s: %(value)s is out of range", question=uln_label, value=f"{uln:g}")
-                    )
+                    shown = f"{uln:g}"
+                    raise AnswerError(_("%(question)s: %(value)s is out of range", question=uln_label, value=shown))
                 try:
                     if q.concept == "bone marrow blasts":  # read where the matcher reads blast counts
                         patient.bone_marrow_blasts.append(BlastCount(value=number))
@@ -287,8 +286,9 @@ def patient_from_answers(
                     else:
                         patient.labs.append(LabValue(name=q.concept, value=number, unit=unit, upper_limit_normal=uln))
                 except ValidationError:  # a percentage over 100
+                    shown = f"{number:g}"
                     raise AnswerError(
-                        _("%(question)s: %(value)s is out of range", question=q.text, value=f"{number:g}")
+                        _("%(question)s: %(value)s is out of range", question=q.text, value=shown)
                     ) from None
         elif q.role == "marker" and q.concept and value in ("positive", "negative"):
             patient.biomarkers.append(Biomarker(name=q.concept, result=value))

@@ -67,25 +67,34 @@ class BodyLimit(HttpMiddleware):
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await _too_large(scope, receive, send, self.limit)
             return
+        if declared is not None:
+            await self.app(scope, receive, send)  # the server holds a body to its Content-Length
+            return
+        # A body without a length (chunked) is read here first, up to the limit: refused with 413 when it goes
+        # over, before the app's body parsing could turn the refusal into its own 400.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def receiving() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > self.limit:
+                await _too_large(scope, receive, send, self.limit)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
 
-        try:
-            await self.app(scope, receiving, send)
-        except _TooLarge:
-            await _too_large(scope, receive, send, self.limit)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
