@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 ENV_DATABASE_URL = "TRIALSCOPE_DATABASE_URL"
@@ -86,11 +86,20 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
+_MIGRATION_LOCK = 0x7472_6961_6C73  # "trials": the advisory lock key of schema migrations
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (a no-op when it is already there)."""
     if current_revision(engine) == head_revision():
         return
     config = _alembic_config()
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # several processes opening a new database at once (two imports, a server's workers): one
+            # migrates, the others wait for it here (released at commit), then find nothing left to do
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            if MigrationContext.configure(connection).get_current_revision() == head_revision():
+                return
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

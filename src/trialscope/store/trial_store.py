@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import psycopg
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -238,7 +239,7 @@ class TrialStore:
         for attempt in range(_WRITE_ATTEMPTS):
             try:
                 return self._write_batch_once(batch, run_id)
-            except (IntegrityError, OperationalError):
+            except (IntegrityError, OperationalError, psycopg.IntegrityError, psycopg.OperationalError):
                 if attempt == _WRITE_ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
