@@ -88,8 +88,11 @@ def killed_imports(db: str, folder: Path, count: int, kills: int) -> tuple[str, 
     path = corpus(folder / "killed.jsonl", count, "2025-03-10", "killed", start=10_000_000)
     stopped_at = []
     for _ in range(kills):
+        target = random.randint(1, count - 1)  # kill once this many trials are stored: a random point
         proc = ingest(db, path)
-        time.sleep(random.uniform(0.3, 1.5))
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and titles(db).get("killed", 0) < target and time.monotonic() < deadline:
+            time.sleep(0.02)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         stopped_at.append(titles(db).get("killed", 0))
