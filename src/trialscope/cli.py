@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -51,7 +52,7 @@ from trialscope.ingest import DEFAULT_BATCH_SIZE, ingest_paths
 from trialscope.matching.gold import evaluate_gold_patients
 from trialscope.matching.run import match_criteria_text, match_patient
 from trialscope.matching.run import prescreen as prescreen_patients
-from trialscope.matching.verdict import TrialMatch
+from trialscope.matching.verdict import VERDICT_ORDER, TrialMatch
 from trialscope.patients.model import Patient, PatientFileError, load_patient
 from trialscope.patients.sources import PatientError, read_patients
 from trialscope.patients.text import patient_from_text
@@ -617,6 +618,10 @@ def prescreen(
         ),
     ],
     output: Annotated[str, typer.Option("--format", help="text, csv or json.")] = "text",
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="Rows shown in the text table (default 100); csv and json export every patient."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Every patient against one trial: verdict, failing criteria and open questions, most promising first."""
@@ -628,9 +633,10 @@ def prescreen(
         (problems if isinstance(item, PatientError) else profiles).append(item)  # type: ignore[arg-type]
     with open_store(db) as store:
         try:
-            results = prescreen_patients(store, nct_id, profiles)
+            screened = prescreen_patients(store, nct_id, profiles)
         except KeyError:
             raise _fail(f"not in the catalogue: {nct_id}", code=1) from None
+    shown = (limit or 100) if output == "text" else None
     rows = [
         {
             "patient": p.id,
@@ -639,7 +645,7 @@ def prescreen(
             "open_questions": len(m.questions) + len(m.unread),
             "questions": " | ".join(m.questions),
         }
-        for p, m in results
+        for p, m in screened.explained(shown)
     ]
     if output == "json":
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -648,7 +654,9 @@ def prescreen(
         writer.writeheader()
         writer.writerows(rows)
     else:
-        table = Table(title=f"{nct_id.upper()}: {len(rows)} patients", title_justify="left")
+        counts: Counter[str] = Counter(screen.verdict for _, screen in screened.rows)
+        tally = ", ".join(f"{counts[v]} {v.replace('_', ' ')}" for v in VERDICT_ORDER)
+        table = Table(title=f"{nct_id.upper()}: {len(screened.rows)} patients ({tally})", title_justify="left")
         for column in ("patient", "verdict", "why not", "open questions", "first questions"):
             table.add_column(column, overflow="fold")
         for row in rows:
@@ -661,6 +669,9 @@ def prescreen(
                 Text("; ".join(q for q in questions if q)),
             )
         console.print(table)
+        if len(rows) < len(screened.rows):
+            more = len(screened.rows) - len(rows)
+            console.print(Text(f"{more} more not shown: --limit N, or --format csv for every patient", style="dim"))
     for problem in problems:
         err.print(Text(f"skipped: {clean(str(problem))}"))
     if problems:

@@ -10,7 +10,7 @@ their text, for the evidence in words) are rebuilt only for the trials shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -60,6 +60,20 @@ class Shape:
     groups: Sequence[str | None]  # alternative group (inclusions only): meeting one member is enough
     ages: Sequence[str]  # "<" or ">" for an age limit ("" otherwise): first character of its comparator
     from_record: Sequence[bool]  # stated by the record's fields (or implied by it), not written in the text
+    # Derived once, for settling many patients' statuses: the age limits' indexes, (index, partner) of each
+    # twin, and the members of each alternative group with at least two members.
+    age_limits: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    twin_pairs: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
+    alternatives: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        members: dict[str, list[int]] = {}
+        for i, group in enumerate(self.groups):
+            if group:
+                members.setdefault(group, []).append(i)
+        object.__setattr__(self, "age_limits", tuple(i for i, a in enumerate(self.ages) if a))
+        object.__setattr__(self, "twin_pairs", tuple((i, t) for i, t in enumerate(self.twins) if t >= 0))
+        object.__setattr__(self, "alternatives", tuple(tuple(m) for m in members.values() if len(m) > 1))
 
     @classmethod
     def of(cls, constraints: Sequence[Constraint]) -> Shape:

@@ -18,7 +18,7 @@ from trialscope.criteria.model import Constraint
 from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
 from trialscope.criteria.vocabulary import Vocabulary
-from trialscope.matching.facts import Fact, PatientFacts, concepts_named
+from trialscope.matching.facts import STATUS, Facet, Fact, PatientFacts, concepts_named
 from trialscope.presentation.labels import N_
 from trialscope.presentation.translation import _, term
 
@@ -549,3 +549,48 @@ def evaluate_constraint(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -
             return _ask_value(c, vocab)
         return evaluate_numeric(c, facts, vocab)
     return evaluate_concept(c, facts, vocab)
+
+
+# --- what each evaluation reads ---------------------------------------------------------------------------
+# Beside the evaluations above, branch for branch: the facets of a patient's facts (``facts.facet_value``)
+# that ``evaluate_constraint`` / ``evaluate_numeric`` read for a constraint. Two patients equal in them get
+# the same result, words included, which lets a prescreen evaluate each criterion once per distinct value
+# (``matching/prescreen.py``). A branch that starts reading something new must say so here; the
+# prescreen's tests compare it with the full evaluation on varied populations.
+
+
+def reads(c: Constraint, vocab: Vocabulary) -> tuple[Facet, ...]:
+    """The facets ``evaluate_constraint(c, facts, vocab)`` reads."""
+    if c.definitional or c.kind in ("administrative", "unparsed"):
+        return ()
+    if c.kind == "numeric":
+        known = vocab.quantities.get(c.quantity or "")
+        if known is None or known.kind == "other" or (known.kind == "count" and not c.concept):
+            return ()
+        return reads_numeric(c, vocab)
+    if c.category == "biomarker":
+        return (("antigen", c.concept or ""),)
+    if c.category == "pregnancy":
+        return (("pregnancy", ""),)
+    if c.category == "disease_status":
+        return (STATUS,)
+    return ((("treated" if c.category == "prior_therapy" else "had"), c.concept or ""),)
+
+
+def reads_numeric(c: Constraint, vocab: Vocabulary) -> tuple[Facet, ...]:
+    """The facets ``evaluate_numeric(c, facts, vocab)`` reads."""
+    if c.quantity == "age":
+        return (("age", ""),)
+    if c.quantity == "life expectancy":
+        return (("life_expectancy", ""),)
+    if c.quantity in SCALES:
+        return (("performance", ""),)
+    if c.quantity == "bone marrow blasts":
+        return (("blasts", ""),)
+    quantity = vocab.quantities.get(c.quantity or "")
+    if quantity is not None and quantity.kind == "count" and c.concept:
+        return (("treated", c.concept),)
+    lab: Facet = ("lab", c.quantity or "")
+    if quantity is not None and quantity.absent_when_denied and quantity.scale_range:
+        return (*(("denied", k) for k in quantity.absent_when_denied), lab)
+    return (lab,)

@@ -26,6 +26,7 @@ from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.geo import Place, haversine_km
 from trialscope.matching.facts import PatientFacts, patient_facts
+from trialscope.matching.prescreen import Prescreen, TrialScreen, prescreen_patients
 from trialscope.matching.verdict import (
     VERDICT_ORDER,
     Memo,
@@ -301,13 +302,10 @@ def match_criteria_text(text: str, patient: Patient, name: str = "criteria") -> 
     return match_trial(info, parse_criteria(text), patient_facts(patient, vocab), vocab)
 
 
-def prescreen(store: TrialStore, nct_id: str, patients: Iterable[Patient]) -> list[tuple[Patient, TrialMatch]]:
-    """Every patient against one trial, the most promising first."""
-    vocab = vocabulary()
+def prescreen(store: TrialStore, nct_id: str, patients: Iterable[Patient]) -> Prescreen:
+    """Every patient against one trial, the most promising first (``Prescreen.explained`` for the words)."""
     trial = store.get(nct_id)
     if trial is None:
         raise KeyError(nct_id)
     constraints = stored_constraints(store, [trial.nct_id])[trial.nct_id]
-    info = TrialInfo.from_study(trial.study)
-    results = [(p, match_trial(info, constraints, patient_facts(p, vocab), vocab)) for p in patients]
-    return sorted(results, key=lambda pm: (VERDICT_ORDER[pm[1].verdict], len(pm[1].unknown), len(pm[1].failing)))
+    return prescreen_patients(TrialScreen(TrialInfo.from_study(trial.study), constraints), patients)

@@ -11,8 +11,8 @@ patient falls between them, the answer is unknown with both sources named, never
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,8 +20,16 @@ from trialscope.criteria.model import Comparator, Constraint, Kind, ParsedCriter
 from trialscope.criteria.outline import Outline, Shape, constraint_for_key
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
-from trialscope.matching.evaluate import CriterionResult, Status, evaluate_constraint, evaluate_numeric
-from trialscope.matching.facts import PatientFacts
+from trialscope.matching.evaluate import (
+    Answerer,
+    CriterionResult,
+    Status,
+    evaluate_constraint,
+    evaluate_numeric,
+    reads,
+    reads_numeric,
+)
+from trialscope.matching.facts import DIAGNOSES, Facet, PatientFacts
 from trialscope.model.study import Study, age_in_years
 from trialscope.presentation.labels import N_
 from trialscope.presentation.translation import _, term
@@ -170,13 +178,16 @@ def _record_constraints(trial: TrialInfo) -> list[Constraint]:
     return constraints
 
 
-def _sex_result(trial: TrialInfo, facts: PatientFacts) -> CriterionResult | None:
+def _sex_constraint(trial: TrialInfo) -> Constraint:
+    allowed = trial.sex.lower()
+    return _from_record("record-sex", "concept", _("sex: %(sex)s", sex=term(allowed)), category="sex", concept=allowed)
+
+
+def _sex_result(trial: TrialInfo, facts: PatientFacts, constraint: Constraint | None = None) -> CriterionResult | None:
     allowed = trial.sex
-    constraint = _from_record(
-        "record-sex", "concept", _("sex: %(sex)s", sex=term(allowed.lower())), category="sex", concept=allowed.lower()
-    )
     if allowed == "ALL":
         return None
+    constraint = constraint or _sex_constraint(trial)
     sex = facts.patient.sex
     if sex in (None, "unknown", "other"):
         return CriterionResult(
@@ -193,20 +204,27 @@ def _sex_result(trial: TrialInfo, facts: PatientFacts) -> CriterionResult | None
     )
 
 
-def _disease_result(trial: TrialInfo, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult | None:
+def _disease_constraint(trial: TrialInfo) -> Constraint:
+    wanted = ", ".join(term(d) for d in trial.diseases)
+    return _from_record(
+        "record-conditions",
+        "concept",
+        _("conditions: %(diseases)s", diseases=wanted),
+        category="condition",
+        concept=trial.diseases[0] if trial.diseases else None,
+    )
+
+
+def _disease_result(
+    trial: TrialInfo, facts: PatientFacts, vocab: Vocabulary, constraint: Constraint | None = None
+) -> CriterionResult | None:
     """The record's conditions against the patient's diagnosis: an AML patient is 'not eligible: other
     disease' for a trial whose conditions are all solid tumours; APL meets AML (the concept hierarchy)."""
     diagnoses = [f for f in facts.diagnoses if vocab.concepts[f.concept].primary_diagnosis]
     if not trial.diseases or not diagnoses:
         return None
     wanted = ", ".join(term(d) for d in trial.diseases)
-    constraint = _from_record(
-        "record-conditions",
-        "concept",
-        _("conditions: %(diseases)s", diseases=wanted),
-        category="condition",
-        concept=trial.diseases[0],
-    )
+    constraint = constraint or _disease_constraint(trial)
     values = {"diagnosis": term(diagnoses[0].said_as), "diseases": wanted}
     for fact in diagnoses:
         if vocab.concept_ancestors(fact.concept) & set(trial.diseases):
@@ -245,7 +263,7 @@ def settle(statuses: list[Status], shape: Shape) -> list[Change]:
     3. Alternatives: one member met makes the others not applicable; otherwise one unknown member keeps the
        failing ones open (unknown)."""
     changes: list[Change] = []
-    ages = [i for i, a in enumerate(shape.ages) if a and statuses[i] in ("met", "not_met")]
+    ages = [i for i in shape.age_limits if statuses[i] in ("met", "not_met")]
     if ages:
         passing = [i for i in ages if statuses[i] == "met"]
         for i in ages:
@@ -257,16 +275,13 @@ def settle(statuses: list[Status], shape: Shape) -> list[Change]:
             )
             if other >= 0:
                 changes.append((i, "unknown", "age_conflict", other))
-    for i, partner in enumerate(shape.twins):
-        if partner >= 0 and statuses[partner] in ("met", "not_met"):
+    for i, partner in shape.twin_pairs:
+        if statuses[partner] in ("met", "not_met"):
             changes.append((i, "not_applicable", "twin", partner))
     for i, status, _why, _other in changes:
         statuses[i] = status
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, group in enumerate(shape.groups):
-        if group and statuses[i] != "not_applicable":
-            groups[group].append(i)
-    for members in groups.values():
+    for group in shape.alternatives:
+        members = [m for m in group if statuses[m] != "not_applicable"]
         if len(members) < 2:
             continue
         met = next((m for m in members if statuses[m] == "met"), -1)
@@ -316,7 +331,7 @@ def _explain(results: list[CriterionResult], changes: list[Change]) -> list[str]
     return notes
 
 
-Memo = dict[tuple[object, ...], tuple[str, str, str | None]]
+Memo = dict[tuple[object, ...], tuple[Status, str, str | None, Answerer]]
 
 
 def _meaning(c: Constraint) -> tuple[object, ...]:
@@ -341,16 +356,80 @@ def _meaning(c: Constraint) -> tuple[object, ...]:
     return c.meaning_key
 
 
-def _evaluate(c: Constraint, facts: PatientFacts, vocab: Vocabulary, memo: Memo | None) -> CriterionResult:
-    if memo is None:
-        return evaluate_constraint(c, facts, vocab)
-    key = _meaning(c)
+_NO_CRITERIA_TEXT = Constraint(
+    id="no-criteria",
+    kind="unparsed",
+    polarity="include",
+    item=None,
+    start=None,
+    end=None,
+    text="",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One thing a trial's verdict checks: a criterion of its text, a limit its record states, or the
+    placeholder for criteria the catalogue lacks. ``evaluate`` gives the patient's result (None: it does
+    not apply to this patient); ``reads`` names the facets of the patient's facts it depends on."""
+
+    constraint: Constraint
+    evaluate: Callable[[PatientFacts], CriterionResult | None]
+    reads: tuple[Facet, ...]
+    from_text: bool = False  # a constraint of the criteria text (its answer may be shared across trials)
+
+
+def trial_checks(info: TrialInfo, constraints: list[Constraint], vocab: Vocabulary) -> list[Check]:
+    """Everything the verdict on ``info`` checks, in the order of the verdict's criteria."""
+
+    def criterion(c: Constraint) -> Check:
+        return Check(c, lambda facts: evaluate_constraint(c, facts, vocab), reads(c, vocab), from_text=True)
+
+    def record_limit(c: Constraint) -> Check:
+        return Check(c, lambda facts: evaluate_numeric(c, facts, vocab), reads_numeric(c, vocab))
+
+    checks = [criterion(c) for c in constraints]
+    if not any(not c.implicit for c in constraints):  # no criteria text (a partial record): never "eligible"
+        missing = dataclasses.replace(
+            _NO_CRITERIA_TEXT,
+            text=_("the trial's eligibility criteria"),
+            reason=_("not in the catalogue for this trial"),
+        )
+        result = CriterionResult(
+            missing,
+            "unknown",
+            _("the eligibility criteria of this trial are not in the catalogue"),
+            question=_("Read the full eligibility criteria on the registry or ask the study team"),
+        )
+        checks.append(Check(missing, lambda _facts: dataclasses.replace(result), ()))
+    checks += [record_limit(c) for c in _record_constraints(info)]
+    if info.sex != "ALL":
+        sex = _sex_constraint(info)
+        checks.append(Check(sex, lambda facts: _sex_result(info, facts, sex), (("sex", ""),)))
+    if info.diseases:
+        disease = _disease_constraint(info)
+        checks.append(Check(disease, lambda facts: _disease_result(info, facts, vocab, disease), (DIAGNOSES,)))
+    return checks
+
+
+def decide(info: TrialInfo, results: list[CriterionResult]) -> TrialMatch:
+    """The verdict on a trial from its results: the rules between criteria settled and put into words."""
+    statuses = [r.status for r in results]
+    notes = _explain(results, settle(statuses, Shape.of([r.constraint for r in results])))
+    return TrialMatch(info.nct_id, info.title, info.overall_status, verdict_of(statuses), results, notes)
+
+
+def _evaluate(check: Check, facts: PatientFacts, memo: Memo | None) -> CriterionResult | None:
+    if memo is None or not check.from_text:
+        return check.evaluate(facts)
+    key = _meaning(check.constraint)
     known = memo.get(key)
     if known is None:
-        result = evaluate_constraint(c, facts, vocab)
-        memo[key] = (result.status, result.explanation, result.question)
+        result = check.evaluate(facts)
+        assert result is not None  # a criterion of the text always has a result
+        memo[key] = (result.status, result.explanation, result.question, result.answered_by)
         return result
-    return CriterionResult(c, known[0], known[1], known[2])  # type: ignore[arg-type]
+    return CriterionResult(check.constraint, *known)
 
 
 def match_trial(
@@ -364,33 +443,8 @@ def match_trial(
     vocab = vocab or vocabulary()
     info = TrialInfo.from_study(trial) if isinstance(trial, Study) else trial
     constraints = parsed.constraints if isinstance(parsed, ParsedCriteria) else parsed
-    results = [_evaluate(c, facts, vocab, memo) for c in constraints]
-    if not any(not c.implicit for c in constraints):  # no criteria text (a partial record): never "eligible"
-        missing = Constraint(
-            id="no-criteria",
-            kind="unparsed",
-            polarity="include",
-            item=None,
-            start=None,
-            end=None,
-            text=_("the trial's eligibility criteria"),
-            reason=_("not in the catalogue for this trial"),
-        )
-        results.append(
-            CriterionResult(
-                missing,
-                "unknown",
-                _("the eligibility criteria of this trial are not in the catalogue"),
-                question=_("Read the full eligibility criteria on the registry or ask the study team"),
-            )
-        )
-    results += [evaluate_numeric(c, facts, vocab) for c in _record_constraints(info)]
-    for extra in (_sex_result(info, facts), _disease_result(info, facts, vocab)):
-        if extra is not None:
-            results.append(extra)
-    statuses = [r.status for r in results]
-    notes = _explain(results, settle(statuses, Shape.of([r.constraint for r in results])))
-    return TrialMatch(info.nct_id, info.title, info.overall_status, verdict_of(statuses), results, notes)
+    results = [r for check in trial_checks(info, constraints, vocab) if (r := _evaluate(check, facts, memo))]
+    return decide(info, results)
 
 
 # --- the quick screen: a verdict from the outline alone -------------------------------------------------

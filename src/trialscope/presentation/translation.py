@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["_", "pgettext", "reading_in", "term"]
+__all__ = ["_", "language_key", "pgettext", "reading_in", "term"]
 
 _ENGLISH = gettext.NullTranslations()
 _reader: ContextVar[gettext.NullTranslations] = ContextVar("trialscope_reader_language", default=_ENGLISH)
@@ -41,6 +41,11 @@ def term(words: str | None) -> str:
     if not words:
         return words or ""
     return _reader.get().gettext(words)
+
+
+def language_key() -> int:
+    """Which language sentences are built in right now: equal keys, equal words (for caches of words)."""
+    return id(_reader.get())
 
 
 @contextmanager
