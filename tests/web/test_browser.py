@@ -18,6 +18,7 @@ import pytest
 import uvicorn
 
 from tests.conftest import ROOT
+from trialscope.matching.run import SITE_OPEN
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.app import create_app
 
@@ -116,3 +117,58 @@ def test_switch_to_chinese(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/faq")
     assert "什么是临床试验？" in page.inner_text("main")  # the choice is remembered
     page.click("a[hreflang=en]")
+
+
+def _map_sites(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.eval_on_selector_all(".site-map .marker", "els => els.flatMap(e => e.dataset.sites.split(' '))")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_trial_map_marks_every_site_and_links_to_it(page, web_store: TrialStore, width: int) -> None:  # type: ignore[no-untyped-def]
+    """Every site with coordinates is one marker's (once), in its own status's colour; the person's place and
+    the distance they chose are drawn; a marker and its entry in the list highlight each other."""
+    trial = web_store.get("NCT06615479")
+    assert trial is not None
+    located = {
+        f"site-{n + 1}": loc
+        for n, loc in enumerate(trial.study.locations)
+        if loc.geo_point is not None and loc.geo_point.lat is not None
+    }
+    assert len(located) >= 3
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/trials/NCT06615479?near=Hangzhou&within=800")
+    marked = _map_sites(page)
+    assert sorted(marked) == sorted(located)  # each located site once
+    for key, loc in located.items():
+        status = page.get_attribute(f".site-map .marker[data-sites~='{key}']", "class")
+        expected = "unknown" if loc.status is None else "open" if loc.status.upper() in SITE_OPEN else "closed"
+        assert status is not None and expected in status.split(), key
+        assert page.locator(f"li#{key}").count() == 1
+    assert page.locator(".site-map .you").count() == 1 and page.locator(".site-map .reach").count() == 1
+    first = page.locator(".site-map .marker").last  # drawn last: on top
+    first.hover()
+    entry = first.get_attribute("data-sites").split(" ")[0]  # type: ignore[union-attr]
+    assert "highlight" in (page.get_attribute(f"li#{entry}", "class") or "")
+    page.hover("h1")
+    page.focus(f"li#{entry}")
+    assert "highlight" in (first.get_attribute("class") or "")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.locator("figure.map").screenshot(path=str(SCREENSHOTS / f"trial-map-{width}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_the_search_map_marks_the_open_sites_of_the_results(page, web_store: TrialStore) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/search?q=CAR-T&near=Hangzhou&within=1500&lang=zh")
+    results = page.eval_on_selector_all(".result", "els => els.map(e => e.id.slice(7))")
+    assert results
+    expected = sum(
+        1
+        for site in web_store.sites_of(results)
+        if site.lat is not None and (site.status is None or site.status.upper() in SITE_OPEN)
+    )
+    marked = _map_sites(page)
+    assert len(marked) == expected and {m.removeprefix("result-") for m in marked} <= set(results)
+    assert page.get_attribute(".site-map title", "textContent") is None  # titles are elements, not attributes
+    assert "本页试验的开放中心地图" in page.inner_html("figure.map")
+    page.locator("figure.map").screenshot(path=str(SCREENSHOTS / "search-map-zh.png"))
+    page.goto("/search?q=CAR-T&lang=en")

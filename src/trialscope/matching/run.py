@@ -40,7 +40,7 @@ from trialscope.matching.verdict import (
 from trialscope.patients.model import Patient
 from trialscope.presentation.translation import _
 from trialscope.store.criteria_store import CriteriaStore
-from trialscope.store.schema import trial_criteria, trial_locations, trials
+from trialscope.store.schema import trial_criteria, trials
 from trialscope.store.trial_store import TrialStore
 
 
@@ -216,34 +216,20 @@ def nearest_sites(store: TrialStore, nct_ids: Sequence[str], place: Place) -> di
     """For each trial with a site open (or of unstated status) near the place: (distance km, site). For a
     country, every such trial with a site in it (distance None)."""
     found: dict[str, tuple[float | None, str]] = {}
-    columns = (
-        trial_locations.c.nct_id,
-        trial_locations.c.facility,
-        trial_locations.c.city,
-        trial_locations.c.country,
-        trial_locations.c.status,
-        trial_locations.c.lat,
-        trial_locations.c.lon,
-    )
-    with store.engine.connect() as conn:
-        for start in range(0, len(nct_ids), 500):
-            chunk = list(nct_ids[start : start + 500])
-            for nct_id, facility, city, country, site_status, lat, lon in conn.execute(
-                select(*columns).where(trial_locations.c.nct_id.in_(chunk))
-            ).all():
-                if site_status and site_status.upper() not in SITE_OPEN:
-                    continue
-                label = ", ".join(x for x in (facility, city, country) if x)
-                if place.kind == "country":
-                    if country and country.lower() == (place.country or "").lower():
-                        found.setdefault(nct_id, (None, label))
-                    continue
-                if lat is None or lon is None or place.lat is None or place.lon is None:
-                    continue
-                distance = haversine_km(place.lat, place.lon, lat, lon)
-                best = found.get(nct_id)
-                if best is None or (best[0] is not None and distance < best[0]):
-                    found[nct_id] = (distance, label)
+    for site in store.sites_of(list(nct_ids)):
+        if site.status and site.status.upper() not in SITE_OPEN:
+            continue
+        label = ", ".join(x for x in (site.facility, site.city, site.country) if x)
+        if place.kind == "country":
+            if site.country and site.country.lower() == (place.country or "").lower():
+                found.setdefault(site.nct_id, (None, label))
+            continue
+        if site.lat is None or site.lon is None or place.lat is None or place.lon is None:
+            continue
+        distance = haversine_km(place.lat, place.lon, site.lat, site.lon)
+        best = found.get(site.nct_id)
+        if best is None or (best[0] is not None and distance < best[0]):
+            found[site.nct_id] = (distance, label)
     return found
 
 

@@ -81,6 +81,19 @@ def _now() -> dt.datetime:
 
 
 @dataclass(slots=True, frozen=True)
+class SiteRow:
+    """A trial's site as the locations table keeps it (coordinates are city-level, when known)."""
+
+    nct_id: str
+    facility: str | None
+    city: str | None
+    country: str | None
+    status: str | None
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(slots=True, frozen=True)
 class StoredTrial:
     """The current version of a trial as stored."""
 
@@ -453,6 +466,29 @@ class TrialStore:
             updated_at=row["updated_at"],
             raw=row["raw"],
         )
+
+    def sites_of(self, nct_ids: Sequence[str]) -> list[SiteRow]:
+        """The sites of these trials, in each trial's order (batches of 500 IDs per query)."""
+        columns = (
+            trial_locations.c.nct_id,
+            trial_locations.c.facility,
+            trial_locations.c.city,
+            trial_locations.c.country,
+            trial_locations.c.status,
+            trial_locations.c.lat,
+            trial_locations.c.lon,
+        )
+        found: list[SiteRow] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(nct_ids), 500):
+                chunk = [n.upper() for n in nct_ids[start : start + 500]]
+                query = (
+                    select(*columns)
+                    .where(trial_locations.c.nct_id.in_(chunk))
+                    .order_by(trial_locations.c.nct_id, trial_locations.c.position)
+                )
+                found += [SiteRow(*row) for row in conn.execute(query).all()]
+        return found
 
     def iter_trials(self, batch_size: int = 500) -> Iterator[StoredTrial]:
         """Every current trial, in NCT ID order, streamed in batches."""

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import Response
+from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from trialscope.criteria.vocabulary import vocabulary
@@ -38,7 +39,9 @@ from trialscope.web.views import (
     check_patient,
     nearest_site,
     place_or_none,
+    results_map,
     site_views,
+    sites_map,
     timeline,
     trial_view,
 )
@@ -120,10 +123,21 @@ def search_page(
         "within": within,
         "sort": sort,
     }
+    results_sites = Markup("")
+    if results is not None and results.hits:
+        place = results.place if results.place is not None and results.place.kind != "country" else None
+        nct_ids = [hit.nct_id for hit in results.hits]
+        results_sites = results_map(site.store, nct_ids, place, query.within_km, near)
     return site.render(
         request,
         "search.html",
-        {"results": results, "problems": problems, "params": params, "home": request.url.path == "/" and not q},
+        {
+            "results": results,
+            "problems": problems,
+            "params": params,
+            "home": request.url.path == "/" and not q,
+            "results_map": results_sites,
+        },
         status_code=400 if problems else 200,
     )
 
@@ -133,12 +147,16 @@ def trial_page(
     request: Request,
     nct_id: Annotated[str, PathParam(pattern=NCT)],
     near: Annotated[str, Query(max_length=200)] = "",
+    within: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     site = _site(request)
     view = trial_view(site.store, site.index, nct_id)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
     place, problem = place_or_none(near)
+    problems: list[str] = []
+    within_km = _distance(within, problems) if place is not None else None
+    sites = site_views(view.trial.study, place)
     return site.render(
         request,
         "trial.html",
@@ -147,9 +165,11 @@ def trial_page(
             "study": view.trial.study,
             "nearest": nearest_site(site.store, view.trial.nct_id, place),
             "near": near,
-            "place_problem": problem,
+            "place_problem": problem or (problems[0] if problems else None),
             "timeline": timeline(view.trial.study),
-            "sites": site_views(view.trial.study, place),
+            "sites": sites,
+            "within": within,
+            "sites_map": sites_map(sites, place, within_km, near),
         },
     )
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from markupsafe import Markup
+
 from trialscope.catalogue.freshness import Freshness, judge_freshness
 from trialscope.criteria.describe import describe_all
 from trialscope.criteria.model import Constraint
@@ -20,6 +22,7 @@ from trialscope.matching.verdict import TrialInfo, TrialMatch, match_trial
 from trialscope.model.study import Study, partial_date_to_date
 from trialscope.patients.model import Patient
 from trialscope.presentation.labels import humanise, status_label
+from trialscope.presentation.maps import MapPoint, Reach, SiteStatus, site_map
 from trialscope.presentation.sections import (
     RecordInfo,
     Row,
@@ -29,6 +32,7 @@ from trialscope.presentation.sections import (
     trial_sections,
     unescape_markdown,
 )
+from trialscope.presentation.translation import _
 from trialscope.search import SearchIndex, related_trials
 from trialscope.search.documents import trial_concepts
 from trialscope.search.similar import RelatedTrial
@@ -84,34 +88,59 @@ def timeline(study: Study, today: dt.date | None = None) -> list[Milestone]:
 
 @dataclass(slots=True, frozen=True)
 class SiteView:
+    key: str  # the id of its entry on the page ("site-3"), which its marker on the map links to
     facility: str | None
     status: str  # as a person reads it
     open: bool
     place: str
     distance_km: float | None  # from the place the person typed (city-level coordinates)
     contacts: list[list[Row]]
+    map_status: SiteStatus = "unknown"  # its marker's colour: open, closed, or not stated
+    lat: float | None = None
+    lon: float | None = None
 
 
 def site_views(study: Study, place: Place | None) -> list[SiteView]:
     """The trial's sites; with a place, each with its distance, nearest first (open sites before closed)."""
     sites = []
-    for loc in study.locations:
+    for n, loc in enumerate(study.locations):
         distance = None
         if place is not None and place.lat is not None and place.lon is not None and loc.geo_point:
             distance = haversine_km(place.lat, place.lon, loc.geo_point.lat, loc.geo_point.lon)
+        open_ = loc.status is None or loc.status.upper() in SITE_OPEN
         sites.append(
             SiteView(
+                f"site-{n + 1}",
                 loc.facility,
                 status_label(loc.status) if loc.status else "not stated",
-                loc.status is None or loc.status.upper() in SITE_OPEN,
+                open_,
                 place_text(loc),
                 distance,
                 [contact_rows(c) for c in loc.contacts],
+                "unknown" if loc.status is None else "open" if open_ else "closed",
+                loc.geo_point.lat if loc.geo_point else None,
+                loc.geo_point.lon if loc.geo_point else None,
             )
         )
     if place is not None:
         sites.sort(key=lambda s: (not s.open, s.distance_km is None, s.distance_km or 0.0))
     return sites
+
+
+def sites_map(sites: list[SiteView], place: Place | None, within_km: float | None, near: str) -> Markup:
+    """The trial page's map: every site with coordinates, coloured by its own status; the person's place
+    and the distance they chose."""
+    points = [
+        MapPoint(s.key, ", ".join(x for x in (s.facility, s.place) if x), s.lat, s.lon, s.map_status)
+        for s in sites
+        if s.lat is not None and s.lon is not None
+    ]
+    reach = None
+    if place is not None and place.lat is not None and place.lon is not None:
+        reach = Reach(near or place.describe(), place.lat, place.lon, within_km)
+    if not points:
+        return Markup("")
+    return site_map(points, title=_("Map of the trial's sites"), reach=reach)
 
 
 @dataclass(slots=True)
@@ -233,3 +262,27 @@ def nearest_site(store: TrialStore, nct_id: str, place: Place | None) -> tuple[f
     if place is None:
         return None
     return nearest_sites(store, [nct_id], place).get(nct_id)
+
+
+def results_map(
+    store: TrialStore, nct_ids: list[str], place: Place | None, within_km: float | None, near: str
+) -> Markup:
+    """The search page's map: each open site (or of unstated status) of the trials on the page, crowded
+    markers numbered; each links to its trial's result."""
+    points = [
+        MapPoint(
+            f"result-{site.nct_id}",
+            f"{site.nct_id}: " + ", ".join(x for x in (site.facility, site.city, site.country) if x),
+            site.lat,
+            site.lon,
+            "open" if site.status else "unknown",
+        )
+        for site in store.sites_of(nct_ids)
+        if site.lat is not None and site.lon is not None and (site.status is None or site.status.upper() in SITE_OPEN)
+    ]
+    if not points:
+        return Markup("")
+    reach = None
+    if place is not None and place.lat is not None and place.lon is not None:
+        reach = Reach(near or place.describe(), place.lat, place.lon, within_km)
+    return site_map(points, title=_("Map of the open sites of the trials on this page"), reach=reach, ids="results-map")

@@ -6,4 +6,23 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("button.print")) {
     button.addEventListener("click", () => window.print());
   }
+  // A site map's marker and the entries it stands for highlight each other on hover and focus.
+  const pairs = [];
+  for (const marker of document.querySelectorAll(".site-map .marker[data-sites]")) {
+    const entries = marker.dataset.sites.split(" ").map((id) => document.getElementById(id)).filter(Boolean);
+    pairs.push([marker, entries]);
+  }
+  const light = (marker, entries, on) => {
+    marker.classList.toggle("highlight", on);
+    for (const entry of entries) entry.classList.toggle("highlight", on);
+  };
+  for (const [marker, entries] of pairs) {
+    for (const [event, on] of [["mouseenter", true], ["mouseleave", false], ["focus", true], ["blur", false]]) {
+      marker.addEventListener(event, () => light(marker, entries, on));
+      for (const entry of entries) {
+        entry.addEventListener(event, () => light(marker, entries, on));
+      }
+    }
+    for (const entry of entries) entry.tabIndex = entry.tabIndex < 0 ? 0 : entry.tabIndex;
+  }
 });

@@ -1,0 +1,258 @@
+"""Maps of trial sites, drawn as SVG on the server: no tile server, no script needed to see them.
+
+The country outlines are Natural Earth's (public domain) as the ``world-atlas`` package ships them
+(``data/geo/world-atlas``, TopoJSON, decoded here). The map frames the points it shows (the sites, and the
+person's place with the circle of the distance they chose), in an equirectangular projection whose
+horizontal scale is that of the frame's middle latitude, so a country looks as it does on a wall map.
+Sites closer than a marker's width on the drawing are drawn as one marker, sized and numbered by count;
+each marker links to its entry in the list beside the map (the map's text alternative), and carries the
+ids of the entries it stands for (``data-sites``), which ``static/app.js`` uses to highlight one when the
+other is hovered or focused.
+
+Every text drawn (site names are registry text) is escaped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from markupsafe import Markup, escape
+
+SiteStatus = Literal["open", "closed", "unknown"]
+WIDTH, HEIGHT = 640, 400
+_KM_PER_DEGREE = 111.2
+_MIN_SPAN_DEGREES = 5.0  # a single city is shown with its region around it
+_CLUSTER_PX = 20.0  # markers closer than this on the drawing become one
+
+
+@dataclass(frozen=True, slots=True)
+class MapPoint:
+    """A site on the map: ``key`` is the id of its entry in the list beside the map."""
+
+    key: str
+    label: str
+    lat: float
+    lon: float
+    status: SiteStatus = "open"
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """The person's place, and the distance they chose (a circle), if any."""
+
+    label: str
+    lat: float
+    lon: float
+    radius_km: float | None = None
+
+
+Ring = tuple[tuple[float, float], ...]  # (lon, lat) points
+
+
+@dataclass(frozen=True, slots=True)
+class _Outline:
+    ring: Ring
+    west: float
+    east: float
+    south: float
+    north: float
+
+
+@cache
+def _outlines() -> tuple[_Outline, ...]:
+    """Every country ring of the vendored TopoJSON, decoded (arcs delta-encoded and quantized)."""
+    source = resources.files("trialscope").joinpath("data/geo/world-atlas/countries-110m.json")
+    topology = json.loads(source.read_text("utf-8"))
+    (scale_x, scale_y), (shift_x, shift_y) = topology["transform"]["scale"], topology["transform"]["translate"]
+    arcs: list[list[tuple[float, float]]] = []
+    for arc in topology["arcs"]:
+        x = y = 0
+        points = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            points.append((x * scale_x + shift_x, y * scale_y + shift_y))
+        arcs.append(points)
+
+    def ring_of(indexes: list[int]) -> Ring:
+        points: list[tuple[float, float]] = []
+        for index in indexes:
+            arc = arcs[index] if index >= 0 else arcs[~index][::-1]
+            points.extend(arc if not points else arc[1:])
+        return tuple(points)
+
+    rings: list[Ring] = []
+    for geometry in topology["objects"]["countries"]["geometries"]:
+        polygons = geometry.get("arcs") or []
+        if geometry["type"] == "Polygon":
+            polygons = [polygons]
+        for polygon in polygons:
+            for ring in (_unwrapped(ring_of(r)) for r in polygon):
+                rings.append(ring)
+                west, east = min(p[0] for p in ring), max(p[0] for p in ring)
+                if west < -180:  # a ring across the antimeridian (Fiji, Chukotka): drawn on both edges
+                    rings.append(tuple((lon + 360, lat) for lon, lat in ring))
+                if east > 180:
+                    rings.append(tuple((lon - 360, lat) for lon, lat in ring))
+    return tuple(
+        _Outline(r, min(p[0] for p in r), max(p[0] for p in r), min(p[1] for p in r), max(p[1] for p in r))
+        for r in rings
+        if r
+    )
+
+
+def _unwrapped(ring: Ring) -> Ring:
+    """The ring with no jump of more than 180 degrees of longitude between two points (one that crosses the
+    antimeridian continues past 180 instead of jumping to -180, which would draw a line around the world)."""
+    if not ring:
+        return ring
+    points = [ring[0]]
+    shift = 0.0
+    for (lon0, _lat0), (lon, lat) in itertools.pairwise(ring):
+        if lon - lon0 > 180:
+            shift -= 360
+        elif lon0 - lon > 180:
+            shift += 360
+        points.append((lon + shift, lat))
+    return tuple(points)
+
+
+@dataclass(slots=True)
+class _Frame:
+    """The part of the world drawn, and the projection onto the drawing."""
+
+    lon: float  # centre
+    lat: float
+    scale: float  # pixels per degree of latitude
+    squeeze: float = field(init=False)  # cos(centre latitude): pixels per degree of longitude / scale
+
+    def __post_init__(self) -> None:
+        self.squeeze = math.cos(math.radians(self.lat))
+
+    @classmethod
+    def around(cls, lons: list[float], lats: list[float]) -> _Frame:
+        west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+        pad_lon = max((east - west) * 0.12, 0.8)
+        pad_lat = max((north - south) * 0.12, 0.8)
+        west, east, south, north = west - pad_lon, east + pad_lon, south - pad_lat, north + pad_lat
+        lat = max(-80.0, min(80.0, (south + north) / 2))
+        squeeze = math.cos(math.radians(lat))
+        span_lat = max(north - south, _MIN_SPAN_DEGREES)
+        span_lon = max(east - west, _MIN_SPAN_DEGREES) * squeeze
+        scale = min(WIDTH / span_lon, HEIGHT / span_lat)
+        return cls((west + east) / 2, lat, scale)
+
+    def project(self, lon: float, lat: float) -> tuple[float, float]:
+        return (
+            WIDTH / 2 + (lon - self.lon) * self.squeeze * self.scale,
+            HEIGHT / 2 - (lat - self.lat) * self.scale,
+        )
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """West, east, south, north of the drawing, in degrees."""
+        half_lon = WIDTH / 2 / (self.squeeze * self.scale)
+        half_lat = HEIGHT / 2 / self.scale
+        return self.lon - half_lon, self.lon + half_lon, self.lat - half_lat, self.lat + half_lat
+
+
+def _land(frame: _Frame) -> str:
+    west, east, south, north = frame.bounds()
+    parts = []
+    for outline in _outlines():
+        if outline.east < west or outline.west > east or outline.north < south or outline.south > north:
+            continue
+        points: list[str] = []
+        for lon, lat in outline.ring:
+            x, y = frame.project(lon, lat)
+            point = f"{x:.1f} {y:.1f}"
+            if not points or points[-1] != point:
+                points.append(point)
+        if len(points) > 2:
+            parts.append("M" + "L".join(points) + "Z")
+    return "".join(parts)
+
+
+@dataclass(slots=True)
+class _Marker:
+    x: float
+    y: float
+    status: SiteStatus
+    points: list[MapPoint]
+
+
+def _markers(points: Sequence[MapPoint], frame: _Frame) -> list[_Marker]:
+    markers: list[_Marker] = []
+    for point in points:
+        x, y = frame.project(point.lon, point.lat)
+        near = next(
+            (m for m in markers if m.status == point.status and math.hypot(m.x - x, m.y - y) < _CLUSTER_PX),
+            None,
+        )
+        if near is None:
+            markers.append(_Marker(x, y, point.status, [point]))
+        else:
+            near.points.append(point)
+    return markers
+
+
+def site_map(points: Sequence[MapPoint], *, title: str, reach: Reach | None = None, ids: str = "map") -> Markup:
+    """The SVG of the points (and the person's place and reach), framed around them; empty Markup when there
+    is nothing with coordinates to show. ``ids`` prefixes the SVG's own element ids (two maps on a page)."""
+    if not points and reach is None:
+        return Markup("")
+    lons = [p.lon for p in points]
+    lats = [p.lat for p in points]
+    if reach is not None:
+        lons.append(reach.lon)
+        lats.append(reach.lat)
+        if reach.radius_km:
+            dlat = reach.radius_km / _KM_PER_DEGREE
+            dlon = dlat / max(math.cos(math.radians(reach.lat)), 0.05)
+            lons += [reach.lon - dlon, reach.lon + dlon]
+            lats += [max(reach.lat - dlat, -85.0), min(reach.lat + dlat, 85.0)]
+    frame = _Frame.around(lons, lats)
+    drawn = [
+        f'<svg class="site-map" viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg" '
+        f'role="img" aria-labelledby="{ids}-title">',
+        f'<title id="{ids}-title">{escape(title)}</title>',
+        f'<rect class="sea" width="{WIDTH}" height="{HEIGHT}"/>',
+        f'<path class="land" fill-rule="evenodd" d="{_land(frame)}"/>',
+    ]
+    if reach is not None and reach.radius_km:
+        x, y = frame.project(reach.lon, reach.lat)
+        ry = reach.radius_km / _KM_PER_DEGREE * frame.scale
+        rx = ry / max(math.cos(math.radians(reach.lat)), 0.05) * frame.squeeze
+        drawn.append(f'<ellipse class="reach" cx="{x:.1f}" cy="{y:.1f}" rx="{rx:.1f}" ry="{ry:.1f}"/>')
+    drawn.append('<g class="markers">')
+    order = {"closed": 0, "unknown": 1, "open": 2}  # open sites drawn last, on top
+    for marker in sorted(_markers(points, frame), key=lambda m: order[m.status]):
+        count = len(marker.points)
+        radius = 5.0 + 3.0 * math.log2(count)
+        names = "; ".join(p.label for p in marker.points[:8]) + (" …" if count > 8 else "")
+        keys = " ".join(p.key for p in marker.points)
+        drawn.append(
+            f'<a class="marker {marker.status}" href="#{escape(marker.points[0].key)}" data-sites="{escape(keys)}">'
+            f"<title>{escape(names)}</title>"
+            f'<circle cx="{marker.x:.1f}" cy="{marker.y:.1f}" r="{radius:.1f}"/>'
+            + (
+                f'<text x="{marker.x:.1f}" y="{marker.y + 3.5:.1f}" text-anchor="middle">{count}</text>'
+                if count > 1
+                else ""
+            )
+            + "</a>"
+        )
+    drawn.append("</g>")
+    if reach is not None:
+        x, y = frame.project(reach.lon, reach.lat)
+        drawn.append(
+            f'<g class="you"><title>{escape(reach.label)}</title>'
+            f'<path d="M{x:.1f} {y - 8:.1f}L{x + 7:.1f} {y:.1f}L{x:.1f} {y + 8:.1f}L{x - 7:.1f} {y:.1f}Z"/></g>'
+        )
+    drawn.append("</svg>")
+    return Markup("".join(drawn))
