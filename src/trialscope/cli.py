@@ -50,8 +50,8 @@ from trialscope.export import export_jsonl
 from trialscope.geo import PlaceNotFound, resolve_place
 from trialscope.ingest import DEFAULT_BATCH_SIZE, ingest_paths
 from trialscope.matching.gold import evaluate_gold_patients
-from trialscope.matching.run import match_criteria_text, match_patient
-from trialscope.matching.run import prescreen as prescreen_patients
+from trialscope.matching.prescreen import prescreen_patients
+from trialscope.matching.run import criteria_text_screen, match_criteria_text, match_patient, trial_screen
 from trialscope.matching.verdict import VERDICT_ORDER, TrialMatch
 from trialscope.patients.model import Patient, PatientFileError, load_patient
 from trialscope.patients.sources import PatientError, read_patients
@@ -537,13 +537,7 @@ def match(
     if criteria_file is not None:
         if trial:
             raise _fail("give --trial or --criteria-file, not both")
-        try:
-            text = criteria_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _fail(f"{criteria_file}: cannot read ({exc})") from None
-        if not text.strip():
-            raise _fail(f"{criteria_file}: the file holds no eligibility text")
-        result = match_criteria_text(text, profile, name=criteria_file.name)
+        result = match_criteria_text(_criteria_text(criteria_file), profile, name=criteria_file.name)
         if output == "json":
             sys.stdout.write(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
         else:
@@ -608,9 +602,22 @@ def match(
         raise _fail(f"not in the catalogue: {', '.join(missing)}", code=1)
 
 
+def _criteria_text(path: Path) -> str:
+    """The eligibility text of a --criteria-file, or a clean error naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"{path}: cannot read ({exc})") from None
+    if not text.strip():
+        raise _fail(f"{path}: the file holds no eligibility text")
+    return text
+
+
 @app.command()
 def prescreen(
-    nct_id: Annotated[str, typer.Argument(metavar="NCT", help="The trial to screen for.")],
+    nct_id: Annotated[
+        str, typer.Argument(metavar="NCT", help="The trial to screen for (with --criteria-file: a name for the draft).")
+    ],
     patients: Annotated[
         Path,
         typer.Argument(
@@ -622,20 +629,58 @@ def prescreen(
         int | None,
         typer.Option(min=1, help="Rows shown in the text table (default 100); csv and json export every patient."),
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Also write a feasibility report: one self-contained HTML file (needs '.[report]')."),
+    ] = None,
+    criteria_file: Annotated[
+        Path | None,
+        typer.Option(help="Screen against this eligibility text instead of a stored trial (a draft protocol)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Every patient against one trial: verdict, failing criteria and open questions, most promising first."""
+    """Every patient against one trial: verdict, failing criteria and open questions, most promising first.
+
+    --report writes a feasibility report: how many patients could take part, a funnel of the criteria that
+    remove the most, the criteria most often unknown, each criterion as registered beside as understood."""
     if output not in ("text", "csv", "json"):
         raise _fail("--format is text, csv or json")
     profiles: list[Patient] = []
     problems: list[PatientError] = []
     for item in read_patients(patients):
         (problems if isinstance(item, PatientError) else profiles).append(item)  # type: ignore[arg-type]
-    with open_store(db) as store:
+    if criteria_file is not None:
+        criteria_text = _criteria_text(criteria_file)
+        screen = criteria_text_screen(criteria_text, nct_id)
+        title = f"eligibility criteria in {criteria_file.name}"
+    else:
+        with open_store(db) as store:
+            try:
+                screen, criteria_text = trial_screen(store, nct_id)
+            except KeyError:
+                raise _fail(f"not in the catalogue: {nct_id}", code=1) from None
+        title = screen.info.title
+    if report is not None:
+        from trialscope.matching.feasibility import feasibility
+        from trialscope.presentation.report import ReportUnavailable, render_report
+
+        counted = feasibility(screen, profiles, criteria_text=criteria_text, trial=screen.info.nct_id, title=title)
         try:
-            screened = prescreen_patients(store, nct_id, profiles)
-        except KeyError:
-            raise _fail(f"not in the catalogue: {nct_id}", code=1) from None
+            html = render_report(counted, source=patients.name)
+        except ReportUnavailable as exc:
+            raise _fail(str(exc)) from None
+        try:
+            report.write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"{report}: cannot write ({exc})") from None
+        err.print(
+            Text(
+                f"wrote {report}: {counted.screened} patients, {counted.verdicts['eligible']} eligible, "
+                f"{counted.verdicts['possibly_eligible']} possibly eligible, "
+                f"{counted.verdicts['not_eligible']} not eligible"
+            )
+        )
+    screened = prescreen_patients(screen, profiles)
     shown = (limit or 100) if output == "text" else None
     rows = [
         {

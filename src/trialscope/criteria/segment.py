@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from trialscope.criteria.text import normalise
+
+if TYPE_CHECKING:  # the model imports this module's Item
+    from trialscope.criteria.model import Constraint
 
 Section = Literal["inclusion", "exclusion"]
 
@@ -233,3 +237,16 @@ def _split_run_on(text: str, norm: str, items: list[Item], item: Item) -> None:
         )
         items.append(child)
         item.children.append(child.index)
+
+
+def constraints_by_item(items: list[Item], constraints: Iterable[Constraint]) -> dict[int, list[Constraint]]:
+    """The constraints whose span starts inside each item (by item index; the innermost item wins).
+    Constraints without a span (those the record implies) are left out."""
+    found: dict[int, list[Constraint]] = {}
+    for c in constraints:
+        if c.start is None:
+            continue
+        inside = [i for i in items if i.start <= c.start < max(i.end, i.start + 1)]
+        if inside:
+            found.setdefault(inside[-1].index, []).append(c)
+    return found

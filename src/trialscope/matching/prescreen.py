@@ -28,6 +28,7 @@ from trialscope.matching.evaluate import Answerer, CriterionResult, Status
 from trialscope.matching.facts import Facet, PatientFacts, facet_reader, patient_facts
 from trialscope.matching.verdict import (
     VERDICT_ORDER,
+    Check,
     Screen,
     TrialInfo,
     TrialMatch,
@@ -74,6 +75,7 @@ class TrialScreen:
         # Settling gives the same verdict and counts in any order of the checks: the screen settles them
         # group after group (statuses joined as they come); explanations put them back in the trial's order.
         self._shape = Shape.of([checks[i].constraint for group in self._groups for i in group])
+        self._trial_shape = Shape.of([c.constraint for c in checks])
         self._count = len(checks)
         self._keys: list[Callable[[Sequence[Hashable]], Hashable]] = [
             itemgetter(*(self._facets.index(f) for f in reads)) if reads else _nothing for reads in members
@@ -87,6 +89,7 @@ class TrialScreen:
         self._remembered = 0  # values numbered since the last reset (the answers grow with them)
         self._status_numbers: list[dict[tuple[Status, ...], int]] = [{} for _ in self._groups]
         self._verdicts: dict[tuple[int, ...], Screen] = {}  # by the groups' status numbers
+        self._settled: dict[tuple[int, ...], tuple[Status, ...]] = {}
 
     def _answered(self, facts: PatientFacts) -> list[GroupAnswer]:
         if self._remembered >= MEMO_LIMIT:  # between patients: a patient's numbers are all of one generation
@@ -146,6 +149,24 @@ class TrialScreen:
             self._remembered += 1
         return known
 
+    @property
+    def checks(self) -> list[Check]:
+        """What the verdict checks, in the trial's order (in the words of the language compiled in)."""
+        return next(iter(self._checks_in.values()))
+
+    def settled(self, facts: PatientFacts) -> tuple[Status, ...]:
+        """Each check's status for the patient once the rules between criteria are applied, in the order of
+        ``checks`` ("not_applicable" where a check does not apply): what a feasibility report counts."""
+        answered = self._answered(facts)
+        combination = tuple(a[0] for a in answered)
+        known = self._settled.get(combination)
+        if known is None:
+            statuses: list[Status] = ["not_applicable" if a is None else a[1] for a in self._in_order(answered)]
+            settle(statuses, self._trial_shape)
+            known = self._settled[combination] = tuple(statuses)
+            self._remembered += 1
+        return known
+
     def explain(self, facts: PatientFacts) -> TrialMatch:
         """The full match with its evidence in words: what ``match_trial`` returns."""
         results = [CriterionResult(*a) for a in self._in_order(self._answered(facts)) if a is not None]
@@ -167,7 +188,7 @@ class Prescreen:
 
 
 @contextmanager
-def _heap_frozen() -> Iterator[None]:
+def heap_frozen() -> Iterator[None]:
     """Leave the objects alive before the screen (a population of profiles, the catalogue) out of the cycle
     collector's passes while it runs: each pass would walk them all, and a screen allocates enough to start
     many. They return to the collector's care afterwards; new objects are collected as usual."""
@@ -182,7 +203,7 @@ def prescreen_patients(trial: TrialScreen, patients: Iterable[Patient]) -> Presc
     """Screen ``patients`` against the compiled ``trial``; rank eligible, then possibly eligible (fewer open
     questions first), then not eligible (fewer failing criteria first)."""
     vocab = trial.vocab
-    with _heap_frozen():
+    with heap_frozen():
         rows = [(p, trial.screen(patient_facts(p, vocab))) for p in patients]
     rows.sort(key=lambda row: (VERDICT_ORDER[row[1].verdict], row[1].unknown, row[1].failing))
     return Prescreen(trial, rows)

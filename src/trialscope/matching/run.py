@@ -278,20 +278,35 @@ def match_patient(
     return matches
 
 
+def _draft_info(name: str) -> TrialInfo:
+    """What stands for the record of eligibility text outside the catalogue: no age, sex or conditions."""
+    title = _("eligibility criteria in %(name)s", name=name)
+    return TrialInfo(nct_id=name, title=title, overall_status=None, min_age_years=None, max_age_years=None, sex="ALL")
+
+
 def match_criteria_text(text: str, patient: Patient, name: str = "criteria") -> TrialMatch:
     """A patient against eligibility text that is not in the catalogue (a protocol draft, a trial from
     another registry): the same evaluation and result shape as a stored trial, without the record's fields
     (age limits, sex, conditions, targeted therapy) that only a registered trial has."""
     vocab = vocabulary()
-    title = _("eligibility criteria in %(name)s", name=name)
-    info = TrialInfo(nct_id=name, title=title, overall_status=None, min_age_years=None, max_age_years=None, sex="ALL")
-    return match_trial(info, parse_criteria(text), patient_facts(patient, vocab), vocab)
+    return match_trial(_draft_info(name), parse_criteria(text), patient_facts(patient, vocab), vocab)
 
 
-def prescreen(store: TrialStore, nct_id: str, patients: Iterable[Patient]) -> Prescreen:
-    """Every patient against one trial, the most promising first (``Prescreen.explained`` for the words)."""
+def trial_screen(store: TrialStore, nct_id: str) -> tuple[TrialScreen, str]:
+    """A stored trial compiled for a prescreen, and its criteria text."""
     trial = store.get(nct_id)
     if trial is None:
         raise KeyError(nct_id)
     constraints = stored_constraints(store, [trial.nct_id])[trial.nct_id]
-    return prescreen_patients(TrialScreen(TrialInfo.from_study(trial.study), constraints), patients)
+    text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
+    return TrialScreen(TrialInfo.from_study(trial.study), constraints), text
+
+
+def criteria_text_screen(text: str, name: str) -> TrialScreen:
+    """Eligibility text outside the catalogue (a draft protocol) compiled for a prescreen."""
+    return TrialScreen(_draft_info(name), parse_criteria(text).constraints)
+
+
+def prescreen(store: TrialStore, nct_id: str, patients: Iterable[Patient]) -> Prescreen:
+    """Every patient against one trial, the most promising first (``Prescreen.explained`` for the words)."""
+    return prescreen_patients(trial_screen(store, nct_id)[0], patients)

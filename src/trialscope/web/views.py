@@ -14,7 +14,7 @@ from markupsafe import Markup
 from trialscope.catalogue.freshness import Freshness, judge_freshness
 from trialscope.criteria.describe import describe_all
 from trialscope.criteria.model import Constraint
-from trialscope.criteria.segment import segment
+from trialscope.criteria.segment import constraints_by_item, segment
 from trialscope.geo import Place, PlaceNotFound, haversine_km, resolve_place
 from trialscope.matching.facts import patient_facts
 from trialscope.matching.run import SITE_OPEN, nearest_sites
@@ -185,13 +185,7 @@ def _criteria_items(text: str, constraints: list[Constraint]) -> list[CriterionI
     """The criteria text item by item, each with the stored constraints whose span starts inside it (the
     text is only segmented, not parsed again: that is what keeps a trial page quick)."""
     items = segment(text)
-    found: dict[int, list[Constraint]] = {}
-    for c in constraints:
-        if c.start is None:
-            continue
-        inside = [i for i in items if i.start <= c.start < max(i.end, i.start + 1)]
-        if inside:
-            found.setdefault(inside[-1].index, []).append(c)
+    found = constraints_by_item(items, constraints)
     return [
         CriterionItem(
             text=unescape_markdown(item.text) or "",
