@@ -172,3 +172,43 @@ def test_the_search_map_marks_the_open_sites_of_the_results(page, web_store: Tri
     assert "本页试验的开放中心地图" in page.inner_html("figure.map")
     page.locator("figure.map").screenshot(path=str(SCREENSHOTS / "search-map-zh.png"))
     page.goto("/search?q=CAR-T&lang=en")
+
+
+PAGE_KINDS = [
+    "/",
+    "/search?q=CAR-T+AML&near=Hangzhou&within=1500&status=open",
+    "/trials/NCT07342244",
+    "/trials/NCT06615479?near=Hangzhou&within=800",
+    "/trials/NCT07144020/qualify",
+    "/find",
+    "/faq",
+    "/about",
+    "/trials/NCT00000000",
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_page_scrolls_sideways_on_a_phone(page, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px every page kind fits the screen: no horizontal scroll (tables reflow, long words wrap)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = {}
+    try:
+        for path in PAGE_KINDS:
+            page.goto(path + ("&" if "?" in path else "?") + f"lang={lang}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                wide[path] = width
+        page.goto(f"/trials/NCT07144020/qualify?lang={lang}")
+        page.fill("input[name=age]", "45")
+        page.click("form.questionnaire button[type=submit]")
+        page.wait_for_selector(".verdict")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide["qualify result"] = width
+        page.screenshot(path=str(SCREENSHOTS / f"qualify-result-390-{lang}.png"), full_page=True)
+        page.goto(f"/trials/NCT07342244?lang={lang}")
+        page.screenshot(path=str(SCREENSHOTS / f"trial-390-{lang}.png"), full_page=True)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto("/?lang=en")
+    assert not wide, wide

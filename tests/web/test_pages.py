@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import HOSTILE_TITLE, csrf
+from trialscope.web.plain import contact_value
 
 PAGES = ["/", "/search?q=CD117", "/trials/NCT07144020", "/trials/NCT07144020/qualify", "/find", "/faq", "/about"]
 
@@ -186,3 +187,34 @@ def test_the_data_source_names_no_server_folder(client: TestClient) -> None:
     source = html[html.index('id="source"') :]
     assert "demo-catalogue.jsonl.gz" in source and "/demo-catalogue" not in source
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", source)
+
+
+def test_an_unknown_status_is_named_not_an_empty_result(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "CD117", "status": "bogus"})
+    assert page.status_code == 400
+    assert "unknown status &#39;bogus&#39;: use one of open, not yet recruiting, recruiting" in page.text
+    assert 'value="CD117"' in page.text  # the query is kept
+    answer = client.get("/api/search", params={"q": "CD117", "status": "bogus"})
+    assert answer.status_code == 400 and "unknown status" in answer.json()["error"]
+    assert client.get("/search", params={"q": "CD117", "status": "active, not recruiting"}).status_code == 200
+
+
+def test_phone_numbers_and_emails_are_links(client: TestClient) -> None:
+    html = client.get("/trials/NCT07342244").text
+    assert '<dt>Phone</dt><dd><a href="tel:15926614832">15926614832</a></dd>' in html
+    assert (
+        contact_value("+86 571-8723 6114 ext. 2", "Phone")
+        == '<a href="tel:+8657187236114">+86 571-8723 6114 ext. 2</a>'
+    )
+    assert contact_value("study@example.org", "Email") == '<a href="mailto:study@example.org">study@example.org</a>'
+    assert contact_value('x@y.z"><script>', "Email") == "x@y.z&#34;&gt;&lt;script&gt;"  # not an address: text
+    assert contact_value("call the desk", "Phone") == "call the desk"
+
+
+def test_favicon_and_related_trials_read_cleanly(client: TestClient) -> None:
+    assert client.get("/static/favicon.svg").status_code == 200
+    assert client.get("/favicon.ico", follow_redirects=False).headers["location"] == "/static/favicon.svg"
+    html = client.get("/trials/NCT07144020").text
+    assert 'rel="icon"' in html
+    related = html[html.index('id="related-h"') :]
+    assert "(Unknown status (not verified recently))" not in related and "Phase" in related

@@ -21,6 +21,11 @@ def _labels() -> dict[str, dict[str, str]]:
     return data
 
 
+def known_values(vocabulary: str) -> list[str]:
+    """The enumeration values the data file labels for a vocabulary ("status": RECRUITING, COMPLETED ...)."""
+    return list(_labels().get(vocabulary, {}))
+
+
 def humanise(value: str | None, vocabulary: str = "generic") -> str:
     """'NOT_YET_RECRUITING' -> 'Not yet recruiting' (from the data file, else by re-spelling)."""
     if not value:

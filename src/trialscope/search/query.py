@@ -24,7 +24,7 @@ from tantivy import Occur, Order, Query
 from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import Place, PlaceNotFound, resolve_place
-from trialscope.presentation.labels import N_
+from trialscope.presentation.labels import N_, known_values
 from trialscope.presentation.translation import _
 from trialscope.search.documents import (
     AGE_YEAR_TERMS,
@@ -185,9 +185,13 @@ def _canonical_target(value: str) -> str:
 
 
 def _canonical_status(value: str) -> list[str]:
-    key = re.sub(r"[\s\-]+", "_", value.strip()).upper()
+    key = re.sub(r"[\s\-,]+", "_", value.strip()).upper()
     if key == "OPEN":
         return sorted(OPEN_STATUSES)
+    known = known_values("status")
+    if key not in known:
+        words = ", ".join(["open", *(k.lower().replace("_", " ") for k in known)])
+        raise QueryError(_("unknown status %(status)s: use one of %(known)s", status=repr(value), known=words))
     return [key]
 
 

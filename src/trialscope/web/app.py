@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -37,7 +37,7 @@ from trialscope.store.trial_store import TrialStore
 from trialscope.web import i18n
 from trialscope.web.asgi import HttpMiddleware
 from trialscope.web.capacity import DEFAULT_CONCURRENCY, RequestGate, ServerTiming, concurrency_from_environment
-from trialscope.web.plain import card_summary, explain, terms_in
+from trialscope.web.plain import card_summary, contact_value, explain, terms_in
 from trialscope.web.security import BodyLimit, RateLimiter, SecurityHeaders, csrf_token, remember_csrf
 
 HERE = Path(__file__).parent
@@ -57,6 +57,7 @@ class Site:
         env = self.templates.env
         env.filters["explain"] = explain
         env.filters["describe"] = describe
+        env.filters["contact_value"] = contact_value
         # the readable words of API codes, in the page's language (data/labels.json, translated by gettext)
         env.filters["status_label"] = pass_context(lambda ctx, v: ctx["_"](status_label(v)))
         env.filters["phases_label"] = pass_context(lambda ctx, phases: phases_label(phases, ctx["_"]))
@@ -153,6 +154,10 @@ def create_app(
     app.add_middleware(ServerTiming)
     app.add_middleware(RequestGate, limit=concurrency)  # outermost: a request waits here before any work
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:  # what a browser asks for where a page names no icon (the JSON API)
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     from trialscope.web import api, pages
 

@@ -292,3 +292,19 @@ def explain(text: str | None) -> Markup:
         last = end
     out.append(escape(text[last:]))
     return Markup("".join(out))
+
+
+_PHONE_CHARACTERS = re.compile(r"[^\d+]")
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+
+
+def contact_value(value: str, label: str) -> Markup:
+    """A contact's phone number as a ``tel:`` link and email address as a ``mailto:`` link (registry text:
+    escaped; a value that is not a usable number or address stays plain text)."""
+    if label == "Phone":
+        digits = _PHONE_CHARACTERS.sub("", value.split(" ext.")[0])
+        if len(digits.lstrip("+")) >= 5:
+            return Markup('<a href="tel:{}">{}</a>').format(digits, value)
+    if label == "Email" and _EMAIL.match(value.strip()):
+        return Markup('<a href="mailto:{0}">{0}</a>').format(value.strip())
+    return Markup("{}").format(value)
