@@ -58,7 +58,7 @@ from trialscope.patients.sources import PatientError, read_patients
 from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, require_something
 from trialscope.presentation.sections import RecordInfo, trial_sections, unescape_markdown
-from trialscope.presentation.terminal import clean, print_trial
+from trialscope.presentation.terminal import add_columns, clean, print_trial
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.database import DatabaseUrlError, is_default_database, resolve_url
 from trialscope.store.sync_state import SyncQuery, SyncState
@@ -257,8 +257,7 @@ def history(nct_id: Annotated[str, typer.Argument(metavar="NCT")], db: DbOption 
     if not versions:
         raise _fail(f"not in the catalogue: {nct_id}", code=1)
     table = Table(title=f"{nct_id.upper()}: versions", title_justify="left")
-    for column in ("version", "source", "last update posted", "stored", "replaced", "from"):
-        table.add_column(column)
+    add_columns(table, ("version", "source", "last update posted", "stored", "replaced", "from"))
     for v in versions:
         table.add_row(
             str(v.version),
@@ -274,8 +273,7 @@ def history(nct_id: Annotated[str, typer.Argument(metavar="NCT")], db: DbOption 
 
 def _print_changes(events: list) -> None:  # type: ignore[type-arg]
     table = Table(title="Changes", title_justify="left")
-    for column in ("detected", "trial", "version", "kind", "what changed"):
-        table.add_column(column)
+    add_columns(table, ("detected", "trial", "version", "kind", "what changed"))
     for e in events:
         table.add_row(
             e.detected_at.strftime("%Y-%m-%d %H:%M"), e.nct_id, str(e.version), e.kind, Text(clean(e.summary))
@@ -579,8 +577,7 @@ def match(
             "open questions",
             "why not / first question",
         )
-        for column in columns:
-            table.add_column(column, overflow="fold")
+        add_columns(table, columns)
         for m in matches:
             reason = (
                 m.failing[0].explanation
@@ -702,8 +699,7 @@ def prescreen(
         counts: Counter[str] = Counter(screen.verdict for _, screen in screened.rows)
         tally = ", ".join(f"{counts[v]} {v.replace('_', ' ')}" for v in VERDICT_ORDER)
         table = Table(title=f"{nct_id.upper()}: {len(screened.rows)} patients ({tally})", title_justify="left")
-        for column in ("patient", "verdict", "why not", "open questions", "first questions"):
-            table.add_column(column, overflow="fold")
+        add_columns(table, ("patient", "verdict", "why not", "open questions", "first questions"))
         for row in rows:
             questions = str(row["questions"]).split(" | ")[:2]
             table.add_row(

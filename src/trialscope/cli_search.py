@@ -14,7 +14,7 @@ from rich.text import Text
 
 from trialscope.cli import DbOption, JsonOption, _fail, app, console, err, open_store
 from trialscope.geo import parse_distance_km
-from trialscope.presentation.terminal import clean
+from trialscope.presentation.terminal import add_columns, clean
 from trialscope.search import (
     QueryError,
     SearchIndex,
@@ -62,9 +62,7 @@ def _print_results(results: SearchResults) -> None:
         Text(f"{results.total:,} trials{where} · page {q.page} of {results.pages} · sorted by {q.sort}", style="bold")
     )
     table = Table(show_lines=False)
-    table.add_column("trial", no_wrap=True)
-    for column in ("title", "status", "phase", "target", "conditions", "nearest open site", "updated"):
-        table.add_column(column, overflow="fold")
+    add_columns(table, ("trial", "title", "status", "phase", "target", "conditions", "nearest open site", "updated"))
     for hit in results.hits:
         card = hit.card
         site = "-"
@@ -179,8 +177,7 @@ def related(
         sys.stdout.write(orjson.dumps([r.as_dict() for r in found], option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     table = Table(title=f"Trials like {nct_id.upper()}", title_justify="left")
-    for column in ("trial", "title", "status", "why"):
-        table.add_column(column, overflow="fold")
+    add_columns(table, ("trial", "title", "status", "why"))
     for r in found:
         table.add_row(
             Text(r.card["nct_id"]),

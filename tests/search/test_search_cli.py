@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,15 @@ def test_both_backends_give_the_same_results(tmp_path: Path) -> None:
             )
     assert outcomes[0] == outcomes[1]
     assert all(total > 0 for total, _, _ in outcomes[0])
+
+
+def test_at_80_columns_ids_and_dates_are_never_broken(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'trials.db'}"
+    assert _run("demo", "--db", db)[0] == 0
+    result = runner.invoke(app, ["search", "CAR-T AML", "--db", db], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert re.search(r"NCT\d{8}", result.output)
+    assert not re.search(r"NCT\d{1,7}\s*│", result.output)  # no NCT ID cut short at its column's edge
+    assert not re.search(r"\b\d{4}-\d{0,1}\s*│", result.output) and re.search(r"\d{4}-\d{2}-\d{2}", result.output)

@@ -212,3 +212,19 @@ def test_no_page_scrolls_sideways_on_a_phone(page, lang: str) -> None:  # type: 
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto("/?lang=en")
     assert not wide, wide
+
+
+def test_on_a_phone_the_filters_fold_behind_a_button(page) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.goto("/search?q=CAR-T+AML")
+        results_top = page.evaluate("document.querySelector('.results').getBoundingClientRect().top")
+        assert results_top < 900  # the results start on the first screens, not after the filters
+        assert not page.is_visible("#near")
+        page.click("details.filters > summary")
+        assert page.is_visible("#near")
+        page.screenshot(path=str(SCREENSHOTS / "search-390-filters-open.png"), full_page=False)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/search?q=CAR-T+AML")
+    assert page.is_visible("#near") and page.is_visible(".facets h3")  # a desk shows them all

@@ -23,6 +23,20 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+# Columns whose values are identifiers or dates: never broken across lines ("NCT07144 / 020" reads as two
+# things); the other columns fold to make room.
+UNBROKEN = frozenset({"trial", "patient", "updated", "detected", "stored", "replaced", "last update posted", "version"})
+
+
+def add_columns(table: Table, names: tuple[str, ...] | list[str]) -> None:
+    """Add columns by name: identifiers and dates unbroken, the rest folding at the terminal's width."""
+    for name in names:
+        if name in UNBROKEN:
+            table.add_column(name, no_wrap=True)
+        else:
+            table.add_column(name, overflow="fold")
+
+
 def _rows_table(rows: list[Row]) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)

@@ -3,6 +3,10 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select.autosubmit")) {
     select.addEventListener("change", () => select.form && select.form.submit());
   }
+  // On a phone the filters and the refine list start folded behind their buttons (open without this script).
+  if (window.matchMedia("(max-width: 48rem)").matches) {
+    for (const fold of document.querySelectorAll("details.fold-on-phone")) fold.open = false;
+  }
   for (const button of document.querySelectorAll("button.print")) {
     button.addEventListener("click", () => window.print());
   }
