@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal
 
@@ -30,6 +30,7 @@ WIDTH, HEIGHT = 640, 400
 _KM_PER_DEGREE = 111.2
 _MIN_SPAN_DEGREES = 5.0  # a single city is shown with its region around it
 _CLUSTER_PX = 20.0  # markers closer than this on the drawing become one
+_ZOOM = 1.25  # frames are snapped to powers of this (pixels per degree)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,13 @@ class _Frame:
         span_lat = max(north - south, _MIN_SPAN_DEGREES)
         span_lon = max(east - west, _MIN_SPAN_DEGREES) * squeeze
         scale = min(WIDTH / span_lon, HEIGHT / span_lat)
-        return cls((west + east) / 2, lat, scale)
+        # Snapped to a few zoom steps and a grid of centres, so the frames of nearby pages are equal and
+        # their land is drawn once (``_land`` keeps the last few hundred); snapping only zooms out.
+        scale = _ZOOM ** math.floor(math.log(scale, _ZOOM))
+        step = 40 / scale  # 40 px on the drawing
+        centre_lon = round((west + east) / 2 / step) * step
+        centre_lat = round(lat / step) * step
+        return cls(centre_lon, max(-80.0, min(80.0, centre_lat)), scale)
 
     def project(self, lon: float, lat: float) -> tuple[float, float]:
         return (
@@ -162,17 +169,27 @@ class _Frame:
 
 
 def _land(frame: _Frame) -> str:
+    return _land_at(frame.lon, frame.lat, frame.scale)
+
+
+@lru_cache(maxsize=512)
+def _land_at(lon: float, lat: float, scale: float) -> str:
+    """The countries' outlines as one SVG path for a frame: points within a pixel of the last one dropped,
+    whole pixels (the drawing is 640 wide)."""
+    frame = _Frame(lon, lat, scale)
     west, east, south, north = frame.bounds()
     parts = []
     for outline in _outlines():
         if outline.east < west or outline.west > east or outline.north < south or outline.south > north:
             continue
         points: list[str] = []
-        for lon, lat in outline.ring:
-            x, y = frame.project(lon, lat)
-            point = f"{x:.1f} {y:.1f}"
-            if not points or points[-1] != point:
-                points.append(point)
+        last_x = last_y = math.inf
+        for lon_, lat_ in outline.ring:
+            x, y = frame.project(lon_, lat_)
+            if abs(x - last_x) < 1 and abs(y - last_y) < 1:
+                continue
+            last_x, last_y = x, y
+            points.append(f"{x:.0f} {y:.0f}")
         if len(points) > 2:
             parts.append("M" + "L".join(points) + "Z")
     return "".join(parts)

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""What the site maps cost a page (issue 21): drawing the SVG of every demo trial's sites (the trial page's
+map, with a place and a distance) and of the open sites of a page of 20 search results, in milliseconds,
+with the SVG's size. Uses the bundled demo catalogue; no ../shared needed.
+
+    python benchmarks/map_benchmark.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from trialscope.demo import load_demo  # noqa: E402
+from trialscope.geo import resolve_place  # noqa: E402
+from trialscope.store.trial_store import TrialStore  # noqa: E402
+from trialscope.web.views import results_map, site_views, sites_map  # noqa: E402
+
+
+def main() -> None:
+    place = resolve_place("Hangzhou")
+    with tempfile.TemporaryDirectory() as folder, TrialStore.open(f"sqlite:///{folder}/demo.db") as store:
+        load_demo(store)
+        trials = [t for t in store.iter_trials() if any(loc.geo_point for loc in t.study.locations)]
+        sites_map([], None, None, "")  # read the outlines once, as a server does at its first map
+        timings, sizes = [], []
+        for trial in trials:
+            started = time.perf_counter()
+            svg = sites_map(site_views(trial.study, place), place, 800.0, "Hangzhou")
+            timings.append(1000 * (time.perf_counter() - started))
+            sizes.append(len(svg) / 1024)
+        print(
+            f"trial pages ({len(trials):,} trials with sites): median {statistics.median(timings):.2f} ms, "
+            f"p95 {sorted(timings)[int(0.95 * len(timings))]:.2f} ms, max {max(timings):.1f} ms; "
+            f"SVG median {statistics.median(sizes):.0f} kB, max {max(sizes):.0f} kB"
+        )
+        ids = [t.nct_id for t in trials]
+        pages = [ids[i : i + 20] for i in range(0, len(ids), 20)]
+        timings, sizes = [], []
+        for page in pages:
+            started = time.perf_counter()
+            svg = results_map(store, page, place, 1500.0, "Hangzhou")
+            timings.append(1000 * (time.perf_counter() - started))
+            sizes.append(len(svg) / 1024)
+        print(
+            f"search pages ({len(pages)} pages of 20 results, store query included): median "
+            f"{statistics.median(timings):.2f} ms, p95 {sorted(timings)[int(0.95 * len(timings))]:.2f} ms; "
+            f"SVG median {statistics.median(sizes):.0f} kB"
+        )
+
+
+if __name__ == "__main__":
+    main()
