@@ -218,3 +218,20 @@ def test_favicon_and_related_trials_read_cleanly(client: TestClient) -> None:
     assert 'rel="icon"' in html
     related = html[html.index('id="related-h"') :]
     assert "(Unknown status (not verified recently))" not in related and "Phase" in related
+
+
+def test_refused_input_is_said_in_plain_words_and_the_form_is_kept(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "CD117 " * 100, "near": "Hangzhou"})
+    assert page.status_code == 400
+    assert "The search words: too long, at most 500 characters" in page.text
+    assert 'value="CD117 CD117' in page.text and 'value="Hangzhou"' in page.text  # the form is kept
+    assert "String should" not in page.text
+    page = client.get("/search", params={"q": "CD117", "page": "5000"})
+    assert page.status_code == 400 and "The page number: at most 1000" in page.text
+    page = client.get("/trials/NCT123")
+    assert page.status_code in (400, 404) and "String should match pattern" not in page.text
+    answer = client.get("/api/search", params={"q": "x", "page": "5000"})
+    assert answer.status_code == 422 and "The page number: at most 1000" in answer.json()["error"]
+    page = client.get("/search", params={"q": "CD117", "page": "5000", "lang": "zh"})
+    assert "页码：最多为 1000" in page.text and "String should" not in page.text
+    client.cookies.clear()  # the language choice is remembered in a cookie: forget it for the next tests

@@ -38,6 +38,7 @@ from trialscope.web import i18n
 from trialscope.web.asgi import HttpMiddleware
 from trialscope.web.capacity import DEFAULT_CONCURRENCY, RequestGate, ServerTiming, concurrency_from_environment
 from trialscope.web.plain import card_summary, contact_value, explain, terms_in
+from trialscope.web.problems import plain_problem
 from trialscope.web.security import BodyLimit, RateLimiter, SecurityHeaders, csrf_token, remember_csrf
 
 HERE = Path(__file__).parent
@@ -174,12 +175,21 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}" for e in exc.errors()
-        )
         if request.url.path.startswith("/api/"):
+            problems = "; ".join(plain_problem(e) for e in exc.errors())
             return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
-        return site.render(request, "error.html", {"status": 400, "message": problems}, status_code=400)
+        with reading_in(i18n.translations(getattr(request.state, "language", "en"))):
+            sentences = list(dict.fromkeys(plain_problem(e) for e in exc.errors()))
+        if request.url.path in ("/", "/search"):  # the search form again, filled in as it was sent
+            query = request.query_params
+            params: dict[str, object] = {
+                name: query.get(name, "")[:limit]
+                for name, limit in (("q", 500), ("near", 200), ("within", 20), ("age", 5), ("sex", 10), ("sort", 20))
+            }
+            params.update({name: query.getlist(name)[:6] for name in ("status", "phase", "target", "country")})
+            context = {"results": None, "problems": sentences, "params": params, "home": False}
+            return site.render(request, "search.html", context, status_code=400)
+        return site.render(request, "error.html", {"status": 400, "message": " ".join(sentences)}, status_code=400)
 
     return app
 
