@@ -51,6 +51,16 @@ def quantity_named(text: str) -> str | None:
     return named.key if named else None
 
 
+class Reading(NamedTuple):
+    """A lab value or measurement as the evaluation reads it (a measurement has no upper limit of normal)."""
+
+    name: str
+    value: float
+    unit: str
+    upper_limit_normal: float | None
+    date: dt.date | None
+
+
 class Fact(NamedTuple):
     """Something the patient has (or had), with where it was said and when. (A named tuple: made, hashed and
     compared at C speed, many times per patient in a prescreen.)"""
@@ -68,7 +78,7 @@ class PatientFacts:
     denied: dict[str, str] = field(default_factory=dict)  # concept -> how the patient said no
     treatments: list[Fact] = field(default_factory=list)
     antigens: dict[str, tuple[str, str]] = field(default_factory=dict)  # antigen -> (result, as written)
-    labs: dict[str, LabValue] = field(default_factory=dict)  # quantity key -> the most recent value
+    labs: dict[str, Reading] = field(default_factory=dict)  # quantity key -> the most recent value
     # diagnoses and treatments by every concept they are a kind of (built on first use, once the lists are set)
     _kinds: tuple[dict[str, tuple[Fact, ...]], dict[str, tuple[Fact, ...]]] | None = None
 
@@ -145,17 +155,15 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
     for marker in patient.biomarkers:
         for antigen in _antigens_named(marker.name):
             facts.antigens[antigen] = (marker.result, marker.name)
-    readings: list[LabValue] = [
-        *patient.labs,
-        *(LabValue.model_construct(name=m.name, value=m.value, unit=m.unit, date=m.date) for m in patient.measurements),
-    ]
-    for value in readings:
-        quantity_key = quantity_named(value.name)
-        if quantity_key is None:
-            continue
-        previous = facts.labs.get(quantity_key)
-        if previous is None or (value.date or dt.date.min) >= (previous.date or dt.date.min):
-            facts.labs[quantity_key] = value
+    for source in (patient.labs, patient.measurements):
+        for value in source:
+            quantity_key = quantity_named(value.name)
+            if quantity_key is None:
+                continue
+            previous = facts.labs.get(quantity_key)
+            if previous is None or (value.date or dt.date.min) >= (previous.date or dt.date.min):
+                uln = value.upper_limit_normal if isinstance(value, LabValue) else None
+                facts.labs[quantity_key] = Reading(value.name, value.value, value.unit, uln, value.date)
     return facts
 
 
