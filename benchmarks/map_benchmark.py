@@ -12,6 +12,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,30 +30,31 @@ def main() -> None:
         load_demo(store)
         trials = [t for t in store.iter_trials() if any(loc.geo_point for loc in t.study.locations)]
         sites_map([], None, None, "")  # read the outlines once, as a server does at its first map
-        timings, sizes = [], []
-        for trial in trials:
-            started = time.perf_counter()
-            svg = sites_map(site_views(trial.study, place), place, 800.0, "Hangzhou")
-            timings.append(1000 * (time.perf_counter() - started))
-            sizes.append(len(svg) / 1024)
-        print(
-            f"trial pages ({len(trials):,} trials with sites): median {statistics.median(timings):.2f} ms, "
-            f"p95 {sorted(timings)[int(0.95 * len(timings))]:.2f} ms, max {max(timings):.1f} ms; "
-            f"SVG median {statistics.median(sizes):.0f} kB, max {max(sizes):.0f} kB"
+        views = [site_views(trial.study, place) for trial in trials]
+        _report(
+            f"trial pages ({len(trials):,} trials with sites)",
+            [lambda v=v: sites_map(v, place, 800.0, "Hangzhou") for v in views],
         )
         ids = [t.nct_id for t in trials]
         pages = [ids[i : i + 20] for i in range(0, len(ids), 20)]
-        timings, sizes = [], []
-        for page in pages:
-            started = time.perf_counter()
-            svg = results_map(store, page, place, 1500.0, "Hangzhou")
-            timings.append(1000 * (time.perf_counter() - started))
-            sizes.append(len(svg) / 1024)
-        print(
-            f"search pages ({len(pages)} pages of 20 results, store query included): median "
-            f"{statistics.median(timings):.2f} ms, p95 {sorted(timings)[int(0.95 * len(timings))]:.2f} ms; "
-            f"SVG median {statistics.median(sizes):.0f} kB"
+        _report(
+            f"search pages ({len(pages)} pages of 20 results, store query included)",
+            [lambda p=p: results_map(store, p, place, 1500.0, "Hangzhou") for p in pages],
         )
+
+
+def _report(what: str, draws: list[Callable[[], str]]) -> None:
+    """Time each drawing; print the median, p95 and max in ms and the SVG's sizes."""
+    timings, sizes = [], []
+    for draw in draws:
+        started = time.perf_counter()
+        svg = draw()
+        timings.append(1000 * (time.perf_counter() - started))
+        sizes.append(len(svg) / 1024)
+    print(
+        f"{what}: median {statistics.median(timings):.2f} ms, p95 {sorted(timings)[int(0.95 * len(timings))]:.2f} ms, "
+        f"max {max(timings):.1f} ms; SVG median {statistics.median(sizes):.0f} kB, max {max(sizes):.0f} kB"
+    )
 
 
 if __name__ == "__main__":
