@@ -61,6 +61,10 @@ def _print_results(results: SearchResults) -> None:
     console.print(
         Text(f"{results.total:,} trials{where} · page {q.page} of {results.pages} · sorted by {q.sort}", style="bold")
     )
+    if results.total and q.page > results.pages:
+        last = "page 1" if results.pages == 1 else f"pages 1-{results.pages}"
+        console.print(Text(f"There is no page {q.page}: the {results.total:,} trials fit on {last}."))
+        return
     table = Table(show_lines=False)
     add_columns(table, ("trial", "title", "status", "phase", "target", "conditions", "nearest open site", "updated"))
     for hit in results.hits:

@@ -106,3 +106,10 @@ def test_at_80_columns_ids_and_dates_are_never_broken(tmp_path: Path) -> None:
     assert re.search(r"NCT\d{8}", result.output)
     assert not re.search(r"NCT\d{1,7}\s*│", result.output)  # no NCT ID cut short at its column's edge
     assert not re.search(r"\b\d{4}-\d{0,1}\s*│", result.output) and re.search(r"\d{4}-\d{2}-\d{2}", result.output)
+
+
+def test_a_page_past_the_last_says_so(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'trials.db'}"
+    assert _run("demo", "--db", db)[0] == 0
+    code, out = _run("search", 'title:"donor derived" NOT lymphoma', "--condition", "AML", "--page", "2", "--db", db)
+    assert code == 0 and "page 2 of 1" in out and "There is no page 2: the" in out and "fit on page 1." in out

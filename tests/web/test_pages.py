@@ -235,3 +235,8 @@ def test_refused_input_is_said_in_plain_words_and_the_form_is_kept(client: TestC
     page = client.get("/search", params={"q": "CD117", "page": "5000", "lang": "zh"})
     assert "页码：最多为 1000" in page.text and "String should" not in page.text
     client.cookies.clear()  # the language choice is remembered in a cookie: forget it for the next tests
+
+
+def test_a_page_past_the_last_links_back(client: TestClient) -> None:
+    html = client.get("/search", params={"q": 'title:"donor derived"', "page": "7"}).text
+    assert "There is no page 7: the results end on page 1." in html and "Go to the last page" in html
