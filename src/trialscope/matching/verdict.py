@@ -385,9 +385,6 @@ def trial_checks(info: TrialInfo, constraints: list[Constraint], vocab: Vocabula
     def criterion(c: Constraint) -> Check:
         return Check(c, lambda facts: evaluate_constraint(c, facts, vocab), reads(c, vocab), from_text=True)
 
-    def record_limit(c: Constraint) -> Check:
-        return Check(c, lambda facts: evaluate_numeric(c, facts, vocab), reads_numeric(c, vocab))
-
     checks = [criterion(c) for c in constraints]
     if not any(not c.implicit for c in constraints):  # no criteria text (a partial record): never "eligible"
         missing = dataclasses.replace(
@@ -402,7 +399,16 @@ def trial_checks(info: TrialInfo, constraints: list[Constraint], vocab: Vocabula
             question=_("Read the full eligibility criteria on the registry or ask the study team"),
         )
         checks.append(Check(missing, lambda _facts: dataclasses.replace(result), ()))
-    checks += [record_limit(c) for c in _record_constraints(info)]
+    return checks + record_checks(info, vocab)
+
+
+def record_checks(info: TrialInfo, vocab: Vocabulary) -> list[Check]:
+    """What the record's own fields limit: its age limits, its sex, its conditions (in this order)."""
+
+    def limit(c: Constraint) -> Check:
+        return Check(c, lambda facts: evaluate_numeric(c, facts, vocab), reads_numeric(c, vocab))
+
+    checks = [limit(c) for c in _record_constraints(info)]
     if info.sex != "ALL":
         sex = _sex_constraint(info)
         checks.append(Check(sex, lambda facts: _sex_result(info, facts, sex), (("sex", ""),)))
@@ -476,17 +482,21 @@ def screen_trial(info: TrialInfo, outline: Outline, facts: PatientFacts, vocab: 
     if not outline.written:
         statuses.append("unknown")
         shape = shape + _NO_CRITERIA
-    extra = _record_constraints(info)
-    for c in extra:
-        key = f"record {c.comparator} {c.value}"
-        status = memo.get(key)
-        if status is None:
-            status = memo[key] = evaluate_numeric(c, facts, vocab).status
+    extra: list[Constraint] = []
+    for check in record_checks(info, vocab):
+        c = check.constraint
+        if c.quantity == "age":  # the same limit on many trials: answered once per patient
+            key = f"record {c.comparator} {c.value}"
+            status = memo.get(key)
+            if status is None:
+                status = memo[key] = check.evaluate(facts).status  # type: ignore[union-attr]
+        else:
+            result = check.evaluate(facts)
+            if result is None:
+                continue
+            status = result.status
+        extra.append(c)
         statuses.append(status)
-    for result in (_sex_result(info, facts), _disease_result(info, facts, vocab)):
-        if result is not None:
-            extra.append(result.constraint)
-            statuses.append(result.status)
     if extra:
         shape = shape + Shape.of(extra)
     settle(statuses, shape)
