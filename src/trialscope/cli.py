@@ -677,7 +677,9 @@ def prescreen(
                 f"{counted.verdicts['not_eligible']} not eligible"
             )
         )
-    screened = prescreen_patients(screen, profiles)
+        screened = counted.prescreen  # the report screened every patient already
+    else:
+        screened = prescreen_patients(screen, profiles)
     shown = (limit or 100) if output == "text" else None
     rows = [
         {

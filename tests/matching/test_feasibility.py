@@ -47,6 +47,9 @@ def test_the_report_counts_what_the_csv_lists(tmp_path: Path, folder: Path, coun
         assert result.exit_code == 0, result.output
         html = report.read_text()
         verdicts = _csv_verdicts(nct_id, str(folder), "--db", db)
+        with_report = [nct_id, str(folder), "--db", db, "--report", str(tmp_path / "again.html"), "--format", "csv"]
+        without = ["prescreen", nct_id, str(folder), "--db", db, "--format", "csv"]
+        assert runner.invoke(app, ["prescreen", *with_report]).stdout == runner.invoke(app, without).stdout
         assert sum(verdicts.values()) == count
         assert re.search(rf"<strong>{count}</strong>screened", html)
         for verdict in ("eligible", "possibly_eligible", "not_eligible"):

@@ -19,8 +19,8 @@ from trialscope.criteria.describe import describe_all
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.segment import constraints_by_item, segment
 from trialscope.matching.facts import patient_facts
-from trialscope.matching.prescreen import MEMO_LIMIT, TrialScreen, heap_frozen
-from trialscope.matching.verdict import verdict_of
+from trialscope.matching.prescreen import MEMO_LIMIT, Prescreen, TrialScreen, heap_frozen, ranked
+from trialscope.matching.verdict import Screen, verdict_of
 from trialscope.patients.model import Patient
 
 
@@ -45,6 +45,7 @@ class Feasibility:
     criteria: list[CriterionCount]
     funnel: list[tuple[CriterionCount, int]]  # each step and the patients left after it
     questions: list[tuple[str, int]]  # what keeps possibly eligible patients open, most frequent first
+    prescreen: Prescreen  # every patient's verdict, ranked as ``prescreen_patients`` ranks them
 
     @property
     def most_excluding(self) -> list[CriterionCount]:
@@ -91,14 +92,15 @@ def _bits(patients: list[int], count: int) -> int:
 def feasibility(
     screen: TrialScreen, patients: Iterable[Patient], *, criteria_text: str, trial: str, title: str
 ) -> Feasibility:
-    """Screen every patient and count, criterion by criterion, who is excluded and who is left open."""
+    """Screen every patient and count, criterion by criterion, who is excluded and who is left open. The
+    patients' verdicts come with it (``Feasibility.prescreen``): a report needs no second screen."""
     criteria = _criteria(screen, criteria_text)
     vocab = screen.vocab
     failed: list[list[int]] = [[] for _ in criteria]  # per criterion: the patients who fail it
     verdicts: Counter[str] = Counter()
     questions: Counter[str] = Counter()
-    screened = 0
-    outcomes: dict[tuple[str, ...], tuple[str, tuple[int, ...], tuple[int, ...]]] = {}  # per settled statuses
+    rows: list[tuple[Patient, Screen]] = []
+    outcomes: dict[tuple[str, ...], tuple[Screen, tuple[int, ...], tuple[int, ...]]] = {}  # per settled statuses
     with heap_frozen():  # the population is alive throughout: keep it out of the collector's passes
         for n, patient in enumerate(patients):
             facts = patient_facts(patient, vocab)
@@ -114,10 +116,13 @@ def feasibility(
                         fails.append(k)
                     elif "unknown" in mine:
                         opens.append(k)
-                outcome = outcomes[statuses] = (verdict_of(statuses), tuple(fails), tuple(opens))
-            verdict, fails_k, opens_k = outcome
+                counts = (statuses.count("unknown"), statuses.count("not_met"))
+                row = Screen(screen.info.nct_id, verdict_of(statuses), *counts, unchecked=False)
+                outcome = outcomes[statuses] = (row, tuple(fails), tuple(opens))
+            row, fails_k, opens_k = outcome
+            verdict = row.verdict
             verdicts[verdict] += 1
-            screened += 1
+            rows.append((patient, row))
             for k in fails_k:
                 criteria[k].excluded += 1
                 failed[k].append(n)
@@ -126,6 +131,7 @@ def feasibility(
             if verdict == "possibly_eligible":
                 match = screen.explain(facts)
                 questions.update(match.questions + [f"(to read with the study team) {u}" for u in match.unread])
+    screened = len(rows)
     excluded = [_bits(f, screened) for f in failed]  # per criterion: a bit per patient who fails it
     remaining = (1 << screened) - 1
     funnel: list[tuple[CriterionCount, int]] = []
@@ -137,4 +143,5 @@ def feasibility(
         remaining &= ~excluded[best]
         funnel.append((criteria[best], remaining.bit_count()))
         steps.discard(best)
-    return Feasibility(trial, title, screened, verdicts, criteria, funnel, questions.most_common())
+    prescreen = ranked(screen, rows)
+    return Feasibility(trial, title, screened, verdicts, criteria, funnel, questions.most_common(), prescreen)

@@ -205,5 +205,10 @@ def prescreen_patients(trial: TrialScreen, patients: Iterable[Patient]) -> Presc
     vocab = trial.vocab
     with heap_frozen():
         rows = [(p, trial.screen(patient_facts(p, vocab))) for p in patients]
+    return ranked(trial, rows)
+
+
+def ranked(trial: TrialScreen, rows: list[tuple[Patient, Screen]]) -> Prescreen:
+    """The rows, most promising first (the order ``prescreen_patients`` gives)."""
     rows.sort(key=lambda row: (VERDICT_ORDER[row[1].verdict], row[1].unknown, row[1].failing))
     return Prescreen(trial, rows)
