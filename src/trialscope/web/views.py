@@ -127,6 +127,13 @@ def site_views(study: Study, place: Place | None) -> list[SiteView]:
     return sites
 
 
+def _reach(place: Place | None, within_km: float | None, near: str) -> Reach | None:
+    """The person's place on a map (as they typed it) and the distance they chose, when it has coordinates."""
+    if place is None or place.lat is None or place.lon is None:
+        return None
+    return Reach(near or place.describe(), place.lat, place.lon, within_km)
+
+
 def sites_map(sites: list[SiteView], place: Place | None, within_km: float | None, near: str) -> Markup:
     """The trial page's map: every site with coordinates, coloured by its own status; the person's place
     and the distance they chose."""
@@ -135,12 +142,9 @@ def sites_map(sites: list[SiteView], place: Place | None, within_km: float | Non
         for s in sites
         if s.lat is not None and s.lon is not None
     ]
-    reach = None
-    if place is not None and place.lat is not None and place.lon is not None:
-        reach = Reach(near or place.describe(), place.lat, place.lon, within_km)
     if not points:
         return Markup("")
-    return site_map(points, title=_("Map of the trial's sites"), reach=reach)
+    return site_map(points, title=_("Map of the trial's sites"), reach=_reach(place, within_km, near))
 
 
 @dataclass(slots=True)
@@ -276,7 +280,5 @@ def results_map(
     ]
     if not points:
         return Markup("")
-    reach = None
-    if place is not None and place.lat is not None and place.lon is not None:
-        reach = Reach(near or place.describe(), place.lat, place.lon, within_km)
-    return site_map(points, title=_("Map of the open sites of the trials on this page"), reach=reach, ids="results-map")
+    title = _("Map of the open sites of the trials on this page")
+    return site_map(points, title=title, reach=_reach(place, within_km, near), ids="results-map")
