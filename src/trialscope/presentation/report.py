@@ -41,10 +41,7 @@ def _svg(figure: Figure) -> Markup:
 
 def _bar_chart(criteria: list[CriterionCount], value: str, title: str, colour: str) -> Markup:
     """Horizontal bars, the largest on top; labels are registry text, so matplotlib's mathtext is off."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # a bare figure draws itself: no pyplot, no backend state
 
     shown = criteria[:12]
     figure = Figure(figsize=(8, 0.45 * len(shown) + 1.0))
@@ -67,21 +64,19 @@ def _bar_chart(criteria: list[CriterionCount], value: str, title: str, colour: s
 def render_report(report: Feasibility, *, source: str) -> str:
     """The report as HTML text; ``source`` says where the patients came from (a file name)."""
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib
     except ImportError as exc:  # pragma: no cover - the test extra installs it
         raise ReportUnavailable("a report needs matplotlib: pip install -e '.[report]'") from exc
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["svg.fonttype"] = "none"  # text stays text (searchable, small); any sans-serif font draws it
     excluded, unknown = report.most_excluding, report.most_unknown
-    charts = {
-        "excluded": _bar_chart(excluded, "excluded", "Criteria that exclude the most patients", "#a61b1b")
-        if excluded
-        else Markup(""),
-        "unknown": _bar_chart(unknown, "unknown", "Criteria most often unknown (the data to collect)", "#bf8700")
-        if unknown
-        else Markup(""),
-    }
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text (searchable, small)
+        charts = {
+            "excluded": _bar_chart(excluded, "excluded", "Criteria that exclude the most patients", "#a61b1b")
+            if excluded
+            else Markup(""),
+            "unknown": _bar_chart(unknown, "unknown", "Criteria most often unknown (the data to collect)", "#bf8700")
+            if unknown
+            else Markup(""),
+        }
     template = resources.files("trialscope").joinpath("presentation/templates/feasibility.html").read_text("utf-8")
     environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     return environment.from_string(template).render(
