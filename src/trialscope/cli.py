@@ -58,7 +58,7 @@ from trialscope.patients.sources import PatientError, read_patients
 from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, require_something
 from trialscope.presentation.sections import RecordInfo, trial_sections, unescape_markdown
-from trialscope.presentation.terminal import add_columns, clean, print_trial
+from trialscope.presentation.terminal import add_columns, clean, print_table, print_trial
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.database import DatabaseUrlError, is_default_database, resolve_url
 from trialscope.store.sync_state import SyncQuery, SyncState
@@ -267,7 +267,7 @@ def history(nct_id: Annotated[str, typer.Argument(metavar="NCT")], db: DbOption 
             v.superseded_at.strftime("%Y-%m-%d %H:%M") if v.superseded_at else "current",
             Text(clean(v.origin)),
         )
-    console.print(table)
+    print_table(console, table)
     _print_changes(events)
 
 
@@ -278,7 +278,7 @@ def _print_changes(events: list) -> None:  # type: ignore[type-arg]
         table.add_row(
             e.detected_at.strftime("%Y-%m-%d %H:%M"), e.nct_id, str(e.version), e.kind, Text(clean(e.summary))
         )
-    console.print(table)
+    print_table(console, table)
 
 
 @app.command()
@@ -594,7 +594,7 @@ def match(
                 str(len(m.questions) + len(m.unread)),
                 Text(clean(reason)),
             )
-        console.print(table)
+        print_table(console, table)
     if missing:
         raise _fail(f"not in the catalogue: {', '.join(missing)}", code=1)
 
@@ -711,7 +711,7 @@ def prescreen(
                 str(row["open_questions"]),
                 Text("; ".join(q for q in questions if q)),
             )
-        console.print(table)
+        print_table(console, table)
         if len(rows) < len(screened.rows):
             more = len(screened.rows) - len(rows)
             console.print(Text(f"{more} more not shown: --limit N, or --format csv for every patient", style="dim"))

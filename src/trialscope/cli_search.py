@@ -14,7 +14,8 @@ from rich.text import Text
 
 from trialscope.cli import DbOption, JsonOption, _fail, app, console, err, open_store
 from trialscope.geo import parse_distance_km
-from trialscope.presentation.terminal import add_columns, clean
+from trialscope.presentation.labels import facet_label
+from trialscope.presentation.terminal import add_columns, clean, print_table
 from trialscope.search import (
     QueryError,
     SearchIndex,
@@ -83,13 +84,20 @@ def _print_results(results: SearchResults) -> None:
             Text(clean(site)),
             Text(card["last_update"] or "-"),
         )
-    console.print(table)
+    print_table(console, table)
     for name, values in results.facets.items():
         if values:
-            shown = ", ".join(f"{clean(v)} {c}" for v, c in values[:8])
+            shown = ", ".join(f"{clean(facet_label(name, v))} {c}" for v, c in values[:8])
             console.print(Text(f"{name}: {shown}", style="dim"))
     for note in results.notes:
         console.print(Text(note, style="dim"))
+    if results.place is not None and results.place.kind != "country" and q.within_km is None:
+        console.print(
+            Text(
+                "No distance limit: trials with open sites anywhere, the nearest first (--within KM narrows them).",
+                style="dim",
+            )
+        )
 
 
 @app.command()
@@ -189,7 +197,7 @@ def related(
             Text(r.card["status"].replace("_", " ").lower()),
             Text("; ".join(r.reasons)),
         )
-    console.print(table)
+    print_table(console, table)
 
 
 @app.command("index")

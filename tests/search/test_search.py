@@ -10,11 +10,13 @@ import pytest
 from tantivy import Occur, Query
 
 from tests.conftest import FIXTURES, backend_url
+from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
 from trialscope.model.study import age_in_years
 from trialscope.search import QueryError, SearchIndex, SearchQuery, related_trials, run_search
 from trialscope.search.query import _OWN_FILTER, FACETS, _Compiler, count, facet_counts
+from trialscope.search.similar import _card, similar_trials
 from trialscope.store.trial_store import TrialStore
 
 
@@ -229,13 +231,11 @@ def _scores_by_one_query(index: SearchIndex, nct_id: str, limit: int) -> list[fl
             (Occur.MustNot, Query.term_query(index.schema, "nct_id", nct_id)),
         ]
     )
-    return sorted((round(score, 3) for score, _ in index.searcher().search(query, limit * 4).hits), reverse=True)[
-        :limit
-    ]
+    return sorted((round(score, 3) for score, _ in index.searcher().search(query, limit).hits), reverse=True)
 
 
-@pytest.mark.parametrize("limit", [5, 1])
-def test_related_trials_score_as_one_query_over_everything_alike_would(index: SearchIndex, limit: int) -> None:
+@pytest.mark.parametrize("limit", [20, 4])
+def test_similar_trials_score_as_one_query_over_everything_alike_would(index: SearchIndex, limit: int) -> None:
     """Exact for any limit; both ways of finding a group's candidates are taken here (by the trials sharing
     every trait when there are enough of them, otherwise by the query over all trials sharing any)."""
     index.related_cache.clear()
@@ -243,8 +243,19 @@ def test_related_trials_score_as_one_query_over_everything_alike_would(index: Se
     assert len(trials) == 40
     for nct_id in trials * 2:  # the second round from the kept group candidates
         expected = _scores_by_one_query(index, nct_id, limit)
-        found = related_trials(index, nct_id, limit=limit)
-        assert sorted((round(r.score, 3) for r in found), reverse=True) == expected
+        card = _card(index, nct_id)
+        assert card is not None
+        found = similar_trials(index, card, limit)
+        assert sorted((round(score, 3) for score, _ in found), reverse=True) == expected
+
+
+def test_related_trials_put_the_same_disease_first_and_open_trials_first(index: SearchIndex) -> None:
+    """NCT07144020 (CD117 CAR-T for AML): AML trials before the CD117 sarcoma trial; open before closed."""
+    related = related_trials(index, "NCT07144020", limit=5)
+    assert all("acute myeloid leukemia" in r.card["diseases"] for r in related)
+    assert "NCT03356782" not in [r.card["nct_id"] for r in related]  # CD117 sarcoma: same target alone
+    opened = [r.card["status"] in OPEN_STATUSES for r in related]
+    assert opened == sorted(opened, reverse=True) and opened[0]
 
 
 @pytest.mark.parametrize(

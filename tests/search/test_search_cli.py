@@ -108,6 +108,26 @@ def test_at_80_columns_ids_and_dates_are_never_broken(tmp_path: Path) -> None:
     assert not re.search(r"\b\d{4}-\d{0,1}\s*│", result.output) and re.search(r"\d{4}-\d{2}-\d{2}", result.output)
 
 
+def test_a_wide_table_folds_into_a_list_on_a_narrow_terminal(tmp_path: Path) -> None:
+    """Eight columns do not fit 80 characters readably: each trial becomes a short list under its NCT ID
+    (a wide terminal still gets the table); facet values read as on the pages."""
+    db = f"sqlite:///{tmp_path / 'trials.db'}"
+    assert _run("demo", "--db", db)[0] == 0
+    narrow = runner.invoke(app, ["search", "CD117 AML", "--near", "Hangzhou", "--db", db], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0 and "│" not in narrow.output
+    assert re.search(r"^NCT07144020$", narrow.output, re.MULTILINE)
+    assert re.search(r"^  title: +Donor Derived CD117", narrow.output, re.MULTILINE)
+    assert (
+        re.search(r"^  nearest open site: The first affiliated", narrow.output, re.MULTILINE)
+        and "(0 km)" in narrow.output
+    )
+    assert max(len(line.rstrip()) for line in narrow.output.splitlines()) <= 80
+    assert "phase: Early phase 1 1, Phase 1 1" in narrow.output and "EARLY_PHASE1" not in narrow.output
+    assert "No distance limit" in narrow.output
+    code, wide = _run("search", "CD117 AML", "--near", "Hangzhou", "--db", db)
+    assert code == 0 and "│ NCT07144020 │" in wide
+
+
 def test_a_page_past_the_last_says_so(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'trials.db'}"
     assert _run("demo", "--db", db)[0] == 0

@@ -174,17 +174,67 @@ def test_the_search_map_marks_the_open_sites_of_the_results(page, web_store: Tri
     page.goto("/search?q=CAR-T&lang=en")
 
 
-PAGE_KINDS = [
-    "/",
-    "/search?q=CAR-T+AML&near=Hangzhou&within=1500&status=open",
-    "/trials/NCT07342244",
-    "/trials/NCT06615479?near=Hangzhou&within=800",
-    "/trials/NCT07144020/qualify",
-    "/find",
-    "/faq",
-    "/about",
-    "/trials/NCT00000000",
-]
+PAGE_KINDS = {  # every kind of page, by the name its screenshots take
+    "home": "/",
+    "search": "/search?q=CAR-T+AML&near=Hangzhou&within=1500&status=open",
+    "trial": "/trials/NCT07342244",
+    "trial-near": "/trials/NCT06615479?near=Hangzhou&within=800",
+    "qualify": "/trials/NCT07144020/qualify",
+    "find": "/find",
+    "faq": "/faq",
+    "about": "/about",
+    "not-found": "/trials/NCT00000000",
+}
+AXE = ROOT / "tests" / "web" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def _in(path: str, lang: str) -> str:
+    return path + ("&" if "?" in path else "?") + f"lang={lang}"
+
+
+def _axe_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious and critical violations on the page as it stands (run through the debugging
+    protocol, so the page's CSP, which allows no inline script, does not stop it)."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ') + ')')"
+    )
+    return list(found)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_page_kind_is_accessible_and_photographed(page, lang: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    """axe-core finds no serious or critical violation on any page kind, at a desk and on a phone, in both
+    languages (the qualify result and a trial with its sections folded open included); each page is saved
+    as a screenshot under test-output/screenshots/pages/ ({kind}-{width}-{lang}.png) to be looked at."""
+    folder = SCREENSHOTS / "pages"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
+    problems: dict[str, list[str]] = {}
+    try:
+        for kind, path in PAGE_KINDS.items():
+            page.goto(_in(path, lang))
+            problems[kind] = _axe_problems(page)
+            page.screenshot(path=str(folder / f"{kind}-{width}-{lang}.png"), full_page=True)
+        page.goto(_in("/trials/NCT07144020/qualify", lang))
+        page.fill("input[name=age]", "45")
+        page.click("form.questionnaire button[type=submit]")
+        page.wait_for_selector(".verdict")
+        problems["qualify-result"] = _axe_problems(page)
+        page.screenshot(path=str(folder / f"qualify-result-{width}-{lang}.png"), full_page=True)
+        page.goto(_in("/trials/NCT07342244", lang) + "#details")  # every part open, record sections too
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        problems["trial-opened"] = _axe_problems(page)
+        page.goto(_in("/api/docs", lang))
+        page.wait_for_selector(".opblock")
+        page.screenshot(path=str(folder / f"api-docs-{width}-{lang}.png"), full_page=True)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto("/?lang=en")
+    assert not {kind: found for kind, found in problems.items() if found}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -193,8 +243,8 @@ def test_no_page_scrolls_sideways_on_a_phone(page, lang: str) -> None:  # type: 
     page.set_viewport_size({"width": 390, "height": 844})
     wide = {}
     try:
-        for path in PAGE_KINDS:
-            page.goto(path + ("&" if "?" in path else "?") + f"lang={lang}")
+        for path in PAGE_KINDS.values():
+            page.goto(_in(path, lang))
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 390:
                 wide[path] = width
@@ -228,3 +278,33 @@ def test_on_a_phone_the_filters_fold_behind_a_button(page) -> None:  # type: ign
         page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/search?q=CAR-T+AML")
     assert page.is_visible("#near") and page.is_visible(".facets h3")  # a desk shows them all
+
+
+def test_the_trial_page_menu_stays_in_view_and_opens_folded_parts(page) -> None:  # type: ignore[no-untyped-def]
+    """On a phone the long parts start folded (NCT07342244 was 19,100 px tall); the section menu stays at
+    the top of the screen while scrolling, and a menu link opens the part it points at. At a desk every
+    part starts open and the menu stays beside them."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.goto("/trials/NCT07342244")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 6000, height
+        assert page.is_visible("#overview .plain") and not page.is_visible("table.criteria")
+        page.mouse.wheel(0, 1500)
+        page.wait_for_timeout(200)
+        assert page.evaluate("document.querySelector('.on-this-page').getBoundingClientRect().top") <= 1
+        page.click(".on-this-page a[href='#who-can-join']")
+        assert page.is_visible("table.criteria")
+        assert page.evaluate("document.querySelector('#who-can-join').getBoundingClientRect().top") < 200
+        page.screenshot(path=str(SCREENSHOTS / "trial-390-menu.png"), full_page=False)
+        page.goto("/trials/NCT06615479?near=Hangzhou")  # a distance asked for: the sites stay open
+        assert page.is_visible("ul.sites") and not page.is_visible("table.criteria")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/trials/NCT07342244")
+    assert page.is_visible("table.criteria") and page.is_visible("#dates .timeline")
+    page.mouse.wheel(0, 3000)
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.querySelector('.on-this-page').getBoundingClientRect().top") <= 1
+    page.click("#who-can-join > summary")
+    assert not page.is_visible("table.criteria")  # a part folds at a desk too

@@ -65,6 +65,12 @@ def test_an_oversized_chunked_body_is_413(client: TestClient) -> None:
 
     response = client.post("/api/match", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 413 and "larger" in response.json()["error"]
+    page = client.post("/find", content=b"x" * (MAX_BODY_BYTES + 1), headers={"content-type": "text/plain"})
+    assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+    assert "What you sent is larger than" in page.text and "<header" in page.text  # the site's own page
+    chinese = client.post("/find?lang=zh", content=b"x" * (MAX_BODY_BYTES + 1))
+    client.cookies.clear()
+    assert chinese.status_code == 413 and "What you sent" not in chinese.text and 'lang="zh-Hans"' in chinese.text
     small = client.post(
         "/api/match",
         content=iter([b'{"text": "58-year-old ', b'woman with AML"}']),

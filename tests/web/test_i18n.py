@@ -32,7 +32,7 @@ def test_every_message_is_translated_into_chinese() -> None:
 
 def test_a_chinese_trial_page_shows_the_record_in_chinese_words(client) -> None:  # type: ignore[no-untyped-def]
     html = client.get("/trials/NCT07144020", headers={"accept-language": "zh-CN,zh;q=0.9"}).text  # no cookie set
-    assert "关键日期" in html and "入选条件" in html and "研究中心" in html  # section titles
+    assert "关键日期" in html and "谁可以参加" in html and "研究中心" in html  # section titles
     assert "招募中" in html and "早期 1 期" in html  # the status and the phase
     assert "Donor Derived CD117 CAR-T Cells" in html  # registry text stays as registered
 
@@ -79,3 +79,20 @@ def test_what_a_search_could_not_read_is_said_in_the_readers_language(client) ->
     assert syntax.status_code == 200 and "无法理解查询的语法" in syntax.text
     english = client.get("/search", params={"q": "AML", "near": "Qwzxyville"})
     assert "no city or country called 'Qwzxyville'" in unescape(english.text)  # and English stays English
+
+
+def test_chinese_pages_write_chinese_where_a_translation_exists(client) -> None:  # type: ignore[no-untyped-def]
+    """Words trialscope writes are Chinese (a method of measurement, an API code, a count of people), sites
+    and places are named in Chinese where the gazetteer has them, and no space follows a Chinese full stop."""
+    html = client.get("/trials/NCT07144020", params={"lang": "zh", "near": "杭州"}).text
+    client.cookies.clear()
+    assert "采用morphology" not in html and "采用形态学" in html
+    facts = html[html.index('<h3 id="overview">') : html.index("</dl>", html.index('<h3 id="overview">'))]
+    assert "50 名参与者" in facts and "participants" not in facts  # registry prose elsewhere stays English
+    assert "杭州, 中国" in html and "位于杭州（中国）" in html
+    summary = html[html.index('<div class="plain">') : html.index("</div>", html.index('<div class="plain">'))]
+    assert "。 " not in summary
+    answer = client.get("/api/trials/NCT07144020", params={"lang": "zh"}).json()
+    client.cookies.clear()
+    assert "本研究" in answer["plain_summary"]["Who it is for"]  # the API's plain summary in the asked language
+    assert "。 " not in answer["plain_summary"]["What taking part involves"]

@@ -66,11 +66,12 @@ def test_trial_page_shows_every_section_and_the_criteria_beside_their_text(clien
     for heading in (
         "In plain words",
         "Who it is for",
-        "Who can join: the criteria",
+        "Who can join",
+        "The criteria",
         "As registered",
         "Understood as",
-        "Eligibility",
-        "Locations",
+        "Minimum age",
+        "Locations and contacts",
         "Related trials",
         "Words explained",
         "Nearest open site",
@@ -78,6 +79,29 @@ def test_trial_page_shows_every_section_and_the_criteria_beside_their_text(clien
         assert heading in html, heading
     assert 'class="term" title="' in html  # jargon explained inline
     assert "same target CLL1" in html
+
+
+def test_the_trial_page_puts_first_what_a_person_needs_first_and_a_menu_reaches_every_part(
+    client: TestClient,
+) -> None:
+    """Overview and plain words, could I qualify, who can join, locations and contacts, then the record's
+    details; a section menu links to each part; every part and record section folds (<details>)."""
+    html = client.get("/trials/NCT07342244").text
+    order = ["overview", "qualify", "who-can-join", "where", "details", "related"]
+    positions = [
+        html.index(
+            f'<details class="part{" fold-long" if p in ("who-can-join", "where", "details") else ""}" id="{p}" open>'
+        )
+        for p in order
+    ]
+    assert positions == sorted(positions)
+    assert html.index("In plain words") < positions[1] and html.index('class="criteria"') < positions[3]
+    menu = html[html.index('<nav class="on-this-page"') : html.index("</nav>", html.index('<nav class="on-this-page"'))]
+    targets = re.findall(r'href="#([^"]+)"', menu)
+    assert targets[:5] == order[:5] and all(f'id="{t}"' in html for t in targets)
+    details = html[positions[4] : positions[5]]
+    assert '<details class="record" id="dates" open>' in details and 'id="identifiers"' in details
+    assert 'id="central-contacts"' not in details  # contacts sit with the locations
 
 
 def test_registry_text_is_escaped(client: TestClient) -> None:
@@ -168,9 +192,9 @@ def test_key_dates_are_a_timeline_in_date_order_with_today_among_them(client: Te
 def test_sites_show_their_distance_nearest_open_first(client: TestClient) -> None:
     html = client.get("/trials/NCT02210780?near=Boston, MA").text
     sites = html[html.index('<ul class="sites">') : html.index("</ul>", html.index('<ul class="sites">'))]
-    distances = [float(d) for d in re.findall(r'<span class="distance">(\d+) km', sites)]
+    distances = [float(d.replace(",", "")) for d in re.findall(r'<span class="distance">([\d,]+) km', sites)]
     opened = sites.split('<li class="closed">')[0]  # the open sites come first
-    open_distances = [float(d) for d in re.findall(r'<span class="distance">(\d+) km', opened)]
+    open_distances = [float(d.replace(",", "")) for d in re.findall(r'<span class="distance">([\d,]+) km', opened)]
     assert len(distances) > 10 and open_distances == sorted(open_distances)
     assert "Nearest open sites first" in html
     assert "Type your city above" in client.get("/trials/NCT02210780").text  # without a place: no distances
@@ -179,7 +203,14 @@ def test_sites_show_their_distance_nearest_open_first(client: TestClient) -> Non
 def test_the_eligibility_text_is_not_repeated_below_the_criteria_table(client: TestClient) -> None:
     html = client.get("/trials/NCT07144020").text
     assert html.count("bone marrow blasts (by morphology) and/or") == 1  # once, in the item-by-item table
-    assert 'href="#criteria-h"' in html
+
+
+def test_a_definition_inside_a_criterion_is_said_once(client: TestClient) -> None:
+    html = client.get("/trials/NCT07144020").text
+    criteria = html[html.index('class="criteria"') : html.index("</table>")]
+    rows = criteria.split("<tr")[2:]
+    assert all(row.count("in a definition, not a requirement of its own") <= 1 for row in rows)
+    assert "in a definition, not a requirement of its own: number of relapses ≥ 2; refractory;" in criteria
 
 
 def test_the_data_source_names_no_server_folder(client: TestClient) -> None:
@@ -240,3 +271,62 @@ def test_refused_input_is_said_in_plain_words_and_the_form_is_kept(client: TestC
 def test_a_page_past_the_last_links_back(client: TestClient) -> None:
     html = client.get("/search", params={"q": 'title:"donor derived"', "page": "7"}).text
     assert "There is no page 7: the results end on page 1." in html and "Go to the last page" in html
+
+
+def _facet(html: str, heading: str) -> str:
+    start = html.index(f"<h3>{heading}</h3>")
+    return html[start : html.index("</section>", start)]
+
+
+def test_every_facet_value_is_a_link_with_its_count_and_a_readable_label(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "CAR-T AML", "near": "Hangzhou"}).text
+    for heading in ("Status", "Phase", "Condition", "Target antigen", "Sex", "Age group", "Country", "Distance"):
+        values = re.findall(
+            r'<li[^>]*><a href="([^"]+)"[^>]*>([^<]+)</a> <span class="count">([\d,]+)</span>', _facet(html, heading)
+        )
+        assert values, heading
+    assert ">Phase 1</a>" in html and "PHASE1<" not in html and ">Older adult</a>" in html
+    assert ">Open to women</a>" in html and ">within 500 km</a>" in html and ">Acute myeloid leukemia</a>" in html
+    assert html.count("<h3>Country</h3>") == 1
+
+
+def test_a_facet_link_narrows_the_search_and_a_chosen_value_takes_itself_away(client: TestClient) -> None:
+    all_trials = client.get("/api/search", params={"q": "CAR-T"}).json()["total"]
+    for name, value in (
+        ("age_group", "CHILD"),
+        ("condition", "acute lymphoblastic leukemia"),
+        ("status", "RECRUITING"),
+    ):
+        page = client.get("/search", params={"q": "CAR-T", name: value})
+        assert page.status_code == 200, (name, page.text[:300])
+        total = int(re.search(r"<h2>([\d,]+) trials</h2>", page.text).group(1).replace(",", ""))  # type: ignore[union-attr]
+        assert 0 < total < all_trials, name
+        chosen = re.search(r'<li class="chosen"><a href="([^"]+)" aria-current="true"', page.text)
+        assert chosen is not None, name
+        assert f"{name}=" not in chosen.group(1).replace("&amp;", "&")  # the link takes the filter away
+    children = client.get("/api/search", params={"q": "CAR-T", "age": 8}).json()["total"]
+    assert children > 0
+    assert client.get("/search", params={"q": "CAR-T", "age_group": "babies"}).status_code == 400
+
+
+def test_near_a_place_without_a_distance_says_nothing_is_cut_off(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "CD117 AML", "near": "Hangzhou"}).text
+    assert "No distance limit" in html and "9,110 km" in html  # the Lille site: listed, with its distance
+    narrowed = client.get("/search", params={"q": "CD117 AML", "near": "Hangzhou", "within": "500"}).text
+    assert "No distance limit" not in narrowed and "9,110 km" not in narrowed
+
+
+def test_an_unknown_city_suggests_real_places_in_the_readers_script(client: TestClient) -> None:
+    english = client.get("/search", params={"q": "AML", "near": "Hangzou"}).text
+    assert "did you mean: Hangzhou, China;" in english
+    chinese = client.get("/search", params={"q": "AML", "near": "Hangzou", "lang": "zh"}).text
+    client.cookies.clear()
+    assert "杭州, 中国；" in chinese and "hang chou" not in chinese
+
+
+def test_api_docs_are_served_from_the_package(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower() and not re.search(r"<script(?![^>]*\bsrc=)", page.text)
+    assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/swagger/swagger-ui.css").status_code == 200

@@ -74,3 +74,35 @@ def test_jargon_is_explained_inline_and_escaped() -> None:
     assert '<abbr class="term" title="A 0 to 5 score' in html and ">ECOG</abbr>" in html
     assert ">LVEF</abbr>" in html and ">CAR-T</abbr>" in html and "&lt;b&gt;" in html
     assert [t.term for t in terms_in("no prior allo-HSCT; all patients")] == ["allo-HSCT"]  # 'all' is not ALL
+
+
+@pytest.mark.parametrize(
+    ("nct_id", "part", "says", "not_said"),
+    [
+        ("NCT07319676", "Where", "It runs at 1 site, in Singapore.", "Singapore, Singapore"),  # a city-state
+        ("NCT03430011", "What is being tested", "JCARH125 + anakinra", "JCARH125, JCARH125"),  # a name in another
+    ],
+)
+def test_the_summary_names_nothing_twice(client, nct_id: str, part: str, says: str, not_said: str) -> None:  # type: ignore[no-untyped-def]
+    summary = client.get(f"/api/trials/{nct_id}").json()["plain_summary"]
+    assert says in summary[part] and not_said not in summary[part]
+    assert not_said not in client.get(f"/trials/{nct_id}").text.split('<div class="plain">')[1].split("</div>")[0]
+
+
+def test_an_exception_is_named_once() -> None:
+    from trialscope.criteria.describe import describe
+    from trialscope.criteria.model import Constraint
+
+    constraint = Constraint(
+        id="c1",
+        kind="concept",
+        polarity="include",
+        item=0,
+        start=0,
+        end=24,
+        text="GVHD (except GVHD, GVHD)",
+        category="comorbidity",
+        concept="graft-versus-host disease",
+        exceptions=["GVHD", "GVHD"],
+    )
+    assert describe(constraint).endswith("(except GVHD)")

@@ -62,10 +62,36 @@ def span_words(window: Window) -> str:
 def describe(c: Constraint) -> str:
     """The constraint in words. One that sits inside the definition of a term (``definitional``: "Refractory
     AML: failure to achieve CR ... or >=2 relapses") is said to be so, never as "must have"."""
+    if c.definitional and c.kind in ("numeric", "concept"):
+        return _("in a definition, not a requirement of its own: %(what)s", what=definition_words(c))
+    return _requirement_words(c)
+
+
+def definition_words(c: Constraint) -> str:
+    """What a definitional constraint names, without the words saying it is one ("CR", "bilirubin ≤ 2 × ULN")."""
     if c.kind == "numeric":
-        text = limit_words(c) + (_(" (by %(method)s)", method=c.method) if c.method else "")
-        if c.definitional:
-            return _("in a definition, not a requirement of its own: %(limit)s", limit=text)
+        return limit_words(c) + (_(" (by %(method)s)", method=term(c.method)) if c.method else "")
+    values = _concept_values(c)
+    return values["what"] + values["exceptions"] + values["implied"]
+
+
+def _concept_values(c: Constraint) -> dict[str, str]:
+    values = {
+        "what": term(c.concept) or "?",
+        "exceptions": _(" (except %(exceptions)s)", exceptions=", ".join(dict.fromkeys(c.exceptions))) if c.exceptions else "",
+        "implied": _(" [implied by the therapy's target]") if c.implicit else "",
+    }
+    if c.category == "biomarker":
+        values["what"] = _("%(antigen)s-positive disease", antigen=c.concept or "?")
+    elif c.category == "prior_therapy":
+        values["what"] = _("prior %(therapy)s", therapy=values["what"])
+    values["what"] = in_window(values["what"], c.within)
+    return values
+
+
+def _requirement_words(c: Constraint) -> str:
+    if c.kind == "numeric":
+        text = definition_words(c)
         return _("excluded if %(limit)s", limit=text) if c.polarity == "exclude" else text
     if c.kind == "concept" and c.category == "pregnancy" and not c.definitional:
         # however it is worded ("must have a negative pregnancy test", "pregnant women are excluded"), the
@@ -78,18 +104,7 @@ def describe(c: Constraint) -> str:
             return _("must agree to use contraception (if able to have children)")
         return _("pregnancy-related: %(concept)s", concept=term(c.concept))
     if c.kind == "concept":
-        values = {
-            "what": term(c.concept) or "?",
-            "exceptions": _(" (except %(exceptions)s)", exceptions=", ".join(c.exceptions)) if c.exceptions else "",
-            "implied": _(" [implied by the therapy's target]") if c.implicit else "",
-        }
-        if c.category == "biomarker":
-            values["what"] = _("%(antigen)s-positive disease", antigen=c.concept or "?")
-        elif c.category == "prior_therapy":
-            values["what"] = _("prior %(therapy)s", therapy=values["what"])
-        values["what"] = in_window(values["what"], c.within)
-        if c.definitional:
-            return _("in a definition, not a requirement of its own: %(what)s%(exceptions)s%(implied)s", **values)
+        values = _concept_values(c)
         if c.polarity == "include":
             return _("must have: %(what)s%(exceptions)s%(implied)s", **values)
         return _("must not have: %(what)s%(exceptions)s%(implied)s", **values)
@@ -115,4 +130,33 @@ def describe_all(constraints: Sequence[Constraint]) -> list[str]:
                 text = _("or: %(limit)s", limit=text)
             seen_groups.add(c.any_of_group)
         words.append(text)
+    return words
+
+
+def describe_item(constraints: Sequence[Constraint]) -> list[str]:
+    """The readings of one criteria item for a page: as ``describe_all``, except that the constraints sitting
+    inside a definition are said once, together ("in a definition, not a requirement of its own: CR; CRi;
+    bilirubin ≤ 2 × ULN"), where the requirements of the item stand."""
+    words: list[str] = []
+    defined: list[str] = []
+    groups: set[str] = set()
+    at = -1
+    for c, text in zip(constraints, describe_all(constraints), strict=True):
+        if c.definitional and c.kind in ("numeric", "concept"):
+            if at < 0:
+                at = len(words)
+                words.append("")
+            named = definition_words(c)
+            if c.twin_of:
+                named = _("%(limit)s (the same limit in absolute units)", limit=named)
+            elif c.any_of_group:
+                if c.any_of_group in groups:
+                    named = _("or: %(limit)s", limit=named)
+                groups.add(c.any_of_group)
+            if named not in defined:
+                defined.append(named)
+        else:
+            words.append(text)
+    if at >= 0:
+        words[at] = _("in a definition, not a requirement of its own: %(what)s", what="; ".join(defined))
     return words

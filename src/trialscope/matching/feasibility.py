@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from trialscope.criteria.describe import describe_all
+from trialscope.criteria.describe import describe_all, describe_item
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.segment import constraints_by_item, segment
 from trialscope.matching.facts import patient_facts
@@ -69,7 +69,7 @@ def _criteria(screen: TrialScreen, criteria_text: str) -> list[CriterionCount]:
         if not members:
             continue
         readable: list[Constraint] = [c for c in members if c.kind != "unparsed"]
-        count = CriterionCount(item.text, str(item.section), describe_all(readable) or ["(not read)"])
+        count = CriterionCount(item.text, str(item.section), describe_item(readable) or ["(not read)"])
         count.checks = [position[id(c)] for c in members]
         placed.update(count.checks)
         found.append(count)

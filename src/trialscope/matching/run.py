@@ -24,7 +24,7 @@ from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline, Shape
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
-from trialscope.geo import Place, haversine_km
+from trialscope.geo import Place, haversine_km, local_names
 from trialscope.matching.facts import PatientFacts, patient_facts
 from trialscope.matching.prescreen import Prescreen, TrialScreen, prescreen_patients
 from trialscope.matching.verdict import (
@@ -41,7 +41,7 @@ from trialscope.patients.model import Patient
 from trialscope.presentation.translation import _
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.schema import trial_criteria, trials
-from trialscope.store.trial_store import TrialStore
+from trialscope.store.trial_store import SiteRow, TrialStore
 
 
 def _diagnosis_concepts(facts: PatientFacts, vocab: Vocabulary) -> set[str]:
@@ -213,23 +213,26 @@ SITE_OPEN = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITAT
 
 
 def nearest_sites(store: TrialStore, nct_ids: Sequence[str], place: Place) -> dict[str, tuple[float | None, str]]:
-    """For each trial with a site open (or of unstated status) near the place: (distance km, site). For a
-    country, every such trial with a site in it (distance None)."""
-    found: dict[str, tuple[float | None, str]] = {}
+    """For each trial with a site open (or of unstated status) near the place: (distance km, site, its place
+    in the reader's script). For a country, every such trial with a site in it (distance None)."""
+    best: dict[str, tuple[float | None, SiteRow]] = {}
     for site in store.sites_of(list(nct_ids)):
         if site.status and site.status.upper() not in SITE_OPEN:
             continue
-        label = ", ".join(x for x in (site.facility, site.city, site.country) if x)
         if place.kind == "country":
             if site.country and site.country.lower() == (place.country or "").lower():
-                found.setdefault(site.nct_id, (None, label))
+                best.setdefault(site.nct_id, (None, site))
             continue
         if site.lat is None or site.lon is None or place.lat is None or place.lon is None:
             continue
         distance = haversine_km(place.lat, place.lon, site.lat, site.lon)
-        best = found.get(site.nct_id)
-        if best is None or (best[0] is not None and distance < best[0]):
-            found[site.nct_id] = (distance, label)
+        kept = best.get(site.nct_id)
+        if kept is None or (kept[0] is not None and distance < kept[0]):
+            best[site.nct_id] = (distance, site)
+    found: dict[str, tuple[float | None, str]] = {}
+    for nct_id, (km, site) in best.items():
+        city, country = local_names(site.city, site.country)
+        found[nct_id] = (km, ", ".join(x for x in (site.facility, city, country) if x))
     return found
 
 

@@ -38,6 +38,19 @@ def humanise(value: str | None, vocabulary: str = "generic") -> str:
     return words[:1].upper() + words[1:]
 
 
+NAMED_FACETS = frozenset({"disease", "target", "country", "state", "city"})  # their values are names
+
+
+def facet_label(facet: str, value: str) -> str:
+    """A search facet's value as the pages write it: an API code in words ("Phase 1", "Older adult",
+    "Recruiting"), a name (a disease, a target, a country) as it is."""
+    if facet in NAMED_FACETS:
+        return value
+    if facet == "distance":
+        return f"≤ {value} km"
+    return humanise(value, facet if facet in _labels() else "generic")
+
+
 def status_label(value: str | None) -> str:
     return humanise(value, "status")
 

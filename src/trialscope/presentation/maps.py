@@ -235,8 +235,9 @@ def site_map(points: Sequence[MapPoint], *, title: str, reach: Reach | None = No
             lats += [max(reach.lat - dlat, -85.0), min(reach.lat + dlat, 85.0)]
     frame = _Frame.around(lons, lats)
     drawn = [
+        # a group, not an image: its markers are links (an image's parts are hidden from assistive technology)
         f'<svg class="site-map" viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg" '
-        f'role="img" aria-labelledby="{ids}-title">',
+        f'role="group" aria-labelledby="{ids}-title">',
         f'<title id="{ids}-title">{escape(title)}</title>',
         f'<rect class="sea" width="{WIDTH}" height="{HEIGHT}"/>',
         f'<path class="land" fill-rule="evenodd" d="{_land(frame)}"/>',

@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from trialscope.geo import local_names
 from trialscope.model.study import Contact, DateStruct, Location, Study
 from trialscope.presentation.labels import N_, humanise, phases_label, status_label
+from trialscope.presentation.translation import _, term
 
 Row = tuple[str, str]
 
+_SLUG = re.compile(r"[^a-z0-9]+")
 _MARKDOWN_ESCAPE = re.compile(r"\\([<>\[\]*_#`\\])")
 
 
@@ -28,7 +31,11 @@ class Section:
     rows: list[Row] = field(default_factory=list)  # label: value pairs
     text: str | None = None  # a block of registry prose
     entries: list[list[Row]] = field(default_factory=list)  # repeated blocks (arms, sites, contacts)
-    key: str = ""  # for a view that shows a section its own way: dates, eligibility, locations, source
+    key: str = ""  # names the section for a view ("dates", "eligibility"); by default its title as a slug
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            self.key = _SLUG.sub("-", self.title.lower()).strip("-")
 
     def is_empty(self) -> bool:
         return not (self.rows or self.text or self.entries)
@@ -45,6 +52,11 @@ class RecordInfo:
     stored_at: str
 
 
+def _code(value: str | None, vocabulary: str = "generic") -> str:
+    """An API code's readable words (data/labels.json) in the reader's language ("Older adult", "老年人")."""
+    return term(humanise(value, vocabulary))
+
+
 def _rows(*pairs: tuple[str, str | None]) -> list[Row]:
     return [(label, value) for label, value in pairs if value]
 
@@ -52,7 +64,7 @@ def _rows(*pairs: tuple[str, str | None]) -> list[Row]:
 def _date(struct: DateStruct | None) -> str | None:
     if struct is None or not struct.date:
         return None
-    return f"{struct.date} ({humanise(struct.type).lower()})" if struct.type else struct.date
+    return f"{struct.date} ({_code(struct.type).lower()})" if struct.type else struct.date
 
 
 def _yes_no(value: bool | None) -> str | None:
@@ -67,14 +79,17 @@ def contact_rows(contact: Contact) -> list[Row]:
     )
     return _rows(
         (N_("Name"), contact.name),
-        (N_("Role"), humanise(contact.role) if contact.role else None),
+        (N_("Role"), _code(contact.role) if contact.role else None),
         (N_("Phone"), phone),
         (N_("Email"), contact.email),
     )
 
 
 def place_text(location: Location) -> str:
-    return ", ".join(p for p in (location.city, location.state, location.zip, location.country) if p)
+    """The site's city, state, postcode and country; the city and country in the reader's script."""
+    city, country = local_names(location.city, location.country)
+    parts = [p for p in (city, location.state, location.zip, country) if p]
+    return ", ".join(p for i, p in enumerate(parts) if i == 0 or p.casefold() != parts[i - 1].casefold())
 
 
 def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section]:
@@ -96,12 +111,12 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                 (N_("Why stopped"), status.why_stopped),
                 (N_("Last known status"), status_label(status.last_known_status) if status.last_known_status else None),
                 (N_("Phase"), phases_label(design.phases)),
-                (N_("Study type"), humanise(design.study_type) if design.study_type else None),
+                (N_("Study type"), _code(design.study_type) if design.study_type else None),
                 (
                     N_("Enrollment"),
                     (
-                        f"{enrollment.count} participants"
-                        + (f" ({humanise(enrollment.type).lower()})" if enrollment.type else "")
+                        _("%(count)s participants", count=enrollment.count)
+                        + (f" ({_code(enrollment.type).lower()})" if enrollment.type else "")
                     )
                     if enrollment and enrollment.count is not None
                     else None,
@@ -110,7 +125,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                 (
                     N_("Treatments"),
                     "; ".join(
-                        f"{humanise(i.type)}: {i.name}" if i.type else (i.name or "")
+                        _("%(type)s: %(name)s", type=_code(i.type), name=i.name) if i.type else (i.name or "")
                         for i in p.arms_interventions_module.interventions
                     )
                     or None,
@@ -147,24 +162,22 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             _rows(
                 (
                     N_("Allocation"),
-                    humanise(design_info.allocation) if design_info and design_info.allocation else None,
+                    _code(design_info.allocation) if design_info and design_info.allocation else None,
                 ),
                 (
                     N_("Intervention model"),
-                    humanise(design_info.intervention_model)
-                    if design_info and design_info.intervention_model
-                    else None,
+                    _code(design_info.intervention_model) if design_info and design_info.intervention_model else None,
                 ),
                 (N_("Model description"), design_info.intervention_model_description if design_info else None),
                 (
                     N_("Primary purpose"),
-                    humanise(design_info.primary_purpose) if design_info and design_info.primary_purpose else None,
+                    _code(design_info.primary_purpose) if design_info and design_info.primary_purpose else None,
                 ),
                 (
                     N_("Masking"),
-                    humanise(design_info.masking_info.masking)
+                    _code(design_info.masking_info.masking)
                     + (
-                        f" ({', '.join(humanise(w) for w in design_info.masking_info.who_masked)})"
+                        f" ({', '.join(_code(w) for w in design_info.masking_info.who_masked)})"
                         if design_info.masking_info.who_masked
                         else ""
                     )
@@ -173,13 +186,11 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                 ),
                 (
                     N_("Observational model"),
-                    humanise(design_info.observational_model)
-                    if design_info and design_info.observational_model
-                    else None,
+                    _code(design_info.observational_model) if design_info and design_info.observational_model else None,
                 ),
                 (
                     N_("Time perspective"),
-                    humanise(design_info.time_perspective) if design_info and design_info.time_perspective else None,
+                    _code(design_info.time_perspective) if design_info and design_info.time_perspective else None,
                 ),
                 (N_("Target duration"), design.target_duration),
             ),
@@ -189,7 +200,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             entries=[
                 _rows(
                     (N_("Arm"), arm.label),
-                    (N_("Type"), humanise(arm.type) if arm.type else None),
+                    (N_("Type"), _code(arm.type) if arm.type else None),
                     (N_("Description"), arm.description),
                     (N_("Interventions"), "; ".join(arm.intervention_names) or None),
                 )
@@ -198,7 +209,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             + [
                 _rows(
                     (N_("Intervention"), i.name),
-                    (N_("Type"), humanise(i.type) if i.type else None),
+                    (N_("Type"), _code(i.type) if i.type else None),
                     (N_("Description"), i.description),
                     (N_("Other names"), "; ".join(i.other_names) or None),
                     (N_("Arms"), "; ".join(i.arm_group_labels) or None),
@@ -223,11 +234,11 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             _rows(
                 (N_("Minimum age"), elig.minimum_age or "none stated"),
                 (N_("Maximum age"), elig.maximum_age or "none stated"),
-                (N_("Age groups"), ", ".join(humanise(a) for a in elig.std_ages) or None),
-                (N_("Sex"), humanise(elig.sex) if elig.sex else None),
+                (N_("Age groups"), ", ".join(_code(a) for a in elig.std_ages) or None),
+                (N_("Sex"), _code(elig.sex) if elig.sex else None),
                 (N_("Healthy volunteers"), _yes_no(elig.healthy_volunteers)),
                 (N_("Study population"), elig.study_population),
-                (N_("Sampling method"), humanise(elig.sampling_method) if elig.sampling_method else None),
+                (N_("Sampling method"), _code(elig.sampling_method) if elig.sampling_method else None),
             ),
             text=unescape_markdown(elig.eligibility_criteria),
             key="eligibility",
@@ -238,15 +249,14 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                 (
                     N_("Lead sponsor"),
                     (sponsors.lead_sponsor.name or "")
-                    + (f" ({humanise(sponsors.lead_sponsor.class_)})" if sponsors.lead_sponsor.class_ else "")
+                    + (f" ({_code(sponsors.lead_sponsor.class_)})" if sponsors.lead_sponsor.class_ else "")
                     if sponsors.lead_sponsor
                     else None,
                 ),
                 (
                     N_("Collaborators"),
                     "; ".join(
-                        (c.name or "") + (f" ({humanise(c.class_)})" if c.class_ else "")
-                        for c in sponsors.collaborators
+                        (c.name or "") + (f" ({_code(c.class_)})" if c.class_ else "") for c in sponsors.collaborators
                     )
                     or None,
                 ),
@@ -255,7 +265,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                     ", ".join(
                         x
                         for x in (
-                            humanise(sponsors.responsible_party.type) if sponsors.responsible_party.type else None,
+                            _code(sponsors.responsible_party.type) if sponsors.responsible_party.type else None,
                             sponsors.responsible_party.investigator_full_name,
                             sponsors.responsible_party.investigator_title,
                             sponsors.responsible_party.investigator_affiliation,
@@ -281,7 +291,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             entries=[
                 _rows(
                     (N_("Name"), o.name),
-                    (N_("Role"), humanise(o.role) if o.role else None),
+                    (N_("Role"), _code(o.role) if o.role else None),
                     (N_("Affiliation"), o.affiliation),
                 )
                 for o in contacts.overall_officials
@@ -323,7 +333,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                     N_("Secondary ID"),
                     s.id
                     + (
-                        f" ({', '.join(x for x in (humanise(s.type) if s.type else None, s.domain) if x)})"
+                        f" ({', '.join(x for x in (_code(s.type) if s.type else None, s.domain) if x)})"
                         if s.type or s.domain
                         else ""
                     ),
@@ -337,7 +347,7 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
                 _rows(
                     (N_("Citation"), r.citation),
                     (N_("PubMed ID"), r.pmid),
-                    (N_("Type"), humanise(r.type) if r.type else None),
+                    (N_("Type"), _code(r.type) if r.type else None),
                 )
                 for r in p.references_module.references
             ]
@@ -348,14 +358,14 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             _rows(
                 (
                     N_("Plan to share"),
-                    humanise(p.ipd_sharing_statement_module.ipd_sharing)
+                    _code(p.ipd_sharing_statement_module.ipd_sharing)
                     if p.ipd_sharing_statement_module.ipd_sharing
                     else None,
                 ),
                 (N_("Description"), p.ipd_sharing_statement_module.description),
                 (
                     N_("Information types"),
-                    ", ".join(humanise(t) for t in p.ipd_sharing_statement_module.info_types) or None,
+                    ", ".join(_code(t) for t in p.ipd_sharing_statement_module.info_types) or None,
                 ),
                 (N_("Time frame"), p.ipd_sharing_statement_module.time_frame),
                 (N_("Access criteria"), p.ipd_sharing_statement_module.access_criteria),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -35,6 +36,48 @@ def add_columns(table: Table, names: tuple[str, ...] | list[str]) -> None:
             table.add_column(name, no_wrap=True)
         else:
             table.add_column(name, overflow="fold")
+
+
+READABLE_COLUMN = 14  # the fewest characters a folding column may have before its words become a ladder
+
+
+def _text(cell: object) -> Text:
+    return cell if isinstance(cell, Text) else Text(str(cell))
+
+
+def _needed_width(table: Table) -> int:
+    """The width at which every column stays readable: unbroken columns at their widest value, folding
+    ones at ``READABLE_COLUMN`` (or their widest value, if narrower), plus borders and padding."""
+    needed = 1
+    for column in table.columns:
+        widest = max((_text(c).cell_len for c in column.cells), default=0)
+        widest = max(widest, _text(column.header).cell_len)
+        needed += (widest if column.no_wrap else min(widest, READABLE_COLUMN)) + 3
+    return needed
+
+
+def print_table(console: Console, table: Table) -> None:
+    """The table as a table where the terminal is wide enough for it; else each row as a short list, its
+    first value on a line of its own and the others under it by column name (nothing is squeezed into a
+    ladder of three-letter lines on a narrow terminal)."""
+    if console.width >= _needed_width(table):
+        console.print(table)
+        return
+    if table.title:
+        console.print(Text(str(table.title), style="bold"))
+    columns = table.columns
+    for row in zip(*(list(c.cells) for c in columns), strict=True):
+        console.print()
+        first = _text(row[0]).copy()
+        first.stylize("bold")
+        console.print(first)
+        fields = Table.grid(padding=(0, 1))
+        fields.add_column(style="dim", no_wrap=True)
+        fields.add_column(overflow="fold")
+        for column, cell in zip(columns[1:], row[1:], strict=True):
+            if _text(cell).plain.strip() not in ("", "-"):
+                fields.add_row(_text(column.header) + ":", _text(cell))
+        console.print(Padding(fields, (0, 0, 0, 2)))
 
 
 def _rows_table(rows: list[Row]) -> Table:

@@ -13,11 +13,11 @@ Registry text is never passed through here: it stays as registered.
 from __future__ import annotations
 
 import gettext
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["_", "language_key", "pgettext", "reading_in", "term"]
+__all__ = ["_", "join_sentences", "language_key", "pgettext", "reader_locale", "reading_in", "term"]
 
 _ENGLISH = gettext.NullTranslations()
 _reader: ContextVar[gettext.NullTranslations] = ContextVar("trialscope_reader_language", default=_ENGLISH)
@@ -41,6 +41,17 @@ def term(words: str | None) -> str:
     if not words:
         return words or ""
     return _reader.get().gettext(words)
+
+
+def reader_locale() -> str:
+    """The reader's language as a locale code ("en", "zh_Hans"), from the catalogue's own header."""
+    return str(_reader.get().info().get("language", "en"))
+
+
+def join_sentences(sentences: Iterable[str]) -> str:
+    """Sentences one after another as the reader's language writes them: a space between them in English,
+    none after a Chinese full stop."""
+    return ("" if reader_locale().startswith(("zh", "ja")) else " ").join(s for s in sentences if s)
 
 
 def language_key() -> int:

@@ -94,6 +94,7 @@ class SearchQuery:
     intervention_type: Sequence[str] = ()
     target: Sequence[str] = ()  # target antigens: CD117, CLL1 (CLL-1, CLEC12A), CD123 ...
     age: float | None = None  # trials open to a person of this age (years)
+    age_group: Sequence[str] = ()  # the registry's age groups: child, adult, older adult (CHILD, OLDER_ADULT)
     sex: str | None = None  # FEMALE | MALE: trials open to them
     healthy_volunteers: bool | None = None
     country: Sequence[str] = ()
@@ -169,6 +170,16 @@ def _canonical_phase(value: str) -> str:
     if key in _PHASES:
         return _PHASES[key]
     raise QueryError(_("unknown phase %(phase)s: use 1, 2, 3, 4, early 1 or NA", phase=repr(value)))
+
+
+AGE_GROUPS = ("CHILD", "ADULT", "OLDER_ADULT")
+
+
+def _canonical_age_group(value: str) -> str:
+    key = re.sub(r"[\s\-]+", "_", value.strip()).upper()
+    if key in AGE_GROUPS:
+        return key
+    raise QueryError(_("unknown age group %(group)s: use child, adult or older adult", group=repr(value)))
 
 
 def _canonical_target(value: str) -> str:
@@ -293,15 +304,20 @@ class _Compiler:
         for name, values in (("country", q.country), ("state", q.state), ("city", q.city)):
             if values:
                 filters[name] = _one_of(name, [self._known_value(name, v) for v in values])
+        ages = []  # an age and age groups are one filter: the age-group facet is counted without either
         if q.age is not None:
             if not 0 <= q.age <= 130:
                 raise QueryError(_("age %(age)s is out of range (0-130 years)", age=f"{q.age:g}"))
             age = float(q.age)
-            filters["age"] = (
+            ages.append(
                 f"age_year:{age:.0f}"
                 if age.is_integer() and AGE_YEAR_TERMS.start <= age < AGE_YEAR_TERMS.stop
                 else f"min_age:[* TO {age}] AND max_age:[{age} TO *]"
             )
+        if q.age_group:
+            ages.append(_one_of("age_group", sorted({_canonical_age_group(v) for v in q.age_group})))
+        if ages:
+            filters["age"] = " AND ".join(f"({a})" for a in ages) if len(ages) > 1 else ages[0]
         for name, low, high in (("start", q.start_from, q.start_to), ("updated", q.updated_from, q.updated_to)):
             if low or high:
                 filters[name] = f"{name}:[{_day(low) if low else '*'} TO {_day(high) if high else '*'}]"

@@ -1,9 +1,10 @@
 """Related trials: for a trial, the most similar others, each with the reason in words ("same target CD123,
 same condition acute myeloid leukemia, both phase 1").
 
-Similarity counts what a clinician would: the same target antigen weighs most, then the same disease (the
-most specific shared one), the same kind of intervention, the same phase, and words of the title; open
-trials come before closed ones at equal similarity.
+Similarity counts what a clinician would: the same disease (the most specific one) weighs most, then the
+same target antigen, the same kind of intervention, the same phase, and words of the title. Of the most
+similar, the ones with the same disease come first (a CD117 AML trial's relatives are AML trials before a
+CD117 sarcoma trial), and within those and the rest, open trials before closed or unknown ones.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from trialscope.presentation.labels import N_, humanise
 from trialscope.presentation.translation import _, term
 from trialscope.search.index import SearchIndex
 
-_WEIGHTS = {"target": 6.0, "disease": 3.0, "intervention_type": 0.8, "phase": 0.8}
+_WEIGHTS = {"target": 3.0, "disease": 6.0, "intervention_type": 0.8, "phase": 0.8}
 _PHASE_WORDS = {
     "EARLY_PHASE1": N_("early phase 1"),
     "PHASE1": N_("phase 1"),
@@ -104,7 +105,25 @@ def _distinctive_words(index: SearchIndex, title: str, limit: int = 4) -> list[s
 
 
 def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[RelatedTrial]:
-    """The trials most like this one (raises KeyError when it is not in the catalogue).
+    """The trials most like this one (raises KeyError when it is not in the catalogue): of the most similar
+    (``similar_trials``), those with the same disease first, open ones first within each, then by score."""
+    index.ensure_current()
+    card = _card(index, nct_id)
+    if card is None:
+        raise KeyError(nct_id)
+    mine = set(vocabulary().most_specific(card.get("diseases", [])))
+
+    def order(candidate: tuple[float, dict[str, Any]]) -> tuple[bool, bool, float, str]:
+        score, other = candidate
+        same_disease = bool(mine.intersection(other.get("diseases", [])))
+        return (not same_disease, other["status"] not in OPEN_STATUSES, -round(score, 3), other["nct_id"])
+
+    candidates = sorted(similar_trials(index, card, limit * 4), key=order)
+    return [RelatedTrial(other, score, reasons(card, other)) for score, other in candidates[:limit]]
+
+
+def similar_trials(index: SearchIndex, card: dict[str, Any], wanted: int) -> list[tuple[float, dict[str, Any]]]:
+    """The ``wanted`` trials most similar to the one of ``card``, best first, each with its score.
 
     A candidate's score is the sum of what it shares: its target, disease, phase and intervention kind
     (fixed weights) and 0.3 x the relevance of this title's distinctive words in its title. The part
@@ -114,10 +133,6 @@ def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[Rela
     trials sharing a disease, is done once per group); the trials with the title's words are then scored
     in full, and the two lists merged. The merge is exact: a trial without those words scores its group
     part alone, and the best of those are in the kept list."""
-    index.ensure_current()
-    card = _card(index, nct_id)
-    if card is None:
-        raise KeyError(nct_id)
     # what makes trials alike (a target, a disease, distinctive title words) finds the candidates; the
     # phase and the kind of intervention, shared by a third of the catalogue each, only add to their score
     # (as candidates they made every query score hundreds of thousands of trials)
@@ -134,7 +149,6 @@ def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[Rela
             term = Query.const_score_query(Query.term_query(index.schema, field, value), _WEIGHTS[field])
             (alike if field in ("target", "disease") else extra).append((Occur.Should, term))
             group.append((field, value))
-    wanted = limit * 4  # then ordered open first at equal similarity
     scored: dict[str, tuple[float, dict[str, Any]]] = {}
     if alike:
         for score, other in _group_candidates(index, tuple(group), alike, extra, wanted + 1):
@@ -155,10 +169,7 @@ def related_trials(index: SearchIndex, nct_id: str, limit: int = 5) -> list[Rela
         for score, other in _search(index, with_words, wanted + 1):
             scored[other["nct_id"]] = (score, other)  # the full score: group part and title words
     scored.pop(card["nct_id"], None)
-    candidates = sorted(scored.values(), key=lambda sc: (-sc[0], sc[1]["nct_id"]))[:wanted]
-    # at equal similarity, open trials first
-    candidates.sort(key=lambda sc: (-round(sc[0], 3), sc[1]["status"] not in OPEN_STATUSES, sc[1]["nct_id"]))
-    return [RelatedTrial(other, score, reasons(card, other)) for score, other in candidates[:limit]]
+    return sorted(scored.values(), key=lambda sc: (-sc[0], sc[1]["nct_id"]))[:wanted]
 
 
 def _search(index: SearchIndex, query: Query, limit: int) -> list[tuple[float, dict[str, Any]]]:

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -59,6 +59,7 @@ class Site:
         env.filters["explain"] = explain
         env.filters["describe"] = describe
         env.filters["contact_value"] = contact_value
+        env.filters["km"] = lambda km: f"{km:,.0f} km"  # 9,110 km
         # the readable words of API codes, in the page's language (data/labels.json, translated by gettext)
         env.filters["status_label"] = pass_context(lambda ctx, v: ctx["_"](status_label(v)))
         env.filters["phases_label"] = pass_context(lambda ctx, phases: phases_label(phases, ctx["_"]))
@@ -68,6 +69,9 @@ class Site:
         env.globals["terms_in"] = terms_in
         env.globals["card_summary"] = card_summary
         env.globals["url_with"] = url_with
+
+    def error_page(self, request: Request, status: int, message: str) -> Response:
+        return self.render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
     def check_allowed(self, request: Request) -> bool:
         """Whether this client may run another eligibility check now (``match_limiter``)."""
@@ -135,7 +139,7 @@ def create_app(
         version="1",
         description="Clinical trials a patient can actually join: search, trial records, structured "
         "eligibility criteria, and criterion-by-criterion checks of a patient. Not medical advice.",
-        docs_url="/api/docs",
+        docs_url=None,  # served from the package (web/static/swagger): the page's CSP allows no CDN or inline script
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -147,14 +151,18 @@ def create_app(
     # coordinates: read both now, not on a visitor's first search near a place
     threading.Thread(target=_read_places, args=(site,), name="places", daemon=True).start()
     app.add_middleware(ServerErrors, site=site)  # innermost: an error page that still gets the headers below
+    app.add_middleware(BodyLimit, page=site.error_page)  # inside ReaderLanguage: its refusal is in their words
     app.add_middleware(ReaderLanguage)
-    app.add_middleware(BodyLimit)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts())
     app.add_middleware(ServerTiming)
     app.add_middleware(RequestGate, limit=concurrency)  # outermost: a request waits here before any work
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> Response:  # Swagger UI 5 from the package (static/swagger, Apache-2.0), over /openapi.json
+        return FileResponse(HERE / "static" / "swagger" / "index.html", media_type="text/html")
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:  # what a browser asks for where a page names no icon (the JSON API)
@@ -169,9 +177,7 @@ def create_app(
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
             return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
-        return site.render(
-            request, "error.html", {"status": exc.status_code, "message": str(exc.detail)}, status_code=exc.status_code
-        )
+        return site.error_page(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:
@@ -189,7 +195,7 @@ def create_app(
             params.update({name: query.getlist(name)[:6] for name in ("status", "phase", "target", "country")})
             context = {"results": None, "problems": sentences, "params": params, "home": False}
             return site.render(request, "search.html", context, status_code=400)
-        return site.render(request, "error.html", {"status": 400, "message": " ".join(sentences)}, status_code=400)
+        return site.error_page(request, 400, " ".join(sentences))
 
     return app
 
@@ -233,7 +239,7 @@ class ServerErrors(HttpMiddleware):
                 response = JSONResponse({"error": "internal error"}, status_code=500)
             else:
                 message = _("Something went wrong on our side. Please try again later.")
-                response = self.site.render(request, "error.html", {"status": 500, "message": message}, 500)
+                response = self.site.error_page(request, 500, message)
             await response(scope, receive, send)
 
 

@@ -25,6 +25,7 @@ from trialscope.patients.understood import NothingUnderstood, anything_clinical,
 from trialscope.presentation.translation import _
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.web.app import Site
+from trialscope.web.facets import facet_views
 from trialscope.web.questionnaire import (
     AnswerError,
     Question,
@@ -76,7 +77,9 @@ def search_page(
     phase: Annotated[list[str], Query(max_length=6)] = [],  # noqa: B006
     target: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
     country: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+    condition: Annotated[str, Query(max_length=200)] = "",
     age: Annotated[str, Query(max_length=5)] = "",
+    age_group: Annotated[list[str], Query(max_length=3)] = [],  # noqa: B006
     sex: Annotated[str, Query(max_length=10)] = "",
     near: Annotated[str, Query(max_length=200)] = "",
     within: Annotated[str, Query(max_length=20)] = "",
@@ -98,7 +101,9 @@ def search_page(
         phase=phase,
         target=target,
         country=country,
+        condition=condition.strip() or None,
         age=age_years,
+        age_group=age_group,
         sex=sex if sex in ("female", "male") else None,
         near=near.strip() or None,
         within_km=within_km if near.strip() else None,
@@ -117,6 +122,8 @@ def search_page(
         "phase": phase,
         "target": target,
         "country": country,
+        "condition": condition,
+        "age_group": age_group,
         "age": age,
         "sex": sex,
         "near": near,
@@ -137,6 +144,9 @@ def search_page(
             "params": params,
             "home": request.url.path == "/" and not q,
             "results_map": results_sites,
+            "facets": facet_views(results.facets, request.query_params.multi_items(), near=results.place is not None)
+            if results is not None
+            else [],
         },
         status_code=400 if problems else 200,
     )

@@ -19,8 +19,9 @@ from typing import Any
 from markupsafe import Markup
 
 from trialscope.criteria.vocabulary import vocabulary
+from trialscope.geo import local_names
 from trialscope.model.study import Study, age_in_years
-from trialscope.presentation.translation import _, term
+from trialscope.presentation.translation import _, join_sentences, term
 from trialscope.web.i18n import N_
 
 
@@ -68,7 +69,7 @@ class PlainSummary:
 
     @property
     def text(self) -> str:
-        return " ".join(sentence for _heading, sentence in self.parts())
+        return join_sentences(sentence for _heading, sentence in self.parts())
 
 
 # Each sentence is built from plain values, so a trial page (from the record) and a result card (from the
@@ -147,7 +148,8 @@ def _what(text: str, kinds: list[str], names: list[str], targets: list[str]) -> 
             what = _("It tests %(kind)s.", kind=term(words.intervention_kinds.get(kind)) or _("a treatment"))
         else:
             what = _("It studies a treatment or a group of patients.")
-    short = [n for n in names if len(n.split()) <= 3][:2]
+    short = [" ".join(n.split()) for n in names if len(n.split()) <= 3]
+    short = [n for n in dict.fromkeys(short) if not any(n != other and n in other for other in short)][:2]
     if short:
         what += _(" Its name: %(names)s.", names=", ".join(short))
     if targets:
@@ -174,7 +176,7 @@ def _involves(study: Study, cell_therapy: bool) -> str:
     if cell_therapy:
         sentences.append(term(words.cell_therapy_involves))
     sentences.append(_("Ask the study team about visits, tests and costs."))
-    return " ".join(s for s in sentences if s)
+    return join_sentences(sentences)
 
 
 def _where(study: Study) -> str:
@@ -184,13 +186,15 @@ def _where(study: Study) -> str:
         return _("The record lists no sites yet.")
     cities = sorted({s.city for s in sites if s.city})
     if len(sites) == 1 and cities:
-        if countries:
-            return _("It runs at 1 site, in %(city)s, %(country)s.", city=cities[0], country=countries[0])
-        return _("It runs at 1 site, in %(city)s.", city=cities[0])
+        city, country = local_names(cities[0], countries[0] if countries else None)
+        if country and country.casefold() != (city or "").casefold():  # not "Singapore, Singapore"
+            return _("It runs at 1 site, in %(city)s, %(country)s.", city=city, country=country)
+        return _("It runs at 1 site, in %(city)s.", city=city)
     if len(countries) > 1:
         return _("It runs at %(sites)s sites in %(count)s countries.", sites=len(sites), count=len(countries))
     if countries:
-        return _("It runs at %(sites)s sites in %(country)s.", sites=len(sites), country=countries[0])
+        _city, country = local_names(None, countries[0])
+        return _("It runs at %(sites)s sites in %(country)s.", sites=len(sites), country=country)
     return _("It runs at %(sites)s sites in one country.", sites=len(sites))
 
 
@@ -221,7 +225,7 @@ def card_summary(card: dict[str, Any]) -> str:
     (no criteria are read: a result list stays quick). The same words as the trial page's summary."""
     who = _who(card.get("sex"), card.get("minimum_age"), card.get("maximum_age"), card.get("diseases") or [], [])
     what = _what(card.get("title") or "", card.get("intervention_types") or [], [], card.get("targets") or [])
-    return f"{who} {_first_sentence(what)}"
+    return join_sentences([who, _first_sentence(what)])
 
 
 def _first_sentence(text: str) -> str:

@@ -19,7 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trialscope.presentation.translation import _
 from trialscope.web.asgi import HttpMiddleware
+
+ErrorPage = Callable[[Request, int, str], Response]  # a page's error response: the request, status and words
 
 CSRF_COOKIE = "trialscope_csrf"
 CSRF_FIELD = "csrf_token"
@@ -56,16 +59,18 @@ class SecurityHeaders(HttpMiddleware):
 
 
 class BodyLimit(HttpMiddleware):
-    """Refuses request bodies over ``limit`` bytes (413), whether or not Content-Length says so."""
+    """Refuses request bodies over ``limit`` bytes (413), whether or not Content-Length says so: JSON for the
+    API, for a page the site's error page (``page``: status, words -> response), in the reader's language."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, page: ErrorPage | None = None) -> None:
         super().__init__(app)
         self.limit = limit
+        self.page = page
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _too_large(scope, receive, send, self.limit)
+            await self._too_large(scope, receive, send)
             return
         if declared is not None:
             await self.app(scope, receive, send)  # the server holds a body to its Content-Length
@@ -81,7 +86,7 @@ class BodyLimit(HttpMiddleware):
             chunks.append(message.get("body", b""))
             seen += len(chunks[-1])
             if seen > self.limit:
-                await _too_large(scope, receive, send, self.limit)
+                await self._too_large(scope, receive, send)
                 return
             if not message.get("more_body", False):
                 break
@@ -96,15 +101,18 @@ class BodyLimit(HttpMiddleware):
 
         await self.app(scope, replay, send)
 
-
-async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    message = f"the request is larger than {limit // 1024} kB"
-    response: Response = (
-        JSONResponse({"error": message}, status_code=413)
-        if scope.get("path", "").startswith("/api/")
-        else PlainTextResponse(message, status_code=413)
-    )
-    await response(scope, receive, send)
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("path", "").startswith("/api/"):
+            response: Response = JSONResponse(
+                {"error": f"the request is larger than {self.limit // 1024} kB"}, status_code=413
+            )
+        else:
+            words = _(
+                "What you sent is larger than %(size)s kB. Send less text, or a smaller file.",
+                size=self.limit // 1024,
+            )
+            response = self.page(Request(scope), 413, words) if self.page else PlainTextResponse(words, 413)
+        await response(scope, receive, send)
 
 
 def csrf_secret(request: Request) -> str:

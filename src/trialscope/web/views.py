@@ -12,7 +12,7 @@ from typing import Any
 from markupsafe import Markup
 
 from trialscope.catalogue.freshness import Freshness, judge_freshness
-from trialscope.criteria.describe import describe_all
+from trialscope.criteria.describe import describe_item
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.segment import constraints_by_item, segment
 from trialscope.geo import Place, PlaceNotFound, haversine_km, resolve_place
@@ -147,6 +147,27 @@ def sites_map(sites: list[SiteView], place: Place | None, within_km: float | Non
     return site_map(points, title=_("Map of the trial's sites"), reach=_reach(place, within_km, near))
 
 
+# Where each section of the record sits on the trial page, by its key: the overview first, then who can join,
+# then where and whom to contact; every other section goes under the study's details, in the record's order.
+PAGE_PART_OF_SECTION = {
+    "overview": "overview",
+    "brief-summary": "overview",
+    "eligibility": "who-can-join",
+    "central-contacts": "where",
+    "locations": "where",
+    "countries": "where",
+}
+
+
+def page_parts(sections: list[Section]) -> dict[str, list[Section]]:
+    """The record's sections by the part of the trial page they belong to (overview, who-can-join, where,
+    details), each part in the record's order."""
+    parts: dict[str, list[Section]] = {"overview": [], "who-can-join": [], "where": [], "details": []}
+    for section in sections:
+        parts[PAGE_PART_OF_SECTION.get(section.key, "details")].append(section)
+    return parts
+
+
 @dataclass(slots=True)
 class TrialView:
     trial: StoredTrial
@@ -163,6 +184,10 @@ class TrialView:
     @property
     def study(self) -> Any:
         return self.trial.study
+
+    @property
+    def parts(self) -> dict[str, list[Section]]:
+        return page_parts(self.sections)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -195,7 +220,7 @@ def _criteria_items(text: str, constraints: list[Constraint]) -> list[CriterionI
             text=unescape_markdown(item.text) or "",
             section=str(item.section),
             level=item.level,
-            understood=describe_all([c for c in found.get(item.index, []) if c.kind != "unparsed"]),
+            understood=describe_item([c for c in found.get(item.index, []) if c.kind != "unparsed"]),
             unread=bool(found.get(item.index)) and all(c.kind == "unparsed" for c in found[item.index]),
         )
         for item in items
