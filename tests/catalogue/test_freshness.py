@@ -38,3 +38,12 @@ def test_open_after_completion_date_and_unknown_status() -> None:
     assert unknown.stale and "status as unknown" in unknown.reasons[0]
     closed = study(status="COMPLETED", last_update="2015-01-01")
     assert not judge_freshness(parse_study(closed), TODAY).stale  # an old closed record is not stale
+
+
+def test_the_reasons_are_in_the_readers_language() -> None:
+    from trialscope.presentation.translation import reading_in
+    from trialscope.web.i18n import translations
+
+    with reading_in(translations("zh")):
+        verdict = judge_freshness(parse_study(seed("NCT06125652")), TODAY)
+    assert verdict.reasons == ["登记状态为“招募中”，但自 2023-11-09 起（3.0 年前）未再更新"]

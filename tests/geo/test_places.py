@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from tests.conftest import FIXTURES
 from trialscope.cli import app
-from trialscope.geo import PlaceNotFound, haversine_km, resolve_place
+from trialscope.geo import PlaceNotFound, country_spellings, haversine_km, local_names, resolve_place
+from trialscope.geo.places import suggest_places
 
 
 @pytest.mark.parametrize(
@@ -56,3 +57,37 @@ def test_match_near_filters_by_open_sites(db_url: str) -> None:
     assert set(near("--near", "China")) >= {"NCT07144020", "NCT07342244"}
     result = runner.invoke(app, ["match", "--patient", patient, "--near", "Qwzxyville", "--db", db_url])
     assert result.exit_code == 2 and "no city or country called 'Qwzxyville'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("typed", "registry"),
+    [
+        ("Netherlands", "Netherlands"),
+        ("The Netherlands", "Netherlands"),
+        ("Turkey", "Turkey (Türkiye)"),
+        ("Korea, Republic of", "Korea, Republic of"),
+        ("Russia", "Russian Federation"),
+    ],
+)
+def test_a_country_is_found_however_the_registry_spells_it(typed: str, registry: str) -> None:
+    """ClinicalTrials.gov's spellings ("Korea, Republic of", "Turkey (Türkiye)") are read as countries, and a
+    country typed any way finds the sites the registry records under its own spelling (data/geo)."""
+    place = resolve_place(typed)
+    assert place.kind == "country"
+    assert registry in country_spellings(place.country or place.name)
+
+
+def test_suggestions_and_place_names_in_the_readers_script() -> None:
+    from trialscope.presentation.translation import reading_in
+    from trialscope.web.i18n import translations
+
+    assert suggest_places("Hangzou")[0] == "Hangzhou, China"
+    assert suggest_places("Bostn")[0] == "Boston, United States"
+    assert all(s.count(",") == 1 for s in suggest_places("Atlantisville"))  # real places, not romanised variants
+    with reading_in(translations("zh")):
+        assert suggest_places("Hangzou")[0] == "杭州, 中国"
+        assert suggest_places("杭洲")[0] == "杭州, 中国"  # a slip in Chinese characters
+        assert local_names("Wuhan", "China") == ("武汉", "中国")  # simplified, not 武漢
+        assert local_names("Ankara", "Turkey (Türkiye)") == ("安卡拉", "土耳其")
+        assert local_names("Nowhereville", "Atlantis") == ("Nowhereville", "Atlantis")  # unknown: as written
+    assert local_names("Wuhan", "China") == ("Wuhan", "China")  # English: the registry's words

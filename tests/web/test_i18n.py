@@ -96,3 +96,14 @@ def test_chinese_pages_write_chinese_where_a_translation_exists(client) -> None:
     client.cookies.clear()
     assert "本研究" in answer["plain_summary"]["Who it is for"]  # the API's plain summary in the asked language
     assert "。 " not in answer["plain_summary"]["What taking part involves"]
+
+
+def test_a_search_remembered_in_one_language_is_not_shown_in_the_other(client) -> None:  # type: ignore[no-untyped-def]
+    """Results carry words (the nearest site's place, a listing's freshness): the same search asked in
+    English then in Chinese is answered in each reader's words, not from the other's cache."""
+    params = {"q": "CD117 AML", "near": "Hangzhou"}
+    english = client.get("/search", params={**params, "lang": "en"}).text
+    chinese = client.get("/search", params={**params, "lang": "zh"}).text
+    client.cookies.clear()
+    assert "Hangzhou, China (0 km)" in english
+    assert "杭州, 中国（0 km）" in chinese and "Hangzhou, China" not in chinese

@@ -15,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from trialscope.model.study import Study, partial_date_to_date
+from trialscope.presentation.labels import humanise
+from trialscope.presentation.translation import _, term
 
 OPEN_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"})
 STALE_AFTER = dt.timedelta(days=2 * 365)
@@ -33,7 +35,7 @@ class Freshness:
 
 def _years(delta: dt.timedelta) -> str:
     years = delta.days / 365.25
-    return f"{years:.1f} years" if years >= 1 else f"{delta.days} days"
+    return _("%(years)s years", years=format(years, ".1f")) if years >= 1 else _("%(days)s days", days=delta.days)
 
 
 def judge_freshness(study: Study, today: dt.date | None = None) -> Freshness:
@@ -65,20 +67,33 @@ def judge_listing(
     today = today or dt.date.today()
     reasons: list[str] = []
     is_open = status in OPEN_STATUSES
-    status_words = (status or "").replace("_", " ").lower()
+    status_words = term(humanise(status, "status")).lower()  # the reasons are in the reader's language
     if is_open and last_update and today - last_update > STALE_AFTER:
         reasons.append(
-            f"listed as {status_words} but not updated since {last_update.isoformat()} "
-            f"({_years(today - last_update)} ago)"
+            _(
+                "listed as %(status)s but not updated since %(date)s (%(ago)s ago)",
+                status=status_words,
+                date=last_update.isoformat(),
+                ago=_years(today - last_update),
+            )
         )
     for label, when in completions.items():
         if is_open and when and when < today:
-            reasons.append(
-                f"{label} date {when.isoformat()} has passed but the trial is still listed as {status_words}"
-            )
+            values = {"date": when.isoformat(), "status": status_words}
+            if label == "primary completion":
+                reasons.append(
+                    _(
+                        "primary completion date %(date)s has passed but the trial is still listed as %(status)s",
+                        **values,
+                    )
+                )
+            else:
+                reasons.append(
+                    _("completion date %(date)s has passed but the trial is still listed as %(status)s", **values)
+                )
             break
     if status == "NOT_YET_RECRUITING" and start and today - start > LATE_START_AFTER:
-        reasons.append(f"planned to start on {start.isoformat()} but still not recruiting")
+        reasons.append(_("planned to start on %(date)s but still not recruiting", date=start.isoformat()))
     if status == "UNKNOWN":
-        reasons.append("the registry lists the status as unknown: the sponsor has not verified it for 2 years")
+        reasons.append(_("the registry lists the status as unknown: the sponsor has not verified it for 2 years"))
     return Freshness(stale=bool(reasons), reasons=reasons)

@@ -78,7 +78,9 @@ def definition_words(c: Constraint) -> str:
 def _concept_values(c: Constraint) -> dict[str, str]:
     values = {
         "what": term(c.concept) or "?",
-        "exceptions": _(" (except %(exceptions)s)", exceptions=", ".join(dict.fromkeys(c.exceptions))) if c.exceptions else "",
+        "exceptions": _(" (except %(exceptions)s)", exceptions=", ".join(dict.fromkeys(c.exceptions)))
+        if c.exceptions
+        else "",
         "implied": _(" [implied by the therapy's target]") if c.implicit else "",
     }
     if c.category == "biomarker":

@@ -3,6 +3,7 @@
 from trialscope.geo.places import (
     Place,
     PlaceNotFound,
+    country_spellings,
     haversine_km,
     load_gazetteer,
     local_names,
@@ -13,6 +14,7 @@ from trialscope.geo.places import (
 __all__ = [
     "Place",
     "PlaceNotFound",
+    "country_spellings",
     "haversine_km",
     "load_gazetteer",
     "local_names",

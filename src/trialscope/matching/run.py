@@ -24,7 +24,7 @@ from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline, Shape
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
-from trialscope.geo import Place, haversine_km, local_names
+from trialscope.geo import Place, country_spellings, haversine_km
 from trialscope.matching.facts import PatientFacts, patient_facts
 from trialscope.matching.prescreen import Prescreen, TrialScreen, prescreen_patients
 from trialscope.matching.verdict import (
@@ -38,6 +38,7 @@ from trialscope.matching.verdict import (
     screen_trial,
 )
 from trialscope.patients.model import Patient
+from trialscope.presentation.sections import site_label
 from trialscope.presentation.translation import _
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.schema import trial_criteria, trials
@@ -216,11 +217,14 @@ def nearest_sites(store: TrialStore, nct_ids: Sequence[str], place: Place) -> di
     """For each trial with a site open (or of unstated status) near the place: (distance km, site, its place
     in the reader's script). For a country, every such trial with a site in it (distance None)."""
     best: dict[str, tuple[float | None, SiteRow]] = {}
+    spellings = (
+        {s.casefold() for s in country_spellings(place.country or place.name)} if place.kind == "country" else set()
+    )
     for site in store.sites_of(list(nct_ids)):
         if site.status and site.status.upper() not in SITE_OPEN:
             continue
         if place.kind == "country":
-            if site.country and site.country.lower() == (place.country or "").lower():
+            if site.country and site.country.casefold() in spellings:
                 best.setdefault(site.nct_id, (None, site))
             continue
         if site.lat is None or site.lon is None or place.lat is None or place.lon is None:
@@ -231,8 +235,7 @@ def nearest_sites(store: TrialStore, nct_ids: Sequence[str], place: Place) -> di
             best[site.nct_id] = (distance, site)
     found: dict[str, tuple[float | None, str]] = {}
     for nct_id, (km, site) in best.items():
-        city, country = local_names(site.city, site.country)
-        found[nct_id] = (km, ", ".join(x for x in (site.facility, city, country) if x))
+        found[nct_id] = (km, site_label(site.facility, site.city, site.country))
     return found
 
 

@@ -85,6 +85,12 @@ def contact_rows(contact: Contact) -> list[Row]:
     )
 
 
+def site_label(facility: str | None, city: str | None, country: str | None) -> str:
+    """A site on one line: its name, city and country (the city and country in the reader's script)."""
+    city, country = local_names(city, country)
+    return ", ".join(x for x in (facility, city, country) if x)
+
+
 def place_text(location: Location) -> str:
     """The site's city, state, postcode and country; the city and country in the reader's script."""
     city, country = local_names(location.city, location.country)

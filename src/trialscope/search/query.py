@@ -23,9 +23,9 @@ from tantivy import Occur, Order, Query
 
 from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria.vocabulary import vocabulary
-from trialscope.geo import Place, PlaceNotFound, resolve_place
+from trialscope.geo import Place, PlaceNotFound, country_spellings, resolve_place
 from trialscope.presentation.labels import N_, known_values
-from trialscope.presentation.translation import _
+from trialscope.presentation.translation import _, reader_locale
 from trialscope.search.documents import (
     AGE_YEAR_TERMS,
     COMPOSITE_FACETS,
@@ -337,7 +337,7 @@ class _Compiler:
         """Trials with an open site within ``km`` of the place (in the country, for a country; at any
         distance when ``km`` is None)."""
         if place.kind == "country":
-            return _one_of("open_country", [place.country or place.name])
+            return _one_of("open_country", country_spellings(place.country or place.name))
         return _one_of("geo", nearby_terms(self.index, place, km if km is not None else 40_100.0))
 
     def combined(self, *, without: str | None = None, only: Sequence[str] | None = None) -> Query:
@@ -400,7 +400,7 @@ def run_search(index: SearchIndex, query: SearchQuery) -> SearchResults:
     if query.sort is not None and query.sort not in SORTS:
         raise QueryError(_("unknown sort %(sort)s: use %(sorts)s", sort=repr(query.sort), sorts=", ".join(SORTS)))
     index.ensure_current()
-    key = (repr(astuple(query)), index.meta.indexed_through, index.meta.trials)
+    key = (repr(astuple(query)), index.meta.indexed_through, index.meta.trials, reader_locale())  # words: per language
     cached = index.results_cache.get(key)
     if isinstance(cached, SearchResults):
         return cached

@@ -29,6 +29,7 @@ from trialscope.presentation.sections import (
     Section,
     contact_rows,
     place_text,
+    site_label,
     trial_sections,
     unescape_markdown,
 )
@@ -295,7 +296,7 @@ def results_map(
     points = [
         MapPoint(
             f"result-{site.nct_id}",
-            f"{site.nct_id}: " + ", ".join(x for x in (site.facility, site.city, site.country) if x),
+            f"{site.nct_id}: " + site_label(site.facility, site.city, site.country),
             site.lat,
             site.lon,
             "open" if site.status else "unknown",
