@@ -60,6 +60,8 @@ def test_the_matchers_evidence_and_questions_are_in_the_readers_language(client)
     assert "您90岁；试验要求年龄 ≤ 70 年" in capped or "您90岁；试验要求年龄 ≤ 70" in capped
     assert "最大年龄：70 Years" in capped  # our label, the record's own value
     assert "the trial requires" not in capped and "your profile" not in capped
+    cd117 = client.post("/trials/NCT07144020/qualify", data=_answers(client, "NCT07144020", age="45"), headers=ZH).text
+    assert "采用形态学" in cd117 and "morphology" not in cd117 and "flow cytometry" not in cd117  # a method in words
 
 
 def test_a_wrong_answer_is_explained_in_the_readers_language(client) -> None:  # type: ignore[no-untyped-def]
@@ -87,7 +89,7 @@ def test_chinese_pages_write_chinese_where_a_translation_exists(client) -> None:
     html = client.get("/trials/NCT07144020", params={"lang": "zh", "near": "杭州"}).text
     client.cookies.clear()
     assert "采用morphology" not in html and "采用形态学" in html
-    facts = html[html.index('<h3 id="overview">') : html.index("</dl>", html.index('<h3 id="overview">'))]
+    facts = html[html.index('<h3 id="key-facts">') : html.index("</dl>", html.index('<h3 id="key-facts">'))]
     assert "50 名参与者" in facts and "participants" not in facts  # registry prose elsewhere stays English
     assert "杭州, 中国" in html and "位于杭州（中国）" in html
     summary = html[html.index('<div class="plain">') : html.index("</div>", html.index('<div class="plain">'))]

@@ -25,6 +25,8 @@ def test_every_page_is_served_safely(client: TestClient, url: str) -> None:
     html = page.text
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)  # no inline script (the CSP would block it)
     assert not re.search(r"<[^>]*\s(?:on[a-z]+|style)=", html)  # no inline handlers or styles in any tag
+    ids = re.findall(r'<[a-z0-9]+\s[^>]*\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in set(ids) if ids.count(i) > 1)  # links find one place
     for field in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html):
         assert f'for="{field}"' in html, f"{url}: field {field} has no label"
     levels = [int(h) for h in re.findall(r"<h([1-6])", html)]
@@ -102,6 +104,7 @@ def test_the_trial_page_puts_first_what_a_person_needs_first_and_a_menu_reaches_
     details = html[positions[4] : positions[5]]
     assert '<details class="record" id="dates" open>' in details and 'id="identifiers"' in details
     assert 'id="central-contacts"' not in details  # contacts sit with the locations
+    assert '<h3 id="countries">Countries</h3><p>China</p>' in html  # a heading is not repeated as its own label
 
 
 def test_registry_text_is_escaped(client: TestClient) -> None:

@@ -181,7 +181,7 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
                 c,
                 "unknown",
                 _("%(said)s, which may or may not meet %(rule)s", said=said, rule=_rule(c)),
-                question=_("Ask your doctor for your %(scale)s score", scale=c.quantity),
+                question=_("Ask your doctor for your %(scale)s score", scale=term(c.quantity)),
             )
         return _numeric_outcome(c, low_ok, said)
     if c.quantity == "bone marrow blasts":
@@ -262,7 +262,7 @@ def _evaluate_blasts(c: Constraint, facts: PatientFacts) -> CriterionResult:
     assert c.value is not None and c.comparator is not None
     usable = [b for b in counts if not c.method or not b.method or c.method.split()[0] in b.method.lower()]
     if not usable:
-        method = _(" by %(method)s", method=c.method) if c.method else ""
+        method = _(" by %(method)s", method=term(c.method)) if c.method else ""
         return CriterionResult(
             c,
             "unknown",
@@ -270,7 +270,7 @@ def _evaluate_blasts(c: Constraint, facts: PatientFacts) -> CriterionResult:
             question=_("What was your latest bone marrow blast percentage%(method)s?", method=method),
         )
     blast = usable[-1]
-    how = _(" by %(method)s", method=blast.method) if blast.method else ""
+    how = _(" by %(method)s", method=term(blast.method)) if blast.method else ""
     return _numeric_outcome(
         c,
         _compare(blast.value, c.comparator, c.value),
