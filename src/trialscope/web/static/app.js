@@ -26,6 +26,7 @@ document.addEventListener("DOMContentLoaded", () => {
     link.addEventListener("click", () => reveal(decodeURIComponent(link.hash.slice(1))));
   }
   const menu = new Map([...document.querySelectorAll(".on-this-page a")].map((a) => [a.hash.slice(1), a]));
+  if (menu.size) menu.values().next().value.setAttribute("aria-current", "location"); // the page opens on the first part
   if (menu.size && "IntersectionObserver" in window) {
     const seen = new IntersectionObserver((entries) => {
       for (const entry of entries) {
