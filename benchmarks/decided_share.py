@@ -12,7 +12,7 @@ from trialscope.criteria import parse_criteria
 from trialscope.matching.facts import patient_facts
 from trialscope.matching.verdict import match_trial
 from trialscope.model.study import parse_study
-from trialscope.patients.model import load_patient
+from trialscope.patients.files import load_patient
 
 ROOT = Path(__file__).resolve().parent.parent
 p = load_patient(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "examples" / "patient-aml.json")

@@ -38,7 +38,8 @@ from trialscope.matching.facts import patient_facts  # noqa: E402
 from trialscope.matching.prescreen import TrialScreen, prescreen_patients  # noqa: E402
 from trialscope.matching.run import match_patient, stored_constraints, stored_outlines  # noqa: E402
 from trialscope.matching.verdict import TrialInfo, match_trial  # noqa: E402
-from trialscope.patients.model import Patient, load_patient  # noqa: E402
+from trialscope.patients.files import load_patient  # noqa: E402
+from trialscope.patients.model import Patient  # noqa: E402
 from trialscope.patients.synthetic import Spread, synthetic_population  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
 

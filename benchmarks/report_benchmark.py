@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE.parent))
 from trialscope.ingest import ingest_paths  # noqa: E402
 from trialscope.matching.feasibility import feasibility  # noqa: E402
 from trialscope.matching.run import trial_screen  # noqa: E402
-from trialscope.patients.model import load_patient  # noqa: E402
+from trialscope.patients.files import load_patient  # noqa: E402
 from trialscope.patients.synthetic import synthetic_population  # noqa: E402
 from trialscope.presentation.report import render_report  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402

@@ -172,3 +172,22 @@ def test_default_database_starts_with_the_demo_catalogue() -> None:
 def test_ingest_of_a_missing_file_is_a_usage_error(db_url: str) -> None:
     code, out = _run("ingest", "/nonexistent/trials.json", "--db", db_url)
     assert code == 2 and "no such file or folder: /nonexistent/trials.json" in out
+
+
+def test_the_command_line_loads_no_heavy_stack_until_a_command_runs() -> None:
+    """``trialscope --help`` (and any command's help) imports the command modules only: the database,
+    search, matching and web stacks load inside the commands that use them (benchmarks/cli_startup.py
+    measures the time)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, trialscope.cli\n"
+        "heavy = ('sqlalchemy', 'tantivy', 'pydantic', 'fastapi', 'trialscope.store', 'trialscope.matching',"
+        " 'trialscope.search', 'trialscope.criteria', 'trialscope.web')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]", loaded
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0 and "prescreen" in result.output and "serve" in result.output

@@ -22,12 +22,12 @@ from pathlib import Path
 from trialscope.catalogue.readers import Item, read_paths
 from trialscope.catalogue.records import ImportSummary, Rejection, SkippedFile, SourceRecord
 from trialscope.catalogue.validate import check
+from trialscope.settings import DEFAULT_BATCH_SIZE
 from trialscope.store.prepared import PreparedRecord, prepare
 from trialscope.store.trial_store import TrialStore
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 500
 PARALLEL_THRESHOLD_BYTES = 32 * 1024 * 1024  # inputs larger than this are read in a child process
 
 ProgressCallback = Callable[[int], None]  # called with the number of records just handled

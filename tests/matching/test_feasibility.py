@@ -17,7 +17,7 @@ from tests.conftest import FIXTURES
 from trialscope.cli import app
 from trialscope.matching.feasibility import feasibility
 from trialscope.matching.run import criteria_text_screen
-from trialscope.patients.model import load_patient
+from trialscope.patients.files import load_patient
 from trialscope.patients.synthetic import synthetic_population
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from tests.conftest import FIXTURES, shared_data
 from trialscope.cli import app
 from trialscope.patients.fhir import bundle_from_patient
-from trialscope.patients.model import load_patient
+from trialscope.patients.files import load_patient
 
 runner = CliRunner()
 GOLD = FIXTURES / "gold" / "patients"

@@ -21,7 +21,8 @@ from trialscope.matching.facts import patient_facts
 from trialscope.matching.prescreen import TrialScreen, prescreen_patients
 from trialscope.matching.run import stored_constraints
 from trialscope.matching.verdict import VERDICT_ORDER, TrialInfo, match_trial
-from trialscope.patients.model import Patient, Treatment, load_patient
+from trialscope.patients.files import load_patient
+from trialscope.patients.model import Patient, Treatment
 from trialscope.patients.synthetic import Spread, synthetic_population
 from trialscope.presentation.translation import reading_in
 from trialscope.store.trial_store import TrialStore

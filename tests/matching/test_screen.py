@@ -16,7 +16,8 @@ from trialscope.matching import run
 from trialscope.matching.facts import patient_facts
 from trialscope.matching.run import candidate_trials, match_patient, stored_constraints, stored_outlines
 from trialscope.matching.verdict import StatusMemo, match_trial, screen_trial
-from trialscope.patients.model import Patient, load_patient
+from trialscope.patients.files import load_patient
+from trialscope.patients.model import Patient
 from trialscope.store.schema import trial_criteria
 from trialscope.store.trial_store import TrialStore
 

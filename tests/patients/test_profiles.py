@@ -10,7 +10,8 @@ import yaml
 
 from tests.conftest import FIXTURES, shared_data
 from trialscope.patients.fhir import bundle_from_patient, read_bundle
-from trialscope.patients.model import PatientFileError, load_patient
+from trialscope.patients.files import load_patient
+from trialscope.patients.model import PatientFileError
 
 
 def test_json_and_yaml_are_the_same_profile(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ import pytest
 from tantivy import Occur, Query
 
 from tests.conftest import FIXTURES, backend_url
-from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
+from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.model.study import age_in_years
 from trialscope.search import QueryError, SearchIndex, SearchQuery, related_trials, run_search
 from trialscope.search.query import _OWN_FILTER, FACETS, _Compiler, count, facet_counts

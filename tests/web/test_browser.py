@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 
 from tests.conftest import ROOT
-from trialscope.matching.run import SITE_OPEN
+from trialscope.model.statuses import SITE_OPEN
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.app import create_app
 

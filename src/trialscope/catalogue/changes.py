@@ -10,16 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trialscope.model.study import DateStruct, Location, Study
+from trialscope.settings import CHANGE_KINDS
 
-EVENT_KINDS = (
-    "new_trial",
-    "status_changed",
-    "site_added",
-    "site_removed",
-    "site_status_changed",
-    "eligibility_changed",
-    "dates_changed",
-)
+EVENT_KINDS = CHANGE_KINDS
 
 
 @dataclass(slots=True, frozen=True)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.model.study import Study, partial_date_to_date
 from trialscope.presentation.labels import humanise
 from trialscope.presentation.translation import _, term
 
-OPEN_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"})
 STALE_AFTER = dt.timedelta(days=2 * 365)
 LATE_START_AFTER = dt.timedelta(days=365)
 

@@ -16,7 +16,8 @@ from trialscope.matching.facts import patient_facts
 from trialscope.matching.verdict import TrialMatch, match_trial
 from trialscope.model.study import Study, parse_study
 from trialscope.patients.fhir import bundle_from_patient, read_bundle
-from trialscope.patients.model import Patient, load_patient
+from trialscope.patients.files import load_patient
+from trialscope.patients.model import Patient
 from trialscope.patients.text import patient_from_text
 
 SOURCES = ("json", "fhir", "text")

@@ -16,15 +16,13 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 import orjson
-from sqlalchemy import bindparam, case, or_, select, update
 
-from trialscope.catalogue.freshness import OPEN_STATUSES
-from trialscope.criteria import ENGINE_VERSION, parse_criteria
+from trialscope.criteria import parse_criteria
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline, Shape
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
-from trialscope.geo import Place, country_spellings, haversine_km
+from trialscope.geo import Place
 from trialscope.matching.facts import PatientFacts, patient_facts
 from trialscope.matching.prescreen import Prescreen, TrialScreen, prescreen_patients
 from trialscope.matching.verdict import (
@@ -37,12 +35,12 @@ from trialscope.matching.verdict import (
     match_trial,
     screen_trial,
 )
+from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.patients.model import Patient
-from trialscope.presentation.sections import site_label
 from trialscope.presentation.translation import _
+from trialscope.search.distance import nearest_sites
 from trialscope.store.criteria_store import CriteriaStore
-from trialscope.store.schema import trial_criteria, trials
-from trialscope.store.trial_store import SiteRow, TrialStore
+from trialscope.store.trial_store import TrialStore
 
 
 def _diagnosis_concepts(facts: PatientFacts, vocab: Vocabulary) -> set[str]:
@@ -64,32 +62,14 @@ def candidate_trials(
 ) -> list[TrialInfo]:
     """Trials passing the hard filters (all of them when NCT IDs are named: a trial asked for is evaluated)."""
     vocab = vocab or vocabulary()
-    query = select(
-        trials.c.nct_id,
-        trials.c.brief_title,
-        trials.c.overall_status,
-        trials.c.min_age_years,
-        trials.c.max_age_years,
-        trials.c.sex,
-        trials.c.condition_concepts,
+    patient = facts.patient
+    rows = store.candidates(
+        nct_ids,
+        statuses=OPEN_STATUSES if status == "open" else None,
+        age=patient.age,
+        sex=(patient.sex or "").upper() or None,
+        diseases=_diagnosis_concepts(facts, vocab),
     )
-    if nct_ids:
-        query = query.where(trials.c.nct_id.in_([n.upper() for n in nct_ids]))
-    else:
-        if status == "open":
-            query = query.where(trials.c.overall_status.in_(sorted(OPEN_STATUSES)))
-        age = facts.patient.age
-        if age is not None:
-            query = query.where(or_(trials.c.min_age_years.is_(None), trials.c.min_age_years <= age))
-            query = query.where(or_(trials.c.max_age_years.is_(None), trials.c.max_age_years >= age))
-        sex = (facts.patient.sex or "").upper()
-        if sex in ("FEMALE", "MALE"):
-            query = query.where(or_(trials.c.sex.is_(None), trials.c.sex.in_(["ALL", sex])))
-        diseases = _diagnosis_concepts(facts, vocab)
-        if diseases:
-            query = query.where(or_(*(trials.c.condition_concepts.contains(f"|{d}|") for d in sorted(diseases))))
-    with store.engine.connect() as conn:
-        rows = conn.execute(query.order_by(trials.c.nct_id)).all()
     infos = [
         TrialInfo(
             nct_id=r.nct_id,
@@ -136,42 +116,21 @@ def _stored(
     before the column existed), so the next reader finds it."""
     wanted = list(nct_ids)
     found: dict[str, _T] = {}
-    filled: list[dict[str, str]] = []
-    with store.engine.connect() as conn:
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            stamps = conn.execute(
-                select(trial_criteria.c.nct_id, trial_criteria.c.parsed_at)
-                .where(trial_criteria.c.nct_id.in_(chunk))
-                .where(trial_criteria.c.engine_version == ENGINE_VERSION)
-            ).all()
-            misses = []
-            for nct_id, parsed_at in stamps:
-                cached = cache.get((nct_id, f"{parsed_at}"))
-                if cached is None:
-                    misses.append(nct_id)
-                else:
-                    cache.move_to_end((nct_id, f"{parsed_at}"))
-                    found[nct_id] = cached
-            if misses:
-                rows = conn.execute(
-                    select(
-                        trial_criteria.c.nct_id,
-                        trial_criteria.c.parsed_at,
-                        trial_criteria.c[column],
-                        # the full constraints only where the stored form is missing (rows older than it)
-                        case((trial_criteria.c[column].is_(None), trial_criteria.c.constraints), else_=None),
-                    ).where(trial_criteria.c.nct_id.in_(misses))
-                ).all()
-                for nct_id, parsed_at, value, flat in rows:
-                    found[nct_id] = _cached(cache, (nct_id, f"{parsed_at}"), rebuild(value, flat))
-                    if value is None and backfill is not None:
-                        filled.append({"id": nct_id, "value": backfill(found[nct_id])})
-    if filled:
-        with store.engine.begin() as conn:
-            statement = update(trial_criteria).where(trial_criteria.c.nct_id == bindparam("id"))
-            conn.execute(statement.values({column: bindparam("value")}), filled)
     criteria = CriteriaStore(store.engine)
+    misses = []
+    for nct_id, parsed_at in criteria.parsed_stamps(wanted):
+        cached = cache.get((nct_id, f"{parsed_at}"))
+        if cached is None:
+            misses.append(nct_id)
+        else:
+            cache.move_to_end((nct_id, f"{parsed_at}"))
+            found[nct_id] = cached
+    filled: list[tuple[str, str]] = []
+    for nct_id, parsed_at, value, flat in criteria.stored_forms(column, misses) if misses else []:
+        found[nct_id] = _cached(cache, (nct_id, f"{parsed_at}"), rebuild(value, flat))
+        if value is None and backfill is not None:
+            filled.append((nct_id, backfill(found[nct_id])))
+    criteria.save_forms(column, filled)
     for nct_id in wanted:
         if nct_id not in found:
             trial = store.get(nct_id)
@@ -208,35 +167,6 @@ def rank_key(screen: Screen, distance_km: float | None) -> tuple[object, ...]:
     then nearer open sites."""
     distance = distance_km if distance_km is not None else float("inf")
     return (VERDICT_ORDER[screen.verdict], screen.unchecked, screen.unknown, screen.failing, distance, screen.nct_id)
-
-
-SITE_OPEN = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"})
-
-
-def nearest_sites(store: TrialStore, nct_ids: Sequence[str], place: Place) -> dict[str, tuple[float | None, str]]:
-    """For each trial with a site open (or of unstated status) near the place: (distance km, site, its place
-    in the reader's script). For a country, every such trial with a site in it (distance None)."""
-    best: dict[str, tuple[float | None, SiteRow]] = {}
-    spellings = (
-        {s.casefold() for s in country_spellings(place.country or place.name)} if place.kind == "country" else set()
-    )
-    for site in store.sites_of(list(nct_ids)):
-        if site.status and site.status.upper() not in SITE_OPEN:
-            continue
-        if place.kind == "country":
-            if site.country and site.country.casefold() in spellings:
-                best.setdefault(site.nct_id, (None, site))
-            continue
-        if site.lat is None or site.lon is None or place.lat is None or place.lon is None:
-            continue
-        distance = haversine_km(place.lat, place.lon, site.lat, site.lon)
-        kept = best.get(site.nct_id)
-        if kept is None or (kept[0] is not None and distance < kept[0]):
-            best[site.nct_id] = (distance, site)
-    found: dict[str, tuple[float | None, str]] = {}
-    for nct_id, (km, site) in best.items():
-        found[nct_id] = (km, site_label(site.facility, site.city, site.country))
-    return found
 
 
 def match_patient(

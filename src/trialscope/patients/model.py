@@ -8,11 +8,8 @@ condition nobody asked about is simply missing, and matching treats the two diff
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 FORMAT = "trialscope-patient/1"
@@ -187,29 +184,4 @@ def patient_from_dict(data: Any, origin: str = "patient") -> Patient:
     unknown = unknown_keys(data)
     if unknown:
         patient.ignore([f"unknown key {key}" for key in unknown])
-    return patient
-
-
-def load_patient(path: Path) -> Patient:
-    """A trialscope-patient/1 profile from a .json, .yaml or .yml file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PatientFileError(f"{path}: cannot read ({exc})") from None
-    try:
-        data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
-    except RecursionError:
-        raise PatientFileError(f"{path}: nested too deeply to be a patient profile") from None
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise PatientFileError(
-            f"{path}: malformed {'YAML' if path.suffix.lower() in ('.yaml', '.yml') else 'JSON'} ({exc})"
-        ) from None
-    if isinstance(data, dict) and data.get("resourceType") == "Bundle":
-        from trialscope.patients.fhir import patient_from_bundle  # FHIR is optional: loaded only when met
-
-        fhir_patient: Patient = patient_from_bundle(data, origin=str(path))
-        return fhir_patient
-    patient = patient_from_dict(data, str(path))
-    if patient.id == "patient":
-        patient.id = path.stem
     return patient

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from trialscope.patients.fhir import patient_from_bundle
-from trialscope.patients.model import Patient, PatientFileError, load_patient, patient_from_dict
+from trialscope.patients.files import load_patient
+from trialscope.patients.model import Patient, PatientFileError, patient_from_dict
 
 
 @dataclass(frozen=True, slots=True)

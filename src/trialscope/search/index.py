@@ -26,14 +26,11 @@ from typing import Any
 
 import orjson
 import tantivy
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from trialscope.model.study import parse_study
 from trialscope.search.documents import COMPOSITE_FACETS, TEXT_FIELDS, trial_document
 from trialscope.search.synonyms import synonyms
-from trialscope.store.database import default_database_path
-from trialscope.store.schema import trials
+from trialscope.store.database import default_database_path, sqlite_file, url_without_password
 from trialscope.store.trial_store import TrialStore
 
 ENV_SEARCH_INDEX = "TRIALSCOPE_SEARCH_INDEX"
@@ -97,10 +94,10 @@ def index_path(url: str) -> Path:
     configured = os.environ.get(ENV_SEARCH_INDEX)
     if configured:
         return Path(configured).expanduser()
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        return Path(parsed.database).expanduser().with_name(Path(parsed.database).name + ".search")
-    key = hashlib.sha256(parsed.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    database = sqlite_file(url)
+    if database is not None:
+        return database.with_name(database.name + ".search")
+    key = hashlib.sha256(url_without_password(url).encode()).hexdigest()[:16]
     return default_database_path().parent / "search" / key
 
 
@@ -178,7 +175,7 @@ class SearchIndex:
 
     def __init__(self, store: TrialStore, path: Path | None = None) -> None:
         self.store = store
-        self.path = path or index_path(store.engine.url.render_as_string(hide_password=False))
+        self.path = path or index_path(store.url_text())
         self.schema = _schema()
         self._lock = threading.Lock()
         self._checked_at = 0.0
@@ -227,8 +224,7 @@ class SearchIndex:
             return 0
         with self._lock:
             self._checked_at = now
-            with self.store.engine.connect() as conn:
-                newest = conn.execute(select(func.max(trials.c.updated_at))).scalar()
+            newest = self.store.newest_update()
             if newest is None or (self.meta.indexed_through and _iso(newest) <= self.meta.indexed_through):
                 return 0
             try:
@@ -252,11 +248,7 @@ class SearchIndex:
             return self._index_since(None, progress, workers)
 
     def _index_since(self, since: str | None, progress: Progress | None, workers: int | None = None) -> int:
-        query = select(func.count()).select_from(trials)
-        if since is not None:
-            query = query.where(trials.c.updated_at >= dt.datetime.fromisoformat(since))
-        with self.store.engine.connect() as conn:
-            total = int(conn.execute(query).scalar_one())
+        total = self.store.count_updated_since(dt.datetime.fromisoformat(since) if since is not None else None)
         if total == 0:
             return 0
         workers = workers if workers is not None else (min(4, os.cpu_count() or 1) if total > 2000 else 0)
@@ -313,11 +305,7 @@ class SearchIndex:
     def _batches(self, since: str | None, size: int = 1000) -> Iterator[list[tuple[str, str, dt.datetime]]]:
         last = ""
         while True:
-            query = select(trials.c.nct_id, trials.c.record, trials.c.updated_at).where(trials.c.nct_id > last)
-            if since is not None:
-                query = query.where(trials.c.updated_at >= dt.datetime.fromisoformat(since))
-            with self.store.engine.connect() as conn:
-                rows = [tuple(r) for r in conn.execute(query.order_by(trials.c.nct_id).limit(size)).all()]
+            rows = self.store.records_after(last, dt.datetime.fromisoformat(since) if since is not None else None, size)
             if not rows:
                 return
             yield rows

@@ -21,11 +21,12 @@ import orjson
 import tantivy
 from tantivy import Occur, Order, Query
 
-from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import Place, PlaceNotFound, country_spellings, resolve_place
+from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.presentation.labels import N_, known_values
 from trialscope.presentation.translation import _, reader_locale
+from trialscope.search.distance import nearest_sites
 from trialscope.search.documents import (
     AGE_YEAR_TERMS,
     COMPOSITE_FACETS,
@@ -35,9 +36,10 @@ from trialscope.search.documents import (
 )
 from trialscope.search.index import SearchIndex
 from trialscope.search.synonyms import synonyms
+from trialscope.settings import SEARCH_SORTS
 
 Sort = Literal["relevance", "updated", "start", "distance"]
-SORTS: tuple[str, ...] = ("relevance", "updated", "start", "distance")
+SORTS = SEARCH_SORTS
 FACETS: dict[str, int] = {  # facet -> how many values to show
     "status": 12,
     "phase": 8,
@@ -531,8 +533,6 @@ def _by_distance(
 
 
 def _add_nearest_sites(index: SearchIndex, place: Place, hits: list[Hit]) -> None:
-    from trialscope.matching.run import nearest_sites
-
     found = nearest_sites(index.store, [h.nct_id for h in hits], place)
     for hit in hits:
         if hit.nct_id in found:

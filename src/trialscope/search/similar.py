@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 from tantivy import Occur, Query
 
-from trialscope.catalogue.freshness import OPEN_STATUSES
 from trialscope.criteria.vocabulary import vocabulary
+from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.presentation.labels import N_, humanise
 from trialscope.presentation.translation import _, term
 from trialscope.search.index import SearchIndex

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, bindparam, case, delete, insert, select, update
 
 from trialscope.criteria import ENGINE_VERSION, ParsedCriteria, parse_criteria
 from trialscope.criteria.outline import Outline
@@ -77,3 +78,48 @@ class CriteriaStore:
                 )
             )
         return StoredCriteria(trial.nct_id, flat, parsed.notes, parsed.unparsed_share, now, outline, recomputed=True)
+
+    def parsed_stamps(self, nct_ids: Sequence[str]) -> list[tuple[str, dt.datetime]]:
+        """When each of these trials' criteria were stored by this engine version (trials without current
+        stored criteria are left out)."""
+        found: list[tuple[str, dt.datetime]] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(nct_ids), 500):
+                found += [
+                    (nct_id, parsed_at)
+                    for nct_id, parsed_at in conn.execute(
+                        select(trial_criteria.c.nct_id, trial_criteria.c.parsed_at)
+                        .where(trial_criteria.c.nct_id.in_(nct_ids[start : start + 500]))
+                        .where(trial_criteria.c.engine_version == ENGINE_VERSION)
+                    ).all()
+                ]
+        return found
+
+    def stored_forms(
+        self, column: str, nct_ids: Sequence[str]
+    ) -> list[tuple[str, dt.datetime, str | None, str | None]]:
+        """One stored form (``column``: outline, screen ...) of each trial's criteria: (NCT ID, when stored,
+        the form, and the flat constraints only where the form is missing, in rows older than its column)."""
+        found: list[tuple[str, dt.datetime, str | None, str | None]] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(nct_ids), 500):
+                found += [
+                    tuple(row)
+                    for row in conn.execute(
+                        select(
+                            trial_criteria.c.nct_id,
+                            trial_criteria.c.parsed_at,
+                            trial_criteria.c[column],
+                            case((trial_criteria.c[column].is_(None), trial_criteria.c.constraints), else_=None),
+                        ).where(trial_criteria.c.nct_id.in_(nct_ids[start : start + 500]))
+                    ).all()
+                ]
+        return found
+
+    def save_forms(self, column: str, forms: Sequence[tuple[str, str]]) -> None:
+        """Store a form (``column``) for trials whose rows predate it: (NCT ID, form) pairs."""
+        if not forms:
+            return
+        with self.engine.begin() as conn:
+            statement = update(trial_criteria).where(trial_criteria.c.nct_id == bindparam("id"))
+            conn.execute(statement.values({column: bindparam("value")}), [{"id": i, "value": v} for i, v in forms])

@@ -17,12 +17,18 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-ENV_DATABASE_URL = "TRIALSCOPE_DATABASE_URL"
+from trialscope.settings import ENV_DATABASE_URL
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 class DatabaseUrlError(ValueError):
     """The database URL names a backend trialscope does not support."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be opened (server down, no such database, a file that is not SQLite); the
+    message is the driver's first line."""
 
 
 def default_database_path() -> Path:
@@ -43,6 +49,19 @@ def resolve_url(url: str | None = None) -> str:
         f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
         "use sqlite:///path/to/file.db or postgresql://user@host/dbname"
     )
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite database URL (None for another backend or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database).expanduser()
+    return None
+
+
+def url_without_password(url: str) -> str:
+    """The URL as text with its password masked (safe to hash, log or show)."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def is_default_database(url: str | None) -> bool:

@@ -26,14 +26,14 @@ from typing import Any
 
 import orjson
 import psycopg
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from trialscope.catalogue.changes import ChangeEvent, diff_studies, new_trial_event
 from trialscope.catalogue.records import ImportSummary, SourceRecord
 from trialscope.catalogue.validate import checked_record
 from trialscope.model.study import Study, parse_study
-from trialscope.store.database import create_database_engine, migrate
+from trialscope.store.database import DatabaseUnavailable, create_database_engine, migrate
 from trialscope.store.prepared import PreparedRecord, prepare
 from trialscope.store.schema import (
     change_events,
@@ -91,6 +91,19 @@ class SiteRow:
     status: str | None
     lat: float | None
     lon: float | None
+
+
+@dataclass(slots=True, frozen=True)
+class CandidateRow:
+    """What the matcher's hard filters read of a trial (its age limits in years, its disease concepts)."""
+
+    nct_id: str
+    brief_title: str | None
+    overall_status: str | None
+    min_age_years: float | None
+    max_age_years: float | None
+    sex: str | None
+    condition_concepts: str | None  # "|acute myeloid leukemia|leukemia|": every concept a trial's conditions name
 
 
 @dataclass(slots=True, frozen=True)
@@ -178,7 +191,13 @@ class TrialStore:
 
     @classmethod
     def open(cls, url: str | None = None) -> TrialStore:
-        return cls(create_database_engine(url))
+        """The store at ``url`` (the default SQLite file for None), its schema brought up to date; raises
+        DatabaseUrlError for an unsupported URL and DatabaseUnavailable when it cannot be reached."""
+        try:
+            return cls(create_database_engine(url))
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseUnavailable(reason) from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -547,6 +566,72 @@ class TrialStore:
                 )
                 for r in conn.execute(query).mappings()
             ]
+
+    def candidates(
+        self,
+        nct_ids: Sequence[str] | None = None,
+        *,
+        statuses: Iterable[str] | None = None,
+        age: float | None = None,
+        sex: str | None = None,
+        diseases: Iterable[str] = (),
+    ) -> list[CandidateRow]:
+        """Trials by NCT ID (all those named, whatever their status), else those with one of ``statuses``
+        (None: any), open to a person of ``age`` and ``sex`` (FEMALE or MALE), with one of ``diseases``
+        among their condition concepts; in NCT ID order."""
+        query = select(
+            trials.c.nct_id,
+            trials.c.brief_title,
+            trials.c.overall_status,
+            trials.c.min_age_years,
+            trials.c.max_age_years,
+            trials.c.sex,
+            trials.c.condition_concepts,
+        )
+        if nct_ids:
+            query = query.where(trials.c.nct_id.in_([n.upper() for n in nct_ids]))
+        else:
+            if statuses is not None:
+                query = query.where(trials.c.overall_status.in_(sorted(statuses)))
+            if age is not None:
+                query = query.where(or_(trials.c.min_age_years.is_(None), trials.c.min_age_years <= age))
+                query = query.where(or_(trials.c.max_age_years.is_(None), trials.c.max_age_years >= age))
+            if sex in ("FEMALE", "MALE"):
+                query = query.where(or_(trials.c.sex.is_(None), trials.c.sex.in_(["ALL", sex])))
+            wanted = sorted(set(diseases))
+            if wanted:
+                query = query.where(or_(*(trials.c.condition_concepts.contains(f"|{d}|") for d in wanted)))
+        with self.engine.connect() as conn:
+            return [CandidateRow(*row) for row in conn.execute(query.order_by(trials.c.nct_id)).all()]
+
+    def newest_update(self) -> dt.datetime | None:
+        """When the most recently stored trial was stored (None for an empty catalogue)."""
+        with self.engine.connect() as conn:
+            newest: dt.datetime | None = conn.execute(select(func.max(trials.c.updated_at))).scalar()
+        return newest
+
+    def count_updated_since(self, since: dt.datetime | None) -> int:
+        """How many trials were stored at or after ``since`` (all of them for None)."""
+        query = select(func.count()).select_from(trials)
+        if since is not None:
+            query = query.where(trials.c.updated_at >= since)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def records_after(
+        self, last_nct_id: str, since: dt.datetime | None, limit: int
+    ) -> list[tuple[str, str, dt.datetime]]:
+        """The next ``limit`` trials after ``last_nct_id`` in NCT ID order, stored at or after ``since``:
+        (NCT ID, the record's JSON text, when it was stored)."""
+        query = select(trials.c.nct_id, trials.c.record, trials.c.updated_at).where(trials.c.nct_id > last_nct_id)
+        if since is not None:
+            query = query.where(trials.c.updated_at >= since)
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(query.order_by(trials.c.nct_id).limit(limit)).all()]
+
+    def url_text(self) -> str:
+        """The database URL as text, password included (what the search index's location is derived from)."""
+        return self.engine.url.render_as_string(hide_password=False)
 
     def count(self) -> int:
         with self.engine.connect() as conn:

@@ -22,10 +22,10 @@ import httpx
 import orjson
 
 from trialscope import __version__
+from trialscope.settings import DEFAULT_API_URL
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
 DEFAULT_REQUESTS_PER_SECOND = 1.0
 MAX_PAGE_SIZE = 1000
 MAX_RETRY_AFTER = 600.0  # seconds: a server asking for a longer pause is waited on for this long at most

@@ -15,7 +15,7 @@ from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, require_something
 from trialscope.search import QueryError, SearchQuery, run_search
-from trialscope.web.app import Site
+from trialscope.web.site import Site
 from trialscope.web.views import check_patient, place_or_none, trial_view
 
 router = APIRouter(prefix="/api", tags=["api"])

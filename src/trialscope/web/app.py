@@ -11,91 +11,30 @@ import logging
 import os
 import secrets
 import threading
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trialscope.criteria.describe import describe
 from trialscope.demo import ensure_demo
 from trialscope.geo import load_gazetteer
-from trialscope.presentation.labels import humanise, phases_label, status_label
 from trialscope.presentation.translation import _, reading_in
-from trialscope.search import open_index
-from trialscope.search.documents import card_freshness
+from trialscope.settings import DEFAULT_CONCURRENCY
 from trialscope.store.database import is_default_database
 from trialscope.store.trial_store import TrialStore
-from trialscope.web import i18n
+from trialscope.web import api, i18n, pages
 from trialscope.web.asgi import HttpMiddleware
-from trialscope.web.capacity import DEFAULT_CONCURRENCY, RequestGate, ServerTiming, concurrency_from_environment
-from trialscope.web.plain import card_summary, contact_value, explain, terms_in
+from trialscope.web.capacity import RequestGate, ServerTiming, concurrency_from_environment
 from trialscope.web.problems import plain_problem
-from trialscope.web.security import BodyLimit, RateLimiter, SecurityHeaders, csrf_token, remember_csrf
+from trialscope.web.security import BodyLimit, SecurityHeaders
+from trialscope.web.site import HERE, Site
 
-HERE = Path(__file__).parent
 ENV_SECRET = "TRIALSCOPE_SECRET_KEY"
 log = logging.getLogger("trialscope.web")
-
-
-class Site:
-    """What the routes share: the store, its search index, templates, the CSRF key, rate limits."""
-
-    def __init__(self, store: TrialStore, secret: bytes) -> None:
-        self.store = store
-        self.index = open_index(store)
-        self.secret = secret
-        self.match_limiter = RateLimiter(limit=30, window=60.0)  # questionnaire and profile checks per client
-        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
-        env = self.templates.env
-        env.filters["explain"] = explain
-        env.filters["describe"] = describe
-        env.filters["contact_value"] = contact_value
-        env.filters["km"] = lambda km: f"{km:,.0f} km"  # 9,110 km
-        # the readable words of API codes, in the page's language (data/labels.json, translated by gettext)
-        env.filters["status_label"] = pass_context(lambda ctx, v: ctx["_"](status_label(v)))
-        env.filters["phases_label"] = pass_context(lambda ctx, phases: phases_label(phases, ctx["_"]))
-        env.filters["humanise"] = pass_context(lambda ctx, v: ctx["_"](humanise(v)))
-        env.globals["languages"] = i18n.LANGUAGES
-        env.globals["card_freshness"] = card_freshness
-        env.globals["terms_in"] = terms_in
-        env.globals["card_summary"] = card_summary
-        env.globals["url_with"] = url_with
-
-    def error_page(self, request: Request, status: int, message: str) -> Response:
-        return self.render(request, "error.html", {"status": status, "message": message}, status_code=status)
-
-    def check_allowed(self, request: Request) -> bool:
-        """Whether this client may run another eligibility check now (``match_limiter``)."""
-        return self.match_limiter.allow(request.client.host if request.client else "?")
-
-    def render(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
-        language: str = request.state.language  # chosen by ReaderLanguage
-        translation = i18n.translations(language)
-        response = self.templates.TemplateResponse(
-            request,
-            template,
-            {
-                **context,
-                "_": translation.gettext,
-                "ngettext": translation.ngettext,
-                "lang": language,
-                "csrf_token": csrf_token(request, self.secret),
-            },
-            status_code=status_code,
-        )
-        remember_csrf(request, response)
-        if request.query_params.get("lang") in i18n.LANGUAGES:
-            response.set_cookie(i18n.LANG_COOKIE, language, samesite="lax", max_age=365 * 24 * 3600)
-        return response
 
 
 class ReaderLanguage(HttpMiddleware):
@@ -108,16 +47,6 @@ class ReaderLanguage(HttpMiddleware):
         scope.setdefault("state", {})["language"] = language
         with reading_in(i18n.translations(language)):
             await self.app(scope, receive, send)
-
-
-def url_with(request: Request, add: tuple[str, str] | None = None, **changes: object) -> str:
-    """This page's query string with a value added to a repeatable parameter and single ones changed
-    (None removes one); the language choice is not carried."""
-    items = [(k, v) for k, v in request.query_params.multi_items() if k not in changes and k != "lang"]
-    if add is not None and add not in items:
-        items.append(add)
-    items += [(k, str(v)) for k, v in changes.items() if v is not None]
-    return urlencode(items)
 
 
 def create_app(
@@ -167,8 +96,6 @@ def create_app(
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:  # what a browser asks for where a page names no icon (the JSON API)
         return RedirectResponse("/static/favicon.svg", status_code=301)
-
-    from trialscope.web import api, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)

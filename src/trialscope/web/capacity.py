@@ -19,10 +19,9 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trialscope.settings import DEFAULT_CONCURRENCY, ENV_CONCURRENCY
 from trialscope.web.asgi import HttpMiddleware
 
-ENV_CONCURRENCY = "TRIALSCOPE_CONCURRENCY"
-DEFAULT_CONCURRENCY = 4  # per worker process (measured: see benchmarks/README.md, web under load)
 _QUEUED = "trialscope.queued_ms"
 
 

@@ -24,7 +24,6 @@ from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, anything_clinical, understood
 from trialscope.presentation.translation import _
 from trialscope.search import QueryError, SearchQuery, run_search
-from trialscope.web.app import Site
 from trialscope.web.facets import facet_views
 from trialscope.web.questionnaire import (
     AnswerError,
@@ -35,6 +34,7 @@ from trialscope.web.questionnaire import (
     unit_label,
 )
 from trialscope.web.security import CSRF_FIELD, csrf_valid
+from trialscope.web.site import Site
 from trialscope.web.views import (
     TrialView,
     check_patient,

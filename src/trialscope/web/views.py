@@ -17,8 +17,8 @@ from trialscope.criteria.model import Constraint
 from trialscope.criteria.segment import constraints_by_item, segment
 from trialscope.geo import Place, PlaceNotFound, haversine_km, resolve_place
 from trialscope.matching.facts import patient_facts
-from trialscope.matching.run import SITE_OPEN, nearest_sites
 from trialscope.matching.verdict import TrialInfo, TrialMatch, match_trial
+from trialscope.model.statuses import SITE_OPEN
 from trialscope.model.study import Study, partial_date_to_date
 from trialscope.patients.model import Patient
 from trialscope.presentation.labels import humanise, status_label
@@ -35,6 +35,7 @@ from trialscope.presentation.sections import (
 )
 from trialscope.presentation.translation import _
 from trialscope.search import SearchIndex, related_trials
+from trialscope.search.distance import nearest_sites
 from trialscope.search.documents import trial_concepts
 from trialscope.search.similar import RelatedTrial
 from trialscope.store.criteria_store import CriteriaStore

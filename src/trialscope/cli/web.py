@@ -8,10 +8,8 @@ from typing import Annotated
 
 import typer
 
-from trialscope.cli import DbOption, _fail, app, console, open_store
-from trialscope.search import SearchIndexError, open_index
-from trialscope.store.database import ENV_DATABASE_URL, resolve_url
-from trialscope.web.capacity import DEFAULT_CONCURRENCY, ENV_CONCURRENCY
+from trialscope.cli.app import DbOption, app, console, fail, open_store
+from trialscope.settings import DEFAULT_CONCURRENCY, ENV_CONCURRENCY, ENV_DATABASE_URL
 
 
 @app.command()
@@ -36,13 +34,15 @@ def serve(
     """Start the web app (search, trial pages, "could I qualify?", JSON API at /api, /openapi.json)."""
     import uvicorn  # the web stack loads only for this command
 
+    from trialscope.search import SearchIndexError, open_index
+    from trialscope.store.database import resolve_url
     from trialscope.web.app import ENV_ALLOWED_HOSTS, ENV_SECRET
 
     with open_store(db) as store:  # migrations, the demo catalogue on first use, then the search index
         try:
             open_index(store).ensure_current(force_check=True)
         except SearchIndexError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
     os.environ[ENV_DATABASE_URL] = resolve_url(db)
     os.environ.setdefault(ENV_SECRET, secrets.token_hex(32))  # shared by the workers (CSRF tokens)
     os.environ[ENV_CONCURRENCY] = str(concurrency)

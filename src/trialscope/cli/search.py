@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
-from trialscope.cli import DbOption, JsonOption, _fail, app, console, err, open_store
-from trialscope.geo import parse_distance_km
-from trialscope.presentation.labels import facet_label
-from trialscope.presentation.terminal import add_columns, clean, print_table
-from trialscope.search import (
-    QueryError,
-    SearchIndex,
-    SearchIndexError,
-    SearchQuery,
-    open_index,
-    related_trials,
-    run_search,
-)
-from trialscope.search.documents import card_freshness
-from trialscope.search.query import SORTS, SearchResults
-from trialscope.store.trial_store import TrialStore
+from trialscope.cli.app import DbOption, JsonOption, app, console, err, fail, open_store, print_json
+from trialscope.settings import SEARCH_SORTS
+
+if TYPE_CHECKING:
+    from trialscope.search import SearchIndex
+    from trialscope.search.query import SearchResults
+    from trialscope.store.trial_store import TrialStore
 
 
 def _distance(value: str | None) -> float | None:
+    from trialscope.geo import parse_distance_km
+
     if value is None:
         return None
     try:
@@ -55,6 +44,12 @@ def _phase_words(phases: list[str]) -> str:
 
 
 def _print_results(results: SearchResults) -> None:
+    from rich.table import Table
+
+    from trialscope.presentation.labels import facet_label
+    from trialscope.presentation.terminal import add_columns, clean, print_table
+    from trialscope.search.documents import card_freshness
+
     q = results.query
     where = ""
     if results.place is not None:
@@ -127,7 +122,7 @@ def search(
     updated_to: Annotated[str | None, typer.Option(help="Last updated on or before.")] = None,
     results: Annotated[bool | None, typer.Option("--with-results/--without-results")] = None,
     sponsor_class: Annotated[list[str] | None, typer.Option(help="industry, nih, other, other_gov ...")] = None,
-    sort: Annotated[str | None, typer.Option(help=f"{', '.join(SORTS)} (default: relevance with text).")] = None,
+    sort: Annotated[str | None, typer.Option(help=f"{', '.join(SEARCH_SORTS)} (default: relevance with text).")] = None,
     page: Annotated[int, typer.Option(min=1)] = 1,
     per_page: Annotated[int, typer.Option(min=1, max=100)] = 20,
     as_json: JsonOption = False,
@@ -135,6 +130,8 @@ def search(
 ) -> None:
     """Search the catalogue: full text with synonyms (AML = acute myeloid leukemia, CAR-T = CAR T = chimeric
     antigen receptor T cell ...), filters, facet counts, distance to open sites (city-level coordinates)."""
+    from trialscope.search import QueryError, SearchQuery, run_search
+
     query = SearchQuery(
         text=text,
         status=status or (),
@@ -165,9 +162,9 @@ def search(
         try:
             found = run_search(_index(store), query)
         except QueryError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
     if as_json:
-        sys.stdout.write(orjson.dumps(found.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        print_json(found.as_dict())
     else:
         _print_results(found)
 
@@ -180,13 +177,18 @@ def related(
     db: DbOption = None,
 ) -> None:
     """The trials most like this one, with the reason in words."""
+    from rich.table import Table
+
+    from trialscope.presentation.terminal import add_columns, clean, print_table
+    from trialscope.search import related_trials
+
     with open_store(db) as store:
         try:
             found = related_trials(_index(store), nct_id, limit)
         except KeyError:
-            raise _fail(f"{nct_id} is not in the catalogue", code=1) from None
+            raise fail(f"{nct_id} is not in the catalogue", code=1) from None
     if as_json:
-        sys.stdout.write(orjson.dumps([r.as_dict() for r in found], option=orjson.OPT_INDENT_2).decode() + "\n")
+        print_json([r.as_dict() for r in found])
         return
     table = Table(title=f"Trials like {nct_id.upper()}", title_justify="left")
     add_columns(table, ("trial", "title", "status", "why"))
@@ -207,6 +209,10 @@ def index_command(
 ) -> None:
     """Bring the search index up to date with the catalogue (searches do this by themselves; a first build
     of a large catalogue is quicker to watch here)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from trialscope.search import SearchIndexError
+
     with open_store(db) as store:
         index = _index(store)
         with Progress(
@@ -220,12 +226,14 @@ def index_command(
             try:
                 count = index.rebuild(progress) if rebuild else index.ensure_current(progress, force_check=True)
             except SearchIndexError as exc:
-                raise _fail(str(exc)) from None
+                raise fail(str(exc)) from None
     console.print(f"{count:,} trials indexed; {index.meta.trials:,} in the index at {index.path}")
 
 
 def _index(store: TrialStore) -> SearchIndex:
+    from trialscope.search import SearchIndexError, open_index
+
     try:
         return open_index(store)
     except SearchIndexError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None

@@ -1,0 +1,297 @@
+"""Matching commands: ``match`` (a patient against the catalogue or one trial) and ``prescreen`` (many
+patients against one trial, with the feasibility report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.text import Text
+
+from trialscope.cli.app import DbOption, app, console, err, fail, open_store, print_json, print_list
+
+if TYPE_CHECKING:
+    from trialscope.matching.verdict import TrialMatch
+    from trialscope.patients.model import Patient
+
+
+_VERDICT_STYLE = {"eligible": "bold green", "possibly_eligible": "bold yellow", "not_eligible": "bold red"}
+_STATUS_MARK = {"met": "✓", "not_met": "✗", "unknown": "?", "not_applicable": "·"}
+
+
+def _load_patient_option(patient: Path | None, patient_text: str | None) -> Patient:
+    from trialscope.patients.files import load_patient
+    from trialscope.patients.model import PatientFileError
+    from trialscope.patients.text import patient_from_text
+    from trialscope.patients.understood import NothingUnderstood, require_something
+    from trialscope.presentation.terminal import clean
+
+    if (patient is None) == (patient_text is None):
+        raise fail("give exactly one of --patient FILE or --patient-text TEXT")
+    try:
+        if patient_text is not None:
+            return require_something(patient_from_text(patient_text))
+        assert patient is not None
+        profile = require_something(load_patient(patient))
+    except (PatientFileError, NothingUnderstood) as exc:
+        raise fail(str(exc)) from None
+    for ignored in profile.ignored:
+        err.print(Text(f"warning: ignored {clean(ignored)}"))
+    return profile
+
+
+def _print_trial_match(m: TrialMatch) -> None:
+    from trialscope.presentation.terminal import clean
+
+    console.print(Text(f"{m.nct_id}  ", style="bold").append(clean(m.title)))
+    console.print(Text(f"verdict: {m.verdict.replace('_', ' ')}", style=_VERDICT_STYLE[m.verdict]))
+    for r in m.criteria:
+        if r.status == "not_applicable" and r.constraint.definitional:
+            continue
+        console.print(Text(f"  {_STATUS_MARK[r.status]} {r.status:<14} ").append(clean(r.explanation)))
+    print_list("Questions to settle:", m.questions, bullet="- ")
+    print_list("The study team decides:", m.study_team_decides, bullet="- ")
+    print_list(f"Criteria to read with the study team ({len(m.unread)}):", m.unread, bullet="- ")
+
+
+@app.command()
+def match(
+    patient: Annotated[
+        Path | None, typer.Option(help="A patient profile: trialscope-patient/1 JSON or YAML, or a FHIR R4 Bundle.")
+    ] = None,
+    patient_text: Annotated[str | None, typer.Option(help="The patient described in words instead.")] = None,
+    trial: Annotated[
+        list[str] | None, typer.Option("--trial", help="Evaluate these trials only (all criteria shown).")
+    ] = None,
+    status: Annotated[
+        str, typer.Option(help="open (recruiting / not yet recruiting / by invitation) or any.")
+    ] = "open",
+    limit: Annotated[int, typer.Option(min=1, help="How many ranked trials to show.")] = 20,
+    output: Annotated[str, typer.Option("--format", help="text or json (the gold result shape).")] = "text",
+    near: Annotated[
+        str | None, typer.Option(help="A city ('Hangzhou', 'Boston, MA'), coordinates, or a country.")
+    ] = None,
+    within: Annotated[float | None, typer.Option(min=1, help="Kilometres from --near to an open site.")] = None,
+    criteria_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Evaluate against this eligibility text instead (a protocol draft, another registry's trial)."
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Which trials a patient may join, criterion by criterion, with the evidence in words.
+
+    Distances are to sites whose own status is open (or not stated); site coordinates are city-level."""
+    from rich.table import Table
+
+    from trialscope.geo import PlaceNotFound, resolve_place
+    from trialscope.matching.run import match_criteria_text, match_patient
+    from trialscope.presentation.terminal import add_columns, clean, print_table
+
+    if status not in ("open", "any"):
+        raise fail("--status is open or any")
+    if output not in ("text", "json"):
+        raise fail("--format is text or json")
+    profile = _load_patient_option(patient, patient_text)
+    if criteria_file is not None:
+        if trial:
+            raise fail("give --trial or --criteria-file, not both")
+        result = match_criteria_text(_criteria_text(criteria_file), profile, name=criteria_file.name)
+        if output == "json":
+            print_json(result.as_dict())
+        else:
+            _print_trial_match(result)
+        return
+    location = profile.location
+    if near is None and within is not None and location and (location.city or location.country):
+        near = ", ".join(x for x in (location.city, location.country) if x)
+    place = None
+    if near is not None:
+        try:
+            place = resolve_place(near)
+        except PlaceNotFound as exc:
+            raise fail(str(exc)) from None
+    with open_store(db) as store:
+        matches = match_patient(
+            store, profile, status=status, nct_ids=trial, limit=None if trial else limit, near=place, within_km=within
+        )
+    missing = sorted({t.upper() for t in trial or []} - {m.nct_id for m in matches})
+    if output == "json":
+        document: object = [m.as_dict() for m in matches]
+        if trial and len(trial) == 1 and matches:
+            document = matches[0].as_dict()
+        print_json(document)
+    elif trial:
+        for m in matches:
+            _print_trial_match(m)
+    else:
+        if place is not None:
+            where = f"near {place.describe()}" + (f", within {within:g} km" if within else "")
+            console.print(Text(f"{where} (site coordinates are city-level)", style="dim"))
+        table = Table(title=f"Trials for {profile.id} ({len(matches)} shown)", title_justify="left")
+        columns = (
+            "verdict",
+            "trial",
+            "title",
+            "status",
+            "nearest open site",
+            "open questions",
+            "why not / first question",
+        )
+        add_columns(table, columns)
+        for m in matches:
+            reason = (
+                m.failing[0].explanation
+                if m.failing
+                else (m.questions or [f"to read: {u}" for u in m.unread] or [""])[0]
+            )
+            distance = f" ({m.distance_km:,.0f} km)" if m.distance_km is not None else ""
+            table.add_row(
+                Text(m.verdict.replace("_", " "), style=_VERDICT_STYLE[m.verdict]),
+                m.nct_id,
+                Text(clean(m.title)),
+                (m.overall_status or "").replace("_", " ").lower(),
+                Text(clean(m.nearest_site or "") + distance),
+                str(len(m.questions) + len(m.unread)),
+                Text(clean(reason)),
+            )
+        print_table(console, table)
+    if missing:
+        raise fail(f"not in the catalogue: {', '.join(missing)}", code=1)
+
+
+def _criteria_text(path: Path) -> str:
+    """The eligibility text of a --criteria-file, or a clean error naming the file."""
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"{path}: cannot read ({exc})") from None
+    if not text.strip():
+        raise fail(f"{path}: the file holds no eligibility text")
+    return text
+
+
+@app.command()
+def prescreen(
+    nct_id: Annotated[
+        str, typer.Argument(metavar="NCT", help="The trial to screen for (with --criteria-file: a name for the draft).")
+    ],
+    patients: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV, JSON Lines of profiles, a folder of profiles or FHIR bundles, or FHIR bulk-export NDJSON."
+        ),
+    ],
+    output: Annotated[str, typer.Option("--format", help="text, csv or json.")] = "text",
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="Rows shown in the text table (default 100); csv and json export every patient."),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Also write a feasibility report: one self-contained HTML file (needs '.[report]')."),
+    ] = None,
+    criteria_file: Annotated[
+        Path | None,
+        typer.Option(help="Screen against this eligibility text instead of a stored trial (a draft protocol)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Every patient against one trial: verdict, failing criteria and open questions, most promising first.
+
+    --report writes a feasibility report: how many patients could take part, a funnel of the criteria that
+    remove the most, the criteria most often unknown, each criterion as registered beside as understood."""
+    import csv
+    import sys
+    from collections import Counter
+
+    from rich.table import Table
+
+    from trialscope.matching.prescreen import prescreen_patients
+    from trialscope.matching.run import criteria_text_screen, trial_screen
+    from trialscope.matching.verdict import VERDICT_ORDER
+    from trialscope.patients.sources import PatientError, read_patients
+    from trialscope.presentation.terminal import add_columns, clean, print_table
+
+    if output not in ("text", "csv", "json"):
+        raise fail("--format is text, csv or json")
+    profiles: list[Patient] = []
+    problems: list[PatientError] = []
+    for item in read_patients(patients):
+        (problems if isinstance(item, PatientError) else profiles).append(item)  # type: ignore[arg-type]
+    if criteria_file is not None:
+        criteria_text = _criteria_text(criteria_file)
+        screen = criteria_text_screen(criteria_text, nct_id)
+        title = f"eligibility criteria in {criteria_file.name}"
+    else:
+        with open_store(db) as store:
+            try:
+                screen, criteria_text = trial_screen(store, nct_id)
+            except KeyError:
+                raise fail(f"not in the catalogue: {nct_id}", code=1) from None
+        title = screen.info.title
+    if report is not None:
+        from trialscope.matching.feasibility import feasibility
+        from trialscope.presentation.report import ReportUnavailable, render_report
+
+        counted = feasibility(screen, profiles, criteria_text=criteria_text, trial=screen.info.nct_id, title=title)
+        try:
+            html = render_report(counted, source=patients.name)
+        except ReportUnavailable as exc:
+            raise fail(str(exc)) from None
+        try:
+            report.write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"{report}: cannot write ({exc})") from None
+        err.print(
+            Text(
+                f"wrote {report}: {counted.screened} patients, {counted.verdicts['eligible']} eligible, "
+                f"{counted.verdicts['possibly_eligible']} possibly eligible, "
+                f"{counted.verdicts['not_eligible']} not eligible"
+            )
+        )
+        screened = counted.prescreen  # the report screened every patient already
+    else:
+        screened = prescreen_patients(screen, profiles)
+    shown = (limit or 100) if output == "text" else None
+    rows = [
+        {
+            "patient": p.id,
+            "verdict": m.verdict,
+            "failing": " | ".join(r.explanation for r in m.failing),
+            "open_questions": len(m.questions) + len(m.unread),
+            "questions": " | ".join(m.questions),
+        }
+        for p, m in screened.explained(shown)
+    ]
+    if output == "json":
+        print_json(rows)
+    elif output == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["patient", "verdict"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        counts: Counter[str] = Counter(screen.verdict for _, screen in screened.rows)
+        tally = ", ".join(f"{counts[v]} {v.replace('_', ' ')}" for v in VERDICT_ORDER)
+        table = Table(title=f"{nct_id.upper()}: {len(screened.rows)} patients ({tally})", title_justify="left")
+        add_columns(table, ("patient", "verdict", "why not", "open questions", "first questions"))
+        for row in rows:
+            questions = str(row["questions"]).split(" | ")[:2]
+            table.add_row(
+                Text(str(row["patient"])),
+                Text(str(row["verdict"]).replace("_", " "), style=_VERDICT_STYLE[str(row["verdict"])]),
+                Text(str(row["failing"])),
+                str(row["open_questions"]),
+                Text("; ".join(q for q in questions if q)),
+            )
+        print_table(console, table)
+        if len(rows) < len(screened.rows):
+            more = len(screened.rows) - len(rows)
+            console.print(Text(f"{more} more not shown: --limit N, or --format csv for every patient", style="dim"))
+    for problem in problems:
+        err.print(Text(f"skipped: {clean(str(problem))}"))
+    if problems:
+        raise typer.Exit(1)
