@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from trialscope.criteria import parse_criteria
-from trialscope.criteria.evaluate import iter_criteria_texts
+from trialscope.quality.corpora import iter_criteria_texts
 
 HERE = Path(__file__).resolve().parent
 

@@ -31,7 +31,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from trialscope.criteria.evaluate import iter_criteria_texts  # noqa: E402
 from trialscope.ingest import ingest_paths  # noqa: E402
 from trialscope.matching import run  # noqa: E402
 from trialscope.matching.facts import patient_facts  # noqa: E402
@@ -41,6 +40,7 @@ from trialscope.matching.verdict import TrialInfo, match_trial  # noqa: E402
 from trialscope.patients.files import load_patient  # noqa: E402
 from trialscope.patients.model import Patient  # noqa: E402
 from trialscope.patients.synthetic import Spread, synthetic_population  # noqa: E402
+from trialscope.quality.corpora import iter_criteria_texts  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
 
 OUT = HERE / "out"

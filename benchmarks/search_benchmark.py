@@ -27,8 +27,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.synthetic_corpus import search_templates, synthetic_studies  # noqa: E402
-from trialscope.criteria.evaluate import iter_criteria_texts  # noqa: E402
 from trialscope.ingest import ingest_paths  # noqa: E402
+from trialscope.quality.corpora import iter_criteria_texts  # noqa: E402
 from trialscope.search import SearchIndex, SearchQuery, run_search  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
 

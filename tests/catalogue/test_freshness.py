@@ -41,7 +41,7 @@ def test_open_after_completion_date_and_unknown_status() -> None:
 
 
 def test_the_reasons_are_in_the_readers_language() -> None:
-    from trialscope.presentation.translation import reading_in
+    from trialscope.translation import reading_in
     from trialscope.web.i18n import translations
 
     with reading_in(translations("zh")):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import shared_data
 from trialscope.criteria import parse_criteria
-from trialscope.criteria.evaluate import iter_criteria_texts
+from trialscope.quality.corpora import iter_criteria_texts
 
 
 def test_every_text_parses_and_reports_its_unparsed_share() -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tests.conftest import FIXTURES, shared_data
-from trialscope.criteria.evaluate import evaluate_gold, evaluate_lct
+from trialscope.quality.criteria_gold import evaluate_gold, evaluate_lct
 
 
 def test_seed_gold_targets() -> None:

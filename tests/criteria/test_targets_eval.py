@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.conftest import shared_data
-from trialscope.criteria.evaluate import evaluate_targets, monitor_target_rows, monitor_targets
 from trialscope.criteria.targets import targets_in_text
+from trialscope.quality.targets import evaluate_targets, monitor_target_rows, monitor_targets
 
 
 def test_label_reading() -> None:

@@ -41,3 +41,24 @@ def test_xuln_uses_the_patients_uln_when_given_else_the_documented_default() -> 
     assert (default.value, default.unit) == (120, "U/L") and "reference range" in default.uln_source
     with pytest.raises(UnitConversionError):
         xuln_to_absolute(2, Q["hemoglobin"])  # no ULN convention for hemoglobin
+
+
+def test_every_unit_of_the_data_file_is_read_by_pint_from_the_data_file_alone() -> None:
+    """data/criteria/units.json is the one place that says how pint reads a unit (``pint_unit``): every
+    canonical unit parses, except those that are not amounts of anything pint can convert."""
+    import json
+    from importlib import resources
+
+    from trialscope.criteria.units import _pint_unit, registry
+
+    not_convertible = {"xULN", "fold", "IU/mL", "mEq/L", "pack-years", "cigarettes/day", "half-lives"}
+    data = json.loads(resources.files("trialscope").joinpath("data/criteria/units.json").read_text(encoding="utf-8"))
+    unread = []
+    for unit in data["units"]:
+        try:
+            registry().Quantity(1, _pint_unit(unit["canonical"]))
+        except Exception:
+            unread.append(unit["canonical"])
+    assert sorted(unread) == sorted(not_convertible)
+    assert convert(1, "10^9/L", "/uL") == pytest.approx(1000) and convert(1, "10^3/uL", "10^9/L") == pytest.approx(1)
+    assert convert(25, "kg/m2", "kg/m2") == 25

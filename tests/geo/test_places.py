@@ -78,7 +78,7 @@ def test_a_country_is_found_however_the_registry_spells_it(typed: str, registry:
 
 
 def test_suggestions_and_place_names_in_the_readers_script() -> None:
-    from trialscope.presentation.translation import reading_in
+    from trialscope.translation import reading_in
     from trialscope.web.i18n import translations
 
     assert suggest_places("Hangzou")[0] == "Hangzhou, China"

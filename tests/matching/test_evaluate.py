@@ -11,7 +11,7 @@ from trialscope.matching.facts import patient_facts
 from trialscope.matching.verdict import match_trial
 from trialscope.model.study import parse_study
 from trialscope.patients.model import Patient
-from trialscope.presentation.translation import reading_in
+from trialscope.translation import reading_in
 from trialscope.web.i18n import translations
 
 

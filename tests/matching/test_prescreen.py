@@ -24,8 +24,8 @@ from trialscope.matching.verdict import VERDICT_ORDER, TrialInfo, match_trial
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient, Treatment
 from trialscope.patients.synthetic import Spread, synthetic_population
-from trialscope.presentation.translation import reading_in
 from trialscope.store.trial_store import TrialStore
+from trialscope.translation import reading_in
 from trialscope.web.i18n import translations
 
 PROFILES = [

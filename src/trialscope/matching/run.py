@@ -37,10 +37,10 @@ from trialscope.matching.verdict import (
 )
 from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.patients.model import Patient
-from trialscope.presentation.translation import _
 from trialscope.search.distance import nearest_sites
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.trial_store import TrialStore
+from trialscope.translation import _
 
 
 def _diagnosis_concepts(facts: PatientFacts, vocab: Vocabulary) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from trialscope.patients.model import Patient
 from trialscope.presentation.labels import N_
-from trialscope.presentation.translation import _
+from trialscope.translation import _
 
 NEEDED = N_("at least a diagnosis or an age")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from trialscope.geo import local_names
 from trialscope.model.study import Contact, DateStruct, Location, Study
 from trialscope.presentation.labels import N_, humanise, phases_label, status_label
-from trialscope.presentation.translation import _, term
+from trialscope.translation import _, term
 
 Row = tuple[str, str]
 

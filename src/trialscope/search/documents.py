@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from trialscope.catalogue.freshness import Freshness, judge_listing
-from trialscope.criteria.targets import trial_targets
+from trialscope.criteria.targets import condition_concepts, trial_targets
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.statuses import OPEN_STATUSES, SITE_OPEN
 from trialscope.model.study import DateStruct, Study, age_in_years, partial_date_to_date
@@ -75,14 +75,11 @@ def card_freshness(card: dict[str, Any], today: dt.date | None = None) -> Freshn
 
 
 def _condition_concepts(study: Study, vocab: Vocabulary) -> list[str]:
-    """Diseases named by the conditions, keywords and title, with everything they are a kind of."""
-    protocol = study.protocol_section
-    texts = [*protocol.conditions_module.conditions, *protocol.conditions_module.keywords, study.title]
+    """Diseases named by the conditions, keywords and title (``condition_concepts``), with everything they
+    are a kind of."""
     found: set[str] = set()
-    for text in texts:
-        for m in vocab.concept_matcher.finditer(text):
-            if vocab.concepts[m.key].primary_diagnosis:
-                found |= vocab.concept_ancestors(m.key)
+    for concept in condition_concepts(study, vocab):
+        found |= vocab.concept_ancestors(concept)
     return sorted(found)
 
 

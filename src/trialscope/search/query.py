@@ -25,7 +25,6 @@ from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import Place, PlaceNotFound, country_spellings, resolve_place
 from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.presentation.labels import N_, known_values
-from trialscope.presentation.translation import _, reader_locale
 from trialscope.search.distance import nearest_sites
 from trialscope.search.documents import (
     AGE_YEAR_TERMS,
@@ -37,6 +36,7 @@ from trialscope.search.documents import (
 from trialscope.search.index import SearchIndex
 from trialscope.search.synonyms import synonyms
 from trialscope.settings import SEARCH_SORTS
+from trialscope.translation import _, reader_locale
 
 Sort = Literal["relevance", "updated", "start", "distance"]
 SORTS = SEARCH_SORTS

@@ -48,20 +48,13 @@ class PreparedRecord:
 
 def matching_columns(study: Study) -> dict[str, Any]:
     """What matching filters on before evaluating criteria."""
+    from trialscope.criteria.targets import condition_concepts
     from trialscope.criteria.vocabulary import vocabulary
 
     vocab = vocabulary()
     protocol = study.protocol_section
     eligibility = protocol.eligibility_module
-    texts = [*protocol.conditions_module.conditions, *protocol.conditions_module.keywords, study.title]
-    concepts = sorted(
-        {
-            m.key
-            for text in texts
-            for m in vocab.concept_matcher.finditer(text)
-            if vocab.concepts[m.key].primary_diagnosis
-        }
-    )
+    concepts = condition_concepts(study, vocab)
     return {
         "min_age_years": age_in_years(eligibility.minimum_age),
         "max_age_years": age_in_years(eligibility.maximum_age),

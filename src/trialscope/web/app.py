@@ -22,10 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trialscope.demo import ensure_demo
 from trialscope.geo import load_gazetteer
-from trialscope.presentation.translation import _, reading_in
 from trialscope.settings import DEFAULT_CONCURRENCY
 from trialscope.store.database import is_default_database
 from trialscope.store.trial_store import TrialStore
+from trialscope.translation import _, reading_in
 from trialscope.web import api, i18n, pages
 from trialscope.web.asgi import HttpMiddleware
 from trialscope.web.capacity import RequestGate, ServerTiming, concurrency_from_environment

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from trialscope.presentation.labels import N_, facet_label
-from trialscope.presentation.translation import _, term
+from trialscope.translation import _, term
 
 Params = Sequence[tuple[str, str]]
 

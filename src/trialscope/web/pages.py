@@ -22,8 +22,8 @@ from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, anything_clinical, understood
-from trialscope.presentation.translation import _
 from trialscope.search import QueryError, SearchQuery, run_search
+from trialscope.translation import _
 from trialscope.web.facets import facet_views
 from trialscope.web.questionnaire import (
     AnswerError,

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import local_names
 from trialscope.model.study import Study, age_in_years
-from trialscope.presentation.translation import _, join_sentences, term
+from trialscope.translation import _, join_sentences, term
 from trialscope.web.i18n import N_
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialscope.presentation.labels import N_
-from trialscope.presentation.translation import _
+from trialscope.translation import _
 
 # The fields people fill in, named as the forms name them (translated where shown).
 FIELD_NAMES = {

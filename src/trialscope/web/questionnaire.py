@@ -27,7 +27,7 @@ from trialscope.patients.model import (
     PerformanceStatus,
     Treatment,
 )
-from trialscope.presentation.translation import _, term
+from trialscope.translation import _, term
 from trialscope.web.i18n import N_
 
 Kind = Literal["number", "choice"]

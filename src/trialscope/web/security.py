@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trialscope.presentation.translation import _
+from trialscope.translation import _
 from trialscope.web.asgi import HttpMiddleware
 
 ErrorPage = Callable[[Request, int, str], Response]  # a page's error response: the request, status and words

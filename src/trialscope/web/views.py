@@ -33,13 +33,13 @@ from trialscope.presentation.sections import (
     trial_sections,
     unescape_markdown,
 )
-from trialscope.presentation.translation import _
 from trialscope.search import SearchIndex, related_trials
 from trialscope.search.distance import nearest_sites
 from trialscope.search.documents import trial_concepts
 from trialscope.search.similar import RelatedTrial
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.trial_store import StoredTrial, TrialStore
+from trialscope.translation import _
 from trialscope.web.plain import PlainSummary, plain_summary
 
 

@@ -13,18 +13,17 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trialscope.criteria.engine import parse_criteria
 from trialscope.criteria.model import DAYS_PER_UNIT, NEGATED, Constraint
-from trialscope.model.study import Study, parse_study
+from trialscope.model.study import parse_study
 
 
 @dataclass(slots=True)
@@ -330,96 +329,3 @@ def iter_lines(report: GoldReport, lct: LctReport | None, verbose: bool) -> Iter
             yield from (f"    {m}" for m in lct.examples_missed)
             yield "  examples not annotated:"
             yield from (f"    {m}" for m in lct.examples_extra)
-
-
-def iter_criteria_texts(data: Path) -> Iterator[tuple[str, str]]:
-    """(source, text) for every criteria text in a shared data folder: the HINT CSVs, the LCT corpus, the
-    CAR-T monitor's sample with full criteria, and every study record (seed trials, API and XML fixtures)."""
-    from trialscope.catalogue.readers import read_paths
-    from trialscope.catalogue.records import SourceRecord
-
-    csv.field_size_limit(10**8)
-    for path in sorted((data / "criteria-texts" / "hint").glob("*.csv")):
-        with path.open(encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                yield f"hint/{path.name}:{row.get('nctid')}", row.get("criteria") or ""
-    for path in sorted((data / "criteria-corpora" / "lct").rglob("*.txt")):
-        yield f"lct/{path.stem}", path.read_text(encoding="utf-8")
-    sample = data / "car-t-monitor" / "sample_v1.json"
-    if sample.exists():
-        for trial in json.loads(sample.read_text(encoding="utf-8"))["trials"]:
-            yield f"car-t-monitor/{trial['NCTId']}", trial.get("EligibilityCriteria") or ""
-    for item in read_paths([data / "seed-trials", data / "ctgov-v2-fixtures", data / "ctgov-xml-fixtures"]):
-        if isinstance(item, SourceRecord):
-            module = item.study.get("protocolSection", {}).get("eligibilityModule", {})
-            yield f"records/{item.origin}", module.get("eligibilityCriteria") or ""
-
-
-# --- target antigens vs the CAR-T monitor's TargetCategory ----------------------------------------------
-_NO_TARGET = {"other_or_unknown", "car-t_unspecified", "car-nk", "", "unknown"}
-_LABEL_ALIASES = {"nkg2d-l": "NKG2D ligands", "b7-h3": "B7-H3", "mesothelin": "mesothelin", "il13rα2": "IL13Ra2"}
-
-
-def monitor_targets(label: str) -> set[str] | None:
-    """'CD19/CD22 dual' -> {CD19, CD22}; 'CAR-NK: CD19' -> {CD19}; unknown categories -> None."""
-    text = label.strip()
-    if text.lower() in _NO_TARGET:
-        return None
-    text = text.split(":", 1)[-1].removesuffix(" dual").strip()
-    return {_LABEL_ALIASES.get(part.strip().lower(), part.strip()) for part in text.split("/") if part.strip()}
-
-
-@dataclass(slots=True)
-class TargetReport:
-    labelled: int = 0  # trials whose label names antigens
-    exact: int = 0  # our set equals theirs
-    per_antigen: Score = field(default_factory=Score)
-    unlabelled: int = 0
-    unlabelled_we_name: int = 0  # their label says unknown; we name a target
-    disagreements: list[str] = field(default_factory=list)
-
-    def lines(self, title: str) -> list[str]:
-        agreement = self.exact / self.labelled if self.labelled else 1.0
-        return [
-            f"{title}: {self.labelled} trials with a named target; exact agreement {agreement:.3f} ({self.exact})",
-            "  " + format_score("per antigen", self.per_antigen),
-            f"  labelled unknown/unspecified: {self.unlabelled}; "
-            f"of these we name a target for {self.unlabelled_we_name}",
-        ]
-
-
-def evaluate_targets(rows: Iterable[tuple[str, str, Study]]) -> TargetReport:
-    """rows: (NCT ID, the monitor's TargetCategory, the study). Compares antigens case-insensitively."""
-    from trialscope.criteria.targets import trial_targets
-
-    report = TargetReport()
-    for nct_id, label, study in rows:
-        ours = {t.lower() for t in trial_targets(study)}
-        theirs = monitor_targets(label)
-        if theirs is None:
-            report.unlabelled += 1
-            report.unlabelled_we_name += bool(ours)
-            continue
-        wanted = {t.lower() for t in theirs}
-        report.labelled += 1
-        report.exact += ours == wanted
-        report.per_antigen.matched += len(ours & wanted)
-        report.per_antigen.system += len(ours)
-        report.per_antigen.gold += len(wanted)
-        if ours != wanted:
-            report.disagreements.append(f"{nct_id}: monitor {sorted(wanted)} vs ours {sorted(ours)} | {study.title}")
-    return report
-
-
-def monitor_target_rows(monitor: Path) -> tuple[list[tuple[str, str, Study]], list[tuple[str, str, Study]]]:
-    """(every trial of trials.csv, the hand-labelled benchmark_set.csv trials) as (NCT ID, label, study)."""
-    from trialscope.catalogue.flattened import row_to_study
-
-    with (monitor / "trials.csv").open(encoding="utf-8") as f:
-        rows = {r["NCTId"]: r for r in csv.DictReader(f)}
-    studies = {nct_id: parse_study(row_to_study(row)) for nct_id, row in rows.items()}
-    everything = [(nct_id, row["TargetCategory"], studies[nct_id]) for nct_id, row in rows.items()]
-    with (monitor / "benchmark_set.csv").open(encoding="utf-8") as f:
-        labelled = list(csv.DictReader(line for line in f if not line.startswith("#")))
-    hand = [(r["NCTId"], r["TargetCategory"], studies[r["NCTId"]]) for r in labelled if r["NCTId"] in studies]
-    return everything, hand
