@@ -15,7 +15,9 @@ from trialscope.ingest import ingest_paths
 from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.model.study import age_in_years
 from trialscope.search import QueryError, SearchIndex, SearchQuery, related_trials, run_search
-from trialscope.search.query import _OWN_FILTER, FACETS, _Compiler, count, facet_counts
+from trialscope.search.compile import Compiler
+from trialscope.search.facets import _OWN_FILTER, FACETS, facet_counts
+from trialscope.search.index import count
 from trialscope.search.similar import _card, similar_trials
 from trialscope.store.trial_store import TrialStore
 
@@ -128,7 +130,7 @@ def test_facets_counted_through_composite_fields_equal_counts_of_each_field(
     # the facets of few values are counted together (search/documents.py COMPOSITE_FACETS), and the filters
     # some count leaves out are nested (query._nested): the counts must be exactly those of a count over
     # each facet's own field, under all the filters but its own
-    compiler = _Compiler(index, query)
+    compiler = Compiler(index, query)
     counted = facet_counts(index, compiler)
     for facet in FACETS:
         without = _OWN_FILTER[facet] if _OWN_FILTER[facet] in compiler.filters else None
@@ -301,3 +303,36 @@ def test_a_search_near_a_place_in_the_southern_hemisphere(index: SearchIndex) ->
     results = run_search(index, SearchQuery(text="CAR-T", near="Sydney", within_km=20_000, sort="distance", per_page=5))
     assert results.total > 0 and results.hits[0].distance_km is not None
     assert results.hits[0].distance_km < 100  # sites in Sydney itself come first
+
+
+def test_one_request_builder_reads_what_a_person_typed() -> None:
+    """SearchQuery.from_params is how the pages, the API and the command line build a search: the same
+    words give the same query, and every value it cannot read is named at once."""
+    import datetime as dt
+
+    from trialscope.search.request import SearchQuery as Request
+
+    query = Request.from_params(
+        {
+            "q": " CAR-T AML ",
+            "status": "open",
+            "phase": ["1", "2"],
+            "age": "45",
+            "sex": "Female",
+            "near": "Hangzhou",
+            "within": "300 mi",
+            "start_from": "2024-05",
+            "page": "2",
+            "healthy_volunteers": "no",
+            "age_group": [],
+        }
+    )
+    assert query.text == "CAR-T AML" and list(query.status) == ["open"] and list(query.phase) == ["1", "2"]
+    assert query.age == 45 and query.sex == "female" and query.page == 2 and query.healthy_volunteers is False
+    assert query.within_km == pytest.approx(482.8, abs=0.1) and query.start_from == dt.date(2024, 5, 1)
+    assert Request.from_params({"within": 500.0, "near": "Wuhan"}).within_km == 500  # the API's typed number
+    with pytest.raises(QueryError) as refused:
+        Request.from_params({"age": "old", "within": "far", "start_to": "May", "sex": "x", "page": "two"})
+    assert len(refused.value.problems) == 5
+    with pytest.raises(QueryError, match="needs a place"):
+        Request.from_params({"within": "500"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,30 +12,8 @@ from trialscope.settings import SEARCH_SORTS
 
 if TYPE_CHECKING:
     from trialscope.search import SearchIndex
-    from trialscope.search.query import SearchResults
+    from trialscope.search.request import SearchResults
     from trialscope.store.trial_store import TrialStore
-
-
-def _distance(value: str | None) -> float | None:
-    from trialscope.geo import parse_distance_km
-
-    if value is None:
-        return None
-    try:
-        return parse_distance_km(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(
-            value if len(value) > 7 else f"{value}-01" if len(value) == 7 else f"{value}-01-01"
-        )
-    except ValueError:
-        raise typer.BadParameter(f"not a date: {value!r} (write 2024, 2024-05 or 2024-05-31)") from None
 
 
 def _phase_words(phases: list[str]) -> str:
@@ -132,32 +109,36 @@ def search(
     antigen receptor T cell ...), filters, facet counts, distance to open sites (city-level coordinates)."""
     from trialscope.search import QueryError, SearchQuery, run_search
 
-    query = SearchQuery(
-        text=text,
-        status=status or (),
-        phase=phase or (),
-        study_type=study_type or (),
-        condition=condition,
-        intervention_type=intervention_type or (),
-        target=target or (),
-        age=age,
-        sex=sex,
-        healthy_volunteers=healthy_volunteers,
-        country=country or (),
-        state=state or (),
-        city=city or (),
-        near=near,
-        within_km=_distance(within),
-        start_from=_date(start_from),
-        start_to=_date(start_to),
-        updated_from=_date(updated_from),
-        updated_to=_date(updated_to),
-        results=results,
-        sponsor_class=sponsor_class or (),
-        sort=sort,  # type: ignore[arg-type]  # checked by run_search
-        page=page,
-        per_page=per_page,
-    )
+    params = {
+        "q": text,
+        "status": status,
+        "phase": phase,
+        "type": study_type,
+        "condition": condition,
+        "intervention_type": intervention_type,
+        "target": target,
+        "age": age,
+        "sex": sex,
+        "healthy_volunteers": healthy_volunteers,
+        "country": country,
+        "state": state,
+        "city": city,
+        "near": near,
+        "within": within,
+        "start_from": start_from,
+        "start_to": start_to,
+        "updated_from": updated_from,
+        "updated_to": updated_to,
+        "results": results,
+        "sponsor_class": sponsor_class,
+        "sort": sort,
+        "page": page,
+        "per_page": per_page,
+    }
+    try:
+        query = SearchQuery.from_params(params)
+    except QueryError as exc:
+        raise fail(str(exc)) from None
     with open_store(db) as store:
         try:
             found = run_search(_index(store), query)

@@ -271,6 +271,16 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
+def haversine_km_many(lat: float, lon: float, lats: Any, lons: Any) -> Any:
+    """``haversine_km`` from one point to many at once (numpy arrays of latitudes and longitudes)."""
+    import numpy as np
+
+    p1, p2 = np.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
 _DISTANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|kilometres|kilometers|mi|miles)?\s*$", re.IGNORECASE)
 KM_PER_MILE = 1.609344
 

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 NCT_ID_PATTERN = re.compile(r"^NCT\d{8}$")
+NCT_ID_IN_A_PATH = r"^[Nn][Cc][Tt]\d{8}$"  # an NCT ID as a route accepts it (any case)
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 

@@ -99,306 +99,9 @@ def place_text(location: Location) -> str:
 
 
 def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section]:
-    """All sections of a trial page, empty ones left out."""
-    p = study.protocol_section
-    ident, status, design = p.identification_module, p.status_module, p.design_module
-    sponsors, elig, contacts = p.sponsor_collaborators_module, p.eligibility_module, p.contacts_locations_module
-    enrollment = design.enrollment_info
-    design_info = design.design_info
-
-    sections = [
-        Section(
-            N_("Overview"),
-            _rows(
-                (N_("NCT ID"), ident.nct_id),
-                (N_("Official title"), ident.official_title),
-                (N_("Acronym"), ident.acronym),
-                (N_("Status"), status_label(status.overall_status)),
-                (N_("Why stopped"), status.why_stopped),
-                (N_("Last known status"), status_label(status.last_known_status) if status.last_known_status else None),
-                (N_("Phase"), phases_label(design.phases)),
-                (N_("Study type"), _code(design.study_type) if design.study_type else None),
-                (
-                    N_("Enrollment"),
-                    (
-                        _("%(count)s participants", count=enrollment.count)
-                        + (f" ({_code(enrollment.type).lower()})" if enrollment.type else "")
-                    )
-                    if enrollment and enrollment.count is not None
-                    else None,
-                ),
-                (N_("Conditions"), "; ".join(p.conditions_module.conditions) or None),
-                (
-                    N_("Treatments"),
-                    "; ".join(
-                        _("%(type)s: %(name)s", type=_code(i.type), name=i.name) if i.type else (i.name or "")
-                        for i in p.arms_interventions_module.interventions
-                    )
-                    or None,
-                ),
-                (N_("Results posted"), "Yes" if study.has_results else "No"),
-            ),
-        ),
-        Section(
-            N_("Key dates"),
-            _rows(
-                (N_("First submitted"), status.study_first_submit_date),
-                (N_("First posted"), _date(status.study_first_post_date_struct)),
-                (N_("Study start"), _date(status.start_date_struct)),
-                (N_("Primary completion"), _date(status.primary_completion_date_struct)),
-                (N_("Study completion"), _date(status.completion_date_struct)),
-                (N_("Results first posted"), _date(status.results_first_post_date_struct)),
-                (N_("Last update posted"), _date(status.last_update_post_date_struct)),
-                (N_("Record verified"), status.status_verified_date),
-            ),
-            key="dates",
-        ),
-        Section(N_("Brief summary"), text=unescape_markdown(p.description_module.brief_summary)),
-        Section(N_("Detailed description"), text=unescape_markdown(p.description_module.detailed_description)),
-        Section(
-            N_("Conditions and keywords"),
-            _rows(
-                (N_("Conditions"), "; ".join(p.conditions_module.conditions) or None),
-                (N_("Keywords"), "; ".join(p.conditions_module.keywords) or None),
-                (N_("MeSH terms"), "; ".join(study.mesh_terms) or None),
-            ),
-        ),
-        Section(
-            N_("Study design"),
-            _rows(
-                (
-                    N_("Allocation"),
-                    _code(design_info.allocation) if design_info and design_info.allocation else None,
-                ),
-                (
-                    N_("Intervention model"),
-                    _code(design_info.intervention_model) if design_info and design_info.intervention_model else None,
-                ),
-                (N_("Model description"), design_info.intervention_model_description if design_info else None),
-                (
-                    N_("Primary purpose"),
-                    _code(design_info.primary_purpose) if design_info and design_info.primary_purpose else None,
-                ),
-                (
-                    N_("Masking"),
-                    _code(design_info.masking_info.masking)
-                    + (
-                        f" ({', '.join(_code(w) for w in design_info.masking_info.who_masked)})"
-                        if design_info.masking_info.who_masked
-                        else ""
-                    )
-                    if design_info and design_info.masking_info and design_info.masking_info.masking
-                    else None,
-                ),
-                (
-                    N_("Observational model"),
-                    _code(design_info.observational_model) if design_info and design_info.observational_model else None,
-                ),
-                (
-                    N_("Time perspective"),
-                    _code(design_info.time_perspective) if design_info and design_info.time_perspective else None,
-                ),
-                (N_("Target duration"), design.target_duration),
-            ),
-        ),
-        Section(
-            N_("Arms and interventions"),
-            entries=[
-                _rows(
-                    (N_("Arm"), arm.label),
-                    (N_("Type"), _code(arm.type) if arm.type else None),
-                    (N_("Description"), arm.description),
-                    (N_("Interventions"), "; ".join(arm.intervention_names) or None),
-                )
-                for arm in p.arms_interventions_module.arm_groups
-            ]
-            + [
-                _rows(
-                    (N_("Intervention"), i.name),
-                    (N_("Type"), _code(i.type) if i.type else None),
-                    (N_("Description"), i.description),
-                    (N_("Other names"), "; ".join(i.other_names) or None),
-                    (N_("Arms"), "; ".join(i.arm_group_labels) or None),
-                )
-                for i in p.arms_interventions_module.interventions
-            ],
-        ),
-        Section(
-            N_("Outcome measures"),
-            entries=[
-                _rows((kind, o.measure), (N_("Time frame"), o.time_frame), (N_("Description"), o.description))
-                for kind, outcomes in (
-                    (N_("Primary outcome"), p.outcomes_module.primary_outcomes),
-                    (N_("Secondary outcome"), p.outcomes_module.secondary_outcomes),
-                    (N_("Other outcome"), p.outcomes_module.other_outcomes),
-                )
-                for o in outcomes
-            ],
-        ),
-        Section(
-            N_("Eligibility"),
-            _rows(
-                (N_("Minimum age"), elig.minimum_age or "none stated"),
-                (N_("Maximum age"), elig.maximum_age or "none stated"),
-                (N_("Age groups"), ", ".join(_code(a) for a in elig.std_ages) or None),
-                (N_("Sex"), _code(elig.sex) if elig.sex else None),
-                (N_("Healthy volunteers"), _yes_no(elig.healthy_volunteers)),
-                (N_("Study population"), elig.study_population),
-                (N_("Sampling method"), _code(elig.sampling_method) if elig.sampling_method else None),
-            ),
-            text=unescape_markdown(elig.eligibility_criteria),
-            key="eligibility",
-        ),
-        Section(
-            N_("Sponsors and collaborators"),
-            _rows(
-                (
-                    N_("Lead sponsor"),
-                    (sponsors.lead_sponsor.name or "")
-                    + (f" ({_code(sponsors.lead_sponsor.class_)})" if sponsors.lead_sponsor.class_ else "")
-                    if sponsors.lead_sponsor
-                    else None,
-                ),
-                (
-                    N_("Collaborators"),
-                    "; ".join(
-                        (c.name or "") + (f" ({_code(c.class_)})" if c.class_ else "") for c in sponsors.collaborators
-                    )
-                    or None,
-                ),
-                (
-                    N_("Responsible party"),
-                    ", ".join(
-                        x
-                        for x in (
-                            _code(sponsors.responsible_party.type) if sponsors.responsible_party.type else None,
-                            sponsors.responsible_party.investigator_full_name,
-                            sponsors.responsible_party.investigator_title,
-                            sponsors.responsible_party.investigator_affiliation,
-                        )
-                        if x
-                    )
-                    or None
-                    if sponsors.responsible_party
-                    else None,
-                ),
-            ),
-        ),
-        Section(
-            N_("Oversight"),
-            _rows(
-                (N_("Data monitoring committee"), _yes_no(p.oversight_module.oversight_has_dmc)),
-                (N_("FDA-regulated drug"), _yes_no(p.oversight_module.is_fda_regulated_drug)),
-                (N_("FDA-regulated device"), _yes_no(p.oversight_module.is_fda_regulated_device)),
-            ),
-        ),
-        Section(
-            N_("Study officials"),
-            entries=[
-                _rows(
-                    (N_("Name"), o.name),
-                    (N_("Role"), _code(o.role) if o.role else None),
-                    (N_("Affiliation"), o.affiliation),
-                )
-                for o in contacts.overall_officials
-            ],
-        ),
-        Section(N_("Central contacts"), entries=[contact_rows(c) for c in contacts.central_contacts]),
-        Section(
-            N_("Locations"),
-            rows=_rows(
-                (N_("Note"), "site coordinates are city-level")
-                if any(loc.geo_point for loc in study.locations)
-                else ("", None)
-            ),
-            entries=[
-                _rows(
-                    (N_("Facility"), loc.facility),
-                    (N_("Site status"), status_label(loc.status) if loc.status else "not stated"),
-                    (N_("Place"), place_text(loc) or None),
-                )
-                + [
-                    row
-                    for contact in loc.contacts
-                    for row in [(f"Contact: {label}", value) for label, value in contact_rows(contact)]
-                ]
-                for loc in study.locations
-            ],
-            key="locations",
-        ),
-        Section(N_("Countries"), _rows((N_("Countries"), ", ".join(study.countries) or None))),
-        Section(
-            N_("Identifiers"),
-            _rows(
-                (N_("NCT ID"), ident.nct_id),
-                (N_("Organization study ID"), ident.org_study_id_info.id if ident.org_study_id_info else None),
-                (N_("Organization"), ident.organization.full_name if ident.organization else None),
-            )
-            + [
-                (
-                    N_("Secondary ID"),
-                    s.id
-                    + (
-                        f" ({', '.join(x for x in (_code(s.type) if s.type else None, s.domain) if x)})"
-                        if s.type or s.domain
-                        else ""
-                    ),
-                )
-                for s in ident.secondary_id_infos
-            ],
-        ),
-        Section(
-            N_("References and links"),
-            entries=[
-                _rows(
-                    (N_("Citation"), r.citation),
-                    (N_("PubMed ID"), r.pmid),
-                    (N_("Type"), _code(r.type) if r.type else None),
-                )
-                for r in p.references_module.references
-            ]
-            + [_rows((N_("Link"), link.url), (N_("Label"), link.label)) for link in p.references_module.see_also_links],
-        ),
-        Section(
-            N_("Individual participant data (IPD) sharing"),
-            _rows(
-                (
-                    N_("Plan to share"),
-                    _code(p.ipd_sharing_statement_module.ipd_sharing)
-                    if p.ipd_sharing_statement_module.ipd_sharing
-                    else None,
-                ),
-                (N_("Description"), p.ipd_sharing_statement_module.description),
-                (
-                    N_("Information types"),
-                    ", ".join(_code(t) for t in p.ipd_sharing_statement_module.info_types) or None,
-                ),
-                (N_("Time frame"), p.ipd_sharing_statement_module.time_frame),
-                (N_("Access criteria"), p.ipd_sharing_statement_module.access_criteria),
-                (N_("URL"), p.ipd_sharing_statement_module.url),
-            ),
-        ),
-        Section(
-            N_("Documents"),
-            entries=[
-                _rows((N_("Document"), d.label or d.type_abbrev), (N_("Date"), d.date), (N_("File"), d.filename))
-                for d in (
-                    study.document_section.large_document_module.large_docs
-                    if study.document_section.large_document_module
-                    else []
-                )
-            ],
-        ),
-        Section(
-            N_("Results"),
-            _rows(
-                (
-                    N_("Results posted"),
-                    "Yes: see the registry's results section" if study.has_results else "No results posted yet",
-                )
-            ),
-        ),
-    ]
+    """All sections of a trial page in the order the seed pages show them, empty ones left out (each section is
+    built by a function of its own, below)."""
+    sections = [section(study) for section in SECTIONS]
     if info is not None:
         sections.append(
             Section(
@@ -421,3 +124,407 @@ def trial_sections(study: Study, info: RecordInfo | None = None) -> list[Section
             )
         )
     return [s for s in sections if not s.is_empty()]
+
+
+def _overview(study: Study) -> Section:
+    p = study.protocol_section
+    ident = p.identification_module
+    status = p.status_module
+    design = p.design_module
+    enrollment = design.enrollment_info
+    return Section(
+        N_("Overview"),
+        _rows(
+            (N_("NCT ID"), ident.nct_id),
+            (N_("Official title"), ident.official_title),
+            (N_("Acronym"), ident.acronym),
+            (N_("Status"), status_label(status.overall_status)),
+            (N_("Why stopped"), status.why_stopped),
+            (N_("Last known status"), status_label(status.last_known_status) if status.last_known_status else None),
+            (N_("Phase"), phases_label(design.phases)),
+            (N_("Study type"), _code(design.study_type) if design.study_type else None),
+            (
+                N_("Enrollment"),
+                (
+                    _("%(count)s participants", count=enrollment.count)
+                    + (f" ({_code(enrollment.type).lower()})" if enrollment.type else "")
+                )
+                if enrollment and enrollment.count is not None
+                else None,
+            ),
+            (N_("Conditions"), "; ".join(p.conditions_module.conditions) or None),
+            (
+                N_("Treatments"),
+                "; ".join(
+                    _("%(type)s: %(name)s", type=_code(i.type), name=i.name) if i.type else (i.name or "")
+                    for i in p.arms_interventions_module.interventions
+                )
+                or None,
+            ),
+            (N_("Results posted"), "Yes" if study.has_results else "No"),
+        ),
+    )
+
+
+def _key_dates(study: Study) -> Section:
+    p = study.protocol_section
+    status = p.status_module
+    return Section(
+        N_("Key dates"),
+        _rows(
+            (N_("First submitted"), status.study_first_submit_date),
+            (N_("First posted"), _date(status.study_first_post_date_struct)),
+            (N_("Study start"), _date(status.start_date_struct)),
+            (N_("Primary completion"), _date(status.primary_completion_date_struct)),
+            (N_("Study completion"), _date(status.completion_date_struct)),
+            (N_("Results first posted"), _date(status.results_first_post_date_struct)),
+            (N_("Last update posted"), _date(status.last_update_post_date_struct)),
+            (N_("Record verified"), status.status_verified_date),
+        ),
+        key="dates",
+    )
+
+
+def _brief_summary(study: Study) -> Section:
+    p = study.protocol_section
+    return Section(N_("Brief summary"), text=unescape_markdown(p.description_module.brief_summary))
+
+
+def _detailed_description(study: Study) -> Section:
+    p = study.protocol_section
+    return Section(N_("Detailed description"), text=unescape_markdown(p.description_module.detailed_description))
+
+
+def _conditions_and_keywords(study: Study) -> Section:
+    p = study.protocol_section
+    return Section(
+        N_("Conditions and keywords"),
+        _rows(
+            (N_("Conditions"), "; ".join(p.conditions_module.conditions) or None),
+            (N_("Keywords"), "; ".join(p.conditions_module.keywords) or None),
+            (N_("MeSH terms"), "; ".join(study.mesh_terms) or None),
+        ),
+    )
+
+
+def _study_design(study: Study) -> Section:
+    p = study.protocol_section
+    design = p.design_module
+    design_info = design.design_info
+    return Section(
+        N_("Study design"),
+        _rows(
+            (
+                N_("Allocation"),
+                _code(design_info.allocation) if design_info and design_info.allocation else None,
+            ),
+            (
+                N_("Intervention model"),
+                _code(design_info.intervention_model) if design_info and design_info.intervention_model else None,
+            ),
+            (N_("Model description"), design_info.intervention_model_description if design_info else None),
+            (
+                N_("Primary purpose"),
+                _code(design_info.primary_purpose) if design_info and design_info.primary_purpose else None,
+            ),
+            (
+                N_("Masking"),
+                _code(design_info.masking_info.masking)
+                + (
+                    f" ({', '.join(_code(w) for w in design_info.masking_info.who_masked)})"
+                    if design_info.masking_info.who_masked
+                    else ""
+                )
+                if design_info and design_info.masking_info and design_info.masking_info.masking
+                else None,
+            ),
+            (
+                N_("Observational model"),
+                _code(design_info.observational_model) if design_info and design_info.observational_model else None,
+            ),
+            (
+                N_("Time perspective"),
+                _code(design_info.time_perspective) if design_info and design_info.time_perspective else None,
+            ),
+            (N_("Target duration"), design.target_duration),
+        ),
+    )
+
+
+def _arms_and_interventions(study: Study) -> Section:
+    p = study.protocol_section
+    return Section(
+        N_("Arms and interventions"),
+        entries=[
+            _rows(
+                (N_("Arm"), arm.label),
+                (N_("Type"), _code(arm.type) if arm.type else None),
+                (N_("Description"), arm.description),
+                (N_("Interventions"), "; ".join(arm.intervention_names) or None),
+            )
+            for arm in p.arms_interventions_module.arm_groups
+        ]
+        + [
+            _rows(
+                (N_("Intervention"), i.name),
+                (N_("Type"), _code(i.type) if i.type else None),
+                (N_("Description"), i.description),
+                (N_("Other names"), "; ".join(i.other_names) or None),
+                (N_("Arms"), "; ".join(i.arm_group_labels) or None),
+            )
+            for i in p.arms_interventions_module.interventions
+        ],
+    )
+
+
+def _outcome_measures(study: Study) -> Section:
+    p = study.protocol_section
+    return Section(
+        N_("Outcome measures"),
+        entries=[
+            _rows((kind, o.measure), (N_("Time frame"), o.time_frame), (N_("Description"), o.description))
+            for kind, outcomes in (
+                (N_("Primary outcome"), p.outcomes_module.primary_outcomes),
+                (N_("Secondary outcome"), p.outcomes_module.secondary_outcomes),
+                (N_("Other outcome"), p.outcomes_module.other_outcomes),
+            )
+            for o in outcomes
+        ],
+    )
+
+
+def _eligibility(study: Study) -> Section:
+    p = study.protocol_section
+    elig = p.eligibility_module
+    return Section(
+        N_("Eligibility"),
+        _rows(
+            (N_("Minimum age"), elig.minimum_age or "none stated"),
+            (N_("Maximum age"), elig.maximum_age or "none stated"),
+            (N_("Age groups"), ", ".join(_code(a) for a in elig.std_ages) or None),
+            (N_("Sex"), _code(elig.sex) if elig.sex else None),
+            (N_("Healthy volunteers"), _yes_no(elig.healthy_volunteers)),
+            (N_("Study population"), elig.study_population),
+            (N_("Sampling method"), _code(elig.sampling_method) if elig.sampling_method else None),
+        ),
+        text=unescape_markdown(elig.eligibility_criteria),
+        key="eligibility",
+    )
+
+
+def _sponsors_and_collaborators(study: Study) -> Section:
+    p = study.protocol_section
+    sponsors = p.sponsor_collaborators_module
+    return Section(
+        N_("Sponsors and collaborators"),
+        _rows(
+            (
+                N_("Lead sponsor"),
+                (sponsors.lead_sponsor.name or "")
+                + (f" ({_code(sponsors.lead_sponsor.class_)})" if sponsors.lead_sponsor.class_ else "")
+                if sponsors.lead_sponsor
+                else None,
+            ),
+            (
+                N_("Collaborators"),
+                "; ".join(
+                    (c.name or "") + (f" ({_code(c.class_)})" if c.class_ else "") for c in sponsors.collaborators
+                )
+                or None,
+            ),
+            (
+                N_("Responsible party"),
+                ", ".join(
+                    x
+                    for x in (
+                        _code(sponsors.responsible_party.type) if sponsors.responsible_party.type else None,
+                        sponsors.responsible_party.investigator_full_name,
+                        sponsors.responsible_party.investigator_title,
+                        sponsors.responsible_party.investigator_affiliation,
+                    )
+                    if x
+                )
+                or None
+                if sponsors.responsible_party
+                else None,
+            ),
+        ),
+    )
+
+
+def _oversight(study: Study) -> Section:
+    p = study.protocol_section
+    return Section(
+        N_("Oversight"),
+        _rows(
+            (N_("Data monitoring committee"), _yes_no(p.oversight_module.oversight_has_dmc)),
+            (N_("FDA-regulated drug"), _yes_no(p.oversight_module.is_fda_regulated_drug)),
+            (N_("FDA-regulated device"), _yes_no(p.oversight_module.is_fda_regulated_device)),
+        ),
+    )
+
+
+def _study_officials(study: Study) -> Section:
+    p = study.protocol_section
+    contacts = p.contacts_locations_module
+    return Section(
+        N_("Study officials"),
+        entries=[
+            _rows(
+                (N_("Name"), o.name),
+                (N_("Role"), _code(o.role) if o.role else None),
+                (N_("Affiliation"), o.affiliation),
+            )
+            for o in contacts.overall_officials
+        ],
+    )
+
+
+def _central_contacts(study: Study) -> Section:
+    p = study.protocol_section
+    contacts = p.contacts_locations_module
+    return Section(N_("Central contacts"), entries=[contact_rows(c) for c in contacts.central_contacts])
+
+
+def _locations(study: Study) -> Section:
+    return Section(
+        N_("Locations"),
+        rows=_rows(
+            (N_("Note"), "site coordinates are city-level")
+            if any(loc.geo_point for loc in study.locations)
+            else ("", None)
+        ),
+        entries=[
+            _rows(
+                (N_("Facility"), loc.facility),
+                (N_("Site status"), status_label(loc.status) if loc.status else "not stated"),
+                (N_("Place"), place_text(loc) or None),
+            )
+            + [
+                row
+                for contact in loc.contacts
+                for row in [(f"Contact: {label}", value) for label, value in contact_rows(contact)]
+            ]
+            for loc in study.locations
+        ],
+        key="locations",
+    )
+
+
+def _countries(study: Study) -> Section:
+    return Section(N_("Countries"), _rows((N_("Countries"), ", ".join(study.countries) or None)))
+
+
+def _identifiers(study: Study) -> Section:
+    p = study.protocol_section
+    ident = p.identification_module
+    return Section(
+        N_("Identifiers"),
+        _rows(
+            (N_("NCT ID"), ident.nct_id),
+            (N_("Organization study ID"), ident.org_study_id_info.id if ident.org_study_id_info else None),
+            (N_("Organization"), ident.organization.full_name if ident.organization else None),
+        )
+        + [
+            (
+                N_("Secondary ID"),
+                s.id
+                + (
+                    f" ({', '.join(x for x in (_code(s.type) if s.type else None, s.domain) if x)})"
+                    if s.type or s.domain
+                    else ""
+                ),
+            )
+            for s in ident.secondary_id_infos
+        ],
+    )
+
+
+def _references_and_links(study: Study) -> Section:
+    p = study.protocol_section
+    return Section(
+        N_("References and links"),
+        entries=[
+            _rows(
+                (N_("Citation"), r.citation),
+                (N_("PubMed ID"), r.pmid),
+                (N_("Type"), _code(r.type) if r.type else None),
+            )
+            for r in p.references_module.references
+        ]
+        + [_rows((N_("Link"), link.url), (N_("Label"), link.label)) for link in p.references_module.see_also_links],
+    )
+
+
+def _ipd_sharing(study: Study) -> Section:
+    p = study.protocol_section
+    return Section(
+        N_("Individual participant data (IPD) sharing"),
+        _rows(
+            (
+                N_("Plan to share"),
+                _code(p.ipd_sharing_statement_module.ipd_sharing)
+                if p.ipd_sharing_statement_module.ipd_sharing
+                else None,
+            ),
+            (N_("Description"), p.ipd_sharing_statement_module.description),
+            (
+                N_("Information types"),
+                ", ".join(_code(t) for t in p.ipd_sharing_statement_module.info_types) or None,
+            ),
+            (N_("Time frame"), p.ipd_sharing_statement_module.time_frame),
+            (N_("Access criteria"), p.ipd_sharing_statement_module.access_criteria),
+            (N_("URL"), p.ipd_sharing_statement_module.url),
+        ),
+    )
+
+
+def _documents(study: Study) -> Section:
+    return Section(
+        N_("Documents"),
+        entries=[
+            _rows((N_("Document"), d.label or d.type_abbrev), (N_("Date"), d.date), (N_("File"), d.filename))
+            for d in (
+                study.document_section.large_document_module.large_docs
+                if study.document_section.large_document_module
+                else []
+            )
+        ],
+    )
+
+
+def _results(study: Study) -> Section:
+    return Section(
+        N_("Results"),
+        _rows(
+            (
+                N_("Results posted"),
+                "Yes: see the registry's results section" if study.has_results else "No results posted yet",
+            )
+        ),
+    )
+
+
+# The record's sections, in the order a trial page shows them.
+SECTIONS = (
+    _overview,
+    _key_dates,
+    _brief_summary,
+    _detailed_description,
+    _conditions_and_keywords,
+    _study_design,
+    _arms_and_interventions,
+    _outcome_measures,
+    _eligibility,
+    _sponsors_and_collaborators,
+    _oversight,
+    _study_officials,
+    _central_contacts,
+    _locations,
+    _countries,
+    _identifiers,
+    _references_and_links,
+    _ipd_sharing,
+    _documents,
+    _results,
+)

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from trialscope.search.index import SearchIndex, SearchIndexError, index_path
-from trialscope.search.query import Hit, QueryError, SearchQuery, SearchResults, run_search
+from trialscope.search.request import Hit, QueryError, SearchQuery, SearchResults
+from trialscope.search.run import run_search
 from trialscope.search.similar import RelatedTrial, related_trials
 from trialscope.store.trial_store import TrialStore
 

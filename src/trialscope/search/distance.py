@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trialscope.geo import Place, country_spellings, haversine_km
+from trialscope.geo import Place, country_spellings, haversine_km, haversine_km_many
 from trialscope.model.statuses import SITE_OPEN
 from trialscope.presentation.sections import site_label
+from trialscope.search.index import SearchIndex
 from trialscope.store.trial_store import SiteRow, TrialStore
 
 
@@ -36,3 +37,18 @@ def nearest_sites(store: TrialStore, nct_ids: Sequence[str], place: Place) -> di
     for nct_id, (km, site) in best.items():
         found[nct_id] = (km, site_label(site.facility, site.city, site.country))
     return found
+
+
+DISTANCE_BUCKETS_KM = (50, 100, 250, 500, 1000, 2000)
+
+
+def nearby_terms(index: SearchIndex, place: Place, km: float) -> list[str]:
+    """Open-site coordinates (index terms) within ``km`` of the place, nearest first."""
+    import numpy as np
+
+    terms, lats, lons = index.geo_terms()
+    if not terms or place.lat is None or place.lon is None:
+        return []
+    distances = haversine_km_many(place.lat, place.lon, lats, lons)
+    inside = np.nonzero(distances <= km)[0]
+    return [terms[i] for i in inside[np.argsort(distances[inside], kind="stable")]]

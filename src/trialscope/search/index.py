@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 import tantivy
+from tantivy import Query
 
 from trialscope.model.study import parse_study
 from trialscope.search.documents import COMPOSITE_FACETS, TEXT_FIELDS, trial_document
@@ -336,3 +337,13 @@ def _iso(value: dt.datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat()
+
+
+def count(searcher: tantivy.Searcher, query: Query) -> int:
+    """How many trials match (tantivy wants a page of at least one hit to count)."""
+    return total_of(searcher.search(query, 1, count=True))
+
+
+def total_of(result: tantivy.SearchResult) -> int:
+    """The number of matches a search counted (missing from tantivy's type stubs)."""
+    return int(result.count or 0)  # type: ignore[attr-defined]

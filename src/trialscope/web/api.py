@@ -10,6 +10,7 @@ from fastapi import Path as PathParam
 from pydantic import ValidationError
 
 from trialscope.matching.run import match_criteria_text, match_patient
+from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
@@ -19,7 +20,7 @@ from trialscope.web.site import Site
 from trialscope.web.views import check_patient, place_or_none, trial_view
 
 router = APIRouter(prefix="/api", tags=["api"])
-NCT = r"^[Nn][Cc][Tt]\d{8}$"
+NCT = NCT_ID_IN_A_PATH
 
 
 def _site(request: Request) -> Site:
@@ -36,6 +37,7 @@ def api_search(
     target: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
     condition: Annotated[str | None, Query(max_length=200)] = None,
     age: Annotated[float | None, Query(ge=0, le=130)] = None,
+    age_group: Annotated[list[str], Query(max_length=3, description="child, adult, older adult")] = [],  # noqa: B006
     sex: Annotated[Literal["female", "male"] | None, Query()] = None,
     country: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
     near: Annotated[str | None, Query(max_length=200)] = None,
@@ -45,23 +47,24 @@ def api_search(
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     site = _site(request)
-    query = SearchQuery(
-        text=q,
-        status=status,
-        phase=phase,
-        target=target,
-        condition=condition,
-        age=age,
-        sex=sex,
-        country=country,
-        near=near or None,
-        within_km=within_km,
-        sort=sort,
-        page=page,
-        per_page=per_page,
-    )
+    params = {
+        "q": q,
+        "status": status,
+        "phase": phase,
+        "target": target,
+        "condition": condition,
+        "age": age,
+        "age_group": age_group,
+        "sex": sex,
+        "country": country,
+        "near": near,
+        "within": within_km,
+        "sort": sort,
+        "page": page,
+        "per_page": per_page,
+    }
     try:
-        return run_search(site.index, query).as_dict()
+        return run_search(site.index, SearchQuery.from_params(params)).as_dict()
     except QueryError as exc:
         raise HTTPException(400, str(exc)) from None
 

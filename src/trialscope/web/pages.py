@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import parse_distance_km
 from trialscope.matching.run import match_patient
+from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
@@ -48,7 +49,7 @@ from trialscope.web.views import (
 )
 
 router = APIRouter(include_in_schema=False)
-NCT = r"^[Nn][Cc][Tt]\d{8}$"
+NCT = NCT_ID_IN_A_PATH
 FACET_FILTERS = {"status": "status", "phase": "phase", "target": "target", "country": "country"}
 
 
@@ -87,35 +88,6 @@ def search_page(
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
     site = _site(request)
-    problems: list[str] = []
-    age_years = None
-    if age.strip():
-        try:
-            age_years = float(age)
-        except ValueError:
-            problems.append(_("Age: %(age)s is not a number", age=repr(age[:5])))
-    within_km = _distance(within, problems)
-    query = SearchQuery(
-        text=q,
-        status=status,
-        phase=phase,
-        target=target,
-        country=country,
-        condition=condition.strip() or None,
-        age=age_years,
-        age_group=age_group,
-        sex=sex if sex in ("female", "male") else None,
-        near=near.strip() or None,
-        within_km=within_km if near.strip() else None,
-        sort=sort if sort in ("relevance", "updated", "start", "distance") else None,  # type: ignore[arg-type]
-        page=page,
-    )
-    results = None
-    if not problems:
-        try:
-            results = run_search(site.index, query)
-        except QueryError as exc:
-            problems.append(str(exc))
     params = {
         "q": q,
         "status": status,
@@ -129,12 +101,20 @@ def search_page(
         "near": near,
         "within": within,
         "sort": sort,
+        "page": page,
     }
+    problems: list[str] = []
+    results = None
+    try:
+        query = SearchQuery.from_params(params)
+        results = run_search(site.index, query)
+    except QueryError as exc:
+        problems = exc.problems
     results_sites = Markup("")
     if results is not None and results.hits:
         place = results.place if results.place is not None and results.place.kind != "country" else None
         nct_ids = [hit.nct_id for hit in results.hits]
-        results_sites = results_map(site.store, nct_ids, place, query.within_km, near)
+        results_sites = results_map(site.store, nct_ids, place, results.query.within_km, near)
     return site.render(
         request,
         "search.html",
