@@ -87,3 +87,20 @@ def test_sql_lives_in_the_store() -> None:
         and ("sqlalchemy" in path.read_text(encoding="utf-8") or "store.schema" in path.read_text(encoding="utf-8"))
     )
     assert outside == []
+
+
+def test_cue_words_are_read_from_the_reviewed_data_file() -> None:
+    """Negation, exception and exposure cues, comparator phrases and measurement methods live in
+    data/criteria/cues.json, read by the criteria engine and the patient-text reader alike."""
+    import json
+
+    from trialscope.criteria import concepts, numeric
+    from trialscope.criteria.cues import cues
+    from trialscope.patients import text
+
+    data = json.loads((PACKAGE / "data" / "criteria" / "cues.json").read_text(encoding="utf-8"))
+    assert concepts._NEGATION is cues().negation_in_criteria and text._NEGATION is cues().negation_in_patient_text
+    assert concepts._EXCEPTION is cues().exception and concepts._EXPOSURE is cues().exposure
+    assert "|".join(data["negation_in_patient_text"]) in text._NEGATION.pattern
+    assert {tuple(pair) for pair in data["comparators"]} == set(numeric._COMPARATOR_PHRASES)
+    assert [method for _, method in numeric._METHOD] == [m for _, m in data["measurement_methods"]]

@@ -28,22 +28,10 @@ from trialscope.criteria.phrases import PhraseMatch
 from trialscope.criteria.text import WORD_NUMBERS, clause_bounds
 from trialscope.criteria.vocabulary import Vocabulary
 
-_NEGATION = re.compile(
-    r"(?i)\b(?:no|not|without|free\s+of|absence\s+of|absent|negative\s+for|never|none|neither|nor|"
-    r"do(?:es)?\s+not|did\s+not|must\s+not|cannot|unable|no\s+history\s+of|no\s+evidence\s+of|no\s+known|"
-    r"no\s+active|no\s+prior|no\s+previous|not\s+have|non)\b"
-)
-_EXCEPTION = re.compile(
-    r"(?i)\b(?:except(?:\s+for)?|excluding|exclusive\s+of|other\s+than|with\s+the\s+exception\s+of|unless|"
-    r"but\s+not(?!\s+limited)|apart\s+from)\b"
-)
+_NEGATION = cues().negation_in_criteria
+_EXCEPTION = cues().exception
 _POSITIVE = re.compile(r"(?i)(?:\+|[-\s]?positive|positivity|\bexpress(?:ion|ing|ed|es)?\b|\btarget\b|\bpos\b)")
-_EXPOSURE = re.compile(
-    r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|receipt|treated|treatment\s+with|therapy\s+with|use\s+of|"
-    r"using|used|history\s+of|underwent|undergone|undergo|within|exposure|exposed|administration|administer(?:ed)?|"
-    r"vaccination|after|before|following|concurrent|concomitant|ongoing|currently|requir(?:e|es|ed|ing)|planned|"
-    r"participat(?:e|ed|ing|ion)|at\s+least|failed|failure|relapse[d]?|refractory|post)\b"
-)
+_EXPOSURE = cues().exposure
 _STUDY_OWN = re.compile(r"(?i)\s*(?:cells?\s+)?(?:manufactur|infusion|collection|production|preparation)")
 _WINDOW = re.compile(
     r"(?i)(?P<cue>within(?:\s+the)?(?:\s+(?:last|past|previous|prior))?|in\s+the\s+(?:last|past|previous|prior)|"

@@ -21,10 +21,21 @@ class Cues:
     organ_qualifier: re.Pattern[str]  # matched against the words just after a diagnosis
     washout_alone: re.Pattern[str]  # links that make a washout by themselves ("since", "elapsed")
     washout_last: re.Pattern[str]  # otherwise the words after the link must say a last exposure ("prior")
+    negation_in_criteria: re.Pattern[str]  # words that negate what follows them in a criterion's clause
+    negation_in_patient_text: re.Pattern[str]  # the same in a patient's description ("denies", "free of")
+    exception: re.Pattern[str]  # a mention after these is an exception ("except", "other than")
+    exposure: re.Pattern[str]  # words around a therapy that make it a prior therapy ("received", "within")
+    comparators: tuple[tuple[str, str], ...]  # ("not more than", "<="), longest phrase first
+    measurement_methods: tuple[tuple[re.Pattern[str], str], ...]  # (words near a blast count, its method)
 
 
 def _alternatives(words: list[str]) -> str:
     return "|".join(f"(?:{w})" for w in words)
+
+
+def _words(fragments: list[str]) -> re.Pattern[str]:
+    """Whole words, any case, the first fragment that matches taken (the order of the data file's list)."""
+    return re.compile(r"(?i)\b(?:" + "|".join(fragments) + r")\b")
 
 
 @cache
@@ -46,4 +57,10 @@ def cues() -> Cues:
         organ_qualifier=re.compile(rf"(?i)^\s*(?:{_alternatives(data['organ_qualifier'])})\b"),
         washout_alone=re.compile(rf"(?i)^(?:{_alternatives(data['washout_link_alone'])})$"),
         washout_last=re.compile(rf"(?i)\b(?:{_alternatives(data['washout_last_exposure'])})\b"),
+        negation_in_criteria=_words(data["negation_in_criteria"]),
+        negation_in_patient_text=_words(data["negation_in_patient_text"]),
+        exception=_words(data["exception"]),
+        exposure=_words(data["exposure"]),
+        comparators=tuple(sorted(((p, c) for p, c in data["comparators"]), key=lambda pair: -len(pair[0]))),
+        measurement_methods=tuple((re.compile(p, re.IGNORECASE), m) for p, m in data["measurement_methods"]),
     )

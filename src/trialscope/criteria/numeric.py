@@ -15,101 +15,16 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from typing import cast
 
+from trialscope.criteria.cues import cues
 from trialscope.criteria.model import TIME_UNITS, Comparator
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, WORD_NUMBERS, clause_bounds
 from trialscope.criteria.vocabulary import Quantity, Vocabulary
-from trialscope.presentation.labels import N_
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 
-_COMPARATOR_PHRASES: list[tuple[str, Comparator]] = sorted(
-    [
-        ("less than or equal to", "<="),
-        ("lower than or equal to", "<="),
-        ("smaller than or equal to", "<="),
-        ("equal to or less than", "<="),
-        ("equal to or lower than", "<="),
-        ("not more than", "<="),
-        ("no more than", "<="),
-        ("not greater than", "<="),
-        ("no greater than", "<="),
-        ("not higher than", "<="),
-        ("no higher than", "<="),
-        ("not exceeding", "<="),
-        ("not to exceed", "<="),
-        ("does not exceed", "<="),
-        ("not exceed", "<="),
-        ("up to", "<="),
-        ("at most", "<="),
-        ("maximum of", "<="),
-        ("not above", "<="),
-        ("greater than or equal to", ">="),
-        ("more than or equal to", ">="),
-        ("higher than or equal to", ">="),
-        ("equal to or greater than", ">="),
-        ("equal to or more than", ">="),
-        ("equal to or higher than", ">="),
-        ("not less than", ">="),
-        ("no less than", ">="),
-        ("not lower than", ">="),
-        ("no lower than", ">="),
-        ("not below", ">="),
-        ("at least", ">="),
-        ("minimum of", ">="),
-        ("a minimum of", ">="),
-        ("less than", "<"),
-        ("lower than", "<"),
-        ("smaller than", "<"),
-        ("fewer than", "<"),
-        ("below", "<"),
-        ("under", "<"),
-        ("more than", ">"),
-        ("greater than", ">"),
-        ("higher than", ">"),
-        ("above", ">"),
-        ("over", ">"),
-        ("exceeding", ">"),
-        ("exceeds", ">"),
-        ("in excess of", ">"),
-        ("more or equal to", ">="),
-        ("more or equal", ">="),
-        ("greater or equal to", ">="),
-        ("greater or equal", ">="),
-        ("higher or equal to", ">="),
-        ("less or equal to", "<="),
-        ("less or equal", "<="),
-        ("lower or equal to", "<="),
-        ("equal or greater than", ">="),
-        ("equal or more than", ">="),
-        ("equal or higher than", ">="),
-        ("equal or less than", "<="),
-        ("equal or lower than", "<="),
-        ("at or above", ">="),
-        ("at or below", "<="),
-        ("younger than", "<"),
-        ("older than", ">"),
-        ("shorter than", "<"),
-        ("longer than", ">"),
-        ("less then", "<"),
-        ("more then", ">"),
-        ("greater then", ">"),
-        ("> or = to", ">="),
-        ("> or =", ">="),
-        ("< or = to", "<="),
-        ("< or =", "<="),
-        (">/=", ">="),
-        ("</=", "<="),
-        ("> =", ">="),
-        ("< =", "<="),
-        ("superior to", ">"),
-        ("inferior to", "<"),
-        ("larger than", ">"),
-        ("bigger than", ">"),
-        ("beyond", ">"),
-    ],
-    key=lambda pair: -len(pair[0]),
-)
+_COMPARATOR_PHRASES = cast("tuple[tuple[str, Comparator], ...]", cues().comparators)  # data/criteria/cues.json
 _SYMBOLS: dict[str, Comparator] = {
     "≤": "<=",
     "<=": "<=",
@@ -256,10 +171,7 @@ _NEEDS: dict[int, frozenset[str]] = {
 _EXPRESSIONS = [(pattern, _NEEDS.get(index)) for index, pattern in enumerate(_EXPRESSION_LIST)]
 _COORDINATION = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|and/or|&|\(\s*[A-Za-z0-9]{1,8}\s*\))*\s*$", re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
-_METHOD = [
-    (re.compile(r"flow\s*cytometr|\bFCM\b|immunophenotyp|\bMFC\b", re.IGNORECASE), N_("flow cytometry")),
-    (re.compile(r"morpholog|\bsmear", re.IGNORECASE), N_("morphology")),
-]
+_METHOD = cues().measurement_methods  # how a blast count was measured, by the words near it
 _ANY_NUMBER = re.compile(
     r"\d|(?i:\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b)"
     r"|(?i:\b(?:class|grade|stage)\s+[IV])"

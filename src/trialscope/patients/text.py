@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from trialscope.criteria.cues import cues
 from trialscope.criteria.text import normalise
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.patients.model import (
@@ -31,7 +32,7 @@ _AGE = re.compile(
 _INFANT_AGE = re.compile(r"(?i)\b(\d{1,2})\s*-?\s*(month|week|day)s?\s*-?\s*old\b")
 _FEMALE = re.compile(r"(?i)\b(?:woman|women|female|girl|lady|mother|she|her|pregnant|F)\b")
 _MALE = re.compile(r"(?i)\b(?:man|men|male|boy|gentleman|father|he|his|him|M)\b")
-_NEGATION = re.compile(r"(?i)\b(?:no|not|never|denies|denied|without|negative\s+for|free\s+of|none|nor|neither)\b")
+_NEGATION = cues().negation_in_patient_text  # data/criteria/cues.json, beside the criteria's
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n")
 _MARKER_RESULT = re.compile(r"^\s*(?:(\+|positive|pos\b|bright)|(-|−|negative|neg\b|dim-?negative))", re.IGNORECASE)
 _NUMBER_UNIT = re.compile(

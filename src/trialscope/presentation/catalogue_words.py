@@ -53,6 +53,11 @@ def _glossary(data: dict[str, Any]) -> Words:
         yield entry["explain"], f"terms.{entry['term']}"
 
 
+def _measurement_methods(data: dict[str, Any]) -> Words:
+    for _pattern, method in data["measurement_methods"]:
+        yield method, "measurement_methods"
+
+
 WORDS_OF: dict[str, Callable[[dict[str, Any]], Words]] = {
     "labels.json": _labels,
     "concepts.json": _keys("concepts"),
@@ -60,6 +65,7 @@ WORDS_OF: dict[str, Callable[[dict[str, Any]], Words]] = {
     "anchors.json": _keys("anchors"),
     "plain_words.json": _plain_words,
     "glossary.json": _glossary,
+    "cues.json": _measurement_methods,
 }
 
 
