@@ -32,15 +32,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from trialscope.ingest import ingest_paths  # noqa: E402
-from trialscope.matching import run  # noqa: E402
 from trialscope.matching.facts import patient_facts  # noqa: E402
 from trialscope.matching.prescreen import TrialScreen, prescreen_patients  # noqa: E402
-from trialscope.matching.run import match_patient, stored_constraints, stored_outlines  # noqa: E402
+from trialscope.matching.run import match_patient  # noqa: E402
 from trialscope.matching.verdict import TrialInfo, match_trial  # noqa: E402
 from trialscope.patients.files import load_patient  # noqa: E402
 from trialscope.patients.model import Patient  # noqa: E402
 from trialscope.patients.synthetic import Spread, synthetic_population  # noqa: E402
 from trialscope.quality.corpora import iter_criteria_texts  # noqa: E402
+from trialscope.store import criteria_store  # noqa: E402
+from trialscope.store.criteria_store import stored_constraints, stored_outlines  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
 
 OUT = HERE / "out"
@@ -92,8 +93,8 @@ def main() -> None:
         url = build_catalogue(args.shared, count)
         with TrialStore.open(url) as store:
             for limit in (20, None):
-                run._constraint_cache.clear()
-                run._outline_cache.clear()
+                criteria_store._constraint_cache.clear()
+                criteria_store._outline_cache.clear()
                 started = time.perf_counter()
                 match_patient(store, patient, status="any", limit=limit)  # cold: nothing rebuilt in memory yet
                 cold = time.perf_counter() - started

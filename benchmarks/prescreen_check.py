@@ -30,11 +30,11 @@ sys.path.insert(0, str(HERE.parent))
 
 from trialscope.ingest import ingest_paths  # noqa: E402
 from trialscope.matching.prescreen import TrialScreen, prescreen_patients  # noqa: E402
-from trialscope.matching.run import stored_constraints  # noqa: E402
 from trialscope.matching.verdict import TrialInfo  # noqa: E402
 from trialscope.patients.files import load_patient  # noqa: E402
 from trialscope.patients.model import Patient  # noqa: E402
 from trialscope.patients.synthetic import synthetic_population  # noqa: E402
+from trialscope.store.criteria_store import stored_constraints  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
 
 FIXTURES = HERE.parent / "tests" / "data"

@@ -134,7 +134,7 @@ def main() -> None:
         ids = [row[0] for row in conn.execute("SELECT nct_id FROM trials ORDER BY random() LIMIT 5000")]
     # the sampled trials' criteria are parsed and stored first, as on a server that has shown them before
     # (a trial's first view ever also parses its criteria: add ~5-20 ms once)
-    from trialscope.matching.run import stored_outlines
+    from trialscope.store.criteria_store import stored_outlines
     from trialscope.store.trial_store import TrialStore
 
     with TrialStore.open(url) as store:

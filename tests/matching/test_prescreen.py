@@ -19,11 +19,11 @@ from trialscope.ingest import ingest_paths
 from trialscope.matching import prescreen as prescreen_module
 from trialscope.matching.facts import patient_facts
 from trialscope.matching.prescreen import TrialScreen, prescreen_patients
-from trialscope.matching.run import stored_constraints
 from trialscope.matching.verdict import VERDICT_ORDER, TrialInfo, match_trial
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient, Treatment
 from trialscope.patients.synthetic import Spread, synthetic_population
+from trialscope.store.criteria_store import stored_constraints
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import reading_in
 from trialscope.web.i18n import translations

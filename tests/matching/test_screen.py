@@ -12,12 +12,13 @@ from tests.conftest import FIXTURES
 from trialscope.criteria.outline import Outline, constraint_for_key, meaning_key
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.demo import load_demo
-from trialscope.matching import run
 from trialscope.matching.facts import patient_facts
-from trialscope.matching.run import candidate_trials, match_patient, stored_constraints, stored_outlines
+from trialscope.matching.run import candidate_trials, match_patient
 from trialscope.matching.verdict import StatusMemo, match_trial, screen_trial
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient
+from trialscope.store import criteria_store
+from trialscope.store.criteria_store import stored_constraints, stored_outlines
 from trialscope.store.schema import trial_criteria
 from trialscope.store.trial_store import TrialStore
 
@@ -72,7 +73,7 @@ def test_rows_stored_before_outlines_are_filled_on_first_read(demo_store: TrialS
     stored_outlines(demo_store, ["NCT07144020"])
     with demo_store.engine.begin() as conn:
         conn.execute(update(trial_criteria).where(trial_criteria.c.nct_id == "NCT07144020").values(outline=None))
-    run._outline_cache.clear()
+    criteria_store._outline_cache.clear()
     outline = stored_outlines(demo_store, ["NCT07144020"])["NCT07144020"]
     with demo_store.engine.connect() as conn:
         filled = conn.execute(select(trial_criteria.c.outline).where(trial_criteria.c.nct_id == "NCT07144020")).scalar()

@@ -24,7 +24,13 @@ class UnitConversionError(ValueError):
 
 @cache
 def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
-    ureg: pint.UnitRegistry = pint.UnitRegistry()  # type: ignore[type-arg]
+    """pint's registry, its parsed definitions kept in pint's own cache folder (the user's cache directory):
+    building it from its text files is most of a fresh process's first match (0.13 s, 0.02 s from the
+    cache). Where that folder cannot be written, the registry is built without it."""
+    try:
+        ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=":auto:")  # type: ignore[type-arg]
+    except OSError:
+        ureg = pint.UnitRegistry()
     ureg.define("enzyme_unit = [enzyme_activity] = U")  # U/L for ALT, AST, ALP: no conversion to others
     ureg.define("copies = [] ")
     return ureg

@@ -11,14 +11,9 @@ possibly eligible before not eligible; then fewer open questions; then fewer fai
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
-
-import orjson
+from collections.abc import Iterable, Sequence
 
 from trialscope.criteria import parse_criteria
-from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline, Shape
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
@@ -38,7 +33,7 @@ from trialscope.matching.verdict import (
 from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.patients.model import Patient
 from trialscope.search.distance import nearest_sites
-from trialscope.store.criteria_store import CriteriaStore
+from trialscope.store.criteria_store import stored_constraints, stored_outlines
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _
 
@@ -87,79 +82,6 @@ def candidate_trials(
             if trial is not None:
                 infos[index] = dataclasses.replace(info, diseases=trial_diseases(trial.study, vocab))
     return infos
-
-
-_T = TypeVar("_T")
-_CACHE_SIZE = 50_000  # trials whose rebuilt criteria stay in memory (a server matches many patients)
-_constraint_cache: OrderedDict[tuple[str, str], list[Constraint]] = OrderedDict()
-_outline_cache: OrderedDict[tuple[str, str], Outline] = OrderedDict()
-
-
-def _cached(cache: OrderedDict[tuple[str, str], _T], key: tuple[str, str], value: _T) -> _T:
-    cache[key] = value
-    if len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
-    return value
-
-
-def _stored(
-    store: TrialStore,
-    nct_ids: Iterable[str],
-    cache: OrderedDict[tuple[str, str], _T],
-    column: str,
-    rebuild: Callable[[str | None, str | None], _T],
-    backfill: Callable[[_T], str] | None = None,
-) -> dict[str, _T]:
-    """One stored form per trial (``column`` of trial_criteria, rebuilt by ``rebuild(column value, flat
-    constraints)``), cached in memory per stored version; trials with no current stored criteria are parsed
-    and stored first. ``backfill``: how to store a form rebuilt from the flat constraints (rows stored
-    before the column existed), so the next reader finds it."""
-    wanted = list(nct_ids)
-    found: dict[str, _T] = {}
-    criteria = CriteriaStore(store.engine)
-    misses = []
-    for nct_id, parsed_at in criteria.parsed_stamps(wanted):
-        cached = cache.get((nct_id, f"{parsed_at}"))
-        if cached is None:
-            misses.append(nct_id)
-        else:
-            cache.move_to_end((nct_id, f"{parsed_at}"))
-            found[nct_id] = cached
-    filled: list[tuple[str, str]] = []
-    for nct_id, parsed_at, value, flat in criteria.stored_forms(column, misses) if misses else []:
-        found[nct_id] = _cached(cache, (nct_id, f"{parsed_at}"), rebuild(value, flat))
-        if value is None and backfill is not None:
-            filled.append((nct_id, backfill(found[nct_id])))
-    criteria.save_forms(column, filled)
-    for nct_id in wanted:
-        if nct_id not in found:
-            trial = store.get(nct_id)
-            if trial is not None:
-                stored = criteria.get(trial)
-                value = stored.outline if column == "outline" else orjson.dumps(stored.constraints).decode()
-                found[nct_id] = _cached(cache, (nct_id, f"{stored.parsed_at}"), rebuild(value, None))
-    return found
-
-
-def _constraints_from(stored: str | None, _flat: str | None) -> list[Constraint]:
-    return [Constraint.from_flat(d) for d in orjson.loads(stored or "[]")]
-
-
-def _outline_from(stored: str | None, flat: str | None) -> Outline:
-    if stored is not None:
-        return Outline.from_json(stored)
-    return Outline.of_flat(orjson.loads(flat or "[]"))  # a row stored before outlines were: built here
-
-
-def stored_constraints(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, list[Constraint]]:
-    """Structured criteria for these trials (rebuilt constraints, with their text), computing and storing
-    those not stored yet."""
-    return _stored(store, nct_ids, _constraint_cache, "constraints", _constraints_from)
-
-
-def stored_outlines(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, Outline]:
-    """The compact evaluation form of these trials' criteria (see criteria/outline.py)."""
-    return _stored(store, nct_ids, _outline_cache, "outline", _outline_from, Outline.to_json)
 
 
 def rank_key(screen: Screen, distance_km: float | None) -> tuple[object, ...]:

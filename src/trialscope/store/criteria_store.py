@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Engine, bindparam, case, delete, insert, select, update
 
 from trialscope.criteria import ENGINE_VERSION, ParsedCriteria, parse_criteria
+from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline
 from trialscope.store.schema import trial_criteria
-from trialscope.store.trial_store import StoredTrial
+from trialscope.store.trial_store import StoredTrial, TrialStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +100,9 @@ class CriteriaStore:
     def stored_forms(
         self, column: str, nct_ids: Sequence[str]
     ) -> list[tuple[str, dt.datetime, str | None, str | None]]:
-        """One stored form (``column``: outline, screen ...) of each trial's criteria: (NCT ID, when stored,
-        the form, and the flat constraints only where the form is missing, in rows older than its column)."""
+        """One stored form (``column``: outline, screen ...) of each trial's criteria stored by this engine
+        version: (NCT ID, when stored, the form, and the flat constraints only where the form is missing, in
+        rows older than its column)."""
         found: list[tuple[str, dt.datetime, str | None, str | None]] = []
         with self.engine.connect() as conn:
             for start in range(0, len(nct_ids), 500):
@@ -111,7 +114,9 @@ class CriteriaStore:
                             trial_criteria.c.parsed_at,
                             trial_criteria.c[column],
                             case((trial_criteria.c[column].is_(None), trial_criteria.c.constraints), else_=None),
-                        ).where(trial_criteria.c.nct_id.in_(nct_ids[start : start + 500]))
+                        )
+                        .where(trial_criteria.c.nct_id.in_(nct_ids[start : start + 500]))
+                        .where(trial_criteria.c.engine_version == ENGINE_VERSION)
                     ).all()
                 ]
         return found
@@ -123,3 +128,81 @@ class CriteriaStore:
         with self.engine.begin() as conn:
             statement = update(trial_criteria).where(trial_criteria.c.nct_id == bindparam("id"))
             conn.execute(statement.values({column: bindparam("value")}), [{"id": i, "value": v} for i, v in forms])
+
+
+# --- the stored forms, rebuilt once per stored version and kept in memory --------------------------------
+_T = TypeVar("_T")
+_CACHE_SIZE = 50_000  # trials whose rebuilt criteria stay in memory (a server matches many patients)
+_constraint_cache: OrderedDict[tuple[str, str], list[Constraint]] = OrderedDict()
+_outline_cache: OrderedDict[tuple[str, str], Outline] = OrderedDict()
+
+
+def _cached(cache: OrderedDict[tuple[str, str], _T], key: tuple[str, str], value: _T) -> _T:
+    cache[key] = value
+    if len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
+
+
+def _stored(
+    store: TrialStore,
+    nct_ids: Iterable[str],
+    cache: OrderedDict[tuple[str, str], _T],
+    column: str,
+    rebuild: Callable[[str | None, str | None], _T],
+    backfill: Callable[[_T], str] | None = None,
+) -> dict[str, _T]:
+    """One stored form per trial (``column`` of trial_criteria, rebuilt by ``rebuild(column value, flat
+    constraints)``), cached in memory per stored version; trials with no current stored criteria are parsed
+    and stored first. ``backfill``: how to store a form rebuilt from the flat constraints (rows stored
+    before the column existed), so the next reader finds it."""
+    wanted = list(nct_ids)
+    found: dict[str, _T] = {}
+    criteria = CriteriaStore(store.engine)
+    misses = []
+    remembered = {key[0] for key in cache}
+    if any(nct_id in remembered for nct_id in wanted):  # else (a fresh process) the forms are read at once
+        for nct_id, parsed_at in criteria.parsed_stamps(wanted):
+            cached = cache.get((nct_id, f"{parsed_at}"))
+            if cached is None:
+                misses.append(nct_id)
+            else:
+                cache.move_to_end((nct_id, f"{parsed_at}"))
+                found[nct_id] = cached
+    else:
+        misses = wanted
+    filled: list[tuple[str, str]] = []
+    for nct_id, parsed_at, value, flat in criteria.stored_forms(column, misses) if misses else []:
+        found[nct_id] = _cached(cache, (nct_id, f"{parsed_at}"), rebuild(value, flat))
+        if value is None and backfill is not None:
+            filled.append((nct_id, backfill(found[nct_id])))
+    criteria.save_forms(column, filled)
+    for nct_id in wanted:
+        if nct_id not in found:
+            trial = store.get(nct_id)
+            if trial is not None:
+                stored = criteria.get(trial)
+                value = stored.outline if column == "outline" else orjson.dumps(stored.constraints).decode()
+                found[nct_id] = _cached(cache, (nct_id, f"{stored.parsed_at}"), rebuild(value, None))
+    return found
+
+
+def _constraints_from(stored: str | None, _flat: str | None) -> list[Constraint]:
+    return [Constraint.from_flat(d) for d in orjson.loads(stored or "[]")]
+
+
+def _outline_from(stored: str | None, flat: str | None) -> Outline:
+    if stored is not None:
+        return Outline.from_json(stored)
+    return Outline.of_flat(orjson.loads(flat or "[]"))  # a row stored before outlines were: built here
+
+
+def stored_constraints(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, list[Constraint]]:
+    """Structured criteria for these trials (rebuilt constraints, with their text), computing and storing
+    those not stored yet."""
+    return _stored(store, nct_ids, _constraint_cache, "constraints", _constraints_from)
+
+
+def stored_outlines(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, Outline]:
+    """The compact evaluation form of these trials' criteria (see criteria/outline.py)."""
+    return _stored(store, nct_ids, _outline_cache, "outline", _outline_from, Outline.to_json)
