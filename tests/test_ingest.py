@@ -48,3 +48,21 @@ def test_input_size_decides_the_mode(tmp_path: Path) -> None:
     with big.open("wb") as f:
         f.truncate(PARALLEL_THRESHOLD_BYTES + 1)  # sparse: size without the disk
     assert _input_size([str(tmp_path)]) > PARALLEL_THRESHOLD_BYTES
+
+
+def test_the_ids_seen_in_a_file_are_kept_in_memory_that_does_not_grow_with_it() -> None:
+    """Duplicate NCT IDs within one input file are found with one bit per NCT number (blocks made as IDs
+    fall in them), not a set of every ID read: 600,000 IDs cost about 1 MB, not 40."""
+    from trialscope.ingest import SeenNctIds
+
+    seen = SeenNctIds()
+    ids = [f"NCT{n:08d}" for n in range(0, 7_500_000, 13)]  # ~577,000 IDs over the registry's whole range
+    for nct_id in ids:
+        seen.add(nct_id)
+    assert all(nct_id in seen for nct_id in ids[::997])
+    assert "NCT00000001" not in seen and "NCT07499998" not in seen and 42 not in seen
+    assert sum(len(block) for block in seen._blocks.values()) <= 1_000_000
+    seen.add("not-an-nct-id")
+    assert "not-an-nct-id" in seen and "nct00000000" in seen  # any case, as the registry's IDs are compared
+    seen.clear()
+    assert "NCT00000000" not in seen and "not-an-nct-id" not in seen

@@ -62,7 +62,7 @@ class Importer:
         self.summary = ImportSummary()
         self._pending: dict[str, PreparedRecord] = {}
         self._batch_name: str | None = None
-        self._seen_in_batch: set[str] = set()  # NCT IDs read from the current input file
+        self._seen_in_batch = SeenNctIds()  # NCT IDs read from the current input file
 
     def feed(self, items: Iterable[Item | PreparedRecord]) -> None:
         for item in prepare_items(items):
@@ -81,7 +81,7 @@ class Importer:
     def _accept(self, record: PreparedRecord) -> None:
         if record.batch != self._batch_name:  # a new input file began
             self._batch_name = record.batch
-            self._seen_in_batch = set()
+            self._seen_in_batch.clear()
         if record.nct_id in self._seen_in_batch:
             self._reject(
                 Rejection(
@@ -114,6 +114,47 @@ class Importer:
     def finish(self) -> ImportSummary:
         self.flush()
         return self.summary
+
+
+class SeenNctIds:
+    """A set of NCT IDs in memory that does not grow with the file read: one bit per NCT number, in blocks
+    of 524,288 numbers (64 kB) made when a first ID falls in them (all of ClinicalTrials.gov, NCT00000102 to
+    NCT07...: at most ~15 blocks, 1 MB; a set of 600,000 strings is ~40 MB). IDs of another shape, if any,
+    go in an ordinary set."""
+
+    _BLOCK_BITS = 19
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, bytearray] = {}
+        self._others: set[str] = set()
+
+    @staticmethod
+    def _number(nct_id: str) -> int | None:
+        digits = nct_id[3:]
+        return int(digits) if len(nct_id) == 11 and nct_id[:3].upper() == "NCT" and digits.isdigit() else None
+
+    def add(self, nct_id: str) -> None:
+        number = self._number(nct_id)
+        if number is None:
+            self._others.add(nct_id)
+            return
+        block = self._blocks.setdefault(number >> self._BLOCK_BITS, bytearray(1 << (self._BLOCK_BITS - 3)))
+        offset = number & ((1 << self._BLOCK_BITS) - 1)
+        block[offset >> 3] |= 1 << (offset & 7)
+
+    def __contains__(self, nct_id: object) -> bool:
+        if not isinstance(nct_id, str):
+            return False
+        number = self._number(nct_id)
+        if number is None:
+            return nct_id in self._others
+        block = self._blocks.get(number >> self._BLOCK_BITS)
+        offset = number & ((1 << self._BLOCK_BITS) - 1)
+        return block is not None and bool(block[offset >> 3] & (1 << (offset & 7)))
+
+    def clear(self) -> None:
+        self._blocks.clear()
+        self._others.clear()
 
 
 # --- reading in a child process -------------------------------------------------------------------------
