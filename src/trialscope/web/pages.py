@@ -50,7 +50,6 @@ from trialscope.web.views import (
 
 router = APIRouter(include_in_schema=False)
 NCT = NCT_ID_IN_A_PATH
-FACET_FILTERS = {"status": "status", "phase": "phase", "target": "target", "country": "country"}
 
 
 def _site(request: Request) -> Site:
