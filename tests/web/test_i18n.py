@@ -109,3 +109,5 @@ def test_a_search_remembered_in_one_language_is_not_shown_in_the_other(client) -
     client.cookies.clear()
     assert "Hangzhou, China (0 km)" in english
     assert "杭州, 中国（0 km）" in chinese and "Hangzhou, China" not in chinese
+    assert "靶点：" in chinese and "靶点:" not in chinese and ">中国</a>" in chinese  # a label's colon, a country facet
+    assert "Target: " in english and ">China</a>" in english

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from trialscope.geo import local_names
 from trialscope.presentation.labels import N_, facet_label
 from trialscope.translation import _, term
 
@@ -52,7 +53,7 @@ FACETS: dict[str, _Facet] = {  # in the order shown
     "target": _Facet(N_("Target antigen"), "target", True, str),
     "sex": _Facet(N_("Sex"), "sex", False, _sex_label),
     "age_group": _Facet(N_("Age group"), "age_group", True, lambda v: _(facet_label("age_group", v))),
-    "country": _Facet(N_("Country"), "country", True, term),
+    "country": _Facet(N_("Country"), "country", True, lambda v: local_names(None, v)[1] or v),
     "distance": _Facet(N_("Distance"), "within", False, lambda v: _("within %(km)s km", km=v)),
 }
 

@@ -67,6 +67,7 @@ class Site:
                 "_": translation.gettext,
                 "ngettext": translation.ngettext,
                 "lang": language,
+                "colon": translation.pgettext("punctuation", ": "),  # "Target: CD117"; Chinese "靶点：CD117"
                 "csrf_token": csrf_token(request, self.secret),
             },
             status_code=status_code,
