@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from trialscope.geo import local_names
 from trialscope.presentation.labels import N_, facet_label
 from trialscope.translation import _, term
+from trialscope.web.site import query_with
 
 Params = Sequence[tuple[str, str]]
 
@@ -76,15 +76,13 @@ def _same(a: str, b: str) -> bool:
 
 
 def _query(params: Params, name: str, value: str, *, remove: bool, repeats: bool) -> str:
-    """The search's query string with one value of ``name`` added or taken away, from page 1."""
-    kept = [
-        (k, v)
-        for k, v in params
-        if k not in ("page", "lang") and not (k == name and (not repeats or (remove and _same(v, value))))
-    ]
-    if not remove:
-        kept.append((name, value))
-    return "/search?" + urlencode(kept)
+    """The search with one value of ``name`` added or taken away, from page 1."""
+    first_page = {"page": None}
+    if repeats and remove:
+        return "/search?" + query_with(params, remove=(name, value), changes=first_page)
+    if repeats:
+        return "/search?" + query_with(params, add=(name, value), changes=first_page)
+    return "/search?" + query_with(params, changes={**first_page, name: None if remove else value})
 
 
 def facet_views(facets: Mapping[str, Sequence[tuple[str, int]]], params: Params, *, near: bool) -> list[FacetView]:

@@ -4,6 +4,7 @@ and the routes (``web/pages.py``, ``web/api.py``) each import it without importi
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -78,11 +79,28 @@ class Site:
         return response
 
 
-def url_with(request: Request, add: tuple[str, str] | None = None, **changes: object) -> str:
-    """This page's query string with a value added to a repeatable parameter and single ones changed
-    (None removes one); the language choice is not carried."""
-    items = [(k, v) for k, v in request.query_params.multi_items() if k not in changes and k != "lang"]
-    if add is not None and add not in items:
-        items.append(add)
-    items += [(k, str(v)) for k, v in changes.items() if v is not None]
-    return urlencode(items)
+def query_with(
+    items: Iterable[tuple[str, str]],
+    *,
+    add: tuple[str, str] | None = None,
+    remove: tuple[str, str] | None = None,
+    changes: Mapping[str, object] | None = None,
+) -> str:
+    """A query string from ``items`` with a value added to a repeatable parameter (``add``) or taken from it
+    (``remove``: compared without regard to case or surrounding spaces) and single ones changed (None
+    removes one); the language choice is not carried."""
+
+    def removed(key: str, value: str) -> bool:
+        return remove is not None and key == remove[0] and value.strip().casefold() == remove[1].strip().casefold()
+
+    changes = changes or {}
+    kept = [(k, v) for k, v in items if k not in changes and k != "lang" and not removed(k, v)]
+    if add is not None and add not in kept:
+        kept.append(add)
+    kept += [(k, str(v)) for k, v in changes.items() if v is not None]
+    return urlencode(kept)
+
+
+def url_with(request: Request, **changes: object) -> str:
+    """This page's query string with single parameters changed (``query_with``)."""
+    return query_with(request.query_params.multi_items(), changes=changes)
