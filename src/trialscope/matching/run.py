@@ -63,7 +63,7 @@ def candidate_trials(
         statuses=OPEN_STATUSES if status == "open" else None,
         age=patient.age,
         sex=(patient.sex or "").upper() or None,
-        diseases=_diagnosis_concepts(facts, vocab),
+        diseases=() if nct_ids else _diagnosis_concepts(facts, vocab),  # named trials: whatever they are for
     )
     infos = [
         TrialInfo(

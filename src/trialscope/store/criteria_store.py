@@ -160,8 +160,7 @@ def _stored(
     found: dict[str, _T] = {}
     criteria = CriteriaStore(store.engine)
     misses = []
-    remembered = {key[0] for key in cache}
-    if any(nct_id in remembered for nct_id in wanted):  # else (a fresh process) the forms are read at once
+    if cache:  # an empty cache (a fresh process) needs no stamps: the forms are read at once
         for nct_id, parsed_at in criteria.parsed_stamps(wanted):
             cached = cache.get((nct_id, f"{parsed_at}"))
             if cached is None:
