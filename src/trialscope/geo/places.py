@@ -17,7 +17,7 @@ import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -209,6 +209,11 @@ def local_names(city: str | None, country: str | None) -> tuple[str | None, str 
     locale = reader_locale()
     if not locale.startswith("zh"):
         return city, country
+    return _names_in(city, country, locale)
+
+
+@lru_cache(maxsize=8192)  # a trial page names the same cities over and over (140 sites, a few cities)
+def _names_in(city: str | None, country: str | None, locale: str) -> tuple[str | None, str | None]:
     cities, countries, _states = _gazetteer()
     known = countries.get(_key(country)) if country else None
     local_country = _country_in(known["iso"], locale) if known else country
