@@ -118,21 +118,24 @@ def _requirement_words(c: Constraint) -> str:
     return _("not understood: %(reason)s", reason=c.reason)
 
 
+def _said_with_relation(c: Constraint, text: str, alternatives: set[str], *, includes_only: bool = True) -> str:
+    """``text`` saying how ``c`` relates to the constraints before it: an absolute limit beside its × ULN one
+    reads as the same limit restated; a later member of an alternative group (``alternatives``: the groups
+    seen so far, updated here; of inclusions only unless ``includes_only`` is false) reads "or: ..."."""
+    if c.twin_of:
+        return _("%(limit)s (the same limit in absolute units)", limit=text)
+    if c.any_of_group and (c.polarity == "include" or not includes_only):
+        later = c.any_of_group in alternatives
+        alternatives.add(c.any_of_group)
+        if later:
+            return _("or: %(limit)s", limit=text)
+    return text
+
+
 def describe_all(constraints: Sequence[Constraint]) -> list[str]:
-    """``describe`` for the constraints of one item, in order, saying how they relate: an alternative to an
-    earlier one reads "or: ...", an absolute limit beside its × ULN one reads as the same limit restated."""
-    seen_groups: set[str] = set()
-    words = []
-    for c in constraints:
-        text = describe(c)
-        if c.twin_of:
-            text = _("%(limit)s (the same limit in absolute units)", limit=text)
-        elif c.any_of_group and c.polarity == "include":
-            if c.any_of_group in seen_groups:
-                text = _("or: %(limit)s", limit=text)
-            seen_groups.add(c.any_of_group)
-        words.append(text)
-    return words
+    """``describe`` for the constraints of one item, in order, saying how they relate (``_said_with_relation``)."""
+    alternatives: set[str] = set()
+    return [_said_with_relation(c, describe(c), alternatives) for c in constraints]
 
 
 def describe_item(constraints: Sequence[Constraint]) -> list[str]:
@@ -141,24 +144,20 @@ def describe_item(constraints: Sequence[Constraint]) -> list[str]:
     bilirubin ≤ 2 × ULN"), where the requirements of the item stand."""
     words: list[str] = []
     defined: list[str] = []
-    groups: set[str] = set()
+    alternatives: set[str] = set()  # as describe_all counts them, over all the item's constraints
+    within_definition: set[str] = set()  # alternatives among the definition's own members
     at = -1
-    for c, text in zip(constraints, describe_all(constraints), strict=True):
+    for c in constraints:
         if c.definitional and c.kind in ("numeric", "concept"):
+            _said_with_relation(c, "", alternatives)  # counted, as describe_all does, though not said here
             if at < 0:
                 at = len(words)
                 words.append("")
-            named = definition_words(c)
-            if c.twin_of:
-                named = _("%(limit)s (the same limit in absolute units)", limit=named)
-            elif c.any_of_group:
-                if c.any_of_group in groups:
-                    named = _("or: %(limit)s", limit=named)
-                groups.add(c.any_of_group)
+            named = _said_with_relation(c, definition_words(c), within_definition, includes_only=False)
             if named not in defined:
                 defined.append(named)
         else:
-            words.append(text)
+            words.append(_said_with_relation(c, describe(c), alternatives))
     if at >= 0:
         words[at] = _("in a definition, not a requirement of its own: %(what)s", what="; ".join(defined))
     return words
