@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trialscope.model.study import DateStruct, Location, Study
-from trialscope.settings import CHANGE_KINDS
-
-EVENT_KINDS = CHANGE_KINDS
 
 
 @dataclass(slots=True, frozen=True)

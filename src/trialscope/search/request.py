@@ -13,11 +13,9 @@ from trialscope.geo import Place, parse_distance_km
 from trialscope.search.documents import (
     card_freshness,
 )
-from trialscope.settings import SEARCH_SORTS
 from trialscope.translation import _
 
 Sort = Literal["relevance", "updated", "start", "distance"]
-SORTS = SEARCH_SORTS
 
 
 class QueryError(ValueError):

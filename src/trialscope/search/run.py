@@ -20,7 +20,8 @@ from trialscope.search.compile import Compiler, one_of
 from trialscope.search.distance import nearby_terms, nearest_sites
 from trialscope.search.facets import FacetPart, facet_counts, in_facet_order, with_place
 from trialscope.search.index import SearchIndex, count, total_of
-from trialscope.search.request import SORTS, Hit, QueryError, SearchQuery, SearchResults
+from trialscope.search.request import Hit, QueryError, SearchQuery, SearchResults
+from trialscope.settings import SEARCH_SORTS
 from trialscope.translation import _, reader_locale
 
 Sort = Literal["relevance", "updated", "start", "distance"]
@@ -31,8 +32,10 @@ def run_search(index: SearchIndex, query: SearchQuery) -> SearchResults:
     on the same index state is answered from a small in-memory cache (paging back, popular searches)."""
     if query.page < 1 or not 1 <= query.per_page <= 100:
         raise QueryError(_("page must be 1 or more, and per_page between 1 and 100"))
-    if query.sort is not None and query.sort not in SORTS:
-        raise QueryError(_("unknown sort %(sort)s: use %(sorts)s", sort=repr(query.sort), sorts=", ".join(SORTS)))
+    if query.sort is not None and query.sort not in SEARCH_SORTS:
+        raise QueryError(
+            _("unknown sort %(sort)s: use %(sorts)s", sort=repr(query.sort), sorts=", ".join(SEARCH_SORTS))
+        )
     index.ensure_current()
     key = (repr(astuple(query)), index.meta.indexed_through, index.meta.trials, reader_locale())  # words: per language
     cached = index.results_cache.get(key)
