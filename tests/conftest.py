@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.mail_server import mail_server  # noqa: F401  (a real SMTP server, for every test that asks for one)
 from trialscope.store.trial_store import TrialStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,3 +23,24 @@ CHANGE_KINDS: tuple[str, ...] = (  # what an import or sync records when a trial
     "eligibility_changed",
     "dates_changed",
 )
+
+# how long personal data is kept (days), each changeable by its environment variable
+ENV_LEAD_DAYS = "TRIALSCOPE_LEAD_DAYS"
+ENV_SUBSCRIPTION_DAYS = "TRIALSCOPE_SUBSCRIPTION_DAYS"
+ENV_NOTE_DAYS = "TRIALSCOPE_NOTE_DAYS"
+DEFAULT_LEAD_DAYS = 90  # a contact request, after which the study team has long had it
+DEFAULT_SUBSCRIPTION_DAYS = 365  # a confirmed alert; an unconfirmed one lapses with its link (7 days)
+DEFAULT_NOTE_DAYS = 90  # a private note
+CONFIRM_LINK_DAYS = 7
+
+
+def retention_days(variable: str, default: int) -> int:
+    """Days from the environment variable ``variable`` (a whole number from 1), else ``default``."""
+    import os
+
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{variable}={text!r}: give a number of days, 1 or more")
+    return int(text)

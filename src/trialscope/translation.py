@@ -13,11 +13,28 @@ Registry text is never passed through here: it stays as registered.
 from __future__ import annotations
 
 import gettext
+import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
 
-__all__ = ["_", "join_sentences", "language_key", "pgettext", "reader_locale", "reading_in", "term"]
+__all__ = [
+    "LANGUAGES",
+    "_",
+    "join_sentences",
+    "language_key",
+    "pgettext",
+    "reader_locale",
+    "reading_in",
+    "term",
+    "translations",
+]
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}  # the interface's languages, by the code a person picks
+_LOCALES = Path(__file__).parent / "web" / "locales"
+_CATALOGUE_DIR = {"zh": "zh_Hans"}
 
 _ENGLISH = gettext.NullTranslations()
 _reader: ContextVar[gettext.NullTranslations] = ContextVar("trialscope_reader_language", default=_ENGLISH)
@@ -67,3 +84,21 @@ def reading_in(translations: gettext.NullTranslations) -> Iterator[None]:
         yield
     finally:
         _reader.reset(token)
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The gettext catalogue of one of ``LANGUAGES`` (English: the messages as written). The .po files are
+    read (Babel's reader) at first use, so no compile step is needed."""
+    folder = _CATALOGUE_DIR.get(language)
+    if folder is None:
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with (_LOCALES / folder / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalogue = read_po(source)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)

@@ -158,6 +158,7 @@ def test_cli_sync_and_query_management(db_url: str, server: FakeCtGov) -> None:
     assert "car-t" in listing.stdout and "cd123" in listing.stdout and "never" in listing.stdout
     synced = run("sync", "--query", "cd123", "--requests-per-second", "100")
     assert synced.returncode == 0 and "cd123" in synced.stdout and "full" in synced.stdout
+    assert "alerts: 0 subscription(s)" in synced.stderr  # the alerts are told after every sync
     changes = run("changes", "--kind", "new_trial", "--json")
     assert {e["nctId"] for e in json.loads(changes.stdout)} >= {"NCT04599543", "NCT06125652"}
     bad = run("sync-query", "add", "x", "--param", "nonsense")

@@ -44,3 +44,11 @@ def csrf(client: TestClient, url: str) -> str:
     match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
     assert match, url
     return match.group(1)
+
+
+@pytest.fixture
+def fresh_limits(client: TestClient) -> None:
+    """The session client's rate limits start empty (for modules that post many forms)."""
+    site = client.app.state.site  # type: ignore[attr-defined]
+    for limiter in (site.form_limiter, site.note_limiter, site.login_limiter, site.match_limiter):
+        limiter.clear()

@@ -89,7 +89,7 @@ def test_the_trial_page_puts_first_what_a_person_needs_first_and_a_menu_reaches_
     """Overview and plain words, could I qualify, who can join, locations and contacts, then the record's
     details; a section menu links to each part; every part and record section folds (<details>)."""
     html = client.get("/trials/NCT07342244").text
-    order = ["overview", "qualify", "who-can-join", "where", "details", "related"]
+    order = ["overview", "qualify", "who-can-join", "where", "keep", "details", "related"]
     positions = [
         html.index(
             f'<details class="part{" fold-long" if p in ("who-can-join", "where", "details") else ""}" id="{p}" open>'
@@ -100,8 +100,8 @@ def test_the_trial_page_puts_first_what_a_person_needs_first_and_a_menu_reaches_
     assert html.index("In plain words") < positions[1] and html.index('class="criteria"') < positions[3]
     menu = html[html.index('<nav class="on-this-page"') : html.index("</nav>", html.index('<nav class="on-this-page"'))]
     targets = re.findall(r'href="#([^"]+)"', menu)
-    assert targets[:5] == order[:5] and all(f'id="{t}"' in html for t in targets)
-    details = html[positions[4] : positions[5]]
+    assert targets[:6] == order[:6] and all(f'id="{t}"' in html for t in targets)
+    details = html[positions[5] : positions[6]]
     assert '<details class="record" id="dates" open>' in details and 'id="identifiers"' in details
     assert 'id="central-contacts"' not in details  # contacts sit with the locations
     assert '<h3 id="countries">Countries</h3><p>China</p>' in html  # a heading is not repeated as its own label

@@ -4,7 +4,7 @@ search, matching and web stacks only inside the commands that use them."""
 
 from __future__ import annotations
 
-from trialscope.cli import catalogue, criteria, matching, quality, search, sync, web  # noqa: F401  (registers them)
+from trialscope.cli import catalogue, criteria, matching, people, quality, search, sync, web  # noqa: F401  (registers them)
 from trialscope.cli.app import app
 
 __all__ = ["app", "main"]

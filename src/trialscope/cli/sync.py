@@ -9,6 +9,7 @@ import typer
 from rich.text import Text
 
 from trialscope.cli.app import DbOption, app, console, fail, open_store
+from trialscope.cli.people import send_alerts_now
 from trialscope.settings import DEFAULT_API_URL, ENV_API_URL
 
 if TYPE_CHECKING:
@@ -95,7 +96,8 @@ def sync(
                 raise fail(str(exc)) from None
             except ApiError as exc:
                 raise fail(f"sync stopped: {exc}; the next run resumes from the last page stored", code=1) from None
-        _print_sync_report(report)
+            _print_sync_report(report)
+            send_alerts_now(store)  # the changes it recorded, to the alerts that asked for them
         if interval is None:
             return
         console.print(f"next sync in {every} (Ctrl-C to stop)")

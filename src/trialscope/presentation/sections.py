@@ -479,11 +479,28 @@ def _ipd_sharing(study: Study) -> Section:
     )
 
 
+REGISTRY_DOCUMENTS = "https://cdn.clinicaltrials.gov/large-docs"
+
+
+def registry_url(nct_id: str) -> str:
+    """The trial's own record on ClinicalTrials.gov."""
+    return f"https://clinicaltrials.gov/study/{nct_id}"
+
+
+def document_url(nct_id: str, filename: str | None) -> str | None:
+    """Where ClinicalTrials.gov serves a record's document (protocol, analysis plan, consent form)."""
+    return f"{REGISTRY_DOCUMENTS}/{nct_id[-2:]}/{nct_id}/{filename}" if filename else None
+
+
 def _documents(study: Study) -> Section:
     return Section(
         N_("Documents"),
         entries=[
-            _rows((N_("Document"), d.label or d.type_abbrev), (N_("Date"), d.date), (N_("File"), d.filename))
+            _rows(
+                (N_("Document"), d.label or d.type_abbrev),
+                (N_("Date"), d.date),
+                (N_("File"), document_url(study.nct_id, d.filename)),
+            )
             for d in (
                 study.document_section.large_document_module.large_docs
                 if study.document_section.large_document_module

@@ -14,7 +14,7 @@ from typing import Any
 
 from trialscope.search.index import SearchIndex, SearchIndexError, index_path
 from trialscope.search.request import Hit, QueryError, SearchQuery, SearchResults
-from trialscope.search.run import run_search
+from trialscope.search.run import matching_among, run_search
 from trialscope.search.similar import RelatedTrial, related_trials
 from trialscope.store.trial_store import TrialStore
 
@@ -48,6 +48,7 @@ __all__ = [
     "SearchQuery",
     "SearchResults",
     "index_path",
+    "matching_among",
     "open_index",
     "related",
     "related_trials",

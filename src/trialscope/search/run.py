@@ -179,3 +179,17 @@ def _add_nearest_sites(index: SearchIndex, place: Place, hits: list[Hit]) -> Non
 
 def _both(first: Query, second: Query) -> Query:
     return Query.boolean_query([(Occur.Must, first), (Occur.Must, second)])
+
+
+def matching_among(index: SearchIndex, query: SearchQuery, nct_ids: list[str]) -> list[str]:
+    """Which of ``nct_ids`` the search finds, in NCT ID order (an alert's question: which of the new trials
+    match a saved search). The index is first brought up to date with the store, so a trial just imported
+    is not missed (SearchIndexError: another process is indexing right now; ask again later)."""
+    if not nct_ids:
+        return []
+    index.ensure_current(force_check=True)
+    compiler = Compiler(index, query)
+    restricted = _both(compiler.combined(), index.index.parse_query(one_of("nct_id", nct_ids), ["title"]))
+    searcher = index.searcher()
+    result = searcher.search(restricted, len(nct_ids))
+    return sorted(str(searcher.doc(address)["nct_id"][0]) for _score, address in result.hits)

@@ -171,3 +171,92 @@ trials.append_column(Column("min_age_years", Float))
 trials.append_column(Column("max_age_years", Float))
 trials.append_column(Column("sex", String(10)))
 trials.append_column(Column("condition_concepts", Text))  # "|acute myeloid leukemia|" from conditions and title
+
+# --- people (migration 0008): what visitors leave with their consent, and the mail sent for them ------------
+# Personal data lives only in these tables; each row has an expiry the purge honours (``store/people.py``).
+site_secrets = Table(  # keys every server of one database shares (CSRF, signed links), made on first use
+    "site_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(128), nullable=False),
+)
+
+leads = Table(  # a request to contact a study team
+    "leads",
+    metadata,
+    Column("id", String(32), primary_key=True),  # random: also the person's link to withdraw it
+    Column("nct_id", String(11), nullable=False),
+    Column("recipient", Text, nullable=False),  # the study team's contact as the record names it
+    Column("recipient_email", Text, nullable=False),
+    Column("site", Text),  # the site chosen, None for the central contact
+    Column("name", Text, nullable=False),
+    Column("email", Text),
+    Column("phone", Text),
+    Column("language", String(40)),
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # new | sent | failed | withdrawn
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_leads_email", "email"),
+    Index("ix_leads_expires_at", "expires_at"),
+)
+
+outbox = Table(  # every email trialscope sends, waiting, sent or failed
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(24), nullable=False),  # lead | lead_receipt | alert_confirm | digest
+    Column("lead_id", String(32)),  # the lead it carries or confirms
+    Column("subscription_id", String(32)),
+    Column("to_address", Text, nullable=False),
+    Column("message", Text, nullable=False),  # the whole RFC 5322 message, as it will be sent
+    Column("status", String(16), nullable=False),  # waiting | sending | sent | failed | withdrawn
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("last_error", Text),  # the SMTP server's answer, never the message
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    Index("ix_outbox_to_address", "to_address"),
+)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("password_hash", Text, nullable=False),  # argon2id
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+subscriptions = Table(  # alerts: a search, a trial or a patient profile, by email
+    "subscriptions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("email", Text, nullable=False),
+    Column("kind", String(16), nullable=False),  # search | trial | profile
+    Column("params", Text, nullable=False),  # JSON: the search's parameters, {"nct_id": ...}, or the profile
+    Column("language", String(16), nullable=False),
+    Column("base_url", Text, nullable=False),  # where the links in its emails point
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("last_event_id", Integer, nullable=False),  # change events up to here were announced (or predate it)
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_subscriptions_email", "email"),
+)
+
+notes = Table(  # private notes on a trial, encrypted under a key derived from the passcode
+    "notes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("nct_id", String(11), nullable=False),
+    Column("passcode_hash", Text, nullable=False),  # argon2id
+    Column("key_salt", String(64), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("ciphertext", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("failed_attempts", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import threading
 
 from fastapi import FastAPI, Request
@@ -22,11 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trialscope.demo import ensure_demo
 from trialscope.geo import load_gazetteer
+from trialscope.mail.smtp import SmtpSettings
 from trialscope.settings import DEFAULT_CONCURRENCY
 from trialscope.store.database import is_default_database
+from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _, reading_in
-from trialscope.web import api, i18n, pages
+from trialscope.web import alert_pages, api, contact_pages, i18n, location_pages, note_pages, operator_pages, pages
 from trialscope.web.asgi import HttpMiddleware
 from trialscope.web.capacity import RequestGate, ServerTiming, concurrency_from_environment
 from trialscope.web.problems import plain_problem
@@ -62,7 +63,9 @@ def create_app(
         store = TrialStore.open(db)
     if is_default_database(db) and store.count() == 0:
         ensure_demo(store)
-    key = secret or os.environ.get(ENV_SECRET, "").encode() or secrets.token_bytes(32)
+    # the CSRF key: given, else the environment's, else the database's own (every server of one database
+    # then checks the others' forms; PeopleStore.secret makes it on first use)
+    key = secret or os.environ.get(ENV_SECRET, "").encode() or PeopleStore.of(store).secret("csrf")
     app = FastAPI(
         title="trialscope",
         version="1",
@@ -72,7 +75,8 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    site = Site(store, key)
+    site = Site(store, key, smtp=SmtpSettings.from_environment())
+    site.postman.start()
     app.state.site = site
     site.index.ensure_current(force_check=True)  # once at start (fast when ``serve`` has just done it) ...
     site.index.catch_up_in_background = True  # ... then imports and syncs are indexed beside the requests
@@ -99,6 +103,9 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    for router in (contact_pages.router, alert_pages.router, note_pages.router, operator_pages.router):
+        app.include_router(router)
+    app.include_router(location_pages.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -8,37 +8,15 @@ Accept-Language, else English.
 
 from __future__ import annotations
 
-import gettext
-import io
-from functools import cache
-from pathlib import Path
-
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from starlette.requests import Request
 
 from trialscope.presentation.labels import N_
+from trialscope.translation import LANGUAGES, translations
 
 __all__ = ["LANGUAGES", "LANG_COOKIE", "N_", "choose_language", "translations"]
 
-LANGUAGES = {"en": "English", "zh": "简体中文"}
 LANG_COOKIE = "trialscope_lang"
-_LOCALES = Path(__file__).parent / "locales"
-_CATALOGUE_DIR = {"zh": "zh_Hans"}
-
-
-@cache
-def translations(language: str) -> gettext.NullTranslations:
-    folder = _CATALOGUE_DIR.get(language)
-    if folder is None:
-        return gettext.NullTranslations()
-    with (_LOCALES / folder / "LC_MESSAGES" / "messages.po").open("rb") as source:
-        catalogue = read_po(source)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalogue)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
 
 
 def choose_language(request: Request) -> str:

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from markupsafe import Markup
-from starlette.datastructures import FormData
 
+from trialscope.contact.recipients import recipients
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import parse_distance_km
 from trialscope.matching.run import match_patient
@@ -23,7 +23,17 @@ from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, anything_clinical, understood
+from trialscope.presentation.sections import registry_url
 from trialscope.search import QueryError, SearchQuery, run_search
+from trialscope.settings import (
+    DEFAULT_LEAD_DAYS,
+    DEFAULT_NOTE_DAYS,
+    DEFAULT_SUBSCRIPTION_DAYS,
+    ENV_LEAD_DAYS,
+    ENV_NOTE_DAYS,
+    ENV_SUBSCRIPTION_DAYS,
+    retention_days,
+)
 from trialscope.translation import _
 from trialscope.web.facets import facet_views
 from trialscope.web.questionnaire import (
@@ -35,7 +45,7 @@ from trialscope.web.questionnaire import (
     unit_label,
 )
 from trialscope.web.security import CSRF_FIELD, csrf_valid
-from trialscope.web.site import Site
+from trialscope.web.site import Site, checked_form, site_of
 from trialscope.web.views import (
     TrialView,
     check_patient,
@@ -50,11 +60,6 @@ from trialscope.web.views import (
 
 router = APIRouter(include_in_schema=False)
 NCT = NCT_ID_IN_A_PATH
-
-
-def _site(request: Request) -> Site:
-    site: Site = request.app.state.site
-    return site
 
 
 def _distance(within: str, problems: list[str]) -> float | None:
@@ -86,7 +91,7 @@ def search_page(
     sort: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
-    site = _site(request)
+    site = site_of(request)
     params = {
         "q": q,
         "status": status,
@@ -138,7 +143,7 @@ def trial_page(
     near: Annotated[str, Query(max_length=200)] = "",
     within: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    site = _site(request)
+    site = site_of(request)
     view = trial_view(site.store, site.index, nct_id)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
@@ -159,6 +164,8 @@ def trial_page(
             "sites": sites,
             "within": within,
             "sites_map": sites_map(sites, place, within_km, near),
+            "registry_url": registry_url(view.trial.nct_id),
+            "can_contact": bool(recipients(view.trial.study)),
         },
     )
 
@@ -185,24 +192,17 @@ def _form_context(
 
 @router.get("/trials/{nct_id}/qualify")
 def qualify_form(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> Response:
-    site = _site(request)
+    site = site_of(request)
     view = trial_view(site.store, site.index, nct_id, related=False)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
     return site.render(request, "qualify.html", _form_context(view, _questions(site, view), {}, []))
 
 
-async def _form(request: Request) -> FormData:
-    form = await request.form(max_files=1, max_fields=200)
-    if not csrf_valid(request, _site(request).secret, str(form.get(CSRF_FIELD) or "")):
-        raise HTTPException(403, "this form has expired or did not come from this site: reload the page and try again")
-    return form
-
-
 @router.post("/trials/{nct_id}/qualify")
 async def qualify_answer(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> Response:
-    site = _site(request)
-    form = await _form(request)
+    site = site_of(request)
+    form = await checked_form(request)
     view = trial_view(site.store, site.index, nct_id, related=False)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
@@ -222,7 +222,7 @@ async def qualify_answer(request: Request, nct_id: Annotated[str, PathParam(patt
 
 @router.get("/find")
 def find_form(request: Request) -> Response:
-    return _site(request).render(request, "find.html", {"problems": [], "text": "", "near": "", "within": ""})
+    return site_of(request).render(request, "find.html", {"problems": [], "text": "", "near": "", "within": ""})
 
 
 @router.post("/find")
@@ -234,7 +234,7 @@ async def find_results(
     profile: UploadFile | None = None,
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
-    site = _site(request)
+    site = site_of(request)
     if not csrf_valid(request, site.secret, csrf_token):
         raise HTTPException(403, "this form has expired or did not come from this site: reload the page and try again")
     if not site.check_allowed(request):
@@ -274,15 +274,32 @@ async def find_results(
     return site.render(
         request,
         "find_result.html",
-        {"matches": matches, "patient": patient, "place": place, "understood": understood(patient)},
+        {
+            "matches": matches,
+            "patient": patient,
+            "place": place,
+            "understood": understood(patient),
+            # an alert on this profile keeps what was understood, not the words typed
+            "profile_json": patient.model_dump_json(exclude_none=True, exclude_defaults=True, exclude={"summary"}),
+        },
     )
 
 
 @router.get("/faq")
 def faq(request: Request) -> Response:
-    return _site(request).render(request, "faq.html", {})
+    return site_of(request).render(request, "faq.html", {})
+
+
+@router.get("/privacy")
+def privacy(request: Request) -> Response:
+    days = {
+        "lead_days": retention_days(ENV_LEAD_DAYS, DEFAULT_LEAD_DAYS),
+        "subscription_days": retention_days(ENV_SUBSCRIPTION_DAYS, DEFAULT_SUBSCRIPTION_DAYS),
+        "note_days": retention_days(ENV_NOTE_DAYS, DEFAULT_NOTE_DAYS),
+    }
+    return site_of(request).render(request, "privacy.html", days)
 
 
 @router.get("/about")
 def about(request: Request) -> Response:
-    return _site(request).render(request, "about.html", {})
+    return site_of(request).render(request, "about.html", {})

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import local_names
 from trialscope.model.study import Study, age_in_years
+from trialscope.presentation.sections import REGISTRY_DOCUMENTS
 from trialscope.translation import _, join_sentences, term
 from trialscope.web.i18n import N_
 
@@ -303,7 +304,8 @@ _EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 
 
 def contact_value(value: str, label: str) -> Markup:
-    """A contact's phone number as a ``tel:`` link and email address as a ``mailto:`` link (registry text:
+    """A contact's phone number as a ``tel:`` link, an email address as a ``mailto:`` link and a record's
+    document as a link to the registry's copy (registry text:
     escaped; a value that is not a usable number or address stays plain text)."""
     if label == "Phone":
         digits = _PHONE_CHARACTERS.sub("", value.split(" ext.")[0])
@@ -311,4 +313,6 @@ def contact_value(value: str, label: str) -> Markup:
             return Markup('<a href="tel:{}">{}</a>').format(digits, value)
     if label == "Email" and _EMAIL.match(value.strip()):
         return Markup('<a href="mailto:{0}">{0}</a>').format(value.strip())
+    if label == "File" and value.startswith(REGISTRY_DOCUMENTS + "/"):
+        return Markup('<a href="{}" rel="noopener">{}</a>').format(value, value.rsplit("/", 1)[-1])
     return Markup("{}").format(value)

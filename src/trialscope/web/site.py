@@ -4,36 +4,50 @@ and the routes (``web/pages.py``, ``web/api.py``) each import it without importi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from starlette.datastructures import FormData
 
 from trialscope.criteria.describe import describe
+from trialscope.mail.postman import Postman
+from trialscope.mail.smtp import SmtpSettings
 from trialscope.presentation.labels import humanise, phases_label, status_label
 from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
+from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 from trialscope.web import i18n
 from trialscope.web.plain import card_summary, contact_value, explain, terms_in
-from trialscope.web.security import RateLimiter, csrf_token, remember_csrf
+from trialscope.web.security import CSRF_FIELD, RateLimiter, csrf_token, csrf_valid, remember_csrf
 
 HERE = Path(__file__).parent
+ENV_PUBLIC_URL = "TRIALSCOPE_PUBLIC_URL"  # where the site is reached, for links in emails (else the request's)
 
 
 class Site:
-    """What the routes share: the store, its search index, templates, the CSRF key, rate limits."""
+    """What the routes share: the store, its search index, templates, the CSRF key, rate limits, and the
+    outbox's postman."""
 
-    def __init__(self, store: TrialStore, secret: bytes) -> None:
+    def __init__(self, store: TrialStore, secret: bytes, smtp: SmtpSettings | None = None) -> None:
         self.store = store
+        self.people = PeopleStore.of(store)
         self.index = open_index(store)
         self.secret = secret
+        self.smtp = smtp
+        self.sender = smtp.sender if smtp is not None else SmtpSettings.from_url("smtp://localhost").sender
+        self.postman = Postman(self.people, smtp)
         self.match_limiter = RateLimiter(limit=30, window=60.0)  # questionnaire and profile checks per client
+        self.form_limiter = RateLimiter(limit=10, window=600.0)  # contact requests and alert sign-ups per client
+        self.note_limiter = RateLimiter(limit=20, window=600.0)  # passcode tries per client (each note locks too)
+        self.login_limiter = RateLimiter(limit=10, window=600.0)  # operator log-ins per client
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
         env.filters["explain"] = explain
@@ -53,9 +67,13 @@ class Site:
     def error_page(self, request: Request, status: int, message: str) -> Response:
         return self.render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
-    def check_allowed(self, request: Request) -> bool:
-        """Whether this client may run another eligibility check now (``match_limiter``)."""
-        return self.match_limiter.allow(request.client.host if request.client else "?")
+    def check_allowed(self, request: Request, limiter: RateLimiter | None = None) -> bool:
+        """Whether this client may go on now (``limiter``: by default the eligibility checks')."""
+        return (limiter or self.match_limiter).allow(request.client.host if request.client else "?")
+
+    def base_url(self, request: Request) -> str:
+        """Where links in emails point: ``TRIALSCOPE_PUBLIC_URL``, else the address this request came to."""
+        return (os.environ.get(ENV_PUBLIC_URL) or str(request.base_url)).rstrip("/")
 
     def render(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
         language: str = request.state.language  # chosen by ReaderLanguage
@@ -77,6 +95,25 @@ class Site:
         if request.query_params.get("lang") in i18n.LANGUAGES:
             response.set_cookie(i18n.LANG_COOKIE, language, samesite="lax", max_age=365 * 24 * 3600)
         return response
+
+
+def site_of(request: Request) -> Site:
+    site: Site = request.app.state.site
+    return site
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after its CSRF token is checked (403 when it does not verify)."""
+    form = await request.form(max_files=1, max_fields=200)
+    if not csrf_valid(request, site_of(request).secret, str(form.get(CSRF_FIELD) or "")):
+        raise HTTPException(403, "this form has expired or did not come from this site: reload the page and try again")
+    return form
+
+
+def text_field(form: FormData, name: str, limit: int) -> str:
+    """A text field of a posted form, cut to ``limit`` characters (an upload in its place counts as empty)."""
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
 
 
 def query_with(

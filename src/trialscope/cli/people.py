@@ -1,0 +1,252 @@
+"""Commands for what visitors leave with their consent: leads (``leads list | export | delete``), the
+outbox (``outbox list | send | retry``), alerts (``alerts send``), operator accounts (``operator add``),
+and a person's own data (``personal-data export | delete | purge``). Addresses and messages are printed
+only where the operator asks for them (list, export); nothing is logged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from trialscope.cli.app import DbOption, JsonOption, app, console, err, fail, open_store, print_json
+
+if TYPE_CHECKING:
+    from trialscope.store.trial_store import TrialStore
+
+leads_app = typer.Typer(help="Requests to contact a study team (leads).", no_args_is_help=True)
+outbox_app = typer.Typer(help="Emails waiting, sent or failed.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Alerts: digests of changes for confirmed subscriptions.", no_args_is_help=True)
+operator_app = typer.Typer(help="Accounts for the operator page (/operator).", no_args_is_help=True)
+personal_app = typer.Typer(
+    help="A person's data: answer their request, and delete what has expired.", no_args_is_help=True
+)
+app.add_typer(leads_app, name="leads")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(operator_app, name="operator")
+app.add_typer(personal_app, name="personal-data")
+
+EmailOption = Annotated[str, typer.Option("--email", help="The person's email address.")]
+
+
+def _mail_settings() -> object:
+    from trialscope.mail.smtp import SmtpSettings, SmtpUrlError
+
+    try:
+        return SmtpSettings.from_environment()
+    except SmtpUrlError as exc:
+        raise fail(str(exc)) from None
+
+
+def deliver_and_report(store: TrialStore) -> None:
+    """Send what the outbox holds now and say how it went (one line on stderr)."""
+    from trialscope.mail.delivery import deliver_due
+    from trialscope.mail.smtp import ENV_SMTP_URL, SmtpSettings
+    from trialscope.store.people import PeopleStore
+
+    settings = _mail_settings()
+    assert settings is None or isinstance(settings, SmtpSettings)
+    report = deliver_due(PeopleStore.of(store), settings)
+    if settings is None:
+        err.print(f"no mail server set ({ENV_SMTP_URL}): {report.waiting} email(s) wait in the outbox")
+    else:
+        err.print(f"emails: {report.sent} sent, {report.retrying} to retry later, {report.failed} failed")
+
+
+def send_alerts_now(store: TrialStore) -> None:
+    """Queue the digests of every confirmed alert, then deliver the outbox (``alerts send``, after ``sync``)."""
+    from trialscope.alerts.digests import send_alerts
+    from trialscope.mail.smtp import SmtpSettings
+    from trialscope.store.people import PeopleStore
+
+    settings = _mail_settings()
+    sender = settings.sender if isinstance(settings, SmtpSettings) else SmtpSettings.from_url("smtp://localhost").sender
+    people = PeopleStore.of(store)
+    people.purge_expired()
+    report = send_alerts(store, people, sender)
+    err.print(
+        f"alerts: {report.subscriptions} subscription(s), {report.digests} digest(s) with {report.changes} change(s)"
+    )
+    deliver_and_report(store)
+
+
+@leads_app.command("list")
+def leads_list(
+    db: DbOption = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only leads with this status: new, sent, failed, withdrawn.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The leads, newest first."""
+    from trialscope.store.people import LEAD_STATUSES, PeopleStore
+
+    if status is not None and status not in LEAD_STATUSES:
+        raise fail(f"unknown status {status!r}: use {', '.join(LEAD_STATUSES)}")
+    with open_store(db) as store:
+        leads = PeopleStore.of(store).leads(status)
+    if as_json:
+        print_json([lead.as_dict() for lead in leads])
+        return
+    table = Table("created", "trial", "to", "from", "status", "id")
+    for lead in leads:
+        who = " · ".join(x for x in (lead.name, lead.email, lead.phone) if x)
+        table.add_row(
+            lead.created_at.strftime("%Y-%m-%d %H:%M"),
+            lead.nct_id,
+            Text(lead.recipient),
+            Text(who),
+            lead.status,
+            lead.id,
+        )
+    console.print(table if leads else "no leads")
+
+
+@leads_app.command("export")
+def leads_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Write the leads here (JSON Lines).")],
+    db: DbOption = None,
+) -> None:
+    """Every lead as JSON Lines (one per line), for the study team's own records."""
+    import orjson
+
+    from trialscope.store.people import PeopleStore
+
+    with open_store(db) as store:
+        leads = PeopleStore.of(store).leads()
+    with output.open("wb") as sink:
+        for lead in leads:
+            sink.write(orjson.dumps(lead.as_dict()) + b"\n")
+    err.print(f"{len(leads)} lead(s) written to {output}")
+
+
+@leads_app.command("delete")
+def leads_delete(
+    lead_ids: Annotated[list[str], typer.Argument(help="The leads' ids (from leads list).")], db: DbOption = None
+) -> None:
+    """Delete leads and their emails."""
+    from trialscope.store.people import PeopleStore
+
+    with open_store(db) as store:
+        count = PeopleStore.of(store).delete_leads(lead_ids)
+    err.print(f"{count} lead(s) deleted")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    db: DbOption = None,
+    status: Annotated[str | None, typer.Option(help="waiting, sending, sent, failed or withdrawn.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The newest emails in the outbox (their kind, recipient and state; not their text)."""
+    from trialscope.store.people import PeopleStore
+
+    with open_store(db) as store:
+        messages = PeopleStore.of(store).outbox(status)
+    rows = [
+        {
+            "id": m.id,
+            "kind": m.kind,
+            "to": m.to_address,
+            "status": m.status,
+            "attempts": m.attempts,
+            "created_at": m.created_at.isoformat(),
+            "last_error": m.last_error,
+        }
+        for m in messages
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "created", "kind", "to", "status", "attempts", "last error")
+    for m in messages:
+        table.add_row(
+            str(m.id),
+            m.created_at.strftime("%Y-%m-%d %H:%M"),
+            m.kind,
+            Text(m.to_address),
+            m.status,
+            str(m.attempts),
+            Text(m.last_error or ""),
+        )
+    console.print(table if messages else "the outbox is empty")
+
+
+@outbox_app.command("send")
+def outbox_send(db: DbOption = None) -> None:
+    """Send the emails that are due now (through TRIALSCOPE_SMTP_URL)."""
+    with open_store(db) as store:
+        deliver_and_report(store)
+
+
+@outbox_app.command("retry")
+def outbox_retry(db: DbOption = None) -> None:
+    """Try the failed emails again (after fixing the mail settings), and send what is due."""
+    from trialscope.store.people import PeopleStore
+
+    with open_store(db) as store:
+        count = PeopleStore.of(store).retry_failed()
+        err.print(f"{count} failed email(s) queued again")
+        deliver_and_report(store)
+
+
+@alerts_app.command("send")
+def alerts_send(db: DbOption = None) -> None:
+    """Email each confirmed alert the changes since its last digest (also done after every sync)."""
+    with open_store(db) as store:
+        send_alerts_now(store)
+
+
+@operator_app.command("add")
+def operator_add(
+    name: Annotated[str, typer.Argument(help="The operator's log-in name.")],
+    db: DbOption = None,
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="TRIALSCOPE_OPERATOR_PASSWORD", help="The password (asked for when not given)."),
+    ] = None,
+) -> None:
+    """Create an operator account (or set a new password), for /operator."""
+    from trialscope.operators import add_operator
+    from trialscope.store.people import PeopleStore
+
+    secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with open_store(db) as store:
+        try:
+            add_operator(PeopleStore.of(store), name, secret)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+    err.print(f"operator {name!r} can log in at /operator")
+
+
+@personal_app.command("export")
+def personal_export(email: EmailOption, db: DbOption = None) -> None:
+    """Everything kept under an email address, as JSON (to answer a person's request)."""
+    from trialscope.store.people import PeopleStore
+
+    with open_store(db) as store:
+        print_json(PeopleStore.of(store).personal_data(email))
+
+
+@personal_app.command("delete")
+def personal_delete(email: EmailOption, db: DbOption = None) -> None:
+    """Delete everything kept under an email address: leads, alerts, and emails to it."""
+    from trialscope.store.people import PeopleStore
+
+    with open_store(db) as store:
+        counts = PeopleStore.of(store).delete_personal_data(email)
+    err.print(f"deleted: {counts['leads']} lead(s), {counts['subscriptions']} alert(s), {counts['emails']} email(s)")
+
+
+@personal_app.command("purge")
+def personal_purge(db: DbOption = None) -> None:
+    """Delete what has passed its retention period (also done by alerts send)."""
+    from trialscope.store.people import PeopleStore
+
+    with open_store(db) as store:
+        counts = PeopleStore.of(store).purge_expired()
+    err.print("deleted: " + ", ".join(f"{n} {what}" for what, n in counts.items()))

@@ -1,0 +1,56 @@
+"""Whom a person can write to about a trial: the record's central contacts and the contacts of its sites,
+each with an email address. With a place, the nearest open site comes first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trialscope.geo import Place, haversine_km
+from trialscope.model.statuses import SITE_OPEN
+from trialscope.model.study import Contact, Study
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    key: str  # "central-1", "site-3" (the site's place in the record's list, from 1)
+    name: str  # the contact's name as registered
+    email: str
+    site: str | None  # the facility and its city, None for a central contact
+    open: bool
+    distance_km: float | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} · {self.site}" if self.site else self.name
+
+
+def _usable(contact: Contact) -> bool:
+    return bool(contact.email and "@" in contact.email)
+
+
+def recipients(study: Study, place: Place | None = None) -> list[Recipient]:
+    """Every contact with an email address: central contacts, then sites (with a place: the nearest open
+    site first, then the central contacts, then the other sites by distance)."""
+    central = [
+        Recipient(f"central-{n}", c.name or c.email or "", (c.email or "").strip(), None, True)
+        for n, c in enumerate(study.protocol_section.contacts_locations_module.central_contacts, 1)
+        if _usable(c)
+    ]
+    sites: list[Recipient] = []
+    for n, location in enumerate(study.locations, 1):
+        open_ = location.status is None or location.status.upper() in SITE_OPEN
+        distance = None
+        if place is not None and place.lat is not None and place.lon is not None and location.geo_point:
+            distance = haversine_km(place.lat, place.lon, location.geo_point.lat, location.geo_point.lon)
+        where = ", ".join(part for part in (location.facility, location.city, location.country) if part)
+        for contact in location.contacts:
+            if _usable(contact):
+                sites.append(
+                    Recipient(f"site-{n}", contact.name or where, (contact.email or "").strip(), where, open_, distance)
+                )
+                break  # one contact per site: the first the record names with an address
+    if place is None:
+        return central + sites
+    sites.sort(key=lambda r: (not r.open, r.distance_km is None, r.distance_km or 0.0))
+    nearest = sites[:1] if sites and sites[0].open and sites[0].distance_km is not None else []
+    return nearest + central + sites[len(nearest) :]

@@ -1,0 +1,2 @@
+"""Email: how to reach the SMTP server (``smtp``), what the messages say (``compose``), and delivering the
+outbox with retries (``delivery``)."""

@@ -1,0 +1,115 @@
+"""Private notes on a trial: write one and choose a passcode; open it by its link and the passcode;
+delete it with both. Wrong passcodes are rate limited per client (429) and lock the note (``notes/sealed``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+
+from trialscope.model.study import NCT_ID_IN_A_PATH
+from trialscope.notes.sealed import MIN_PASSCODE, NoteError, delete_note, note_days, open_note, seal_note
+from trialscope.translation import _
+from trialscope.web.site import checked_form, site_of, text_field
+
+router = APIRouter(include_in_schema=False)
+NOTE_ID = r"^[A-Za-z0-9_-]{16,40}$"
+
+
+def _trial_title(request: Request, nct_id: str) -> str:
+    trial = site_of(request).store.get(nct_id)
+    if trial is None:
+        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+    return trial.study.title
+
+
+@router.get("/trials/{nct_id}/notes")
+def note_form(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT_ID_IN_A_PATH)]) -> Response:
+    title = _trial_title(request, nct_id)
+    context = {
+        "nct_id": nct_id.upper(),
+        "title": title,
+        "text": "",
+        "problems": [],
+        "min_passcode": MIN_PASSCODE,
+        "days": note_days(),
+    }
+    return site_of(request).render(request, "note_new.html", context)
+
+
+@router.post("/trials/{nct_id}/notes")
+async def note_save(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT_ID_IN_A_PATH)]) -> Response:
+    site = site_of(request)
+    form = await checked_form(request)
+    title = _trial_title(request, nct_id)
+    if not site.check_allowed(request, site.form_limiter):
+        raise HTTPException(429, _("Too many requests from this address. Wait a few minutes and try again."))
+    text = text_field(form, "text", 12_000)
+    passcode, again = text_field(form, "passcode", 200), text_field(form, "passcode_again", 200)
+    problems = [_("The two passcodes differ: type the same one twice.")] if passcode != again else []
+    if not problems:
+        try:
+            note = seal_note(site.people, nct_id.upper(), text, passcode)
+        except NoteError as exc:
+            problems = [str(exc)]
+    if problems:
+        context = {
+            "nct_id": nct_id.upper(),
+            "title": title,
+            "text": text,
+            "problems": problems,
+            "min_passcode": MIN_PASSCODE,
+            "days": note_days(),
+        }
+        return site.render(request, "note_new.html", context, status_code=400)
+    link = f"{site.base_url(request)}/notes/{note.id}"
+    return site.render(request, "note_saved.html", {"link": link, "nct_id": note.nct_id, "expires_at": note.expires_at})
+
+
+def _locked_out(request: Request) -> None:
+    site = site_of(request)
+    if not site.check_allowed(request, site.note_limiter):
+        raise HTTPException(429, _("Too many tries from this address. Wait a few minutes and try again."))
+
+
+@router.get("/notes/{note_id}")
+def note_ask(request: Request, note_id: Annotated[str, PathParam(pattern=NOTE_ID)]) -> Response:
+    site = site_of(request)
+    if site.people.note(note_id) is None:
+        raise HTTPException(404, _("There is no note at this link (notes are deleted when they expire)."))
+    return site.render(request, "note_open.html", {"note_id": note_id, "problems": []})
+
+
+@router.post("/notes/{note_id}")
+async def note_open(request: Request, note_id: Annotated[str, PathParam(pattern=NOTE_ID)]) -> Response:
+    site = site_of(request)
+    form = await checked_form(request)
+    _locked_out(request)
+    try:
+        note = open_note(site.people, note_id, text_field(form, "passcode", 200))
+    except NoteError as exc:
+        return site.render(request, "note_open.html", {"note_id": note_id, "problems": [str(exc)]}, status_code=403)
+    if note is None:
+        raise HTTPException(404, _("There is no note at this link (notes are deleted when they expire)."))
+    trial = site.store.get(note.nct_id)
+    return site.render(request, "note_view.html", {"note": note, "title": trial.study.title if trial else note.nct_id})
+
+
+@router.post("/notes/{note_id}/delete")
+async def note_delete(request: Request, note_id: Annotated[str, PathParam(pattern=NOTE_ID)]) -> Response:
+    site = site_of(request)
+    form = await checked_form(request)
+    _locked_out(request)
+    try:
+        deleted = delete_note(site.people, note_id, text_field(form, "passcode", 200))
+    except NoteError as exc:
+        return site.render(request, "note_open.html", {"note_id": note_id, "problems": [str(exc)]}, status_code=403)
+    if not deleted:
+        raise HTTPException(404, _("There is no note at this link (notes are deleted when they expire)."))
+    return site.render(
+        request,
+        "message.html",
+        {"title": _("Note deleted"), "words": _("The note and its passcode are gone."), "link": None},
+    )

@@ -1,0 +1,110 @@
+"""The operator's page, behind a log-in: the leads with their status, the outbox (what waits, what failed
+and why), and what can be done about them (retry failed mail, delete a lead). The session is a signed
+cookie (HttpOnly, SameSite=Strict, 8 hours); accounts come from ``trialscope operator add NAME``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi import Path as PathParam
+from fastapi.responses import RedirectResponse, Response
+from itsdangerous import BadSignature, TimestampSigner
+
+from trialscope.operators import check_operator
+from trialscope.translation import _
+from trialscope.web.site import Site, checked_form, site_of, text_field
+
+router = APIRouter(include_in_schema=False)
+SESSION_COOKIE = "trialscope_operator"
+SESSION_SECONDS = 8 * 3600
+
+
+def _signer(site: Site) -> TimestampSigner:
+    return TimestampSigner(site.secret, salt="operator-session")
+
+
+def _operator(request: Request) -> str | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        return _signer(site_of(request)).unsign(cookie, max_age=SESSION_SECONDS).decode()
+    except BadSignature:
+        return None
+
+
+def _required(request: Request) -> str:
+    name = _operator(request)
+    if name is None:
+        raise HTTPException(401, _("Log in first."))
+    return name
+
+
+@router.get("/operator/login")
+def login_form(request: Request) -> Response:
+    return site_of(request).render(request, "operator_login.html", {"problems": [], "name": ""})
+
+
+@router.post("/operator/login")
+async def login(request: Request) -> Response:
+    site = site_of(request)
+    form = await checked_form(request)
+    if not site.check_allowed(request, site.login_limiter):
+        raise HTTPException(429, _("Too many tries from this address. Wait a few minutes and try again."))
+    name = text_field(form, "name", 80)
+    if not check_operator(site.people, name, text_field(form, "password", 200)):
+        problems = [_("That name and password do not match an operator.")]
+        return site.render(request, "operator_login.html", {"problems": problems, "name": name}, status_code=403)
+    response = RedirectResponse("/operator", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        _signer(site).sign(name.strip()).decode(),
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/operator/logout")
+async def logout(request: Request) -> Response:
+    await checked_form(request)
+    response = RedirectResponse("/operator/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/operator")
+def operator_page(request: Request) -> Response:
+    name = _operator(request)
+    if name is None:
+        return RedirectResponse("/operator/login", status_code=303)
+    site = site_of(request)
+    context = {
+        "operator": name,
+        "leads": site.people.leads(limit=200),
+        "outbox": site.people.outbox(limit=200),
+        "counts": site.people.outbox_counts(),
+        "mail": site.smtp.describe() if site.smtp else None,
+    }
+    return site.render(request, "operator.html", context)
+
+
+@router.post("/operator/outbox/retry")
+async def retry_failed(request: Request) -> Response:
+    await checked_form(request)
+    _required(request)
+    site = site_of(request)
+    site.people.retry_failed()
+    site.postman.nudge()
+    return RedirectResponse("/operator", status_code=303)
+
+
+@router.post("/operator/leads/{lead_id}/delete")
+async def delete_lead(request: Request, lead_id: Annotated[str, PathParam(max_length=40)]) -> Response:
+    await checked_form(request)
+    _required(request)
+    site_of(request).people.delete_leads([lead_id])
+    return RedirectResponse("/operator", status_code=303)
