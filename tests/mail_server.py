@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -59,8 +60,8 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
+@contextmanager
+def running_mail_server() -> Iterator[MailServer]:
     handler = MailHandler()
     port = _free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
@@ -69,6 +70,12 @@ def mail_server() -> Iterator[MailServer]:
         yield MailServer(handler, port)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    with running_mail_server() as server:
+        yield server
 
 
 def free_port() -> int:

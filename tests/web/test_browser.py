@@ -184,6 +184,12 @@ PAGE_KINDS = {  # every kind of page, by the name its screenshots take
     "faq": "/faq",
     "about": "/about",
     "not-found": "/trials/NCT00000000",
+    "contact": "/trials/NCT03281889/contact?near=Houston",
+    "notes": "/trials/NCT07342244/notes",
+    "locations": "/locations",
+    "locations-city": "/locations/United%20States/Houston",
+    "privacy": "/privacy",
+    "operator-login": "/operator/login",
 }
 AXE = ROOT / "tests" / "web" / "vendor" / "axe-core" / "axe.min.js"
 

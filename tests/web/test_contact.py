@@ -150,3 +150,25 @@ def test_floods_get_429(web_store: TrialStore) -> None:
             for _ in range(12)
         ]
     assert codes[:10] == [303] * 10 and codes[10:] == [429, 429]
+
+
+def test_nothing_a_person_enters_reaches_the_logs(
+    mailing_client: TestClient, mail_server: MailServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    token = csrf(mailing_client, f"/trials/{TRIAL}/contact")
+    entries = _entries(token, name="Zora Quillfeather", email="zora.q@example.org", message="private words 4471")
+    sent = mailing_client.post(f"/trials/{TRIAL}/contact", data=entries, follow_redirects=False)
+    _wait_for(mail_server, "zora.q@example.org")
+    mailing_client.get(sent.headers["location"])
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "mail.log")  # not the SMTP peer's own
+    assert "Zora" not in logged and "zora.q@example.org" not in logged and "4471" not in logged
+
+
+def test_private_links_are_masked_in_log_lines() -> None:
+    from trialscope.web.app import loggable_path
+
+    assert loggable_path("/contact/AbC123secret/withdraw") == "/contact/…/withdraw"
+    assert loggable_path("/notes/Zz9-secret") == "/notes/…"
+    assert loggable_path("/alerts/confirm/token.abc") == "/alerts/confirm/…"
+    assert loggable_path("/trials/NCT07342244") == "/trials/NCT07342244"

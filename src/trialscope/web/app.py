@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 
 from fastapi import FastAPI, Request
@@ -165,7 +166,7 @@ class ServerErrors(HttpMiddleware):
             await self.app(scope, receive, sending)
         except Exception as exc:
             request = Request(scope)
-            log.error("error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+            log.error("error on %s %s: %s", request.method, loggable_path(request.url.path), type(exc).__name__)
             if started:
                 return  # the response is on its way: nothing more can be said
             response: Response
@@ -175,6 +176,15 @@ class ServerErrors(HttpMiddleware):
                 message = _("Something went wrong on our side. Please try again later.")
                 response = self.site.error_page(request, 500, message)
             await response(scope, receive, send)
+
+
+_PRIVATE_LINK = re.compile(r"^/(contact|notes|alerts/confirm|alerts/unsubscribe)/[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """A path as a log may show it: the secret part of a private link (a request's, a note's, an alert's
+    token) is masked, so reading the log opens nothing."""
+    return _PRIVATE_LINK.sub(lambda m: f"/{m.group(1)}/…", path)
 
 
 class HeadAsGet(HttpMiddleware):
