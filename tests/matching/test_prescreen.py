@@ -18,7 +18,7 @@ from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
 from trialscope.matching import prescreen as prescreen_module
 from trialscope.matching.facts import patient_facts
-from trialscope.matching.prescreen import TrialScreen, prescreen_patients
+from trialscope.matching.prescreen import PrescreenRow, TrialScreen, prescreen_patients, screen_rows
 from trialscope.matching.verdict import VERDICT_ORDER, TrialInfo, match_trial
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient, Treatment
@@ -159,3 +159,20 @@ def test_the_day_a_profile_speaks_of_moves_a_treatment_out_of_a_window(templates
     statuses = [screen.explain(patient_facts(p)).criteria[1].status for p in (early, late)]
     assert statuses == ["not_met", "met"]
     _assert_same(TrialScreen(info, constraints), info, constraints, [early, late, early])
+
+
+def test_rows_words_are_those_of_the_full_evaluation(demo_store: TrialStore, templates: list[Patient]) -> None:
+    """``screen_rows`` (what --output and the Spark engine write) makes each row's words once per combination
+    of answers: every row still says what the full evaluation says of that patient."""
+    nct_ids = sorted(t.nct_id for t in demo_store.iter_trials())[::9][:12]
+    population = list(synthetic_population(templates, 300, seed=8))
+    trials = _trials(demo_store, nct_ids)
+    screens = [TrialScreen(info, constraints) for info, constraints in trials]
+    rows = list(screen_rows(screens, population))
+    vocab = vocabulary()
+    expected = [
+        PrescreenRow.of(patient, match_trial(info, constraints, patient_facts(patient, vocab), vocab))
+        for patient in population
+        for info, constraints in trials
+    ]
+    assert rows == expected

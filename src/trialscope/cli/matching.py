@@ -12,6 +12,9 @@ from rich.text import Text
 from trialscope.cli.app import DbOption, app, console, err, fail, open_store, print_json, print_list
 
 if TYPE_CHECKING:
+    from collections import Counter
+
+    from trialscope.matching.prescreen import TrialSpec
     from trialscope.matching.verdict import TrialMatch
     from trialscope.patients.model import Patient
 
@@ -176,15 +179,31 @@ def _criteria_text(path: Path) -> str:
 
 @app.command()
 def prescreen(
-    nct_id: Annotated[
-        str, typer.Argument(metavar="NCT", help="The trial to screen for (with --criteria-file: a name for the draft).")
-    ],
-    patients: Annotated[
-        Path,
+    targets: Annotated[
+        list[str],
         typer.Argument(
-            help="CSV, JSON Lines of profiles, a folder of profiles or FHIR bundles, or FHIR bulk-export NDJSON."
+            metavar="[NCT] PATIENTS",
+            help="The trial to screen for (several: NCT1,NCT2; none with --all-open; with --criteria-file: a name "
+            "for the draft), then "
+            "the patients: CSV, JSON Lines of profiles, a folder of profiles or FHIR bundles, or FHIR bulk-export "
+            "NDJSON (Spark: .jsonl, .ndjson, .csv or .parquet).",
         ),
     ],
+    all_open: Annotated[
+        bool, typer.Option("--all-open", help="Screen against every open trial of the catalogue.")
+    ] = False,
+    engine: Annotated[str, typer.Option(help="local (this process) or spark (needs '.[spark]' and Java).")] = "local",
+    spark_master: Annotated[
+        str, typer.Option(help="Where Spark runs: local[*] (this machine's cores), local[2], spark://host:7077 ...")
+    ] = "local[*]",
+    output_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            help="Write one row per patient and trial here: .csv or .jsonl (local engine), .parquet or .csv "
+            "(Spark: a folder of part files).",
+        ),
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="text, csv or json.")] = "text",
     limit: Annotated[
         int | None,
@@ -200,17 +219,47 @@ def prescreen(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Every patient against one trial: verdict, failing criteria and open questions, most promising first.
+    """Every patient against one trial (or every open one): verdict, failing criteria and open questions,
+    most promising first.
 
     --report writes a feasibility report: how many patients could take part, a funnel of the criteria that
-    remove the most, the criteria most often unknown, each criterion as registered beside as understood."""
+    remove the most, the criteria most often unknown, each criterion as registered beside as understood.
+    --engine spark runs the same evaluation on Apache Spark, for populations one process cannot screen in
+    time; --output writes every row (patient, trial, verdict, failing, open questions)."""
+    if engine not in ("local", "spark"):
+        raise fail("--engine is local or spark")
+    if all_open == (len(targets) == 2) or len(targets) not in (1, 2):
+        raise fail("give a trial and the patients (NCT PATIENTS), or --all-open and the patients")
+    if all_open and criteria_file is not None:
+        raise fail("--all-open screens the catalogue's open trials: it does not go with --criteria-file")
+    patients = Path(targets[-1])
+    if engine == "spark" or all_open or output_file is not None:
+        if report is not None:
+            raise fail("--report is for one trial on the local engine")
+        trial = None if all_open else targets[0]
+        _prescreen_rows(trial, patients, engine, spark_master, output_file, criteria_file, db)
+        return
+    _prescreen_one(targets[0], patients, output, limit, report, criteria_file, db)
+
+
+def _prescreen_one(
+    nct_id: str,
+    patients: Path,
+    output: str,
+    limit: int | None,
+    report: Path | None,
+    criteria_file: Path | None,
+    db: str | None,
+) -> None:
+    """One trial on the local engine: the ranked table, CSV or JSON, and the feasibility report."""
     import csv
     import sys
     from collections import Counter
+    from dataclasses import asdict
 
     from rich.table import Table
 
-    from trialscope.matching.prescreen import prescreen_patients
+    from trialscope.matching.prescreen import PrescreenRow, prescreen_patients
     from trialscope.matching.run import criteria_text_screen, trial_screen
     from trialscope.matching.verdict import VERDICT_ORDER
     from trialscope.patients.sources import PatientError, read_patients
@@ -258,14 +307,7 @@ def prescreen(
         screened = prescreen_patients(screen, profiles)
     shown = (limit or 100) if output == "text" else None
     rows = [
-        {
-            "patient": p.id,
-            "verdict": m.verdict,
-            "failing": " | ".join(r.explanation for r in m.failing),
-            "open_questions": len(m.questions) + len(m.unread),
-            "questions": " | ".join(m.questions),
-        }
-        for p, m in screened.explained(shown)
+        {k: v for k, v in asdict(PrescreenRow.of(p, m)).items() if k != "nct_id"} for p, m in screened.explained(shown)
     ]
     if output == "json":
         print_json(rows)
@@ -295,3 +337,107 @@ def prescreen(
         err.print(Text(f"skipped: {clean(str(problem))}"))
     if problems:
         raise typer.Exit(1)
+
+
+def _prescreen_rows(
+    nct_id: str | None,
+    patients: Path,
+    engine: str,
+    master: str,
+    output_file: Path | None,
+    criteria_file: Path | None,
+    db: str | None,
+) -> None:
+    """Every patient against one trial or every open one (``nct_id`` None), on the local engine or Spark:
+    the verdict counts per trial, and every row written to ``output_file``."""
+    from collections import Counter
+
+    from rich.table import Table
+
+    from trialscope.criteria import parse_criteria
+    from trialscope.matching.prescreen import TrialSpec
+    from trialscope.matching.run import draft_info, open_trial_ids, trial_specs
+
+    if criteria_file is not None:
+        assert nct_id is not None
+        specs = [TrialSpec.of(draft_info(nct_id), parse_criteria(_criteria_text(criteria_file)).constraints)]
+    else:
+        with open_store(db) as store:
+            wanted = [n.strip().upper() for n in nct_id.split(",") if n.strip()] if nct_id else open_trial_ids(store)
+            try:
+                specs = trial_specs(store, wanted)
+            except KeyError as exc:
+                raise fail(f"not in the catalogue: {exc.args[0]}", code=1) from None
+    if not specs:
+        raise fail("no open trial in the catalogue", code=1)
+    err.print(f"screening against {len(specs)} trial(s) on the {engine} engine ...")
+    if engine == "spark":
+        from trialscope.spark.prescreen import SparkUnavailable, run_spark_prescreen
+
+        try:
+            report = run_spark_prescreen(specs, patients, output=output_file, master=master)
+        except (SparkUnavailable, ValueError) as exc:
+            raise fail(str(exc)) from None
+        verdicts: Counter[str] = Counter(report.verdicts)
+        unreadable = report.patients_unreadable
+    else:
+        verdicts, unreadable = _local_rows(specs, patients, output_file)
+    table = Table(title=f"{len(specs)} trial(s): rows by verdict", title_justify="left")
+    table.add_column("verdict")
+    table.add_column("rows", justify="right")
+    for verdict, count in sorted(verdicts.items()):
+        table.add_row(verdict.replace("_", " "), f"{count:,}")
+    console.print(table)
+    if output_file is not None:
+        err.print(f"wrote {output_file}")
+    if unreadable:
+        where = "the rows with a problem in the output" if engine == "spark" else "named above"
+        err.print(Text(f"{unreadable} patient(s) could not be read ({where}); the others were screened"))
+        raise typer.Exit(1)
+
+
+def _local_rows(specs: list[TrialSpec], patients: Path, output_file: Path | None) -> tuple[Counter[str], int]:
+    """The local engine's rows (``screen_rows``), counted by verdict and written to ``output_file``
+    (.csv or .jsonl); unreadable patients are counted and named on stderr."""
+    import csv
+    from collections import Counter
+    from collections.abc import Iterator
+    from dataclasses import asdict, fields
+
+    import orjson
+
+    from trialscope.matching.prescreen import PrescreenRow, screen_rows
+    from trialscope.patients.sources import PatientError, read_patients
+    from trialscope.presentation.terminal import clean
+
+    if output_file is not None and output_file.suffix.lower() not in (".csv", ".jsonl"):
+        raise fail(f"{output_file}: the local engine writes .csv or .jsonl (Parquet: --engine spark)")
+    unreadable = 0
+
+    def readable() -> Iterator[Patient]:  # streamed: a population need not fit in memory
+        nonlocal unreadable
+        for item in read_patients(patients):
+            if isinstance(item, PatientError):
+                unreadable += 1
+                err.print(Text(f"skipped: {clean(str(item))}"))
+            else:
+                yield item
+
+    screens = [spec.compiled() for spec in specs]
+    verdicts: Counter[str] = Counter()
+    sink = output_file.open("w", encoding="utf-8", newline="") if output_file is not None else None
+    try:
+        writer = None
+        if sink is not None and output_file is not None and output_file.suffix.lower() == ".csv":
+            writer = csv.DictWriter(sink, fieldnames=[f.name for f in fields(PrescreenRow)])
+            writer.writeheader()
+        for row in screen_rows(screens, readable()):
+            verdicts[row.verdict] += 1
+            if writer is not None:
+                writer.writerow(asdict(row))
+            elif sink is not None:
+                sink.write(orjson.dumps(asdict(row)).decode() + "\n")
+    finally:
+        if sink is not None:
+            sink.close()
+    return verdicts, unreadable

@@ -90,6 +90,7 @@ class TrialScreen:
         self._status_numbers: list[dict[tuple[Status, ...], int]] = [{} for _ in self._groups]
         self._verdicts: dict[tuple[int, ...], Screen] = {}  # by the groups' status numbers
         self._settled: dict[tuple[int, ...], tuple[Status, ...]] = {}
+        self._rows: dict[tuple[int, ...], tuple[str, str, int, str]] = {}  # a row's words, by the answers
 
     def _answered(self, facts: PatientFacts) -> list[GroupAnswer]:
         if self._remembered >= MEMO_LIMIT:  # between patients: a patient's numbers are all of one generation
@@ -169,8 +170,74 @@ class TrialScreen:
 
     def explain(self, facts: PatientFacts) -> TrialMatch:
         """The full match with its evidence in words: what ``match_trial`` returns."""
-        results = [CriterionResult(*a) for a in self._in_order(self._answered(facts)) if a is not None]
+        return self._decided(self._answered(facts))
+
+    def _decided(self, answered: list[GroupAnswer]) -> TrialMatch:
+        results = [CriterionResult(*a) for a in self._in_order(answered) if a is not None]
         return decide(self.info, results)
+
+    def row(self, patient: Patient, facts: PatientFacts) -> PrescreenRow:
+        """The patient's prescreen row: ``PrescreenRow.of(patient, explain(facts))``, its words made once per
+        combination of answers (patients who answer every group alike share them)."""
+        answered = self._answered(facts)
+        key = (language_key(), *map(id, answered))  # the remembered answers themselves: alive until a reset
+        words = self._rows.get(key)
+        if words is None:
+            match = self._decided(answered)
+            shaped = PrescreenRow.of(patient, match)
+            words = self._rows[key] = (shaped.verdict, shaped.failing, shaped.open_questions, shaped.questions)
+            self._remembered += 1
+        return PrescreenRow(patient.id, self.info.nct_id, *words)
+
+
+@dataclass(frozen=True, slots=True)
+class PrescreenRow:
+    """One patient against one trial as a prescreen writes it: the verdict, the failing criteria and the
+    open questions in words (the local engine and every Spark executor make the same rows)."""
+
+    patient: str
+    nct_id: str
+    verdict: str
+    failing: str  # the failing criteria's explanations, " | " between them
+    open_questions: int  # questions to ask, and criteria the engine could not read
+    questions: str  # " | " between them
+
+    @classmethod
+    def of(cls, patient: Patient, match: TrialMatch) -> PrescreenRow:
+        return cls(
+            patient=patient.id,
+            nct_id=match.nct_id,
+            verdict=match.verdict,
+            failing=" | ".join(r.explanation for r in match.failing),
+            open_questions=len(match.questions) + len(match.unread),
+            questions=" | ".join(match.questions),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TrialSpec:
+    """A trial as it travels to where patients are screened (a Spark broadcast): what the verdict needs of
+    the record and the criteria in their stored flat form. ``compiled`` makes the TrialScreen."""
+
+    info: TrialInfo
+    constraints: tuple[dict[str, object], ...]  # Constraint.as_flat() of each
+
+    @classmethod
+    def of(cls, info: TrialInfo, constraints: Sequence[Constraint]) -> TrialSpec:
+        return cls(info, tuple(c.as_flat() for c in constraints))
+
+    def compiled(self, vocab: Vocabulary | None = None) -> TrialScreen:
+        return TrialScreen(self.info, [Constraint.from_flat(dict(c)) for c in self.constraints], vocab)
+
+
+def screen_rows(trials: Sequence[TrialScreen], patients: Iterable[Patient]) -> Iterator[PrescreenRow]:
+    """Every patient against every trial, one row each, with the evidence in words: what ``prescreen
+    --output`` writes, and what each Spark executor runs on its share of the patients."""
+    vocab = trials[0].vocab if trials else vocabulary()
+    for patient in patients:
+        facts = patient_facts(patient, vocab)
+        for trial in trials:
+            yield trial.row(patient, facts)
 
 
 @dataclass(slots=True)

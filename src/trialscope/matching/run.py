@@ -19,7 +19,7 @@ from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.geo import Place
 from trialscope.matching.facts import PatientFacts, patient_facts
-from trialscope.matching.prescreen import Prescreen, TrialScreen, prescreen_patients
+from trialscope.matching.prescreen import Prescreen, TrialScreen, TrialSpec, prescreen_patients
 from trialscope.matching.verdict import (
     VERDICT_ORDER,
     Memo,
@@ -136,7 +136,7 @@ def match_patient(
     return matches
 
 
-def _draft_info(name: str) -> TrialInfo:
+def draft_info(name: str) -> TrialInfo:
     """What stands for the record of eligibility text outside the catalogue: no age, sex or conditions."""
     title = _("eligibility criteria in %(name)s", name=name)
     return TrialInfo(nct_id=name, title=title, overall_status=None, min_age_years=None, max_age_years=None, sex="ALL")
@@ -147,7 +147,7 @@ def match_criteria_text(text: str, patient: Patient, name: str = "criteria") -> 
     another registry): the same evaluation and result shape as a stored trial, without the record's fields
     (age limits, sex, conditions, targeted therapy) that only a registered trial has."""
     vocab = vocabulary()
-    return match_trial(_draft_info(name), parse_criteria(text), patient_facts(patient, vocab), vocab)
+    return match_trial(draft_info(name), parse_criteria(text), patient_facts(patient, vocab), vocab)
 
 
 def trial_screen(store: TrialStore, nct_id: str) -> tuple[TrialScreen, str]:
@@ -160,9 +160,27 @@ def trial_screen(store: TrialStore, nct_id: str) -> tuple[TrialScreen, str]:
     return TrialScreen(TrialInfo.from_study(trial.study), constraints), text
 
 
+def trial_specs(store: TrialStore, nct_ids: Sequence[str]) -> list[TrialSpec]:
+    """Stored trials as they travel to a prescreen's workers (their record's limits and stored criteria),
+    in the order given; KeyError names the first that is not in the catalogue."""
+    constraints = stored_constraints(store, list(nct_ids))
+    specs = []
+    for nct_id in nct_ids:
+        trial = store.get(nct_id)
+        if trial is None:
+            raise KeyError(nct_id)
+        specs.append(TrialSpec.of(TrialInfo.from_study(trial.study), constraints[trial.nct_id]))
+    return specs
+
+
+def open_trial_ids(store: TrialStore) -> list[str]:
+    """Every open trial of the catalogue (recruiting, not yet recruiting, by invitation), in NCT ID order."""
+    return [row.nct_id for row in store.candidates(statuses=OPEN_STATUSES)]
+
+
 def criteria_text_screen(text: str, name: str) -> TrialScreen:
     """Eligibility text outside the catalogue (a draft protocol) compiled for a prescreen."""
-    return TrialScreen(_draft_info(name), parse_criteria(text).constraints)
+    return TrialScreen(draft_info(name), parse_criteria(text).constraints)
 
 
 def prescreen(store: TrialStore, nct_id: str, patients: Iterable[Patient]) -> Prescreen:

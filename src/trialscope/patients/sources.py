@@ -16,7 +16,7 @@ import csv
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,14 +47,18 @@ def _from_document(data: Any, origin: str) -> Patient:
 def _csv(path: Path) -> Iterator[Patient | PatientError]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         for line, row in enumerate(csv.DictReader(f), start=2):
-            origin = f"{path}:{line}"
-            try:
-                yield _csv_patient(row, origin)
-            except (ValueError, PatientFileError) as exc:
-                yield PatientError(origin, str(exc))
+            yield patient_from_row(row, f"{path}:{line}")
 
 
-def _csv_patient(row: dict[str, str], origin: str) -> Patient:
+def patient_from_row(row: dict[str, Any], origin: str) -> Patient | PatientError:
+    """A patient from a row of named cells (a CSV line, a Parquet or table row: the CSV columns above)."""
+    try:
+        return _row_patient({k: "" if v is None else str(v) for k, v in row.items()}, origin)
+    except (ValueError, PatientFileError) as exc:
+        return PatientError(origin, str(exc))
+
+
+def _row_patient(row: dict[str, str], origin: str) -> Patient:
     def cell(name: str) -> str:
         return (row.get(name) or "").strip()
 
@@ -98,21 +102,55 @@ def _csv_patient(row: dict[str, str], origin: str) -> Patient:
 def _json_lines(path: Path) -> Iterator[Patient | PatientError]:
     with path.open(encoding="utf-8") as f:
         for line, text in enumerate(f, start=1):
-            if not text.strip():
-                continue
-            origin = f"{path}:{line}"
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield PatientError(origin, f"malformed JSON ({exc})")
-                continue
-            if isinstance(data, dict) and "resourceType" in data and data["resourceType"] != "Bundle":
-                yield PatientError(origin, "a single FHIR resource: give bulk-export NDJSON files the .ndjson suffix")
-                continue
-            try:
-                yield _from_document(data, origin)
-            except PatientFileError as exc:
-                yield PatientError(origin, str(exc))
+            if text.strip():
+                yield patient_from_json_line(text, f"{path}:{line}")
+
+
+def patient_from_json_line(text: str, origin: str) -> Patient | PatientError:
+    """A patient from one line of JSON Lines: a trialscope profile or a FHIR Bundle."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return PatientError(origin, f"malformed JSON ({exc})")
+    if isinstance(data, dict) and "resourceType" in data and data["resourceType"] != "Bundle":
+        return PatientError(origin, "a single FHIR resource: give bulk-export NDJSON files the .ndjson suffix")
+    try:
+        return _from_document(data, origin)
+    except PatientFileError as exc:
+        return PatientError(origin, str(exc))
+
+
+def resource_owner(text: str, origin: str) -> tuple[str, dict[str, Any]] | PatientError:
+    """One line of FHIR bulk-export NDJSON: the id of the patient it belongs to (a Patient's own id, else its
+    subject or patient reference) and the resource."""
+    try:
+        resource = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return PatientError(origin, f"malformed JSON ({exc})")
+    if not isinstance(resource, dict):
+        return PatientError(origin, "not a FHIR resource")
+    if resource.get("resourceType") == "Patient":
+        owner = str(resource.get("id") or "")
+    else:
+        reference = (resource.get("subject") or resource.get("patient") or {}).get("reference", "")
+        owner = reference.split("/")[-1].removeprefix("urn:uuid:")
+    if not owner:
+        return PatientError(origin, f"{resource.get('resourceType')} without a patient reference")
+    return owner, resource
+
+
+def patient_from_resources(owner: str, resources: Iterable[dict[str, Any]]) -> Patient | PatientError:
+    """A patient from all the bulk-export resources that belong to them."""
+    bundle = {
+        "resourceType": "Bundle",
+        "id": owner,
+        "type": "collection",
+        "entry": [{"resource": r} for r in resources],
+    }
+    try:
+        return patient_from_bundle(bundle, f"patient {owner}")
+    except PatientFileError as exc:
+        return PatientError(f"patient {owner}", str(exc))
 
 
 def _bulk_export(files: list[Path]) -> Iterator[Patient | PatientError]:
@@ -123,31 +161,13 @@ def _bulk_export(files: list[Path]) -> Iterator[Patient | PatientError]:
             for line, text in enumerate(f, start=1):
                 if not text.strip():
                     continue
-                try:
-                    resource = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    yield PatientError(f"{path}:{line}", f"malformed JSON ({exc})")
-                    continue
-                if resource.get("resourceType") == "Patient":
-                    owner = str(resource.get("id"))
+                owned = resource_owner(text, f"{path}:{line}")
+                if isinstance(owned, PatientError):
+                    yield owned
                 else:
-                    reference = (resource.get("subject") or resource.get("patient") or {}).get("reference", "")
-                    owner = reference.split("/")[-1].removeprefix("urn:uuid:")
-                if not owner:
-                    yield PatientError(f"{path}:{line}", f"{resource.get('resourceType')} without a patient reference")
-                    continue
-                resources[owner].append(resource)
+                    resources[owned[0]].append(owned[1])
     for owner, items in resources.items():
-        bundle = {
-            "resourceType": "Bundle",
-            "id": owner,
-            "type": "collection",
-            "entry": [{"resource": r} for r in items],
-        }
-        try:
-            yield patient_from_bundle(bundle, f"patient {owner}")
-        except PatientFileError as exc:
-            yield PatientError(f"patient {owner}", str(exc))
+        yield patient_from_resources(owner, items)
 
 
 def read_patients(path: Path) -> Iterator[Patient | PatientError]:
