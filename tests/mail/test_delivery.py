@@ -117,3 +117,16 @@ def test_smtp_urls() -> None:
     assert SmtpSettings.from_url("smtps://mail.example.org").port == 465
     with pytest.raises(SmtpUrlError):
         SmtpSettings.from_url("http://mail.example.org")
+
+
+def test_the_server_s_postman_purges_expired_data_and_delivers(people: PeopleStore, mail_server: MailServer) -> None:
+    from trialscope.mail.postman import Postman
+    from trialscope.store.schema import leads
+
+    lead_id = _request(people)
+    with people.engine.begin() as conn:
+        conn.execute(update(leads).values(expires_at=now() - dt.timedelta(days=1)))
+        conn.execute(update(outbox).values(expires_at=now() - dt.timedelta(days=1)))
+    Postman(people, SmtpSettings.from_url(mail_server.url)).round()
+    assert people.lead(lead_id) is None and people.outbox() == []  # past retention: gone, and not sent
+    assert mail_server.received == []

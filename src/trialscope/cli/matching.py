@@ -194,14 +194,18 @@ def prescreen(
     ] = False,
     engine: Annotated[str, typer.Option(help="local (this process) or spark (needs '.[spark]' and Java).")] = "local",
     spark_master: Annotated[
-        str, typer.Option(help="Where Spark runs: local[*] (this machine's cores), local[2], spark://host:7077 ...")
+        str,
+        typer.Option(
+            help="Where Spark runs: local[*] (this machine's cores), local[2], spark://host:7077 ...; "
+            "'' under spark-submit (its --master)."
+        ),
     ] = "local[*]",
     output_file: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--output",
             help="Write one row per patient and trial here: .csv or .jsonl (local engine), .parquet or .csv "
-            "(Spark: a folder of part files).",
+            "(Spark: a folder of part files; a path or a URI such as s3a://bucket/results.parquet).",
         ),
     ] = None,
     output: Annotated[str, typer.Option("--format", help="text, csv or json.")] = "text",
@@ -232,14 +236,13 @@ def prescreen(
         raise fail("give a trial and the patients (NCT PATIENTS), or --all-open and the patients")
     if all_open and criteria_file is not None:
         raise fail("--all-open screens the catalogue's open trials: it does not go with --criteria-file")
-    patients = Path(targets[-1])
     if engine == "spark" or all_open or output_file is not None:
         if report is not None:
             raise fail("--report is for one trial on the local engine")
         trial = None if all_open else targets[0]
-        _prescreen_rows(trial, patients, engine, spark_master, output_file, criteria_file, db)
+        _prescreen_rows(trial, targets[-1], engine, spark_master, output_file, criteria_file, db)
         return
-    _prescreen_one(targets[0], patients, output, limit, report, criteria_file, db)
+    _prescreen_one(targets[0], Path(targets[-1]), output, limit, report, criteria_file, db)
 
 
 def _prescreen_one(
@@ -341,15 +344,15 @@ def _prescreen_one(
 
 def _prescreen_rows(
     nct_id: str | None,
-    patients: Path,
+    patients: str,
     engine: str,
     master: str,
-    output_file: Path | None,
+    output_file: str | None,
     criteria_file: Path | None,
     db: str | None,
 ) -> None:
     """Every patient against one trial or every open one (``nct_id`` None), on the local engine or Spark:
-    the verdict counts per trial, and every row written to ``output_file``."""
+    the verdict counts per trial, and every row written to ``output_file`` (Spark: a path or a URI)."""
     from collections import Counter
 
     from rich.table import Table
@@ -375,13 +378,13 @@ def _prescreen_rows(
         from trialscope.spark.prescreen import SparkUnavailable, run_spark_prescreen
 
         try:
-            report = run_spark_prescreen(specs, patients, output=output_file, master=master)
+            report = run_spark_prescreen(specs, patients, output=output_file, master=master or None)
         except (SparkUnavailable, ValueError) as exc:
             raise fail(str(exc)) from None
         verdicts: Counter[str] = Counter(report.verdicts)
         unreadable = report.patients_unreadable
     else:
-        verdicts, unreadable = _local_rows(specs, patients, output_file)
+        verdicts, unreadable = _local_rows(specs, Path(patients), Path(output_file) if output_file else None)
     table = Table(title=f"{len(specs)} trial(s): rows by verdict", title_justify="left")
     table.add_column("verdict")
     table.add_column("rows", justify="right")

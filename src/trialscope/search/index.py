@@ -225,6 +225,7 @@ class SearchIndex:
             return 0
         with self._lock:
             self._checked_at = now
+            self._adopt_shared_progress()
             newest = self.store.newest_update()
             if newest is None or (self.meta.indexed_through and _iso(newest) <= self.meta.indexed_through):
                 return 0
@@ -234,6 +235,23 @@ class SearchIndex:
                 if force_check:
                     raise
                 return 0  # another process (a second server worker) is indexing these changes right now
+
+    def _adopt_shared_progress(self) -> None:
+        """Another process writing the same index folder (a second worker or server on this machine) may have
+        indexed changes since this one looked: take its progress (reopen the index at its commit) instead of
+        indexing the same trials again."""
+        shared = IndexMeta.read(self.path)
+        mine = self.meta.indexed_through
+        if (
+            shared is not None
+            and shared.version == self.version
+            and shared.indexed_through is not None
+            and (mine is None or shared.indexed_through > mine)
+        ):
+            self.index.reload()
+            self.meta = shared
+            self._geo = None
+            self._spellings = {}
 
     def _catch_up(self) -> None:
         with contextlib.suppress(SearchIndexError):  # another process is indexing these right now: next time

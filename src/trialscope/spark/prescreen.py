@@ -107,13 +107,16 @@ def _owned_lines(context: SparkContext, path: str) -> RDD[tuple[str, Any]]:
     return context.textFile(path).zipWithIndex().filter(lambda p: bool(p[0].strip())).map(lambda p: _owned(p, path))
 
 
-def _records(spark: SparkSession, path: Path) -> RDD[Record]:
-    """The patients of ``path`` as records for the executors (read by Spark, parsed on the executors)."""
+def _records(spark: SparkSession, patients: str) -> RDD[Record]:
+    """The patients at ``patients`` (a local path, or a URI Spark reads: hdfs://, s3a:// ..., globs allowed)
+    as records for the executors (read by Spark, parsed on the executors)."""
     context = spark.sparkContext
-    name = str(path)
-    suffix = path.suffix.lower()
-    if (path.is_dir() and any(path.glob("*.ndjson"))) or suffix == ".ndjson":
-        files = sorted(path.glob("*.ndjson")) if path.is_dir() else [path]
+    name = patients
+    suffix = Path(patients.rsplit("/", 1)[-1]).suffix.lower()
+    path = Path(patients)
+    local_folder = "://" not in patients and path.is_dir()
+    if (local_folder and any(path.glob("*.ndjson"))) or suffix == ".ndjson":
+        files: list[Path | str] = [*sorted(path.glob("*.ndjson"))] if local_folder else [patients]
         lines = context.union([_owned_lines(context, str(f)) for f in files])
         problems = lines.filter(lambda kv: kv[0].startswith("\0problem:")).map(
             lambda kv: ("problem", kv[0].removeprefix("\0problem:"), kv[1])
@@ -127,20 +130,21 @@ def _records(spark: SparkSession, path: Path) -> RDD[Record]:
         frame = spark.read.csv(name, header=True) if suffix == ".csv" else spark.read.parquet(name)
         first_line = 2 if suffix == ".csv" else 1
         return frame.rdd.zipWithIndex().map(lambda p: ("row", f"{name}:{p[1] + first_line}", p[0].asDict()))
-    raise ValueError(f"{path}: for Spark give .jsonl, .ndjson (or a folder of them), .csv or .parquet")
+    raise ValueError(f"{patients}: for Spark give .jsonl, .ndjson (or a folder of them), .csv or .parquet")
 
 
-def start_spark(master: str = DEFAULT_MASTER, app_name: str = "trialscope prescreen") -> SparkSession:
+def start_spark(master: str | None = DEFAULT_MASTER, app_name: str = "trialscope prescreen") -> SparkSession:
+    """A Spark session on ``master`` (None or "": the one spark-submit was given)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise SparkUnavailable("the Spark engine needs pyspark: pip install 'trialscope[spark]'") from None
-    if master.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
+    if (master or "").startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
         os.environ["PYSPARK_PYTHON"] = sys.executable  # local workers run this Python, with its packages
+    builder = SparkSession.builder.master(master) if master else SparkSession.builder
     try:
         spark = (
-            SparkSession.builder.master(master)
-            .appName(app_name)
+            builder.appName(app_name)
             .config("spark.ui.showConsoleProgress", "true")  # Spark's own progress bar on long jobs
             .config("spark.sql.shuffle.partitions", "8")
             .getOrCreate()
@@ -153,36 +157,37 @@ def start_spark(master: str = DEFAULT_MASTER, app_name: str = "trialscope prescr
     return spark
 
 
-def prescreen_frame(spark: SparkSession, specs: Sequence[TrialSpec], patients: Path) -> DataFrame:
+def prescreen_frame(spark: SparkSession, specs: Sequence[TrialSpec], patients: Path | str) -> DataFrame:
     """The prescreen as a DataFrame (``ROW_SCHEMA``): nothing runs until it is written or counted."""
     shared = spark.sparkContext.broadcast(list(specs))
-    rows = _records(spark, patients).mapPartitions(lambda part: screen_partition(part, shared.value))
+    rows = _records(spark, str(patients)).mapPartitions(lambda part: screen_partition(part, shared.value))
     return spark.createDataFrame(rows, ROW_SCHEMA)
 
 
 def run_spark_prescreen(
     specs: Sequence[TrialSpec],
-    patients: Path,
+    patients: str,
     *,
-    output: Path | None = None,
-    master: str = DEFAULT_MASTER,
+    output: str | None = None,
+    master: str | None = DEFAULT_MASTER,
     spark: SparkSession | None = None,
 ) -> SparkReport:
     """Screen ``patients`` against ``specs`` on Spark; write the rows to ``output`` (a ``.parquet`` or
-    ``.csv`` folder, as Spark writes them) and return the counts."""
-    if output is not None and output.suffix.lower() not in (".parquet", ".csv"):
+    ``.csv`` folder, as Spark writes them; a local path or a URI) and return the counts."""
+    kind = Path(output.rstrip("/").rsplit("/", 1)[-1]).suffix.lower() if output else None
+    if output is not None and kind not in (".parquet", ".csv"):
         raise ValueError(f"{output}: the Spark engine writes .parquet or .csv")
-    if not patients.exists():
+    if "://" not in patients and not Path(patients).exists():
         raise ValueError(f"{patients}: no such file or folder")
     session = spark or start_spark(master)
     frame = prescreen_frame(session, specs, patients)
     if output is not None:
         frame.persist()
         writer = frame.write.mode("overwrite")
-        if output.suffix.lower() == ".parquet":
-            writer.parquet(str(output))
+        if kind == ".parquet":
+            writer.parquet(output)
         else:
-            writer.option("header", True).csv(str(output))
+            writer.option("header", True).csv(output)
     counts = {(row["verdict"] or "unreadable"): int(row["count"]) for row in frame.groupBy("verdict").count().collect()}
     unreadable = counts.pop("unreadable", 0)
-    return SparkReport(str(output) if output else None, sum(counts.values()), unreadable, counts)
+    return SparkReport(output, sum(counts.values()), unreadable, counts)

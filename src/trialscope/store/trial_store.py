@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 import psycopg
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from trialscope.catalogue.changes import ChangeEvent, diff_studies, new_trial_event
@@ -78,6 +78,21 @@ def _process_alive(pid: int) -> bool:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+_WRITE_TURN = 0x7472_6961_6C77  # the advisory lock key of trial writes ("trialw")
+
+
+def _take_write_turn(conn: Connection) -> None:
+    """Wait for this transaction's turn to write trials, so writers from several processes commit one after
+    another and each batch's ``updated_at`` (taken after its turn starts) is later than every batch committed
+    before it. That makes "stored at or after" an exact high-water mark for whoever follows the store (each
+    server's search index): a batch that commits late can never carry an earlier time. PostgreSQL: a
+    transaction-level advisory lock; SQLite: its write lock, taken by a write that changes nothing."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_TURN})
+    else:
+        conn.execute(update(import_runs).where(import_runs.c.id == -1).values(status=import_runs.c.status))
 
 
 @dataclass(slots=True, frozen=True)
@@ -282,8 +297,9 @@ class TrialStore:
         if not batch:
             return summary
         ids = [c.nct_id for c in batch]
-        now = _now()
         with self.engine.begin() as conn:
+            _take_write_turn(conn)
+            now = _now()  # after the turn: stored times rise in the order writes commit
             current = {
                 row.nct_id: _Current(row.partial, row.last_update, row.content_hash, row.version)
                 for row in conn.execute(
