@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from tests.conftest import ROOT
+from tests.web.live_server import browser_page, serving
 from trialscope.model.statuses import SITE_OPEN
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.app import create_app
@@ -32,33 +29,15 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def base_url(web_store: TrialStore) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(web_store, secret=b"browser"), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(web_store, secret=b"browser")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(base_url: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
+    with browser_page(base_url, CHROMIUM, 1280, 900) as opened:
+        yield opened
 
 
 def test_find_open_the_trial_and_ask_could_i_qualify(page) -> None:  # type: ignore[no-untyped-def]

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from tests.mail_server import MailServer, body, running_mail_server
+from tests.web.live_server import browser_page, serving
 from tests.web.test_browser import CHROMIUM, SCREENSHOTS
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.app import create_app
@@ -41,31 +39,15 @@ def base_url(web_store: TrialStore, mailbox: MailServer) -> Iterator[str]:
         app = create_app(web_store, secret=b"browser-people")
     finally:
         del os.environ["TRIALSCOPE_SMTP_URL"]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(base_url: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844})
-        yield context.new_page()
-        browser.close()
+    with browser_page(base_url, CHROMIUM, 390, 844) as opened:
+        yield opened
 
 
 def _mail(mailbox: MailServer, address: str) -> str:

@@ -44,8 +44,7 @@ def _message(
 async def alert_subscribe(request: Request) -> Response:
     site = site_of(request)
     form = await checked_form(request)
-    if not site.check_allowed(request, site.form_limiter):
-        raise HTTPException(429, _("Too many requests from this address. Wait a few minutes and try again."))
+    site.refuse_floods(request, site.form_limiter)
     kind = text_field(form, "kind", 10)
     params: dict[str, Any]
     back = text_field(form, "back", 1000)

@@ -61,8 +61,7 @@ async def contact_send(request: Request, nct_id: Annotated[str, PathParam(patter
     site = site_of(request)
     form = await checked_form(request)
     trial = _trial(site, nct_id)
-    if not site.check_allowed(request, site.form_limiter):
-        raise HTTPException(429, _("Too many requests from this address. Wait a few minutes and try again."))
+    site.refuse_floods(request, site.form_limiter)
     near = text_field(form, "near", 200)
     entries = ContactEntries(
         recipient=text_field(form, "recipient", 40),

@@ -50,8 +50,7 @@ def login_form(request: Request) -> Response:
 async def login(request: Request) -> Response:
     site = site_of(request)
     form = await checked_form(request)
-    if not site.check_allowed(request, site.login_limiter):
-        raise HTTPException(429, _("Too many tries from this address. Wait a few minutes and try again."))
+    site.refuse_floods(request, site.login_limiter)
     name = text_field(form, "name", 80)
     if not check_operator(site.people, name, text_field(form, "password", 200)):
         problems = [_("That name and password do not match an operator.")]

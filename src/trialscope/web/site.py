@@ -24,6 +24,7 @@ from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
 from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
+from trialscope.translation import _
 from trialscope.web import i18n
 from trialscope.web.plain import card_summary, contact_value, explain, terms_in
 from trialscope.web.security import CSRF_FIELD, RateLimiter, csrf_token, csrf_valid, remember_csrf
@@ -70,6 +71,11 @@ class Site:
     def check_allowed(self, request: Request, limiter: RateLimiter | None = None) -> bool:
         """Whether this client may go on now (``limiter``: by default the eligibility checks')."""
         return (limiter or self.match_limiter).allow(request.client.host if request.client else "?")
+
+    def refuse_floods(self, request: Request, limiter: RateLimiter) -> None:
+        """429 when this client has gone over ``limiter``'s rate (forms, passcode tries, log-ins)."""
+        if not self.check_allowed(request, limiter):
+            raise HTTPException(429, _("Too many requests from this address. Wait a few minutes and try again."))
 
     def base_url(self, request: Request) -> str:
         """Where links in emails point: ``TRIALSCOPE_PUBLIC_URL``, else the address this request came to."""
