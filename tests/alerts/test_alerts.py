@@ -140,11 +140,13 @@ def test_a_search_alert_names_only_new_trials_the_search_finds(
         [
             _changed(tmp_path, "NCT07342244", new_id="NCT09900001", title="CD117 CAR-T cells for relapsed AML"),
             _changed(tmp_path, "NCT07342244", new_id="NCT09900002", title="A study of exercise after surgery"),
+            _changed(tmp_path, "NCT07144020", status="COMPLETED"),  # found by the search, but no new chance
         ],
     )
     _send(store, mail_server)
     _confirmation, digest = _mail_to(mail_server, "bo@example.org", 2)
     assert "NCT09900001" in body(digest) and "NCT09900002" not in body(digest)
+    assert "NCT07144020" not in body(digest)
     assert "/search.atom?q=CD117" in body(digest)
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from trialscope.alerts.subscriptions import describe, unsubscribe_url
 from trialscope.mail import compose
+from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.presentation.labels import N_
 from trialscope.search import SearchIndex, SearchIndexError, SearchQuery, matching_among, open_index
 from trialscope.search.request import QueryError
@@ -24,7 +25,6 @@ from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _, reading_in, translations
 
 TRIAL_CHANGES = ("status_changed", "site_added", "site_removed", "site_status_changed", "eligibility_changed")
-NEWS_OF_TRIALS = ("new_trial", "status_changed")  # what can make a trial newly found by a search or a profile
 KIND_WORDS = {
     "new_trial": N_("New trial"),
     "status_changed": N_("Status changed"),
@@ -62,23 +62,33 @@ def _trial_news(changes: list[ChangeForAlert]) -> dict[str, list[str]]:
     return news
 
 
+def _newly_findable(store: TrialStore, changes: list[ChangeForAlert]) -> list[ChangeForAlert]:
+    """The changes that can make a trial news for a search or a profile: it is new, or its status changed and
+    it is open now (a trial that closed is no new chance)."""
+    changed = sorted({c.nct_id for c in changes if c.kind == "status_changed"})
+    now_open = {r.nct_id for r in store.candidates(changed) if r.overall_status in OPEN_STATUSES} if changed else set()
+    return [c for c in changes if c.kind == "new_trial" or (c.kind == "status_changed" and c.nct_id in now_open)]
+
+
 def _search_news(
     index: SearchIndex | None, store: TrialStore, params: dict[str, Any], changes: list[ChangeForAlert]
 ) -> dict[str, list[str]]:
-    candidates = sorted({c.nct_id for c in changes if c.kind in NEWS_OF_TRIALS})
+    changes = _newly_findable(store, changes)
+    candidates = sorted({c.nct_id for c in changes})
     try:
         query = SearchQuery.from_params(params)
         found = set(matching_among(index or open_index(store), query, candidates)) if candidates else set()
     except QueryError:
         return {}  # a saved search the index no longer reads (a place renamed): nothing to announce
-    return _trial_news([c for c in changes if c.nct_id in found and c.kind in NEWS_OF_TRIALS])
+    return _trial_news([c for c in changes if c.nct_id in found])
 
 
 def _profile_news(store: TrialStore, params: dict[str, Any], changes: list[ChangeForAlert]) -> dict[str, list[str]]:
     from trialscope.matching.run import match_patient  # the matcher only for profile alerts
     from trialscope.patients.model import patient_from_dict
 
-    candidates = sorted({c.nct_id for c in changes if c.kind in NEWS_OF_TRIALS})
+    changes = _newly_findable(store, changes)
+    candidates = sorted({c.nct_id for c in changes})
     if not candidates:
         return {}
     patient = patient_from_dict(params.get("profile", {}), origin="alert")
