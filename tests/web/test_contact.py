@@ -172,3 +172,26 @@ def test_private_links_are_masked_in_log_lines() -> None:
     assert loggable_path("/notes/Zz9-secret") == "/notes/…"
     assert loggable_path("/alerts/confirm/token.abc") == "/alerts/confirm/…"
     assert loggable_path("/trials/NCT07342244") == "/trials/NCT07342244"
+
+
+def test_a_registry_address_that_cannot_be_used_is_not_offered() -> None:
+    from tests.factories import seed
+    from trialscope.contact.recipients import recipients
+    from trialscope.model.study import parse_study
+
+    record = seed("NCT07342244")
+    module = record["protocolSection"]["contactsLocationsModule"]
+    module["centralContacts"] = [
+        {"name": "Injected", "email": "team@example.org\nBcc: everyone@example.org"},
+        {"name": "Fine", "email": "Team@Example.ORG"},
+    ]
+    assert [(r.name, r.email) for r in recipients(parse_study(record))] == [("Fine", "Team@example.org")]
+
+
+def test_the_way_back_after_signing_up_stays_on_this_site(client: TestClient) -> None:
+    token = csrf(client, "/trials/NCT07342244")
+    for back in ("//evil.example/x", "/\\evil.example/x", "https://evil.example/"):
+        page = client.post(
+            "/alerts", data={"csrf_token": token, "kind": "trial", "nct_id": "NCT07342244", "back": back}
+        )
+        assert "evil.example" not in page.text

@@ -12,7 +12,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
-from trialscope.contact.entries import normalised_email
+from trialscope.contact.addresses import normalised_email
 from trialscope.mail import compose
 from trialscope.settings import CONFIRM_LINK_DAYS, DEFAULT_SUBSCRIPTION_DAYS, ENV_SUBSCRIPTION_DAYS, retention_days
 from trialscope.store.people import Mail, PeopleStore, Subscription, new_id, now

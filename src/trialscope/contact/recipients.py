@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from trialscope.contact.addresses import normalised_email
 from trialscope.geo import Place, haversine_km
 from trialscope.model.statuses import SITE_OPEN
 from trialscope.model.study import Contact, Study
@@ -24,17 +25,22 @@ class Recipient:
         return f"{self.name} · {self.site}" if self.site else self.name
 
 
-def _usable(contact: Contact) -> bool:
-    return bool(contact.email and "@" in contact.email)
+def _address(contact: Contact) -> str | None:
+    """The contact's email address as it can be written to; None for none, or for one that cannot be used
+    (registry text: a malformed address never reaches a mail header)."""
+    try:
+        return normalised_email(contact.email) if contact.email else None
+    except ValueError:
+        return None
 
 
 def recipients(study: Study, place: Place | None = None) -> list[Recipient]:
     """Every contact with an email address: central contacts, then sites (with a place: the nearest open
     site first, then the central contacts, then the other sites by distance)."""
     central = [
-        Recipient(f"central-{n}", c.name or c.email or "", (c.email or "").strip(), None, True)
+        Recipient(f"central-{n}", c.name or address, address, None, True)
         for n, c in enumerate(study.protocol_section.contacts_locations_module.central_contacts, 1)
-        if _usable(c)
+        if (address := _address(c))
     ]
     sites: list[Recipient] = []
     for n, location in enumerate(study.locations, 1):
@@ -44,10 +50,8 @@ def recipients(study: Study, place: Place | None = None) -> list[Recipient]:
             distance = haversine_km(place.lat, place.lon, location.geo_point.lat, location.geo_point.lon)
         where = ", ".join(part for part in (location.facility, location.city, location.country) if part)
         for contact in location.contacts:
-            if _usable(contact):
-                sites.append(
-                    Recipient(f"site-{n}", contact.name or where, (contact.email or "").strip(), where, open_, distance)
-                )
+            if address := _address(contact):
+                sites.append(Recipient(f"site-{n}", contact.name or where, address, where, open_, distance))
                 break  # one contact per site: the first the record names with an address
     if place is None:
         return central + sites

@@ -48,7 +48,7 @@ async def alert_subscribe(request: Request) -> Response:
     kind = text_field(form, "kind", 10)
     params: dict[str, Any]
     back = text_field(form, "back", 1000)
-    back = back if back.startswith("/") and not back.startswith("//") else "/search"
+    back = back if back.startswith("/") and not back.startswith(("//", "/\\")) else "/search"  # this site only
     if kind == "trial":
         nct_id = text_field(form, "nct_id", 11).upper()
         if not NCT_ID_PATTERN.match(nct_id) or site.store.get(nct_id) is None:
