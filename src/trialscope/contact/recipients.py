@@ -34,6 +34,14 @@ def _address(contact: Contact) -> str | None:
         return None
 
 
+def names_an_address(study: Study) -> bool:
+    """Whether the record names any contact with something like an email address: a quick look for the
+    trial page's button (``recipients`` checks each address, which costs about 0.1 ms apiece)."""
+    module = study.protocol_section.contacts_locations_module
+    contacts = [*module.central_contacts, *(c for loc in module.locations for c in loc.contacts)]
+    return any(c.email and "@" in c.email for c in contacts)
+
+
 def recipients(study: Study, place: Place | None = None) -> list[Recipient]:
     """Every contact with an email address: central contacts, then sites (with a place: the nearest open
     site first, then the central contacts, then the other sites by distance)."""

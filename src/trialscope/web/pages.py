@@ -14,7 +14,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from trialscope.contact.recipients import recipients
+from trialscope.contact.recipients import names_an_address
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import parse_distance_km
 from trialscope.matching.run import match_patient
@@ -165,7 +165,7 @@ def trial_page(
             "within": within,
             "sites_map": sites_map(sites, place, within_km, near),
             "registry_url": registry_url(view.trial.nct_id),
-            "can_contact": bool(recipients(view.trial.study)),
+            "can_contact": names_an_address(view.trial.study),
         },
     )
 
