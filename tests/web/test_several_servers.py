@@ -107,20 +107,24 @@ def test_what_one_server_keeps_the_other_reads_and_concurrent_writes_are_all_kep
     servers: list[str], database: str
 ) -> None:
     first, second = servers
-    with httpx.Client(base_url=first, timeout=20) as a:
-        saved = a.post(
-            "/trials/NCT06125652/notes",
+    with httpx.Client(timeout=20) as browser:  # one browser: its cookies go to both (a cookie has no port)
+        form = f"{first}/trials/NCT06125652/notes"
+        saved = browser.post(  # the form from server A, posted to server B: the CSRF key is the database's
+            f"{second}/trials/NCT06125652/notes",
             data={
-                "csrf_token": _token(a, "/trials/NCT06125652/notes"),
+                "csrf_token": _token(browser, form),
                 "text": "asked on server a",
                 "passcode": "shared-pass-1",
                 "passcode_again": "shared-pass-1",
             },
         )
+        assert saved.status_code == 200, saved.text[:300]
         link = re.search(r'value="http://127\.0\.0\.1:\d+(/notes/[\w-]+)"', saved.text)
         assert link
-    with httpx.Client(base_url=second, timeout=20) as b:
-        opened = b.post(link.group(1), data={"csrf_token": _token(b, link.group(1)), "passcode": "shared-pass-1"})
+        opened = browser.post(  # written through B, opened through A
+            f"{first}{link.group(1)}",
+            data={"csrf_token": _token(browser, f"{first}{link.group(1)}"), "passcode": "shared-pass-1"},
+        )
         assert opened.status_code == 200 and "asked on server a" in opened.text
 
     def contact(job: tuple[str, int]) -> int:

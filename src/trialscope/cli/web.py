@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from typing import Annotated
 
 import typer
@@ -34,17 +33,24 @@ def serve(
     """Start the web app (search, trial pages, "could I qualify?", JSON API at /api, /openapi.json)."""
     import uvicorn  # the web stack loads only for this command
 
+    from trialscope.mail.smtp import SmtpSettings, SmtpUrlError
     from trialscope.search import SearchIndexError, open_index
     from trialscope.store.database import resolve_url
+    from trialscope.store.people import PeopleStore
     from trialscope.web.app import ENV_ALLOWED_HOSTS, ENV_SECRET
 
+    try:
+        SmtpSettings.from_environment()  # a mail URL that cannot be used is said now, not at the first lead
+    except SmtpUrlError as exc:
+        raise fail(str(exc)) from None
     with open_store(db) as store:  # migrations, the demo catalogue on first use, then the search index
         try:
             open_index(store).ensure_current(force_check=True)
         except SearchIndexError as exc:
             raise fail(str(exc)) from None
+        # the CSRF key every worker, and every server of this database, checks forms with: the database's own
+        os.environ.setdefault(ENV_SECRET, PeopleStore.of(store).secret("csrf").hex())
     os.environ[ENV_DATABASE_URL] = resolve_url(db)
-    os.environ.setdefault(ENV_SECRET, secrets.token_hex(32))  # shared by the workers (CSRF tokens)
     os.environ[ENV_CONCURRENCY] = str(concurrency)
     if host in ("127.0.0.1", "localhost", "::1"):  # answer only the names this address is reached by
         os.environ.setdefault(ENV_ALLOWED_HOSTS, "127.0.0.1,localhost,::1,[::1]")

@@ -66,7 +66,7 @@ def create_app(
         ensure_demo(store)
     # the CSRF key: given, else the environment's, else the database's own (every server of one database
     # then checks the others' forms; PeopleStore.secret makes it on first use)
-    key = secret or os.environ.get(ENV_SECRET, "").encode() or PeopleStore.of(store).secret("csrf")
+    key = secret or (os.environ.get(ENV_SECRET) or PeopleStore.of(store).secret("csrf").hex()).encode()
     app = FastAPI(
         title="trialscope",
         version="1",
