@@ -408,6 +408,7 @@ def _local_rows(specs: list[TrialSpec], patients: Path, output_file: Path | None
     from dataclasses import asdict, fields
 
     import orjson
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from trialscope.matching.prescreen import PrescreenRow, screen_rows
     from trialscope.patients.sources import PatientError, read_patients
@@ -429,17 +430,30 @@ def _local_rows(specs: list[TrialSpec], patients: Path, output_file: Path | None
     screens = [spec.compiled() for spec in specs]
     verdicts: Counter[str] = Counter()
     sink = output_file.open("w", encoding="utf-8", newline="") if output_file is not None else None
+    progress = Progress(  # on stderr, gone when done: a population takes minutes
+        SpinnerColumn(),
+        TextColumn("[bold]screening"),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
     try:
         writer = None
         if sink is not None and output_file is not None and output_file.suffix.lower() == ".csv":
             writer = csv.DictWriter(sink, fieldnames=[f.name for f in fields(PrescreenRow)])
             writer.writeheader()
-        for row in screen_rows(screens, readable()):
-            verdicts[row.verdict] += 1
-            if writer is not None:
-                writer.writerow(asdict(row))
-            elif sink is not None:
-                sink.write(orjson.dumps(asdict(row)).decode() + "\n")
+        with progress:
+            task = progress.add_task("screen", total=None)
+            for n, row in enumerate(screen_rows(screens, readable()), 1):
+                verdicts[row.verdict] += 1
+                if writer is not None:
+                    writer.writerow(asdict(row))
+                elif sink is not None:
+                    sink.write(orjson.dumps(asdict(row)).decode() + "\n")
+                if n % 1000 == 0:
+                    progress.update(task, completed=n)
     finally:
         if sink is not None:
             sink.close()
