@@ -46,6 +46,11 @@ def describe(kind: str, params: Mapping[str, Any]) -> str:
     return _("new trials for the search: %(words)s", words=", ".join(words) or _("all trials"))
 
 
+def subscription_days() -> int:
+    """How long a confirmed alert is kept (``TRIALSCOPE_SUBSCRIPTION_DAYS``)."""
+    return retention_days(ENV_SUBSCRIPTION_DAYS, DEFAULT_SUBSCRIPTION_DAYS)
+
+
 def _confirming(secret: bytes) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="alert-confirm")
 
@@ -110,8 +115,7 @@ def confirm(people: PeopleStore, token: str) -> Subscription | None:
         subscription_id = _confirming(people.secret(_LINK_KEY)).loads(token, max_age=CONFIRM_LINK_DAYS * 24 * 3600)
     except (SignatureExpired, BadSignature):
         return None
-    kept = retention_days(ENV_SUBSCRIPTION_DAYS, DEFAULT_SUBSCRIPTION_DAYS)
-    people.confirm_subscription(str(subscription_id), now() + dt.timedelta(days=kept))
+    people.confirm_subscription(str(subscription_id), now() + dt.timedelta(days=subscription_days()))
     return people.subscription(str(subscription_id))
 
 

@@ -15,6 +15,7 @@ from rich.text import Text
 from trialscope.cli.app import DbOption, JsonOption, app, console, err, fail, open_store, print_json
 
 if TYPE_CHECKING:
+    from trialscope.mail.smtp import SmtpSettings
     from trialscope.store.trial_store import TrialStore
 
 leads_app = typer.Typer(help="Requests to contact a study team (leads).", no_args_is_help=True)
@@ -33,7 +34,8 @@ app.add_typer(personal_app, name="personal-data")
 EmailOption = Annotated[str, typer.Option("--email", help="The person's email address.")]
 
 
-def _mail_settings() -> object:
+def _mail_settings() -> SmtpSettings | None:
+    """The mail server of TRIALSCOPE_SMTP_URL (None: not set); a URL that cannot be used is a clean error."""
     from trialscope.mail.smtp import SmtpSettings, SmtpUrlError
 
     try:
@@ -42,14 +44,12 @@ def _mail_settings() -> object:
         raise fail(str(exc)) from None
 
 
-def deliver_and_report(store: TrialStore) -> None:
+def deliver_and_report(store: TrialStore, settings: SmtpSettings | None) -> None:
     """Send what the outbox holds now and say how it went (one line on stderr)."""
     from trialscope.mail.delivery import deliver_due
-    from trialscope.mail.smtp import ENV_SMTP_URL, SmtpSettings
+    from trialscope.mail.smtp import ENV_SMTP_URL
     from trialscope.store.people import PeopleStore
 
-    settings = _mail_settings()
-    assert settings is None or isinstance(settings, SmtpSettings)
     report = deliver_due(PeopleStore.of(store), settings)
     if settings is None:
         err.print(f"no mail server set ({ENV_SMTP_URL}): {report.waiting} email(s) wait in the outbox")
@@ -60,18 +60,18 @@ def deliver_and_report(store: TrialStore) -> None:
 def send_alerts_now(store: TrialStore) -> None:
     """Queue the digests of every confirmed alert, then deliver the outbox (``alerts send``, after ``sync``)."""
     from trialscope.alerts.digests import send_alerts
-    from trialscope.mail.smtp import SmtpSettings
+    from trialscope.mail.smtp import mail_sender
     from trialscope.store.people import PeopleStore
 
     settings = _mail_settings()
-    sender = settings.sender if isinstance(settings, SmtpSettings) else SmtpSettings.from_url("smtp://localhost").sender
+    sender = mail_sender(settings)
     people = PeopleStore.of(store)
     people.purge_expired()
     report = send_alerts(store, people, sender)
     err.print(
         f"alerts: {report.subscriptions} subscription(s), {report.digests} digest(s) with {report.changes} change(s)"
     )
-    deliver_and_report(store)
+    deliver_and_report(store, settings)
 
 
 @leads_app.command("list")
@@ -179,8 +179,9 @@ def outbox_list(
 @outbox_app.command("send")
 def outbox_send(db: DbOption = None) -> None:
     """Send the emails that are due now (through TRIALSCOPE_SMTP_URL)."""
+    settings = _mail_settings()
     with open_store(db) as store:
-        deliver_and_report(store)
+        deliver_and_report(store, settings)
 
 
 @outbox_app.command("retry")
@@ -191,7 +192,7 @@ def outbox_retry(db: DbOption = None) -> None:
     with open_store(db) as store:
         count = PeopleStore.of(store).retry_failed()
         err.print(f"{count} failed email(s) queued again")
-        deliver_and_report(store)
+        deliver_and_report(store, _mail_settings())
 
 
 @alerts_app.command("send")

@@ -36,8 +36,7 @@ def serve(
     from trialscope.mail.smtp import SmtpSettings, SmtpUrlError
     from trialscope.search import SearchIndexError, open_index
     from trialscope.store.database import resolve_url
-    from trialscope.store.people import PeopleStore
-    from trialscope.web.app import ENV_ALLOWED_HOSTS, ENV_SECRET
+    from trialscope.web.app import ENV_ALLOWED_HOSTS, ENV_SECRET, site_key
 
     try:
         SmtpSettings.from_environment()  # a mail URL that cannot be used is said now, not at the first lead
@@ -49,7 +48,7 @@ def serve(
         except SearchIndexError as exc:
             raise fail(str(exc)) from None
         # the CSRF key every worker, and every server of this database, checks forms with: the database's own
-        os.environ.setdefault(ENV_SECRET, PeopleStore.of(store).secret("csrf").hex())
+        os.environ.setdefault(ENV_SECRET, site_key(store))
     os.environ[ENV_DATABASE_URL] = resolve_url(db)
     os.environ[ENV_CONCURRENCY] = str(concurrency)
     if host in ("127.0.0.1", "localhost", "::1"):  # answer only the names this address is reached by

@@ -62,6 +62,12 @@ class SmtpSettings:
         return f"{'smtps' if self.implicit_tls else 'smtp'}://{who}{self.host}:{self.port}"
 
 
+def mail_sender(settings: SmtpSettings | None) -> str:
+    """Who trialscope's emails come from: the mail settings' sender, else ``TRIALSCOPE_MAIL_FROM``, else the
+    default (emails queued while no server is set carry it too)."""
+    return settings.sender if settings is not None else os.environ.get(ENV_MAIL_FROM) or DEFAULT_MAIL_FROM
+
+
 def send(settings: SmtpSettings, message: EmailMessage) -> None:
     """Hand one message to the server (``smtplib`` errors and ``OSError`` propagate: the caller retries)."""
     context = ssl.create_default_context()

@@ -180,6 +180,11 @@ def _subscription(row: Any) -> Subscription:
     )
 
 
+def _newest_change(conn: Any) -> int:
+    """The id of the newest change event (0 for none)."""
+    return int(conn.execute(select(func.max(change_events.c.id))).scalar() or 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Mail:
     """An email to put in the outbox: its kind, recipient and whole text (``mail/compose.py``)."""
@@ -410,7 +415,7 @@ class PeopleStore:
     def confirm_subscription(self, subscription_id: str, expires_at: dt.datetime) -> bool:
         """Double opt-in done: changes from now on are announced (earlier ones are not news to them)."""
         with self.engine.begin() as conn:
-            newest = conn.execute(select(func.max(change_events.c.id))).scalar() or 0
+            newest = _newest_change(conn)
             return bool(
                 conn.execute(
                     update(subscriptions)
@@ -435,7 +440,7 @@ class PeopleStore:
 
     def newest_change_id(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.max(change_events.c.id))).scalar() or 0)
+            return _newest_change(conn)
 
     def changes_after(self, event_id: int, through: int, nct_ids: Sequence[str] | None = None) -> list[ChangeForAlert]:
         query = (

@@ -66,7 +66,7 @@ def create_app(
         ensure_demo(store)
     # the CSRF key: given, else the environment's, else the database's own (every server of one database
     # then checks the others' forms; PeopleStore.secret makes it on first use)
-    key = secret or (os.environ.get(ENV_SECRET) or PeopleStore.of(store).secret("csrf").hex()).encode()
+    key = secret or (os.environ.get(ENV_SECRET) or site_key(store)).encode()
     app = FastAPI(
         title="trialscope",
         version="1",
@@ -102,11 +102,8 @@ def create_app(
     def favicon() -> Response:  # what a browser asks for where a page names no icon (the JSON API)
         return RedirectResponse("/static/favicon.svg", status_code=301)
 
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    for router in (contact_pages.router, alert_pages.router, note_pages.router, operator_pages.router):
-        app.include_router(router)
-    app.include_router(location_pages.router)
+    for module in (api, pages, contact_pages, alert_pages, note_pages, operator_pages, location_pages):
+        app.include_router(module.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -133,6 +130,12 @@ def create_app(
         return site.error_page(request, 400, " ".join(sentences))
 
     return app
+
+
+def site_key(store: TrialStore) -> str:
+    """The key forms and signed links are checked with when ``TRIALSCOPE_SECRET_KEY`` is not set: the
+    database's own (made on first use), so every server and worker of one database shares it."""
+    return PeopleStore.of(store).secret("csrf").hex()
 
 
 ENV_ALLOWED_HOSTS = "TRIALSCOPE_ALLOWED_HOSTS"

@@ -14,26 +14,20 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from trialscope.alerts.subscriptions import subscription_days
 from trialscope.contact.recipients import names_an_address
+from trialscope.contact.requests import lead_days
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import parse_distance_km
 from trialscope.matching.run import match_patient
 from trialscope.model.study import NCT_ID_IN_A_PATH
+from trialscope.notes.sealed import note_days
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, anything_clinical, understood
 from trialscope.presentation.sections import registry_url
 from trialscope.search import QueryError, SearchQuery, run_search
-from trialscope.settings import (
-    DEFAULT_LEAD_DAYS,
-    DEFAULT_NOTE_DAYS,
-    DEFAULT_SUBSCRIPTION_DAYS,
-    ENV_LEAD_DAYS,
-    ENV_NOTE_DAYS,
-    ENV_SUBSCRIPTION_DAYS,
-    retention_days,
-)
 from trialscope.translation import _
 from trialscope.web.facets import facet_views
 from trialscope.web.questionnaire import (
@@ -292,11 +286,7 @@ def faq(request: Request) -> Response:
 
 @router.get("/privacy")
 def privacy(request: Request) -> Response:
-    days = {
-        "lead_days": retention_days(ENV_LEAD_DAYS, DEFAULT_LEAD_DAYS),
-        "subscription_days": retention_days(ENV_SUBSCRIPTION_DAYS, DEFAULT_SUBSCRIPTION_DAYS),
-        "note_days": retention_days(ENV_NOTE_DAYS, DEFAULT_NOTE_DAYS),
-    }
+    days = {"lead_days": lead_days(), "subscription_days": subscription_days(), "note_days": note_days()}
     return site_of(request).render(request, "privacy.html", days)
 
 

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 
 from trialscope.criteria.describe import describe
 from trialscope.mail.postman import Postman
-from trialscope.mail.smtp import SmtpSettings
+from trialscope.mail.smtp import SmtpSettings, mail_sender
 from trialscope.presentation.labels import humanise, phases_label, status_label
 from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
@@ -43,7 +43,7 @@ class Site:
         self.index = open_index(store)
         self.secret = secret
         self.smtp = smtp
-        self.sender = smtp.sender if smtp is not None else SmtpSettings.from_url("smtp://localhost").sender
+        self.sender = mail_sender(smtp)
         self.postman = Postman(self.people, smtp)
         self.match_limiter = RateLimiter(limit=30, window=60.0)  # questionnaire and profile checks per client
         self.form_limiter = RateLimiter(limit=10, window=600.0)  # contact requests and alert sign-ups per client
