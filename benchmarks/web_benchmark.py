@@ -127,6 +127,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="Requests each worker works on at once.")
     parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
     parser.add_argument("--slowest", type=int, default=0, help="Also list the N slowest requests (server time).")
+    parser.add_argument(
+        "--only",
+        choices=["trial", "search"],
+        help="Ask only this kind of page (the CPU per request is then that page's; by default half and half).",
+    )
     args = parser.parse_args()
     url = build(args.shared, args.trials)
     db = url.removeprefix("sqlite:///")
@@ -140,10 +145,11 @@ def main() -> None:
     with TrialStore.open(url) as store:
         stored_outlines(store, ids)
     rng = random.Random(9)
-    half = args.requests // 2
-    work = [("trial", f"/trials/{rng.choice(ids)}") for _ in range(half)]
+    trial_pages = {None: args.requests // 2, "trial": args.requests, "search": 0}[args.only]
+    searches = args.requests - trial_pages
+    work = [("trial", f"/trials/{rng.choice(ids)}") for _ in range(trial_pages)]
     # distinct searches (a repeat would be answered from the server's results cache, which is not what is timed)
-    work += [("search", u) for u in dict.fromkeys(_search_urls(half * 2))][:half]
+    work += [("search", u) for u in dict.fromkeys(_search_urls(searches * 2))][:searches]
     rng.shuffle(work)
     warm = [("trial", f"/trials/{rng.choice(ids)}") for _ in range(50)]
     warm += [("search", u) for u in _search_urls(50, seed=77)]
@@ -189,6 +195,8 @@ def main() -> None:
         f"   {'client ms p50':>13} {'p95':>7} {'p99':>7}"
     )
     for kind, values in timings.items():
+        if not values:
+            continue
         server, queued, client = (_cuts([v[i] for v in values]) for i in range(3))
         print(f"{kind:<7} {server:>29}   {queued:>29}   {client:>29}")
     # the interactive response-time law: n clients that ask again as soon as they are answered see a mean

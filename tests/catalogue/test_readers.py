@@ -7,6 +7,8 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FIXTURES, shared_data
 from tests.factories import study, write_json
 from trialscope.catalogue.readers import nct_id_from_name, read_paths
@@ -80,9 +82,10 @@ def test_truncated_zip_is_rejected_with_reason(tmp_path: Path) -> None:
     truncated = tmp_path / "truncated.zip"
     truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     records, rejections, _ = _split(list(read_paths([truncated])))
-    assert not records
-    assert len(rejections) == 1 and "truncated or corrupt zip" in rejections[0].reason
-    assert rejections[0].origin == str(truncated)
+    # read as a stream: the members before the damage are read, and where reading stopped is said
+    assert 1 <= len(records) < 5 and _ids(records) == [f"NCT0000000{n}" for n in range(len(records))]
+    assert len(rejections) == 1 and "truncated, corrupt or encrypted zip" in rejections[0].reason
+    assert rejections[0].origin.startswith(f"{truncated}:") and "the rest is not read" in rejections[0].reason
 
 
 def test_malformed_json_and_non_utf8(tmp_path: Path) -> None:
@@ -184,3 +187,40 @@ def test_zip_bombs_nested_archives_and_other_members(tmp_path: Path) -> None:
         and "bomb.zip:NCT00000001.json" in rejections[0].origin
     )
     assert [s.origin.rsplit(":", 1)[-1] for s in skipped] == ["readme.txt"]
+
+
+def test_zip_read_as_a_stream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A zip is read member by member (its central directory is never loaded): a truncated archive keeps the
+    records stored before the damage and says where reading stopped; a file that is no zip at all is refused
+    as a whole; a member too large once inflated is refused and the next ones are still read."""
+    import zipfile
+
+    from trialscope.catalogue import zip_stream
+
+    record = (FIXTURES / "seed-trials" / "NCT07144020.json").read_bytes()
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("NCT07144020.json", record)
+        archive.writestr("notes/", b"")
+        archive.writestr("big.json", b"[" + b" " * (2 * len(record)) + b"]")
+        archive.writestr("NCT07144020-again.json", record.replace(b"NCT07144020", b"NCT07144021"))
+    data = whole.read_bytes()
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(data[: data.index(b"NCT07144020-again.json") + 200])
+    not_zip = tmp_path / "not.zip"
+    not_zip.write_text("this is not an archive")
+    monkeypatch.setattr(zip_stream, "MAX_MEMBER_BYTES", len(record) + 100)
+
+    records, rejections, _ = _split(list(read_paths([whole])))
+    assert _ids(records) == ["NCT07144020", "NCT07144021"]
+    assert [r.origin.rsplit(":", 1)[-1] for r in rejections] == ["big.json"]
+    assert "larger than" in rejections[0].reason
+
+    records, rejections, _ = _split(list(read_paths([truncated])))
+    assert _ids(records) == ["NCT07144020"]
+    assert rejections[-1].origin.endswith("truncated.zip:NCT07144020-again.json")
+    assert "the rest is not read" in rejections[-1].reason
+
+    records, rejections, _ = _split(list(read_paths([not_zip])))
+    assert not records and len(rejections) == 1
+    assert rejections[0].origin == str(not_zip) and "nothing read from it" in rejections[0].reason

@@ -21,7 +21,6 @@ import gzip
 import io
 import os
 import re
-import zipfile
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -32,6 +31,7 @@ import orjson
 
 from trialscope.catalogue import flattened, legacy_xml
 from trialscope.catalogue.records import PROVENANCE_KEY, Rejection, SkippedFile, SourceRecord
+from trialscope.catalogue.zip_stream import Refused, bytes_chunks, file_chunks, zip_members
 
 Item = SourceRecord | Rejection | SkippedFile
 
@@ -234,59 +234,38 @@ def _read_member(data: bytes, origin: str, name: str) -> Iterator[Item]:
         yield from _read_xml_bytes(data, origin, name)
 
 
-# Zip bombs: a member may hold at most this much once inflated, and inflate at most this many times its
-# stored size (past a few megabytes); an archive in an archive is read one level deep.
-MAX_MEMBER_BYTES = 256 * 1024 * 1024
-MAX_RATIO = 200
-RATIO_FROM_BYTES = 8 * 1024 * 1024
-
-
 def _read_zip(path: Path) -> Iterator[Item]:
     origin = str(path)
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield Rejection(origin, f"truncated or corrupt zip archive, nothing read from it ({exc})")
+        stream = path.open("rb")
+    except OSError as exc:
+        yield Rejection(origin, f"cannot read file ({exc})")
         return
-    with archive:
-        yield from _read_archive(archive, origin, batch=origin, depth=0)
+    with stream:
+        yield from _read_archive(file_chunks(stream), origin, batch=origin, depth=0)
 
 
-def _read_archive(archive: zipfile.ZipFile, origin: str, batch: str, depth: int) -> Iterator[Item]:
-    for info in archive.infolist():
-        if info.is_dir():
+def _read_archive(chunks: Iterable[bytes], origin: str, batch: str, depth: int) -> Iterator[Item]:
+    """The records of a zip read as a stream (``zip_stream``); an archive in it is read one level deep."""
+
+    def wanted(name: str) -> bool:
+        return _format_suffix(name) in (ZIP_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | XML_SUFFIXES)
+
+    for member in zip_members(chunks, wanted):
+        member_origin = origin if member.name is None else f"{origin}:{member.name}"
+        if isinstance(member, Refused):
+            yield Rejection(member_origin, member.reason)
             continue
-        member_origin = f"{origin}:{info.filename}"
-        nested = _format_suffix(info.filename) in ZIP_SUFFIXES
-        if not nested and _format_suffix(info.filename) not in (JSON_SUFFIXES | JSONL_SUFFIXES | XML_SUFFIXES):
+        if member.data is None:
             yield SkippedFile(member_origin, "not a trial record file (.json, .jsonl, .ndjson, .xml)")
             continue
-        if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            ratio = info.file_size // max(info.compress_size, 1)
-            yield Rejection(member_origin, f"inflates {ratio:,} times its stored size: refused as a zip bomb")
-            continue
-        try:
-            with archive.open(info) as stream:
-                data = stream.read(MAX_MEMBER_BYTES + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
-            yield Rejection(member_origin, f"truncated, corrupt or encrypted archive member ({exc})")
-            continue
-        if len(data) > MAX_MEMBER_BYTES:
-            yield Rejection(member_origin, f"larger than {MAX_MEMBER_BYTES // 2**20} MB once unpacked: not read")
-            continue
-        if nested:
+        if _format_suffix(member.name) in ZIP_SUFFIXES:
             if depth >= 1:
                 yield Rejection(member_origin, "an archive inside an archive inside an archive: not read")
-                continue
-            try:
-                inner = zipfile.ZipFile(io.BytesIO(data))
-            except zipfile.BadZipFile as exc:
-                yield Rejection(member_origin, f"truncated or corrupt zip archive, nothing read from it ({exc})")
-                continue
-            with inner:
-                yield from _read_archive(inner, member_origin, batch, depth + 1)
+            else:
+                yield from _read_archive(bytes_chunks(member.data), member_origin, batch, depth + 1)
             continue
-        for item in _read_member(data, member_origin, info.filename):
+        for item in _read_member(member.data, member_origin, member.name):
             if isinstance(item, SourceRecord):
                 item.batch = batch  # the whole archive is one batch
             yield item
