@@ -173,3 +173,28 @@ def test_kill_during_import_leaves_store_consistent(db_url: str, tmp_path: Path)
 
 def write_line(n: int) -> str:
     return json.dumps(study(f"NCT{n:08d}")) + "\n"
+
+
+def test_open_sites_are_remembered_per_catalogue_version(store: TrialStore, tmp_path: Path) -> None:
+    """``open_sites_of``: the open sites and those of unstated status, in the trial's order; remembered
+    between calls, and read again as soon as a write moves the catalogue's version (issue 18)."""
+    sites = [
+        ("A", "China", "RECRUITING"),
+        ("B", "China", "COMPLETED"),
+        ("C", "France", None),
+        ("D", "Chad", "WITHDRAWN"),
+    ]
+    assert (
+        _ingest(
+            store, tmp_path, study("NCT01000001", sites=sites), study("NCT01000002", sites=[("X", "Chad", "COMPLETED")])
+        )[0]
+        == 2
+    )
+    found = store.open_sites_of(["nct01000001", "NCT01000002", "NCT09999999"])
+    assert [s.facility for s in found["NCT01000001"]] == ["A", "C"]
+    assert found["NCT01000002"] == () and found["NCT09999999"] == ()
+    assert store.open_sites_of(["NCT01000001"])["NCT01000001"] is found["NCT01000001"]  # remembered
+
+    changed = [("A", "China", "COMPLETED"), ("E", "Italy", "NOT_YET_RECRUITING")]
+    assert _ingest(store, tmp_path, study("NCT01000001", sites=changed, last_update="2025-02-01"), name="b")[1] == 1
+    assert [s.facility for s in store.open_sites_of(["NCT01000001"])["NCT01000001"]] == ["E"]

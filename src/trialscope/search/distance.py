@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trialscope.geo import Place, country_spellings, haversine_km, haversine_km_many
-from trialscope.model.statuses import SITE_OPEN
 from trialscope.presentation.sections import site_label
 from trialscope.search.index import SearchIndex
 from trialscope.store.trial_store import SiteRow, TrialStore
@@ -20,9 +19,7 @@ def nearest_sites(store: TrialStore, nct_ids: Sequence[str], place: Place) -> di
     spellings = (
         {s.casefold() for s in country_spellings(place.country or place.name)} if place.kind == "country" else set()
     )
-    for site in store.sites_of(list(nct_ids)):
-        if site.status and site.status.upper() not in SITE_OPEN:
-            continue
+    for site in (site for sites in store.open_sites_of(nct_ids).values() for site in sites):
         if place.kind == "country":
             if site.country and site.country.casefold() in spellings:
                 best.setdefault(site.nct_id, (None, site))

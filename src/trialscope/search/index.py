@@ -16,7 +16,6 @@ import json
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
@@ -28,6 +27,7 @@ import orjson
 import tantivy
 from tantivy import Query
 
+from trialscope.caches import LruCache
 from trialscope.model.study import parse_study
 from trialscope.search.documents import COMPOSITE_FACETS, TEXT_FIELDS, trial_document
 from trialscope.search.synonyms import synonyms
@@ -58,32 +58,6 @@ KEYWORD_FIELDS = (
     *COMPOSITE_FACETS,
 )
 REFRESH_EVERY_S = 2.0  # a server checks the store for changes at most this often
-
-
-class LruCache:
-    """A small thread-safe least-recently-used cache."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[object, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: object) -> object | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def put(self, key: object, value: object) -> None:
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
 
 
 class SearchIndexError(RuntimeError):

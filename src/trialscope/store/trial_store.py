@@ -29,9 +29,11 @@ import psycopg
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from trialscope.caches import VersionedCache
 from trialscope.catalogue.changes import ChangeEvent, diff_studies, new_trial_event
 from trialscope.catalogue.records import ImportSummary, SourceRecord
 from trialscope.catalogue.validate import checked_record
+from trialscope.model.statuses import SITE_OPEN
 from trialscope.model.study import Study, parse_study
 from trialscope.store.database import DatabaseUnavailable, create_database_engine, migrate
 from trialscope.store.prepared import PreparedRecord, prepare
@@ -64,6 +66,7 @@ def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
 
 
 _WRITE_ATTEMPTS = 8
+OPEN_SITES_CACHED = 20_000  # trials whose open sites a process remembers (a few MB)
 
 
 def _process_alive(pid: int) -> bool:
@@ -203,6 +206,8 @@ class TrialStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         migrate(engine)
+        # the open sites of trials shown on pages, per catalogue version (open_sites_of)
+        self._open_sites = VersionedCache(OPEN_SITES_CACHED)
 
     @classmethod
     def open(cls, url: str | None = None) -> TrialStore:
@@ -523,6 +528,38 @@ class TrialStore:
                     .order_by(trial_locations.c.nct_id, trial_locations.c.position)
                 )
                 found += [SiteRow(*row) for row in conn.execute(query).all()]
+        return found
+
+    def open_sites_of(self, nct_ids: Sequence[str]) -> dict[str, tuple[SiteRow, ...]]:
+        """The open sites (and those of unstated status) of these trials, by trial, each in its trial's
+        order. What pages show over and over (the same trials in many searches): remembered per catalogue
+        version, which every write moves (``newest_update``), so a change is seen at the next request."""
+        version = self.newest_update()
+        found: dict[str, tuple[SiteRow, ...]] = {}
+        missing: list[str] = []
+        for nct_id in dict.fromkeys(n.upper() for n in nct_ids):
+            cached = self._open_sites.get_at(version, nct_id)
+            if isinstance(cached, tuple):
+                found[nct_id] = cached
+            else:
+                missing.append(nct_id)
+        if not missing:
+            return found
+        site = trial_locations.c
+        query = (
+            select(site.nct_id, site.facility, site.city, site.country, site.status, site.lat, site.lon)
+            .where(site.nct_id.in_(bindparam("ids", expanding=True)))
+            .where(or_(site.status.is_(None), func.upper(site.status).in_(sorted(SITE_OPEN))))
+            .order_by(site.nct_id, site.position)
+        )
+        loaded: dict[str, list[SiteRow]] = {nct_id: [] for nct_id in missing}
+        with self.engine.connect() as conn:
+            for start in range(0, len(missing), 500):
+                for row in conn.execute(query, {"ids": missing[start : start + 500]}):
+                    loaded[row[0]].append(SiteRow(*row))
+        for nct_id, rows in loaded.items():
+            found[nct_id] = tuple(rows)
+            self._open_sites.put_at(version, nct_id, found[nct_id])
         return found
 
     def iter_trials(self, batch_size: int = 500) -> Iterator[StoredTrial]:

@@ -17,7 +17,7 @@ from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, require_something
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.web.site import Site
-from trialscope.web.views import check_patient, place_or_none, trial_view
+from trialscope.web.views import check_patient, place_or_none
 
 router = APIRouter(prefix="/api", tags=["api"])
 NCT = NCT_ID_IN_A_PATH
@@ -72,7 +72,7 @@ def api_search(
 @router.get("/trials/{nct_id}", summary="A trial: record, plain-language summary, freshness, related trials")
 def api_trial(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> dict[str, Any]:
     site = _site(request)
-    view = trial_view(site.store, site.index, nct_id)
+    view = site.trial_views.get(nct_id)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
     return view.as_dict()
@@ -81,7 +81,7 @@ def api_trial(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) 
 @router.get("/trials/{nct_id}/criteria", summary="The structured criteria, each tied to its text")
 def api_criteria(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> dict[str, Any]:
     site = _site(request)
-    view = trial_view(site.store, site.index, nct_id, related=False)
+    view = site.trial_views.get(nct_id, related=False)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
     return {
@@ -121,7 +121,7 @@ def api_check(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)], 
     site = _site(request)
     if not site.check_allowed(request):
         raise HTTPException(429, "too many checks from this address; wait a minute")
-    view = trial_view(site.store, site.index, nct_id, related=False)
+    view = site.trial_views.get(nct_id, related=False)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
     person = _patient(patient)

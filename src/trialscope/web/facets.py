@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from trialscope.geo import local_names
 from trialscope.presentation.labels import N_, facet_label
@@ -85,6 +86,14 @@ def _query(params: Params, name: str, value: str, *, remove: bool, repeats: bool
     return "/search?" + query_with(params, changes={**first_page, name: None if remove else value})
 
 
+def _adding(params: Params, name: str, *, repeats: bool) -> Callable[[str], str]:
+    """``_query(params, name, value, remove=False, ...)`` for many values: the rest of the search is encoded
+    once per facet, each link adds its value (the same links, without re-encoding the search per value)."""
+    rest = query_with(params, changes={"page": None} if repeats else {"page": None, name: None})
+    prefix = f"/search?{rest}&" if rest else "/search?"
+    return lambda value: prefix + urlencode([(name, value)])
+
+
 def facet_views(facets: Mapping[str, Sequence[tuple[str, int]]], params: Params, *, near: bool) -> list[FacetView]:
     """The facets a search page shows, each value a link (distance only with a place to measure from)."""
     views = []
@@ -93,10 +102,14 @@ def facet_views(facets: Mapping[str, Sequence[tuple[str, int]]], params: Params,
         if not counts or (name == "distance" and not near):
             continue
         chosen_values = [v for k, v in params if k == facet.parameter]
+        adding = _adding(params, facet.parameter, repeats=facet.repeats)
         links = []
         for value, count in counts:
             chosen = any(_same(value, c) for c in chosen_values)
-            href = _query(params, facet.parameter, value, remove=chosen, repeats=facet.repeats)
+            if chosen:
+                href = _query(params, facet.parameter, value, remove=True, repeats=facet.repeats)
+            else:
+                href = adding(value)
             links.append(FacetLink(facet.label(value), count, href, chosen))
         views.append(FacetView(name, _(facet.heading), links))
     return views

@@ -49,7 +49,6 @@ from trialscope.web.views import (
     site_views,
     sites_map,
     timeline,
-    trial_view,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -138,7 +137,7 @@ def trial_page(
     within: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     site = site_of(request)
-    view = trial_view(site.store, site.index, nct_id)
+    view = site.trial_views.get(nct_id)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
     place, problem = place_or_none(near)
@@ -187,7 +186,7 @@ def _form_context(
 @router.get("/trials/{nct_id}/qualify")
 def qualify_form(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> Response:
     site = site_of(request)
-    view = trial_view(site.store, site.index, nct_id, related=False)
+    view = site.trial_views.get(nct_id, related=False)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
     return site.render(request, "qualify.html", _form_context(view, _questions(site, view), {}, []))
@@ -197,7 +196,7 @@ def qualify_form(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)
 async def qualify_answer(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) -> Response:
     site = site_of(request)
     form = await checked_form(request)
-    view = trial_view(site.store, site.index, nct_id, related=False)
+    view = site.trial_views.get(nct_id, related=False)
     if view is None:
         raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
     if not site.check_allowed(request):

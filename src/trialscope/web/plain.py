@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from html import escape
 from importlib import resources
 from typing import Any
@@ -22,7 +22,7 @@ from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import local_names
 from trialscope.model.study import Study, age_in_years
 from trialscope.presentation.sections import REGISTRY_DOCUMENTS
-from trialscope.translation import _, join_sentences, term
+from trialscope.translation import _, join_sentences, language_key, term
 from trialscope.web.i18n import N_
 
 
@@ -279,9 +279,25 @@ def terms_in(text: str) -> list[Term]:
 
 def explain(text: str | None) -> Markup:
     """The text escaped, each glossary word wrapped with its explanation (``<abbr title>``; the page also
-    lists the words explained)."""
+    lists the words explained). A short text is remembered per language: pages show the same words over and
+    over (conditions, targets, labels, summaries of trials in many searches), and the glossary does not
+    change while the server runs."""
     if not text:
         return Markup("")
+    if len(text) <= _REMEMBERED_LENGTH:
+        return _remembered_explained(text, language_key())
+    return _explained(text)
+
+
+_REMEMBERED_LENGTH = 400  # longer texts (a trial's descriptions) are its own: not kept
+
+
+@lru_cache(maxsize=16_384)
+def _remembered_explained(text: str, _language: int) -> Markup:
+    return _explained(text)
+
+
+def _explained(text: str) -> Markup:
     folded, exact, by_form = _glossary()
     spans: list[tuple[int, int, Term]] = []
     for pattern, key in ((folded, str.lower), (exact, str)):

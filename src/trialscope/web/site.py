@@ -28,6 +28,7 @@ from trialscope.translation import _
 from trialscope.web import i18n
 from trialscope.web.plain import card_summary, contact_value, explain, terms_in
 from trialscope.web.security import CSRF_FIELD, RateLimiter, csrf_token, csrf_valid, remember_csrf
+from trialscope.web.views import TrialViews
 
 HERE = Path(__file__).parent
 ENV_PUBLIC_URL = "TRIALSCOPE_PUBLIC_URL"  # where the site is reached, for links in emails (else the request's)
@@ -41,6 +42,7 @@ class Site:
         self.store = store
         self.people = PeopleStore.of(store)
         self.index = open_index(store)
+        self.trial_views = TrialViews(store, self.index)
         self.secret = secret
         self.smtp = smtp
         self.sender = mail_sender(smtp)

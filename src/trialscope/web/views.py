@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from trialscope.caches import VersionedCache
 from trialscope.catalogue.freshness import Freshness, judge_freshness
 from trialscope.criteria.describe import describe_item
 from trialscope.criteria.model import Constraint
@@ -39,7 +40,7 @@ from trialscope.search.documents import trial_concepts
 from trialscope.search.similar import RelatedTrial
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.trial_store import StoredTrial, TrialStore
-from trialscope.translation import _
+from trialscope.translation import _, language_key
 from trialscope.web.plain import PlainSummary, plain_summary
 
 
@@ -268,6 +269,33 @@ def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: b
     return view
 
 
+TRIAL_VIEWS_CACHED = 256  # per server process (a view holds its record: ~100-200 kB)
+
+
+class TrialViews:
+    """Trial views as the pages and the API show them, remembered per trial and language while the
+    catalogue (its version: every write moves it), the search index (related trials) and the day (what may
+    be out of date) stay as they were: a trial asked again is answered without reading and building it
+    again, and a change is seen at the next request."""
+
+    def __init__(self, store: TrialStore, index: SearchIndex, size: int = TRIAL_VIEWS_CACHED) -> None:
+        self.store = store
+        self.index = index
+        self._views = VersionedCache(size)
+
+    def get(self, nct_id: str, *, related: bool = True) -> TrialView | None:
+        meta = self.index.meta
+        version = (self.store.newest_update(), meta.indexed_through, meta.trials, dt.date.today())
+        key = (nct_id.upper(), related, language_key())
+        cached = self._views.get_at(version, key)
+        if isinstance(cached, TrialView):
+            return cached
+        view = trial_view(self.store, self.index, nct_id, related=related)
+        if view is not None:
+            self._views.put_at(version, key, view)
+        return view
+
+
 def check_patient(store: TrialStore, view: TrialView, patient: Patient) -> TrialMatch:
     """A patient against this trial, criterion by criterion."""
     return match_trial(TrialInfo.from_study(view.trial.study), view.constraints, patient_facts(patient))
@@ -302,8 +330,9 @@ def results_map(
             site.lon,
             "open" if site.status else "unknown",
         )
-        for site in store.sites_of(nct_ids)
-        if site.lat is not None and site.lon is not None and (site.status is None or site.status.upper() in SITE_OPEN)
+        for _nct_id, sites in sorted(store.open_sites_of(nct_ids).items())
+        for site in sites
+        if site.lat is not None and site.lon is not None
     ]
     if not points:
         return Markup("")
