@@ -1,7 +1,7 @@
 """A zip archive read as a stream, member after member, in memory that does not grow with the archive.
 
 The full ClinicalTrials.gov download is a zip of ~600,000 small files. ``zipfile`` reads the whole central
-directory first (a Python object per member: ~400 MB at 600,000); here the members are read in the order
+directory first (a Python object per member: ~360 MB at 600,000); here the members are read in the order
 they are stored, from their local headers (``stream-unzip``), and only the current one is held.
 
 Zip bombs are refused as they are met: a member may hold at most ``MAX_MEMBER_BYTES`` once inflated, and
@@ -70,9 +70,9 @@ def _name(raw: bytes) -> str:
         return raw.decode("cp437")  # what zip tools wrote before UTF-8 names (as ``zipfile`` reads them)
 
 
-def zip_members(chunks: Iterable[bytes], wanted: Callable[[str], bool] | None = None) -> Iterator[Member | Refused]:
-    """The archive's members in stored order (directories left out). ``wanted``: a member's bytes are kept
-    only when this says yes for its name (None: always); the others are still inflated to find their end."""
+def zip_members(chunks: Iterable[bytes], wanted: Callable[[str], bool]) -> Iterator[Member | Refused]:
+    """The archive's members in stored order (directories left out). A member's bytes are kept only when
+    ``wanted`` says yes for its name; the others are still inflated to find their end."""
     counted = _Counted(chunks)
     name: str | None = None
     seen = 0
@@ -81,7 +81,7 @@ def zip_members(chunks: Iterable[bytes], wanted: Callable[[str], bool] | None = 
             name = _name(raw_name)
             seen += 1
             started = counted.read
-            keep = not name.endswith("/") and (wanted is None or wanted(name))
+            keep = not name.endswith("/") and wanted(name)
             parts: list[bytes] = []
             total = 0
             too_large = False

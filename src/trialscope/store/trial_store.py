@@ -507,29 +507,6 @@ class TrialStore:
             raw=row["raw"],
         )
 
-    def sites_of(self, nct_ids: Sequence[str]) -> list[SiteRow]:
-        """The sites of these trials, in each trial's order (batches of 500 IDs per query)."""
-        columns = (
-            trial_locations.c.nct_id,
-            trial_locations.c.facility,
-            trial_locations.c.city,
-            trial_locations.c.country,
-            trial_locations.c.status,
-            trial_locations.c.lat,
-            trial_locations.c.lon,
-        )
-        found: list[SiteRow] = []
-        with self.engine.connect() as conn:
-            for start in range(0, len(nct_ids), 500):
-                chunk = [n.upper() for n in nct_ids[start : start + 500]]
-                query = (
-                    select(*columns)
-                    .where(trial_locations.c.nct_id.in_(chunk))
-                    .order_by(trial_locations.c.nct_id, trial_locations.c.position)
-                )
-                found += [SiteRow(*row) for row in conn.execute(query).all()]
-        return found
-
     def open_sites_of(self, nct_ids: Sequence[str]) -> dict[str, tuple[SiteRow, ...]]:
         """The open sites (and those of unstated status) of these trials, by trial, each in its trial's
         order. What pages show over and over (the same trials in many searches): remembered per catalogue

@@ -76,19 +76,16 @@ def _same(a: str, b: str) -> bool:
     return a.strip().casefold() == b.strip().casefold()
 
 
-def _query(params: Params, name: str, value: str, *, remove: bool, repeats: bool) -> str:
-    """The search with one value of ``name`` added or taken away, from page 1."""
-    first_page = {"page": None}
-    if repeats and remove:
-        return "/search?" + query_with(params, remove=(name, value), changes=first_page)
+def _removing(params: Params, name: str, value: str, *, repeats: bool) -> str:
+    """The search with a chosen value of ``name`` taken away, from page 1."""
     if repeats:
-        return "/search?" + query_with(params, add=(name, value), changes=first_page)
-    return "/search?" + query_with(params, changes={**first_page, name: None if remove else value})
+        return "/search?" + query_with(params, remove=(name, value), changes={"page": None})
+    return "/search?" + query_with(params, changes={"page": None, name: None})
 
 
 def _adding(params: Params, name: str, *, repeats: bool) -> Callable[[str], str]:
-    """``_query(params, name, value, remove=False, ...)`` for many values: the rest of the search is encoded
-    once per facet, each link adds its value (the same links, without re-encoding the search per value)."""
+    """The search with a value of ``name`` added (repeatable) or put in place of the one chosen, from page 1,
+    for many values: the rest of the search is encoded once per facet, each link adds its value."""
     rest = query_with(params, changes={"page": None} if repeats else {"page": None, name: None})
     prefix = f"/search?{rest}&" if rest else "/search?"
     return lambda value: prefix + urlencode([(name, value)])
@@ -106,10 +103,7 @@ def facet_views(facets: Mapping[str, Sequence[tuple[str, int]]], params: Params,
         links = []
         for value, count in counts:
             chosen = any(_same(value, c) for c in chosen_values)
-            if chosen:
-                href = _query(params, facet.parameter, value, remove=True, repeats=facet.repeats)
-            else:
-                href = adding(value)
+            href = _removing(params, facet.parameter, value, repeats=facet.repeats) if chosen else adding(value)
             links.append(FacetLink(facet.label(value), count, href, chosen))
         views.append(FacetView(name, _(facet.heading), links))
     return views
