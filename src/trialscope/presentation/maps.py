@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal
 
+import numpy as np
 from markupsafe import Markup, escape
 
 SiteStatus = Literal["open", "closed", "unknown"]
@@ -31,6 +32,7 @@ _KM_PER_DEGREE = 111.2
 _MIN_SPAN_DEGREES = 5.0  # a single city is shown with its region around it
 _CLUSTER_PX = 20.0  # markers closer than this on the drawing become one
 _ZOOM = 1.25  # frames are snapped to powers of this (pixels per degree)
+_MARGIN = 2  # pixels beyond the drawing's edge where the coastline's stroke still shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,26 +174,62 @@ def _land(frame: _Frame) -> str:
     return _land_at(frame.lon, frame.lat, frame.scale)
 
 
+@dataclass(frozen=True, slots=True)
+class _Atlas:
+    """Every outline's points in two arrays, ring after ring (``starts``: where each ring begins, and the
+    end), with each ring's bounding box: what ``_land_at`` projects in a few array operations."""
+
+    lons: np.ndarray
+    lats: np.ndarray
+    starts: np.ndarray
+    west: np.ndarray
+    east: np.ndarray
+    south: np.ndarray
+    north: np.ndarray
+
+
+@cache
+def _atlas() -> _Atlas:
+    outlines = _outlines()
+    points = np.array([p for outline in outlines for p in outline.ring], dtype=np.float64)
+    starts = np.cumsum([0, *(len(outline.ring) for outline in outlines)])
+    box = np.array([(o.west, o.east, o.south, o.north) for o in outlines], dtype=np.float64)
+    return _Atlas(points[:, 0], points[:, 1], starts, box[:, 0], box[:, 1], box[:, 2], box[:, 3])
+
+
 @lru_cache(maxsize=512)
 def _land_at(lon: float, lat: float, scale: float) -> str:
-    """The countries' outlines as one SVG path for a frame: points within a pixel of the last one dropped,
-    whole pixels (the drawing is 640 wide)."""
+    """The countries' outlines as one SVG path for a frame, in whole pixels (the drawing is 640 wide): of a
+    run of points beyond one edge of the drawing its first and last, then of the points that fall on one
+    pixel in a row the first (a ring left with fewer than three is left out). In array operations over the
+    whole atlas: a frame not drawn before costs ~0.3 ms zoomed in on a region, ~2 ms for a continent."""
     frame = _Frame(lon, lat, scale)
     west, east, south, north = frame.bounds()
+    atlas = _atlas()
+    seen = (atlas.east >= west) & (atlas.west <= east) & (atlas.north >= south) & (atlas.south <= north)
+    on = np.repeat(seen, np.diff(atlas.starts))  # the points of the rings in the frame
+    x = np.rint(WIDTH / 2 + (atlas.lons[on] - frame.lon) * (frame.squeeze * frame.scale)).astype(np.int64)
+    y = np.rint(HEIGHT / 2 - (atlas.lats[on] - frame.lat) * frame.scale).astype(np.int64)
+    lengths = np.diff(atlas.starts)[seen]
+    firsts = np.zeros(len(x), dtype=bool)
+    firsts[np.cumsum(lengths) - lengths] = True
+    lasts = np.roll(firsts, -1)
+    # a run of points beyond one edge of the drawing is drawn as its first and last point: the straight line
+    # between them stays beyond that edge, so what shows is the same (every point then on its own pixel)
+    side = np.select([x < -_MARGIN, x > WIDTH + _MARGIN, y < -_MARGIN, y > HEIGHT + _MARGIN], [1, 2, 3, 4], 0)
+    inner = np.zeros(len(x), dtype=bool)
+    inner[1:-1] = (side[1:-1] != 0) & (side[1:-1] == side[:-2]) & (side[1:-1] == side[2:])
+    kept = firsts | lasts | ~inner
+    x, y, firsts = x[kept], y[kept], firsts[kept]
+    kept = firsts.copy()
+    kept[1:] |= (x[1:] != x[:-1]) | (y[1:] != y[:-1])
+    rings = np.cumsum(firsts)[kept]  # the ring (1, 2, ...) of each point kept
+    xs, ys = x[kept].tolist(), y[kept].tolist()
+    bounds = np.searchsorted(rings, np.arange(1, len(lengths) + 2)).tolist()
     parts = []
-    for outline in _outlines():
-        if outline.east < west or outline.west > east or outline.north < south or outline.south > north:
-            continue
-        points: list[str] = []
-        last_x = last_y = math.inf
-        for lon_, lat_ in outline.ring:
-            x, y = frame.project(lon_, lat_)
-            if abs(x - last_x) < 1 and abs(y - last_y) < 1:
-                continue
-            last_x, last_y = x, y
-            points.append(f"{x:.0f} {y:.0f}")
-        if len(points) > 2:
-            parts.append("M" + "L".join(points) + "Z")
+    for begin, end in itertools.pairwise(bounds):
+        if end - begin > 2:
+            parts.append("M" + "L".join(f"{a} {b}" for a, b in zip(xs[begin:end], ys[begin:end], strict=True)) + "Z")
     return "".join(parts)
 
 
