@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """What the site maps cost a page (issue 21): drawing the SVG of every demo trial's sites (the trial page's
 map, with a place and a distance) and of the open sites of a page of 20 search results, in milliseconds,
-with the SVG's size. Uses the bundled demo catalogue; no ../shared needed.
+with the SVG's size; and the land alone of every distinct frame those trial pages use, each drawn for the
+first time (the cost of a page whose frame is not among the last 512 drawn). Uses the bundled demo
+catalogue; no ../shared needed.
 
     python benchmarks/map_benchmark.py
 """
@@ -20,6 +22,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from trialscope.demo import load_demo  # noqa: E402
 from trialscope.geo import resolve_place  # noqa: E402
+from trialscope.presentation import maps  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
 from trialscope.web.views import results_map, site_views, sites_map  # noqa: E402
 
@@ -35,6 +38,17 @@ def main() -> None:
             f"trial pages ({len(trials):,} trials with sites)",
             [lambda v=v: sites_map(v, place, 800.0, "Hangzhou") for v in views],
         )
+        frames = sorted(
+            {
+                (f.lon, f.lat, f.scale)
+                for f in (
+                    maps._Frame.around([s.lon for s in v if s.lon is not None], [s.lat for s in v if s.lat is not None])
+                    for v in views
+                )
+            }
+        )
+        maps._land_at.cache_clear()
+        _report(f"land of a new frame ({len(frames)} distinct frames)", [lambda f=f: maps._land_at(*f) for f in frames])
         ids = [t.nct_id for t in trials]
         pages = [ids[i : i + 20] for i in range(0, len(ids), 20)]
         _report(

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trialscope.demo import ensure_demo
 from trialscope.geo import load_gazetteer
 from trialscope.mail.smtp import SmtpSettings
+from trialscope.presentation.maps import read_outlines
 from trialscope.settings import DEFAULT_CONCURRENCY
 from trialscope.store.database import is_default_database
 from trialscope.store.people import PeopleStore
@@ -81,8 +82,8 @@ def create_app(
     app.state.site = site
     site.index.ensure_current(force_check=True)  # once at start (fast when ``serve`` has just done it) ...
     site.index.catch_up_in_background = True  # ... then imports and syncs are indexed beside the requests
-    # places resolve from a gazetteer that takes seconds to read, and distances need the index's open-site
-    # coordinates: read both now, not on a visitor's first search near a place
+    # places resolve from a gazetteer that takes seconds to read, distances need the index's open-site
+    # coordinates, maps the country outlines: read them now, not on a visitor's first search or map
     threading.Thread(target=_read_places, args=(site,), name="places", daemon=True).start()
     app.add_middleware(ServerErrors, site=site)  # innermost: an error page that still gets the headers below
     app.add_middleware(BodyLimit, page=site.error_page)  # inside ReaderLanguage: its refusal is in their words
@@ -209,6 +210,7 @@ class HeadAsGet(HttpMiddleware):
 def _read_places(site: Site) -> None:
     load_gazetteer()
     site.index.geo_terms()
+    read_outlines()
 
 
 def app_from_environment() -> FastAPI:
