@@ -34,21 +34,19 @@ def main() -> None:
         trials = [t for t in store.iter_trials() if any(loc.geo_point for loc in t.study.locations)]
         sites_map([], None, None, "")  # read the outlines once, as a server does at its first map
         views = [site_views(trial.study, place) for trial in trials]
+        frames: set[tuple[float, float, float]] = set()  # the frames the trial pages' maps are drawn in
+        land = maps._land
+        maps._land = lambda frame: frames.add((frame.lon, frame.lat, frame.scale)) or land(frame)
         _report(
             f"trial pages ({len(trials):,} trials with sites)",
             [lambda v=v: sites_map(v, place, 800.0, "Hangzhou") for v in views],
         )
-        frames = sorted(
-            {
-                (f.lon, f.lat, f.scale)
-                for f in (
-                    maps._Frame.around([s.lon for s in v if s.lon is not None], [s.lat for s in v if s.lat is not None])
-                    for v in views
-                )
-            }
-        )
+        maps._land = land
         maps._land_at.cache_clear()
-        _report(f"land of a new frame ({len(frames)} distinct frames)", [lambda f=f: maps._land_at(*f) for f in frames])
+        _report(
+            f"land of a new frame ({len(frames)} distinct frames)",
+            [lambda f=f: maps._land_at(*f) for f in sorted(frames)],
+        )
         ids = [t.nct_id for t in trials]
         pages = [ids[i : i + 20] for i in range(0, len(ids), 20)]
         _report(
