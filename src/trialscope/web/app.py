@@ -29,7 +29,17 @@ from trialscope.store.database import is_default_database
 from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _, reading_in
-from trialscope.web import alert_pages, api, contact_pages, i18n, location_pages, note_pages, operator_pages, pages
+from trialscope.web import (
+    alert_pages,
+    api,
+    collector,
+    contact_pages,
+    i18n,
+    location_pages,
+    note_pages,
+    operator_pages,
+    pages,
+)
 from trialscope.web.asgi import HttpMiddleware
 from trialscope.web.capacity import RequestGate, ServerTiming, concurrency_from_environment
 from trialscope.web.problems import plain_problem
@@ -58,9 +68,14 @@ def create_app(
     db: str | None = None,
     secret: bytes | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
+    serving: bool = False,
 ) -> FastAPI:
     """The app over ``store`` (or the database at ``db``; the default SQLite database gets the demo
-    catalogue on first use); ``concurrency``: requests let into the app at once (``web/capacity.py``)."""
+    catalogue on first use); ``concurrency``: requests let into the app at once (``web/capacity.py``);
+    ``serving``: the app is a server process's own, whose cycle collector is set for serving
+    (``web/collector.py``)."""
+    if serving:
+        collector.set_for_serving()
     if store is None:
         store = TrialStore.open(db)
     if is_default_database(db) and store.count() == 0:
@@ -84,7 +99,7 @@ def create_app(
     site.index.catch_up_in_background = True  # ... then imports and syncs are indexed beside the requests
     # places resolve from a gazetteer that takes seconds to read, distances need the index's open-site
     # coordinates, maps the country outlines: read them now, not on a visitor's first search or map
-    threading.Thread(target=_read_places, args=(site,), name="places", daemon=True).start()
+    threading.Thread(target=_read_places, args=(site, serving), name="places", daemon=True).start()
     app.add_middleware(ServerErrors, site=site)  # innermost: an error page that still gets the headers below
     app.add_middleware(BodyLimit, page=site.error_page)  # inside ReaderLanguage: its refusal is in their words
     app.add_middleware(ReaderLanguage)
@@ -207,14 +222,16 @@ class HeadAsGet(HttpMiddleware):
         await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
-def _read_places(site: Site) -> None:
+def _read_places(site: Site, serving: bool) -> None:
     load_gazetteer()
     site.index.geo_terms()
     read_outlines()
+    if serving:  # what was read stays for the life of the process
+        collector.freeze_start_up_objects()
 
 
 def app_from_environment() -> FastAPI:
     """The app for each worker process of ``trialscope serve --workers N``: the database URL and the secret
     key come from the environment, so every worker checks the others' CSRF tokens."""
     db = os.environ.get("TRIALSCOPE_DATABASE_URL")
-    return create_app(TrialStore.open(db), db=db, concurrency=concurrency_from_environment())
+    return create_app(TrialStore.open(db), db=db, concurrency=concurrency_from_environment(), serving=True)
