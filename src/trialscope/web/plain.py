@@ -16,6 +16,7 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+import ahocorasick_rs
 from markupsafe import Markup
 
 from trialscope.criteria.vocabulary import vocabulary
@@ -242,8 +243,73 @@ class Term:
     explain: str
 
 
+def _is_word_character(character: str) -> bool:
+    """What a glossary word may not touch on either side: a letter, digit, underscore (``\\w``) or hyphen."""
+    return character.isalnum() or character in "_-"
+
+
+@dataclass(frozen=True, slots=True)
+class _FormFinder:
+    """Where the forms of one kind (written in any case, or only as written) stand in a text, as a pattern
+    of them all would find them: on word edges, leftmost first, the longest at a place, then on from its
+    end. An Aho-Corasick automaton finds every place a form is written in one pass (where the pattern tried
+    each of the forms at each character); in any case, it reads the text in lower case, which for a text
+    that is not ASCII is left to the pattern (a lower-case letter there can be more than one character, and
+    the pattern's case folding knows letters such as the long s)."""
+
+    automaton: ahocorasick_rs.AhoCorasick | None  # None: no forms of this kind
+    pattern: re.Pattern[str]
+    any_case: bool
+
+    @classmethod
+    def of(cls, forms: list[str], any_case: bool) -> _FormFinder:
+        alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE if any_case else 0)
+        written = sorted({f.lower() if any_case else f for f in forms})
+        automaton = (
+            ahocorasick_rs.AhoCorasick(written, matchkind=ahocorasick_rs.MatchKind.Standard) if written else None
+        )
+        return cls(automaton, pattern, any_case)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        if self.automaton is None:
+            return []
+        if self.any_case and not text.isascii():
+            return [match.span() for match in self.pattern.finditer(text)]
+        read = text.lower() if self.any_case else text
+        places = sorted(
+            (start, -end)  # leftmost first, the longest first at one place
+            for _form, start, end in self.automaton.find_matches_as_indexes(read, overlapping=True)
+            if (start == 0 or not _is_word_character(text[start - 1]))
+            and (end == len(text) or not _is_word_character(text[end]))
+        )
+        spans: list[tuple[int, int]] = []
+        for start, negative_end in places:
+            if not spans or start >= spans[-1][1]:
+                spans.append((start, -negative_end))
+        return spans
+
+
+@dataclass(frozen=True, slots=True)
+class _Glossary:
+    finders: tuple[_FormFinder, _FormFinder]  # forms in any case first, then forms only as written
+    by_form: dict[str, Term]  # a form in any case by its lower case; a form only as written as it is
+
+    def found(self, text: str) -> list[tuple[int, int, Term]]:
+        """Every glossary word in the text with its place, words in any case first (in the order they
+        stand), then words only as written."""
+        found = []
+        for finder in self.finders:
+            for start, end in finder.spans(text):
+                written = text[start:end]
+                entry = self.by_form.get(written.lower() if finder.any_case else written)
+                if entry is not None:
+                    found.append((start, end, entry))
+        return found
+
+
 @cache
-def _glossary() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Term]]:
+def _glossary() -> _Glossary:
     data = json.loads(resources.files("trialscope").joinpath("data/web/glossary.json").read_text(encoding="utf-8"))
     by_form: dict[str, Term] = {}
     folded: list[str] = []
@@ -253,27 +319,15 @@ def _glossary() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Term]]:
         for form in entry["forms"]:
             by_form[form if entry.get("case_sensitive") else form.lower()] = glossary_term
             (exact if entry.get("case_sensitive") else folded).append(form)
-
-    def alternation(forms: list[str]) -> str:
-        return "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-
-    edge = r"(?<![\w-]){}(?![\w-])"
-    return (
-        re.compile(edge.format(f"(?:{alternation(folded)})"), re.IGNORECASE),
-        re.compile(edge.format(f"(?:{alternation(exact)})")),
-        by_form,
-    )
+    return _Glossary((_FormFinder.of(folded, any_case=True), _FormFinder.of(exact, any_case=False)), by_form)
 
 
 def terms_in(text: str) -> list[Term]:
     """Glossary terms written in the text, in order of first appearance."""
-    folded, exact, by_form = _glossary()
     found: dict[str, tuple[int, Term]] = {}
-    for pattern, key in ((folded, str.lower), (exact, str)):
-        for match in pattern.finditer(text):
-            entry = by_form.get(key(match.group(0)))
-            if entry and entry.term not in found:
-                found[entry.term] = (match.start(), Term(entry.term, term(entry.explain)))
+    for start, _end, entry in _glossary().found(text):
+        if entry.term not in found:
+            found[entry.term] = (start, Term(entry.term, term(entry.explain)))
     return [t for _start, t in sorted(found.values(), key=lambda pt: pt[0])]
 
 
@@ -298,13 +352,10 @@ def _remembered_explained(text: str, _language: int) -> Markup:
 
 
 def _explained(text: str) -> Markup:
-    folded, exact, by_form = _glossary()
     spans: list[tuple[int, int, Term]] = []
-    for pattern, key in ((folded, str.lower), (exact, str)):
-        for match in pattern.finditer(text):
-            entry = by_form.get(key(match.group(0)))
-            if entry and not any(s < match.end() and match.start() < e for s, e, _entry in spans):
-                spans.append((match.start(), match.end(), entry))
+    for start, end, entry in _glossary().found(text):
+        if not any(s < end and start < e for s, e, _entry in spans):
+            spans.append((start, end, entry))
     out: list[str] = []
     last = 0
     for start, end, entry in sorted(spans, key=lambda s: s[0]):
