@@ -148,12 +148,18 @@ def main() -> None:
         sample = conn.execute("SELECT nct_id FROM trials ORDER BY random() LIMIT ?", (args.pool or 5000,))
         ids = [row[0] for row in sample]
     # the sampled trials' criteria are parsed and stored first, as on a server that has shown them before
-    # (a trial's first view ever also parses its criteria: add ~5-20 ms once)
-    from trialscope.store.criteria_store import stored_outlines
+    # (a trial's first view ever also parses its criteria: add ~5-20 ms once; a row stored before its
+    # segmentation was gets it on its first view, as here)
+    from trialscope.store.criteria_store import CriteriaStore, stored_outlines
     from trialscope.store.trial_store import TrialStore
 
     with TrialStore.open(url) as store:
         stored_outlines(store, ids)
+        criteria = CriteriaStore(store.engine)
+        for nct_id in ids:
+            trial = store.get(nct_id)
+            if trial is not None:
+                criteria.get(trial)
     rng = random.Random(9)
     trial_pages = {None: args.requests // 2, "trial": args.requests, "search": 0}[args.only]
     searches = args.requests - trial_pages

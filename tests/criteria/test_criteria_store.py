@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select, update
+
 from tests.factories import seed, write_json
+from trialscope.criteria.segment import items_from_json, segment
 from trialscope.ingest import ingest_paths
 from trialscope.store.criteria_store import CriteriaStore
+from trialscope.store.schema import trial_criteria
 from trialscope.store.trial_store import TrialStore
 
 
@@ -31,3 +35,20 @@ def test_stored_then_recomputed_when_the_text_changes(store: TrialStore, tmp_pat
     updated = criteria.get(changed)
     assert updated.recomputed
     assert [c["value"] for c in updated.constraints if c.get("quantity") == "LVEF"] == [50]
+
+
+def test_the_segmentation_is_stored_and_filled_in_rows_stored_before_it(store: TrialStore, tmp_path: Path) -> None:
+    ingest_paths(store, [write_json(tmp_path / "a.json", seed("NCT07342244"))])
+    criteria = CriteriaStore(store.engine)
+    trial = store.get("NCT07342244")
+    assert trial is not None
+    text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
+    first = criteria.get(trial)
+    assert first.recomputed and items_from_json(first.segmentation) == segment(text) != []
+
+    with store.engine.begin() as conn:  # a row as stored before migration 0009
+        conn.execute(update(trial_criteria).values(segmentation=None))
+    again = criteria.get(trial)
+    assert not again.recomputed and again.segmentation == first.segmentation
+    with store.engine.connect() as conn:  # filled on that read: the next one finds it
+        assert conn.execute(select(trial_criteria.c.segmentation)).scalar_one() == first.segmentation

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from importlib import resources
+
 import pytest
 
 from tests.factories import seed
-from trialscope.criteria.segment import segment
+from trialscope.criteria.segment import items_from_json, items_to_json, segment
 
 
 def _outline(text: str) -> list[tuple[str, int, str | None, str]]:
@@ -71,3 +75,16 @@ def test_heading_inside_an_item_and_missing_headings() -> None:
 def test_escaped_markdown_and_full_width_punctuation_keep_offsets() -> None:
     text = "Inclusion Criteria：\n\n* ECOG \\< 2；age ≧ 18\n* Bilirubin \\> 1（mg/dL）"
     assert [t for _, _, _, t in _outline(text)] == ["ECOG \\< 2；age ≧ 18", "Bilirubin \\> 1（mg/dL）"]
+
+
+def test_a_stored_segmentation_reads_back_as_the_same_items() -> None:
+    """What a trial's criteria row keeps (``items_to_json``) is what ``segment`` made, field for field, on
+    every criteria text of the demo catalogue."""
+    texts = 0
+    demo = resources.files("trialscope").joinpath("data/demo-catalogue.jsonl.gz").read_bytes()
+    for line in gzip.decompress(demo).splitlines():
+        eligibility = json.loads(line)["protocolSection"].get("eligibilityModule", {})
+        items = segment(eligibility.get("eligibilityCriteria") or "")
+        assert items_from_json(items_to_json(items)) == items
+        texts += bool(items)
+    assert texts > 200

@@ -15,7 +15,9 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
+
+import orjson
 
 from trialscope.criteria.text import normalise
 
@@ -70,6 +72,25 @@ class Item:
     @property
     def span(self) -> tuple[int, int]:
         return (self.start, self.end)
+
+
+def items_to_json(items: list[Item]) -> str:
+    """A segmentation as stored with a trial's structured criteria (``items_from_json`` reads it back): one
+    list per item, its fields in order."""
+    return orjson.dumps(
+        [
+            [i.index, i.section, i.start, i.end, i.text, i.label, i.level, i.parent, i.children, i.heading_stated]
+            for i in items
+        ]
+    ).decode()
+
+
+def items_from_json(stored: str) -> list[Item]:
+    """The items ``items_to_json`` stored, equal to those ``segment`` made."""
+    return [
+        Item(index, cast(Section, section), start, end, text, label, level, parent, children, heading_stated)
+        for index, section, start, end, text, label, level, parent, children, heading_stated in orjson.loads(stored)
+    ]
 
 
 def _heading_kind(line: str) -> tuple[Section | None, int]:

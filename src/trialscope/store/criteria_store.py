@@ -16,6 +16,7 @@ from sqlalchemy import Engine, bindparam, case, delete, insert, select, update
 from trialscope.criteria import ENGINE_VERSION, ParsedCriteria, parse_criteria
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline
+from trialscope.criteria.segment import items_to_json, segment
 from trialscope.store.schema import trial_criteria
 from trialscope.store.trial_store import StoredTrial, TrialStore
 
@@ -29,6 +30,7 @@ class StoredCriteria:
     parsed_at: dt.datetime
     outline: str  # the compact evaluation form (criteria/outline.py), as JSON
     recomputed: bool  # True when this call parsed the text (it was new, changed, or parsed by an older engine)
+    segmentation: str  # the text's items (criteria/segment.py ``items_to_json``)
 
 
 def text_hash(text: str) -> str:
@@ -45,13 +47,18 @@ class CriteriaStore:
         return parse_criteria(text, trial.study)
 
     def get(self, trial: StoredTrial) -> StoredCriteria:
-        """The stored structured criteria of a trial, recomputed first if stale."""
+        """The stored structured criteria of a trial, recomputed first if stale. A row stored before its
+        segmentation was gets it now (once: a trial page shows the text item by item)."""
         text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
         digest = text_hash(text)
         with self.engine.connect() as conn:
             row = conn.execute(select(trial_criteria).where(trial_criteria.c.nct_id == trial.nct_id)).mappings().first()
         if row is not None and row["text_hash"] == digest and row["engine_version"] == ENGINE_VERSION:
             stored = orjson.loads(row["constraints"])
+            items = row["segmentation"]
+            if items is None:
+                items = items_to_json(segment(text))
+                self._fill_segmentation(trial.nct_id, digest, items)
             return StoredCriteria(
                 trial.nct_id,
                 stored,
@@ -60,11 +67,13 @@ class CriteriaStore:
                 row["parsed_at"],
                 row["outline"] or Outline.of_flat(stored).to_json(),
                 recomputed=False,
+                segmentation=items,
             )
         parsed = parse_criteria(text, trial.study)
         flat = [c.as_flat() for c in parsed.constraints]
         now = dt.datetime.now(dt.UTC)
         outline = Outline.of_flat(flat).to_json()
+        items = items_to_json(parsed.items)
         with self.engine.begin() as conn:
             conn.execute(delete(trial_criteria).where(trial_criteria.c.nct_id == trial.nct_id))
             conn.execute(
@@ -77,9 +86,22 @@ class CriteriaStore:
                     unparsed_share=parsed.unparsed_share,
                     parsed_at=now,
                     outline=outline,
+                    segmentation=items,
                 )
             )
-        return StoredCriteria(trial.nct_id, flat, parsed.notes, parsed.unparsed_share, now, outline, recomputed=True)
+        return StoredCriteria(
+            trial.nct_id, flat, parsed.notes, parsed.unparsed_share, now, outline, recomputed=True, segmentation=items
+        )
+
+    def _fill_segmentation(self, nct_id: str, digest: str, items: str) -> None:
+        """Store the segmentation of a row that has none, while its text is still the one segmented."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(trial_criteria)
+                .where(trial_criteria.c.nct_id == nct_id, trial_criteria.c.text_hash == digest)
+                .where(trial_criteria.c.segmentation.is_(None))
+                .values(segmentation=items)
+            )
 
     def parsed_stamps(self, nct_ids: Sequence[str]) -> list[tuple[str, dt.datetime]]:
         """When each of these trials' criteria were stored by this engine version (trials without current

@@ -164,6 +164,7 @@ trial_criteria = Table(
     Column("unparsed_share", Float, nullable=False),
     Column("parsed_at", DateTime(timezone=True), nullable=False),
     Column("outline", Text),  # migration 0005: compact evaluation form (criteria/outline.py); NULL until filled
+    Column("segmentation", Text),  # migration 0009: the text's segmentation (criteria/segment.py); NULL until filled
 )
 
 # --- matching filters (migration 0004): columns on trials, see store/prepared.py ----------------------------

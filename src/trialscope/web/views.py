@@ -15,7 +15,7 @@ from trialscope.caches import VersionedCache
 from trialscope.catalogue.freshness import Freshness, judge_freshness
 from trialscope.criteria.describe import describe_item
 from trialscope.criteria.model import Constraint
-from trialscope.criteria.segment import constraints_by_item, segment
+from trialscope.criteria.segment import Item, constraints_by_item, items_from_json
 from trialscope.geo import Place, PlaceNotFound, haversine_km, resolve_place
 from trialscope.matching.facts import patient_facts
 from trialscope.matching.verdict import TrialInfo, TrialMatch, match_trial
@@ -213,10 +213,10 @@ class TrialView:
         }
 
 
-def _criteria_items(text: str, constraints: list[Constraint]) -> list[CriterionItem]:
-    """The criteria text item by item, each with the stored constraints whose span starts inside it (the
-    text is only segmented, not parsed again: that is what keeps a trial page quick)."""
-    items = segment(text)
+def _criteria_items(items: list[Item], constraints: list[Constraint]) -> list[CriterionItem]:
+    """The criteria text item by item (its stored segmentation), each with the stored constraints whose span
+    starts inside it (the text is neither parsed nor segmented again: that is what keeps a trial page
+    quick)."""
     found = constraints_by_item(items, constraints)
     return [
         CriterionItem(
@@ -254,9 +254,7 @@ def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: b
         summary=plain_summary(trial.study, stored.constraints, diseases, targets),
         freshness=judge_freshness(trial.study),
         constraints=constraints,
-        criteria_items=_criteria_items(
-            trial.study.protocol_section.eligibility_module.eligibility_criteria or "", constraints
-        ),
+        criteria_items=_criteria_items(items_from_json(stored.segmentation), constraints),
         notes=stored.notes,
         targets=targets,
         diseases=diseases,
