@@ -44,7 +44,7 @@ def test_the_segmentation_is_stored_and_filled_in_rows_stored_before_it(store: T
     assert trial is not None
     text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
     first = criteria.get(trial)
-    assert first.recomputed and items_from_json(first.segmentation) == segment(text) != []
+    assert first.recomputed and items_from_json(first.segmentation, text) == segment(text) != []
 
     with store.engine.begin() as conn:  # a row as stored before migration 0009
         conn.execute(update(trial_criteria).values(segmentation=None))

@@ -84,7 +84,8 @@ def test_a_stored_segmentation_reads_back_as_the_same_items() -> None:
     demo = resources.files("trialscope").joinpath("data/demo-catalogue.jsonl.gz").read_bytes()
     for line in gzip.decompress(demo).splitlines():
         eligibility = json.loads(line)["protocolSection"].get("eligibilityModule", {})
-        items = segment(eligibility.get("eligibilityCriteria") or "")
-        assert items_from_json(items_to_json(items)) == items
+        text = eligibility.get("eligibilityCriteria") or ""
+        items = segment(text)
+        assert items_from_json(items_to_json(items), text) == items
         texts += bool(items)
     assert texts > 200

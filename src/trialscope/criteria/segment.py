@@ -76,20 +76,18 @@ class Item:
 
 def items_to_json(items: list[Item]) -> str:
     """A segmentation as stored with a trial's structured criteria (``items_from_json`` reads it back): one
-    list per item, its fields in order."""
+    list per item, its fields in order, without its text (always the criteria text's own characters at its
+    span: the text is stored once, in the record)."""
     return orjson.dumps(
-        [
-            [i.index, i.section, i.start, i.end, i.text, i.label, i.level, i.parent, i.children, i.heading_stated]
-            for i in items
-        ]
+        [[i.index, i.section, i.start, i.end, i.label, i.level, i.parent, i.children, i.heading_stated] for i in items]
     ).decode()
 
 
-def items_from_json(stored: str) -> list[Item]:
-    """The items ``items_to_json`` stored, equal to those ``segment`` made."""
+def items_from_json(stored: str, text: str) -> list[Item]:
+    """The items ``items_to_json`` stored for the criteria ``text``, equal to those ``segment(text)`` made."""
     return [
-        Item(index, cast(Section, section), start, end, text, label, level, parent, children, heading_stated)
-        for index, section, start, end, text, label, level, parent, children, heading_stated in orjson.loads(stored)
+        Item(index, cast(Section, section), start, end, text[start:end], label, level, parent, children, stated)
+        for index, section, start, end, label, level, parent, children, stated in orjson.loads(stored)
     ]
 
 

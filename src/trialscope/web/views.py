@@ -243,6 +243,7 @@ def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: b
     if trial is None:
         return None
     stored = CriteriaStore(store.engine).get(trial)  # parsed and stored first if new or changed
+    criteria_text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
     constraints = [Constraint.from_flat(flat) for flat in stored.constraints]  # the same read, not a second
     diseases, targets = trial_concepts(trial.study)
     origin = public_origin(trial.origin)
@@ -254,7 +255,7 @@ def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: b
         summary=plain_summary(trial.study, stored.constraints, diseases, targets),
         freshness=judge_freshness(trial.study),
         constraints=constraints,
-        criteria_items=_criteria_items(items_from_json(stored.segmentation), constraints),
+        criteria_items=_criteria_items(items_from_json(stored.segmentation, criteria_text), constraints),
         notes=stored.notes,
         targets=targets,
         diseases=diseases,
