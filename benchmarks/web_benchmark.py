@@ -141,12 +141,15 @@ def main() -> None:
         choices=["trial", "search"],
         help="Ask only this kind of page (the CPU per request is then that page's; by default half and half).",
     )
+    parser.add_argument(
+        "--seed", type=int, default=9, help="Which trials are drawn (the same seed, the same pages: default 9)."
+    )
     args = parser.parse_args()
     url = build(args.shared, args.trials)
     db = url.removeprefix("sqlite:///")
-    with sqlite3.connect(db) as conn:
-        sample = conn.execute("SELECT nct_id FROM trials ORDER BY random() LIMIT ?", (args.pool or 5000,))
-        ids = [row[0] for row in sample]
+    with sqlite3.connect(db) as conn:  # the same trials for the same --seed: runs of two versions compare
+        every = [row[0] for row in conn.execute("SELECT nct_id FROM trials ORDER BY nct_id")]
+    ids = random.Random(args.seed).sample(every, min(len(every), args.pool or 5000))
     # the sampled trials' criteria are parsed and stored first, as on a server that has shown them before
     # (a trial's first view ever also parses its criteria: add ~5-20 ms once; a row stored before its
     # segmentation was gets it on its first view, as here)
@@ -160,7 +163,7 @@ def main() -> None:
             trial = store.get(nct_id)
             if trial is not None:
                 criteria.get(trial)
-    rng = random.Random(9)
+    rng = random.Random(args.seed)
     trial_pages = {None: args.requests // 2, "trial": args.requests, "search": 0}[args.only]
     searches = args.requests - trial_pages
     work = [("trial", f"/trials/{rng.choice(ids)}") for _ in range(trial_pages)]
