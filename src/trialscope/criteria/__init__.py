@@ -3,7 +3,8 @@
 from trialscope.criteria.engine import parse_criteria
 from trialscope.criteria.model import Constraint, ParsedCriteria, Window
 
-# Bump when extraction rules or vocabulary change: stored results of an older engine are recomputed.
+# Bump when extraction rules, segmentation or vocabulary change: stored results of an older engine (constraints,
+# outline, segmentation) are recomputed.
 ENGINE_VERSION = "2026.12.04-3"
 
 __all__ = ["ENGINE_VERSION", "Constraint", "ParsedCriteria", "Window", "parse_criteria"]
