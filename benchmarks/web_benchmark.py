@@ -153,11 +153,10 @@ def main() -> None:
     # the sampled trials' criteria are parsed and stored first, as on a server that has shown them before
     # (a trial's first view ever also parses its criteria: add ~5-20 ms once; a row stored before its
     # segmentation was gets it on its first view, as here)
-    from trialscope.store.criteria_store import CriteriaStore, stored_outlines
+    from trialscope.store.criteria_store import CriteriaStore
     from trialscope.store.trial_store import TrialStore
 
     with TrialStore.open(url) as store:
-        stored_outlines(store, ids)
         criteria = CriteriaStore(store.engine)
         for nct_id in ids:
             trial = store.get(nct_id)

@@ -24,7 +24,7 @@ from trialscope.web.app import app_from_environment, create_app
 default = gc.get_threshold()
 app = app_from_environment() if sys.argv[1] == "serving" else create_app(db=sys.argv[2])
 for thread in threading.enumerate():
-    if thread.name == "places":
+    if thread.name == "start-up reading":
         thread.join()
 page = TestClient(app).get("/trials/NCT07144020")
 print(json.dumps({"default": default, "threshold": gc.get_threshold(), "frozen": gc.get_freeze_count(),
@@ -34,9 +34,8 @@ print(json.dumps({"default": default, "threshold": gc.get_threshold(), "frozen":
 
 def _probe(tmp_path: Path, mode: str) -> dict[str, Any]:
     url = f"sqlite:///{tmp_path / 'trials.db'}"
-    if not (tmp_path / "trials.db").exists():
-        with TrialStore.open(url) as store:
-            ingest_paths(store, [FIXTURES / "seed-trials"])
+    with TrialStore.open(url) as store:
+        ingest_paths(store, [FIXTURES / "seed-trials"])
     env = {**os.environ, "TRIALSCOPE_DATABASE_URL": url, "TRIALSCOPE_SEARCH_INDEX": str(tmp_path / "index")}
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, mode, url], env=env, capture_output=True, text=True, timeout=300, check=True

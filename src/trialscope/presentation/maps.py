@@ -225,8 +225,8 @@ def _land_at(lon: float, lat: float, scale: float) -> str:
     inner = np.zeros(len(x), dtype=bool)
     inner[1:-1] = (side[1:-1] != 0) & (side[1:-1] == side[:-2]) & (side[1:-1] == side[2:])
     kept = firsts | np.roll(firsts, -1) | ~inner
-    starts = np.cumsum(firsts)[kept]  # the ring (1, 2, ...) of each point left
-    bounds = np.searchsorted(starts, np.arange(1, len(lengths) + 2)).tolist()
+    rings = np.cumsum(firsts)[kept]  # the ring (1, 2, ...) of each point left
+    bounds = np.searchsorted(rings, np.arange(1, len(lengths) + 2)).tolist()
     xs, ys = x[kept].tolist(), y[kept].tolist()
     parts = []
     for begin, end in itertools.pairwise(bounds):

@@ -99,7 +99,7 @@ def create_app(
     site.index.catch_up_in_background = True  # ... then imports and syncs are indexed beside the requests
     # places resolve from a gazetteer that takes seconds to read, distances need the index's open-site
     # coordinates, maps the country outlines: read them now, not on a visitor's first search or map
-    threading.Thread(target=_read_places, args=(site, serving), name="places", daemon=True).start()
+    threading.Thread(target=_read_at_start, args=(site, serving), name="start-up reading", daemon=True).start()
     app.add_middleware(ServerErrors, site=site)  # innermost: an error page that still gets the headers below
     app.add_middleware(BodyLimit, page=site.error_page)  # inside ReaderLanguage: its refusal is in their words
     app.add_middleware(ReaderLanguage)
@@ -222,7 +222,9 @@ class HeadAsGet(HttpMiddleware):
         await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
-def _read_places(site: Site, serving: bool) -> None:
+def _read_at_start(site: Site, serving: bool) -> None:
+    """Read what the first searches and maps would otherwise wait for (the gazetteer, the index's open-site
+    coordinates, the country outlines); in a server worker, then keep it out of the cycle collector's sight."""
     load_gazetteer()
     site.index.geo_terms()
     read_outlines()
