@@ -52,3 +52,41 @@ def test_the_segmentation_is_stored_and_filled_in_rows_stored_before_it(store: T
     assert not again.recomputed and again.segmentation == first.segmentation
     with store.engine.connect() as conn:  # filled on that read: the next one finds it
         assert conn.execute(select(trial_criteria.c.segmentation)).scalar_one() == first.segmentation
+
+
+def test_a_form_filled_late_never_overwrites_a_row_stored_again_meanwhile(store: TrialStore, tmp_path: Path) -> None:
+    """A reader that found a row without its outline builds one from that row's constraints; by the time it
+    writes, another server may have stored the criteria again. The late write lands only on the row it read."""
+    record = seed("NCT07342244")
+    ingest_paths(store, [write_json(tmp_path / "a.json", record)])
+    criteria = CriteriaStore(store.engine)
+    trial = store.get("NCT07342244")
+    assert trial is not None
+    criteria.get(trial)
+    with store.engine.begin() as conn:  # a row as stored before outlines were
+        conn.execute(update(trial_criteria).values(outline=None))
+    ((nct_id, read_stamp, outline, flat),) = criteria.stored_forms("outline", ["NCT07342244"])
+    assert outline is None and flat is not None
+
+    eligibility = record["protocolSection"]["eligibilityModule"]  # meanwhile: a new version, parsed again
+    eligibility["eligibilityCriteria"] = eligibility["eligibilityCriteria"].replace("(LVEF) ≥ 45%", "(LVEF) ≥ 50%")
+    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2026-03-01"}
+    ingest_paths(store, [write_json(tmp_path / "b.json", record)])
+    changed = store.get("NCT07342244")
+    assert changed is not None
+    current = criteria.get(changed)
+    assert current.recomputed and current.parsed_at != read_stamp
+
+    criteria.save_forms("outline", [(nct_id, read_stamp, "stale")])
+    with store.engine.connect() as conn:
+        assert conn.execute(select(trial_criteria.c.outline)).scalar_one() == current.outline
+
+    with store.engine.begin() as conn:  # the new row without its outline: still not the row that was read
+        conn.execute(update(trial_criteria).values(outline=None))
+    criteria.save_forms("outline", [(nct_id, read_stamp, "stale")])
+    with store.engine.connect() as conn:
+        assert conn.execute(select(trial_criteria.c.outline)).scalar_one() is None
+    ((_, stamp, _, _),) = criteria.stored_forms("outline", ["NCT07342244"])
+    criteria.save_forms("outline", [(nct_id, stamp, current.outline)])  # the row's own stamp: filled
+    with store.engine.connect() as conn:
+        assert conn.execute(select(trial_criteria.c.outline)).scalar_one() == current.outline

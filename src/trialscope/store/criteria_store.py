@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Engine, bindparam, case, delete, insert, select, update
+from sqlalchemy import ColumnElement, Engine, bindparam, case, delete, insert, select, update
 
 from trialscope.criteria import ENGINE_VERSION, ParsedCriteria, parse_criteria
 from trialscope.criteria.model import Constraint
@@ -95,12 +95,22 @@ class CriteriaStore:
 
     def _fill_segmentation(self, nct_id: str, digest: str, items: str) -> None:
         """Store the segmentation of a row that has none, while its text is still the one segmented."""
+        self._fill_missing("segmentation", trial_criteria.c.text_hash, [(nct_id, digest, items)])
+
+    def _fill_missing(self, column: str, stamp: ColumnElement[Any], rows: Sequence[tuple[str, Any, str]]) -> None:
+        """Store a form in rows stored before its column existed: (NCT ID, stamp, form) triples, each written
+        only while the row still has no such form and still carries the stamp (``stamp``: the column that
+        says which version of the criteria the form was built from). A row recomputed meanwhile, by this
+        process or another server, keeps its own form."""
+        if not rows:
+            return
         with self.engine.begin() as conn:
             conn.execute(
                 update(trial_criteria)
-                .where(trial_criteria.c.nct_id == nct_id, trial_criteria.c.text_hash == digest)
-                .where(trial_criteria.c.segmentation.is_(None))
-                .values(segmentation=items)
+                .where(trial_criteria.c.nct_id == bindparam("id"), stamp == bindparam("stamp"))
+                .where(trial_criteria.c[column].is_(None))
+                .values({column: bindparam("value")}),
+                [{"id": nct_id, "stamp": value_stamp, "value": value} for nct_id, value_stamp, value in rows],
             )
 
     def parsed_stamps(self, nct_ids: Sequence[str]) -> list[tuple[str, dt.datetime]]:
@@ -143,13 +153,10 @@ class CriteriaStore:
                 ]
         return found
 
-    def save_forms(self, column: str, forms: Sequence[tuple[str, str]]) -> None:
-        """Store a form (``column``) for trials whose rows predate it: (NCT ID, form) pairs."""
-        if not forms:
-            return
-        with self.engine.begin() as conn:
-            statement = update(trial_criteria).where(trial_criteria.c.nct_id == bindparam("id"))
-            conn.execute(statement.values({column: bindparam("value")}), [{"id": i, "value": v} for i, v in forms])
+    def save_forms(self, column: str, forms: Sequence[tuple[str, dt.datetime, str]]) -> None:
+        """Store a form (``column``) for trials whose rows predate it: (NCT ID, when the row was stored as
+        ``stored_forms`` read it, form) triples; a row stored again since keeps its own."""
+        self._fill_missing(column, trial_criteria.c.parsed_at, forms)
 
 
 # --- the stored forms, rebuilt once per stored version and kept in memory --------------------------------
@@ -192,11 +199,11 @@ def _stored(
                 found[nct_id] = cached
     else:
         misses = wanted
-    filled: list[tuple[str, str]] = []
+    filled: list[tuple[str, dt.datetime, str]] = []
     for nct_id, parsed_at, value, flat in criteria.stored_forms(column, misses) if misses else []:
         found[nct_id] = _cached(cache, (nct_id, f"{parsed_at}"), rebuild(value, flat))
         if value is None and backfill is not None:
-            filled.append((nct_id, backfill(found[nct_id])))
+            filled.append((nct_id, parsed_at, backfill(found[nct_id])))
     criteria.save_forms(column, filled)
     for nct_id in wanted:
         if nct_id not in found:
