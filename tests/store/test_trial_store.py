@@ -54,6 +54,8 @@ def test_add_unchanged_update_and_history(store: TrialStore, tmp_path: Path) -> 
     assert [v.version for v in versions] == [1, 2]
     assert versions[0].record["protocolSection"]["statusModule"]["overallStatus"] == "RECRUITING"
     assert versions[0].superseded_at is not None and versions[1].superseded_at is None
+    assert store.stored_at("nct01234567") == trial.updated_at  # what a remembered view is checked against
+    assert store.stored_at("NCT09999999") is None
 
 
 def test_older_record_never_overwrites(store: TrialStore, tmp_path: Path) -> None:

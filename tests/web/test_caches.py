@@ -2,7 +2,7 @@
 a change to the catalogue or to the search index is seen at the next request.
 
 What is remembered between requests: search results per index state (``SearchIndex.results_cache``), related
-trials' candidates per index state, trial views per catalogue version + index state + day
+trials' candidates per index state, trial views per stored version of their trial + index state + day
 (``web.views.TrialViews``), trials' open sites per catalogue version (``TrialStore.open_sites_of``), and
 glossary-explained short texts per language (``web.plain.explain``)."""
 
@@ -104,3 +104,26 @@ def test_a_change_to_the_catalogue_is_seen_at_the_next_request(
     assert [hit["nct_id"] for hit in found["hits"]] == ["NCT07342244"]
     near = client.get("/search", params={"q": "zqxw", "near": "Zhengzhou", "within": "50"})
     assert "Zhengzhou Quantum Clinic" in near.text  # the nearest open site, from the new site list
+
+
+def test_a_trial_view_is_kept_while_its_own_record_stays_as_it_was(
+    changing: tuple[TestClient, TrialStore], tmp_path: Path
+) -> None:
+    """A view is checked against its own trial's stored version: a write to another trial leaves it be, a
+    write to its trial is seen at the next request."""
+    client, store = changing
+    views = client.app.state.site.trial_views  # type: ignore[attr-defined]
+    other, changed = views.get("NCT07144020"), views.get("NCT07342244")
+    assert other is not None and changed is not None and views.get("NCT07144020") is other
+
+    record = json.loads((FIXTURES / "seed-trials" / "NCT07342244.json").read_text())
+    record["protocolSection"]["identificationModule"]["briefTitle"] = "Renamed CLL1 CAR-T trial"
+    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2026-06-01"}
+    (tmp_path / "NCT07342244.json").write_text(json.dumps(record))
+    assert ingest_paths(store, [tmp_path / "NCT07342244.json"]).updated == 1
+
+    assert views.get("NCT07144020") is other  # another trial's write: the same view
+    renamed = views.get("NCT07342244")
+    assert renamed is not None and renamed is not changed
+    assert renamed.trial.study.title == "Renamed CLL1 CAR-T trial"
+    assert views.get("NCT07342244") is renamed

@@ -507,6 +507,15 @@ class TrialStore:
             raw=row["raw"],
         )
 
+    def stored_at(self, nct_id: str) -> dt.datetime | None:
+        """When this trial's current version was stored (``StoredTrial.updated_at``; None if it is not in the
+        catalogue): what a view of the trial built from that version is checked against."""
+        with self.engine.connect() as conn:
+            stamp: dt.datetime | None = conn.execute(
+                select(trials.c.updated_at).where(trials.c.nct_id == nct_id.upper())
+            ).scalar()
+        return stamp
+
     def open_sites_of(self, nct_ids: Sequence[str]) -> dict[str, tuple[SiteRow, ...]]:
         """The open sites (and those of unstated status) of these trials, by trial, each in its trial's
         order. What pages show over and over (the same trials in many searches): remembered per catalogue

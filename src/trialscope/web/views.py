@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from trialscope.caches import VersionedCache
+from trialscope.caches import LruCache
 from trialscope.catalogue.freshness import Freshness, judge_freshness
 from trialscope.criteria.describe import describe_item
 from trialscope.criteria.model import Constraint
@@ -272,27 +272,36 @@ TRIAL_VIEWS_CACHED = 256  # per server process (a view holds its record: ~100-20
 
 
 class TrialViews:
-    """Trial views as the pages and the API show them, remembered per trial and language while the
-    catalogue (its version: every write moves it), the search index (related trials) and the day (what may
-    be out of date) stay as they were: a trial asked again is answered without reading and building it
-    again, and a change is seen at the next request."""
+    """Trial views as the pages and the API show them, remembered per trial and language, each with the
+    stored version of its trial (when that version was stored), the state of the search index (related
+    trials) and the day (what may be out of date) it was built at: a trial asked again is answered without
+    reading and building it again while all three are as they were, and a change is seen at the next
+    request. A view holds nothing of other trials' records, so a write to another trial leaves it be; a
+    view not remembered is built without asking the catalogue's version at all."""
 
     def __init__(self, store: TrialStore, index: SearchIndex, size: int = TRIAL_VIEWS_CACHED) -> None:
         self.store = store
         self.index = index
-        self._views = VersionedCache(size)
+        self._views = LruCache(size)
 
     def get(self, nct_id: str, *, related: bool = True) -> TrialView | None:
         meta = self.index.meta
-        version = (self.store.newest_update(), meta.indexed_through, meta.trials, dt.date.today())
+        state = (meta.indexed_through, meta.trials, dt.date.today())
         key = (nct_id.upper(), related, language_key())
-        cached = self._views.get_at(version, key)
-        if isinstance(cached, TrialView):
-            return cached
+        kept = self._views.get(key)
+        if isinstance(kept, _KeptView) and kept.state == state and kept.stored_at == self.store.stored_at(nct_id):
+            return kept.view
         view = trial_view(self.store, self.index, nct_id, related=related)
         if view is not None:
-            self._views.put_at(version, key, view)
+            self._views.put(key, _KeptView(view.trial.updated_at, state, view))
         return view
+
+
+@dataclass(frozen=True, slots=True)
+class _KeptView:
+    stored_at: dt.datetime  # of the trial's version the view was built from
+    state: tuple[object, ...]  # of the search index, and the day
+    view: TrialView
 
 
 def check_patient(store: TrialStore, view: TrialView, patient: Patient) -> TrialMatch:
