@@ -35,6 +35,7 @@ from trialscope.catalogue.records import ImportSummary, SourceRecord
 from trialscope.catalogue.validate import checked_record
 from trialscope.model.statuses import SITE_OPEN
 from trialscope.model.study import Study, parse_study
+from trialscope.store.commits import CommitCounter
 from trialscope.store.database import DatabaseUnavailable, create_database_engine, migrate
 from trialscope.store.prepared import PreparedRecord, prepare
 from trialscope.store.schema import (
@@ -208,6 +209,8 @@ class TrialStore:
         migrate(engine)
         # the open sites of trials shown on pages, per catalogue version (open_sites_of)
         self._open_sites = VersionedCache(OPEN_SITES_CACHED)
+        self._commits = CommitCounter(engine)
+        self._newest: tuple[int, dt.datetime | None] | None = None  # (commit mark, newest_update then)
 
     @classmethod
     def open(cls, url: str | None = None) -> TrialStore:
@@ -220,6 +223,7 @@ class TrialStore:
             raise DatabaseUnavailable(reason) from exc
 
     def close(self) -> None:
+        self._commits.close()
         self.engine.dispose()
 
     def __enter__(self) -> TrialStore:
@@ -644,9 +648,16 @@ class TrialStore:
             return [CandidateRow(*row) for row in conn.execute(query.order_by(trials.c.nct_id)).all()]
 
     def newest_update(self) -> dt.datetime | None:
-        """When the most recently stored trial was stored (None for an empty catalogue)."""
-        with self.engine.connect() as conn:
+        """When the most recently stored trial was stored (None for an empty catalogue): the catalogue's
+        version, which every write moves. Asked of the database again only when something was committed
+        since it was last asked (``commits.py``; on PostgreSQL, every time)."""
+        mark, known = self._commits.mark(), self._newest
+        if mark is not None and known is not None and known[0] == mark:
+            return known[1]
+        with self.engine.connect() as conn:  # read after the mark: a commit in between moves the next mark
             newest: dt.datetime | None = conn.execute(select(func.max(trials.c.updated_at))).scalar()
+        if mark is not None:
+            self._newest = (mark, newest)
         return newest
 
     def count_updated_since(self, since: dt.datetime | None) -> int:
