@@ -53,6 +53,7 @@ class Site:
         self.login_limiter = RateLimiter(limit=10, window=600.0)  # operator log-ins per client
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
+        env.auto_reload = False  # the templates are the package's own: no stat() of each file at every render
         env.filters["explain"] = explain
         env.filters["describe"] = describe
         env.filters["contact_value"] = contact_value
