@@ -10,9 +10,14 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from sqlalchemy import delete
 
 import trialscope
 from tests.conftest import ROOT
+from trialscope.presentation.labels import age_words
+from trialscope.store.criteria_store import CriteriaStore
+from trialscope.store.schema import trial_criteria
+from trialscope.translation import reading_in, translations
 
 PACKAGE = Path(trialscope.__file__).parent
 
@@ -111,3 +116,41 @@ def test_a_search_remembered_in_one_language_is_not_shown_in_the_other(client) -
     assert "杭州, 中国（0 km）" in chinese and "Hangzhou, China" not in chinese
     assert "靶点：" in chinese and "靶点:" not in chinese and ">中国</a>" in chinese  # a label's colon, a country facet
     assert "Target: " in english and ">China</a>" in english
+
+
+def test_the_records_age_limits_and_notes_are_in_the_readers_words(client) -> None:  # type: ignore[no-untyped-def]
+    """The record's structured values trialscope shows in its own words (age limits, "none stated", whether
+    results are posted) and its notes on the record are in the reader's language; the stored criteria keep
+    their notes in English whichever reader's view parsed them first."""
+    site = client.app.state.site
+    with site.store.engine.begin() as conn:  # parsed again, by the Chinese reader's view
+        conn.execute(delete(trial_criteria).where(trial_criteria.c.nct_id == "NCT07342244"))
+    site.trial_views._views.clear()
+    zh = client.get("/trials/NCT07342244", params={"lang": "zh"}).text
+    client.cookies.clear()
+    en = client.get("/trials/NCT07342244", params={"lang": "en"}).text
+    client.cookies.clear()
+    assert "<dd>18 岁</dd>" in zh and "<dd>78 岁</dd>" in zh and "18 Years" not in zh
+    assert "<dd>18 Years</dd>" in en and "<dd>78 Years</dd>" in en  # as the registry writes them
+    assert "尚未发布结果" in zh and "No results posted yet" in en
+    assert "但登记记录的最大年龄是 78 岁：请向研究团队询问以哪个为准" in zh
+    assert "the record&#39;s maximum age is 78 Years: ask the study team which applies" in en
+    notes = CriteriaStore(site.store.engine).get(site.store.get("NCT07342244")).notes
+    assert any("but the record's maximum age is 78 Years" in note for note in notes)
+
+
+def test_age_words_follow_the_registry_units_and_leave_what_they_cannot_read() -> None:
+    assert [age_words(v) for v in ("18 Years", "1 Year", "6 Months", "2 Weeks", "N/A")] == [
+        "18 Years",
+        "1 Year",
+        "6 Months",
+        "2 Weeks",
+        "N/A",
+    ]
+    with reading_in(translations("zh")):
+        assert [age_words(v) for v in ("18 Years", "6 Months", "28 Days", "soon")] == [
+            "18 岁",
+            "6 个月",
+            "28 天",
+            "soon",
+        ]

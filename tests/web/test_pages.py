@@ -36,6 +36,9 @@ def test_every_page_is_served_safely(client: TestClient, url: str) -> None:
 def test_unknown_trial_is_a_404_page(client: TestClient) -> None:
     page = client.get("/trials/NCT00000000")
     assert page.status_code == 404 and "NCT00000000 is not in the catalogue" in page.text
+    page = client.get("/trials/nct00000000/qualify", params={"lang": "zh"})  # in the reader's words
+    client.cookies.clear()
+    assert page.status_code == 404 and "NCT00000000 不在本站的试验目录中" in page.text
     assert client.get("/trials/not-an-id").status_code in (400, 404)
 
 

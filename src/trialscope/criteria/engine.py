@@ -20,6 +20,8 @@ from trialscope.criteria.targets import trial_targets
 from trialscope.criteria.text import normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.study import Study, age_in_years
+from trialscope.presentation.labels import N_, age_words
+from trialscope.translation import _, reading_in, translations
 
 _STATUS_DEFINITION = re.compile(
     r"(?i)(?:defined\s+as|definition|meeting\s+(?:at\s+least\s+)?one|one\s+of\s+the\s+following|any\s+of\s+the\s+following|"
@@ -201,8 +203,25 @@ def _name_counted_therapies(constraints: list[Constraint], vocab: Vocabulary) ->
         c.concept = named[0].concept if named else quantity.counts
 
 
-def _record_notes(constraints: list[Constraint], study: Study) -> list[str]:
-    """Where the criteria text and the record's structured eligibility fields disagree."""
+_NO_RECORD_AGE = {
+    "minimum": N_("the criteria text gives a minimum age (%(text)s) but the record states no minimum age"),
+    "maximum": N_("the criteria text gives a maximum age (%(text)s) but the record states no maximum age"),
+}
+_OTHER_RECORD_AGE = {
+    "minimum": N_(
+        "the criteria text says age %(comparator)s %(value)s years but the record's minimum age is %(record)s: "
+        "ask the study team which applies"
+    ),
+    "maximum": N_(
+        "the criteria text says age %(comparator)s %(value)s years but the record's maximum age is %(record)s: "
+        "ask the study team which applies"
+    ),
+}
+
+
+def record_notes(constraints: list[Constraint], study: Study) -> list[str]:
+    """Where the criteria text and the record's structured eligibility fields disagree, in the reader's
+    language (``parse_criteria`` keeps them in English, as the stored criteria hold them)."""
     notes = []
     eligibility = study.protocol_section.eligibility_module
     text_ages = [c for c in constraints if c.kind == "numeric" and c.quantity == "age" and c.polarity == "include"]
@@ -213,14 +232,16 @@ def _record_notes(constraints: list[Constraint], study: Study) -> list[str]:
         stated = [c for c in text_ages if c.comparator in comparators]
         record_years = age_in_years(field_value)
         for c in stated:
-            if record_years is None:
-                notes.append(
-                    f"the criteria text gives a {label} age ({c.text.strip()}) but the record states no {label} age"
-                )
+            if record_years is None or field_value is None:
+                notes.append(_(_NO_RECORD_AGE[label], text=c.text.strip()))
             elif c.value is not None and abs(c.value - record_years) >= 1:
                 notes.append(
-                    f"the criteria text says age {c.comparator} {c.value:g} years but the record's {label} age is "
-                    f"{field_value}: ask the study team which applies"
+                    _(
+                        _OTHER_RECORD_AGE[label],
+                        comparator=c.comparator,
+                        value=f"{c.value:g}",
+                        record=age_words(field_value),
+                    )
                 )
     return notes
 
@@ -280,5 +301,6 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
                     implicit=True,
                     source="the trial's targeted therapy (interventions and title)",
                 )
-        notes = _record_notes(builder.constraints, study)
+        with reading_in(translations("en")):  # stored with the criteria, shown in each reader's language
+            notes = record_notes(builder.constraints, study)
     return ParsedCriteria(text=text, items=items, constraints=builder.constraints, notes=notes)

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
+from trialscope.translation import _
+
 
 def N_(message: str) -> str:
     """Marks a message for translation where it is defined; the page translates it when shown."""
@@ -49,6 +51,31 @@ def facet_label(facet: str, value: str) -> str:
     if facet == "distance":
         return f"≤ {value} km"
     return humanise(value, facet if facet in _labels() else "generic")
+
+
+# the registry's age units ("18 Years", "6 Months", "1 Year"), one message per unit and number
+_AGE_UNITS = {
+    "year": (N_("%(n)s Year"), N_("%(n)s Years")),
+    "month": (N_("%(n)s Month"), N_("%(n)s Months")),
+    "week": (N_("%(n)s Week"), N_("%(n)s Weeks")),
+    "day": (N_("%(n)s Day"), N_("%(n)s Days")),
+    "hour": (N_("%(n)s Hour"), N_("%(n)s Hours")),
+    "minute": (N_("%(n)s Minute"), N_("%(n)s Minutes")),
+}
+
+
+def age_words(value: str) -> str:
+    """A record's age limit as the registry writes it ("18 Years", "6 Months") in the reader's words
+    ("18 岁", "6 个月"); a value that is not a number and a unit is returned as it is."""
+    number, _space, unit = value.strip().partition(" ")
+    forms = _AGE_UNITS.get(unit.strip().lower().removesuffix("s"))
+    try:
+        amount = float(number)
+    except ValueError:
+        return value
+    if forms is None:
+        return value
+    return _(forms[0] if amount == 1 else forms[1], n=number)
 
 
 def status_label(value: str | None) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from trialscope.geo import local_names
 from trialscope.model.study import Contact, DateStruct, Location, Study
-from trialscope.presentation.labels import N_, humanise, phases_label, status_label
+from trialscope.presentation.labels import N_, age_words, humanise, phases_label, status_label
 from trialscope.translation import _, term
 
 Row = tuple[str, str]
@@ -299,8 +299,8 @@ def _eligibility(study: Study) -> Section:
     return Section(
         N_("Eligibility"),
         _rows(
-            (N_("Minimum age"), elig.minimum_age or "none stated"),
-            (N_("Maximum age"), elig.maximum_age or "none stated"),
+            (N_("Minimum age"), age_words(elig.minimum_age) if elig.minimum_age else N_("none stated")),
+            (N_("Maximum age"), age_words(elig.maximum_age) if elig.maximum_age else N_("none stated")),
             (N_("Age groups"), ", ".join(_code(a) for a in elig.std_ages) or None),
             (N_("Sex"), _code(elig.sex) if elig.sex else None),
             (N_("Healthy volunteers"), _yes_no(elig.healthy_volunteers)),
@@ -516,7 +516,7 @@ def _results(study: Study) -> Section:
         _rows(
             (
                 N_("Results posted"),
-                "Yes: see the registry's results section" if study.has_results else "No results posted yet",
+                N_("Yes: see the registry's results section") if study.has_results else N_("No results posted yet"),
             )
         ),
     )

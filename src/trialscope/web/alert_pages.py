@@ -27,7 +27,7 @@ from trialscope.model.study import NCT_ID_PATTERN
 from trialscope.patients.model import patient_from_dict
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.translation import _
-from trialscope.web.site import checked_form, site_of, text_field
+from trialscope.web.site import checked_form, not_in_catalogue, site_of, text_field
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,7 +52,7 @@ async def alert_subscribe(request: Request) -> Response:
     if kind == "trial":
         nct_id = text_field(form, "nct_id", 11).upper()
         if not NCT_ID_PATTERN.match(nct_id) or site.store.get(nct_id) is None:
-            raise HTTPException(404, f"{nct_id} is not in the catalogue")
+            raise not_in_catalogue(nct_id)
         params = {"nct_id": nct_id}
     elif kind == "search":
         params = search_params([(k, v) for k, v in form.multi_items() if isinstance(v, str) and k in SEARCH_KEYS])

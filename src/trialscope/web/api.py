@@ -16,7 +16,7 @@ from trialscope.patients.model import Patient, patient_from_dict
 from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, require_something
 from trialscope.search import QueryError, SearchQuery, run_search
-from trialscope.web.site import Site
+from trialscope.web.site import Site, not_in_catalogue
 from trialscope.web.views import check_patient, place_or_none
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -74,7 +74,7 @@ def api_trial(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)]) 
     site = _site(request)
     view = site.trial_views.get(nct_id)
     if view is None:
-        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+        raise not_in_catalogue(nct_id)
     return view.as_dict()
 
 
@@ -83,7 +83,7 @@ def api_criteria(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)
     site = _site(request)
     view = site.trial_views.get(nct_id, related=False)
     if view is None:
-        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+        raise not_in_catalogue(nct_id)
     return {
         "nct_id": view.trial.nct_id,
         "constraints": [c.as_flat() for c in view.constraints],
@@ -123,7 +123,7 @@ def api_check(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)], 
         raise HTTPException(429, "too many checks from this address; wait a minute")
     view = site.trial_views.get(nct_id, related=False)
     if view is None:
-        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+        raise not_in_catalogue(nct_id)
     person = _patient(patient)
     return check_patient(site.store, view, person).as_dict() | {"ignored_input": person.ignored}
 

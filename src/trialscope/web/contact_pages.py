@@ -16,7 +16,7 @@ from trialscope.contact.requests import lead_days, submit_lead
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.store.trial_store import StoredTrial
 from trialscope.translation import LANGUAGES, _
-from trialscope.web.site import Site, checked_form, site_of, text_field
+from trialscope.web.site import Site, checked_form, not_in_catalogue, site_of, text_field
 from trialscope.web.views import place_or_none
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 def _trial(site: Site, nct_id: str) -> StoredTrial:
     trial = site.store.get(nct_id)
     if trial is None:
-        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+        raise not_in_catalogue(nct_id)
     return trial
 
 

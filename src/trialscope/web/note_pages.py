@@ -15,7 +15,7 @@ from trialscope.notes.sealed import MIN_PASSCODE, NoteError, OpenedNote, delete_
 from trialscope.presentation.labels import N_
 from trialscope.store.people import PeopleStore
 from trialscope.translation import _
-from trialscope.web.site import checked_form, site_of, text_field
+from trialscope.web.site import checked_form, not_in_catalogue, site_of, text_field
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -26,7 +26,7 @@ NOTE_ID = r"^[A-Za-z0-9_-]{16,40}$"
 def _trial_title(request: Request, nct_id: str) -> str:
     trial = site_of(request).store.get(nct_id)
     if trial is None:
-        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+        raise not_in_catalogue(nct_id)
     return trial.study.title
 
 

@@ -39,7 +39,7 @@ from trialscope.web.questionnaire import (
     unit_label,
 )
 from trialscope.web.security import CSRF_FIELD, csrf_valid
-from trialscope.web.site import Site, checked_form, site_of
+from trialscope.web.site import Site, checked_form, not_in_catalogue, site_of
 from trialscope.web.views import (
     TrialView,
     check_patient,
@@ -139,7 +139,7 @@ def trial_page(
     site = site_of(request)
     view = site.trial_views.get(nct_id)
     if view is None:
-        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+        raise not_in_catalogue(nct_id)
     place, problem = place_or_none(near)
     problems: list[str] = []
     within_km = _distance(within, problems) if place is not None else None
@@ -188,7 +188,7 @@ def qualify_form(request: Request, nct_id: Annotated[str, PathParam(pattern=NCT)
     site = site_of(request)
     view = site.trial_views.get(nct_id, related=False)
     if view is None:
-        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+        raise not_in_catalogue(nct_id)
     return site.render(request, "qualify.html", _form_context(view, _questions(site, view), {}, []))
 
 
@@ -198,7 +198,7 @@ async def qualify_answer(request: Request, nct_id: Annotated[str, PathParam(patt
     form = await checked_form(request)
     view = site.trial_views.get(nct_id, related=False)
     if view is None:
-        raise HTTPException(404, f"{nct_id.upper()} is not in the catalogue")
+        raise not_in_catalogue(nct_id)
     if not site.check_allowed(request):
         raise HTTPException(429, "too many checks from this address; wait a minute and try again")
     questions = _questions(site, view)

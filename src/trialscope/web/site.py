@@ -34,6 +34,11 @@ HERE = Path(__file__).parent
 ENV_PUBLIC_URL = "TRIALSCOPE_PUBLIC_URL"  # where the site is reached, for links in emails (else the request's)
 
 
+def not_in_catalogue(nct_id: str) -> HTTPException:
+    """The answer (404) for an NCT ID the catalogue does not hold, in the reader's words."""
+    return HTTPException(404, _("%(nct_id)s is not in the catalogue", nct_id=nct_id.upper()))
+
+
 class Site:
     """What the routes share: the store, its search index, templates, the CSRF key, rate limits, and the
     outbox's postman."""

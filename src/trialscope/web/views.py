@@ -14,6 +14,7 @@ from markupsafe import Markup
 from trialscope.caches import LruCache
 from trialscope.catalogue.freshness import Freshness, judge_freshness
 from trialscope.criteria.describe import describe_item
+from trialscope.criteria.engine import record_notes
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.segment import Item, constraints_by_item, items_from_json
 from trialscope.geo import Place, PlaceNotFound, haversine_km, resolve_place
@@ -256,7 +257,7 @@ def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: b
         freshness=judge_freshness(trial.study),
         constraints=constraints,
         criteria_items=_criteria_items(items_from_json(stored.segmentation, criteria_text), constraints),
-        notes=stored.notes,
+        notes=record_notes(constraints, trial.study),  # the stored ones are in English
         targets=targets,
         diseases=diseases,
     )
