@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -11,7 +12,18 @@ from trialscope.criteria.segment import items_from_json, segment
 from trialscope.ingest import ingest_paths
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.schema import trial_criteria
-from trialscope.store.trial_store import TrialStore
+from trialscope.store.trial_store import StoredTrial, TrialStore
+
+
+def _with_lvef_50(store: TrialStore, record: dict[str, Any], tmp_path: Path) -> StoredTrial:
+    """A new version of the record, its criteria asking LVEF >= 50% instead of 45%, imported."""
+    eligibility = record["protocolSection"]["eligibilityModule"]
+    eligibility["eligibilityCriteria"] = eligibility["eligibilityCriteria"].replace("(LVEF) ≥ 45%", "(LVEF) ≥ 50%")
+    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2026-03-01"}
+    ingest_paths(store, [write_json(tmp_path / "b.json", record)])
+    changed = store.get(record["protocolSection"]["identificationModule"]["nctId"])
+    assert changed is not None
+    return changed
 
 
 def test_stored_then_recomputed_when_the_text_changes(store: TrialStore, tmp_path: Path) -> None:
@@ -26,13 +38,7 @@ def test_stored_then_recomputed_when_the_text_changes(store: TrialStore, tmp_pat
     again = criteria.get(trial)
     assert not again.recomputed and again.constraints == first.constraints
 
-    eligibility = record["protocolSection"]["eligibilityModule"]
-    eligibility["eligibilityCriteria"] = eligibility["eligibilityCriteria"].replace("(LVEF) ≥ 45%", "(LVEF) ≥ 50%")
-    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2026-03-01"}
-    ingest_paths(store, [write_json(tmp_path / "b.json", record)])
-    changed = store.get("NCT07342244")
-    assert changed is not None
-    updated = criteria.get(changed)
+    updated = criteria.get(_with_lvef_50(store, record, tmp_path))
     assert updated.recomputed
     assert [c["value"] for c in updated.constraints if c.get("quantity") == "LVEF"] == [50]
 
@@ -68,13 +74,7 @@ def test_a_form_filled_late_never_overwrites_a_row_stored_again_meanwhile(store:
     ((nct_id, read_stamp, outline, flat),) = criteria.stored_forms("outline", ["NCT07342244"])
     assert outline is None and flat is not None
 
-    eligibility = record["protocolSection"]["eligibilityModule"]  # meanwhile: a new version, parsed again
-    eligibility["eligibilityCriteria"] = eligibility["eligibilityCriteria"].replace("(LVEF) ≥ 45%", "(LVEF) ≥ 50%")
-    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2026-03-01"}
-    ingest_paths(store, [write_json(tmp_path / "b.json", record)])
-    changed = store.get("NCT07342244")
-    assert changed is not None
-    current = criteria.get(changed)
+    current = criteria.get(_with_lvef_50(store, record, tmp_path))  # meanwhile: a new version, parsed again
     assert current.recomputed and current.parsed_at != read_stamp
 
     criteria.save_forms("outline", [(nct_id, read_stamp, "stale")])
