@@ -114,6 +114,12 @@ def test_filters_only_narrow_the_text_ranks(index: SearchIndex, filters: dict[st
 def test_one_value_is_one_term_and_finds_what_a_set_of_it_finds(index: SearchIndex) -> None:
     compiler = Compiler(index, SearchQuery(country=["china"], target=["CD19", "CD22"]))
     assert compiler.filter_text == {"country": "country:China", "target": "target:IN [CD19 CD22]"}
+    # a value that is a word of the search language itself is quoted, alone or in a set
+    assert Compiler(index, SearchQuery(state=["OR"], city=["IN", "Boston"])).filter_text == {
+        "state": 'state:"OR"',
+        "city": 'city:IN ["IN" Boston]',
+    }
+    assert search(index, state=["OR"]) == [] and search(index, city=["TO"], country=["NOT"]) == []
     searcher = index.searcher()
     for text in ("country:China", "target:CD19", 'country:"United States"', "phase:PHASE1"):
         field, value = text.split(":", 1)

@@ -101,10 +101,14 @@ def disease_concept(text: str) -> str | None:
     return None
 
 
+_KEYWORDS = frozenset({"AND", "OR", "NOT", "IN", "TO"})  # words of the search language itself
+
+
 def _value(value: str) -> str:
-    """One value in the search language, quoted when it is more than a bare word, or when it starts with a
-    minus (a southern-hemisphere coordinate, "-2620_2804", would otherwise read as "not 2620_2804")."""
-    bare = re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.\-]*", value)
+    """One value in the search language, quoted when it is more than a bare word, when it starts with a
+    minus (a southern-hemisphere coordinate, "-2620_2804", would otherwise read as "not 2620_2804"), or when
+    it is one of the language's own words (a state written "OR")."""
+    bare = re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.\-]*", value) and value not in _KEYWORDS
     return value if bare else '"' + value.replace('"', " ").replace("\\", " ") + '"'
 
 
