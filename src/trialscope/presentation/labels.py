@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
+from trialscope.model.study import age_parts
 from trialscope.translation import _
 
 
@@ -53,7 +54,7 @@ def facet_label(facet: str, value: str) -> str:
     return humanise(value, facet if facet in _labels() else "generic")
 
 
-# the registry's age units ("18 Years", "6 Months", "1 Year"), one message per unit and number
+# the registry's age units (model/study.py ``AGE_UNITS_PER_YEAR``), one message per unit and number
 _AGE_UNITS = {
     "year": (N_("%(n)s Year"), N_("%(n)s Years")),
     "month": (N_("%(n)s Month"), N_("%(n)s Months")),
@@ -66,16 +67,16 @@ _AGE_UNITS = {
 
 def age_words(value: str) -> str:
     """A record's age limit as the registry writes it ("18 Years", "6 Months") in the reader's words
-    ("18 岁", "6 个月"); a value that is not a number and a unit is returned as it is."""
-    number, _space, unit = value.strip().partition(" ")
-    forms = _AGE_UNITS.get(unit.strip().lower().removesuffix("s"))
-    try:
-        amount = float(number)
-    except ValueError:
+    ("18 岁", "6 个月"), read as ``age_in_years`` reads it; a value that is not a number and a unit is
+    returned as it is."""
+    parts = age_parts(value)
+    if parts is None:
         return value
-    if forms is None:
+    number, amount, unit = parts
+    if unit is None:
         return value
-    return _(forms[0] if amount == 1 else forms[1], n=number)
+    one, many = _AGE_UNITS[unit]
+    return _(one if amount == 1 else many, n=number)
 
 
 def status_label(value: str | None) -> str:
