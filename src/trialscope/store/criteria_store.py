@@ -33,6 +33,9 @@ class StoredCriteria:
     segmentation: str  # the text's items (criteria/segment.py ``items_to_json``)
 
 
+_STORED = select(trial_criteria).where(trial_criteria.c.nct_id == bindparam("nct_id"))  # built once (trial_store.py)
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -52,7 +55,7 @@ class CriteriaStore:
         text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
         digest = text_hash(text)
         with self.engine.connect() as conn:
-            row = conn.execute(select(trial_criteria).where(trial_criteria.c.nct_id == trial.nct_id)).mappings().first()
+            row = conn.execute(_STORED, {"nct_id": trial.nct_id}).mappings().first()
         if row is not None and row["text_hash"] == digest and row["engine_version"] == ENGINE_VERSION:
             stored = orjson.loads(row["constraints"])
             items = row["segmentation"]
