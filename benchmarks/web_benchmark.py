@@ -14,7 +14,7 @@ server time p95 < 150 ms (issue 7); server CPU per request <= 10 ms for a search
 trial page (issue 18: ``--only search`` / ``--only trial`` report one kind's CPU).
 
     python benchmarks/web_benchmark.py --trials 600000 --requests 2000
-    python benchmarks/web_benchmark.py --trials 600000 --requests 1000 --only trial [--pool 200]
+    python benchmarks/web_benchmark.py --trials 600000 --requests 1000 --only trial [--pool 200] [--warm 3000]
 """
 
 from __future__ import annotations
@@ -144,6 +144,13 @@ def main() -> None:
     parser.add_argument(
         "--seed", type=int, default=9, help="Which trials are drawn (the same seed, the same pages: default 9)."
     )
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=0,
+        help="Before timing, also show this many trial pages of other trials (none of those timed), as a server "
+        "that has run a while has: what is remembered across trials (related trials' groups) is then remembered.",
+    )
     args = parser.parse_args()
     url = build(args.shared, args.trials)
     db = url.removeprefix("sqlite:///")
@@ -173,6 +180,9 @@ def main() -> None:
     work += [("search", u) for u in distinct][:searches]
     rng.shuffle(work)
     warm = [("trial", f"/trials/{rng.choice(ids)}") for _ in range(50)]
+    timed = set(ids)
+    others = [n for n in random.Random(args.seed + 1).sample(every, min(len(every), 2 * args.warm)) if n not in timed]
+    warm += [("trial", f"/trials/{nct_id}") for nct_id in others[: args.warm]]
     warm += [("search", u) for u in _search_urls(50, seed=77)]
     port = _free_port()
     env = {**os.environ, "TRIALSCOPE_SEARCH_INDEX": str(OUT / f"search-{args.trials}.index")}
