@@ -592,7 +592,7 @@ class TrialStore:
                 select(trial_versions).where(trial_versions.c.nct_id == nct_id).order_by(trial_versions.c.version)
             ).mappings()
             versions = [_version(r, r["stored_at"], r["superseded_at"]) for r in old]
-            current = conn.execute(select(trials).where(trials.c.nct_id == nct_id)).mappings().first()
+            current = conn.execute(_TRIAL, {"nct_id": nct_id}).mappings().first()
         if current is not None:
             versions.append(_version(current, current["updated_at"], None))
         return versions
