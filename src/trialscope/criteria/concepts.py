@@ -156,8 +156,30 @@ def extract_concepts(
                 owner = clause_matches[owners[-1]]
                 if stated:
                     owner.exceptions = [stated] + [e for e in owner.exceptions if e.lower() not in stated.lower()]
+        _fold_generic_heads(norm, clause_matches, order, vocab)
         results.extend(clause_matches[k] for k in order if k in clause_matches)
     return _biomarkers(norm, start, end, vocab, section_polarity) + results
+
+
+# "infection of hepatitis B virus", "infection with HIV": the generic head names the specific one after it
+_HEAD_OF = re.compile(r"(?i)^\s*(?:virus\s+)?(?:of|with|by|due\s+to|caused\s+by)\s+(?:the\s+|a\s+|an\s+)?$")
+_GENERIC_HEADS = frozenset({"active infection"})
+
+
+def _fold_generic_heads(norm: str, matches: dict[str, ConceptMatch], order: list[str], vocab: Vocabulary) -> None:
+    """A generic concept that only introduces a specific one of its category ("active infection of hepatitis
+    B virus or hepatitis C virus") is not a criterion of its own: its mention joins the specific one's."""
+    for key in [k for k in order if k in _GENERIC_HEADS and k in matches]:
+        head = matches[key]
+        for other in order:
+            found = matches.get(other)
+            if found is None or other == key or vocab.concepts[other].category != head.category:
+                continue
+            if found.start > head.end and _HEAD_OF.match(norm[head.end : found.start]):
+                found.mentions.append((head.start, head.end))
+                found.start = head.start
+                del matches[key]
+                break
 
 
 def _same_mention(norm: str, previous: PhraseMatch | None, match: PhraseMatch, vocab: Vocabulary) -> bool:
@@ -344,3 +366,60 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
 
 def is_definition(text: str) -> bool:
     return _DEFINITION.search(text) is not None
+
+
+_POSITIVITY_WORDS = re.compile(
+    r"(?i)\b(?:positive|positivity|pos|express(?:ion|ing|ed|es)?|targets?|targeted|targeting)\b"
+)
+
+
+def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int]]:
+    """The words of norm[start:end] the concept reader takes as constructions rather than content: cue words
+    (negation, exposure, exception, definition, permission, washout and its links, the study's own
+    procedures, examples), time windows with their anchor events, and the positivity words of antigens. The
+    sure-reading check (``reading.py``) counts them as placed."""
+    rules = cues()
+    spans: list[tuple[int, int]] = []
+    for pattern in (
+        rules.negation_in_criteria,
+        rules.exposure,
+        rules.exception,
+        rules.definition,
+        rules.permission,
+        rules.heading,
+        rules.washout,
+        rules.washout_link,
+        _NOT_A_NEGATION,
+        _EXAMPLES,
+    ):
+        spans += [(m.start(), m.end()) for m in pattern.finditer(norm, start, end)]
+    for clause_start, clause_end in clause_bounds(norm, start, end):
+        for window_start, window_end, window in _windows(norm, clause_start, clause_end, vocab):
+            spans.append((window_start, window_end))
+            if window.anchor:
+                anchor = vocab.anchor_matcher.search(norm, window_end, min(end, window_end + 60))
+                if anchor is not None:
+                    spans.append((window_start, anchor.end()))
+    for antigen in vocab.antigen_matcher.finditer(norm, start, end):
+        spans.append((antigen.start(), antigen.end()))
+        for near in _POSITIVITY_WORDS.finditer(norm, max(start, antigen.start() - 30), min(end, antigen.end() + 25)):
+            spans.append((near.start(), near.end()))
+    for anchor in vocab.anchor_matcher.finditer(norm, start, end):
+        spans.append((anchor.start(), anchor.end()))
+    return spans
+
+
+def exception_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where each clause's exception is written: from its cue ("except", "other than") to the closing bracket
+    it sits in, else to the clause's end, as ``extract_concepts`` reads it."""
+    spans = []
+    for clause_start, clause_end in clause_bounds(norm, start, end):
+        found = _EXCEPTION.search(norm, clause_start, clause_end)
+        if found is None:
+            continue
+        stop = clause_end
+        text = norm[found.end() : clause_end]
+        if ")" in text and "(" not in text.split(")")[0]:
+            stop = found.end() + text.index(")")
+        spans.append((found.end(), stop))
+    return spans

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import re
 
-from trialscope.criteria.concepts import ConceptMatch, definition_spans, extract_concepts
+from trialscope.criteria.concepts import (
+    ConceptMatch,
+    construction_spans,
+    definition_spans,
+    exception_spans,
+    extract_concepts,
+)
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import Constraint, ParsedCriteria, Polarity
-from trialscope.criteria.numeric import NumericMatch, extract_numeric
+from trialscope.criteria.numeric import Mention, NumericMatch, extract_numeric, find_mentions
+from trialscope.criteria.phrases import tokens
+from trialscope.criteria.reading import Leftover, Owner, assign, current_cues, kinds, leftover_words, leftovers
 from trialscope.criteria.segment import Item, segment
 from trialscope.criteria.targets import trial_targets
-from trialscope.criteria.text import normalise
+from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.study import Study, age_in_years
 from trialscope.presentation.labels import N_, age_words
@@ -67,6 +75,7 @@ class _Builder:
     def __init__(self, text: str) -> None:
         self.text = text
         self.constraints: list[Constraint] = []
+        self.mentions: dict[str, list[tuple[int, int]]] = {}  # constraint id -> where its concept is named
 
     def add(self, **fields: object) -> Constraint:
         constraint = Constraint(id=f"c{len(self.constraints) + 1}", **fields)  # type: ignore[arg-type]
@@ -138,6 +147,7 @@ def _add_concepts(
         if key in seen:
             if m.exceptions:
                 seen[key].exceptions += [e for e in m.exceptions if e not in seen[key].exceptions]
+            builder.mentions[seen[key].id] += m.mentions or [(m.start, m.end)]
             continue
         seen[key] = builder.add(
             kind="administrative" if administrative else "concept",
@@ -154,6 +164,231 @@ def _add_concepts(
             any_of_group=status_group if (m in statuses and len(statuses) > 1) else None,
             definitional=in_definition,
         )
+        builder.mentions[seen[key].id] = list(m.mentions or [(m.start, m.end)])
+
+
+# "Corticosteroids: Subjects receiving systemic steroid therapy within 2 weeks ...": a topic named before a
+# colon at the start of an item
+_TOPIC_LABEL = re.compile(r"\s*[^:;.]{1,60}:")
+
+
+def _drop_topic_labels(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
+    """A concept named only as the item's topic label ("Corticosteroids: subjects receiving systemic steroid
+    therapy within 2 weeks ...") heads the criterion that follows; when that criterion names it (or a kind
+    of it) again, the label is not a criterion of its own."""
+    label = _TOPIC_LABEL.match(norm, item.start, item.end)
+    if label is None:
+        return
+    own = builder.constraints[before:]
+    drop = []
+    for c in own:
+        if c.kind != "concept" or c.start is None or c.end is None or c.end > label.end():
+            continue
+        later = [
+            o
+            for o in own
+            if o is not c and (o.start or 0) >= label.end() and c.concept in vocab.concept_ancestors(o.concept or "")
+        ]
+        if later:
+            drop.append(c)
+    for c in drop:
+        builder.constraints.remove(c)
+
+
+# An exception that names only a route ("except inhaled or topical use") means that route of the thing it
+# excepts from ("inhaled corticosteroids").
+_ROUTE_WORD = re.compile(r"(?i)\b(?:inhaled|topical|intranasal|nasal|ophthalmic|intra-articular|local|oral)\b")
+
+
+def _read_elliptic_exceptions(constraints: list[Constraint], vocab: Vocabulary) -> None:
+    """Exceptions that name a route of the constraint's own concept read as that concept's kind by route:
+    "systemic steroid therapy ... (except inhaled or topical use)" excepts inhaled and topical
+    corticosteroids."""
+    for c in constraints:
+        if c.kind != "concept" or not c.exceptions or c.category != "prior_therapy":
+            continue
+        family = {c.concept or "", *vocab.concept_ancestors(c.concept or "")}
+        expanded = []
+        for text in c.exceptions:
+            if vocab.concept_matcher.search(text) is not None:
+                expanded.append(text)
+                continue
+            kinds = [
+                named.key
+                for route in _ROUTE_WORD.findall(text)
+                for parent in family
+                for name in vocab.concepts[parent].names[:3]
+                if (named := vocab.concept_matcher.search(f"{route} {name}")) is not None
+                and named.key != parent
+                and family & vocab.concept_ancestors(named.key)
+            ]
+            kinds += _squashed_names(text, family, vocab)
+            expanded.append(", ".join(dict.fromkeys(kinds)) if kinds else text)
+        c.exceptions = expanded
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _squashed_names(text: str, family: set[str], vocab: Vocabulary) -> list[str]:
+    """The kinds of ``family`` an exception names once its spaces are ignored: registry text that lost or
+    moved a space ("receiving in haledsteroids") still names "inhaled steroids"."""
+    squashed = _squashed(text)
+    found = []
+    for key, concept in vocab.concepts.items():
+        if key in family or not (family & vocab.concept_ancestors(key)):
+            continue
+        if any(len(name) >= 8 and _squashed(name) in squashed for name in concept.names):
+            found.append(key)
+    return found
+
+
+def _explaining(defines: Defines, numeric: list[NumericMatch], concepts: list[ConceptMatch], item: Item) -> Defines:
+    """The definitions that explain a term the item requires ("refractory hypertension (defined as ...)"),
+    without those that state the requirement itself: "Adequate organ function defined as: AST <= 3 x ULN"
+    names no requirement before its cue, so what follows the cue is the requirement, not an explanation."""
+    kept = []
+    for a, b in defines:
+        named_before = any(item.start <= m.start < a for m in numeric) or any(
+            item.start <= m.start < a and m.category != "administrative" for m in concepts
+        )
+        if named_before:
+            kept.append((a, b))
+    return kept
+
+
+# A parenthesised aside right after something placed restates it ("alanine aminotransferase (ALT)",
+# "hepatitis B surface antigen (HBsAg)", "bilirubin (total)").
+_ASIDE = re.compile(r"\s*[(\[]\s*[^()\[\]]{1,25}?\s*[)\]]")
+# A clause that carries on the one before it: its leftovers belong to that clause's constraints.
+_CONTINUES = re.compile(
+    r"(?i)^\s*(?:which|that|who|whose|unless|except|if|when|as|including|such\s+as|or|and|but|with|without|"
+    r"in\s+whom|where|whether|e\.g\.|i\.e\.)\b"
+)
+
+
+def _read_item(
+    builder: _Builder,
+    before: int,
+    item: Item,
+    norm: str,
+    vocab: Vocabulary,
+    numeric: list[NumericMatch],
+    concepts: list[ConceptMatch],
+    defines: Defines,
+) -> None:
+    """Mark each constraint of the item (``builder.constraints[before:]``) with how surely its clause was
+    read (``reading.py``), and with whether it speaks of a present state."""
+    readable = [c for c in builder.constraints[before:] if c.kind in ("numeric", "concept") and c.start is not None]
+    if not readable:
+        return
+    placed: list[tuple[int, int]] = [(m.start, m.end) for m in numeric]
+    keys = {m.quantity.key for m in numeric}
+    quantity_mentions = [m for m in find_mentions(norm, item.start, item.end, vocab) if m.key in keys]
+    placed += [(m.start, m.end) for m in quantity_mentions]
+    for m in numeric:
+        if m.quantity.key not in vocab.quantities:  # a quantity named by the words before its threshold
+            name = norm.lower().rfind(m.quantity.key, item.start, m.start)
+            if name >= 0:
+                placed.append((name, name + len(m.quantity.key)))
+    named = vocab.concept_matcher.finditer(norm, item.start, item.end)
+    placed += [(m.start(), m.end()) for m in named]
+    placed += construction_spans(norm, item.start, item.end, vocab)
+    placed += defines
+    for _a, b in list(placed):
+        aside = _ASIDE.match(norm, b, item.end)
+        if aside is not None:
+            placed.append((b, aside.end()))
+    read_exceptions = {e for c in readable for e in c.exceptions if vocab.concept_matcher.search(e) is not None}
+    exceptions = [
+        (
+            span,
+            any(span[0] <= m.start() < span[1] for m in named)
+            or _exception_read(norm[span[0] : span[1]], read_exceptions),
+        )
+        for span in exception_spans(norm, item.start, item.end)
+    ]
+    known = frozenset(w.lower() for m in named for w in tokens(m.group(0)))
+    clauses = clause_bounds(norm, item.start, item.end, CLAUSE_OR_LABEL_BREAK) or [(item.start, item.end)]
+    owned = {i: [c for c in readable if a <= (c.start or 0) < b] for i, (a, b) in enumerate(clauses)}
+    words: dict[int, list[Leftover]] = {id(c): [] for c in readable}
+    carried: list[Leftover] = []  # a label clause ("Uncontrolled disease of:") governs the clauses after it
+    previous: list[Constraint] = []
+    for i, (a, b) in enumerate(clauses):
+        pregnancy = bool(owned[i]) and all(c.category == "pregnancy" for c in owned[i])
+        # heading words are placed where thresholds follow ("Adequate organ function defined as: AST ...")
+        headings = any(c.kind == "numeric" for j in range(i, len(clauses)) for c in owned[j])
+        found = leftovers(norm, a, b, placed, exceptions, known=known, headings=headings, pregnancy=pregnancy)
+        if not owned[i]:
+            label = norm[b : b + 1] == ":" or norm[a:b].rstrip().endswith(":")
+            if label:
+                carried += found
+            elif previous and _CONTINUES.match(norm, a):
+                for c in previous:
+                    words[id(c)] += found
+            continue
+        owners = [Owner(n, tuple(_mentions_of(c, builder.mentions, quantity_mentions))) for n, c in enumerate(owned[i])]
+        assigned = assign(norm, a, b, found, owners, inclusion=item.section == "inclusion")
+        for n, c in enumerate(owned[i]):
+            words[id(c)] += carried + assigned[n]
+        previous = owned[i]
+    for clause_start, clause_end in clauses:
+        ahead, behind = current_cues(norm, clause_start, clause_end)
+        for c in readable:
+            if clause_start <= (c.start or 0) < clause_end and c.kind == "concept" and c.category != "pregnancy":
+                c.current = c.current or _in_present(norm, c, ahead, behind)
+    for c in readable:
+        found = words[id(c)]
+        if found and c.category != "pregnancy":
+            c.unsure = kinds(found)
+            c.leftover = leftover_words(found)
+
+
+def _exception_read(text: str, read: set[str]) -> bool:
+    """Whether an exception's words were read as a concept: as a route of the constraint's own, or with its
+    spaces ignored (``_read_elliptic_exceptions``)."""
+    if not read:
+        return False
+    if _ROUTE_WORD.search(text):
+        return True
+    squashed = _squashed(text)
+    vocab = vocabulary()
+    return any(
+        len(name) >= 8 and _squashed(name) in squashed
+        for key in read_keys(read, vocab)
+        for name in vocab.concepts[key].names
+    )
+
+
+def read_keys(texts: set[str], vocab: Vocabulary) -> set[str]:
+    return {m.key for text in texts for m in vocab.concept_matcher.finditer(text)}
+
+
+def _mentions_of(
+    c: Constraint, concept_mentions: dict[str, list[tuple[int, int]]], quantity_mentions: list[Mention]
+) -> list[tuple[int, int]]:
+    """Where a constraint is named in its clause: a concept's every mention, a threshold's span and the name
+    of its quantity."""
+    if c.kind == "concept" and c.id in concept_mentions:
+        return concept_mentions[c.id]
+    spans = [(c.start or 0, c.end or 0)]
+    if c.kind == "numeric":
+        spans += [(m.start, m.end) for m in quantity_mentions if m.key == c.quantity]
+    return spans
+
+
+# What sets a mention in the past again after a cue of the present ("active GVHD or prior CAR-T").
+_PAST = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|history|past|ever|former|earlier|received|had)\b")
+
+
+def _in_present(norm: str, c: Constraint, ahead: list[tuple[int, int]], behind: list[tuple[int, int]]) -> bool:
+    """Whether a cue of a present state governs the constraint: one before it in the clause with no word of
+    the past between ("active hepatitis B or C"), or one right after it ("HBV DNA detectable")."""
+    start, end = c.start or 0, c.end or 0
+    if any(b <= end and not _PAST.search(norm, b, max(b, start)) for _, b in ahead):
+        return True
+    return any(end <= a and a - end <= 40 and not re.search(r"[,;]", norm[end:a]) for a, _ in behind)
 
 
 def _accept_listed_cases(builder: _Builder, items: list[Item], head: int) -> None:
@@ -183,6 +418,36 @@ def _accept_listed_cases(builder: _Builder, items: list[Item], head: int) -> Non
                 concept=c.concept,
                 any_of_group=group,
             )
+
+
+# "de novo or secondary AML": both origins named as alternatives, so the origin is not a requirement at all
+_BOTH_ORIGINS = re.compile(
+    r"(?i)\bde\s*novo\s+(?:and/)?or\s+(?:secondary|therapy[- ]related|treatment[- ]related)\b"
+    r"|\b(?:secondary|therapy[- ]related|treatment[- ]related)\s+(?:and/)?or\s+de\s*novo\b"
+)
+
+
+def _cover_origins(builder: _Builder, items: list[Item], norm: str, vocab: Vocabulary) -> None:
+    """An inclusion that names every origin of a disease as alternatives ("de novo or secondary AML") asks
+    nothing of the origin: the origin constraints go, and a secondary form named there stands for the
+    disease itself."""
+    for item in items:
+        if item.section != "inclusion" or not _BOTH_ORIGINS.search(norm, item.start, item.end):
+            continue
+        kept = []
+        for c in builder.constraints:
+            if c.item != item.index or c.polarity != "include":
+                kept.append(c)
+                continue
+            concept = vocab.concepts.get(c.concept or "")
+            if concept is not None and concept.category == "disease_status" and concept.status_axis == "origin":
+                continue
+            if concept is not None and concept.key.startswith("secondary ") and concept.is_a:
+                if any(k.item == item.index and k.concept == concept.is_a[0] for k in builder.constraints):
+                    continue
+                c.concept = concept.is_a[0]
+            kept.append(c)
+        builder.constraints[:] = kept
 
 
 def _name_counted_therapies(constraints: list[Constraint], vocab: Vocabulary) -> None:
@@ -267,9 +532,14 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         definitional = item.index in definitional_items
         defines = definition_spans(norm, item.start, item.end)
         before = len(builder.constraints)
-        _add_numeric(builder, item, extract_numeric(norm, item.start, item.end, vocab), definitional, defines)
+        numeric = extract_numeric(norm, item.start, item.end, vocab)
         concepts = extract_concepts(norm, item.start, item.end, vocab, _polarity(item), defines)
+        defines = _explaining(defines, numeric, concepts, item)
+        _add_numeric(builder, item, numeric, definitional, defines)
         _add_concepts(builder, item, concepts, definitional, defines, vocab)
+        _drop_topic_labels(builder, before, item, norm, vocab)
+        _read_elliptic_exceptions(builder.constraints[before:], vocab)
+        _read_item(builder, before, item, norm, vocab, numeric, concepts, defines)
         if len(builder.constraints) == before and not _is_heading(item):
             builder.add(
                 kind="unparsed",
@@ -283,6 +553,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
             )
     for head in heads:
         _accept_listed_cases(builder, items, head)
+    _cover_origins(builder, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)
     notes: list[str] = []
     if study is not None:

@@ -61,6 +61,12 @@ class Constraint:
     implicit: bool = False  # not written in the criteria (the trial's target antigen)
     source: str | None = None  # where an implicit constraint came from
     reason: str | None = None  # for unparsed text: why nothing was understood
+    # how surely it was read (criteria/reading.py): the class of the words its clause left unplaced
+    # (qualifier | condition | exception | unplaced | conflict) and those words (or, for a conflict, why the
+    # reading is not trusted); None when the whole clause was placed
+    unsure: str | None = None
+    leftover: str | None = None
+    current: bool = False  # about a present state ("active", "currently", "requiring"), not the history
     meaning_key: tuple[object, ...] | None = field(default=None, compare=False, repr=False)  # set by matching
 
     @classmethod
@@ -94,6 +100,9 @@ class Constraint:
             implicit=bool(flat.get("implicit")),
             source=flat.get("source"),
             reason=flat.get("reason"),
+            unsure=flat.get("unsure"),
+            leftover=flat.get("leftover"),
+            current=bool(flat.get("current")),
         )
 
     @property
@@ -133,6 +142,10 @@ class Constraint:
             flat |= {"concept": self.concept, "evaluable": False}
         else:
             flat["reason"] = self.reason
+        if self.current:
+            flat["current"] = True
+        if self.unsure:
+            flat |= {"unsure": self.unsure, "leftover": self.leftover}
         if self.definitional:
             flat["definitional"] = True
         if self.implicit:

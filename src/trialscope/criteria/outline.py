@@ -34,6 +34,9 @@ _MEANING = (
     "exceptions",
     "definitional",
     "implicit",
+    "current",
+    "unsure",
+    "leftover",
 )
 
 

@@ -49,6 +49,11 @@ def _tokenise(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def tokenise(text: str) -> list[tuple[int, int, str]]:
+    """The tokens of a text, each (start, end, token), in order (remembered for the last text, per thread)."""
+    return _tokenise(text)
+
+
 def tokens(text: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(text))
 

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from trialscope.criteria.describe import SYMBOL, in_window, span_words, unit_words
+from trialscope.criteria.describe import SYMBOL, describe, in_window, span_words, unit_words
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
@@ -321,11 +321,30 @@ def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
         return _evaluate_pregnancy(c, facts)
     if category == "disease_status":
         return _evaluate_status(c, facts, vocab)
-    found = facts.received(concept, vocab) if category == "prior_therapy" else facts.has(concept, vocab)
+    therapy = category == "prior_therapy"
+    found = facts.received(concept, vocab) if therapy else facts.has(concept, vocab)
     excepted = _excepted(c, vocab)
+    all_found = found
     found = [f for f in found if not (vocab.concept_ancestors(f.concept) & excepted)]
     named = term(concept)
     rule = {"concept": in_window(named, c.within)}
+    now = c.current and c.within is None  # about the present state: the patient's now, not their history
+    if now and found:
+        present = [f for f in found if f.current]
+        if not present and all(f.current is False for f in found):
+            found = []  # all of it is over: as good as not having it now
+        elif not present:
+            fact = found[0]
+            return CriterionResult(
+                c,
+                "unknown",
+                _("your profile lists %(fact)s, but not whether it is so now", fact=term(fact.said_as)),
+                question=_("Are you receiving %(concept)s now?", concept=_with_exceptions(c))
+                if therapy
+                else _("Do you have %(concept)s now?", concept=_with_exceptions(c)),
+            )
+        else:
+            found = present
     if found:
         fact = found[0]
         inside = _within(fact, c, patient.as_of)
@@ -365,7 +384,28 @@ def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
         if c.polarity == "exclude":
             return CriterionResult(c, "not_met", _("%(said)s; the trial excludes %(concept)s", said=said, **rule))
         return CriterionResult(c, "met", _("%(said)s; the trial requires %(concept)s", said=said, concept=named))
-    denial = facts.denies(concept, vocab)
+    if all_found and c.unsure and "excepted" in c.unsure.split(","):
+        fact = all_found[0]
+        return CriterionResult(
+            c,
+            "unknown",
+            _(
+                "your profile lists %(fact)s, which the trial's exception may cover (%(exceptions)s)",
+                fact=term(fact.said_as),
+                exceptions=", ".join(c.exceptions),
+            ),
+            question=_("Ask the study team whether the exception covers your %(fact)s", fact=term(fact.said_as)),
+            answered_by="study_team",
+        )
+    denial = (
+        facts.denies_now(concept, vocab)
+        if now
+        else facts.denies_within(concept, c.within.days, vocab)
+        if c.within is not None and c.within.countable
+        else facts.denies(concept, vocab)
+    )
+    if denial is None and all_found and not found and now:
+        denial = all_found[0].said_as  # what the patient has is over
     if denial is not None:
         denied = term(denial)
         if c.polarity == "exclude":
@@ -399,14 +439,34 @@ def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
                 "met",
                 _("your diagnosis is %(diagnosis)s; the trial excludes %(concept)s, another disease", **values),
             )
-    question = (
-        _("Have you received %(concept)s?", **rule)
-        if category == "prior_therapy"
-        else _("Have you ever had %(concept)s?", **rule)
-    )
     return CriterionResult(
-        c, "unknown", _("your profile does not say whether you have had %(concept)s", concept=named), question=question
+        c,
+        "unknown",
+        _("your profile does not say whether you have had %(concept)s", concept=named),
+        question=ask_concept(c),
     )
+
+
+def _with_exceptions(c: Constraint) -> str:
+    """The concept a question asks about, with the exceptions the criterion makes ("organ transplant, other
+    than a stem-cell transplant") and its time window."""
+    what = term(c.concept)
+    if c.exceptions:
+        what = _("%(what)s, other than %(exceptions)s", what=what, exceptions="; ".join(c.exceptions))
+    return in_window(what, c.within) if c.within else what
+
+
+def ask_concept(c: Constraint) -> str:
+    """The question that settles a concept criterion, in the criterion's own tense: about now ("Do you have
+    … now?"), within its window ("… in the last 2 weeks?"), or ever."""
+    what = _with_exceptions(c)
+    if c.category == "prior_therapy":
+        if c.current and c.within is None:
+            return _("Are you receiving %(concept)s now?", concept=what)
+        return _("Have you received %(concept)s?", concept=what)
+    if c.current and c.within is None:
+        return _("Do you have %(concept)s now?", concept=what)
+    return _("Have you ever had %(concept)s?", concept=what)
 
 
 def _excepted(c: Constraint, vocab: Vocabulary) -> frozenset[str]:
@@ -501,10 +561,7 @@ def _evaluate_status(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
             c,
             "unknown",
             _("your profile does not give your disease status"),
-            question=_(
-                "Is your disease %(status)s (for example relapsed after treatment, or refractory)?",
-                status=term(concept),
-            ),
+            question=_ask_status(c, axis),
         )
     values = {"statuses": ", ".join(term(s) for s in vocab.most_specific(sorted(statuses))), "status": term(concept)}
     said = (
@@ -524,7 +581,42 @@ def _evaluate_status(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
     return CriterionResult(c, "not_met" if c.polarity == "include" else "met", said)
 
 
+def _ask_status(c: Constraint, axis: str) -> str:
+    """The question for a disease status, with examples from the status's own axis: where the disease stands
+    now (course), or how it began (origin)."""
+    values = {"status": term(c.concept)}
+    if axis == "origin":
+        if c.polarity == "include":
+            return _(
+                "Did your disease begin on its own (de novo) or after another blood disorder or earlier "
+                "treatment (secondary)? The trial requires %(status)s",
+                **values,
+            )
+        return _(
+            "Did your disease begin on its own (de novo) or after another blood disorder or earlier "
+            "treatment (secondary)? The trial excludes %(status)s",
+            **values,
+        )
+    if c.polarity == "include":
+        return _(
+            "Where does your disease stand now: newly diagnosed, in remission, relapsed (back after treatment) "
+            "or refractory (not responding to treatment)? The trial requires %(status)s",
+            **values,
+        )
+    return _(
+        "Where does your disease stand now: newly diagnosed, in remission, relapsed (back after treatment) "
+        "or refractory (not responding to treatment)? The trial excludes %(status)s",
+        **values,
+    )
+
+
 def evaluate_constraint(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    """The patient's result on one constraint: what its reading and the patient's facts decide, and no
+    more (``sure``)."""
+    return sure(c, _evaluate(c, facts, vocab), facts, vocab)
+
+
+def _evaluate(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
     if c.definitional:
         return CriterionResult(
             c, "not_applicable", _("part of a definition in the criteria, not a separate requirement")
@@ -549,6 +641,78 @@ def evaluate_constraint(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -
             return _ask_value(c, vocab)
         return evaluate_numeric(c, facts, vocab)
     return evaluate_concept(c, facts, vocab)
+
+
+# --- a sure reading of both sides ---------------------------------------------------------------------------
+# "met" and "not met" each need a sure reading of the criterion and of the patient. The criterion's reading
+# says which of its words were left over and how they are classed (criteria/reading.py); each class leaves
+# some answers standing and turns the others into questions. A patient's fact read from a sentence of a
+# description that was not read whole decides nothing.
+
+_EXCLUSION_KEEPS: dict[str, frozenset[str]] = {  # what an exclusion can still answer, per class of leftover
+    "qualifier": frozenset({"met"}),  # no hypertension at all meets "no uncontrolled hypertension"
+    "condition": frozenset({"met"}),
+    "exception": frozenset({"met"}),
+    "excepted": frozenset({"met", "not_met"}),  # only the exception is narrowed (see evaluate_concept)
+    "alternative": frozenset({"not_met"}),  # having a member read is excluded; the unread ones are asked
+    "conjunct": frozenset({"not_met"}),
+    "unplaced": frozenset(),
+    "conflict": frozenset(),
+}
+_INCLUSION_KEEPS: dict[str, frozenset[str]] = {  # and an inclusion
+    "qualifier": frozenset({"not_met"}),  # no AML at all fails "AML with a poor response to induction"
+    "condition": frozenset({"met"}),  # met whether or not it applies
+    "exception": frozenset(),
+    "excepted": frozenset({"met", "not_met"}),
+    "alternative": frozenset({"met"}),  # one member met is enough
+    "conjunct": frozenset({"not_met"}),  # one member failed is enough
+    "unplaced": frozenset(),
+    "conflict": frozenset(),
+}
+
+
+def kept_answers(c: Constraint) -> frozenset[str]:
+    """The decided answers ("met", "not_met") the constraint's reading supports."""
+    keeps = _EXCLUSION_KEEPS if c.polarity == "exclude" else _INCLUSION_KEEPS
+    allowed = frozenset({"met", "not_met"})
+    for kind in (c.unsure or "").split(","):
+        if kind:
+            allowed &= keeps.get(kind, frozenset())
+    return allowed
+
+
+def sure(c: Constraint, result: CriterionResult, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    """The result, kept only where both readings support it: otherwise unknown, saying what stopped it."""
+    if result.status not in ("met", "not_met"):
+        return result
+    if any(facts.doubts(facet, vocab) for facet in reads(c, vocab)):
+        return CriterionResult(
+            c,
+            "unknown",
+            _(
+                "%(evidence)s; but this was read from a sentence of your description that trialscope could not "
+                "read whole",
+                evidence=result.explanation,
+            ),
+            question=_("Please confirm this with your doctor: %(evidence)s", evidence=result.explanation),
+        )
+    if result.status in kept_answers(c):
+        return result
+    if c.unsure == "conflict":
+        because = _("trialscope does not trust its reading of this criterion (%(why)s)", why=c.leftover or "")
+    else:
+        because = _("the criterion also says “%(words)s”, which trialscope could not weigh", words=c.leftover or "")
+    return CriterionResult(
+        c,
+        "unknown",
+        _("%(evidence)s; but %(because)s", evidence=result.explanation, because=because),
+        question=_("Ask the study team how “%(words)s” applies to you (%(rule)s)", words=_words(c), rule=describe(c)),
+        answered_by="study_team",
+    )
+
+
+def _words(c: Constraint) -> str:
+    return (c.leftover or "") if c.unsure != "conflict" else c.text.strip()
 
 
 # --- what each evaluation reads ---------------------------------------------------------------------------

@@ -51,6 +51,12 @@ def quantity_named(text: str) -> str | None:
     return named.key if named else None
 
 
+# A facet is (kind, argument): ("lab", "creatinine"), ("antigen", "CD117"), ("had", "epilepsy"); see below.
+Facet = tuple[str, str]
+STATUS: Facet = ("status", "")  # the disease status concepts
+DIAGNOSES: Facet = ("diagnoses", "")  # the primary diagnoses (AML, B-ALL ...)
+
+
 class Reading(NamedTuple):
     """A lab value or measurement as the evaluation reads it (a measurement has no upper limit of normal)."""
 
@@ -59,15 +65,23 @@ class Reading(NamedTuple):
     unit: str
     upper_limit_normal: float | None
     date: dt.date | None
+    certain: bool = True
 
 
 class Fact(NamedTuple):
     """Something the patient has (or had), with where it was said and when. (A named tuple: made, hashed and
-    compared at C speed, many times per patient in a prescreen.)"""
+    compared at C speed, many times per patient in a prescreen.)
+
+    ``current``: True when it holds now (a diagnosis, an ongoing treatment, "active"), False when it is over
+    (resolved, a treatment that ended), None when the patient said only that they had it ("ever").
+    ``certain``: False when read from a sentence of a description that was not read whole: such a fact may
+    raise a question but never decides a criterion."""
 
     concept: str
     said_as: str
     date: dt.date | None = None
+    current: bool | None = True
+    certain: bool = True
 
 
 @dataclass(slots=True)
@@ -75,7 +89,12 @@ class PatientFacts:
     patient: Patient
     diagnoses: list[Fact] = field(default_factory=list)  # conditions and history answered yes
     statuses: set[str] = field(default_factory=set)  # disease status concepts (relapsed, refractory ...)
-    denied: dict[str, str] = field(default_factory=dict)  # concept -> how the patient said no
+    denied: dict[str, str] = field(default_factory=dict)  # concept -> how the patient said no (never had it)
+    denied_now: dict[str, str] = field(default_factory=dict)  # concept -> a no to having it now (not "ever")
+    denied_within: dict[str, tuple[float, str]] = field(default_factory=dict)  # a no to "in the last N days"
+    # facets read from sentences of a description that were not read whole ("lab creatinine", "status"):
+    # such a facet may raise a question but never decides a criterion
+    uncertain: set[Facet] = field(default_factory=set)
     treatments: list[Fact] = field(default_factory=list)
     antigens: dict[str, tuple[str, str]] = field(default_factory=dict)  # antigen -> (result, as written)
     labs: dict[str, Reading] = field(default_factory=dict)  # quantity key -> the most recent value
@@ -102,13 +121,52 @@ class PatientFacts:
 
     def denies(self, concept: str, vocab: Vocabulary) -> str | None:
         """How the patient said no to this concept or to a broader one ('no CNS disease' denies epilepsy)."""
-        if not self.denied:
-            return None
-        denied = [k for k in vocab.concept_ancestors(concept) if k in self.denied]
-        if len(denied) > 1:  # the first the patient said no to
-            order = {k: i for i, k in enumerate(self.denied)}
-            denied.sort(key=order.__getitem__)
-        return self.denied[denied[0]] if denied else None
+        return _denial(self.denied, concept, vocab)
+
+    def doubts(self, facet: Facet, vocab: Vocabulary) -> bool:
+        """Whether what a facet reads was taken from a sentence of a description that was not read whole (it
+        may raise a question, never decide a criterion)."""
+        kind, argument = facet
+        if kind == "lab":
+            lab = self.labs.get(argument)
+            return lab is not None and not lab.certain
+        if kind in ("had", "treated", "denied"):
+            ancestors = vocab.concept_ancestors(argument)
+            if any(("denied", k) in self.uncertain for k in ancestors):
+                return True
+            if kind == "denied":
+                return False
+            return any(not f.certain for f in self.kinds_of(argument, vocab, treatments=kind == "treated"))
+        if kind == "diagnoses":
+            return any(not f.certain for f in self.diagnoses)
+        return facet in self.uncertain
+
+    def denies_now(self, concept: str, vocab: Vocabulary) -> str | None:
+        """How the patient said they do not have this (or a broader) concept now: a "no" to a question about
+        the present, or a full denial."""
+        return self.denies(concept, vocab) or _denial(self.denied_now, concept, vocab)
+
+    def denies_within(self, concept: str, days: float, vocab: Vocabulary) -> str | None:
+        """How the patient said no to this (or a broader) concept in the last ``days`` days or longer, or a
+        full denial."""
+        full = self.denies(concept, vocab)
+        if full is not None:
+            return full
+        for kind in vocab.concept_ancestors(concept):
+            said = self.denied_within.get(kind)
+            if said is not None and said[0] >= days - 1e-9:
+                return said[1]
+        return None
+
+
+def _denial(denied: dict[str, str], concept: str, vocab: Vocabulary) -> str | None:
+    if not denied:
+        return None
+    found = [k for k in vocab.concept_ancestors(concept) if k in denied]
+    if len(found) > 1:  # the first the patient said no to
+        order = {k: i for i, k in enumerate(denied)}
+        found.sort(key=order.__getitem__)
+    return denied[found[0]] if found else None
 
 
 @lru_cache(maxsize=50_000)
@@ -138,23 +196,40 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
     for condition in patient.conditions:
         named, statuses = _named(condition.name, v)
         for key in sorted({*named, *_named(condition.subtype or "", v)[0]}):
-            facts.diagnoses.append(Fact(key, condition.name, condition.date))
+            facts.diagnoses.append(Fact(key, condition.name, condition.date, True, condition.certain))
         facts.statuses.update(statuses)
         if condition.status:
             facts.statuses.update(_named(condition.status, v)[1])
+        if not condition.certain and (statuses or condition.status):
+            facts.uncertain.add(STATUS)
     for item in patient.history:
         named, statuses = _named(item.name, v)
         for key in sorted({*named, *statuses}):
             if item.present:
-                facts.diagnoses.append(Fact(key, item.name, item.date))
+                current = {"current": True, "past": False, "ever": None}.get(item.timing or "current")
+                facts.diagnoses.append(Fact(key, item.name, item.date, current, item.certain))
             else:
-                facts.denied.setdefault(key, item.name)
+                if item.within_days is not None:
+                    facts.denied_within.setdefault(key, (item.within_days, item.name))
+                elif item.timing == "current":
+                    facts.denied_now.setdefault(key, item.name)
+                else:
+                    facts.denied.setdefault(key, item.name)
+                if not item.certain:
+                    facts.uncertain.add(("denied", key))
     for treatment in patient.treatments:
+        ended = treatment.end_date is not None and treatment.end_date <= patient.as_of
+        current = treatment.ongoing if treatment.ongoing is not None else (False if ended else None)
         for key in _therapies_named(treatment.name, treatment.category, v):
-            facts.treatments.append(Fact(key, treatment.name, treatment.end_date or treatment.date))
+            date = treatment.end_date or treatment.date
+            if treatment.ongoing:
+                date = patient.as_of  # still being taken: its last dose is today
+            facts.treatments.append(Fact(key, treatment.name, date, current, treatment.certain))
     for marker in patient.biomarkers:
         for antigen in _antigens_named(marker.name):
             facts.antigens[antigen] = (marker.result, marker.name)
+            if not marker.certain:
+                facts.uncertain.add(("antigen", antigen))
     for source in (patient.labs, patient.measurements):
         for value in source:
             quantity_key = quantity_named(value.name)
@@ -163,8 +238,27 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
             previous = facts.labs.get(quantity_key)
             if previous is None or (value.date or dt.date.min) >= (previous.date or dt.date.min):
                 uln = value.upper_limit_normal if isinstance(value, LabValue) else None
-                facts.labs[quantity_key] = Reading(value.name, value.value, value.unit, uln, value.date)
+                reading = Reading(value.name, value.value, value.unit, uln, value.date, value.certain)
+                facts.labs[quantity_key] = reading
+    for label, facet in _UNCERTAIN_FIELDS.items():
+        if label in patient.uncertain:
+            facts.uncertain.add(facet)
+    if patient.performance_status is not None and not patient.performance_status.certain:
+        facts.uncertain.add(("performance", ""))
+    if any(not b.certain for b in patient.bone_marrow_blasts):
+        facts.uncertain.add(("blasts", ""))
     return facts
+
+
+# the top-level fields of a profile and the facets they are read as
+_UNCERTAIN_FIELDS: dict[str, Facet] = {
+    "age_years": ("age", ""),
+    "birth_date": ("age", ""),
+    "sex": ("sex", ""),
+    "pregnant": ("pregnancy", ""),
+    "lactating": ("pregnancy", ""),
+    "life_expectancy_months": ("life_expectancy", ""),
+}
 
 
 # --- facets: the parts of a patient's facts one evaluation reads ------------------------------------------
@@ -172,9 +266,6 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
 # compares equal exactly when that part of two patients' facts is equal, so a screen of many patients can
 # keep each criterion's answer by the values of the facets it reads (``evaluate.reads``) and evaluate it
 # once per distinct value rather than once per patient.
-Facet = tuple[str, str]
-STATUS: Facet = ("status", "")  # the disease status concepts
-DIAGNOSES: Facet = ("diagnoses", "")  # the primary diagnoses (AML, B-ALL ...)
 
 
 def _dated(found: tuple[Fact, ...], facts: PatientFacts) -> Hashable:
@@ -188,17 +279,26 @@ def _is_primary(concept: str) -> bool:
     return known is not None and known.primary_diagnosis
 
 
+def _denials(facts: PatientFacts, concept: str) -> Hashable:
+    """Every way the patient said no to a concept (ever, now, in the last days), and whether it was said
+    surely."""
+    vocab = vocabulary()
+    within = tuple(sorted((k, v) for k, v in facts.denied_within.items() if k in vocab.concept_ancestors(concept)))
+    unsure = tuple(sorted(k for kind, k in facts.uncertain if kind == "denied"))
+    return (facts.denies(concept, vocab), facts.denies_now(concept, vocab), within, unsure)
+
+
 def _had_facet(facts: PatientFacts, concept: str) -> Hashable:
     """What a criterion on a diagnosis or history concept reads: the facts of that kind, a denial of it, and
     (for a primary diagnosis) the patient's other primary diagnoses."""
     vocab = vocabulary()
     others = _primary_diagnoses(facts) if _is_primary(concept) else None
-    return (_dated(facts.kinds_of(concept, vocab), facts), facts.denies(concept, vocab), others)
+    return (_dated(facts.kinds_of(concept, vocab), facts), _denials(facts, concept), others)
 
 
 def _treated_facet(facts: PatientFacts, concept: str) -> Hashable:
     vocab = vocabulary()
-    return (_dated(facts.kinds_of(concept, vocab, treatments=True), facts), facts.denies(concept, vocab))
+    return (_dated(facts.kinds_of(concept, vocab, treatments=True), facts), _denials(facts, concept))
 
 
 def _primary_diagnoses(facts: PatientFacts, _: str = "") -> Hashable:
@@ -207,36 +307,39 @@ def _primary_diagnoses(facts: PatientFacts, _: str = "") -> Hashable:
 
 def _lab_facet(facts: PatientFacts, quantity: str) -> Hashable:
     lab = facts.labs.get(quantity)
-    return None if lab is None else (lab.value, lab.unit, lab.upper_limit_normal)
+    return None if lab is None else (lab.value, lab.unit, lab.upper_limit_normal, lab.certain)
 
 
 def _performance_facet(facts: PatientFacts, _: str) -> Hashable:
     status = facts.patient.performance_status
-    return None if status is None else (status.scale, status.value)
+    return None if status is None else (status.scale, status.value, status.certain)
 
 
 def _blasts_facet(facts: PatientFacts, _: str) -> Hashable:
-    return tuple((b.value, b.method) for b in facts.patient.bone_marrow_blasts)
+    return tuple((b.value, b.method, b.sample, b.certain) for b in facts.patient.bone_marrow_blasts)
 
 
 def _pregnancy_facet(facts: PatientFacts, _: str) -> Hashable:
     patient = facts.patient
-    return (patient.sex, patient.pregnant, patient.lactating)
+    return (patient.sex, patient.pregnant, patient.lactating, ("pregnancy", "") in facts.uncertain)
 
 
 _FACETS: dict[str, Callable[[PatientFacts, str], Hashable]] = {
-    "age": lambda facts, _: facts.patient.age,
-    "life_expectancy": lambda facts, _: facts.patient.life_expectancy_months,
+    "age": lambda facts, _: (facts.patient.age, ("age", "") in facts.uncertain),
+    "life_expectancy": lambda facts, _: (
+        facts.patient.life_expectancy_months,
+        ("life_expectancy", "") in facts.uncertain,
+    ),
     "performance": _performance_facet,
     "blasts": _blasts_facet,
     "lab": _lab_facet,
-    "antigen": lambda facts, antigen: facts.antigens.get(antigen),
+    "antigen": lambda facts, antigen: (facts.antigens.get(antigen), ("antigen", antigen) in facts.uncertain),
     "pregnancy": _pregnancy_facet,
-    "sex": lambda facts, _: facts.patient.sex,
+    "sex": lambda facts, _: (facts.patient.sex, ("sex", "") in facts.uncertain),
     "had": _had_facet,
     "treated": _treated_facet,
-    "denied": lambda facts, concept: facts.denies(concept, vocabulary()),
-    "status": lambda facts, _: tuple(sorted(facts.statuses)),
+    "denied": _denials,
+    "status": lambda facts, _: (tuple(sorted(facts.statuses)), STATUS in facts.uncertain),
     "diagnoses": _primary_diagnoses,
 }
 

@@ -351,6 +351,9 @@ def _meaning(c: Constraint) -> tuple[object, ...]:
             c.within,
             c.definitional,
             c.implicit,
+            c.current,
+            c.unsure,
+            c.leftover,
             c.text if c.kind == "unparsed" or (c.kind == "numeric" and not c.unit) else None,
         )
     return c.meaning_key

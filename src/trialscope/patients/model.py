@@ -32,12 +32,14 @@ class Condition(PatientModel):
     status: str | None = None  # relapsed | refractory | newly diagnosed | remission ...
     subtype: str | None = None
     date: dt.date | None = None
+    certain: bool = True  # False: read from a sentence not read whole (it may raise a question, never exclude)
 
 
 class Biomarker(PatientModel):
     name: str
     result: Literal["positive", "negative", "unknown"] = "unknown"
     method: str | None = None
+    certain: bool = True  # False: read from a sentence not read whole (it may raise a question, never exclude)
 
 
 class LabValue(PatientModel):
@@ -46,6 +48,7 @@ class LabValue(PatientModel):
     unit: str = ""
     upper_limit_normal: Annotated[float, Field(gt=0, le=1e9)] | None = None  # a ULN of 0 has no multiples
     date: dt.date | None = None
+    certain: bool = True  # False: read from a sentence not read whole (it may raise a question, never exclude)
 
 
 class Measurement(PatientModel):
@@ -53,6 +56,7 @@ class Measurement(PatientModel):
     value: Amount
     unit: str = ""
     date: dt.date | None = None
+    certain: bool = True  # False: read from a sentence not read whole (it may raise a question, never exclude)
 
 
 class BlastCount(PatientModel):
@@ -60,11 +64,14 @@ class BlastCount(PatientModel):
     sample: str = "bone marrow"
     value: Percent
     unit: str = "%"
+    date: dt.date | None = None
+    certain: bool = True  # False: read from a sentence not read whole (it may raise a question, never exclude)
 
 
 class PerformanceStatus(PatientModel):
     scale: str = "ECOG"  # ECOG | Karnofsky | Lansky
     value: Percent
+    certain: bool = True  # False: read from a sentence not read whole (it may raise a question, never exclude)
 
 
 class Treatment(PatientModel):
@@ -72,12 +79,22 @@ class Treatment(PatientModel):
     category: str | None = None  # chemotherapy | car-t | allo-hsct | steroids ...
     date: dt.date | None = None
     end_date: dt.date | None = None
+    ongoing: bool | None = None  # still being taken (None: not said)
+    certain: bool = True  # False: read from a sentence not read whole (it may raise a question, never exclude)
+
+
+# When a history answer holds: "current" (has it now), "past" (had it, no longer), "ever" (a yes to "have you
+# ever had ...?": now or in the past). A ``present: true`` without one is the format's "present": has it now.
+Timing = Literal["current", "past", "ever"]
 
 
 class HistoryItem(PatientModel):
     name: str
     present: bool
     date: dt.date | None = None
+    timing: Timing | None = None  # for a "no": "current" denies only a present state ("not at the moment")
+    within_days: Annotated[float, Field(gt=0, le=36600)] | None = None  # a "no" to "... in the last N days?"
+    certain: bool = True  # False: read from a sentence not read whole (it may raise a question, never exclude)
 
 
 class Location(PatientModel):
@@ -108,6 +125,9 @@ class Patient(PatientModel):
     pregnant: bool | None = None
     lactating: bool | None = None
     location: Location | None = None
+    # top-level answers read from a sentence not read whole ("pregnant", "life_expectancy_months", "age_years"):
+    # they may raise a question, never exclude
+    uncertain: list[str] = Field(default_factory=list)
     _ignored: list[str] = PrivateAttr(default_factory=list)  # what of the input was ignored, and where
 
     @model_validator(mode="after")
