@@ -22,7 +22,7 @@ class CriteriaFormat(StrEnum):
 
 
 def _print_parsed(title: str, parsed: ParsedCriteria) -> None:
-    from trialscope.criteria.describe import describe, describe_all
+    from trialscope.criteria.describe import describe, describe_all, item_reading, leftover_words
     from trialscope.presentation.sections import unescape_markdown
     from trialscope.presentation.terminal import clean
 
@@ -31,8 +31,12 @@ def _print_parsed(title: str, parsed: ParsedCriteria) -> None:
         section = "Inclusion" if item.section == "inclusion" else "Exclusion"
         label = f" {item.label}" if item.label and item.label not in "•-*" else ""
         shown = clean(unescape_markdown(item.text) or "")
-        console.print(Text(f"{'  ' * item.level}[{section}{label}] ", style="bold cyan").append(shown))
         constraints = parsed.for_item(item.index)
+        reading = item_reading(constraints)
+        header = Text(f"{'  ' * item.level}[{section}{label}] ", style="bold cyan")
+        if reading:
+            header.append(f"({_READING[reading]}) ", style=_READING_STYLE[reading])
+        console.print(header.append(shown))
         for constraint, words in zip(constraints, describe_all(constraints), strict=True):
             style = (
                 "yellow"
@@ -40,18 +44,29 @@ def _print_parsed(title: str, parsed: ParsedCriteria) -> None:
                 else ("dim" if constraint.kind == "administrative" else "green")
             )
             console.print(Text(f"{'  ' * item.level}    -> {words}", style=style))
+        left = leftover_words(constraints)
+        if left:
+            console.print(
+                Text(f"{'  ' * item.level}    ?? not weighed: {'; '.join(clean(w) for w in left)}", style="yellow")
+            )
     implicit = [c for c in parsed.constraints if c.implicit]
     for constraint in implicit:
         console.print(Text(f"[Implied] {describe(constraint)} ({constraint.source})", style="green"))
     for note in parsed.notes:
         console.print(Text(f"[Check] {note}", style="bold yellow"))
     understood = sum(1 for c in parsed.constraints if c.kind != "unparsed")
+    readings = [item_reading(parsed.for_item(item.index)) for item in parsed.items]
+    counted = {kind: readings.count(kind) for kind in _READING}
     console.print(
         Text(
-            f"{understood} constraints understood; "
-            f"{parsed.unparsed_share:.0%} of items not understood (shown in yellow)"
+            f"{understood} constraints understood; items read {counted['read']}, partly read {counted['partly']}, "
+            f"unread {counted['unread']} (only what is read whole can exclude)"
         )
     )
+
+
+_READING = {"read": "read", "partly": "partly read", "unread": "unread"}
+_READING_STYLE = {"read": "green", "partly": "yellow", "unread": "red"}
 
 
 @app.command()
@@ -72,6 +87,7 @@ def criteria(
 ) -> None:
     """Eligibility criteria as structured constraints, each tied to the text it came from."""
     from trialscope.criteria import parse_criteria
+    from trialscope.criteria.describe import item_reading, leftover_words
     from trialscope.store.criteria_store import CriteriaStore
 
     if text_file is None and not nct_ids:
@@ -112,6 +128,8 @@ def criteria(
                     "parent": i.parent,
                     "span": [i.start, i.end],
                     "text": i.text,
+                    "reading": item_reading(parsed.for_item(i.index)) or None,
+                    "not_weighed": leftover_words(parsed.for_item(i.index)),
                 }
                 for i in parsed.items
             ]

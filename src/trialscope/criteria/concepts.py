@@ -131,7 +131,9 @@ def extract_concepts(
             if not _admissible(norm, concept.category, match, clause_start, clause_end, section_polarity):
                 continue
             polarity = section_polarity
-            if _negated(norm, clause_start, match.start()):
+            if _negated(norm, clause_start, match.start()) != _negative_result_after(
+                norm, match.end(), clause_end, vocab
+            ):
                 polarity = "exclude" if section_polarity == "include" else "include"
             if key in clause_matches and clause_matches[key].polarity == polarity:
                 clause_matches[key].end = max(clause_matches[key].end, match.end())
@@ -180,6 +182,37 @@ def _fold_generic_heads(norm: str, matches: dict[str, ConceptMatch], order: list
                 found.start = head.start
                 del matches[key]
                 break
+
+
+# A test result that negates what it reports on, written after it: "HIV antibody negative", "HBsAg, HCV
+# antibody and HIV antibody are negative", "HCV RNA not detected".
+_NEGATIVE_RESULT = re.compile(
+    r"(?i)(?:is|are|was|were|must\s+be|should\s+be|to\s+be|be|tested|test(?:s|ed)?|result(?:s)?|:)?\s*"
+    r"(?:negative|non-?reactive|not\s+detected|undetected|undetectable|not\s+detectable|absent)\b"
+)
+# what may sit between the mention and its result: test words, list joints, other named things
+_RESULT_GAP_WORDS = frozenset(
+    "and or antibody antibodies antigen antigens ab ag test tests testing serology serologies serologic rna dna pcr "
+    "viral load titer titre surface core type 1 2 i ii status result results virus infection igm igg nat quantitative "
+    "qualitative screening marker markers hbsag hbcab hbeag".split()
+)
+
+
+def _negative_result_after(norm: str, position: int, clause_end: int, vocab: Vocabulary) -> bool:
+    """A negative result written after a mention, over a list of tests ("HBsAg, HCV antibody and HIV antibody
+    are negative") and not past a clause or a "but"."""
+    window_end = min(clause_end, position + 120)
+    named = [(m.start(), m.end()) for m in vocab.concept_matcher.finditer(norm, position, window_end)]
+    for result in _NEGATIVE_RESULT.finditer(norm, position, window_end):
+        gap = norm[position : result.start()]
+        for a, b in named:
+            if b <= result.start():
+                gap = gap.replace(norm[a:b], " ")
+        words = re.findall(r"[A-Za-z]+|\d+", gap.lower())
+        if all(w in _RESULT_GAP_WORDS for w in words) and not re.search(r"[;]", gap):
+            return True
+        return False
+    return False
 
 
 def _same_mention(norm: str, previous: PhraseMatch | None, match: PhraseMatch, vocab: Vocabulary) -> bool:
@@ -277,6 +310,11 @@ def _negated(norm: str, clause_start: int, position: int) -> bool:
     return not re.search(r"(?i)\b(?:but|however|although|with|unless|except)\b", tail)
 
 
+# "leukemic blasts / lymphoma cells", "myeloma cell line", "tumor tissue": the disease's cells or tissue, named
+# to say what is measured, not the diagnosis
+DISEASE_MATERIAL = re.compile(r"(?i)\s*(?:cells?|blasts?|tissues?|cell\s+lines?|specimens?|samples?|biops(?:y|ies))\b")
+
+
 def _admissible(
     norm: str, category: str, match: PhraseMatch, clause_start: int, clause_end: int, section_polarity: Polarity
 ) -> bool:
@@ -284,6 +322,8 @@ def _admissible(
     context_after = norm[match.end() : min(clause_end, match.end() + 40)]
     if category == "condition" and cues().organ_qualifier.match(context_after):
         return False  # "lymphoma infiltrating the heart" is an organ's involvement, not the diagnosis itself
+    if category == "condition" and DISEASE_MATERIAL.match(context_after):
+        return False  # "lymphoma cells": what is measured, not the diagnosis
     if category == "prior_therapy":
         if (
             _STUDY_OWN.match(context_after)
@@ -341,13 +381,31 @@ def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str
     return targets
 
 
+# "drugs that target CD19", "BCMA-targeted therapy", "anti-CD19 treatment": an antigen a therapy is aimed at,
+# not the patient's disease expressing it
+_THERAPY_TARGET_BEFORE = re.compile(
+    r"(?i)(?:\btarget(?:s|ing|ed)?\s+(?:at\s+|against\s+)?|\bagainst\s+|\banti-?\s*)(?:the\s+)?$"
+)
+_THERAPY_TARGET_AFTER = re.compile(
+    r"(?i)^\s*-?\s*(?:targeted|targeting|directed|specific|redirected)\b|^\s*(?:CAR|CART|BiTE|bispecific|antibod|ADC|"
+    r"therap|treatment|agent|drug|inhibitor)"
+)
+
+
 def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_polarity: Polarity) -> list[ConceptMatch]:
-    """Antigen expression constraints ('CD123+ AML', 'positive expression of CLL1 target')."""
+    """Antigen expression constraints ('CD123+ AML', 'positive expression of CLL1 target'): not an antigen
+    inside an exception ('malignancy other than the B7-H3+ sarcoma') nor one a therapy is aimed at ('drugs
+    that target CD19', 'BCMA-targeted therapy')."""
     found: dict[str, ConceptMatch] = {}
+    excepted = exception_spans(norm, start, end)
     for match in vocab.antigen_matcher.finditer(norm, start, end):
         key = match.key
+        if any(a <= match.start() < b for a, b in excepted):
+            continue
         before = norm[max(start, match.start() - 30) : match.start()]
         after = norm[match.end() : min(end, match.end() + 25)]
+        if _THERAPY_TARGET_BEFORE.search(before) or _THERAPY_TARGET_AFTER.match(after):
+            continue
         if not (
             _POSITIVE.match(after.lstrip(" "))
             or _POSITIVE.search(before[-25:])
@@ -406,6 +464,10 @@ def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> li
             spans.append((near.start(), near.end()))
     for anchor in vocab.anchor_matcher.finditer(norm, start, end):
         spans.append((anchor.start(), anchor.end()))
+    for named in vocab.concept_matcher.finditer(norm, start, end):
+        material = DISEASE_MATERIAL.match(norm, named.end(), end)
+        if material is not None:
+            spans.append((named.start(), material.end()))
     return spans
 
 

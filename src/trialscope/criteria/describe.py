@@ -161,3 +161,42 @@ def describe_item(constraints: Sequence[Constraint]) -> list[str]:
     if at >= 0:
         words[at] = _("in a definition, not a requirement of its own: %(what)s", what="; ".join(defined))
     return words
+
+
+# --- how surely an item was read (criteria/reading.py) ------------------------------------------------------
+
+_CONFLICT_WORDS = {
+    "own condition": N_("it would exclude the trial's own condition, %(concept)s"),
+    "excludes a requirement": N_("it would exclude %(concept)s, which another criterion requires"),
+    "required and excluded": N_("another criterion would exclude %(concept)s"),
+    "record lists another condition": N_("the record says the trial is also for %(concept)s"),
+}
+
+
+def conflict_words(c: Constraint) -> str:
+    """Why a reading is not trusted, in the reader's language (the engine stores a code and a concept)."""
+    why, _sep, concept = (c.leftover or "").partition(": ")
+    message = _CONFLICT_WORDS.get(why)
+    return _(message, concept=term(concept)) if message else c.leftover or ""
+
+
+def item_reading(constraints: Sequence[Constraint]) -> str:
+    """How surely an item was read: "read" (every word placed), "partly" (some words left over, or a reading
+    not trusted), "unread" (nothing understood), "" (nothing to read: a heading, an administrative item)."""
+    clinical = [c for c in constraints if c.kind in ("numeric", "concept", "unparsed") and not c.definitional]
+    if not clinical:
+        return ""
+    if all(c.kind == "unparsed" for c in clinical):
+        return "unread"
+    return "partly" if any(c.unsure for c in clinical) else "read"
+
+
+def leftover_words(constraints: Sequence[Constraint]) -> list[str]:
+    """What stopped a sure reading of an item: the words left over (or why a reading is not trusted), each
+    once, in the reader's language where trialscope wrote them."""
+    found: dict[str, None] = {}
+    for c in constraints:
+        if not c.unsure or c.definitional:
+            continue
+        found.setdefault(conflict_words(c) if c.unsure == "conflict" else f"“{c.leftover}”", None)
+    return list(found)

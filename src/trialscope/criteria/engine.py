@@ -9,6 +9,7 @@ where the text and the record's structured fields disagree. It never raises on a
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from trialscope.criteria.concepts import (
@@ -24,7 +25,7 @@ from trialscope.criteria.numeric import Mention, NumericMatch, extract_numeric, 
 from trialscope.criteria.phrases import tokens
 from trialscope.criteria.reading import Leftover, Owner, assign, current_cues, kinds, leftover_words, leftovers
 from trialscope.criteria.segment import Item, segment
-from trialscope.criteria.targets import trial_targets
+from trialscope.criteria.targets import trial_diseases, trial_targets
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.study import Study, age_in_years
@@ -75,10 +76,13 @@ class _Builder:
     def __init__(self, text: str) -> None:
         self.text = text
         self.constraints: list[Constraint] = []
+        self.made = 0
         self.mentions: dict[str, list[tuple[int, int]]] = {}  # constraint id -> where its concept is named
+        self.conditions: dict[str, tuple[int, int]] = {}  # constraint id -> the span of the band it holds for
 
     def add(self, **fields: object) -> Constraint:
-        constraint = Constraint(id=f"c{len(self.constraints) + 1}", **fields)  # type: ignore[arg-type]
+        self.made += 1  # a constraint dropped later (a topic label, an age band) leaves its id unused
+        constraint = Constraint(id=f"c{self.made}", **fields)  # type: ignore[arg-type]
         self.constraints.append(constraint)
         return constraint
 
@@ -139,6 +143,7 @@ def _add_concepts(
         for m in matches
         if m.category == "disease_status" and m.polarity == "include" and vocab.concepts[m.key].status_axis == "course"
     ]  # alternatives on one axis: 'relapsed/refractory de novo or secondary AML' needs R/R whatever its origin
+    diagnoses = _diagnosis_alternatives(builder.text, [m for m in matches if m.polarity == "include"], vocab)
     seen: dict[tuple[object, ...], Constraint] = {}
     for m in matches:
         administrative = m.category == "administrative"
@@ -161,7 +166,11 @@ def _add_concepts(
             within=m.within,
             exceptions=m.exceptions,
             evaluable=not administrative,
-            any_of_group=status_group if (m in statuses and len(statuses) > 1) else None,
+            any_of_group=status_group
+            if (m in statuses and len(statuses) > 1)
+            else f"d{item.index}.{diagnoses[id(m)]}"
+            if id(m) in diagnoses
+            else None,
             definitional=in_definition,
         )
         builder.mentions[seen[key].id] = list(m.mentions or [(m.start, m.end)])
@@ -244,6 +253,62 @@ def _squashed_names(text: str, family: set[str], vocab: Vocabulary) -> list[str]
     return found
 
 
+# A heading that makes the items after it apply to some patients only: "For T-ALL/LBL:", "Cohort B (AML):",
+# "Part 2 - dose expansion:", "Arm A:".
+_COHORT_HEADING = re.compile(
+    r"(?i)^\s*(?:(?:(?:additional\s+|specific\s+)?(?:inclusion\s+|exclusion\s+|eligibility\s+)?criteria\s+)?(?:only\s+)?"
+    r"(?:for|in)\s+(?:patients?\s+with\s+|subjects?\s+with\s+|the\s+)?[^:;.]{1,60}|"
+    r"(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion))\b[^:;.]{0,60}):\s*$"
+)
+
+
+def _apply_cohort_headings(constraints: list[Constraint], items: list[Item]) -> None:
+    """Items under a cohort heading ("For AML:") apply only to that cohort's patients: their constraints are
+    conditional (a "not met" becomes a question), up to the next heading or section."""
+    heading: Item | None = None
+    for item in items:
+        if _COHORT_HEADING.match(item.text):
+            heading = item
+        elif heading is None or item.section != heading.section or item.level < heading.level:
+            heading = None
+            continue
+        for c in constraints:
+            if c.item == item.index and c.kind in ("numeric", "concept"):
+                kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
+                if "conflict" not in kinds:
+                    words = " ".join(heading.text.strip().rstrip(":").split())
+                    c.leftover = f"{words} … {c.leftover}" if c.leftover else words
+                    c.unsure = ",".join(sorted(kinds))
+
+
+# what separates an age band from the limit that holds for it: "Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL"
+_BAND_SEPARATOR = re.compile(r"[\s)\]]*(?:[:|=]|-\s|–|→|->)")
+
+
+def _age_conditions(builder: _Builder, before: int, item: Item, norm: str) -> None:
+    """An age band that labels a limit ("Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL", a row of a table of
+    limits by age) says for whom the limit holds: it is the limit's condition, not an age requirement."""
+    own = builder.constraints[before:]
+    ages = [c for c in own if c.kind == "numeric" and c.quantity == "age" and c.end is not None]
+    if not ages:
+        return
+    last_age = max(c.end or 0 for c in ages)
+    separator = _BAND_SEPARATOR.match(norm, last_age, item.end)
+    if separator is None:
+        words = re.match(r"[\s]*(?:years?|months?|yrs?|y|old|of\s+age)*", norm[last_age : item.end])
+        separator = _BAND_SEPARATOR.match(norm, last_age + (words.end() if words else 0), item.end)
+    if separator is None:
+        return
+    limits = [c for c in own if c.kind == "numeric" and c.quantity != "age" and (c.start or 0) > last_age]
+    if not limits:
+        return
+    band = (item.start, separator.start())
+    for c in ages:
+        builder.constraints.remove(c)
+    for c in limits:
+        builder.conditions[c.id] = band
+
+
 def _explaining(defines: Defines, numeric: list[NumericMatch], concepts: list[ConceptMatch], item: Item) -> Defines:
     """The definitions that explain a term the item requires ("refractory hypertension (defined as ...)"),
     without those that state the requirement itself: "Adequate organ function defined as: AST <= 3 x ULN"
@@ -296,6 +361,7 @@ def _read_item(
     placed += [(m.start(), m.end()) for m in named]
     placed += construction_spans(norm, item.start, item.end, vocab)
     placed += defines
+    placed += [builder.conditions[c.id] for c in readable if c.id in builder.conditions]  # age bands
     for _a, b in list(placed):
         aside = _ASIDE.match(norm, b, item.end)
         if aside is not None:
@@ -343,6 +409,11 @@ def _read_item(
         if found and c.category != "pregnancy":
             c.unsure = kinds(found)
             c.leftover = leftover_words(found)
+        band = builder.conditions.get(c.id)
+        if band is not None:  # a limit that holds for an age band only
+            said = " ".join(norm[band[0] : band[1]].split())
+            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
+            c.leftover = f"{said} … {c.leftover}" if c.leftover else said
 
 
 def _exception_read(text: str, read: set[str]) -> bool:
@@ -389,6 +460,37 @@ def _in_present(norm: str, c: Constraint, ahead: list[tuple[int, int]], behind: 
     if any(b <= end and not _PAST.search(norm, b, max(b, start)) for _, b in ahead):
         return True
     return any(end <= a and a - end <= 40 and not re.search(r"[,;]", norm[end:a]) for a, _ in behind)
+
+
+# What joins diseases named as alternatives: "B-cell lymphoma, CLL, or ALL", "AML/MDS", "AML and/or MDS".
+_DISEASE_JOINT = re.compile(r"(?i)^[\s,;]*(?:(?:or|and/or|and|/)[\s,]*)?(?:(?P<words>[A-Za-z][\w\-']*\s+){0,2})$")
+# words that relate one disease to another rather than list it ("AML with MDS-related changes", "after CLL")
+_DISEASE_RELATION = re.compile(
+    r"(?i)\b(?:with|after|from|following|secondary|due|history|prior|previous|of|in|without|transformed|"
+    r"evolving|evolved|progressed|arising|than|except|excluding)\b"
+)
+_ASIDE_IN_GAP = re.compile(r"\([^()]{0,25}\)")
+
+
+def _diagnosis_alternatives(text: str, matches: list[ConceptMatch], vocab: Vocabulary) -> dict[int, int]:
+    """Diseases an inclusion lists as alternatives ("relapsed B-cell lymphoma, CLL or ALL"): a patient has one
+    of them, so each run of diseases joined by commas, slashes and "or" is one group of alternatives. Maps
+    each member's id to its run's number."""
+    norm = normalise(text)
+    diseases = sorted(
+        (m for m in matches if m.category == "condition" and vocab.concepts[m.key].primary_diagnosis),
+        key=lambda m: m.start,
+    )
+    groups: dict[int, int] = {}
+    run = 0
+    for previous, current in itertools.pairwise(diseases):
+        gap = re.sub(r"[()\[\]]", " ", _ASIDE_IN_GAP.sub(" ", norm[previous.end : current.start]))
+        if previous.key != current.key and _DISEASE_JOINT.match(gap) and not _DISEASE_RELATION.search(gap):
+            groups.setdefault(id(previous), run)
+            groups[id(current)] = groups[id(previous)]
+        else:
+            run += 1
+    return groups
 
 
 def _accept_listed_cases(builder: _Builder, items: list[Item], head: int) -> None:
@@ -448,6 +550,87 @@ def _cover_origins(builder: _Builder, items: list[Item], norm: str, vocab: Vocab
                 c.concept = concept.is_a[0]
             kept.append(c)
         builder.constraints[:] = kept
+
+
+def _own_diseases(constraints: list[Constraint], study: Study | None, vocab: Vocabulary) -> tuple[str, ...]:
+    """What the trial is for: its record's conditions, else the diagnoses its inclusions require."""
+    if study is not None:
+        diseases = trial_diseases(study, vocab)
+        if diseases:
+            return diseases
+    return tuple(
+        dict.fromkeys(
+            c.concept
+            for c in constraints
+            if c.kind == "concept"
+            and c.polarity == "include"
+            and not c.definitional
+            and c.concept in vocab.concepts
+            and vocab.concepts[c.concept].primary_diagnosis
+        )
+    )
+
+
+def _distrust_conflicts(constraints: list[Constraint], diseases: tuple[str, ...], vocab: Vocabulary) -> None:
+    """Readings no patient of the trial could pass are not trusted (they become questions, never "not met"):
+    an exclusion of the trial's own disease or of a broader one ("CNS involvement with myeloma" read as
+    "no myeloma" in a myeloma trial), and an exclusion of what an inclusion requires ("failed ASCT" beside
+    "eligible for ASCT")."""
+    active = [
+        c
+        for c in constraints
+        if c.kind == "concept" and not c.definitional and not c.implicit and c.category != "pregnancy"
+    ]  # pregnancy criteria are matched whatever their wording (include "negative test", exclude "pregnant")
+    _distrust_narrower_diagnoses(active, diseases, vocab)
+    for c in active:
+        if c.polarity != "exclude" or c.concept not in vocab.concepts or c.within is not None or c.exceptions:
+            continue
+        own = [d for d in diseases if c.concept in vocab.concept_ancestors(d)]
+        if own and vocab.concepts[c.concept].primary_diagnosis:
+            _conflict(c, "own condition", own[0])
+            continue
+        required = [
+            i
+            for i in active
+            if i.polarity == "include"
+            and i.any_of_group is None
+            and c.concept in vocab.concept_ancestors(i.concept or "")
+        ]
+        if required:
+            _conflict(c, "excludes a requirement", c.concept or "")
+            for i in required:
+                _conflict(i, "required and excluded", c.concept or "")
+
+
+def _distrust_narrower_diagnoses(active: list[Constraint], diseases: tuple[str, ...], vocab: Vocabulary) -> None:
+    """An inclusion of diagnoses that leaves out a disease the record says the trial is for (text "B-ALL",
+    record "lymphoma"): the record and the text disagree, so the text's reading is not trusted."""
+    groups: dict[str, list[Constraint]] = {}
+    for c in active:
+        concept = vocab.concepts.get(c.concept or "")
+        if c.polarity == "include" and concept is not None and concept.primary_diagnosis:
+            groups.setdefault(c.any_of_group or c.id, []).append(c)
+    for members in groups.values():
+        kinds = [vocab.concept_ancestors(m.concept or "") for m in members]
+        for disease in diseases:
+            related = any(
+                disease in k or any(m.concept in vocab.concept_ancestors(disease) for m in members) for k in kinds
+            )
+            if not related:
+                for m in members:
+                    if m.unsure != "conflict":
+                        _conflict(m, "record lists another condition", disease)
+                break
+
+
+# Why a reading is not trusted (the reason's code, then the concept it names): said in the reader's language
+# by the matcher (``matching/evaluate.py``).
+CONFLICTS = ("own condition", "excludes a requirement", "required and excluded", "record lists another condition")
+
+
+def _conflict(c: Constraint, why: str, concept: str) -> None:
+    c.unsure = "conflict"
+    c.leftover = f"{why}: {concept}"
 
 
 def _name_counted_therapies(constraints: list[Constraint], vocab: Vocabulary) -> None:
@@ -536,6 +719,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         concepts = extract_concepts(norm, item.start, item.end, vocab, _polarity(item), defines)
         defines = _explaining(defines, numeric, concepts, item)
         _add_numeric(builder, item, numeric, definitional, defines)
+        _age_conditions(builder, before, item, norm)
         _add_concepts(builder, item, concepts, definitional, defines, vocab)
         _drop_topic_labels(builder, before, item, norm, vocab)
         _read_elliptic_exceptions(builder.constraints[before:], vocab)
@@ -553,8 +737,10 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
             )
     for head in heads:
         _accept_listed_cases(builder, items, head)
+    _apply_cohort_headings(builder.constraints, items)
     _cover_origins(builder, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)
+    _distrust_conflicts(builder.constraints, _own_diseases(builder.constraints, study, vocab), vocab)
     notes: list[str] = []
     if study is not None:
         stated = {c.concept for c in builder.constraints if c.category == "biomarker" and c.polarity == "include"}

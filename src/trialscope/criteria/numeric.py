@@ -83,7 +83,7 @@ _SEP = r"\s*(?:-|~|to|–|and)\s*"
 _EXPRESSION_LIST = [
     # between 18 and 75 / from 18 to 75 / between the ages of 60 and 85
     re.compile(
-        rf"(?i:between|from)\s+(?:(?i:the\s+)?(?P<age>(?i:ages?))\s+(?i:of\s+))?(?P<v1>{_VALUE})\s*(?:-|~|to|and|–)\s*"
+        rf"(?i:between|from)\s+(?:(?i:the\s+)?(?P<age>(?i:ages?))\s+(?i:of\s+))?(?P<v1>{_VALUE})\s*(?:-|~|to|and|an|–)\s*"
         rf"(?P<v2>{_VALUE2})"
     ),
     # class III or IV / grade II or greater / class II-IV
@@ -237,6 +237,20 @@ _FILLER = {
     "and",
 }
 _COUNT_STOP = {
+    # months never name what is counted ("31 december"), nor does "out" ("three out of the following")
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "out",
+    "doi",
     "criterion",
     "criteria",
     "condition",
@@ -318,6 +332,7 @@ class Threshold:
     scale_word: str | None  # "grade" / "class" written with the value
     about_age: bool = False  # "18 or older": only ages are older or younger
     is_list: bool = False  # "0, 1, or 2" / "1 or 2": a list of values, no comparator written
+    pressure_pair: bool = False  # "> 160/100 mmHg": a systolic and a diastolic bound, one comparison
 
 
 @dataclass(slots=True)
@@ -365,12 +380,55 @@ def _unit_after(norm: str, position: int, vocab: Vocabulary) -> tuple[str, int]:
     return "", position
 
 
+# "> 160/100 mmHg", "160/110 mmHg or more", "≥ 180 / 110mmHg", "blood pressure < 140/90": a blood pressure
+# written as systolic/diastolic, under one comparison
+_PRESSURE_PAIR = re.compile(
+    rf"(?P<cmp>{_COMPARATOR})?\s*(?P<v1>\d{{2,3}})\s*/\s*(?P<v2>\d{{2,3}})(?!\s*/|\d)\s*(?P<unit>mm\s*Hg)?"
+    r"(?:\s*(?P<suffix>or\s+(?:more|higher|greater|above|less|lower|below)))?",
+    re.IGNORECASE,
+)
+_PRESSURE_CONTEXT = re.compile(r"(?i)blood\s+pressure|\bBP\b|hypertens|hypotens|mm\s*Hg")
+
+
+def _pressure_pairs(norm: str, start: int, end: int) -> list[Threshold]:
+    """Blood pressures written as a pair ("> 160/100 mmHg"): one threshold with both bounds. A pair needs a
+    comparison and a blood-pressure context (the unit, or "blood pressure", "BP", "hypertension" before it)."""
+    found = []
+    for match in _PRESSURE_PAIR.finditer(norm, start, end):
+        cmp, suffix = match.group("cmp"), (match.group("suffix") or "").lower()
+        if not cmp and not suffix:
+            continue
+        context = norm[max(start, match.start() - 60) : match.end()]
+        if not (match.group("unit") or _PRESSURE_CONTEXT.search(context)):
+            continue
+        systolic, diastolic = float(match.group("v1")), float(match.group("v2"))
+        if not (60 <= systolic <= 260 and 30 <= diastolic <= 160 and diastolic < systolic):
+            continue
+        comparator = _comparator(cmp) if cmp else dict(_SUFFIX_PHRASES)[" ".join(suffix.split())]
+        begin = match.start("cmp") if cmp else match.start("v1")
+        found.append(
+            Threshold(
+                begin,
+                match.end(),
+                [(comparator, systolic), (comparator, diastolic)],
+                "mmHg",
+                False,
+                None,
+                pressure_pair=True,
+            )
+        )
+    return found
+
+
 def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[Threshold]:
     """Threshold expressions in norm[start:end], non-overlapping, in text order."""
     found: list[Threshold] = []
     taken: list[tuple[int, int]] = []
     if not _ANY_NUMBER.search(norm, start, end):
         return found  # no digit, number word or roman class: nothing to find (most items)
+    if "/" in norm[start:end]:
+        found = _pressure_pairs(norm, start, end)
+        taken = [(t.start, t.end) for t in found]
     present = {m.group(0).lower() for m in _KEYWORDS.finditer(norm, start, end)}
     for pattern, needs in _EXPRESSIONS:
         if needs is not None and needs.isdisjoint(present):
@@ -522,6 +580,18 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     group = 0
     for threshold in thresholds:
         clause_start, clause_end = _clause_of(clauses, threshold.start)
+        if threshold.pressure_pair:
+            group += 1
+            for key, (comparator, value) in zip(
+                ("systolic blood pressure", "diastolic blood pressure"), threshold.comparators, strict=True
+            ):
+                results.append(
+                    NumericMatch(
+                        vocab.quantities[key], comparator, value, "mmHg", threshold.start, threshold.end, group=group
+                    )
+                )
+            previous = None
+            continue
         twin_of: int | None = None
         alternative_of_previous = False
         quantities: list[Quantity] = []
@@ -543,6 +613,13 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                     twin_of = prev_first
                 else:  # "> 5% (by morphology), and/or > 0.01%": another way to meet it; "≥ 18.5 and ≤ 27": both
                     alternative_of_previous = _ALTERNATIVE.search(gap) is not None or not re.search(r"(?i)\band\b", gap)
+        if (
+            quantities
+            and not threshold.unit
+            and _COUNTED_TIMES.match(norm, threshold.end)
+            and all(q.kind in ("lab", "measurement") for q in quantities)
+        ):
+            quantities = []  # "BP measured at least one time": how often, not a blood pressure
         if not quantities:
             previous = None
             continue
@@ -582,6 +659,7 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     return results
 
 
+_COUNTED_TIMES = re.compile(r"(?i)\s*(?:times?|occasions?|visits?|measurements?|readings?)\b")
 _AGE_JUST_BEFORE = re.compile(r"(?i)\bage[ds]?\b[^.;]{0,15}$")
 
 
@@ -736,6 +814,7 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
         return Quantity(key=name.lower(), kind="other", names=(name,), unit=threshold.unit, units=(threshold.unit,))
     before = re.sub(r"\s*[:=]\s*$", " ", before)  # "asthenozoospermia: < 32%"
     before = re.sub(r"\([^()]{0,30}\)\s*$", " ", before)  # "UAS7 score (range 0-42) ≥16": skip the aside
+    before = re.sub(r"\(\s*$", " ", before)  # "T-MoCA score (<20)": a threshold in brackets after its name
     words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|[()\[\],:;≤≥<>=]|\d[\d.,]*", before)
     phrase: list[str] = []
     for word in reversed(words):

@@ -90,7 +90,12 @@ class PhraseMatcher:
         found: list[PhraseMatch] = []
         while index < len(toks) and toks[index][1] <= endpos:
             first = toks[index][2]
-            if first not in self._first_exact and first.lower() not in self._first_folded:
+            lowered = first.lower()
+            if (
+                first not in self._first_exact
+                and lowered not in self._first_folded
+                and not (lowered.endswith("'s") and lowered[:-2] in self._first_folded)
+            ):
                 index += 1
                 continue
             match = None
@@ -99,7 +104,10 @@ class PhraseMatcher:
                 if window[-1][1] > endpos:
                     continue
                 words = tuple(t[2] for t in window)
-                key = self._exact.get(words) or self._folded.get(tuple(w.lower() for w in words))
+                folded = tuple(w.lower() for w in words)
+                key = self._exact.get(words) or self._folded.get(folded)
+                if key is None and any(w.endswith("'s") for w in folded):  # "Non-Hodgkin's lymphoma"
+                    key = self._folded.get(tuple(w[:-2] if w.endswith("'s") else w for w in folded))
                 if key is not None:
                     match = PhraseMatch(key, window[0][0], window[-1][1], text[window[0][0] : window[-1][1]])
                     index += length

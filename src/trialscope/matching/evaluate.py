@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from trialscope.criteria.describe import SYMBOL, describe, in_window, span_words, unit_words
+from trialscope.criteria.describe import SYMBOL, conflict_words, describe, in_window, span_words, unit_words
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
@@ -699,7 +699,7 @@ def sure(c: Constraint, result: CriterionResult, facts: PatientFacts, vocab: Voc
     if result.status in kept_answers(c):
         return result
     if c.unsure == "conflict":
-        because = _("trialscope does not trust its reading of this criterion (%(why)s)", why=c.leftover or "")
+        because = _("trialscope does not trust its reading of this criterion (%(why)s)", why=conflict_words(c))
     else:
         because = _("the criterion also says “%(words)s”, which trialscope could not weigh", words=c.leftover or "")
     return CriterionResult(

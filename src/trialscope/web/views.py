@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from trialscope.caches import LruCache
 from trialscope.catalogue.freshness import Freshness, judge_freshness
-from trialscope.criteria.describe import describe_item
+from trialscope.criteria.describe import describe_item, item_reading, leftover_words
 from trialscope.criteria.engine import record_notes
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.segment import Item, constraints_by_item, items_from_json
@@ -54,6 +54,8 @@ class CriterionItem:
     level: int
     understood: list[str]
     unread: bool  # nothing in it was understood
+    partly: bool = False  # understood in part: some words were not weighed, so it cannot exclude on its own
+    not_weighed: tuple[str, ...] = ()  # those words (or why the reading is not trusted)
 
 
 @dataclass(slots=True, frozen=True)
@@ -226,6 +228,8 @@ def _criteria_items(items: list[Item], constraints: list[Constraint]) -> list[Cr
             level=item.level,
             understood=describe_item([c for c in found.get(item.index, []) if c.kind != "unparsed"]),
             unread=bool(found.get(item.index)) and all(c.kind == "unparsed" for c in found[item.index]),
+            partly=item_reading(found.get(item.index, [])) == "partly",
+            not_weighed=tuple(leftover_words(found.get(item.index, []))),
         )
         for item in items
     ]
