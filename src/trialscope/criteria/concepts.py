@@ -190,14 +190,6 @@ _NEGATIVE_RESULT = re.compile(
     r"(?i)(?:is|are|was|were|must\s+be|should\s+be|to\s+be|be|tested|test(?:s|ed)?|result(?:s)?|:)?\s*"
     r"(?:negative|non-?reactive|not\s+detected|undetected|undetectable|not\s+detectable|absent)\b"
 )
-# what may sit between the mention and its result: test words, list joints, other named things
-_RESULT_GAP_WORDS = frozenset(
-    "and or antibody antibodies antigen antigens ab ag test tests testing serology serologies serologic rna dna pcr "
-    "viral load titer titre surface core type 1 2 i ii status result results virus infection igm igg nat quantitative "
-    "qualitative screening marker markers hbsag hbcab hbeag".split()
-)
-
-
 def _negative_result_after(norm: str, position: int, clause_end: int, vocab: Vocabulary) -> bool:
     """A negative result written after a mention, over a list of tests ("HBsAg, HCV antibody and HIV antibody
     are negative") and not past a clause or a "but"."""
@@ -209,9 +201,7 @@ def _negative_result_after(norm: str, position: int, clause_end: int, vocab: Voc
             if b <= result.start():
                 gap = gap.replace(norm[a:b], " ")
         words = re.findall(r"[A-Za-z]+|\d+", gap.lower())
-        if all(w in _RESULT_GAP_WORDS for w in words) and not re.search(r"[;]", gap):
-            return True
-        return False
+        return all(w in cues().result_test_words for w in words) and ";" not in gap
     return False
 
 

@@ -27,6 +27,7 @@ class Cues:
     exposure: re.Pattern[str]  # words around a therapy that make it a prior therapy ("received", "within")
     comparators: tuple[tuple[str, str], ...]  # ("not more than", "<="), longest phrase first
     measurement_methods: tuple[tuple[re.Pattern[str], str], ...]  # (words near a blast count, its method)
+    result_test_words: frozenset[str]  # between a named test and its result ("HCV antibody ... negative")
 
 
 def _alternatives(words: list[str]) -> str:
@@ -63,4 +64,5 @@ def cues() -> Cues:
         exposure=_words(data["exposure"]),
         comparators=tuple(sorted(((p, c) for p, c in data["comparators"]), key=lambda pair: -len(pair[0]))),
         measurement_methods=tuple((re.compile(p, re.IGNORECASE), m) for p, m in data["measurement_methods"]),
+        result_test_words=frozenset(w.lower() for w in data["result_test_words"]),
     )
