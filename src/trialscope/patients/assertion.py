@@ -40,7 +40,8 @@ CATEGORIES: tuple[Category, ...] = get_args(Category)
 DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 ALL = "all"  # the category of a terminator or pseudo-trigger that applies to every category
 
-_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|\w+(?:['’]\w+)*|[^\w\s]")  # 2,300 and 0.9 whole
+_NUMBER = re.compile(r"[\d.,]+")
 _QUOTE = str.maketrans({"’": "'"})
 
 
@@ -114,6 +115,8 @@ class _Group:
     commas: Commas = "cross"
     max_words: int | None = None
     ends: Ends = "both"
+    attached: bool = False  # written right after the word it reports on, with no space: "CD7-", "CD19-negative"
+    result: bool = False  # a terminator that reports on the item before it: "positive"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +127,11 @@ class AssertionRules:
     triggers: dict[tuple[str, ...], tuple[str, _Group]]  # tokens (lower case) -> (the trigger as written, group)
     lengths: dict[str, tuple[int, ...]]  # a trigger's first token -> the token counts of triggers opening with it
     max_item_words: int
-    min_bare_items: int
     joiners: frozenset[tuple[str, ...]]
     links: tuple[tuple[str, ...], ...]  # longest first
     plural_links: frozenset[tuple[str, ...]]
     breakers: frozenset[str]
+    forward_breakers: frozenset[str]
     relatives: frozenset[str]
     abbreviations: frozenset[str]
 
@@ -143,15 +146,15 @@ _TOP_KEYS = {"_comment", "lists", "sentences", "groups"}
 _LIST_KEYS = {
     "_comment",
     "max_item_words",
-    "min_bare_items",
     "joiners",
     "links",
     "plural_links",
     "breakers",
+    "forward_breakers",
     "relatives",
 }
 _SENTENCE_KEYS = {"_comment", "abbreviations"}
-_GROUP_KEYS = {"comment", "category", "direction", "triggers", "commas", "max_words", "ends"}
+_GROUP_KEYS = {"comment", "category", "direction", "triggers", "commas", "max_words", "ends", "attached", "result"}
 
 
 def _fail(source: str, where: str, problem: str) -> AssertionRulesError:
@@ -214,8 +217,12 @@ def parse_rules(data: Any, source: str) -> AssertionRules:
             category = "+".join(named)
         else:
             category = _choice(source, f"{where}.category", item["category"], categories)
-        if "ends" in item and direction != "terminate":
-            raise _fail(source, f"{where}.ends", "only a terminate group ends scopes")
+        for name in ("ends", "result"):
+            if name in item and direction != "terminate":
+                raise _fail(source, f"{where}.{name}", "only a terminate group has it")
+        for name in ("attached", "result"):
+            if not isinstance(item.get(name, False), bool):
+                raise _fail(source, f"{where}.{name}", f"expected true or false, found {item[name]!r}")
         if ("commas" in item or "max_words" in item) and direction in ("terminate", "pseudo"):
             name = "commas" if "commas" in item else "max_words"
             raise _fail(source, f"{where}.{name}", f"a {direction} group has no scope")
@@ -225,6 +232,8 @@ def parse_rules(data: Any, source: str) -> AssertionRules:
             commas=_choice(source, f"{where}.commas", item.get("commas", "cross"), get_args(Commas)),  # type: ignore[arg-type]
             max_words=_count(source, f"{where}.max_words", item["max_words"], 1) if "max_words" in item else None,
             ends=_choice(source, f"{where}.ends", item.get("ends", "both"), get_args(Ends)),  # type: ignore[arg-type]
+            attached=item.get("attached", False),
+            result=item.get("result", False),
         )
         for j, trigger in enumerate(_words(source, f"{where}.triggers", item["triggers"])):
             key = _tokens(trigger)
@@ -236,7 +245,8 @@ def parse_rules(data: Any, source: str) -> AssertionRules:
     plural = [_tokens(w) for w in _words(source, "lists.plural_links", lists["plural_links"])]
     breakers = _words(source, "lists.breakers", lists["breakers"])
     relatives = _words(source, "lists.relatives", lists["relatives"])
-    for list_name, words in (("breakers", breakers), ("relatives", relatives)):
+    forward_breakers = _words(source, "lists.forward_breakers", lists["forward_breakers"])
+    for list_name, words in (("breakers", breakers), ("relatives", relatives), ("forward_breakers", forward_breakers)):
         for i, word in enumerate(words):
             if len(_tokens(word)) != 1:
                 raise _fail(source, f"lists.{list_name}[{i}]", f"one word each, found {word!r}")
@@ -249,12 +259,12 @@ def parse_rules(data: Any, source: str) -> AssertionRules:
             for first in {k[0] for k in triggers}
         },
         max_item_words=_count(source, "lists.max_item_words", lists["max_item_words"], 1),
-        min_bare_items=_count(source, "lists.min_bare_items", lists["min_bare_items"], 2),
         joiners=frozenset(_tokens(w) for w in _words(source, "lists.joiners", lists["joiners"])),
         links=tuple(sorted({*links, *plural}, key=len, reverse=True)),
         plural_links=frozenset(plural),
         breakers=frozenset(_tokens(w)[0] for w in breakers),
         relatives=frozenset(_tokens(w)[0] for w in relatives),
+        forward_breakers=frozenset(_tokens(w)[0] for w in forward_breakers),
         abbreviations=frozenset(w.lower().rstrip(".") for w in abbreviations),
     )
 
@@ -302,12 +312,18 @@ class _Token:
 
 @dataclass(slots=True)
 class _Sentence:
+    """A sentence read: its tokens, the brackets each stands in, its cues (with their groups and the
+    indices of their first and last tokens), and the scopes worked out so far."""
+
     start: int
     end: int
     tokens: list[_Token]
+    starts: list[int] = field(default_factory=list)
+    nesting: list[tuple[int, ...]] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     groups: list[_Group] = field(default_factory=list)
-    scopes: dict[tuple[int, tuple[int, ...]], tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    places: list[tuple[int, int]] = field(default_factory=list)
+    scopes: dict[tuple[int, tuple[int, ...]], tuple[tuple[int, int, bool], ...]] = field(default_factory=dict)
 
 
 def _token_list(text: str, start: int, end: int) -> list[_Token]:
@@ -338,7 +354,7 @@ def sentences(text: str, rules: AssertionRules | None = None) -> list[TextSpan]:
     rules = rules or load_rules()
     cuts = {0, len(text)}
     for match in _STOP.finditer(text):
-        before = _ABBREVIATION_BEFORE.search(text, 0, match.start())
+        before = _ABBREVIATION_BEFORE.search(text, max(0, match.start() - 16), match.start())
         if before and before.group(1).lower().rstrip(".") in rules.abbreviations:
             continue
         cuts.add(match.end())
@@ -390,21 +406,20 @@ def find_cues(text: str, rules: AssertionRules | None = None) -> list[Cue]:
 
 def _match_cues(sentence: _Sentence, text: str, rules: AssertionRules) -> None:
     """The sentence's cues: at each token the longest trigger starting there; overlapping candidates are
-    settled longest first (so 'was not excluded' is 'not excluded', not 'was not')."""
+    settled by the most words, then the first ('is planned for' is 'is planned', as spaCy's filter_spans
+    settles them)."""
     tokens = sentence.tokens
     candidates: list[tuple[int, int, str, _Group]] = []
     words = [t.lower for t in tokens]
     for i, word in enumerate(words):
         for n in rules.lengths.get(word, ()):
             found = rules.triggers.get(tuple(words[i : i + n])) if i + n <= len(words) else None
-            if found is not None:
+            if found is not None and (not found[1].attached or _attached(tokens, i, i + n)):
                 candidates.append((i, n, found[0], found[1]))
                 break
     taken = [False] * len(tokens)
     chosen: list[tuple[int, int, str, _Group]] = []
-    for i, n, trigger, group in sorted(
-        candidates, key=lambda c: (-c[1], -(tokens[c[0] + c[1] - 1].end - tokens[c[0]].start), c[0])
-    ):
+    for i, n, trigger, group in sorted(candidates, key=lambda c: (-c[1], c[0])):
         if any(taken[i : i + n]):
             continue
         taken[i : i + n] = [True] * n
@@ -413,10 +428,22 @@ def _match_cues(sentence: _Sentence, text: str, rules: AssertionRules) -> None:
         start, end = tokens[i].start, tokens[i + n - 1].end
         sentence.cues.append(Cue(start, end, text[start:end], group.category, group.direction))
         sentence.groups.append(group)
+        sentence.places.append((i, i + n - 1))
+
+
+def _attached(tokens: list[_Token], first: int, stop: int) -> bool:
+    """Tokens ``first`` to ``stop`` (exclusive) follow a word with no space and end it: "CD7-", "CD19-negative"
+    (not the hyphen of "allo-HCT")."""
+    before = first > 0 and tokens[first - 1].word and tokens[first - 1].end == tokens[first].start
+    after = stop == len(tokens) or tokens[stop].start > tokens[stop - 1].end or not tokens[stop].word
+    return before and after
 
 
 def _sentence(text: str, span: TextSpan, rules: AssertionRules) -> _Sentence:
-    sentence = _Sentence(span.start, span.end, _token_list(text, span.start, span.end))
+    tokens = _token_list(text, span.start, span.end)
+    bracketed = any(t.lower in _OPEN for t in tokens)
+    nesting: list[tuple[int, ...]] = _nesting(tokens) if bracketed else [()] * len(tokens)
+    sentence = _Sentence(span.start, span.end, tokens, [t.start for t in tokens], nesting)
     _match_cues(sentence, text, rules)
     return sentence
 
@@ -428,9 +455,12 @@ def _read(text: str, rules: AssertionRules) -> list[_Sentence]:
 # ---------------------------------------------------------------------------------------------------- scope
 
 
-def _ends(terminator: _Group, category: str, direction: str) -> bool:
-    applies = terminator.category == ALL or category in terminator.category.split("+")
-    return applies and terminator.ends in ("both", direction)
+def _ends(other: _Group, group: _Group, direction: str) -> bool:
+    """Whether a cue of ``other`` ends the scope of a trigger of ``group`` running in ``direction``."""
+    if other.direction != "terminate":
+        return other.category == group.category  # a trigger of the same category
+    applies = other.category == ALL or group.category in other.category.split("+")
+    return applies and other.ends in ("both", direction)
 
 
 def _strip_links(tokens: list[_Token], rules: AssertionRules, backward: bool) -> tuple[int, bool]:
@@ -462,124 +492,160 @@ def _items(tokens: list[_Token]) -> list[list[_Token]]:
     return items
 
 
+def _states_value(item: list[_Token]) -> bool:
+    """The item gives a value after a word ("ECOG 1", "bilirubin 0.9"), not a number inside a name ("HHV-6")."""
+    return any(_NUMBER.fullmatch(t.lower) and k > 0 and item[k - 1].end < t.start for k, t in enumerate(item))
+
+
 def _has(item: list[_Token], phrases: frozenset[tuple[str, ...]]) -> bool:
     words = [t.lower for t in item]
     return any(tuple(words[i : i + len(p)]) == p for p in phrases for i in range(len(words) - len(p) + 1))
 
 
-def _list_scope(tokens: list[_Token], rules: AssertionRules, backward: bool) -> list[_Token]:
-    """The part of ``tokens`` (the clause on the trigger's side, nearest the trigger last when backward) that
-    a list-scoped trigger reaches: the nearest item, and earlier items of a coordinated list of short ones."""
+def _list_scope(tokens: list[_Token], rules: AssertionRules, backward: bool) -> tuple[list[_Token], list[_Token]]:
+    """What a list-scoped trigger reaches of ``tokens`` (the clause on its side), surely and doubtfully: the
+    nearest item surely, earlier items (later, running forward) of a list of short ones surely when the list
+    is coordinated ("A, B and C are negative"), doubtfully when it is not ("A, B, C negative": a list, or
+    separate statements?)."""
     stripped, plural = _strip_links(tokens, rules, backward)
     body = tokens[: len(tokens) - stripped] if backward else tokens[stripped:]
     if backward and stripped and body and body[-1].lower in rules.relatives:
         # "a CT, which was negative": the result reports on what the pronoun stands for
         body = body[:-2] if len(body) > 1 and body[-2].lower == "," else body[:-1]
         if not body:
-            return []
+            return [], []
     items = _items(body)
     if backward:
         items.reverse()  # nearest first
+        if len(items) > 1 and not items[0]:
+            items = items[1:]  # "mucositis, resolved": the result reports on the item before the comma
+    elif not items[0]:
+        return [], []  # "HBsAg negative, HBV DNA ...": a comma right after the result closes it
     nearest = items[0]
-    breaks = [k for k, t in enumerate(nearest) if t.lower in rules.breakers]
+    breakers = rules.breakers if backward else rules.breakers | rules.forward_breakers
+    breaks = [k for k, t in enumerate(nearest) if t.lower in breakers]
     if breaks:  # a clause starts inside the nearest item: the scope is what follows its last breaker
-        return nearest[breaks[-1] + 1 :] if backward else nearest[: breaks[0]]
+        return (nearest[breaks[-1] + 1 :] if backward else nearest[: breaks[0]]), []
     reached = [nearest]
     for item in items[1:]:
         words = sum(1 for t in item if t.word)
-        if words == 0 or words > rules.max_item_words or any(t.lower in rules.breakers for t in item):
+        if words == 0 or words > rules.max_item_words or any(t.lower in breakers for t in item):
             break
+        if not backward and _states_value(item):
+            break  # "negative for HBV, ECOG 1": an item with a value states it
         reached.append(item)
-    coordinated = plural or len(reached) >= rules.min_bare_items
     if backward:
-        coordinated = coordinated or _has(nearest, rules.joiners)
+        coordinated = plural or _has(nearest, rules.joiners)
     else:
-        coordinated = coordinated or any(_has(item, rules.joiners) for item in reached[1:])
-    if len(reached) > 1 and coordinated:
-        return [t for item in (reversed(reached) if backward else reached) for t in item]
-    return nearest
+        coordinated = any(_has(item, rules.joiners) for item in reached[1:])
+    farther = [t for item in (reversed(reached[1:]) if backward else reached[1:]) for t in item]
+    if coordinated:
+        return (farther + nearest if backward else nearest + farther), []
+    return nearest, farther
 
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
+_ITEM_BOUNDARIES = frozenset({",", ";", "and", "or", "nor", "&", "/"})
 
 
-def _bracket(tokens: list[_Token], first: int, last: int) -> tuple[int, int]:
-    """The token range a cue at ``tokens[first:last + 1]`` may reach: inside the innermost bracket around it
-    ("slides (not submitted) show leukemia": 'not' stays in the bracket), else the whole sentence."""
+def _nesting(tokens: list[_Token]) -> list[tuple[int, ...]]:
+    """For each token, the brackets it stands in (the indices of their opening tokens, outermost first)."""
     stack: list[int] = []
-    enclosing: int | None = None
+    out: list[tuple[int, ...]] = []
     for k, token in enumerate(tokens):
-        if k == first:
-            enclosing = stack[-1] if stack else None
+        if stack and token.lower == _OPEN[tokens[stack[-1]].lower]:
+            stack.pop()
+        out.append(tuple(stack))
         if token.lower in _OPEN:
             stack.append(k)
-        elif stack and token.lower == _OPEN[tokens[stack[-1]].lower]:
-            opened = stack.pop()
-            if opened == enclosing and k > last:
-                return opened + 1, k
-    return (enclosing + 1, len(tokens)) if enclosing is not None else (0, len(tokens))
+    return out
+
+
+def _bracket(sentence: _Sentence, first: int, last: int) -> tuple[int, int]:
+    """The token range a cue at tokens ``first`` to ``last`` may reach: inside the innermost bracket around
+    it ("slides (not submitted) show leukemia": 'not' stays in the bracket), else the whole sentence."""
+    tokens, around = sentence.tokens, sentence.nesting[first]
+    if not around:
+        return 0, len(tokens)
+    opened = around[-1]
+    closing = _OPEN[tokens[opened].lower]
+    for k in range(last + 1, len(tokens)):
+        if tokens[k].lower == closing and sentence.nesting[k] == around[:-1]:
+            return opened + 1, k
+    return opened + 1, len(tokens)
 
 
 def _scopes(
     sentence: _Sentence, index: int, rules: AssertionRules, finding: tuple[int, int]
-) -> tuple[tuple[int, int], ...]:
-    """The character ranges the sentence's ``index``-th cue reaches, for a finding at ``finding`` (a
-    terminator inside the finding's own words, as 'other than' in 'bleeding other than menses', does not
-    end the scope for it)."""
-    tokens = sentence.tokens
-    terminators = [
+) -> tuple[tuple[int, int, bool], ...]:
+    """The character ranges the sentence's ``index``-th cue reaches, each surely or doubtfully, for a finding
+    at ``finding``. A scope ends at a terminator of its category and, as in ConText, at another trigger of
+    its category ('HBsAg negative, HBV DNA not detected': 'not detected' reports on HBV DNA alone). A cue
+    inside a bracket that does not hold the trigger ends nothing ('-ve for A, B (occult nor overt), C'), nor
+    does a terminator inside the finding's own words ('other than' in 'bleeding other than menses')."""
+    tokens, nesting = sentence.tokens, sentence.nesting
+    group = sentence.groups[index]
+    first, last = sentence.places[index]
+    enders = tuple(
         k
         for k, (c, g) in enumerate(zip(sentence.cues, sentence.groups, strict=True))
-        if g.direction == "terminate" and not (c.start < finding[1] and finding[0] < c.end)
-    ]
-    key = (index, tuple(terminators))
+        if k != index
+        and (g.direction == "terminate" or (g.category == group.category and g.direction != "pseudo"))
+        and not (c.start < finding[1] and finding[0] < c.end)
+        and nesting[first][: len(nesting[sentence.places[k][0]])] == nesting[sentence.places[k][0]]
+    )
+    key = (index, enders)
     if key in sentence.scopes:
         return sentence.scopes[key]
-    cue, group = sentence.cues[index], sentence.groups[index]
-    first = next(k for k, t in enumerate(tokens) if t.start == cue.start)
-    last = next(k for k, t in enumerate(tokens) if t.end == cue.end)
-    low, high = _bracket(tokens, first, last)
-    ranges: list[tuple[int, int]] = []
+    low, high = _bracket(sentence, first, last)
+    ranges: list[tuple[int, int, bool]] = []
     if group.direction in ("forward", "bidirectional"):
         stop = high
-        for k in terminators:
-            other = sentence.cues[k]
-            if last < _index(tokens, other.start) < stop and _ends(sentence.groups[k], group.category, "forward"):
-                stop = _index(tokens, other.start)
-        span = _limit(tokens[last + 1 : stop], group, rules, backward=False)
-        if span:
-            ranges.append((span[0].start, span[-1].end))
+        for k in enders:
+            position = sentence.places[k][0]
+            if last < position < stop and _ends(sentence.groups[k], group, "forward"):
+                stop = position
+                if sentence.groups[k].result:  # "no CNS disease, CMV IgG positive": CMV is out of the scope
+                    stop = next(
+                        (j for j in range(position - 1, last, -1) if tokens[j].lower in _ITEM_BOUNDARIES), position
+                    )
+        sure, doubtful = _limit(tokens[last + 1 : stop], group, rules, backward=False)
+        ranges += [(part[0].start, part[-1].end, part is sure) for part in (sure, doubtful) if part]
     if group.direction in ("backward", "bidirectional"):
         begin = low
-        for k in terminators:
-            other = sentence.cues[k]
-            end = _index(tokens, other.end - 1) + 1
-            if begin <= end <= first and _ends(sentence.groups[k], group.category, "backward"):
-                begin = end
-        span = _limit(tokens[begin:first], group, rules, backward=True)
-        if span:
-            ranges.append((span[0].start, span[-1].end))
+        for k in enders:
+            after = sentence.places[k][1] + 1
+            if begin <= after <= first and _ends(sentence.groups[k], group, "backward"):
+                begin = after
+        sure, doubtful = _limit(tokens[begin:first], group, rules, backward=True)
+        ranges += [(part[0].start, part[-1].end, part is sure) for part in (sure, doubtful) if part]
     sentence.scopes[key] = tuple(ranges)
     return sentence.scopes[key]
 
 
-def _index(tokens: list[_Token], position: int) -> int:
-    """The index of the token that holds character ``position``."""
-    return bisect.bisect_right([t.start for t in tokens], position) - 1
-
-
-def _limit(span: list[_Token], group: _Group, rules: AssertionRules, backward: bool) -> list[_Token]:
+def _limit(
+    span: list[_Token], group: _Group, rules: AssertionRules, backward: bool
+) -> tuple[list[_Token], list[_Token]]:
+    """The part of ``span`` (the clause on the trigger's side) the trigger reaches, surely and doubtfully."""
+    doubtful: list[_Token] = []
+    if group.commas == "cross" and not backward:
+        items = _items(span)
+        for k, item in enumerate(items[1:], start=1):
+            if _states_value(item):  # "no CNS disease, ECOG 1": a value stated after a comma is not denied
+                span = span[: [j for j, t in enumerate(span) if t.lower == ","][k - 1]]
+                break
     if group.commas == "stop":
         commas = [k for k, t in enumerate(span) if t.lower == ","]
         if commas:
             span = span[commas[-1] + 1 :] if backward else span[: commas[0]]
     elif group.commas == "list" and span:
-        span = _list_scope(span, rules, backward)
+        span, doubtful = _list_scope(span, rules, backward)
     if group.max_words is not None:
+        doubtful = []
         words = [k for k, t in enumerate(span) if t.word]
         if len(words) > group.max_words:
             span = span[words[-group.max_words] :] if backward else span[: words[group.max_words - 1] + 1]
-    return span
+    return span, doubtful
 
 
 # ------------------------------------------------------------------------------------------------- findings
@@ -611,8 +677,11 @@ def assert_findings(
         for index, cue in enumerate(sentence.cues):
             if cue.direction in ("pseudo", "terminate") or (cue.start < end and start < cue.end):
                 continue
-            if any(lo < end and start < hi for lo, hi in _scopes(sentence, index, rules, (start, end))):
-                flags[cue.category] = True
+            reached = [
+                sure for lo, hi, sure in _scopes(sentence, index, rules, (start, end)) if lo < end and start < hi
+            ]
+            if reached:  # reached only doubtfully ("A, B, C negative" for A): uncertain, not the cue's category
+                flags[cue.category if any(reached) else "uncertain"] = True
                 used.append(cue)
         if flags.get("resolved"):
             flags["historical"] = True
