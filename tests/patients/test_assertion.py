@@ -171,6 +171,41 @@ def test_scope_ends_at_clause_and_sentence_boundaries(text: str, negated: str, a
     assert not judge(text, affirmed).negated, affirmed
 
 
+@pytest.mark.parametrize(
+    ("text", "negated", "affirmed"),
+    [
+        # a value after a comma is stated, not denied
+        (
+            "61M, relapsed AML, no CNS disease, ECOG 1, bilirubin 0.9 mg/dL.",
+            ["CNS disease"],
+            ["AML", "ECOG", "bilirubin"],
+        ),
+        # a treatment one is on stays out of the negation before it
+        ("No GVHD, on tacrolimus 1 mg twice daily.", ["GVHD"], ["tacrolimus"]),
+        ("No active infection; HBV DNA undetectable on entecavir.", ["infection", "HBV DNA"], ["entecavir"]),
+        # each result reports on its own item
+        (
+            "Anti-HBc positive, HBsAg negative, HBV DNA not detected.",
+            ["HBsAg", "HBV DNA"],
+            ["Anti-HBc"],
+        ),
+        ("CMV DNA positive at 2,300 IU/mL, EBV negative.", ["EBV"], ["CMV DNA"]),
+        # a negation in brackets does not cut the list around it
+        ("ROS -ve for weight loss, bleeding (occult nor overt), dysphagia.", ["weight loss", "dysphagia"], []),
+    ],
+)
+def test_telegraphic_notes(text: str, negated: list[str], affirmed: list[str]) -> None:
+    for finding in negated:
+        assert judge(text, finding).negated, finding
+    for finding in affirmed:
+        assert judge(text, finding).affirmed, finding
+
+
+def test_not_on_a_treatment_is_a_negation() -> None:
+    assert categories("Not on systemic steroids.", "systemic steroids") == {"negated"}
+    assert categories("She is not currently taking ruxolitinib.", "ruxolitinib") == {"negated"}
+
+
 def test_a_terminator_inside_the_finding_does_not_cut_it() -> None:
     assert judge("Denies bleeding other than menses.", "bleeding other than menses").negated
 
@@ -322,6 +357,40 @@ def test_uncertain(text: str, finding: str) -> None:
     assert categories(text, finding) == {"uncertain"}
 
 
+def test_alternatives_and_pending_results_are_uncertain() -> None:
+    text = "Fever: relapse vs. drug reaction."
+    assert categories(text, "relapse") == categories(text, "drug reaction") == {"uncertain"}
+    assert categories("Hepatitis serology pending.", "Hepatitis serology") == {"uncertain"}
+
+
+# -------------------------------------------------------------------------------------------------- sections
+
+
+def test_a_section_heading_covers_the_lines_under_it_to_the_next_heading() -> None:
+    note = "Family history:\n- breast cancer (mother)\n- colon cancer\nMedications:\n- tacrolimus 1 mg bid\n"
+    assert categories(note, "breast cancer") == categories(note, "colon cancer") == {"family"}
+    assert judge(note, "tacrolimus").affirmed
+    assert [(c.text, c.direction) for c in judge(note, "colon cancer").cues] == [("Family history", "section")]
+
+
+def test_a_plan_section_makes_its_items_hypothetical_but_not_what_continues() -> None:
+    note = "PLAN:\n1. Allogeneic transplant in CR2\n2. Continue azacitidine\n3. Consider CD33 CAR-T"
+    assert judge(note, "Allogeneic transplant").hypothetical
+    assert judge(note, "azacitidine").affirmed
+    assert judge(note, "CAR-T").hypothetical
+
+
+def test_prior_therapies_listed_under_their_heading_are_historical() -> None:
+    note = "Prior therapies: 7+3 induction, FLAG-Ida. Current status: second relapse."
+    assert judge(note, "FLAG-Ida").historical
+    assert judge(note, "second relapse").affirmed
+
+
+def test_a_blank_line_ends_a_section() -> None:
+    note = "Plan: CAR-T.\n\nVenetoclax was started on day 1."
+    assert judge(note, "CAR-T").hypothetical and judge(note, "Venetoclax").affirmed
+
+
 # ---------------------------------------------------------------------------------------------------- cues
 
 
@@ -428,6 +497,8 @@ def _edited(edit: Any) -> dict[str, Any]:
         (lambda d: d["lists"].update(max_item_words=True), r"lists\.max_item_words: expected a whole number"),
         (lambda d: d["lists"]["breakers"].append("as if"), r"lists\.breakers\[\d+\]: one word each"),
         (lambda d: d.pop("sentences"), r"top level: missing key 'sentences'"),
+        (lambda d: d["sections"].update(plans=["plan"]), r"sections: unknown key 'plans'"),
+        (lambda d: d["sections"]["other"].append("Plan"), r"sections\.other\[\d+\]: 'Plan' is already a heading"),
     ],
 )
 def test_a_bad_cue_file_fails_naming_the_file_and_the_key(edit: Any, message: str, tmp_path: Path) -> None:

@@ -1,15 +1,17 @@
-"""What a patient's note asserts about each finding in it: present, negated, past, planned, about a relative,
-or uncertain, after ConText (Harkema et al., J Biomed Inform 2009), whose NegEx (Chapman et al. 2001) it
-extends.
+"""What a patient's note asserts about each finding in it: present, negated, resolved, past, planned,
+about a relative, or uncertain, after ConText (Harkema et al., J Biomed Inform 2009), which extends NegEx
+(Chapman et al. 2001).
 
-The caller finds the findings (character spans in the note); this module judges them. A note is split into
-sentences (`sentences`), the cue words of the reviewed data file ``data/patients/assertion.json`` are found
-in each (`find_cues`), and each trigger's scope runs forward, backward or both from it to the end of its
-clause: a sentence boundary, a terminator (";", "but", "however" ...), a comma where its group stops at
-commas, or the end of a coordinated list ("HBsAg, HCV antibody and HIV antibody are negative" negates all
-three; "relapsed AML with HBsAg negative" only HBsAg). A finding inside a trigger's scope takes the
-trigger's category; a pseudo-trigger ("no change", "gram negative", "did not respond to") covers the
-trigger inside it and decides nothing.
+The caller finds the findings (character spans in the note); this module judges them. The note is split
+into sentences (`sentences`; `clauses` cuts them further at the terminators), the cues of the reviewed data
+file ``data/patients/assertion.json`` are found in each (`find_cues`), and each trigger's scope runs forward,
+backward or both from it to the end of its clause: the sentence's end, a terminator (";", "but",
+"however" ...), another trigger of its category, a closing bracket around it, and for result words the end
+of the list they report on ("HBsAg, HCV antibody and HIV antibody are negative" negates all three; "relapsed
+AML with HBsAg negative" only HBsAg; "Toxoplasma, CMV, EBV negative", a list without a joiner, negates EBV
+and leaves the other two uncertain). A finding in a trigger's scope takes the trigger's category; a
+pseudo-trigger ("no change", "gram negative", "did not respond to") covers the trigger inside it and decides
+nothing. A heading ("Family history:", "Plan:") gives its category to the lines under it.
 
     >>> note = "HBsAg, HCV antibody and HIV antibody are negative. Referred for allo-HCT."
     >>> [a.negated for a in assert_findings(note, [(0, 5), (7, 19), (24, 36)])]
@@ -60,9 +62,10 @@ class TextSpan:
 @dataclass(frozen=True, slots=True)
 class Cue:
     """A cue word or phrase found in the text: where it is, what it says, and which reviewed group it is from.
-    ``category`` is one of CATEGORIES, or "all" for a terminator of every scope; ``direction`` one of
-    DIRECTIONS. Pseudo-triggers and terminators are cues too (they are placed words, though they decide
-    nothing about a finding)."""
+    ``category`` is one of CATEGORIES, "all" for a terminator of every scope, or categories joined by "+" for
+    a terminator of several; ``direction`` one of DIRECTIONS, or "section" for a heading ("Family history:")
+    that covers the lines under it. Pseudo-triggers and terminators are cues too (placed words, though they
+    decide nothing about a finding)."""
 
     start: int
     end: int
@@ -83,11 +86,14 @@ class Assertion:
     hypothetical: a plan, a condition or an instruction, not a fact that happened ("if", "candidate for",
         "referred for", "scheduled for", "planned"): a plan is not a treatment received.
     family: about a relative, not the patient ("mother with breast cancer", "family history of").
-    uncertain: possible, suspected or not yet excluded ("possible", "suspected", "cannot exclude").
-    cues: the triggers that have the finding in scope (a finding with none is affirmed: a current, certain
-        fact about the patient).
+    uncertain: possible, suspected or not yet excluded ("possible", "suspected", "cannot exclude"), or
+        reached by a scope the reading is not sure of ("A, B, C negative": A and B may be separate
+        statements).
+    cues: the triggers and headings that have the finding in scope (a finding with none is affirmed: a
+        current, certain fact about the patient).
 
-    Flags combine: "no prior transplant" is negated and historical (no transplant in the past).
+    Flags combine: "has not received any prior anti-CD19 therapy" is negated and historical (none in the
+    past); "possible family history of myeloma" is family and uncertain.
     """
 
     negated: bool = False
@@ -134,6 +140,7 @@ class AssertionRules:
     forward_breakers: frozenset[str]
     relatives: frozenset[str]
     abbreviations: frozenset[str]
+    headings: dict[tuple[str, ...], str]  # a section heading's tokens -> its category, or "" for another heading
 
 
 def _tokens(text: str) -> tuple[str, ...]:
@@ -142,7 +149,8 @@ def _tokens(text: str) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------------------------- the cue file
 
-_TOP_KEYS = {"_comment", "lists", "sentences", "groups"}
+_TOP_KEYS = {"_comment", "lists", "sentences", "sections", "groups"}
+_SECTION_KEYS = {"_comment", "other", *CATEGORIES}
 _LIST_KEYS = {
     "_comment",
     "max_item_words",
@@ -197,7 +205,17 @@ def _choice(source: str, where: str, value: Any, allowed: Iterable[str]) -> str:
 
 def parse_rules(data: Any, source: str) -> AssertionRules:
     """Check and compile a cue file's content; ``AssertionRulesError`` names the file and key at fault."""
-    top = _keys(source, "top level", data, _TOP_KEYS, {"lists", "sentences", "groups"})
+    top = _keys(source, "top level", data, _TOP_KEYS, {"lists", "sentences", "sections", "groups"})
+    sections = _keys(source, "sections", top["sections"], _SECTION_KEYS, {"other"})
+    headings: dict[tuple[str, ...], str] = {}
+    for name, words in sections.items():
+        if name == "_comment":
+            continue
+        for i, heading in enumerate(_words(source, f"sections.{name}", words)):
+            key = _tokens(heading)
+            if key in headings:
+                raise _fail(source, f"sections.{name}[{i}]", f"{heading!r} is already a heading")
+            headings[key] = "" if name == "other" else name
     lists = _keys(source, "lists", top["lists"], _LIST_KEYS, _LIST_KEYS - {"_comment"})
     sentences_ = _keys(source, "sentences", top["sentences"], _SENTENCE_KEYS, {"abbreviations"})
     groups = top["groups"]
@@ -266,6 +284,7 @@ def parse_rules(data: Any, source: str) -> AssertionRules:
         relatives=frozenset(_tokens(w)[0] for w in relatives),
         forward_breakers=frozenset(_tokens(w)[0] for w in forward_breakers),
         abbreviations=frozenset(w.lower().rstrip(".") for w in abbreviations),
+        headings=headings,
     )
 
 
@@ -300,6 +319,9 @@ _HARD_BREAK = re.compile(
     r"|(?:(?<=[.;:*!?)\]}])\s+|[ \t]{2,}|\t)(?=(?:[A-Z]{2,}[ /&]+){0,4}[A-Z]{3,}:)"
 )
 _ABBREVIATION_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+# a heading at the start of a sentence: "Family history:", "- PLAN:", "2. Prior therapy:"
+_HEADING = re.compile(r"[-*•▪◦\s]*(?:\d{1,2}[.)]\s*)?([A-Za-z][A-Za-z0-9 /&'-]{0,50}?)\s*:")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass(slots=True)
@@ -651,6 +673,25 @@ def _limit(
 # ------------------------------------------------------------------------------------------------- findings
 
 
+def _sections(text: str, spans: list[TextSpan], rules: AssertionRules) -> list[tuple[Cue, int] | None]:
+    """For each sentence, the section heading whose category covers it, with the position from which it
+    does (after the heading's colon in its own sentence): a heading of the cue file's sections ("Family
+    history:", "Plan:") covers the sentences under it up to the next heading it knows or a blank line."""
+    out: list[tuple[Cue, int] | None] = []
+    current: Cue | None = None
+    for k, span in enumerate(spans):
+        if k and _BLANK_LINE.search(text, spans[k - 1].end, span.start):
+            current = None
+        match = _HEADING.match(text, span.start, span.end)
+        category = rules.headings.get(_tokens(match.group(1))) if match else None
+        if match and category is not None:
+            current = Cue(match.start(1), match.end(1), match.group(1), category, "section") if category else None
+            out.append((current, match.end()) if current else None)
+        else:
+            out.append((current, span.start) if current else None)
+    return out
+
+
 def assert_findings(
     text: str, findings: Sequence[tuple[int, int]], rules: AssertionRules | None = None
 ) -> list[Assertion]:
@@ -664,6 +705,7 @@ def assert_findings(
         if not 0 <= start < end <= len(text):
             raise ValueError(f"finding {k}: span ({start}, {end}) is not inside the text of {len(text)} characters")
     spans = (sentences(text, rules) or [TextSpan(0, len(text))]) if findings else []
+    sections = _sections(text, spans, rules)
     starts = [s.start for s in spans]
     read: dict[int, _Sentence] = {}  # only the sentences that hold a finding are read
     results = []
@@ -683,6 +725,18 @@ def assert_findings(
             if reached:  # reached only doubtfully ("A, B, C negative" for A): uncertain, not the cue's category
                 flags[cue.category if any(reached) else "uncertain"] = True
                 used.append(cue)
+        section = sections[position]
+        if section is not None and start >= section[1]:  # under a heading: "Plan:" then "- allo-HCT"
+            heading, begin = section
+            reader = _Group(heading.category, "forward")  # as if a trigger opened the sentence
+            ended = any(  # "Plan: continue azacitidine": 'continue' ends the plan's scope
+                g.direction == "terminate" and _ends(g, reader, "forward") and begin <= c.start and c.end <= start
+                for c, g in zip(sentence.cues, sentence.groups, strict=True)
+            )
+            if not ended:
+                flags[heading.category] = True
+                if all((c.start, c.end) != (heading.start, heading.end) for c in used):
+                    used.append(heading)
         if flags.get("resolved"):
             flags["historical"] = True
         results.append(Assertion(**flags, cues=tuple(used)))
