@@ -384,6 +384,7 @@ def test_prior_therapies_listed_under_their_heading_are_historical() -> None:
     note = "Prior therapies: 7+3 induction, FLAG-Ida. Current status: second relapse."
     assert judge(note, "FLAG-Ida").historical
     assert judge(note, "second relapse").affirmed
+    assert ("Prior therapies", "historical", "section") in [(c.text, c.category, c.direction) for c in find_cues(note)]
 
 
 def test_a_blank_line_ends_a_section() -> None:

@@ -421,9 +421,15 @@ def clauses(text: str, rules: AssertionRules | None = None) -> list[TextSpan]:
 
 
 def find_cues(text: str, rules: AssertionRules | None = None) -> list[Cue]:
-    """Every cue of the cue file found in the text (triggers, pseudo-triggers, terminators), in order."""
+    """Every cue of the cue file found in the text (triggers, pseudo-triggers, terminators, and the section
+    headings of the cue file's categories, as direction "section"), in order."""
     rules = rules or load_rules()
-    return [cue for sentence in _read(text, rules) for cue in sentence.cues]
+    spans = sentences(text, rules)
+    found = [cue for span in spans for cue in _sentence(text, span, rules).cues]
+    places = {(c.start, c.end) for c in found}
+    headings = {section[0] for section in _sections(text, spans, rules) if section is not None}
+    found += [h for h in headings if (h.start, h.end) not in places]
+    return sorted(found, key=lambda c: (c.start, c.end))
 
 
 def _match_cues(sentence: _Sentence, text: str, rules: AssertionRules) -> None:
