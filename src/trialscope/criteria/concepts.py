@@ -113,7 +113,7 @@ def extract_concepts(
         clause_matches: dict[str, ConceptMatch] = {}
         order: list[str] = []
         previous: PhraseMatch | None = None
-        for match in vocab.concept_matcher.finditer(norm, clause_start, clause_end):
+        for match in _with_elliptic(norm, vocab.concept_matcher.finditer(norm, clause_start, clause_end), vocab):
             key = match.key
             concept = vocab.concepts[key]
             if _same_mention(norm, previous, match, vocab):
@@ -205,6 +205,28 @@ def _negative_result_after(norm: str, position: int, clause_end: int, vocab: Voc
     return False
 
 
+# "hepatitis B or C", "type 1 or 2 diabetes": a name whose last part is shared, the second written alone
+_ELLIPSIS = re.compile(r"\s*(?:,|or|and|/|and/or)\s*([A-Z0-9]{1,3})\b")
+
+
+def _with_elliptic(norm: str, matches: list[PhraseMatch], vocab: Vocabulary) -> list[PhraseMatch]:
+    """The matches, with the names written elliptically after one of them: "hepatitis B or C" names hepatitis
+    C too (at the "C")."""
+    found = list(matches)
+    for match in matches:
+        name = match.group(0)
+        head, _sep, last = name.rpartition(" ")
+        if not head or not re.fullmatch(r"[A-Z0-9]{1,3}", last):
+            continue
+        ellipsis = _ELLIPSIS.match(norm, match.end())
+        if ellipsis is None:
+            continue
+        named = vocab.concept_matcher.search(f"{head} {ellipsis.group(1)}")
+        if named is not None and named.key != match.key:
+            found.append(PhraseMatch(named.key, ellipsis.start(1), ellipsis.end(1), ellipsis.group(1)))
+    return sorted(found, key=lambda m: m.start())
+
+
 def _same_mention(norm: str, previous: PhraseMatch | None, match: PhraseMatch, vocab: Vocabulary) -> bool:
     """'HIV infection', 'hepatitis B (HBsAg) infection': the head word names the concept just before it."""
     if previous is None or not _HEAD_WORD.match(match.group(0)):
@@ -290,14 +312,31 @@ def _reopened(norm: str, after_exception: int, position: int) -> bool:
     )
 
 
+# What ends a negation's reach before a mention: a contrast, an exception, a relative clause that starts a new
+# statement ("without CNS disease who have received chemotherapy"), a semicolon.
+_NEGATION_ENDS = re.compile(
+    r"(?i)\b(?:but|however|although|though|whereas|unless|except|excluding|who|which|whose|that\s+(?:is|are|has|have))\b|;"
+)
+
+
 def _negated(norm: str, clause_start: int, position: int) -> bool:
-    """A negation cue between the clause start and the mention, not broken by 'but'/'however'."""
-    window = _NOT_A_NEGATION.sub(lambda m: " " * len(m.group(0)), norm[max(clause_start, position - 60) : position])
+    """A negation cue before the mention in its clause ("may not have received prior therapy or plan to
+    receive ... radiation therapy"), up to 150 characters back, its reach not ended between them (a contrast,
+    an exception, a relative clause, a semicolon) and not shut in a bracket that closes before the mention
+    ("(no pleural effusion), or psychiatric illness")."""
+    start = max(clause_start, position - 150)
+    window = _NOT_A_NEGATION.sub(lambda m: " " * len(m.group(0)), norm[start:position])
     cues = list(_NEGATION.finditer(window))
     if not cues:
         return False
-    tail = window[cues[-1].end() :]
-    return not re.search(r"(?i)\b(?:but|however|although|with|unless|except)\b", tail)
+    cue = cues[-1]
+    tail = window[cue.end() :]
+    if _NEGATION_ENDS.search(tail):
+        return False
+    before = window[: cue.start()]
+    opened = before.count("(") + before.count("[") - before.count(")") - before.count("]")
+    closes = tail.count(")") + tail.count("]") - tail.count("(") - tail.count("[")
+    return not (opened > 0 and closes > 0)  # the cue sat in a bracket that closed before the mention
 
 
 # "leukemic blasts / lymphoma cells", "myeloma cell line", "tumor tissue": the disease's cells or tissue, named

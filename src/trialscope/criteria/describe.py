@@ -61,10 +61,24 @@ def span_words(window: Window) -> str:
 
 def describe(c: Constraint) -> str:
     """The constraint in words. One that sits inside the definition of a term (``definitional``: "Refractory
-    AML: failure to achieve CR ... or >=2 relapses") is said to be so, never as "must have"."""
+    AML: failure to achieve CR ... or >=2 relapses") is said to be so, never as "must have". What its reading
+    left open is said with it: another way to meet it that was not read, something else required, a
+    condition on when it applies."""
     if c.definitional and c.kind in ("numeric", "concept"):
         return _("in a definition, not a requirement of its own: %(what)s", what=definition_words(c))
-    return _requirement_words(c)
+    return _requirement_words(c) + _open_words(c)
+
+
+def _open_words(c: Constraint) -> str:
+    kinds = set((c.unsure or "").split(","))
+    said = ""
+    if "alternative" in kinds:
+        said += _(" (or something trialscope could not read)")
+    if "conjunct" in kinds:
+        said += _(" (and something trialscope could not read)")
+    if "condition" in kinds:
+        said += _(" (only for some patients)")
+    return said
 
 
 def definition_words(c: Constraint) -> str:
@@ -85,8 +99,12 @@ def _concept_values(c: Constraint) -> dict[str, str]:
     }
     if c.category == "biomarker":
         values["what"] = _("%(antigen)s-positive disease", antigen=c.concept or "?")
+    elif c.category == "prior_therapy" and c.current and c.within is None:
+        values["what"] = _("%(therapy)s, being received now", therapy=values["what"])
     elif c.category == "prior_therapy":
         values["what"] = _("prior %(therapy)s", therapy=values["what"])
+    elif c.current and c.within is None:
+        values["what"] = _("%(what)s, now (active)", what=values["what"])
     values["what"] = in_window(values["what"], c.within)
     return values
 

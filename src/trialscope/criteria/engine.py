@@ -22,8 +22,17 @@ from trialscope.criteria.concepts import (
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import Constraint, ParsedCriteria, Polarity
 from trialscope.criteria.numeric import Mention, NumericMatch, extract_numeric, find_mentions
-from trialscope.criteria.phrases import tokens
-from trialscope.criteria.reading import Leftover, Owner, assign, current_cues, kinds, leftover_words, leftovers
+from trialscope.criteria.phrases import PhraseMatch, tokens
+from trialscope.criteria.reading import (
+    Leftover,
+    Owner,
+    assign,
+    current_cues,
+    kinds,
+    leftover_words,
+    leftovers,
+    reading_rules,
+)
 from trialscope.criteria.segment import Item, segment
 from trialscope.criteria.targets import trial_diseases, trial_targets
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
@@ -51,10 +60,14 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
     own = norm[item.start : item.end]
     if not _STATUS_DEFINITION.search(own[:160]):
         return False
-    named = [vocab.concepts[m.key] for m in vocab.concept_matcher.finditer(own[:80])]
+    found = vocab.concept_matcher.finditer(norm, item.start, min(item.end, item.start + 80))
+    named = [vocab.concepts[m.key] for m in found]
     if item.children and own.rstrip().endswith(":") and any(c.primary_diagnosis for c in named):
         return False
-    return any(c.category == "disease_status" for c in named)
+    return any(
+        vocab.concepts[m.key].category == "disease_status" and not _status_qualifies_other(norm, m, vocab, item.end)
+        for m in found
+    )
 
 
 def _status_head(item: Item, norm: str, vocab: Vocabulary) -> bool:
@@ -79,6 +92,12 @@ class _Builder:
         self.made = 0
         self.mentions: dict[str, list[tuple[int, int]]] = {}  # constraint id -> where its concept is named
         self.conditions: dict[str, tuple[int, int]] = {}  # constraint id -> the span of the band it holds for
+        # constraint id -> words that qualify it, found by a relation ("autoimmune disease requiring
+        # immunosuppression": the therapy says which autoimmune disease)
+        self.qualified: dict[str, list[tuple[int, int]]] = {}
+        # where a name was read as qualifying something else ("refractory" in "refractory hypertension"):
+        # its words are not placed, so they stay as the other thing's qualifier
+        self.unplaced: list[tuple[int, int]] = []
 
     def add(self, **fields: object) -> Constraint:
         self.made += 1  # a constraint dropped later (a topic label, an age band) leaves its id unused
@@ -174,6 +193,123 @@ def _add_concepts(
             definitional=in_definition,
         )
         builder.mentions[seen[key].id] = list(m.mentions or [(m.start, m.end)])
+
+
+# A therapy named as what a condition needs ("autoimmune disease requiring immunosuppression", "infection
+# requiring systemic therapy") or as what the patient reacts to ("allergic to fludarabine"): not a prior
+# therapy of its own.
+_NEEDS_THERAPY = re.compile(
+    r"(?i)\b(?:requir\w*|need\w*|treated\s+with|treated\s+by|managed\s+with|controlled\s+(?:with|by)|"
+    r"dependen\w*\s+on|for\s+which)\s+(?:\w+[\s/-]+){0,4}$"
+)
+_REACTS_TO = re.compile(
+    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contraindicat\w*|reactions?)\s+(?:to|of|against)\s+"
+    r"(?:\w+[\s,/-]+){0,6}$"
+)
+
+
+def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
+    """Relations between what an item names that change what it requires:
+    - a condition graded on a scale the item limits ("heart failure of NYHA class III or higher"): the limit
+      says who is excluded, so the condition is not a criterion of its own;
+    - a therapy a condition needs ("autoimmune disease requiring immunosuppression"): the therapy qualifies
+      the condition (its words stay as a qualifier) and is not a prior therapy of its own; a therapy the
+      patient reacts to ("allergic to fludarabine") is not one either;
+    - a disease status that qualifies something else ("recurrent drainage", "refractory hypertension",
+      "transfusion refractory"): not the disease's status."""
+    own = builder.constraints[before:]
+    drop: list[Constraint] = []
+    scales = {c.quantity for c in own if c.kind == "numeric"}
+    for c in own:
+        concept = vocab.concepts.get(c.concept or "") if c.kind == "concept" else None
+        if concept is None or c.start is None or c.end is None:
+            continue
+        if concept.graded_by and concept.graded_by in scales:
+            drop.append(c)
+            continue
+        clause_start = max(
+            (a for a, _b in clause_bounds(norm, item.start, item.end) if a <= c.start), default=item.start
+        )
+        lead = norm[clause_start : c.start]
+        if concept.category == "prior_therapy":
+            needs = _NEEDS_THERAPY.search(lead[-80:])
+            owners = [
+                o
+                for o in own
+                if o is not c
+                and o.kind == "concept"
+                and o.category in ("condition", "infection")
+                and clause_start <= (o.start or 0) < c.start
+            ]
+            if needs and owners:
+                drop.append(c)
+                span = (c.start - (len(lead[-80:]) - needs.start()), c.end)
+                for o in owners:
+                    builder.qualified.setdefault(o.id, []).append(span)
+                continue
+            if _REACTS_TO.search(lead[-90:]):
+                drop.append(c)
+                continue
+        if concept.category == "disease_status" and _status_qualifies_other(norm, c, vocab, item.end):
+            drop.append(c)
+            builder.unplaced += builder.mentions.get(c.id, [(c.start, c.end)])
+    for c in drop:
+        if c in builder.constraints:
+            builder.constraints.remove(c)
+
+
+_WORD = re.compile(r"[A-Za-z][\w\-']*")
+
+
+def _status_qualifies_other(norm: str, c: Constraint | PhraseMatch, vocab: Vocabulary, end: int) -> bool:
+    """Whether a disease-status word qualifies something other than the disease: the word right after it (over
+    other status words, antigens and asides) or right before it is a noun of ``reading.json``'s
+    "status_qualifies" or a condition that is no disease a trial is for ("recurrent drainage", "refractory
+    hypertension", "platelet transfusion refractory"), or it is the recurrence "of" such a condition."""
+    others = reading_rules().status_qualifies
+    start, stop = (c.start(), c.end()) if isinstance(c, PhraseMatch) else (c.start or 0, c.end or 0)
+    previous = re.search(r"([A-Za-z][\w'-]*)[\s-]*$", norm[max(0, start - 30) : start])
+    if previous is not None and (
+        previous.group(1).lower() in others
+        or _is_other_condition(norm, previous.start(1) + max(0, start - 30), vocab)
+    ):
+        return True
+    position = stop
+    while True:
+        word = _WORD.search(norm, position, min(end, position + 40))
+        if word is None or re.search(r"[;:.,]", norm[position : word.start()]):
+            return False
+        lowered = word.group(0).lower()
+        named = vocab.concept_matcher.search(norm, word.start(), min(end, word.start() + 60))
+        if named is not None and named.start() == word.start():
+            if vocab.concepts[named.key].category == "disease_status":
+                position = named.end()
+                continue
+            return _is_other_condition(norm, word.start(), vocab)
+        antigen = vocab.antigen_matcher.search(norm, word.start(), min(end, word.start() + 20))
+        if (antigen is not None and antigen.start() == word.start()) or norm[word.start() - 1 : word.start()] == "(":
+            position = word.end()  # "relapsed CD123+ AML", "relapsed/refractory (r/r) AML"
+            continue
+        if lowered in ("of", "to") and _names_non_disease(norm, word.end(), end, vocab):
+            return True
+        return lowered in others
+
+
+def _is_other_condition(norm: str, position: int, vocab: Vocabulary) -> bool:
+    named = vocab.concept_matcher.search(norm, position, position + 60)
+    if named is None or named.start() != position:
+        return False
+    concept = vocab.concepts[named.key]
+    return concept.category in ("condition", "infection") and not concept.primary_diagnosis
+
+
+def _names_non_disease(norm: str, position: int, end: int, vocab: Vocabulary) -> bool:
+    """'recurrence of autoimmune disease': what follows 'of' is a condition that is not a disease a trial is for."""
+    named = vocab.concept_matcher.search(norm, position, min(end, position + 40))
+    if named is None or norm[position : named.start()].strip(" the") != "":
+        return False
+    concept = vocab.concepts[named.key]
+    return concept.category in ("condition", "infection") and not concept.primary_diagnosis
 
 
 # "Corticosteroids: Subjects receiving systemic steroid therapy within 2 weeks ...": a topic named before a
@@ -357,11 +493,18 @@ def _read_item(
             name = norm.lower().rfind(m.quantity.key, item.start, m.start)
             if name >= 0:
                 placed.append((name, name + len(m.quantity.key)))
-    named = vocab.concept_matcher.finditer(norm, item.start, item.end)
+    named = [
+        m
+        for m in vocab.concept_matcher.finditer(norm, item.start, item.end)
+        if (m.start(), m.end()) not in builder.unplaced
+    ]
     placed += [(m.start(), m.end()) for m in named]
+    placed += [span for c in readable for span in builder.mentions.get(c.id, [])]  # elliptic names ("B or C")
     placed += construction_spans(norm, item.start, item.end, vocab)
     placed += defines
     placed += [builder.conditions[c.id] for c in readable if c.id in builder.conditions]  # age bands
+    if builder.unplaced:  # a status word read as qualifying something else stays a leftover
+        placed = [(a, b) for a, b in placed if not any(u <= a and b <= v for u, v in builder.unplaced)]
     for _a, b in list(placed):
         aside = _ASIDE.match(norm, b, item.end)
         if aside is not None:
@@ -409,6 +552,10 @@ def _read_item(
         if found and c.category != "pregnancy":
             c.unsure = kinds(found)
             c.leftover = leftover_words(found)
+        for a, b in builder.qualified.get(c.id, []):  # words of a relation that qualify it
+            said = " ".join(norm[a:b].split())
+            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
+            c.leftover = f"{c.leftover} … {said}" if c.leftover else said
         band = builder.conditions.get(c.id)
         if band is not None:  # a limit that holds for an age band only
             said = " ".join(norm[band[0] : band[1]].split())
@@ -722,6 +869,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         _age_conditions(builder, before, item, norm)
         _add_concepts(builder, item, concepts, definitional, defines, vocab)
         _drop_topic_labels(builder, before, item, norm, vocab)
+        _relations(builder, before, item, norm, vocab)
         _read_elliptic_exceptions(builder.constraints[before:], vocab)
         _read_item(builder, before, item, norm, vocab, numeric, concepts, defines)
         if len(builder.constraints) == before and not _is_heading(item):

@@ -47,6 +47,7 @@ _SCHEMA: dict[str, set[str]] = {
     "hedges": {"_comment", "words"},
     "conditions": {"_comment", "cues"},
     "current": {"_comment", "before", "after"},
+    "status_qualifies": {"_comment", "words"},
 }
 
 
@@ -66,6 +67,7 @@ class ReadingRules:
     current_after: PhraseMatcher  # "HBV DNA detectable": governs the mention just before
     single_words: frozenset[str]  # one-word neutral entries: the halves a glued word may split into
     single_qualifiers: frozenset[str]  # one-word qualifiers, likewise
+    status_qualifies: frozenset[str]  # nouns a status word may qualify that are not the disease ("drainage")
 
 
 def _phrases(where: str, values: Any) -> list[str]:
@@ -106,6 +108,7 @@ def parse_rules(data: Any) -> ReadingRules:
         current_after=PhraseMatcher([("current", groups["current"]["after"], ())]),
         single_words=frozenset(single),
         single_qualifiers=frozenset(w.lower() for w in groups["qualifiers"]["words"] if len(tokens(w)) == 1),
+        status_qualifies=frozenset(w.lower() for w in groups["status_qualifies"]["words"]),
     )
 
 

@@ -54,6 +54,7 @@ class Concept:
     is_a: tuple[str, ...] = ()
     primary_diagnosis: bool = False
     status_axis: str = "course"  # disease status: what it says ("course": relapsed, remission ...; "origin": de novo)
+    graded_by: str | None = None  # the scale that grades this condition (heart failure: NYHA class)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,7 @@ def vocabulary() -> Vocabulary:
             tuple(c["is_a"]),
             bool(c.get("primary_diagnosis")),
             c.get("status_axis", "course"),
+            c.get("graded_by"),
         )
         for c in concept_data
     }

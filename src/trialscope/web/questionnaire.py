@@ -64,11 +64,31 @@ class Question:
     role: str = ""  # age | sex | diagnosis | status | lab | performance | marker | therapy | history | pregnancy
     criteria: list[str] = field(default_factory=list)  # ids of the constraints it answers
     asks_uln: bool = False  # a criterion limits this lab as a multiple of the upper limit of normal
+    tense: str = "ever"  # for a yes/no about a therapy or condition: "now", "within" (``days``) or "ever"
+    days: float | None = None
 
     @property
     def text(self) -> str:
         """The question in the reader's language (``presentation.translation``)."""
         return _(self.label, x=term(self.subject), when=self.when)
+
+
+def _tense(c: Constraint) -> tuple[str, str]:
+    """How a criterion asks about a therapy or condition, in its own tense: about now ("currently receiving",
+    "active"), within its window, or ever; and the window in words."""
+    if c.within is not None and c.within.countable:
+        return "within", span_words(c.within)
+    if c.current:
+        return "now", ""
+    return "ever", ""
+
+
+def _subject(c: Constraint) -> str:
+    """What a question names: the concept, with the exceptions the criterion makes ("organ transplant, other
+    than hematopoietic stem cell transplantation")."""
+    if not c.exceptions:
+        return c.concept or ""
+    return _("%(what)s, other than %(exceptions)s", what=term(c.concept), exceptions="; ".join(c.exceptions))
 
 
 def _unit_label(unit: str) -> str:
@@ -173,16 +193,24 @@ def questions_for(
                     c,
                 )
             elif c.category == "prior_therapy":
-                when = span_words(c.within) if c.within else ""
+                tense, when = _tense(c)
+                label = {
+                    "now": N_("Are you receiving %(x)s now?"),
+                    "within": N_("Have you had %(x)s in the last %(when)s?"),
+                    "ever": N_("Have you ever had %(x)s?"),
+                }[tense]
                 ask(
                     Question(
-                        f"therapy:{c.concept}",
+                        f"therapy:{c.concept}:{tense}:{when}",
                         "choice",
-                        N_("Have you had %(x)s in the last %(when)s?") if when else N_("Have you had %(x)s?"),
+                        label,
                         options=YES_NO,
                         concept=c.concept,
+                        subject=_subject(c),
                         when=when,
                         role="therapy",
+                        tense=tense,
+                        days=c.within.days if c.within is not None and c.within.countable else None,
                     ),
                     c,
                 )
@@ -193,14 +221,24 @@ def questions_for(
                     c,
                 )
             elif c.category in ("condition", "infection"):
+                tense, when = _tense(c)
+                label = {
+                    "now": N_("Do you have %(x)s now?"),
+                    "within": N_("Have you had %(x)s in the last %(when)s?"),
+                    "ever": N_("Have you ever had %(x)s?"),
+                }[tense]
                 ask(
                     Question(
-                        f"history:{c.concept}",
+                        f"history:{c.concept}:{tense}:{when}",
                         "choice",
-                        N_("Do you have (or have you had) %(x)s?"),
+                        label,
                         options=YES_NO,
                         concept=c.concept,
+                        subject=_subject(c),
+                        when=when,
                         role="history",
+                        tense=tense,
+                        days=c.within.days if c.within is not None and c.within.countable else None,
                     ),
                     c,
                 )
@@ -293,12 +331,20 @@ def patient_from_answers(
         elif q.role == "marker" and q.concept and value in ("positive", "negative"):
             patient.biomarkers.append(Biomarker(name=q.concept, result=value))
         elif q.role == "therapy" and q.concept and value in ("yes", "no"):
-            if value == "yes":
-                patient.treatments.append(Treatment(name=q.concept))
+            if value == "yes":  # in the question's own tense: now, within its window, or at some time
+                today = patient.as_of if q.tense in ("now", "within") else None
+                patient.treatments.append(
+                    Treatment(name=q.concept, date=today, ongoing=True if q.tense == "now" else None)
+                )
             else:
-                patient.history.append(HistoryItem(name=q.concept, present=False))
+                patient.history.append(_denial(q))
         elif q.role == "history" and q.concept and value in ("yes", "no"):
-            patient.history.append(HistoryItem(name=q.concept, present=value == "yes"))
+            if value == "yes":
+                timing = "current" if q.tense in ("now", "within") else "ever"
+                today = patient.as_of if q.tense == "within" else None
+                patient.history.append(HistoryItem(name=q.concept, present=True, timing=timing, date=today))
+            else:
+                patient.history.append(_denial(q))
         elif q.role == "pregnancy" and value in ("yes", "no"):
             if q.key == "pregnant":
                 patient.pregnant = value == "yes"
@@ -307,6 +353,16 @@ def patient_from_answers(
     if status and not patient.conditions and status != NOT_SURE:
         patient.conditions.append(Condition(name=status, status=status))
     return patient
+
+
+def _denial(q: Question) -> HistoryItem:
+    """A "no" in the question's tense: not now, not in the last days, or never."""
+    assert q.concept is not None
+    if q.tense == "now":
+        return HistoryItem(name=q.concept, present=False, timing="current")
+    if q.tense == "within" and q.days:
+        return HistoryItem(name=q.concept, present=False, within_days=q.days)
+    return HistoryItem(name=q.concept, present=False)
 
 
 def unit_label(unit: str) -> str:
