@@ -190,6 +190,8 @@ _NEGATIVE_RESULT = re.compile(
     r"(?i)(?:is|are|was|were|must\s+be|should\s+be|to\s+be|be|tested|test(?:s|ed)?|result(?:s)?|:)?\s*"
     r"(?:negative|non-?reactive|not\s+detected|undetected|undetectable|not\s+detectable|absent)\b"
 )
+
+
 def _negative_result_after(norm: str, position: int, clause_end: int, vocab: Vocabulary) -> bool:
     """A negative result written after a mention, over a list of tests ("HBsAg, HCV antibody and HIV antibody
     are negative") and not past a clause or a "but"."""

@@ -20,11 +20,12 @@ from trialscope.criteria.concepts import (
     extract_concepts,
 )
 from trialscope.criteria.cues import cues
-from trialscope.criteria.model import Constraint, ParsedCriteria, Polarity
+from trialscope.criteria.model import NEGATED, Constraint, ParsedCriteria, Polarity
 from trialscope.criteria.numeric import Mention, NumericMatch, extract_numeric, find_mentions
 from trialscope.criteria.phrases import PhraseMatch, tokens
 from trialscope.criteria.reading import (
     Leftover,
+    LeftoverKind,
     Owner,
     assign,
     current_cues,
@@ -98,6 +99,9 @@ class _Builder:
         # where a name was read as qualifying something else ("refractory" in "refractory hypertension"):
         # its words are not placed, so they stay as the other thing's qualifier
         self.unplaced: list[tuple[int, int]] = []
+        # item index -> (its condition phrases, its permission sentences): see ``_set_aside``
+        self.set_aside: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+        self.permitted: dict[int, bool] = {}  # item index -> its permission names what it lets in
 
     def add(self, **fields: object) -> Constraint:
         self.made += 1  # a constraint dropped later (a topic label, an age band) leaves its id unused
@@ -124,26 +128,130 @@ def _add_numeric(
     for m in matches:
         if m.twin_of_index is None:
             expressions.setdefault(m.group, set()).add((m.start, m.end))
+    ranges = _exclusion_ranges(matches) if polarity == "exclude" else {}
     for m in matches:
         alternatives = polarity == "include" and len(expressions.get(m.group, ())) > 1
+        comparator, own_polarity, group = m.comparator, polarity, f"g{item.index}.{m.group}" if alternatives else None
+        if id(m) in ranges:  # excluded inside a range = must be outside it: below the low bound or above the high
+            comparator, own_polarity, group = NEGATED[m.comparator], "include", f"r{item.index}.{ranges[id(m)]}"
+        elif polarity == "exclude" and _REQUIRED_HERE.search(builder.text[max(item.start, m.start - 40) : m.start]):
+            own_polarity = "include"
         constraint = builder.add(
             kind="numeric",
-            polarity=polarity,
+            polarity=own_polarity,
             item=item.index,
             start=m.start,
             end=m.end,
             text=builder.text[m.start : m.end],
             quantity=m.quantity.key,
             code=m.quantity.code,
-            comparator=m.comparator,
+            comparator=comparator,
             value=m.value,
             unit=m.unit,
             method=m.method,
-            any_of_group=f"g{item.index}.{m.group}" if alternatives else None,
+            any_of_group=group,
             twin_of=ids[m.twin_of_index] if m.twin_of_index is not None and m.twin_of_index < len(ids) else None,
             definitional=definitional or _inside(defines, m.start),
         )
         ids.append(constraint.id)
+
+
+# A sentence of an exclusion that lets some patients in ("Exception: participants on heparin may be allowed if
+# aPTT is between 1.5 and 2.5 x ULN"): what it names is not excluded, it narrows the exclusion.
+_EXCEPTION_LABEL = re.compile(r"(?i)\b(?:exceptions?|exempt(?:ion)?s?)\s*:")
+# Who a limit or a requirement is for ("in patients with Gilbert's syndrome", "for Gilbert syndrome patients",
+# "if HBsAg positive"): the condition, not a requirement of its own.
+_CONDITION_PHRASE = re.compile(
+    r"(?i)\b(?:(?:in|for|among)\s+(?:those|patients?|subjects?|participants?|cases|individuals|women|men)\s+"
+    r"(?:with|who\s+(?:have|has|are|had)|having|on|receiving|taking)\b|"
+    r"for\s+(?:[\w'-]+\s+){1,3}(?:patients?|subjects?|participants?)\b|"
+    r"(?:^|[(;,.]\s*)if\b|\bin\s+(?:the\s+)?(?:case|presence)\s+of\b|\bwhen\s+(?:there\s+is|due\s+to)\b)"
+    r"[^,;()\[\]]*"
+)
+
+
+def condition_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where an item says who something holds for ("(≤ 3 × ULN in patients with known Gilbert's syndrome)")."""
+    return [(m.start(), m.end()) for m in _CONDITION_PHRASE.finditer(norm, start, end)]
+
+
+def _set_aside(
+    builder: _Builder, item: Item, norm: str, numeric: list[NumericMatch], concepts: list[ConceptMatch]
+) -> tuple[list[NumericMatch], list[ConceptMatch]]:
+    """What an item names only to say who something holds for, or who is let in despite it, is not a
+    requirement: a concept inside a condition ("in patients with Gilbert's syndrome") and everything inside an
+    exclusion's permission ("Exception: ... may be allowed if aPTT is between 1.5 and 2.5 × ULN"). Their words
+    are remembered: a limit right before a condition holds only under it; a permission narrows the exclusion."""
+    excepted = exception_spans(norm, item.start, item.end)
+    conditions = [
+        (a, b) for a, b in condition_spans(norm, item.start, item.end) if not any(a < v and u < b for u, v in excepted)
+    ]  # "except for the patients receiving inhaled steroids" is an exception, not a condition
+    permissions: list[tuple[int, int]] = []
+    if item.section == "exclusion":
+        for a, b in clause_bounds(norm, item.start, item.end):
+            if cues().permission.search(norm, a, b) or _EXCEPTION_LABEL.search(norm, a, b):
+                permissions.append((a, b))
+    if not conditions and not permissions:
+        return numeric, concepts
+
+    def inside(spans: list[tuple[int, int]], position: int) -> bool:
+        return any(a <= position < b for a, b in spans)
+
+    kept_concepts = []
+    let_in: list[ConceptMatch] = []  # what a permission lets in: an exception of the exclusions it narrows
+    for m in concepts:
+        if inside(permissions, m.start):
+            let_in.append(m)
+            continue
+        if inside(conditions, m.start) and m.category != "pregnancy":
+            builder.unplaced += list(m.mentions or [(m.start, m.end)])
+            continue
+        kept_concepts.append(m)
+    vocab = vocabulary()
+    named = [m.key for a, b in permissions for m in vocab.concept_matcher.finditer(norm, a, b)]
+    named += [m.key for m in let_in]
+    for m in kept_concepts:
+        for other in dict.fromkeys(named):
+            if m.key in vocab.concept_ancestors(other) and m.key != other:
+                m.exceptions.append(vocab.concepts[other].names[0])
+    builder.permitted[item.index] = bool(named)
+    kept_numeric = [m for m in numeric if not inside(permissions, m.start)]
+    builder.set_aside[item.index] = (conditions, permissions)
+    return kept_numeric, kept_concepts
+
+
+def _same_brackets(norm: str, a: int, b: int, start: int, end: int) -> bool:
+    """Whether two positions sit inside the same pair of brackets."""
+    low, high = min(a, b), max(a, b)
+    opening = max(norm.rfind("(", start, low), norm.rfind("[", start, low))
+    if opening < 0:
+        return False
+    between = norm[opening:high]
+    if between.count("(") + between.count("[") - between.count(")") - between.count("]") <= 0:
+        return False
+    return re.search(r"[)\]]", norm[opening:high]) is None
+
+
+# In an exclusion, a limit written as what is required ("If HBsAg positive, HBV DNA must be < 2000 IU/mL") is a
+# requirement, not what excludes.
+_REQUIRED_HERE = re.compile(r"(?i)\b(?:must|should|shall|need(?:s)?\s+to|has\s+to|have\s+to)\s+(?:be|have|remain)\s*$")
+
+
+def _exclusion_ranges(matches: list[NumericMatch]) -> dict[int, int]:
+    """The bounds of a range an exclusion states ("ECOG 2-4", "eGFR 30-59 mL/min"): a patient is excluded only
+    inside it, so each bound becomes the requirement to be outside it on its side, and the two are
+    alternatives. Maps each bound's id to its range's number."""
+    by_expression: dict[tuple[int, int, str], list[NumericMatch]] = {}
+    for m in matches:
+        if m.twin_of_index is None:
+            by_expression.setdefault((m.start, m.end, m.quantity.key), []).append(m)
+    ranges: dict[int, int] = {}
+    for number, bounds in enumerate(by_expression.values()):
+        sides = {b.comparator[0] for b in bounds}
+        if len(bounds) == 2 and sides == {"<", ">"}:
+            for b in bounds:
+                ranges[id(b)] = number
+    return ranges
 
 
 def _add_concepts(
@@ -270,8 +378,7 @@ def _status_qualifies_other(norm: str, c: Constraint | PhraseMatch, vocab: Vocab
     start, stop = (c.start(), c.end()) if isinstance(c, PhraseMatch) else (c.start or 0, c.end or 0)
     previous = re.search(r"([A-Za-z][\w'-]*)[\s-]*$", norm[max(0, start - 30) : start])
     if previous is not None and (
-        previous.group(1).lower() in others
-        or _is_other_condition(norm, previous.start(1) + max(0, start - 30), vocab)
+        previous.group(1).lower() in others or _is_other_condition(norm, previous.start(1) + max(0, start - 30), vocab)
     ):
         return True
     position = stop
@@ -528,7 +635,17 @@ def _read_item(
         pregnancy = bool(owned[i]) and all(c.category == "pregnancy" for c in owned[i])
         # heading words are placed where thresholds follow ("Adequate organ function defined as: AST ...")
         headings = any(c.kind == "numeric" for j in range(i, len(clauses)) for c in owned[j])
-        found = leftovers(norm, a, b, placed, exceptions, known=known, headings=headings, pregnancy=pregnancy)
+        found = leftovers(
+            norm,
+            a,
+            b,
+            placed,
+            exceptions,
+            known=known,
+            headings=headings,
+            pregnancy=pregnancy,
+            conditions=builder.set_aside.get(item.index, ([], []))[0],
+        )
         if not owned[i]:
             label = norm[b : b + 1] == ":" or norm[a:b].rstrip().endswith(":")
             if label:
@@ -547,6 +664,23 @@ def _read_item(
         for c in readable:
             if clause_start <= (c.start or 0) < clause_end and c.kind == "concept" and c.category != "pregnancy":
                 c.current = c.current or _in_present(norm, c, ahead, behind)
+    conditions, permissions = builder.set_aside.get(item.index, ([], []))
+    read_permission = builder.permitted.get(item.index, False)
+    for a, b in permissions:  # a permission narrows every exclusion of its item: words of its exception
+        kind: LeftoverKind = "excepted" if read_permission else "exception"
+        said = [Leftover(w.start, w.end, w.word, kind) for w in leftovers(norm, a, b, [], known=known)]
+        for c in readable:
+            words[id(c)] += said
+    for c in readable:  # a limit right before a condition, or in the same brackets, holds only under it
+        if c.kind != "numeric":
+            continue
+        under = [
+            (a, b)
+            for a, b in conditions
+            if 0 <= a - (c.end or 0) <= 3 or _same_brackets(norm, a, c.start or 0, item.start, item.end)
+        ]
+        if under:
+            builder.qualified.setdefault(c.id, []).extend(under)
     for c in readable:
         found = words[id(c)]
         if found and c.category != "pregnancy":
@@ -864,6 +998,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         before = len(builder.constraints)
         numeric = extract_numeric(norm, item.start, item.end, vocab)
         concepts = extract_concepts(norm, item.start, item.end, vocab, _polarity(item), defines)
+        numeric, concepts = _set_aside(builder, item, norm, numeric, concepts)
         defines = _explaining(defines, numeric, concepts, item)
         _add_numeric(builder, item, numeric, definitional, defines)
         _age_conditions(builder, before, item, norm)

@@ -814,7 +814,8 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
         return Quantity(key=name.lower(), kind="other", names=(name,), unit=threshold.unit, units=(threshold.unit,))
     before = re.sub(r"\s*[:=]\s*$", " ", before)  # "asthenozoospermia: < 32%"
     before = re.sub(r"\([^()]{0,30}\)\s*$", " ", before)  # "UAS7 score (range 0-42) ≥16": skip the aside
-    before = re.sub(r"\(\s*$", " ", before)  # "T-MoCA score (<20)": a threshold in brackets after its name
+    if not re.search(r"\d[^()]{0,14}\(\s*$", before):  # not right after another threshold: "1.5 x ULN (≤ 3 x ULN"
+        before = re.sub(r"\(\s*$", " ", before)  # "T-MoCA score (<20)": a threshold in brackets after its name
     words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|[()\[\],:;≤≥<>=]|\d[\d.,]*", before)
     phrase: list[str] = []
     for word in reversed(words):

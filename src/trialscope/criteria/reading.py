@@ -183,6 +183,7 @@ def leftovers(
     known: frozenset[str] = frozenset(),
     headings: bool = False,
     pregnancy: bool = False,
+    conditions: Sequence[Span] = (),
 ) -> list[Leftover]:
     """The words of ``norm[start:end]`` that are not placed, each with its class (before list members are
     considered: ``qualifier``, ``condition``, ``exception``, ``excepted`` or ``unplaced``).
@@ -190,7 +191,8 @@ def leftovers(
     ``placed``: the spans the engine recognised; ``exceptions``: each exception's span and whether it names
     something the engine reads; ``known``: the single words of what the engine recognised (the halves a
     glued word may split into); ``headings``: the clause states a threshold, so heading words ("adequate
-    organ function") are placed; ``pregnancy``: the clause is read for a pregnancy criterion."""
+    organ function") are placed; ``pregnancy``: the clause is read for a pregnancy criterion; ``conditions``:
+    phrases the engine found saying who something holds for (their words are conditions)."""
     rules = reading_rules()
     spans = list(placed)
     spans += [(m.start(), m.end()) for m in rules.neutral.finditer(norm, start, end)]
@@ -204,7 +206,7 @@ def leftovers(
     spans += [(a, b) for a, b in before + after if not qualified.covers(a, b)]  # a present state is modelled
     covered = _Spans(spans)
     hedged = _Spans([(m.start(), m.end()) for m in rules.hedges.finditer(norm, start, end)])
-    conditional: list[Span] = []
+    conditional: list[Span] = list(conditions)
     for cue in rules.conditions.finditer(norm, start, end):
         stop = _CONDITION_END.search(norm, cue.end(), end)
         conditional.append((cue.start(), stop.start() if stop else end))

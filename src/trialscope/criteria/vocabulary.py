@@ -55,6 +55,7 @@ class Concept:
     primary_diagnosis: bool = False
     status_axis: str = "course"  # disease status: what it says ("course": relapsed, remission ...; "origin": de novo)
     graded_by: str | None = None  # the scale that grades this condition (heart failure: NYHA class)
+    inactive: bool = False  # a form that is not active (latent or resolved hepatitis B): active is never it
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,7 @@ def vocabulary() -> Vocabulary:
             bool(c.get("primary_diagnosis")),
             c.get("status_axis", "course"),
             c.get("graded_by"),
+            bool(c.get("inactive")),
         )
         for c in concept_data
     }

@@ -326,6 +326,29 @@ def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
     excepted = _excepted(c, vocab)
     all_found = found
     found = [f for f in found if not (vocab.concept_ancestors(f.concept) & excepted)]
+    broader = [
+        f
+        for f in found
+        if any(f.concept in vocab.concept_ancestors(e) for e in excepted)
+        and not (f.current is True and all(vocab.concepts[e].inactive for e in excepted if e in vocab.concepts))
+    ]  # an active infection is never the latent or resolved form an exception lets in
+    if broader and len(broader) == len(found) and found:
+        fact = broader[0]  # "hepatitis B" against "except latent hepatitis B": which kind the patient has is open
+        return CriterionResult(
+            c,
+            "unknown",
+            _(
+                "your profile lists %(fact)s; the trial excludes %(concept)s except %(exceptions)s",
+                fact=term(fact.said_as),
+                concept=term(concept),
+                exceptions=", ".join(c.exceptions),
+            ),
+            question=_(
+                "Is your %(fact)s one of the exceptions the trial makes (%(exceptions)s)?",
+                fact=term(fact.said_as),
+                exceptions=", ".join(c.exceptions),
+            ),
+        )
     named = term(concept)
     rule = {"concept": in_window(named, c.within)}
     now = c.current and c.within is None  # about the present state: the patient's now, not their history
