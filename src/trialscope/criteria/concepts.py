@@ -247,7 +247,9 @@ def _apply_washout(
     for found in rules.washout.finditer(norm, clause_start, clause_end):
         links = rules.washout_link.finditer(norm, found.end(), min(clause_end, found.end() + 120))
         if not any(
-            rules.washout_alone.match(link.group(0)) or rules.washout_last.search(norm, link.end(), link.end() + 40)
+            rules.washout_alone.match(link.group(0))
+            or rules.washout_last.search(norm, link.end(), link.end() + 40)
+            or _before_anchor(norm, link, vocab)
             for link in links
         ):
             continue
@@ -261,6 +263,14 @@ def _apply_washout(
                 m.polarity = "exclude"
                 if m.within is None or not m.within.countable or unit != "half-lives":
                     m.within = window
+
+
+def _before_anchor(norm: str, link: re.Match[str], vocab: Vocabulary) -> bool:
+    """'≥ 7 days prior to enrollment': a time before one of the study's own events."""
+    if not re.fullmatch(r"(?i)prior\s+to|before", link.group(0)):
+        return False
+    anchor = vocab.anchor_matcher.search(norm, link.end(), link.end() + 40)
+    return anchor is not None and re.fullmatch(r"[\s\w-]{0,25}", norm[link.end() : anchor.start()]) is not None
 
 
 def definition_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -356,7 +366,10 @@ def _admissible(
     if category == "condition" and DISEASE_MATERIAL.match(context_after):
         return False  # "lymphoma cells": what is measured, not the diagnosis
     if category == "prior_therapy":
-        if (
+        earlier = re.search(
+            r"(?i)\b(?:most\s+recent|latest|last|prior|previous|earlier)\s+(?:\w+\s+){0,2}$", context_before
+        )
+        if not earlier and (
             _STUDY_OWN.match(context_after)
             or re.search(r"(?i)\bfor\s+(?:the\s+)?$", context_before)
             or cues().study_own_therapy.search(context_before)

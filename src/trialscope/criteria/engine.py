@@ -664,6 +664,18 @@ def _read_item(
         for c in readable:
             if clause_start <= (c.start or 0) < clause_end and c.kind == "concept" and c.category != "pregnancy":
                 c.current = c.current or _in_present(norm, c, ahead, behind)
+    judged = [
+        c
+        for c in builder.constraints[before:]
+        if c.kind == "administrative" and c.concept == "investigator judgement" and c.start is not None
+    ]
+    for j in judged:  # "... and judged by the investigator to have an impact": the investigator decides
+        clause = next(((a, b) for a, b in clauses if a <= (j.start or 0) < b), None)
+        if clause is None:
+            continue
+        for c in readable:
+            if clause[0] <= (c.start or 0) < clause[1]:
+                words[id(c)].append(Leftover(j.start or 0, j.end or 0, j.text.strip(), "condition"))
     conditions, permissions = builder.set_aside.get(item.index, ([], []))
     read_permission = builder.permitted.get(item.index, False)
     for a, b in permissions:  # a permission narrows every exclusion of its item: words of its exception
