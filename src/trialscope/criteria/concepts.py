@@ -19,6 +19,7 @@ Rules, each general (no trial's wording is special-cased):
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -442,7 +443,8 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
     that target CD19', 'BCMA-targeted therapy')."""
     found: dict[str, ConceptMatch] = {}
     excepted = exception_spans(norm, start, end)
-    for match in vocab.antigen_matcher.finditer(norm, start, end):
+    antigens = vocab.antigen_matcher.finditer(norm, start, end)
+    for match, following in itertools.zip_longest(antigens, antigens[1:]):
         key = match.key
         if any(a <= match.start() < b for a, b in excepted):
             continue
@@ -450,6 +452,11 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
         after = norm[match.end() : min(end, match.end() + 25)]
         if _THERAPY_TARGET_BEFORE.search(before) or _THERAPY_TARGET_AFTER.match(after):
             continue
+        shared = following is not None and re.fullmatch(
+            r"\s*(?:,|or|and|/|and/or)\s*", norm[match.end() : following.start()]
+        )
+        if shared:  # "CD19 or CD22 positive": the antigens listed share the cue after the last
+            after = norm[following.end() : min(end, following.end() + 25)]
         if not (
             _POSITIVE.match(after.lstrip(" "))
             or _POSITIVE.search(before[-25:])

@@ -552,6 +552,45 @@ def _age_conditions(builder: _Builder, before: int, item: Item, norm: str) -> No
         builder.conditions[c.id] = band
 
 
+# A line that offers its sub-items as alternatives: "meet one of the following criteria:", "any of the
+# following:", "at least one of:", "either".
+_ONE_OF = re.compile(
+    r"(?i)\b(?:one|any|at\s+least\s+one|either)\s+(?:\w+\s+){0,2}(?:of\s+the\s+following|of:|below)|"
+    r"\bone\s+of\s+(?:these|the\s+criteria|the\s+conditions)|\beither\s*:\s*$"
+)
+# A criterion struck from the protocol: "(Retired with Protocol Version 3)", "[deleted]".
+_RETIRED = re.compile(r"(?i)\b(?:retired|deleted|removed|no\s+longer\s+(?:applies|applicable|required))\b")
+
+
+def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm: str) -> None:
+    """Sub-items offered as alternatives ("meet one of the following criteria: a) ... b) ... c) ...") are
+    each one way in: in an inclusion, what they require is an alternative (meeting one is enough, so failing
+    one rules nobody out). A heading line whose sub-items state the criteria names only their topic ("Live
+    vaccine administration:"), and a struck criterion ("Retired with protocol version 3") requires nothing."""
+    for item in items:
+        own = [c for c in constraints if c.item == item.index and c.kind in ("numeric", "concept")]
+        if _RETIRED.search(norm, item.start, item.end):
+            for c in own:
+                constraints.remove(c)
+            continue
+        if not item.children:
+            continue
+        if item.text.rstrip().endswith(":"):  # a heading that names the topic its sub-items state
+            below = {c.concept for c in constraints if c.item in item.children and not c.definitional}
+            for c in own:
+                if c.kind == "concept" and c.concept in below:
+                    constraints.remove(c)
+        if item.section != "inclusion" or not _ONE_OF.search(item.text):
+            continue
+        cases = set(item.children)
+        for c in constraints:
+            if c.item in cases and c.kind in ("numeric", "concept") and not c.definitional:
+                kinds = {k for k in (c.unsure or "").split(",") if k}
+                if "conflict" not in kinds:
+                    c.unsure = ",".join(sorted(kinds | {"alternative"}))
+                    c.leftover = c.leftover or "one of the following"
+
+
 def _explaining(defines: Defines, numeric: list[NumericMatch], concepts: list[ConceptMatch], item: Item) -> Defines:
     """The definitions that explain a term the item requires ("refractory hypertension (defined as ...)"),
     without those that state the requirement itself: "Adequate organ function defined as: AST <= 3 x ULN"
@@ -767,22 +806,28 @@ _ASIDE_IN_GAP = re.compile(r"\([^()]{0,25}\)")
 
 def _diagnosis_alternatives(text: str, matches: list[ConceptMatch], vocab: Vocabulary) -> dict[int, int]:
     """Diseases an inclusion lists as alternatives ("relapsed B-cell lymphoma, CLL or ALL"): a patient has one
-    of them, so each run of diseases joined by commas, slashes and "or" is one group of alternatives. Maps
-    each member's id to its run's number."""
+    of them, so each run of diseases joined by commas, slashes and "or" is one group of alternatives; and
+    antigens joined by "or" ("GPC3 or mesothelin positive"). Maps each member's id to its run's number."""
     norm = normalise(text)
+    groups: dict[int, int] = {}
+    run = 0
     diseases = sorted(
         (m for m in matches if m.category == "condition" and vocab.concepts[m.key].primary_diagnosis),
         key=lambda m: m.start,
     )
-    groups: dict[int, int] = {}
-    run = 0
-    for previous, current in itertools.pairwise(diseases):
-        gap = re.sub(r"[()\[\]]", " ", _ASIDE_IN_GAP.sub(" ", norm[previous.end : current.start]))
-        if previous.key != current.key and _DISEASE_JOINT.match(gap) and not _DISEASE_RELATION.search(gap):
-            groups.setdefault(id(previous), run)
-            groups[id(current)] = groups[id(previous)]
-        else:
-            run += 1
+    markers = sorted((m for m in matches if m.category == "biomarker"), key=lambda m: m.start)
+    for listed in (diseases, markers):  # diseases and antigens are listed apart
+        run += 1
+        for previous, current in itertools.pairwise(listed):
+            gap = re.sub(r"[()\[\]]", " ", _ASIDE_IN_GAP.sub(" ", norm[previous.end : current.start]))
+            if previous.category == "biomarker" and not re.search(r"(?i)\bor\b|/", gap):
+                run += 1  # "CD19 or CD22 positive" are alternatives; "CD19 and CD22 positive" both required
+                continue
+            if previous.key != current.key and _DISEASE_JOINT.match(gap) and not _DISEASE_RELATION.search(gap):
+                groups.setdefault(id(previous), run)
+                groups[id(current)] = groups[id(previous)]
+            else:
+                run += 1
     return groups
 
 
@@ -1033,6 +1078,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     for head in heads:
         _accept_listed_cases(builder, items, head)
     _apply_cohort_headings(builder.constraints, items)
+    _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)
     _distrust_conflicts(builder.constraints, _own_diseases(builder.constraints, study, vocab), vocab)
