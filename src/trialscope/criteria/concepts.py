@@ -114,7 +114,7 @@ def extract_concepts(
         clause_matches: dict[str, ConceptMatch] = {}
         order: list[str] = []
         previous: PhraseMatch | None = None
-        for match in _with_elliptic(norm, vocab.concept_matcher.finditer(norm, clause_start, clause_end), vocab):
+        for match in with_elliptic(norm, vocab.concept_matcher.finditer(norm, clause_start, clause_end), vocab):
             key = match.key
             concept = vocab.concepts[key]
             if _same_mention(norm, previous, match, vocab):
@@ -212,7 +212,7 @@ def _negative_result_after(norm: str, position: int, clause_end: int, vocab: Voc
 _ELLIPSIS = re.compile(r"\s*(?:,|or|and|/|and/or)\s*([A-Z0-9]{1,3})\b")
 
 
-def _with_elliptic(norm: str, matches: list[PhraseMatch], vocab: Vocabulary) -> list[PhraseMatch]:
+def with_elliptic(norm: str, matches: list[PhraseMatch], vocab: Vocabulary) -> list[PhraseMatch]:
     """The matches, with the names written elliptically after one of them: "hepatitis B or C" names hepatitis
     C too (at the "C")."""
     found = list(matches)

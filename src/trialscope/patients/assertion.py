@@ -556,6 +556,14 @@ def _list_scope(tokens: list[_Token], rules: AssertionRules, backward: bool) -> 
         return (nearest[breaks[-1] + 1 :] if backward else nearest[: breaks[0]]), []
     reached = [nearest]
     for item in items[1:]:
+        inner = [k for k, t in enumerate(item) if t.lower in breakers | rules.forward_breakers]
+        if backward and inner and inner[-1] + 1 < len(item):
+            # the first item of the list carries the sentence's own start ("tested for hepatitis B, hepatitis C
+            # and HIV and all were negative"): the list begins after its last breaker
+            tail = item[inner[-1] + 1 :]
+            if 0 < sum(1 for t in tail if t.word) <= rules.max_item_words:
+                reached.append(tail)
+            break
         words = sum(1 for t in item if t.word)
         if words == 0 or words > rules.max_item_words or any(t.lower in breakers for t in item):
             break

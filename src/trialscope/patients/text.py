@@ -2,18 +2,44 @@
 
 "58-year-old woman with relapsed AML after two inductions, CD123+ by flow, bilirubin 1.1 mg/dL, ECOG 1,
 no prior CAR-T" gives: age 58, female, AML (relapsed), CD123 positive, total bilirubin 1.1 mg/dL, ECOG 1,
-and an explicit "no" to CAR-T. Negated mentions ("no", "never", "denies", "without", "-negative")
-become explicit denials; everything not said stays unknown.
+and an explicit "no" to CAR-T.
+
+How it reads:
+- *Findings* are found first: diagnoses, disease status (also from the treatment story: "did not respond to
+  induction" is refractory), treatments (medicines by name: tacrolimus is an immunosuppressant, prednisone a
+  systemic corticosteroid), infections and other history, antigens with their result ("CD117+", "CD7
+  negative"), lab values with their units and upper limit of normal, blasts with where and how they were
+  counted ("28% blasts by morphology in the marrow"), performance in either scale (ECOG, Karnofsky), life
+  expectancy in words, pregnancy, dates ("in March 2025", "two months ago", "10 days ago").
+- What the note *asserts* about each finding is judged by ``assertion.py`` (ConText): negated ("denies",
+  "HBsAg, HCV antibody and HIV antibody are negative"), resolved or past ("history of", "resolved"), planned
+  or conditional ("referred for", "candidate for": a plan is not a treatment received), about a relative, or
+  uncertain. A plan, a relative's illness or a doubt is not a fact about the patient.
+- A fact may decide a criterion only when its *sentence was read whole*: every word placed as a finding, a
+  value, a date, an assertion cue, or one of the reviewed words that change nothing
+  (``data/patients/note_words.json``). A fact from a sentence with other words is kept as uncertain: it may
+  raise a question, never exclude (``certain=False``).
+- Treatments in the present ("on tacrolimus", "prednisone 10 mg daily") are ongoing; a condition stated
+  plainly is current, one "history of" is ever, one resolved is past.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
 
-from trialscope.criteria.cues import cues
-from trialscope.criteria.text import normalise
+from trialscope.criteria.concepts import with_elliptic
+from trialscope.criteria.phrases import PhraseMatcher, tokenise
+from trialscope.criteria.text import WORD_NUMBERS, normalise
 from trialscope.criteria.vocabulary import vocabulary
+from trialscope.patients.assertion import Assertion, assert_findings, find_cues, sentences
 from trialscope.patients.model import (
     Biomarker,
     BlastCount,
@@ -22,62 +48,319 @@ from trialscope.patients.model import (
     LabValue,
     Patient,
     PerformanceStatus,
+    Timing,
     Treatment,
 )
 
+_DATA = "data/patients/note_words.json"
+_KEYS = {
+    "_comment",
+    "neutral",
+    "ongoing",
+    "blast_sites",
+    "blast_methods",
+    "life_expectancy",
+    "relative_time",
+    "status_story",
+}
+
+
+class NoteWordsError(ValueError):
+    """The reviewed note words are not well formed (the message names the file and the key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteWords:
+    neutral: PhraseMatcher
+    ongoing: PhraseMatcher
+    blast_sites: PhraseMatcher
+    blast_methods: PhraseMatcher
+    life_expectancy: PhraseMatcher
+    status_story: tuple[tuple[str, re.Pattern[str]], ...]  # (status concept, how a story tells it)
+
+
+def _strings(where: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise NoteWordsError(f"{_DATA}: {where} must be a list of non-empty strings")
+    return value
+
+
+def _groups(where: str, value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise NoteWordsError(f"{_DATA}: {where} must be an object of lists")
+    return {k: _strings(f"{where}.{k}", v) for k, v in value.items() if k != "_comment"}
+
+
+def parse_note_words(data: Any) -> NoteWords:
+    if not isinstance(data, dict):
+        raise NoteWordsError(f"{_DATA}: must be a JSON object")
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise NoteWordsError(f"{_DATA}: unknown key(s) {', '.join(sorted(unknown))}")
+    missing = _KEYS - set(data) - {"_comment"}
+    if missing:
+        raise NoteWordsError(f"{_DATA}: missing key(s) {', '.join(sorted(missing))}")
+    neutral = _groups("neutral", data["neutral"])
+    _groups("relative_time", data["relative_time"])
+    stories = []
+    for status, patterns in _groups("status_story", data["status_story"]).items():
+        if status not in vocabulary().concepts:
+            raise NoteWordsError(f"{_DATA}: status_story.{status} is not a concept of the criteria vocabulary")
+        for pattern in patterns:
+            try:
+                stories.append((status, re.compile(pattern, re.IGNORECASE)))
+            except re.error as exc:
+                raise NoteWordsError(f"{_DATA}: status_story.{status}: {pattern!r}: {exc}") from None
+    return NoteWords(
+        neutral=PhraseMatcher((k, v, ()) for k, v in neutral.items()),
+        ongoing=PhraseMatcher([("ongoing", _strings("ongoing", data["ongoing"]), ())]),
+        blast_sites=PhraseMatcher((k, v, ()) for k, v in _groups("blast_sites", data["blast_sites"]).items()),
+        blast_methods=PhraseMatcher((k, v, ()) for k, v in _groups("blast_methods", data["blast_methods"]).items()),
+        life_expectancy=PhraseMatcher([("life", _strings("life_expectancy", data["life_expectancy"]), ())]),
+        status_story=tuple(stories),
+    )
+
+
+@cache
+def note_words() -> NoteWords:
+    text = resources.files("trialscope").joinpath(_DATA).read_text(encoding="utf-8")
+    return parse_note_words(json.loads(text))
+
+
 _AGE = re.compile(
-    r"(?i)\b(\d{1,3})\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.)(?:\s*-?\s*old)?\b|\baged?\s+(\d{1,3})\b|\bage\s*[:=]?\s*(\d{1,3})\b"
-    r"|\b(\d{1,3})\s*(?:M|F)\b"
+    r"(?i)\b(\d{1,3})\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.)(?:\s*-?\s*old)?\b|\baged?\s+(\d{1,3})\b"
+    r"|\bage\s*[:=]?\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:M|F)\b"
 )
 _INFANT_AGE = re.compile(r"(?i)\b(\d{1,2})\s*-?\s*(month|week|day)s?\s*-?\s*old\b")
 _FEMALE = re.compile(r"(?i)\b(?:woman|women|female|girl|lady|mother|she|her|pregnant|F)\b")
 _MALE = re.compile(r"(?i)\b(?:man|men|male|boy|gentleman|father|he|his|him|M)\b")
-_NEGATION = cues().negation_in_patient_text  # data/criteria/cues.json, beside the criteria's
-_SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n")
-_MARKER_RESULT = re.compile(r"^\s*(?:(\+|positive|pos\b|bright)|(-|−|negative|neg\b|dim-?negative))", re.IGNORECASE)
+_MARKER_RESULT = re.compile(
+    r"\s*(?:(\+|\(\+\)|positive\b|pos\b|bright|expressed|expressing)|(-|−|\(-\)|negative\b|neg\b|dim-?negative|not\s+expressed))",
+    re.IGNORECASE,
+)
+_MARKER_RESULT_BEFORE = re.compile(r"(?i)(?:(positive|expressing)|(negative))\s+(?:for\s+)?$")
 _NUMBER_UNIT = re.compile(
-    r"^\s*(?:of\s+|is\s+|was\s+|at\s+|=\s*|:\s*)?(\d+(?:\.\d+)?)\s*([A-Za-zµμ%/^*0-9.]*(?:/\s*[A-Za-z0-9.]+)?)"
+    r"\s*(?:of\s+|is\s+|was\s+|at\s+|=\s*|:\s*)?(\d+(?:\.\d+)?)\s*([A-Za-zµμ%/^*0-9.]*(?:/\s*[A-Za-z0-9.]+)?)"
 )
-_ULN = re.compile(r"(?i)\s*\(\s*(?:upper\s+limit\s+of\s+normal|ULN)\s*(?:is|=|:)?\s*(\d+(?:\.\d+)?)")
-_BLAST_VALUE = re.compile(
-    r"(?i)(?:\s*(?:and|,|/)\s*)?(?P<value>\d+(?:\.\d+)?)\s*%(?P<method>\s*(?:by|on|per)\s+(?:morphology|flow(?:\s+cytometry)?))?"
-)
+_ULN = re.compile(r"(?i)\s*[(,;]?\s*(?:upper\s+limit\s+of\s+normal|ULN)\s*(?:is|=|:|of)?\s*(\d+(?:\.\d+)?)\s*\)?")
 _MONTHS = {
     m: i
     for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
 }
 _DATE = re.compile(
-    r"(?i)\b(?:in\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{4})\b|\b(\d{4})-(\d{2})(?:-(\d{2}))?\b"
+    r"(?i)\b(?:in\s+|on\s+|since\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{4})\b"
+    r"|\b(\d{4})-(\d{2})(?:-(\d{2}))?\b"
 )
-_ECOG = re.compile(r"(?i)\b(?:ECOG(?:\s*PS)?|performance\s+status|PS)\s*(?:of|is|=|:)?\s*([0-5])\b")
-_KARNOFSKY = re.compile(r"(?i)\b(?:Karnofsky|KPS)\s*(?:of|is|=|:)?\s*(\d{2,3})\b")
+_NUMBER_WORD = "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
+_RELATIVE = re.compile(
+    rf"(?i)\b(\d+|a|an|one|several|{_NUMBER_WORD})\s+(day|week|month|year)s?\s+(?:ago|earlier|before\s+(?:today|now))\b"
+    r"|\b(yesterday)\b|\b(last|past)\s+(week|month|year)\b"
+)
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30.44, "year": 365.25}
+_ECOG = re.compile(
+    r"(?i)\b(?:ECOG(?:\s*(?:PS|performance\s+status))?|WHO\s+performance\s+status|performance\s+status|PS)"
+    r"\s*(?:score\s*)?(?:of|is|was|=|:)?\s*([0-5])\b"
+)
+_KARNOFSKY = re.compile(
+    r"(?i)\b(?:Karnofsky|KPS)(?:\s+performance)?(?:\s+(?:status|score|scale))?\s*(?:of|is|was|=|:)?\s*(\d{2,3})\s*%?"
+)
+_LIFE = re.compile(
+    rf"(?i)\s*(?:of|is|was|:|estimated\s+at|about|approximately|around|at\s+least|more\s+than|over|>|≥|\s)*"
+    rf"(\d+(?:\.\d+)?|{_NUMBER_WORD})\s*(weeks?|months?|years?)"
+)
+_BLASTS_AFTER = re.compile(
+    r"(?i)(?<![<>≤≥])(?<![<>≤≥]\s)(\d+(?:\.\d+)?)\s*%\s*(?:(?:leukemic|leukaemic|myeloid|abnormal|circulating|marrow)\s+)?"
+    r"(?:myelo)?blasts?\b"
+)
+_BLASTS_BEFORE = re.compile(r"(?i)\bblasts?\s*(?:count\s*)?(?:of|at|were|was|is|are|:|=|\()?\s*(\d+(?:\.\d+)?)\s*%")
+_MORE_BLASTS = re.compile(
+    r"(?i)(?:\s*(?:by|on|per)\s+(?:morphology|flow(?:\s+cytometry)?))?\s*(?:and|,|/)\s*(?P<value>\d+(?:\.\d+)?)\s*%"
+    r"(?:\s*(?:by|on|per)\s+(?:morphology|flow(?:\s+cytometry)?))?"
+)
+_DOSE = re.compile(r"(?i)^\s*\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?|iu)(?:/(?:kg|m2|day|d))?\b")
 
 
-_AFFIRMED = re.compile(r"(?i)^[\s-]*(?:\+|positive\b|pos\b)")
+@dataclass(slots=True)
+class _Finding:
+    start: int
+    end: int
+    kind: str  # concept | antigen | lab | blasts | performance | life | age | sex
+    key: str = ""
+    placed: list[tuple[int, int]] = field(default_factory=list)  # its values, units, results, dates
+    data: dict[str, Any] = field(default_factory=dict)
 
 
-def _negated(sentence: str, position: int, end: int | None = None) -> bool:
-    """A negation cue shortly before the mention, unless the mention states its own positive result
-    ('no CNS disease, HIV positive')."""
-    if end is not None and _AFFIRMED.match(sentence[end : end + 12]):
-        return False
-    window = sentence[max(0, position - 45) : position]
-    cues = list(_NEGATION.finditer(window))
-    if not cues:
-        return False
-    return not re.search(r"(?i)\b(?:but|however|although|though|yet)\b", window[cues[-1].end() :])
+def patient_from_text(text: str, as_of: dt.date | None = None, patient_id: str = "described patient") -> Patient:
+    norm = normalise(text)
+    patient = Patient(id=patient_id, summary=text, as_of=as_of or dt.date.today())
+    findings: list[_Finding] = []
+    findings += _demographics(norm, patient)
+    findings += _concepts(norm)
+    findings += _antigens(norm)
+    findings += _values(norm)
+    dates = _dates(norm, patient.as_of)
+    whole = _sentences_read_whole(norm, findings, dates)
+    judged = [f for f in findings if f.kind in ("concept", "antigen")]
+    assertions = dict(zip(map(id, judged), assert_findings(norm, [(f.start, f.end) for f in judged]), strict=True))
+    for finding in findings:
+        sure = whole(finding.start, value=finding.kind in ("lab", "blasts", "performance", "life"))
+        _apply(finding, assertions.get(id(finding)), sure, dates, norm, patient)
+    _attach_statuses(patient, findings, assertions, whole)
+    return patient
 
 
-def _date_near(sentence: str, start: int) -> dt.date | None:
-    match = _DATE.search(sentence, start, start + 40)
-    if not match:
-        return None
-    if match.group(1):
-        return dt.date(int(match.group(2)), _MONTHS[match.group(1).lower()[:3]], 1)
-    try:
-        return dt.date(int(match.group(3)), int(match.group(4)), int(match.group(5) or 1))
-    except ValueError:
-        return None
+# --- finders ---------------------------------------------------------------------------------------------
+
+
+def _demographics(norm: str, patient: Patient) -> list[_Finding]:
+    found = []
+    infant = _INFANT_AGE.search(norm)
+    age = _AGE.search(norm)
+    if infant and (not age or infant.start() <= age.start()):
+        per_year = {"month": 12, "week": 52.18, "day": 365.25}[infant.group(2).lower()]
+        patient.age_years = round(float(infant.group(1)) / per_year, 3)
+        found.append(_Finding(infant.start(), infant.end(), "age"))
+    elif age:
+        patient.age_years = float(next(g for g in age.groups() if g))
+        found.append(_Finding(age.start(), age.end(), "age"))
+    female, male = _FEMALE.search(norm), _MALE.search(norm)
+    if female and (not male or female.start() < male.start()):
+        patient.sex = "female"
+    elif male:
+        patient.sex = "male"
+    for match in (*_FEMALE.finditer(norm), *_MALE.finditer(norm)):
+        found.append(_Finding(match.start(), match.end(), "sex"))
+    return found
+
+
+def _concepts(norm: str) -> list[_Finding]:
+    """Concepts named ("hepatitis B or C" names both), and disease statuses told by the treatment story ("no
+    remission after two induction cycles")."""
+    vocab = vocabulary()
+    found = [
+        _Finding(m.start(), m.end(), "concept", m.key, data={"said": m.group(0)})
+        for m in with_elliptic(norm, vocab.patient_matcher.finditer(norm), vocab)
+        if vocab.concepts[m.key].category != "administrative"
+    ]
+    named = [(f.start, f.end) for f in found]
+    for status, pattern in note_words().status_story:
+        for match in pattern.finditer(norm):
+            if not any(
+                a < match.end() and match.start() < b
+                for a, b in named
+                if vocab.concepts[_key_at(found, a)].category == "disease_status"
+            ):
+                found.append(_Finding(match.start(), match.end(), "concept", status, data={"said": status}))
+    return found
+
+
+def _key_at(found: list[_Finding], start: int) -> str:
+    return next(f.key for f in found if f.start == start)
+
+
+def _antigens(norm: str) -> list[_Finding]:
+    found = []
+    for match in vocabulary().antigen_matcher.finditer(norm):
+        result = _MARKER_RESULT.match(norm, match.end(), match.end() + 24)
+        before = _MARKER_RESULT_BEFORE.search(norm[max(0, match.start() - 25) : match.start()])
+        finding = _Finding(match.start(), match.end(), "antigen", match.key)
+        if result:
+            finding.data["result"] = "positive" if result.group(1) else "negative"
+            finding.placed.append((match.end(), result.end()))
+        elif before:
+            finding.data["result"] = "positive" if before.group(1) else "negative"
+        found.append(finding)
+    return found
+
+
+def _values(norm: str) -> list[_Finding]:
+    """Lab values, blasts, performance and life expectancy."""
+    vocab = vocabulary()
+    words = note_words()
+    found: list[_Finding] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in (_BLASTS_AFTER, _BLASTS_BEFORE):
+        for match in pattern.finditer(norm):
+            if any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            window = (max(0, match.start() - 45), min(len(norm), match.end() + 45))
+            site = words.blast_sites.search(norm, *window)
+            method = words.blast_methods.search(norm, *window)
+            finding = _Finding(match.start(), match.end(), "blasts")
+            finding.data = {
+                "value": float(match.group(1)),
+                "site": site.key if site else "bone marrow",
+                "method": method.key if method else None,
+            }
+            finding.placed += [(m.start(), m.end()) for m in (site, method) if m is not None]
+            found.append(finding)
+            taken.append((match.start(), match.end()))
+            position = match.end()
+            while (more := _MORE_BLASTS.match(norm, position)) is not None:  # "3% by morphology and 0.5% by flow"
+                how = words.blast_methods.search(norm, more.start("value"), more.end())
+                found.append(
+                    _Finding(
+                        more.start(),
+                        more.end(),
+                        "blasts",
+                        data={
+                            "value": float(more.group("value")),
+                            "site": finding.data["site"],
+                            "method": how.key if how else None,
+                        },
+                    )
+                )
+                taken.append((more.start(), more.end()))
+                position = more.end()
+    for match in _ECOG.finditer(norm):
+        found.append(_Finding(match.start(), match.end(), "performance", "ECOG", data={"value": float(match.group(1))}))
+    for match in _KARNOFSKY.finditer(norm):
+        value = float(match.group(1))
+        if value <= 100:
+            found.append(_Finding(match.start(), match.end(), "performance", "Karnofsky", data={"value": value}))
+    for match in words.life_expectancy.finditer(norm):
+        amount = _LIFE.match(norm, match.end())
+        if amount:
+            raw = amount.group(1).lower()
+            value = float(WORD_NUMBERS.get(raw, 0) or raw)
+            unit = amount.group(2).lower()[0]
+            months = value * {"w": 12 / 52.18, "m": 1.0, "y": 12.0}[unit]
+            found.append(_Finding(match.start(), amount.end(), "life", data={"months": round(months, 2)}))
+            taken.append((match.start(), amount.end()))
+    pending: list[_Finding] = []  # values written before their unit: "ALT 30, AST 28 U/L"
+    for match in vocab.quantity_matcher.finditer(norm):
+        quantity = vocab.quantities[match.key]
+        if (
+            quantity.scale
+            or quantity.kind in ("count", "demographic", "prognosis")
+            or match.key == "bone marrow blasts"
+        ):
+            continue
+        if any(a <= match.start() < b for a, b in taken):
+            continue
+        reading = _NUMBER_UNIT.match(norm, match.end(), match.end() + 30)
+        if not reading:
+            continue
+        value, unit = float(reading.group(1)), _unit(reading.group(2))
+        finding = _Finding(match.start(), match.end(), "lab", match.key)
+        finding.placed.append((reading.start(1), reading.end(2) if unit else reading.end(1)))
+        after = reading.end()
+        uln = _ULN.match(norm, after)
+        if uln:
+            finding.data["uln"] = float(uln.group(1))
+            finding.placed.append((uln.start(), uln.end()))
+        if not unit and quantity.unit == "%":
+            unit = "%"
+        finding.data.update(value=value, unit=unit)
+        if unit:
+            for earlier in pending:
+                if unit in vocab.quantities[earlier.key].units:
+                    earlier.data["unit"] = unit
+            pending.clear()
+        else:
+            pending.append(finding)
+        found.append(finding)
+    return found
 
 
 def _unit(raw: str) -> str:
@@ -88,106 +371,258 @@ def _unit(raw: str) -> str:
     return ""
 
 
-def patient_from_text(text: str, as_of: dt.date | None = None, patient_id: str = "described patient") -> Patient:
-    norm = normalise(text)
-    patient = Patient(id=patient_id, summary=text, as_of=as_of or dt.date.today())
-    infant = _INFANT_AGE.search(norm)
-    age = _AGE.search(norm)
-    if infant and (not age or infant.start() <= age.start()):
-        per_year = {"month": 12, "week": 52.18, "day": 365.25}[infant.group(2).lower()]
-        patient.age_years = round(float(infant.group(1)) / per_year, 3)
-    elif age:
-        patient.age_years = float(next(g for g in age.groups() if g))
-    female, male = _FEMALE.search(norm), _MALE.search(norm)
-    if female and (not male or female.start() < male.start()):
-        patient.sex = "female"
-    elif male:
-        patient.sex = "male"
-    for sentence in (s for s in _SENTENCE.split(norm) if s.strip()):
-        _read_sentence(sentence, patient)
-    return patient
+@dataclass(frozen=True, slots=True)
+class _Date:
+    start: int
+    end: int
+    date: dt.date
 
 
-def _read_sentence(sentence: str, patient: Patient) -> None:
+def _dates(norm: str, as_of: dt.date) -> list[_Date]:
+    found = []
+    for match in _DATE.finditer(norm):
+        try:
+            if match.group(1):
+                day = dt.date(int(match.group(2)), _MONTHS[match.group(1).lower()[:3]], 1)
+            else:
+                day = dt.date(int(match.group(3)), int(match.group(4)), int(match.group(5) or 1))
+        except ValueError:
+            continue
+        found.append(_Date(match.start(), match.end(), day))
+    for match in _RELATIVE.finditer(norm):
+        if match.group(3):
+            days = 1.0
+        elif match.group(4):
+            days = _UNIT_DAYS[match.group(5).lower()]
+        else:
+            raw = match.group(1).lower()
+            count = {"a": 1, "an": 1, "several": 3}.get(raw) or WORD_NUMBERS.get(raw) or int(raw)
+            days = count * _UNIT_DAYS[match.group(2).lower()]
+        found.append(_Date(match.start(), match.end(), as_of - dt.timedelta(days=round(days))))
+    return sorted(found, key=lambda d: d.start)
+
+
+# --- reading a sentence whole ------------------------------------------------------------------------------
+
+
+def _sentences_read_whole(norm: str, findings: list[_Finding], dates: list[_Date]) -> Any:
+    """A function telling, for a position, whether its sentence was read whole: every word placed."""
+    spans: list[tuple[int, int]] = []
+    for f in findings:
+        spans.append((f.start, f.end))
+        spans += f.placed
+    spans += [(d.start, d.end) for d in dates]
+    spans += [(c.start, c.end) for c in find_cues(norm)]
+    words = note_words()
+    spans += [(m.start(), m.end()) for m in words.neutral.finditer(norm)]
+    spans += [(m.start(), m.end()) for m in words.ongoing.finditer(norm)]
+    spans += [(m.start(), m.end()) for m in _DOSE_ANYWHERE.finditer(norm)]
+    spans += [(m.start(), m.end()) for m in _COUNTED.finditer(norm)]
+    spans += [(m.start(), m.end()) for m in _PLACE.finditer(norm)]
+    covered = _Covered(spans)
+    tokens = tokenise(norm)
+
+    def read_whole(a: int, b: int) -> bool:
+        index = bisect_left(tokens, (a, -1, ""))
+        while index < len(tokens) and tokens[index][1] <= b:
+            t_start, t_end, _word = tokens[index]
+            index += 1
+            if not covered.covers(t_start, t_end):
+                return False
+        return True
+
+    bounds = [(s.start, s.end) for s in sentences(norm)] or [(0, len(norm))]
+    starts = [a for a, _ in bounds]
+    whole = [read_whole(a, b) for a, b in bounds]
+
+    def sentence_read(position: int, *, value: bool = False) -> bool:
+        index = max(bisect_left(starts, position + 1) - 1, 0)
+        if whole[index] or not value:
+            return whole[index]
+        # a value ("total bilirubin 3.1 mg/dL") stands in its own stretch of the sentence, between commas,
+        # semicolons, colons or brackets: read whole there, it says what it says
+        a, b = bounds[index]
+        left = max((m.end() for m in _SEGMENT.finditer(norm, a, position)), default=a)
+        right = next((m.start() for m in _SEGMENT.finditer(norm, position, b)), b)
+        return read_whole(left, right)
+
+    return sentence_read
+
+
+_SEGMENT = re.compile(r"[,;:()\[\]]")
+_COUNTED = re.compile(
+    rf"(?i)\b(?:\d+|{_NUMBER_WORD})\s+(?:\w+\s+)?(?:cycles?|courses?|inductions?|lines?|doses?|rounds?|regimens?)\b"
+)
+# where the patient lives or comes from ("in Hangzhou", "from Wuhan, China"): not about their health
+_PLACE = re.compile(r"\b(?:in|from|lives\s+in|living\s+in|resident\s+of|near)\s+((?:[A-Z][a-z'’-]+[\s,]*){1,3})")
+_DOSE_ANYWHERE = re.compile(
+    r"(?i)\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?|iu)(?:/(?:kg|m2|day|d))?\b(?:\s+(?:daily|bid|tid|qd|once|twice))?"
+)
+
+
+class _Covered:
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for a, b in sorted(spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self._starts = [a for a, _ in merged]
+        self._spans = merged
+
+    def covers(self, start: int, end: int) -> bool:
+        index = bisect_left(self._starts, start + 1) - 1
+        return index >= 0 and self._spans[index][0] <= start and end <= self._spans[index][1]
+
+
+# --- findings to facts -------------------------------------------------------------------------------------
+
+
+def _date_for(finding: _Finding, dates: list[_Date], norm: str) -> dt.date | None:
+    """The date a finding's sentence gives it: the nearest after it (within 80 characters, before another
+    finding's clause break), else the nearest before it (within 40)."""
+    after = [
+        d for d in dates if 0 <= d.start - finding.end <= 80 and not re.search(r"[.;]", norm[finding.end : d.start])
+    ]
+    if after:
+        return after[0].date
+    before = [
+        d for d in dates if 0 <= finding.start - d.end <= 40 and not re.search(r"[.;]", norm[d.end : finding.start])
+    ]
+    return before[-1].date if before else None
+
+
+def _ongoing(finding: _Finding, norm: str) -> bool:
+    """'on tacrolimus', 'currently taking prednisone', 'prednisone 10 mg daily'."""
+    before = norm[max(0, finding.start - 22) : finding.start]
+    if re.search(
+        r"(?i)\b(?:currently\s+on|remains\s+on|still\s+on|maintained\s+on|on|taking|currently\s+taking|receiving)\s+$",
+        before,
+    ):
+        return True
+    after = norm[finding.end : finding.end + 30]
+    return bool(_DOSE.match(after) and re.search(r"(?i)\b(?:daily|bid|tid|qd|once|twice|per\s+day|a\s+day)\b", after))
+
+
+def _apply(
+    finding: _Finding,
+    assertion: Assertion | None,
+    sure: bool,
+    dates: list[_Date],
+    norm: str,
+    patient: Patient,
+) -> None:
+    vocab = vocabulary()
+    if assertion is not None and (assertion.hypothetical or assertion.family):
+        return  # a plan, a condition, a relative's illness: not a fact about the patient
+    doubtful = assertion is not None and assertion.uncertain
+    certain = sure and not doubtful
+    negated = assertion is not None and assertion.negated and not doubtful
+    kind = finding.kind
+    if kind in ("age", "sex"):
+        return
+    if kind == "antigen":
+        result = finding.data.get("result")
+        if result is None and negated:
+            result = "negative"
+        if result is not None:
+            patient.biomarkers.append(Biomarker(name=finding.key, result=result, certain=certain))
+        return
+    if kind == "lab":
+        if finding.data.get("unit") or vocab.quantities[finding.key].unit == "":
+            patient.labs.append(
+                LabValue(
+                    name=finding.key,
+                    value=finding.data["value"],
+                    unit=finding.data.get("unit", ""),
+                    upper_limit_normal=finding.data.get("uln"),
+                    certain=sure,
+                )
+            )
+        return
+    if kind == "blasts":
+        patient.bone_marrow_blasts.append(
+            BlastCount(
+                value=finding.data["value"],
+                method=finding.data["method"],
+                sample=finding.data["site"],
+                certain=sure,
+            )
+        )
+        return
+    if kind == "performance":
+        if patient.performance_status is None or finding.key == "ECOG":
+            patient.performance_status = PerformanceStatus(scale=finding.key, value=finding.data["value"], certain=sure)
+        return
+    if kind == "life":
+        patient.life_expectancy_months = finding.data["months"]
+        if not sure:
+            patient.uncertain.append("life_expectancy_months")
+        return
+    concept = vocab.concepts[finding.key]
+    said = finding.data["said"]
+    if concept.category == "disease_status":
+        return  # attached to the diagnosis afterwards
+    if concept.category == "pregnancy":
+        if finding.key in ("pregnancy", "lactation"):
+            value = not negated
+            if finding.key == "pregnancy":
+                patient.pregnant = value
+                if not certain:
+                    patient.uncertain.append("pregnant")
+            else:
+                patient.lactating = value
+                if not certain:
+                    patient.uncertain.append("lactating")
+        return
+    if negated:
+        patient.history.append(HistoryItem(name=said, present=False, certain=sure))
+        return
+    date = _date_for(finding, dates, norm)
+    resolved = assertion is not None and assertion.resolved
+    if concept.category == "prior_therapy":
+        ongoing = _ongoing(finding, norm) and not resolved
+        patient.treatments.append(
+            Treatment(name=said, date=date, ongoing=True if ongoing else (False if resolved else None), certain=certain)
+        )
+        return
+    if concept.primary_diagnosis and not resolved:
+        patient.conditions.append(Condition(name=said, date=date, certain=certain))
+        return
+    timing: Timing = "past" if resolved else "ever" if assertion is not None and assertion.historical else "current"
+    patient.history.append(HistoryItem(name=said, present=True, date=date, timing=timing, certain=certain))
+
+
+def _attach_statuses(patient: Patient, findings: list[_Finding], assertions: dict[int, Assertion], whole: Any) -> None:
+    """Disease status words ("relapsed", "did not respond to induction") go to the diagnosis nearest them; a
+    note with a status and no diagnosis keeps the status alone."""
     vocab = vocabulary()
     statuses = [
-        m for m in vocab.patient_matcher.finditer(sentence) if vocab.concepts[m.key].category == "disease_status"
+        f
+        for f in findings
+        if f.kind == "concept"
+        and vocab.concepts[f.key].category == "disease_status"
+        and not ((a := assertions.get(id(f))) is not None and (a.negated or a.hypothetical or a.family))
     ]
-    for match in vocab.patient_matcher.finditer(sentence):
-        concept = vocab.concepts[match.key]
-        negated = _negated(sentence, match.start(), match.end())
-        if concept.category == "disease_status" or concept.category == "administrative":
-            continue
-        if concept.category == "prior_therapy":
-            if negated:
-                patient.history.append(HistoryItem(name=match.group(0), present=False))
+    if not statuses:
+        return
+    diagnoses = [
+        f
+        for f in findings
+        if f.kind == "concept" and vocab.concepts[f.key].primary_diagnosis and f.key != "other malignancy"
+    ]
+    for status in statuses:
+        sure = whole(status.start) and not ((a := assertions.get(id(status))) is not None and a.uncertain)
+        said = status.data["said"]
+        if diagnoses:
+            nearest = min(diagnoses, key=lambda d: abs(d.start - status.start))
+            for condition in patient.conditions:
+                if condition.name == nearest.data["said"] and condition.status is None:
+                    condition.status = said
+                    condition.certain = condition.certain and sure
+                    break
             else:
-                patient.treatments.append(Treatment(name=match.group(0), date=_date_near(sentence, match.end())))
-            continue
-        if concept.category == "pregnancy":
-            if match.key == "pregnancy":
-                patient.pregnant = not negated
-            elif match.key == "lactation":
-                patient.lactating = not negated
-            continue
-        if negated:
-            patient.history.append(HistoryItem(name=match.group(0), present=False))
-        elif concept.primary_diagnosis:
-            status = min(statuses, key=lambda s: abs(s.start() - match.start())).group(0) if statuses else None
-            patient.conditions.append(Condition(name=match.group(0), status=status))
+                patient.conditions.append(Condition(name=said, status=said, certain=sure))
         else:
-            patient.history.append(
-                HistoryItem(name=match.group(0), present=True, date=_date_near(sentence, match.end()))
-            )
-    for match in vocab.antigen_matcher.finditer(sentence):
-        result = _MARKER_RESULT.match(sentence[match.end() : match.end() + 20])
-        if result:
-            patient.biomarkers.append(Biomarker(name=match.key, result="positive" if result.group(1) else "negative"))
-    _read_values(sentence, patient)
-
-
-def _read_values(sentence: str, patient: Patient) -> None:
-    vocab = vocabulary()
-    ecog = _ECOG.search(sentence)
-    if ecog:
-        patient.performance_status = PerformanceStatus(scale="ECOG", value=float(ecog.group(1)))
-    karnofsky = _KARNOFSKY.search(sentence)
-    if karnofsky and patient.performance_status is None:
-        patient.performance_status = PerformanceStatus(scale="Karnofsky", value=float(karnofsky.group(1)))
-    pending: list[LabValue] = []  # values written before their unit: "ALT 30, AST 28 U/L"
-    for match in vocab.quantity_matcher.finditer(sentence):
-        quantity = vocab.quantities[match.key]
-        if quantity.scale or quantity.kind in ("count", "demographic"):
-            continue
-        reading = _NUMBER_UNIT.match(sentence[match.end() : match.end() + 30])
-        if not reading:
-            continue
-        value, unit = float(reading.group(1)), _unit(reading.group(2))
-        if match.key == "life expectancy":
-            patient.life_expectancy_months = (
-                value if unit in ("months", "") else value * 12 if unit == "years" else None
-            )
-            continue
-        after = match.end() + reading.end()
-        if match.key == "bone marrow blasts":
-            # each value takes the method written right after it: "3% by morphology and 0.5% by flow"
-            position = match.end() + reading.start(1)
-            while (blast := _BLAST_VALUE.match(sentence, position)) is not None:
-                how = blast.group("method") or ""
-                method = "flow cytometry" if "flow" in how.lower() else "morphology"
-                patient.bone_marrow_blasts.append(BlastCount(value=float(blast.group("value")), method=method))
-                position = blast.end()
-            continue
-        uln = _ULN.match(sentence, after)  # the report's ULN belongs to the value it follows, not the ones before
-        lab = LabValue(name=match.key, value=value, unit=unit, upper_limit_normal=float(uln.group(1)) if uln else None)
-        if not unit and quantity.unit in ("%",):
-            lab.unit = "%"
-        if unit:
-            for earlier in pending:
-                if unit in vocab.quantities[earlier.name].units:
-                    earlier.unit = unit
-            pending.clear()
-        else:
-            pending.append(lab)
-        patient.labs.append(lab)
-    patient.labs = [lab for lab in patient.labs if lab.unit or vocab.quantities[lab.name].unit == ""]
+            patient.conditions.append(Condition(name=said, status=said, certain=sure))
