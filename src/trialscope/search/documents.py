@@ -19,6 +19,7 @@ from trialscope.criteria.targets import condition_concepts, trial_targets
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.statuses import OPEN_STATUSES, SITE_OPEN
 from trialscope.model.study import DateStruct, Study, age_in_years, partial_date_to_date
+from trialscope.search.chinese import with_bigrams
 from trialscope.search.synonyms import synonyms
 
 # Site statuses counted as open for distance (a site whose status is not stated counts too: many records
@@ -163,10 +164,11 @@ def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocume
         ],
     }
     known = synonyms()
-    for values in texts.values():  # each written form of a synonym group also indexes the group's word
+    for name, values in texts.items():  # each written form of a synonym group also indexes the group's word
         tokens = known.tokens_in("\n".join(values))
+        texts[name] = [with_bigrams(v) for v in values]  # Chinese as CJK bigrams (search/chinese.py)
         if tokens:
-            values.append(" ".join(tokens))
+            texts[name].append(" ".join(tokens))
     open_sites = [loc for loc in study.locations if loc.status is None or loc.status.upper() in SITE_OPEN]
     concepts, targets = trial_concepts(study, vocab)
     overall = study.overall_status or "UNKNOWN"

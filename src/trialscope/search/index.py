@@ -37,7 +37,7 @@ from trialscope.store.trial_store import TrialStore
 ENV_SEARCH_INDEX = "TRIALSCOPE_SEARCH_INDEX"
 # Bump when the schema or what documents hold changes: an older index is rebuilt (so is one built with another
 # synonym list, whose words it holds).
-INDEX_VERSION = "2026.12.03-1"
+INDEX_VERSION = "2026.12.07-zh"  # Chinese text as CJK bigrams (search/chinese.py)
 KEYWORD_FIELDS = (
     "status",
     "open",
