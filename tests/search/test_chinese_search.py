@@ -187,3 +187,37 @@ def test_common_words_are_left_out_and_named(index: SearchIndex) -> None:
     assert results.total == total(index, "CAR-T")
     assert results.left_out == ["我", "想", "找", "临床试验"]
     assert any("临床试验" in note for note in results.notes)
+
+
+# --- places in Chinese, cities as one name ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("chinese", "english"), [("杭州", "Hangzhou"), ("武汉", "Wuhan"), ("北京", "Beijing")])
+def test_near_a_chinese_city_is_near_the_same_city(index: SearchIndex, chinese: str, english: str) -> None:
+    def nearest(place: str) -> list[tuple[str, float | None]]:
+        results = run_search(index, SearchQuery(text="AML", near=place, within_km=300, per_page=10, facets=False))
+        return [(h.nct_id, h.distance_km) for h in results.hits]
+
+    assert nearest(chinese) == nearest(english) != []
+
+
+def test_near_a_province_is_measured_from_its_capital(index: SearchIndex) -> None:
+    province = run_search(index, SearchQuery(text="AML", near="浙江省", within_km=300, per_page=10, facets=False))
+    capital = run_search(index, SearchQuery(text="AML", near="Hangzhou", within_km=300, per_page=10, facets=False))
+    assert [h.nct_id for h in province.hits] == [h.nct_id for h in capital.hits]
+    assert "NCT07144020" in {h.nct_id for h in province.hits}
+    assert any("capital, Hangzhou" in note for note in province.notes)
+    with reading_in(translations("zh")):
+        notes = run_search(index, SearchQuery(near="浙江", within_km=100, per_page=1)).notes
+    assert any("浙江省" in note and "杭州" in note for note in notes)
+
+
+def test_the_city_filter_knows_one_name_per_city(index: SearchIndex) -> None:
+    cities = set(index.spellings("city").values())
+    assert "Xi'an" in cities and "Xi’an" not in cities and "Xian" not in cities
+    assert "Hangzhou" in cities and "Hanzhou" not in cities
+    assert not {"China", "Beijingcun", "Guangdong", "Henan"} & cities
+    xian = {h.nct_id for h in run_search(index, SearchQuery(city=["Xi’an"], per_page=100, facets=False)).hits}
+    assert len(xian) >= 10 and xian == {h.nct_id for h in found(index, "", city=["xian"]).hits}
+    hangzhou = {h.nct_id for h in found(index, "", city=["Hangzhou"]).hits}
+    assert {"NCT03975907", "NCT04581473", "NCT07144020"} <= hangzhou  # two of them written "Hanzhou"

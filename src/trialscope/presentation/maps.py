@@ -265,6 +265,32 @@ def _markers(points: Sequence[MapPoint], frame: _Frame) -> list[_Marker]:
     return markers
 
 
+_YOU_HALF = 8.0  # half the height of the place's diamond
+
+
+def _radius(marker: _Marker) -> float:
+    return 5.0 + 3.0 * math.log2(len(marker.points))
+
+
+def _you(reach: Reach, frame: _Frame, markers: Sequence[_Marker]) -> str:
+    """The person's place as a diamond. Where a site's marker is at the place (a trial in the person's own
+    city), the diamond is drawn beside it, above (below near the top edge), with a line to the exact place,
+    so that neither hides the other."""
+    x, y = frame.project(reach.lon, reach.lat)
+    covering = [m for m in markers if math.hypot(m.x - x, m.y - y) < _radius(m) + _YOU_HALF]
+    line = ""
+    if covering:
+        reach_px = max(_radius(m) + math.hypot(m.x - x, m.y - y) for m in covering) + _YOU_HALF + 4
+        shifted_y = y - reach_px if y - reach_px > _YOU_HALF + 2 else y + reach_px
+        line = f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x:.1f}" y2="{shifted_y:.1f}"/>'
+        y = shifted_y
+    half = _YOU_HALF
+    return (
+        f'<g class="you{" beside" if covering else ""}"><title>{escape(reach.label)}</title>{line}'
+        f'<path d="M{x:.1f} {y - half:.1f}L{x + 7:.1f} {y:.1f}L{x:.1f} {y + half:.1f}L{x - 7:.1f} {y:.1f}Z"/></g>'
+    )
+
+
 def site_map(points: Sequence[MapPoint], *, title: str, reach: Reach | None = None, ids: str = "map") -> Markup:
     """The SVG of the points (and the person's place and reach), framed around them; empty Markup when there
     is nothing with coordinates to show. ``ids`` prefixes the SVG's own element ids (two maps on a page)."""
@@ -294,11 +320,14 @@ def site_map(points: Sequence[MapPoint], *, title: str, reach: Reach | None = No
         ry = reach.radius_km / _KM_PER_DEGREE * frame.scale
         rx = ry / max(math.cos(math.radians(reach.lat)), 0.05) * frame.squeeze
         drawn.append(f'<ellipse class="reach" cx="{x:.1f}" cy="{y:.1f}" rx="{rx:.1f}" ry="{ry:.1f}"/>')
+    markers = _markers(points, frame)
+    if reach is not None:
+        drawn.append(_you(reach, frame, markers))  # below the markers: a site at the place stays in sight
     drawn.append('<g class="markers">')
     order = {"closed": 0, "unknown": 1, "open": 2}  # open sites drawn last, on top
-    for marker in sorted(_markers(points, frame), key=lambda m: order[m.status]):
+    for marker in sorted(markers, key=lambda m: order[m.status]):
         count = len(marker.points)
-        radius = 5.0 + 3.0 * math.log2(count)
+        radius = _radius(marker)
         names = "; ".join(p.label for p in marker.points[:8]) + (" …" if count > 8 else "")
         keys = " ".join(p.key for p in marker.points)
         drawn.append(
@@ -313,11 +342,5 @@ def site_map(points: Sequence[MapPoint], *, title: str, reach: Reach | None = No
             + "</a>"
         )
     drawn.append("</g>")
-    if reach is not None:
-        x, y = frame.project(reach.lon, reach.lat)
-        drawn.append(
-            f'<g class="you"><title>{escape(reach.label)}</title>'
-            f'<path d="M{x:.1f} {y - 8:.1f}L{x + 7:.1f} {y:.1f}L{x:.1f} {y + 8:.1f}L{x - 7:.1f} {y:.1f}Z"/></g>'
-        )
     drawn.append("</svg>")
     return Markup("".join(drawn))

@@ -11,7 +11,15 @@ from typing import Literal
 from tantivy import Occur, Query
 
 from trialscope.criteria.vocabulary import vocabulary
-from trialscope.geo import Place, PlaceNotFound, country_spellings, resolve_place
+from trialscope.geo import (
+    Place,
+    PlaceNotFound,
+    canonical_city,
+    country_spellings,
+    local_names,
+    place_words,
+    resolve_place,
+)
 from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.presentation.labels import N_, known_values
 from trialscope.search.distance import nearby_terms
@@ -272,13 +280,27 @@ class Compiler:
             self.place = q.near if isinstance(q.near, Place) else _place(q.near)
             filters["distance"] = self.within(self.place, q.within_km)
             self.notes.append(CITY_LEVEL_NOTE)
+            capital = self.place.measured_from
+            if self.place.kind == "province" and capital and not self.place.name.startswith(capital + ","):
+                self.notes.append(
+                    _(
+                        "Distances from %(province)s are measured from its capital, %(capital)s.",
+                        province=place_words(self.place),
+                        capital=local_names(self.place.measured_from, "China")[0],
+                    )
+                )
         elif q.within_km is not None:
             raise QueryError("--within needs a place (--near)")
         return filters
 
     def _known_value(self, name: str, value: str) -> str:
-        """Countries, states and cities as the registry spells them (matched without regard to case)."""
-        return self.index.spellings(name).get(value.strip().lower(), value)
+        """Countries, states and cities as the index spells them (matched without regard to case; a city
+        also by its one name, ``canonical_city``: "Xian" finds Xi'an, "Sao Paulo" São Paulo)."""
+        spellings = self.index.spellings(name)
+        found = spellings.get(value.strip().lower())
+        if found is None and name == "city":
+            found = spellings.get((canonical_city(value, None) or "").lower())
+        return found or value
 
     def within(self, place: Place, km: float | None) -> str:
         """Trials with an open site within ``km`` of the place (in the country, for a country; at any

@@ -17,6 +17,7 @@ from typing import Any
 from trialscope.catalogue.freshness import Freshness, judge_listing
 from trialscope.criteria.targets import condition_concepts, trial_targets
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
+from trialscope.geo import canonical_city
 from trialscope.model.statuses import OPEN_STATUSES, SITE_OPEN
 from trialscope.model.study import DateStruct, Study, age_in_years, partial_date_to_date
 from trialscope.search.chinese import with_bigrams
@@ -185,7 +186,7 @@ def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocume
         "healthy": ["yes" if eligibility.healthy_volunteers else "no"],
         "country": study.countries,
         "state": sorted({loc.state for loc in study.locations if loc.state}),
-        "city": sorted({loc.city for loc in study.locations if loc.city}),
+        "city": sorted({c for loc in study.locations if (c := canonical_city(loc.city, loc.country))}),
         "open_country": sorted({loc.country for loc in open_sites if loc.country}),
         "geo": sorted({geo_term(loc.geo_point.lat, loc.geo_point.lon) for loc in open_sites if loc.geo_point}),
         "sponsor_class": [lead.class_ if lead and lead.class_ else "UNKNOWN"],
