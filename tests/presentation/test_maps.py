@@ -91,7 +91,11 @@ def test_a_site_at_the_persons_place_stays_in_sight_beside_the_place_marker(site
     dx, dy = _diamond_centre(svg)
     assert math.hypot(dx - cx, dy - cy) >= radius + maps._YOU_HALF  # the diamond does not cover the site
     assert '<g class="you beside">' in svg and "<line" in svg  # with a line to the exact place
-    assert svg.index('class="you') < svg.index('class="markers"')  # and the site is drawn over it
+
+    crowded = [*hangzhou, MapPoint("shanghai", "Shanghai hospital", 31.23, 121.47)]  # a marker beside Hangzhou
+    svg = str(site_map(crowded, title="sites", reach=maps.Reach("Hangzhou, China", 30.29, 120.16)))
+    dx, dy = _diamond_centre(svg)
+    assert all(math.hypot(dx - x, dy - y) >= r + maps._YOU_HALF for x, y, r in _circles(svg))  # it hides none
 
 
 def test_the_place_marker_stays_where_it_is_when_no_site_is_there() -> None:

@@ -118,7 +118,10 @@ def country_name(iso: str) -> str | None:
     return str(country["name"]) if country else None
 
 
-def resolve_place(text: str) -> Place:
+def resolve_place(text: str, *, suggest: bool = True) -> Place:
+    """A place name (a city, a province of China, a country) or "lat,lon" -> a point. A name the gazetteer
+    does not know raises PlaceNotFound, with close names when ``suggest`` (a fuzzy pass over every city:
+    tens of milliseconds; not worth it to learn only whether a word is a place)."""
     coordinates = _COORDINATES.match(text)
     if coordinates:
         lat, lon = float(coordinates.group(1)), float(coordinates.group(2))
@@ -147,7 +150,7 @@ def resolve_place(text: str) -> Place:
         elif wanted_country:
             candidates = [c for c in candidates if c["countrycode"] == wanted_country["iso"]]
     if not candidates:
-        close = suggest_places(name)
+        close = suggest_places(name) if suggest else []
         if close:
             raise PlaceNotFound(
                 _(

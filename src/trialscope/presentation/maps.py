@@ -273,20 +273,30 @@ def _radius(marker: _Marker) -> float:
 
 
 def _you(reach: Reach, frame: _Frame, markers: Sequence[_Marker]) -> str:
-    """The person's place as a diamond. Where a site's marker is at the place (a trial in the person's own
-    city), the diamond is drawn beside it, above (below near the top edge), with a line to the exact place,
-    so that neither hides the other."""
+    """The person's place as a diamond, drawn over the markers. Where a site's marker is at the place (a
+    trial in the person's own city), the diamond is drawn beside it with a line to the exact place, on the
+    side (above, right, left, below) where it covers no other marker, so that neither hides the other."""
     x, y = frame.project(reach.lon, reach.lat)
-    covering = [m for m in markers if math.hypot(m.x - x, m.y - y) < _radius(m) + _YOU_HALF]
+
+    def clearance(px: float, py: float) -> float:  # how far the diamond at (px, py) is from covering a marker
+        return min((math.hypot(m.x - px, m.y - py) - _radius(m) - _YOU_HALF for m in markers), default=math.inf)
+
     line = ""
-    if covering:
-        reach_px = max(_radius(m) + math.hypot(m.x - x, m.y - y) for m in covering) + _YOU_HALF + 4
-        shifted_y = y - reach_px if y - reach_px > _YOU_HALF + 2 else y + reach_px
-        line = f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x:.1f}" y2="{shifted_y:.1f}"/>'
-        y = shifted_y
+    beside = clearance(x, y) < 0
+    if beside:
+        covering = [m for m in markers if math.hypot(m.x - x, m.y - y) < _radius(m) + _YOU_HALF]
+        away = max(_radius(m) + math.hypot(m.x - x, m.y - y) for m in covering) + _YOU_HALF + 4
+        sides = [(x, y - away), (x + away, y), (x - away, y), (x, y + away)]
+        inside = [
+            (px, py) for px, py in sides if _YOU_HALF < px < WIDTH - _YOU_HALF and _YOU_HALF < py < HEIGHT - _YOU_HALF
+        ]
+        free = [side for side in inside or sides if clearance(*side) >= 0]
+        px, py = free[0] if free else max(inside or sides, key=lambda side: clearance(*side))
+        line = f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{px:.1f}" y2="{py:.1f}"/>'
+        x, y = px, py
     half = _YOU_HALF
     return (
-        f'<g class="you{" beside" if covering else ""}"><title>{escape(reach.label)}</title>{line}'
+        f'<g class="you{" beside" if beside else ""}"><title>{escape(reach.label)}</title>{line}'
         f'<path d="M{x:.1f} {y - half:.1f}L{x + 7:.1f} {y:.1f}L{x:.1f} {y + half:.1f}L{x - 7:.1f} {y:.1f}Z"/></g>'
     )
 
@@ -321,8 +331,6 @@ def site_map(points: Sequence[MapPoint], *, title: str, reach: Reach | None = No
         rx = ry / max(math.cos(math.radians(reach.lat)), 0.05) * frame.squeeze
         drawn.append(f'<ellipse class="reach" cx="{x:.1f}" cy="{y:.1f}" rx="{rx:.1f}" ry="{ry:.1f}"/>')
     markers = _markers(points, frame)
-    if reach is not None:
-        drawn.append(_you(reach, frame, markers))  # below the markers: a site at the place stays in sight
     drawn.append('<g class="markers">')
     order = {"closed": 0, "unknown": 1, "open": 2}  # open sites drawn last, on top
     for marker in sorted(markers, key=lambda m: order[m.status]):
@@ -342,5 +350,7 @@ def site_map(points: Sequence[MapPoint], *, title: str, reach: Reach | None = No
             + "</a>"
         )
     drawn.append("</g>")
+    if reach is not None:
+        drawn.append(_you(reach, frame, markers))
     drawn.append("</svg>")
     return Markup("".join(drawn))

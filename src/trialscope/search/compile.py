@@ -141,6 +141,7 @@ class Compiler:
         self.searched = ""  # the text query with synonyms written out (for people)
         self.unmatched: list[str] = []  # words of the query no trial has (named on the page)
         self.left_out: list[str] = []  # Chinese words every trial has or that say nothing alone (named too)
+        self.word_notes: list[str] = []  # the notes about the query's words (the page shows them first)
         self.text = self._text()
         self.filter_text = self._filters()
         self.filters = {name: self._filter(text) for name, text in self.filter_text.items()}
@@ -164,7 +165,7 @@ class Compiler:
         self.searched = reading.for_people()
         if reading.left_out:
             self.left_out = [t.written for t in reading.left_out]
-            self.notes.append(
+            self._word_note(
                 _(
                     "Left out of the search, as words every trial has or that say nothing alone: %(words)s.",
                     words=_quoted(self.left_out),
@@ -181,14 +182,18 @@ class Compiler:
         if reading.plain and len(unmatched) < len([t for t in reading.terms if not t.common]):
             # words typed one after another: the others are searched, and the page says which were not found
             parsed = self._parse_text(reading.run(without=tuple(unmatched)))
-            self.notes.append(_("No trials found for %(words)s: the results are for the other words.", words=words))
+            self._word_note(_("No trials found for %(words)s: the results are for the other words.", words=words))
         else:
-            self.notes.append(_("No trials found for %(words)s.", words=words))
+            self._word_note(_("No trials found for %(words)s.", words=words))
         for term in unmatched:
             if _place_named(term.written) is not None:
                 word = _quoted([term.written])
-                self.notes.append(_("%(word)s is a place: to find trials near it, write it under “Near”.", word=word))
+                self._word_note(_("%(word)s is a place: to find trials near it, write it under “Near”.", word=word))
         return parsed
+
+    def _word_note(self, note: str) -> None:
+        self.notes.append(note)
+        self.word_notes.append(note)
 
     def _parse_text(self, run: str) -> Query:
         names = list(TEXT_FIELDS)
@@ -342,7 +347,7 @@ def _place_named(word: str) -> Place | None:
     if len(word) < 2 or (word.isascii() and len(word) < 4):
         return None
     try:
-        place = resolve_place(word)
+        place = resolve_place(word, suggest=False)
     except PlaceNotFound:
         return None
     return place if place.kind != "coordinates" else None

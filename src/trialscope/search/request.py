@@ -190,6 +190,7 @@ class SearchResults:
     notes: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)  # words of the query no trial has (named in a note)
     left_out: list[str] = field(default_factory=list)  # Chinese words not searched (every trial has them)
+    word_notes: list[str] = field(default_factory=list)  # those of ``notes`` about the query's words
 
     @property
     def pages(self) -> int:

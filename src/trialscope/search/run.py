@@ -120,6 +120,7 @@ def _searched(index: SearchIndex, query: SearchQuery) -> SearchResults:
         notes=compiler.notes,
         unmatched=compiler.unmatched,
         left_out=compiler.left_out,
+        word_notes=compiler.word_notes,
     )
     if compiler.place is not None and hits:
         _add_nearest_sites(index, compiler.place, hits)
