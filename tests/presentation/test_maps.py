@@ -62,3 +62,42 @@ def test_zoomed_in_frames_keep_little_beyond_the_drawing() -> None:
 def test_site_map_frames_its_points() -> None:
     drawn = site_map([MapPoint("site-1", "Paris <b>", 48.85, 2.35)], title="Sites & more")
     assert 'class="land"' in drawn and "Paris &lt;b&gt;" in drawn and "Sites &amp; more" in drawn
+
+
+def _diamond_centre(svg: str) -> tuple[float, float]:
+    import re
+
+    match = re.search(r'<g class="you[^"]*">.*?<path d="M([\d.]+) ([\d.]+)L', svg)
+    assert match, svg
+    return float(match.group(1)), float(match.group(2)) + maps._YOU_HALF
+
+
+def _circles(svg: str) -> list[tuple[float, float, float]]:
+    import re
+
+    return [
+        (float(x), float(y), float(r))
+        for x, y, r in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', svg)
+    ]
+
+
+@pytest.mark.parametrize("sites", [1, 3])
+def test_a_site_at_the_persons_place_stays_in_sight_beside_the_place_marker(sites: int) -> None:
+    import math
+
+    hangzhou = [MapPoint(f"site-{n}", "Hangzhou hospital", 30.29, 120.16) for n in range(sites)]
+    svg = str(site_map(hangzhou, title="sites", reach=maps.Reach("Hangzhou, China", 30.29, 120.16)))
+    ((cx, cy, radius),) = _circles(svg)
+    dx, dy = _diamond_centre(svg)
+    assert math.hypot(dx - cx, dy - cy) >= radius + maps._YOU_HALF  # the diamond does not cover the site
+    assert '<g class="you beside">' in svg and "<line" in svg  # with a line to the exact place
+
+    crowded = [*hangzhou, MapPoint("shanghai", "Shanghai hospital", 31.23, 121.47)]  # a marker beside Hangzhou
+    svg = str(site_map(crowded, title="sites", reach=maps.Reach("Hangzhou, China", 30.29, 120.16)))
+    dx, dy = _diamond_centre(svg)
+    assert all(math.hypot(dx - x, dy - y) >= r + maps._YOU_HALF for x, y, r in _circles(svg))  # it hides none
+
+
+def test_the_place_marker_stays_where_it_is_when_no_site_is_there() -> None:
+    svg = str(site_map([MapPoint("a", "Wuhan", 30.58, 114.27)], title="t", reach=maps.Reach("Hangzhou", 30.29, 120.16)))
+    assert '<g class="you">' in svg and "<line" not in svg

@@ -67,3 +67,20 @@ def test_the_privacy_page_and_the_faq(client: TestClient) -> None:
     assert "Kept 90 days" in privacy.text and "never" in privacy.text
     faq = client.get("/faq").text
     assert "Why take part" in faq and "How long does a trial last" in faq and "compensation" in faq
+
+
+def test_the_city_list_has_one_name_per_city_and_no_countries_or_provinces(client: TestClient) -> None:
+    import re
+
+    page = client.get("/locations/China").text
+    cities = re.findall(r'<a href="/locations/China/([^"]+)">', page)
+    names = [c.replace("%27", "'").replace("%20", " ") for c in cities]
+    assert len(names) == len(set(names))
+    assert "Hangzhou" in names and "Xi'an" in names
+    assert not {"Hanzhou", "Xi%E2%80%99an", "Xian", "China", "Beijingcun", "Guangdong", "Henan"} & set(names)
+    xian = client.get("/locations/China/Xi'an")
+    assert xian.status_code == 200 and "Jiaotong" in xian.text  # sites written "Xi’an" and "Xi'an"
+    assert client.get("/locations/China/Xi’an").status_code == 200  # the other spelling finds the same city
+    zh = client.get("/locations/China?lang=zh").text
+    client.cookies.clear()
+    assert "西安" in zh and "杭州" in zh and "沪" not in zh

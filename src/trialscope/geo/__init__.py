@@ -3,23 +3,27 @@
 from trialscope.geo.places import (
     Place,
     PlaceNotFound,
+    canonical_city,
     country_spellings,
     haversine_km,
     haversine_km_many,
     load_gazetteer,
     local_names,
     parse_distance_km,
+    place_words,
     resolve_place,
 )
 
 __all__ = [
     "Place",
     "PlaceNotFound",
+    "canonical_city",
     "country_spellings",
     "haversine_km",
     "haversine_km_many",
     "load_gazetteer",
     "local_names",
     "parse_distance_km",
+    "place_words",
     "resolve_place",
 ]

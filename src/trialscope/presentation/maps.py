@@ -265,6 +265,42 @@ def _markers(points: Sequence[MapPoint], frame: _Frame) -> list[_Marker]:
     return markers
 
 
+_YOU_HALF = 8.0  # half the height of the place's diamond
+
+
+def _radius(marker: _Marker) -> float:
+    return 5.0 + 3.0 * math.log2(len(marker.points))
+
+
+def _you(reach: Reach, frame: _Frame, markers: Sequence[_Marker]) -> str:
+    """The person's place as a diamond, drawn over the markers. Where a site's marker is at the place (a
+    trial in the person's own city), the diamond is drawn beside it with a line to the exact place, on the
+    side (above, right, left, below) where it covers no other marker, so that neither hides the other."""
+    x, y = frame.project(reach.lon, reach.lat)
+
+    def clearance(px: float, py: float) -> float:  # how far the diamond at (px, py) is from covering a marker
+        return min((math.hypot(m.x - px, m.y - py) - _radius(m) - _YOU_HALF for m in markers), default=math.inf)
+
+    line = ""
+    beside = clearance(x, y) < 0
+    if beside:
+        covering = [m for m in markers if math.hypot(m.x - x, m.y - y) < _radius(m) + _YOU_HALF]
+        away = max(_radius(m) + math.hypot(m.x - x, m.y - y) for m in covering) + _YOU_HALF + 4
+        sides = [(x, y - away), (x + away, y), (x - away, y), (x, y + away)]
+        inside = [
+            (px, py) for px, py in sides if _YOU_HALF < px < WIDTH - _YOU_HALF and _YOU_HALF < py < HEIGHT - _YOU_HALF
+        ]
+        free = [side for side in inside or sides if clearance(*side) >= 0]
+        px, py = free[0] if free else max(inside or sides, key=lambda side: clearance(*side))
+        line = f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{px:.1f}" y2="{py:.1f}"/>'
+        x, y = px, py
+    half = _YOU_HALF
+    return (
+        f'<g class="you{" beside" if beside else ""}"><title>{escape(reach.label)}</title>{line}'
+        f'<path d="M{x:.1f} {y - half:.1f}L{x + 7:.1f} {y:.1f}L{x:.1f} {y + half:.1f}L{x - 7:.1f} {y:.1f}Z"/></g>'
+    )
+
+
 def site_map(points: Sequence[MapPoint], *, title: str, reach: Reach | None = None, ids: str = "map") -> Markup:
     """The SVG of the points (and the person's place and reach), framed around them; empty Markup when there
     is nothing with coordinates to show. ``ids`` prefixes the SVG's own element ids (two maps on a page)."""
@@ -294,11 +330,12 @@ def site_map(points: Sequence[MapPoint], *, title: str, reach: Reach | None = No
         ry = reach.radius_km / _KM_PER_DEGREE * frame.scale
         rx = ry / max(math.cos(math.radians(reach.lat)), 0.05) * frame.squeeze
         drawn.append(f'<ellipse class="reach" cx="{x:.1f}" cy="{y:.1f}" rx="{rx:.1f}" ry="{ry:.1f}"/>')
+    markers = _markers(points, frame)
     drawn.append('<g class="markers">')
     order = {"closed": 0, "unknown": 1, "open": 2}  # open sites drawn last, on top
-    for marker in sorted(_markers(points, frame), key=lambda m: order[m.status]):
+    for marker in sorted(markers, key=lambda m: order[m.status]):
         count = len(marker.points)
-        radius = 5.0 + 3.0 * math.log2(count)
+        radius = _radius(marker)
         names = "; ".join(p.label for p in marker.points[:8]) + (" …" if count > 8 else "")
         keys = " ".join(p.key for p in marker.points)
         drawn.append(
@@ -314,10 +351,6 @@ def site_map(points: Sequence[MapPoint], *, title: str, reach: Reach | None = No
         )
     drawn.append("</g>")
     if reach is not None:
-        x, y = frame.project(reach.lon, reach.lat)
-        drawn.append(
-            f'<g class="you"><title>{escape(reach.label)}</title>'
-            f'<path d="M{x:.1f} {y - 8:.1f}L{x + 7:.1f} {y:.1f}L{x:.1f} {y + 8:.1f}L{x - 7:.1f} {y:.1f}Z"/></g>'
-        )
+        drawn.append(_you(reach, frame, markers))
     drawn.append("</svg>")
     return Markup("".join(drawn))

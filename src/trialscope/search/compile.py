@@ -11,7 +11,15 @@ from typing import Literal
 from tantivy import Occur, Query
 
 from trialscope.criteria.vocabulary import vocabulary
-from trialscope.geo import Place, PlaceNotFound, country_spellings, resolve_place
+from trialscope.geo import (
+    Place,
+    PlaceNotFound,
+    canonical_city,
+    country_spellings,
+    local_names,
+    place_words,
+    resolve_place,
+)
 from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.presentation.labels import N_, known_values
 from trialscope.search.distance import nearby_terms
@@ -21,8 +29,8 @@ from trialscope.search.documents import (
 )
 from trialscope.search.index import SearchIndex
 from trialscope.search.request import QueryError, SearchQuery
-from trialscope.search.synonyms import synonyms
-from trialscope.translation import _
+from trialscope.search.synonyms import Reading, Term, synonyms
+from trialscope.translation import _, pgettext
 
 Sort = Literal["relevance", "updated", "start", "distance"]
 SYNTAX_NOTE = N_("The query's syntax was not understood (a quote or bracket left open?); its words were searched for.")
@@ -131,6 +139,9 @@ class Compiler:
         self.notes: list[str] = []
         self.place: Place | None = None
         self.searched = ""  # the text query with synonyms written out (for people)
+        self.unmatched: list[str] = []  # words of the query no trial has (named on the page)
+        self.left_out: list[str] = []  # Chinese words every trial has or that say nothing alone (named too)
+        self.word_notes: list[str] = []  # the notes about the query's words (the page shows them first)
         self.text = self._text()
         self.filter_text = self._filters()
         self.filters = {name: self._filter(text) for name, text in self.filter_text.items()}
@@ -150,8 +161,41 @@ class Compiler:
         for alias, name in _FIELD_ALIASES.items():
             text = re.sub(rf"\b{alias}:", f"{name}:", text)
         text = re.sub(r"\bAND\s+(?=NOT\b|-)", "", text)  # "a AND NOT b": tantivy reads it as a AND (nothing)
-        self.searched = synonyms().expand(text)
-        run = synonyms().expand(text, as_tokens=True)  # each synonym group is one indexed word
+        reading = synonyms().read(text)
+        self.searched = reading.for_people()
+        if reading.left_out:
+            self.left_out = [t.written for t in reading.left_out]
+            self._word_note(
+                _(
+                    "Left out of the search, as words every trial has or that say nothing alone: %(words)s.",
+                    words=_quoted(self.left_out),
+                )
+            )
+        if not reading.terms or all(t.common for t in reading.terms):
+            return None
+        parsed = self._parse_text(reading.run())  # each synonym group is one indexed word
+        unmatched = self._matching_nothing(reading)
+        if not unmatched:
+            return parsed
+        self.unmatched = [t.written for t in unmatched]
+        words = _quoted(self.unmatched)
+        if reading.plain and len(unmatched) < len([t for t in reading.terms if not t.common]):
+            # words typed one after another: the others are searched, and the page says which were not found
+            parsed = self._parse_text(reading.run(without=tuple(unmatched)))
+            self._word_note(_("No trials found for %(words)s: the results are for the other words.", words=words))
+        else:
+            self._word_note(_("No trials found for %(words)s.", words=words))
+        for term in unmatched:
+            if _place_named(term.written) is not None:
+                word = _quoted([term.written])
+                self._word_note(_("%(word)s is a place: to find trials near it, write it under “Near”.", word=word))
+        return parsed
+
+    def _word_note(self, note: str) -> None:
+        self.notes.append(note)
+        self.word_notes.append(note)
+
+    def _parse_text(self, run: str) -> Query:
         names = list(TEXT_FIELDS)
         try:
             return self.index.index.parse_query(run, names, field_boosts=TEXT_FIELDS, conjunction_by_default=True)
@@ -166,8 +210,26 @@ class Compiler:
             lenient, _errors = self.index.index.parse_query_lenient(
                 run, names, field_boosts=TEXT_FIELDS, conjunction_by_default=True
             )
-            self.notes.append(SYNTAX_NOTE)  # a fixed note: results are kept and shown in either language
+            if SYNTAX_NOTE not in self.notes:
+                self.notes.append(SYNTAX_NOTE)  # a fixed note: results are kept and shown in either language
             return lenient
+
+    def _matching_nothing(self, reading: Reading) -> list[Term]:
+        """The words (phrases, known forms) of the query that no trial has, each looked up alone (the first
+        hit is enough: no counting). A word after NOT or a minus is not asked about."""
+        searcher = self.index.searcher()
+        names = list(TEXT_FIELDS)
+        found: list[Term] = []
+        for term in reading.terms:
+            if term.common or term.negated or not term.searched:
+                continue
+            try:
+                alone = self.index.index.parse_query(term.searched, names, conjunction_by_default=True)
+            except ValueError:
+                continue
+            if not searcher.search(alone, 1).hits:
+                found.append(term)
+        return found
 
     def _filters(self) -> dict[str, str]:
         q = self.query
@@ -223,13 +285,27 @@ class Compiler:
             self.place = q.near if isinstance(q.near, Place) else _place(q.near)
             filters["distance"] = self.within(self.place, q.within_km)
             self.notes.append(CITY_LEVEL_NOTE)
+            capital = self.place.measured_from
+            if self.place.kind == "province" and capital and not self.place.name.startswith(capital + ","):
+                self.notes.append(
+                    _(
+                        "Distances from %(province)s are measured from its capital, %(capital)s.",
+                        province=place_words(self.place),
+                        capital=local_names(self.place.measured_from, "China")[0],
+                    )
+                )
         elif q.within_km is not None:
             raise QueryError("--within needs a place (--near)")
         return filters
 
     def _known_value(self, name: str, value: str) -> str:
-        """Countries, states and cities as the registry spells them (matched without regard to case)."""
-        return self.index.spellings(name).get(value.strip().lower(), value)
+        """Countries, states and cities as the index spells them (matched without regard to case; a city
+        also by its one name, ``canonical_city``: "Xian" finds Xi'an, "Sao Paulo" São Paulo)."""
+        spellings = self.index.spellings(name)
+        found = spellings.get(value.strip().lower())
+        if found is None and name == "city":
+            found = spellings.get((canonical_city(value, None) or "").lower())
+        return found or value
 
     def within(self, place: Place, km: float | None) -> str:
         """Trials with an open site within ``km`` of the place (in the country, for a country; at any
@@ -259,6 +335,22 @@ class Compiler:
 
 def _day(value: dt.date) -> int:
     return value.year * 10000 + value.month * 100 + value.day
+
+
+def _quoted(words: list[str]) -> str:
+    """Words as a page names them: “CD7”, “白血病” (in the reader's quotation marks and list separator)."""
+    return pgettext("word list separator", ", ").join(pgettext("quoted word", "“%(word)s”", word=w) for w in words)
+
+
+def _place_named(word: str) -> Place | None:
+    """The city a word names, if it is one (a place typed among the words: a hint to write it under "near")."""
+    if len(word) < 2 or (word.isascii() and len(word) < 4):
+        return None
+    try:
+        place = resolve_place(word, suggest=False)
+    except PlaceNotFound:
+        return None
+    return place if place.kind != "coordinates" else None
 
 
 def _place(text: str) -> Place:

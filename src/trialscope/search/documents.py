@@ -17,8 +17,10 @@ from typing import Any
 from trialscope.catalogue.freshness import Freshness, judge_listing
 from trialscope.criteria.targets import condition_concepts, trial_targets
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
+from trialscope.geo import canonical_city
 from trialscope.model.statuses import OPEN_STATUSES, SITE_OPEN
 from trialscope.model.study import DateStruct, Study, age_in_years, partial_date_to_date
+from trialscope.search.chinese import with_bigrams
 from trialscope.search.synonyms import synonyms
 
 # Site statuses counted as open for distance (a site whose status is not stated counts too: many records
@@ -163,10 +165,11 @@ def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocume
         ],
     }
     known = synonyms()
-    for values in texts.values():  # each written form of a synonym group also indexes the group's word
+    for name, values in texts.items():  # each written form of a synonym group also indexes the group's word
         tokens = known.tokens_in("\n".join(values))
+        texts[name] = [with_bigrams(v) for v in values]  # Chinese as CJK bigrams (search/chinese.py)
         if tokens:
-            values.append(" ".join(tokens))
+            texts[name].append(" ".join(tokens))
     open_sites = [loc for loc in study.locations if loc.status is None or loc.status.upper() in SITE_OPEN]
     concepts, targets = trial_concepts(study, vocab)
     overall = study.overall_status or "UNKNOWN"
@@ -183,7 +186,7 @@ def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocume
         "healthy": ["yes" if eligibility.healthy_volunteers else "no"],
         "country": study.countries,
         "state": sorted({loc.state for loc in study.locations if loc.state}),
-        "city": sorted({loc.city for loc in study.locations if loc.city}),
+        "city": sorted({c for loc in study.locations if (c := canonical_city(loc.city, loc.country))}),
         "open_country": sorted({loc.country for loc in open_sites if loc.country}),
         "geo": sorted({geo_term(loc.geo_point.lat, loc.geo_point.lon) for loc in open_sites if loc.geo_point}),
         "sponsor_class": [lead.class_ if lead and lead.class_ else "UNKNOWN"],

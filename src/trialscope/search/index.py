@@ -28,6 +28,7 @@ import tantivy
 from tantivy import Query
 
 from trialscope.caches import LruCache
+from trialscope.geo import load_gazetteer
 from trialscope.model.study import parse_study
 from trialscope.search.documents import COMPOSITE_FACETS, TEXT_FIELDS, trial_document
 from trialscope.search.synonyms import synonyms
@@ -37,7 +38,7 @@ from trialscope.store.trial_store import TrialStore
 ENV_SEARCH_INDEX = "TRIALSCOPE_SEARCH_INDEX"
 # Bump when the schema or what documents hold changes: an older index is rebuilt (so is one built with another
 # synonym list, whose words it holds).
-INDEX_VERSION = "2026.12.03-1"
+INDEX_VERSION = "2026.12.07-zh"  # Chinese text as CJK bigrams (search/chinese.py)
 KEYWORD_FIELDS = (
     "status",
     "open",
@@ -245,6 +246,8 @@ class SearchIndex:
         if total == 0:
             return 0
         workers = workers if workers is not None else (min(4, os.cpu_count() or 1) if total > 2000 else 0)
+        if workers > 1:
+            load_gazetteer()  # documents name cities through it (canonical_city): read once, shared by the forks
         # the worker processes are forked before tantivy's writer starts its threads
         with ExitStack() as stack:
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers)) if workers > 1 else None

@@ -188,6 +188,9 @@ class SearchResults:
     place: Place | None = None
     searched: str = ""  # the text query as run (after synonym expansion)
     notes: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # words of the query no trial has (named in a note)
+    left_out: list[str] = field(default_factory=list)  # Chinese words not searched (every trial has them)
+    word_notes: list[str] = field(default_factory=list)  # those of ``notes`` about the query's words
 
     @property
     def pages(self) -> int:
@@ -203,6 +206,8 @@ class SearchResults:
             "place": None if self.place is None else self.place.describe(),
             "searched": self.searched,
             "notes": self.notes,
+            "unmatched": self.unmatched,
+            "left_out": self.left_out,
             "facets": {name: [{"value": v, "count": c} for v, c in values] for name, values in self.facets.items()},
             "hits": [h.as_dict() for h in self.hits],
         }

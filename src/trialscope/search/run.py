@@ -111,7 +111,17 @@ def _searched(index: SearchIndex, query: SearchQuery) -> SearchResults:
         else:
             total, page = _by_relevance(searcher, combined, offset, query.per_page)
         hits = [Hit(orjson.loads(searcher.doc(address)["card"][0]), score) for score, address in page]
-    results = SearchResults(query, total, hits, place=compiler.place, searched=compiler.searched, notes=compiler.notes)
+    results = SearchResults(
+        query,
+        total,
+        hits,
+        place=compiler.place,
+        searched=compiler.searched,
+        notes=compiler.notes,
+        unmatched=compiler.unmatched,
+        left_out=compiler.left_out,
+        word_notes=compiler.word_notes,
+    )
     if compiler.place is not None and hits:
         _add_nearest_sites(index, compiler.place, hits)
     if facets:

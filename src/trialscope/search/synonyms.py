@@ -12,12 +12,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import ahocorasick_rs
+
+from trialscope.search.chinese import (
+    ChineseEntry,
+    bigram_phrase,
+    chinese_table,
+    has_chinese,
+    is_chinese_text,
+)
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 # A token of the query language: a (field-prefixed) quoted phrase, parentheses, or a bare run of characters.
@@ -48,6 +57,56 @@ class SynonymGroup:
 
     def render(self, field: str, as_tokens: bool) -> str:
         return f"{field}{self.token}" if as_tokens else self.quoted(field)
+
+
+def _any(alternatives: list[str]) -> str:
+    return alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One thing a query asks for: a word, a phrase or a known form (with its group)."""
+
+    written: str  # as the person wrote it
+    for_people: str  # the alternatives searched, written out
+    searched: str  # what the index is asked (a group as its index word)
+    chinese: bool = False
+    common: bool = False  # a Chinese word left out of the search (data/search/synonyms-zh.json, kind "common")
+    negated: bool = False  # after NOT or a minus: matching nothing is what was asked
+    sign: str = ""  # a "+" or "-" written before it
+
+
+@dataclass(slots=True)
+class Reading:
+    """A query as read: its terms with operators and parentheses between them (``plain``: words and phrases
+    only, every one required)."""
+
+    parts: list[Term | str]
+    plain: bool
+
+    @property
+    def terms(self) -> list[Term]:
+        return [p for p in self.parts if isinstance(p, Term)]
+
+    @property
+    def left_out(self) -> list[Term]:
+        return [t for t in self.terms if t.common]
+
+    def for_people(self) -> str:
+        return self._joined(lambda t: t.for_people, ())
+
+    def run(self, without: tuple[Term, ...] = ()) -> str:
+        """What is searched (``without`` some terms: words that match nothing, in a plain query)."""
+        return self._joined(lambda t: t.searched, without)
+
+    def _joined(self, text: Callable[[Term], str], without: tuple[Term, ...]) -> str:
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif part not in without and not part.common:
+                out.append(part.sign + text(part))
+        return " ".join(out)
 
 
 def _contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
@@ -93,55 +152,141 @@ class Synonyms:
     def expand(self, query: str, *, as_tokens: bool = False) -> str:
         """The query with every known form replaced by its whole group: written out as alternatives (for
         people to read), or as the group's index word (what is searched: one term, not many phrases)."""
-        out: list[str] = []
+        reading = self.read(query)
+        return reading.run() if as_tokens else reading.for_people()
+
+    def read(self, query: str) -> Reading:
+        """The query as searched: each word, phrase or known form a ``Term`` (its words for people, its words
+        for the index), the language's operators and parentheses between them as they are. Chinese is read
+        through the Chinese table (``search/chinese.py``); a word in no table is searched as written."""
+        parts: list[Term | str] = []
         pending: list[str] = []  # plain words waiting to be matched against the groups
+        plain = True  # only words and phrases, all of them required
+        negated = False
 
         def flush() -> None:
-            out.extend(self._expand_words(pending, as_tokens))
+            parts.extend(self._expand_words(pending))
             pending.clear()
+
+        def add(term: Term) -> None:
+            nonlocal negated
+            flush()
+            parts.append(replace(term, negated=negated) if negated else term)
+            negated = False
 
         for match in _TOKEN.finditer(query):
             field = match.group("field") or ""
             if match.group("phrase") is not None:
-                flush()
-                phrase = match.group("phrase")
-                group = self.group_for(_words(phrase)) if phrase.strip() else None
-                out.append(group.render(field, as_tokens) if group else f'{field}"{phrase}"')
+                add(self._phrase(match.group(0), field, match.group("phrase")))
             elif match.group("paren"):
                 flush()
-                out.append(match.group("paren"))
+                plain = False
+                parts.append(match.group("paren"))
             else:
                 bare = match.group("bare")
-                if bare in _OPERATORS or bare[0] in "+-" or ":" in bare or "*" in bare:
+                if bare in _OPERATORS or bare[0] in "+-":
                     flush()
-                    out.append(self._expand_prefixed(bare, as_tokens))
+                    plain = False
+                    if bare in _OPERATORS or len(bare) == 1:
+                        parts.append(bare)
+                        negated = bare == "NOT"
+                        continue
+                    negated = bare[0] == "-"
+                    add(replace(self._single(bare[1:]), sign=bare[0]))
+                elif ":" in bare or "*" in bare or negated:
+                    add(self._single(bare))
+                elif is_chinese_text(bare):
+                    for piece in chinese_table().pieces(bare):
+                        if piece.kind == "latin":
+                            pending.append(piece.text)
+                        else:
+                            add(self._chinese(piece.text, piece.entry))
                 else:
                     pending.append(bare)
         flush()
-        return " ".join(out)
+        return Reading(parts, plain)
 
-    def _expand_prefixed(self, token: str, as_tokens: bool) -> str:
-        """``title:AML`` -> ``(title:"AML" OR title:"acute myeloid leukemia" ...)``; operators as they are."""
+    def _phrase(self, written: str, field: str, phrase: str) -> Term:
+        entry = chinese_table().entry_for(phrase.strip()) if has_chinese(phrase) else None
+        if entry is not None:
+            return self._chinese(phrase.strip(), entry, field)
+        group = self.group_for(_words(phrase)) if phrase.strip() and not has_chinese(phrase) else None
+        if group is not None:
+            return Term(written, group.quoted(field), group.render(field, True))
+        searched = f"{field}{bigram_phrase(phrase)}" if has_chinese(phrase) else f'{field}"{phrase}"'
+        return Term(written, f'{field}"{phrase}"', searched)
+
+    def _single(self, token: str) -> Term:
+        """One token on its own (after a field name, a sign or NOT): ``title:AML`` -> ``(title:"AML" OR
+        title:"acute myeloid leukemia" ...)``; a prefix search (``leuk*``) as it is."""
         field, sep, rest = token.partition(":")
-        if not sep or not rest or not re.fullmatch(r"[A-Za-z_]+", field):
-            return token
-        group = self.group_for(_words(rest)) if "*" not in rest else None
-        return group.render(f"{field}:", as_tokens) if group else token
+        if not sep or not re.fullmatch(r"[A-Za-z_]+", field):
+            field, rest = "", token
+        else:
+            field += ":"
+        if not rest or "*" in rest:
+            return Term(token, token, token)
+        if is_chinese_text(rest):
+            pieces = chinese_table().pieces(rest)
+            if len(pieces) == 1 and pieces[0].kind != "latin":
+                return self._chinese(rest, pieces[0].entry, field)
+            if all(p.kind == "chinese" for p in pieces):
+                return Term(token, f'{field}"{rest}"', f"{field}{bigram_phrase(rest)}", chinese=True)
+            parts = [
+                self._single(field + p.text) if p.kind == "latin" else self._chinese(p.text, p.entry, field)
+                for p in pieces
+            ]
+            kept = [p for p in parts if not p.common]
+            return Term(
+                token,
+                "(" + " AND ".join(p.for_people for p in kept) + ")",
+                "(" + " AND ".join(p.searched for p in kept) + ")",
+                chinese=True,
+            )
+        group = self.group_for(_words(rest))
+        if group is None:
+            return Term(token, token, token)
+        return Term(token, group.quoted(field), group.render(field, True))
 
-    def _expand_words(self, words: list[str], as_tokens: bool) -> list[str]:
-        """Greedy longest match of groups over a run of plain words (each word may hold several, 'CAR-T')."""
-        out: list[str] = []
+    def _chinese(self, written: str, entry: ChineseEntry | None, field: str = "") -> Term:
+        """A Chinese word: a form of the table searched as its English words (and as written, for the record
+        in Chinese), or a word the table lacks searched as written (its bigrams)."""
+        if entry is None:
+            return Term(written, f'{field}"{written}"', f"{field}{bigram_phrase(written)}", chinese=True)
+        if entry.common:
+            return Term(written, "", "", chinese=True, common=True)
+        if entry.statuses:
+            statuses = " ".join(entry.statuses)
+            asked = f"status:{entry.statuses[0]}" if len(entry.statuses) == 1 else f"status:IN [{statuses}]"
+            return Term(written, asked, asked, chinese=True)
+        people: list[str] = []
+        searched: list[str] = []
+        for words in entry.english:
+            group = self.group_for(_words(words))
+            people.append(group.quoted(field) if group else f'{field}"{words}"')
+            searched.append(group.render(field, True) if group else f'{field}"{words}"')
+        people.append(f'{field}"{written}"')
+        searched.append(f"{field}{bigram_phrase(written)}")
+        people, searched = list(dict.fromkeys(people)), list(dict.fromkeys(searched))
+        return Term(written, _any(people), _any(searched), chinese=True)
+
+    def _expand_words(self, words: list[str]) -> list[Term]:
+        """Greedy longest match of groups over a run of plain words (each word may hold several, 'CAR-T').
+        A word with letters but none the groups are written in is never taken into a group's match."""
+        out: list[Term] = []
         i = 0
         while i < len(words):
             for span in range(min(self.longest, len(words) - i), 0, -1):
                 chunk = words[i : i + span]
+                if any(not _words(w) and any(c.isalnum() for c in w) for w in chunk):
+                    continue
                 group = self.group_for(_words(" ".join(chunk)))
                 if group is not None:
-                    out.append(group.render("", as_tokens))
+                    out.append(Term(" ".join(chunk), group.quoted(), group.render("", True)))
                     i += span
                     break
             else:
-                out.append(words[i])
+                out.append(Term(words[i], words[i], words[i]))
                 i += 1
         return out
 

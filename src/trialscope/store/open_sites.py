@@ -4,6 +4,7 @@ as everywhere else), then the trials of one city."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -42,13 +43,28 @@ def open_trials_by_place(store: TrialStore, country: str | None = None) -> list[
         return [(name, count) for name, count in conn.execute(query).all() if name]
 
 
-def open_trials_in(store: TrialStore, country: str, city: str) -> list[OpenTrialHere]:
-    """The open trials with an open site in a city, newest update first."""
+def open_trial_cities(store: TrialStore, country: str) -> list[tuple[str, str]]:
+    """(city as the registry writes it, NCT ID) for every open trial with an open site in a country: the
+    pages count trials per city after making each city one name (one registry writes "Xi'an", another
+    "Xi’an")."""
+    query = (
+        select(trial_locations.c.city, trials.c.nct_id)
+        .select_from(trial_locations.join(trials, _open_here()))
+        .where(func.lower(trial_locations.c.country) == country.lower(), trial_locations.c.city.is_not(None))
+        .distinct()
+    )
+    with store.engine.connect() as conn:
+        return [(city, nct_id) for city, nct_id in conn.execute(query).all() if city]
+
+
+def open_trials_in(store: TrialStore, country: str, city: str | Sequence[str]) -> list[OpenTrialHere]:
+    """The open trials with an open site in a city (any of its spellings), newest update first."""
+    spellings = sorted({c.lower() for c in ([city] if isinstance(city, str) else city)})
     query = (
         select(trials.c.nct_id, trials.c.brief_title, trials.c.overall_status, trial_locations.c.facility)
         .select_from(trial_locations.join(trials, _open_here()))
         .where(
-            func.lower(trial_locations.c.country) == country.lower(), func.lower(trial_locations.c.city) == city.lower()
+            func.lower(trial_locations.c.country) == country.lower(), func.lower(trial_locations.c.city).in_(spellings)
         )
         .order_by(trials.c.last_update.desc(), trials.c.nct_id, trial_locations.c.position)
     )

@@ -1,6 +1,7 @@
 """Trials by location: countries → cities → the open trials of a city, with counts (open trials with an
-open site there). Place names are the registry's; on Chinese pages a name the gazetteer knows is shown in
-Chinese beside it."""
+open site there). Countries are named as the registry names them; a city is one name however registries
+spell it (``canonical_city``: "Xi'an" and "Xi’an" are one city, "Hanzhou" is Hangzhou, a country or a
+province in the city's place is no city). On Chinese pages a name the gazetteer knows is shown in Chinese."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
-from trialscope.geo import local_names
-from trialscope.store.open_sites import open_trials_by_place, open_trials_in
+from trialscope.geo import canonical_city, local_names
+from trialscope.store.open_sites import open_trial_cities, open_trials_by_place, open_trials_in
+from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _
 from trialscope.web.site import site_of
 
@@ -36,10 +38,25 @@ def countries(request: Request) -> Response:
     )
 
 
+def _cities(store: TrialStore, country: str) -> dict[str, tuple[set[str], set[str]]]:
+    """Each city of a country as one name -> (the registry's spellings of it, its open trials)."""
+    found: dict[str, tuple[set[str], set[str]]] = {}
+    for written, nct_id in open_trial_cities(store, country):
+        city = canonical_city(written, country)
+        if city is not None:
+            spellings, trials = found.setdefault(city, (set(), set()))
+            spellings.add(written)
+            trials.add(nct_id)
+    return found
+
+
 @router.get("/locations/{country}")
 def cities(request: Request, country: PLACE) -> Response:
     site = site_of(request)
-    places = open_trials_by_place(site.store, country)
+    counted = _cities(site.store, country)
+    places = sorted(
+        ((city, len(trials)) for city, (_spellings, trials) in counted.items()), key=lambda p: (-p[1], p[0])
+    )
     if not places:
         raise HTTPException(404, _("No open trial has a site in %(place)s.", place=country))
     return site.render(request, "locations.html", {"country": country, "city": None, "places": _shown(places, country)})
@@ -48,7 +65,8 @@ def cities(request: Request, country: PLACE) -> Response:
 @router.get("/locations/{country}/{city}")
 def trials_in_city(request: Request, country: PLACE, city: PLACE) -> Response:
     site = site_of(request)
-    found = open_trials_in(site.store, country, city)
+    spellings = _cities(site.store, country).get(canonical_city(city, country) or city, (set(), set()))[0]
+    found = open_trials_in(site.store, country, sorted(spellings)) if spellings else []
     if not found:
         raise HTTPException(404, _("No open trial has a site in %(place)s.", place=f"{city}, {country}"))
     return site.render(request, "locations.html", {"country": country, "city": city, "trials": found, "places": []})

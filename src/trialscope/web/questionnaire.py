@@ -27,7 +27,8 @@ from trialscope.patients.model import (
     PerformanceStatus,
     Treatment,
 )
-from trialscope.translation import _, term
+from trialscope.patients.plausible import lab_units
+from trialscope.translation import _, reader_locale, term
 from trialscope.web.i18n import N_
 
 Kind = Literal["number", "choice"]
@@ -92,8 +93,8 @@ def _subject(c: Constraint) -> str:
 
 
 def _unit_label(unit: str) -> str:
-    """How a unit is shown in the unit chooser (in the reader's language)."""
-    return {"xULN": _("× upper limit of normal"), "": _("(no unit)")}.get(unit, unit_words(unit))
+    """How a unit is shown in the unit chooser (in the reader's language; "μmol/L", not "umol/L")."""
+    return {"xULN": _("× upper limit of normal"), "": _("(no unit)")}.get(unit) or lab_units().shown(unit_words(unit))
 
 
 def questions_for(
@@ -146,6 +147,7 @@ def questions_for(
                 )
                 continue
             units = [u for u in q.units if u != "xULN"] or [q.unit]
+            units = lab_units().ordered_units(q.key, units, reader_locale())  # the reader's lab reports' unit first
             label = N_("Your latest %(x)s") if q.kind in ("lab", "measurement") else N_("Your %(x)s")
             if q.kind == "prognosis":
                 label = N_("How long does your doctor expect you to live? (life expectancy)")
@@ -281,6 +283,36 @@ def _number(value: str, question: Question | str) -> float | None:
     return number
 
 
+def _check_possible(quantity: str, number: float, unit: str) -> None:
+    """A number no living person has in the unit chosen is questioned, with the unit it is possible in: a
+    Chinese report's creatinine of 80 (umol/L) answered in mg/dL would otherwise be 66.7 × ULN."""
+    units = lab_units()
+    if units.possible(quantity, number, unit) is not False:
+        return
+    lab = term(quantity)
+    lab = lab[:1].upper() + lab[1:] if lab.isascii() else lab
+    value, shown = f"{number:g}", units.shown(unit)
+    likely = units.likely_units(quantity, number, unit)
+    if likely:
+        raise AnswerError(
+            _(
+                "%(lab)s %(value)s %(unit)s is not a possible value: did you mean %(value)s %(likely)s?",
+                lab=lab,
+                value=value,
+                unit=shown,
+                likely=units.shown(likely[0]),
+            )
+        )
+    raise AnswerError(
+        _(
+            "%(lab)s %(value)s %(unit)s is not a possible value: check the number and its unit.",
+            lab=lab,
+            value=value,
+            unit=shown,
+        )
+    )
+
+
 def patient_from_answers(
     questions: Sequence[Question], answers: Mapping[str, str], as_of: dt.date | None = None
 ) -> Patient:
@@ -311,6 +343,7 @@ def patient_from_answers(
                 unit = answers.get(f"{q.key}_unit") or (q.units[0] if q.units else "")
                 if unit not in q.units:
                     raise AnswerError(_("%(question)s: unknown unit %(unit)s", question=q.text, unit=repr(unit[:20])))
+                _check_possible(q.concept, number, unit)
                 uln_label = _("%(question)s (upper limit of normal)", question=q.text)
                 uln = _number(answers.get(f"{q.key}_uln") or "", uln_label)
                 if uln is not None and uln <= 0:
