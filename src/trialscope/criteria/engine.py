@@ -738,14 +738,14 @@ def _read_item(
             c.unsure = kinds(found)
             c.leftover = leftover_words(found)
         for a, b in builder.qualified.get(c.id, []):  # words of a relation that qualify it
-            said = " ".join(norm[a:b].split())
+            relation = " ".join(norm[a:b].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
-            c.leftover = f"{c.leftover} … {said}" if c.leftover else said
+            c.leftover = f"{c.leftover} … {relation}" if c.leftover else relation
         band = builder.conditions.get(c.id)
         if band is not None:  # a limit that holds for an age band only
-            said = " ".join(norm[band[0] : band[1]].split())
+            ages = " ".join(norm[band[0] : band[1]].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
-            c.leftover = f"{said} … {c.leftover}" if c.leftover else said
+            c.leftover = f"{ages} … {c.leftover}" if c.leftover else ages
 
 
 def _exception_read(text: str, read: set[str]) -> bool:

@@ -318,31 +318,31 @@ def _values(norm: str) -> list[_Finding]:
         value = float(match.group(1))
         if value <= 100:
             found.append(_Finding(match.start(), match.end(), "performance", "Karnofsky", data={"value": value}))
-    for match in words.life_expectancy.finditer(norm):
-        amount = _LIFE.match(norm, match.end())
+    for cue in words.life_expectancy.finditer(norm):
+        amount = _LIFE.match(norm, cue.end())
         if amount:
             raw = amount.group(1).lower()
             value = float(WORD_NUMBERS.get(raw, 0) or raw)
             unit = amount.group(2).lower()[0]
             months = value * {"w": 12 / 52.18, "m": 1.0, "y": 12.0}[unit]
-            found.append(_Finding(match.start(), amount.end(), "life", data={"months": round(months, 2)}))
-            taken.append((match.start(), amount.end()))
+            found.append(_Finding(cue.start(), amount.end(), "life", data={"months": round(months, 2)}))
+            taken.append((cue.start(), amount.end()))
     pending: list[_Finding] = []  # values written before their unit: "ALT 30, AST 28 U/L"
-    for match in vocab.quantity_matcher.finditer(norm):
-        quantity = vocab.quantities[match.key]
+    for named in vocab.quantity_matcher.finditer(norm):
+        quantity = vocab.quantities[named.key]
         if (
             quantity.scale
             or quantity.kind in ("count", "demographic", "prognosis")
-            or match.key == "bone marrow blasts"
+            or named.key == "bone marrow blasts"
         ):
             continue
-        if any(a <= match.start() < b for a, b in taken):
+        if any(a <= named.start() < b for a, b in taken):
             continue
-        reading = _NUMBER_UNIT.match(norm, match.end(), match.end() + 30)
+        reading = _NUMBER_UNIT.match(norm, named.end(), named.end() + 30)
         if not reading:
             continue
         value, unit = float(reading.group(1)), _unit(reading.group(2))
-        finding = _Finding(match.start(), match.end(), "lab", match.key)
+        finding = _Finding(named.start(), named.end(), "lab", named.key)
         finding.placed.append((reading.start(1), reading.end(2) if unit else reading.end(1)))
         after = reading.end()
         uln = _ULN.match(norm, after)
