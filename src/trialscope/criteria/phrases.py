@@ -15,7 +15,8 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# a run of letters and digits; a Chinese character is a token of its own ("HIV均为阴性": HIV, 均, 为, 阴, 性)
+_TOKEN = re.compile(r"[\u4e00-\u9fff]|[^\W_\u4e00-\u9fff]+(?:'[^\W_\u4e00-\u9fff]+)?")
 
 
 @dataclass(frozen=True, slots=True)

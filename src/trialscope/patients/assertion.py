@@ -309,7 +309,11 @@ def _default_rules() -> AssertionRules:
 
 _WORDISH = frozenset("_0123456789")
 # a full stop, question or exclamation mark, then space and a capital, a digit or an opening mark
-_STOP = re.compile(r"[.!?]+(?=\s+[\"'(\[*]?[A-Z0-9])")
+# a full stop before a capital or a digit; a Chinese full stop (。, or "." once normalised) before anything
+_STOP = re.compile(
+    r"[.!?]+(?=\s+[\"'(\[*]?[A-Z0-9])|[。！？]"
+    r"|(?<=[\u4e00-\u9fff])[.!?;](?=\s*\S)|(?<=\S)[.!?;](?=\s*[\u4e00-\u9fff])"
+)
 _HARD_BREAK = re.compile(
     r"\n[ \t]*\n\s*"  # a blank line
     r"|\n(?=[ \t]*(?:[-*•▪◦]|\d{1,2}[.)])\s)"  # a line opening with a bullet or a number

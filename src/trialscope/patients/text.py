@@ -51,6 +51,7 @@ from trialscope.patients.model import (
     Timing,
     Treatment,
 )
+from trialscope.patients.text_zh import antigen_results, has_chinese, neutral_spans, read_chinese, relative_dates
 
 _DATA = "data/patients/note_words.json"
 _KEYS = {
@@ -195,13 +196,20 @@ def patient_from_text(text: str, as_of: dt.date | None = None, patient_id: str =
     patient = Patient(id=patient_id, summary=text, as_of=as_of or dt.date.today())
     findings: list[_Finding] = []
     findings += _demographics(norm, patient)
-    findings += _concepts(norm)
-    findings += _antigens(norm)
+    antigens = _antigens(norm)
+    marked = [(a.start, a.end) for a in antigens]  # "CLL-1+" is an antigen, never the diagnosis CLL
+    findings += [f for f in _concepts(norm) if not any(a < f.end and f.start < b for a, b in marked)]
+    findings += antigens
     findings += _values(norm)
     dates = _dates(norm, patient.as_of)
-    whole = _sentences_read_whole(norm, findings, dates)
-    judged = [f for f in findings if f.kind in ("concept", "antigen")]
+    extra: list[tuple[int, int]] = []
+    chinese: dict[int, Assertion] = {}
+    if has_chinese(norm):
+        extra = _read_chinese(norm, text, patient, findings, dates, chinese)
+    whole = _sentences_read_whole(norm, findings, dates, extra)
+    judged = [f for f in findings if f.kind in ("concept", "antigen") and id(f) not in chinese]
     assertions = dict(zip(map(id, judged), assert_findings(norm, [(f.start, f.end) for f in judged]), strict=True))
+    assertions |= chinese
     for finding in findings:
         sure = whole(finding.start, value=finding.kind in ("lab", "blasts", "performance", "life"))
         _apply(finding, assertions.get(id(finding)), sure, dates, norm, patient)
@@ -402,12 +410,74 @@ def _dates(norm: str, as_of: dt.date) -> list[_Date]:
     return sorted(found, key=lambda d: d.start)
 
 
+def _read_chinese(
+    norm: str,
+    text: str,
+    patient: Patient,
+    findings: list[_Finding],
+    dates: list[_Date],
+    assertions: dict[int, Assertion],
+) -> list[tuple[int, int]]:
+    """The Chinese words of the note (``text_zh.py``): their findings join the note's, with what their clauses
+    assert; returns the spans of every Chinese word placed."""
+    reading = read_chinese(norm, text)
+    for f in reading.findings:
+        if f.kind == "age" and patient.age_years is None:
+            patient.age_years = f.data["years"]
+            findings.append(_Finding(f.start, f.end, "age"))
+        elif f.kind == "sex":
+            if patient.sex is None:
+                patient.sex = "female" if f.key == "female" else "male"
+            findings.append(_Finding(f.start, f.end, "sex"))
+        elif f.kind == "concept":
+            finding = _Finding(f.start, f.end, "concept", f.key, data={"said": f.key})
+            z = reading.assertions[id(f)]
+            assertions[id(finding)] = Assertion(
+                negated=z.negated,
+                resolved=z.resolved,
+                historical=z.historical,
+                hypothetical=z.hypothetical,
+                family=z.family,
+            )
+            findings.append(finding)
+        elif f.kind == "lab" and "value" in f.data:
+            unit = _unit(f.data["unit_text"])
+            findings.append(
+                _Finding(f.start, f.end, "lab", f.key, placed=f.placed, data={"value": f.data["value"], "unit": unit})
+            )
+        elif f.kind in ("blasts", "performance"):
+            findings.append(_Finding(f.start, f.end, f.kind, f.key, placed=f.placed, data=f.data))
+    for found in findings:  # "CD7阴性": a result in Chinese after a Latin antigen
+        if found.kind == "antigen" and "result" not in found.data:
+            result = antigen_results(norm, [(found.start, found.end)], text).get((found.start, found.end))
+            if result:
+                found.data["result"] = result
+        if found.kind == "concept" and id(found) not in assertions and reading.has_cues_near(found.start, found.end):
+            z = reading.assertion_at(found.start, found.end)  # "HIV均为阴性": a Latin word in a Chinese clause
+            assertions[id(found)] = Assertion(
+                negated=z.negated,
+                resolved=z.resolved,
+                historical=z.historical,
+                hypothetical=z.hypothetical,
+                family=z.family,
+            )
+    dates += [_Date(a, b, day) for a, b, day in relative_dates(norm, patient.as_of)]
+    dates.sort(key=lambda d: d.start)
+    return reading.placed + neutral_spans(norm)
+
+
 # --- reading a sentence whole ------------------------------------------------------------------------------
 
 
-def _sentences_read_whole(norm: str, findings: list[_Finding], dates: list[_Date]) -> Any:
-    """A function telling, for a position, whether its sentence was read whole: every word placed."""
-    spans: list[tuple[int, int]] = []
+def _sentences_read_whole(
+    norm: str,
+    findings: list[_Finding],
+    dates: list[_Date],
+    extra: list[tuple[int, int]] = (),  # type: ignore[assignment]
+) -> Any:
+    """A function telling, for a position, whether its sentence was read whole: every word placed (``extra``:
+    what the Chinese reading placed)."""
+    spans: list[tuple[int, int]] = list(extra)
     for f in findings:
         spans.append((f.start, f.end))
         spans += f.placed
