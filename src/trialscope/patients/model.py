@@ -171,7 +171,10 @@ _NESTED: dict[str, type[PatientModel]] = {
     "history": HistoryItem,
     "location": Location,
 }
-_BESIDE = {"expected"}  # what a gold vignette keeps beside the profile (its expected outcomes)
+_BESIDE = {
+    "expected",
+    "summary_en",
+}  # what a vignette keeps beside the profile (its expected outcomes; a Chinese twin its English summary)
 
 
 def unknown_keys(data: dict[str, Any], model: type[PatientModel] = Patient, where: str = "") -> list[str]:

@@ -445,7 +445,7 @@ def _read_chinese(
             findings.append(
                 _Finding(f.start, f.end, "lab", f.key, placed=f.placed, data={"value": f.data["value"], "unit": unit})
             )
-        elif f.kind in ("blasts", "performance"):
+        elif f.kind in ("blasts", "performance", "life"):
             findings.append(_Finding(f.start, f.end, f.kind, f.key, placed=f.placed, data=f.data))
     for found in findings:  # "CD7阴性": a result in Chinese after a Latin antigen
         if found.kind == "antigen" and "result" not in found.data:

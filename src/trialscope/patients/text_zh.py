@@ -25,6 +25,7 @@ from trialscope.criteria.vocabulary import vocabulary
 _DATA = "data/patients/zh_terms.json"
 _LISTS = (
     "blasts",
+    "life_expectancy",
     "negation_before",
     "negation_after",
     "positive_after",
@@ -149,6 +150,7 @@ _KPS = re.compile(r"(?i)(?:KPS|Karnofsky)\s*(?:评分)?\s*(?:为|是|:)?\s*(\d{2
 _BLAST_VALUE = re.compile(r"\s*(?:比例)?\s*(?:为|占|约|达|:)?\s*(\d+(?:\.\d+)?)\s*%")
 _RELATIVE = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*(天|日|周|星期|个月|月|年)\s*(?:前|以前|之前)")
 _ABSOLUTE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
+_LIFE = re.compile(r"\s*(?:为|是|:|约|大约|超过|大于|>|≥)?\s*(\d+|[一二两三四五六七八九十]+)\s*(周|星期|个月|月|年)")
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "个月": 30.44, "月": 30.44, "年": 365.25}
 # where a clause ends for a cue's reach: ，。；! ? and 但 (after normalising, the ASCII twins); 、 keeps a list
@@ -198,9 +200,8 @@ def read_chinese(text: str, original: str) -> ZhReading:
         elif word in words.lists["blasts"]:
             value = _BLAST_VALUE.match(text, b)
             if value:
-                window = text[max(0, a - 12) : min(len(text), value.end() + 16)]
-                site = next((s for w, s in words.blast_sites.items() if w in window), "bone marrow")
-                method = next((m for w, m in words.blast_methods.items() if w in window), None)
+                site = _nearest(text, a, value.end(), words.blast_sites) or "bone marrow"
+                method = _nearest(text, a, value.end(), words.blast_methods)
                 findings.append(
                     ZhFinding(
                         a,
@@ -211,6 +212,14 @@ def read_chinese(text: str, original: str) -> ZhReading:
                 )
         elif word in words.sex:
             findings.append(ZhFinding(a, b, "sex", words.sex[word]))
+        elif word in words.lists["life_expectancy"]:
+            amount = _LIFE.match(text, b)
+            if amount:
+                months = (
+                    _count(amount.group(1))
+                    * {"周": 12 / 52.18, "星期": 12 / 52.18, "个月": 1.0, "月": 1.0, "年": 12.0}[amount.group(2)]
+                )
+                findings.append(ZhFinding(a, amount.end(), "life", data={"months": round(months, 2)}))
         else:
             for name in _LISTS:
                 if word in words.lists[name]:
@@ -230,6 +239,19 @@ def read_chinese(text: str, original: str) -> ZhReading:
         placed += f.placed
     assertions = {id(f): _assert(f, cues, text, original) for f in findings if f.kind == "concept"}
     return ZhReading(findings, assertions, placed, cues, original)
+
+
+def _nearest(text: str, start: int, end: int, names: dict[str, str]) -> str | None:
+    """The name of the word nearest a value within its clause: '骨髓原始细胞3%（形态学），流式检测原始细胞0.5%' gives
+    the second count flow cytometry, the word right before it."""
+    low = max((m.end() for m in _CLAUSE_END.finditer(text, max(0, start - 20), start)), default=max(0, start - 20))
+    high = next((m.start() for m in _CLAUSE_END.finditer(text, end)), min(len(text), end + 16))
+    found = []
+    for word, name in names.items():
+        for hit in re.finditer(re.escape(word), text[low:high]):
+            position = low + hit.start()
+            found.append((min(abs(position - start), abs(position - end)), name))
+    return min(found)[1] if found else None
 
 
 def _lab(text: str, a: int, b: int, key: str) -> ZhFinding:
