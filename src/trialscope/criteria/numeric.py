@@ -146,6 +146,9 @@ _EXPRESSION_LIST = [
     # a bare value followed by xULN ("2.5 ULN", "3 times the upper limit of normal")
     re.compile(rf"(?P<v1>{_VALUE})\s*(?=[x×*]?\s*(?i:times|ULN|upper\s+limit))"),
 ]
+_TRAILING_SUFFIX = re.compile(
+    r"\s*(or\s+(?:less|lower|below|fewer|under|more|higher|greater|above|over))\b", re.IGNORECASE
+)
 # What an item must contain for an expression to be worth running (most items lack these words or signs):
 # the keywords found in an item are collected by one scan, then each expression checks its own.
 _KEYWORDS = re.compile(
@@ -249,7 +252,6 @@ _COUNT_STOP = {
     "october",
     "november",
     "december",
-    "out",
     "doi",
     "criterion",
     "criteria",
@@ -493,7 +495,13 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 bounds = [("=", values[0])]  # "class IV", "stage 4": that stage
                 is_range = False
             elif unit == "xULN":
-                bounds = [("<=", values[0])]  # "2.5 ULN" with no comparator: a ceiling, as criteria mean it
+                trailing = _TRAILING_SUFFIX.match(norm, unit_end, end)  # "1.5 x ULN or less"
+                if trailing:
+                    comparator = dict(_SUFFIX_PHRASES)[" ".join(trailing.group(1).lower().split())]
+                    unit_end = trailing.end()
+                else:
+                    comparator = "<="  # "2.5 ULN" with no comparator: a ceiling, as criteria mean it
+                bounds = [(comparator, values[0])]
                 is_range = False
             else:
                 continue

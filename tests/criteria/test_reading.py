@@ -1,0 +1,180 @@
+"""How surely a criterion is read (issue 33): every word placed, or left over and classed; the constructions
+that change what a criterion requires. Sentences here are our own wording."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialscope.criteria import parse_criteria
+from trialscope.criteria.describe import describe, item_reading, leftover_words
+from trialscope.criteria.model import Constraint
+from trialscope.criteria.reading import ReadingRulesError, parse_rules, reading_rules
+
+
+def _read(text: str) -> list[Constraint]:
+    return [c for c in parse_criteria(text).constraints if c.kind in ("numeric", "concept")]
+
+
+def _one(text: str, concept: str) -> Constraint:
+    return next(c for c in _read(text) if (c.concept or c.quantity) == concept)
+
+
+def _kinds(c: Constraint) -> set[str]:
+    return set((c.unsure or "").split(",")) - {""}
+
+
+def test_a_clause_read_whole_leaves_nothing_over() -> None:
+    bilirubin = _one("Inclusion Criteria:\n- Serum total bilirubin of 1.5 x ULN or less", "total bilirubin")
+    assert bilirubin.unsure is None and bilirubin.leftover is None
+
+
+def test_a_qualifier_the_engine_does_not_model_is_left_over() -> None:
+    c = _one("Exclusion Criteria:\n- Poorly controlled high blood pressure or hypertension", "hypertension")
+    assert "qualifier" in _kinds(c) and "Poorly controlled" in (c.leftover or "")
+
+
+def test_a_status_word_that_qualifies_another_condition_is_not_a_status() -> None:
+    found = _read("Exclusion Criteria:\n- Resistant or refractory hypertension despite three medicines")
+    assert [c.concept for c in found] == ["hypertension"]
+    assert "refractory" in (found[0].leftover or "")
+
+
+def test_an_unread_member_of_an_exclusion_list_is_another_way_to_be_excluded() -> None:
+    text = "Exclusion Criteria:\n- Known seizure disorder, narcolepsy, or prior stroke"
+    epilepsy = _one(text, "epilepsy")
+    assert _kinds(epilepsy) == {"alternative"} and "narcolepsy" in (epilepsy.leftover or "")
+
+
+def test_an_inclusion_alternative_joined_by_or_is_read_as_one() -> None:
+    text = "Inclusion Criteria:\n- Diagnosis of AML, MDS with excess blasts or CMML"
+    aml = _one(text, "acute myeloid leukemia")
+    mds = _one(text, "myelodysplastic syndrome")
+    assert aml.any_of_group and aml.any_of_group == mds.any_of_group
+
+
+def test_antigens_sharing_one_positivity_cue_are_alternatives_when_or_joins_them() -> None:
+    found = {c.concept: c for c in _read("Inclusion Criteria:\n- CD33 or CD123 positive leukemic blasts")}
+    assert set(found) >= {"CD33", "CD123"}
+    assert found["CD33"].any_of_group == found["CD123"].any_of_group is not None
+
+
+def test_a_condition_phrase_is_not_a_requirement_and_makes_its_limit_conditional() -> None:
+    text = "Inclusion Criteria:\n- Direct bilirubin at most 1.5 x ULN (at most 3 x ULN for patients with Gilbert syndrome)"
+    found = _read(text)
+    assert "Gilbert's syndrome" not in {c.concept for c in found}
+    assert all("condition" in _kinds(c) or "qualifier" in _kinds(c) for c in found)
+
+
+def test_a_cohort_heading_makes_its_items_conditional() -> None:
+    text = "Inclusion Criteria:\n- For the lymphoma cohort:\n- prior autologous stem cell transplant\n- ECOG 0-1"
+    transplant = _one(text, "autologous HSCT")
+    assert "condition" in _kinds(transplant)
+
+
+def test_an_age_band_labelling_a_limit_is_its_condition_not_an_age_requirement() -> None:
+    found = _read("Inclusion Criteria:\n- 2 to < 6 years: serum creatinine no more than 0.8 mg/dL")
+    assert [c.quantity for c in found] == ["creatinine"]
+    assert "condition" in _kinds(found[0]) and "6 years" in (found[0].leftover or "")
+
+
+def test_an_exclusion_range_means_being_outside_it() -> None:
+    found = _read("Exclusion Criteria:\n- Estimated GFR between 30 and 59 mL/min")
+    assert {(c.polarity, c.comparator, c.value) for c in found} == {("include", "<", 30.0), ("include", ">", 59.0)}
+    assert found[0].any_of_group == found[1].any_of_group is not None
+
+
+def test_a_permission_inside_an_exclusion_narrows_it() -> None:
+    text = (
+        "Exclusion Criteria:\n- Hepatitis B infection. Patients with resolved hepatitis B may participate if HBV DNA "
+        "is undetectable."
+    )
+    hbv = _one(text, "hepatitis B")
+    assert hbv.exceptions and "excepted" in _kinds(hbv)
+
+
+def test_a_therapy_a_condition_needs_qualifies_the_condition() -> None:
+    found = _read("Exclusion Criteria:\n- Autoimmune disorder needing systemic immunosuppressive therapy")
+    assert [c.concept for c in found] == ["autoimmune disease"]
+    assert "qualifier" in _kinds(found[0])
+
+
+def test_a_condition_graded_on_a_limited_scale_is_not_excluded_at_every_grade() -> None:
+    found = _read("Exclusion Criteria:\n- Congestive heart failure, New York Heart Association class III or IV")
+    assert [(c.quantity, c.comparator, c.value) for c in found] == [("NYHA class", ">=", 3.0)]
+
+
+def test_blood_pressure_written_as_a_pair_gives_both_limits() -> None:
+    found = _read("Exclusion Criteria:\n- Resting blood pressure above 170/105 mmHg")
+    assert {(c.quantity, c.value) for c in found} >= {
+        ("systolic blood pressure", 170.0),
+        ("diastolic blood pressure", 105.0),
+    }
+
+
+def test_a_negative_result_after_a_list_of_tests_negates_each() -> None:
+    found = _read("Inclusion Criteria:\n- HIV antibody, HBsAg and HCV antibody must all be negative")
+    assert {(c.concept, c.polarity) for c in found} == {
+        ("HIV", "exclude"),
+        ("hepatitis B", "exclude"),
+        ("hepatitis C", "exclude"),
+    }
+
+
+def test_an_elliptic_name_names_both() -> None:
+    found = {c.concept for c in _read("Exclusion Criteria:\n- Chronic hepatitis B or C infection")}
+    assert {"hepatitis B", "hepatitis C"} <= found
+
+
+def test_a_present_state_is_marked_and_does_not_reach_past_a_word_of_the_past() -> None:
+    found = {c.concept: c for c in _read("Exclusion Criteria:\n- Active GVHD or previous CAR-T infusion")}
+    assert found["graft-versus-host disease"].current
+    assert not found["CAR-T cell therapy"].current
+
+
+def test_sub_items_offered_as_alternatives_are_each_one_way_in() -> None:
+    text = (
+        "Inclusion Criteria:\n1. Meets one of the following:\n   a. relapse after allogeneic transplant\n"
+        "   b. at least two prior lines of therapy"
+    )
+    transplant = _one(text, "allogeneic HSCT")
+    assert "alternative" in _kinds(transplant)
+
+
+def test_a_struck_criterion_requires_nothing() -> None:
+    assert _read("Exclusion Criteria:\n- HIV infection (retired with protocol amendment 2)") == []
+
+
+def test_describe_says_what_is_open() -> None:
+    c = _one("Exclusion Criteria:\n- Active hepatitis B, or uncontrolled diabetes", "hepatitis B")
+    assert "now (active)" in describe(c) and "could not read" in describe(c)
+
+
+def test_items_are_rated_read_partly_or_unread() -> None:
+    parsed = parse_criteria(
+        "Inclusion Criteria:\n- ECOG 0-1\n- Serum albumin normal per local assessment\n- Able to swallow tablets"
+    )
+    ratings = [item_reading(parsed.for_item(i.index)) for i in parsed.items]
+    assert ratings[0] == "read" and ratings[2] == "unread"
+    assert leftover_words(parsed.for_item(0)) == []
+
+
+def test_the_reading_rules_are_validated_when_loaded() -> None:
+    assert reading_rules().neutral.search("the patients") is not None
+    with pytest.raises(ReadingRulesError, match="unknown key"):
+        parse_rules({"neutral": {}, "typo": {}})
+    with pytest.raises(ReadingRulesError, match="list of non-empty strings"):
+        parse_rules(
+            {
+                "neutral": {
+                    "function": [1],
+                    **{k: [] for k in ("people", "saying", "generic_heads", "results", "methods", "time")},
+                },
+                "headings": {"words": []},
+                "neutral_for_pregnancy": {"words": []},
+                "qualifiers": {"words": []},
+                "hedges": {"words": []},
+                "conditions": {"cues": []},
+                "current": {"before": [], "after": []},
+                "status_qualifies": {"words": []},
+            }
+        )
