@@ -59,7 +59,9 @@ def test_antigens_sharing_one_positivity_cue_are_alternatives_when_or_joins_them
 
 
 def test_a_condition_phrase_is_not_a_requirement_and_makes_its_limit_conditional() -> None:
-    text = "Inclusion Criteria:\n- Direct bilirubin at most 1.5 x ULN (at most 3 x ULN for patients with Gilbert syndrome)"
+    text = (
+        "Inclusion Criteria:\n- Direct bilirubin at most 1.5 x ULN (at most 3 x ULN for patients with Gilbert syndrome)"
+    )
     found = _read(text)
     assert "Gilbert's syndrome" not in {c.concept for c in found}
     assert all("condition" in _kinds(c) or "qualifier" in _kinds(c) for c in found)
