@@ -174,6 +174,7 @@ _BLASTS_AFTER = re.compile(
     r"(?:myelo)?blasts?\b"
 )
 _BLASTS_BEFORE = re.compile(r"(?i)\bblasts?\s*(?:count\s*)?(?:of|at|were|was|is|are|:|=|\()?\s*(\d+(?:\.\d+)?)\s*%")
+_SENTENCE_END = re.compile(r"[.;](?:\s|$)|\n")
 _MORE_BLASTS = re.compile(
     r"(?i)(?:\s*(?:by|on|per)\s+(?:morphology|flow(?:\s+cytometry)?))?\s*(?:and|,|/)\s*(?P<value>\d+(?:\.\d+)?)\s*%"
     r"(?:\s*(?:by|on|per)\s+(?:morphology|flow(?:\s+cytometry)?))?"
@@ -291,7 +292,11 @@ def _values(norm: str) -> list[_Finding]:
         for match in pattern.finditer(norm):
             if any(a < match.end() and match.start() < b for a, b in taken):
                 continue
-            window = (max(0, match.start() - 45), min(len(norm), match.end() + 45))
+            low = max(
+                (m.end() for m in _SENTENCE_END.finditer(norm, max(0, match.start() - 45), match.start())), default=0
+            )
+            high = next((m.start() for m in _SENTENCE_END.finditer(norm, match.end(), match.end() + 45)), len(norm))
+            window = (max(low, match.start() - 45), min(high, match.end() + 45))  # in its own sentence
             site = words.blast_sites.search(norm, *window)
             method = words.blast_methods.search(norm, *window)
             finding = _Finding(match.start(), match.end(), "blasts")
