@@ -35,6 +35,8 @@ from trialscope.catalogue.readers import read_paths  # noqa: E402
 from trialscope.catalogue.records import SourceRecord  # noqa: E402
 from trialscope.criteria import parse_criteria  # noqa: E402
 from trialscope.criteria.describe import describe_all, item_reading, leftover_words  # noqa: E402
+from trialscope.criteria.model import Constraint  # noqa: E402
+from trialscope.matching.evaluate import kept_answers  # noqa: E402
 from trialscope.model.study import Study  # noqa: E402
 
 DEMO = ROOT / "src" / "trialscope" / "data" / "demo-catalogue.jsonl.gz"
@@ -64,7 +66,9 @@ def render(study: Study) -> str:
         constraints = parsed.for_item(item.index)
         reading = item_reading(constraints) or "administrative or heading"
         lines.append(f"[item {item.index}] ({item.section}; {reading}) {item.text.strip()}")
-        lines += [f"    -> {words}" for words in describe_all(constraints)]
+        lines += [
+            f"    -> {words}{_decides(c)}" for c, words in zip(constraints, describe_all(constraints), strict=True)
+        ]
         left = leftover_words(constraints)
         if left:
             lines.append(f"    not weighed: {'; '.join(left)}")
@@ -73,6 +77,21 @@ def render(study: Study) -> str:
             lines.append(f"[implied] {c.text}")
     lines += [f"[note] {note}" for note in parsed.notes]
     return "\n".join(lines) + "\n"
+
+
+def _decides(c: Constraint) -> str:
+    """What a reading of doubtful words can still answer, as the matcher keeps it (``kept_answers``): a
+    reviewer judges the verdicts a reading can give, not only its words."""
+    if c.kind not in ("numeric", "concept") or c.definitional or not c.unsure:
+        return ""
+    kept = kept_answers(c)
+    if not kept:
+        return "  [decides nothing: asks]"
+    if kept == {"met"}:
+        return "  [can only let the patient pass; otherwise asks]"
+    if kept == {"not_met"}:
+        return "  [can only rule the patient out; otherwise asks]"
+    return ""
 
 
 def draw(shared: Path, seed: int, trials: int, out: Path, exclude: set[str]) -> list[str]:

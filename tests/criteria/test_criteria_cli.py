@@ -22,8 +22,10 @@ def test_text_view_puts_each_item_beside_what_was_understood(db_url: str) -> Non
     _run("ingest", str(FIXTURES / "seed-trials"), "--db", db_url)
     code, out = _run("criteria", "NCT07342244", "--db", db_url)
     assert code == 0
-    assert "[Inclusion a] Alanine aminotransferase (ALT) ≤ 3 × upper limit of normal (ULN)" in out
+    assert "[Inclusion a] (read) Alanine aminotransferase (ALT) ≤ 3 × upper limit of normal (ULN)" in out
     assert "-> ALT ≤ 3 × ULN" in out
+    assert "(partly read)" in out and "?? not weighed:" in out  # what stopped a sure reading is shown
+    assert "items read" in out and "partly read" in out
     assert "must not have: prior live vaccine within 4 weeks before screening" in out
     assert "[Check] the criteria text says age <= 75 years but the record's maximum age is 78 Years" in out
 

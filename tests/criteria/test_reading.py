@@ -180,3 +180,55 @@ def test_the_reading_rules_are_validated_when_loaded() -> None:
                 "status_qualifies": {"words": []},
             }
         )
+
+
+# --- classes found in the third round of the held-out audit (our own sentences) ---------------------------
+
+
+def test_a_limit_not_yet_reached_names_its_other_side() -> None:
+    grade = _one("Exclusion Criteria:\n- Side effects of earlier treatment that never returned to grade 1 or lower", "toxicity grade")
+    assert (grade.comparator, grade.value) == (">", 1.0) and grade.unsure is None
+    count = _one("Exclusion Criteria:\n- Platelets not recovered to at least 50,000/uL", "platelets")
+    assert count.comparator == "<"
+
+
+def test_a_kind_of_a_disease_is_required_as_that_kind() -> None:
+    assert _read("Inclusion Criteria:\n- Biopsy-proven epithelial ovarian carcinoma")[0].concept == "epithelial ovarian cancer"
+    assert _read("Inclusion Criteria:\n- Stage IV NSCLC")[-1].concept == "non-small cell lung cancer"
+    assert _read("Inclusion Criteria:\n- Relapsed peripheral T-cell lymphoma")[-1].concept == "T-cell lymphoma"
+    assert _read("Exclusion Criteria:\n- Known pulmonary arterial hypertension")[0].concept == "pulmonary hypertension"
+
+
+def test_a_status_word_of_another_condition_in_an_exclusion_is_not_the_patients_status() -> None:
+    found = _read("Exclusion Criteria:\n- Psoriasis that may flare or recur during treatment")
+    assert "relapsed" not in {c.concept for c in found}
+
+
+def test_a_double_negative_in_an_exclusion_decides_nothing_and_a_prohibition_excludes() -> None:
+    turned = _one("Exclusion Criteria:\n- Lung disease (no significant pleural effusion) or asthma", "pleural effusion")
+    assert turned.polarity == "include" and "unplaced" in _kinds(turned)
+    surgery = _one("Exclusion Criteria:\n- Subjects must not have undergone major surgery in the last 4 weeks", "major surgery")
+    assert surgery.polarity == "exclude" and surgery.unsure is None
+
+
+def test_a_general_limit_beside_a_subgroup_limit_holds_only_outside_the_subgroup() -> None:
+    text = "Inclusion Criteria:\n- ALT and AST no more than 3 x ULN; up to 5 x ULN for those with hepatic metastases"
+    limits = [c for c in _read(text) if c.quantity in ("ALT", "AST")]
+    assert len(limits) == 4 and all("condition" in _kinds(c) for c in limits)
+    assert all(c.any_of_group is None for c in limits)  # each pair holds whole: one normal enzyme is not enough
+
+
+def test_or_after_a_semicolon_still_offers_an_alternative() -> None:
+    text = "Inclusion Criteria:\n- Creatinine at most 1.5 x ULN for age; or measured GFR of 60 mL/min or more"
+    creatinine, gfr = _one(text, "creatinine"), _one(text, "eGFR")
+    assert creatinine.any_of_group is not None and creatinine.any_of_group == gfr.any_of_group
+
+
+def test_a_row_of_a_table_of_limits_by_age_is_no_age_requirement() -> None:
+    found = _read("Inclusion Criteria:\n- Age 6 to < 10 years; highest creatinine (mg/dL): 1.0 (boys), 1.0 (girls)")
+    assert "age" not in {c.quantity for c in found}
+
+
+def test_words_naming_a_subgroup_never_name_a_quantity() -> None:
+    found = _read("Inclusion Criteria:\n- Conjugated bilirubin below 2 mg/dL unless caused by Gilbert disease (below 3 mg/dL)")
+    assert {c.quantity for c in found} == {"direct bilirubin"}

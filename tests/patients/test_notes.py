@@ -146,3 +146,30 @@ def test_the_note_word_files_are_validated() -> None:
                 },
             }
         )
+
+
+# --- classes found auditing TREC descriptions by hand (our own wording) -------------------------------------
+
+
+def test_a_spouses_illness_is_not_the_patients() -> None:
+    p = _read("58-year-old woman with AML. Her wife had breast cancer treated with chemotherapy last year.")
+    assert [c.name for c in p.conditions] == ["AML"]
+    assert not p.treatments
+
+
+def test_a_duration_is_not_an_age() -> None:
+    p = _read("Follicular lymphoma relapsed 3 years later and again 1 year after that.")
+    assert p.age_years is None
+    assert _read("A 47-year man with CLL.").age_years == 47
+
+
+def test_a_therapy_without_a_response_was_given_and_makes_the_disease_refractory() -> None:
+    p = _read("CLL, no meaningful response to R-CHOP; progressed on ibrutinib.")
+    assert {t.name for t in p.treatments} >= {"R-CHOP"}
+    assert all(h.name != "R-CHOP" for h in p.history)
+    assert any(c.status == "refractory" for c in p.conditions)
+
+
+def test_the_course_of_another_condition_is_not_the_cancers() -> None:
+    p = _read("Known relapsing-remitting multiple sclerosis; new diagnosis of AML.")
+    assert all(c.status is None for c in p.conditions)

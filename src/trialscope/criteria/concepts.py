@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import Polarity, Window
+from trialscope.criteria.numeric import NOT_REACHED
 from trialscope.criteria.phrases import PhraseMatch
 from trialscope.criteria.text import WORD_NUMBERS, clause_bounds
 from trialscope.criteria.vocabulary import Vocabulary
@@ -67,6 +68,9 @@ class ConceptMatch:
     within: Window | None = None
     exceptions: list[str] = field(default_factory=list)
     mentions: list[tuple[int, int]] = field(default_factory=list)  # every place the concept is named
+    # the negation that turned a mention of an exclusion into a requirement ("no pleural effusion" in an
+    # exclusion): such a double negative is rarely meant, so the reading is not sure of it
+    turned_by: tuple[int, int] | None = None
 
 
 _TIME_WORD = re.compile(r"(?i)(?:hours?|hrs?|days?|weeks?|wks?|months?|years?)(?![A-Za-z])")
@@ -132,16 +136,26 @@ def extract_concepts(
             if not _admissible(norm, concept.category, match, clause_start, clause_end, section_polarity):
                 continue
             polarity = section_polarity
-            if _negated(norm, clause_start, match.start()) != _negative_result_after(
-                norm, match.end(), clause_end, vocab
-            ):
+            negation = _negation_before(norm, clause_start, match.start())
+            turned_by: tuple[int, int] | None = None
+            if section_polarity == "exclude" and negation is not None and _PROHIBITION.search(negation[2]):
+                negation = None  # "participants may not have had major surgery": the exclusion said again
+            if (negation is not None) != _negative_result_after(norm, match.end(), clause_end, vocab):
                 polarity = "exclude" if section_polarity == "include" else "include"
+                if section_polarity == "exclude" and negation is not None:
+                    turned_by = negation[:2]
             if key in clause_matches and clause_matches[key].polarity == polarity:
                 clause_matches[key].end = max(clause_matches[key].end, match.end())
                 clause_matches[key].mentions.append((match.start(), match.end()))
                 continue
             clause_matches[key] = ConceptMatch(
-                key, concept.category, polarity, match.start(), match.end(), mentions=[(match.start(), match.end())]
+                key,
+                concept.category,
+                polarity,
+                match.start(),
+                match.end(),
+                mentions=[(match.start(), match.end())],
+                turned_by=turned_by,
             )
             order.append(key)
         for window_start, window_end, window in windows:
@@ -332,24 +346,42 @@ _NEGATION_ENDS = re.compile(
 )
 
 
+# A negation that forbids ("may not have had", "must not", "cannot", "is not allowed"): in an exclusion it says
+# the exclusion again rather than turning it into a requirement
+_PROHIBITION = re.compile(
+    r"(?i)\b(?:may|must|should|shall|can|could|will)\s+not\b|\bcannot\b|\bcan't\b|\bmustn't\b|"
+    r"\bnot\s+(?:be\s+)?(?:allowed|permitted|eligible)\b"
+)
+
+
 def _negated(norm: str, clause_start: int, position: int) -> bool:
     """A negation cue before the mention in its clause ("may not have received prior therapy or plan to
     receive ... radiation therapy"), up to 150 characters back, its reach not ended between them (a contrast,
     an exception, a relative clause, a semicolon) and not shut in a bracket that closes before the mention
     ("(no pleural effusion), or psychiatric illness")."""
+    return _negation_before(norm, clause_start, position) is not None
+
+
+def _negation_before(norm: str, clause_start: int, position: int) -> tuple[int, int, str] | None:
+    """The negation cue whose reach covers the mention (``_negated``), with the words from a modal before it
+    to the cue's end (to tell a prohibition), or None."""
     start = max(clause_start, position - 150)
     window = _NOT_A_NEGATION.sub(lambda m: " " * len(m.group(0)), norm[start:position])
     cues = list(_NEGATION.finditer(window))
     if not cues:
-        return False
+        return None
     cue = cues[-1]
     tail = window[cue.end() :]
     if _NEGATION_ENDS.search(tail):
-        return False
+        return None
     before = window[: cue.start()]
     opened = before.count("(") + before.count("[") - before.count(")") - before.count("]")
     closes = tail.count(")") + tail.count("]") - tail.count("(") - tail.count("[")
-    return not (opened > 0 and closes > 0)  # the cue sat in a bracket that closed before the mention
+    if opened > 0 and closes > 0:
+        return None  # the cue sat in a bracket that closed before the mention
+    said = window[max(0, cue.start() - 12) : cue.end() + 20]
+    return (start + cue.start(), start + cue.end(), said)
+
 
 
 # "leukemic blasts / lymphoma cells", "myeloma cell line", "tumor tissue": the disease's cells or tissue, named
@@ -500,6 +532,7 @@ def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> li
         rules.washout_link,
         _NOT_A_NEGATION,
         _EXAMPLES,
+        NOT_REACHED,
     ):
         spans += [(m.start(), m.end()) for m in pattern.finditer(norm, start, end)]
     for clause_start, clause_end in clause_bounds(norm, start, end):

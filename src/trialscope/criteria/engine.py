@@ -96,6 +96,9 @@ class _Builder:
         # constraint id -> words that qualify it, found by a relation ("autoimmune disease requiring
         # immunosuppression": the therapy says which autoimmune disease)
         self.qualified: dict[str, list[tuple[int, int]]] = {}
+        # constraint id -> a negation that turned an exclusion's mention into a requirement ("no pleural
+        # effusion" in an exclusion): the reading cannot place it, so the constraint decides nothing
+        self.turned: dict[str, tuple[int, int]] = {}
         # where a name was read as qualifying something else ("refractory" in "refractory hypertension"):
         # its words are not placed, so they stay as the other thing's qualifier
         self.unplaced: list[tuple[int, int]] = []
@@ -300,6 +303,8 @@ def _add_concepts(
             else None,
             definitional=in_definition,
         )
+        if m.turned_by is not None:
+            builder.turned[seen[key].id] = m.turned_by
         builder.mentions[seen[key].id] = list(m.mentions or [(m.start, m.end)])
 
 
@@ -358,7 +363,10 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
             if _REACTS_TO.search(lead[-90:]):
                 drop.append(c)
                 continue
-        if concept.category == "disease_status" and _status_qualifies_other(norm, c, vocab, item.end):
+        if concept.category == "disease_status" and (
+            _status_qualifies_other(norm, c, vocab, item.end)
+            or (c.polarity == "exclude" and _status_of_other_condition(norm, clause_start, c, item.end, vocab))
+        ):
             drop.append(c)
             builder.unplaced += builder.mentions.get(c.id, [(c.start, c.end)])
     for c in drop:
@@ -400,6 +408,17 @@ def _status_qualifies_other(norm: str, c: Constraint | PhraseMatch, vocab: Vocab
         if lowered in ("of", "to") and _names_non_disease(norm, word.end(), end, vocab):
             return True
         return lowered in others
+
+
+def _status_of_other_condition(norm: str, clause_start: int, c: Constraint, end: int, vocab: Vocabulary) -> bool:
+    """In an exclusion, a status word in a clause that names another condition and no disease a trial is for
+    is that condition's ("autoimmune disease with a potential for recurrence", "recurrent pericarditis"): it
+    says nothing of the patient's own disease."""
+    clause_end = min((b for a, b in clause_bounds(norm, clause_start, end) if a == clause_start), default=end)
+    named = [vocab.concepts[m.key] for m in vocab.concept_matcher.finditer(norm, clause_start, clause_end)]
+    return any(n.category in ("condition", "infection") and not n.primary_diagnosis for n in named) and not any(
+        n.primary_diagnosis for n in named
+    )
 
 
 def _is_other_condition(norm: str, position: int, vocab: Vocabulary) -> bool:
@@ -526,24 +545,31 @@ def _apply_cohort_headings(constraints: list[Constraint], items: list[Item]) -> 
 
 # what separates an age band from the limit that holds for it: "Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL"
 _BAND_SEPARATOR = re.compile(r"[\s)\]]*(?:[:|=]|-\s|–|→|->)")
+_ROW_SEPARATOR = re.compile(r"[\s)\]]*(?:[:|=;]|-\s|–|→|->)")  # a row of a table: "Age: 1 to < 2 years; maximum ..."
 
 
-def _age_conditions(builder: _Builder, before: int, item: Item, norm: str) -> None:
+def _age_conditions(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
     """An age band that labels a limit ("Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL", a row of a table of
-    limits by age) says for whom the limit holds: it is the limit's condition, not an age requirement."""
+    limits by age) says for whom the limit holds: it is the limit's condition, not an age requirement. When
+    the limit after the band is not read ("maximum creatinine (mg/dL): 0.6 (male)"), the band requires
+    nothing either."""
     own = builder.constraints[before:]
     ages = [c for c in own if c.kind == "numeric" and c.quantity == "age" and c.end is not None]
     if not ages:
         return
     last_age = max(c.end or 0 for c in ages)
-    separator = _BAND_SEPARATOR.match(norm, last_age, item.end)
-    if separator is None:
-        words = re.match(r"[\s]*(?:years?|months?|yrs?|y|old|of\s+age)*", norm[last_age : item.end])
-        separator = _BAND_SEPARATOR.match(norm, last_age + (words.end() if words else 0), item.end)
-    if separator is None:
-        return
+    words = re.match(r"[\s]*(?:years?|months?|yrs?|y|old|of\s+age)*", norm[last_age : item.end])
+    after_band = last_age + (words.end() if words else 0)
+    separator = _BAND_SEPARATOR.match(norm, last_age, item.end) or _BAND_SEPARATOR.match(norm, after_band, item.end)
     limits = [c for c in own if c.kind == "numeric" and c.quantity != "age" and (c.start or 0) > last_age]
     if not limits:
+        separator = separator or _ROW_SEPARATOR.match(norm, after_band, item.end)
+        named = vocab.quantity_matcher.search(norm, separator.end(), item.end) if separator else None
+        if named is not None and named.key != "age" and re.search(r"\d", norm[named.end() : item.end]):
+            for c in ages:
+                builder.constraints.remove(c)
+        return
+    if separator is None:
         return
     band = (item.start, separator.start())
     for c in ages:
@@ -741,11 +767,39 @@ def _read_item(
             relation = " ".join(norm[a:b].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
             c.leftover = f"{c.leftover} … {relation}" if c.leftover else relation
+        turned = builder.turned.get(c.id)
+        if turned is not None:
+            said = " ".join(norm[turned[0] : turned[1]].split())
+            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"unplaced"}))
+            c.leftover = f"{said} … {c.leftover}" if c.leftover else said
         band = builder.conditions.get(c.id)
         if band is not None:  # a limit that holds for an age band only
             ages = " ".join(norm[band[0] : band[1]].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
             c.leftover = f"{ages} … {c.leftover}" if c.leftover else ages
+    _share_subgroup_limits(readable)
+
+
+def _share_subgroup_limits(readable: list[Constraint]) -> None:
+    """A limit beside another limit on the same quantity that holds for a subgroup ("AST ≤ 2.5 × ULN; ≤ 5 ×
+    ULN in patients with liver metastases") holds only outside that subgroup: it carries the subgroup's
+    condition too, so it can say "met" but not rule anybody out alone."""
+    numeric = [c for c in readable if c.kind == "numeric" and c.quantity]
+    for c in numeric:
+        if "condition" in (c.unsure or "").split(","):
+            continue
+        subgroup = [
+            o
+            for o in numeric
+            if o is not c
+            and o.quantity == c.quantity
+            and o.value != c.value
+            and "condition" in (o.unsure or "").split(",")
+        ]
+        if subgroup:
+            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
+            words = f"otherwise than {subgroup[0].leftover}"
+            c.leftover = f"{c.leftover} … {words}" if c.leftover else words
 
 
 def _exception_read(text: str, read: set[str]) -> bool:
@@ -1058,7 +1112,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         numeric, concepts = _set_aside(builder, item, norm, numeric, concepts)
         defines = _explaining(defines, numeric, concepts, item)
         _add_numeric(builder, item, numeric, definitional, defines)
-        _age_conditions(builder, before, item, norm)
+        _age_conditions(builder, before, item, norm, vocab)
         _add_concepts(builder, item, concepts, definitional, defines, vocab)
         _drop_topic_labels(builder, before, item, norm, vocab)
         _relations(builder, before, item, norm, vocab)

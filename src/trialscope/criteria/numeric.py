@@ -78,6 +78,17 @@ _COMPARATOR = (
 )
 _REVERSED: dict[Comparator, Comparator] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
 _SEP = r"\s*(?:-|~|to|–|and)\s*"
+_NEGATED: dict[Comparator, Comparator] = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "="}
+# "has not recovered to ≤ grade 1", "failed to return to baseline or grade 1 or less": the limit is the one
+# not reached, so what the criterion names is the other side of it (grade > 1)
+_NOT_REACHED_WORDS = (
+    r"(?i)\b(?:not|never|failed\s+to|unable\s+to|yet\s+to)\s+(?:yet\s+)?(?:been\s+)?(?:fully\s+)?"
+    r"(?:recover|resolv|return|improv|revert|declin|decreas|reduc)\w*"
+    r"(?:\s+(?:back|fully|completely))?(?:\s+(?:to|at)\s+(?:(?:the\s+)?baseline|pre-?treatment\s+levels?)"
+    r"(?:\s+(?:or|and/or)\s+(?:to\s+)?)?)?(?:\s*(?:to|at))?\s*(?:ctcae\s+(?:v\d+(?:\.\d+)?\s+)?)?(?:grade\s*)?"
+)
+_NOT_REACHED = re.compile(_NOT_REACHED_WORDS + "$")
+NOT_REACHED = re.compile(_NOT_REACHED_WORDS)  # the same words wherever they stand: placed by the reading
 
 # Expressions, most specific first; each has named groups among: cmp, v1, v2, list, suffix, roman1, roman2.
 _EXPRESSION_LIST = [
@@ -422,6 +433,11 @@ def _pressure_pairs(norm: str, start: int, end: int) -> list[Threshold]:
     return found
 
 
+def begin_of(match: re.Match[str], groups: dict[str, str | None]) -> int:
+    """Where a threshold's text begins: its value when a score's name leads ("Glasgow coma scale of 15")."""
+    return match.start("v1") if groups.get("lead") else match.start()
+
+
 def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[Threshold]:
     """Threshold expressions in norm[start:end], non-overlapping, in text order."""
     found: list[Threshold] = []
@@ -508,6 +524,11 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
             after_text = norm[unit_end : unit_end + 30].lower()
             if (is_range and "scale" in after_text) or (not unit and all(1900 <= v <= 2100 for v in values)):
                 continue  # "a 0-10 pain scale" describes a scale; "between 2012 and 2014" are dates
+            begin = begin_of(match, groups)  # a score's name that leads is not the value
+            before = norm[max(start, begin - 90) : begin]
+            not_reached = _NOT_REACHED.search(before) if not is_range else None
+            if not_reached and not re.search(r"[;.]", not_reached.group(0)):
+                bounds = [(_NEGATED["<=" if c == "=" else c], v) for c, v in bounds]  # "back to grade 1": ≤ 1
             about_age = (
                 "older" in suffix
                 or "younger" in suffix
@@ -515,7 +536,6 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 or bool(re.match(r"(?i)(?:older|younger)\s+than", groups.get("cmp") or ""))
             )  # only ages are older or younger
             is_list = groups.get("list") is not None
-            begin = match.start("v1") if groups.get("lead") else match.start()  # the score's name is not the value
             found.append(Threshold(begin, unit_end, bounds, unit, is_range, scale_word, about_age, is_list))
             taken.append((begin, unit_end))
     found.sort(key=lambda t: t.start)
@@ -620,7 +640,9 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 if "(" in gap and prev_threshold.unit == "xULN" and threshold.unit != "xULN":
                     twin_of = prev_first
                 else:  # "> 5% (by morphology), and/or > 0.01%": another way to meet it; "≥ 18.5 and ≤ 27": both
-                    alternative_of_previous = _ALTERNATIVE.search(gap) is not None or not re.search(r"(?i)\band\b", gap)
+                    alternative_of_previous = (
+                        _ALTERNATIVE.search(gap) is not None or not re.search(r"(?i)\band\b", gap)
+                    ) and len(quantities) == 1  # "AST and ALT ≤ 2.5 × ULN; ≤ 5 × ULN": each pair holds whole
         if (
             quantities
             and not threshold.unit
@@ -797,6 +819,13 @@ def _quantities_for(
     return [generic] if generic else []
 
 
+# Words before a threshold that say for whom it holds, so what comes after them names no quantity
+_SUBGROUP_CUES = frozenset(
+    {"due", "caused", "because", "owing", "attributable", "attributed", "unless", "if", "except", "patients", "subjects"}
+    | {"participants", "those", "who", "whom", "when"}
+)
+
+
 def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Quantity | None:
     """A quantity outside the vocabulary, named by the words just before the threshold ('systolic blood
     pressure > 140 mmHg'). Durations are left to the concepts (they are time windows)."""
@@ -822,6 +851,11 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
         return Quantity(key=name.lower(), kind="other", names=(name,), unit=threshold.unit, units=(threshold.unit,))
     before = re.sub(r"\s*[:=]\s*$", " ", before)  # "asthenozoospermia: < 32%"
     before = re.sub(r"\([^()]{0,30}\)\s*$", " ", before)  # "UAS7 score (range 0-42) ≥16": skip the aside
+    if re.search(r"\(\s*$", before) and re.match(r"\s*[A-Za-z][^()]{0,30}\)", norm[threshold.end : threshold.end + 40]):
+        named = _named_after(norm, threshold)  # "(>1.5cm diameter)": the bracket names what it measures
+        if named:
+            name = " ".join(named)
+            return Quantity(key=name.lower(), kind="other", names=(name,), unit=threshold.unit, units=(threshold.unit,))
     if not re.search(r"\d[^()]{0,14}\(\s*$", before):  # not right after another threshold: "1.5 x ULN (≤ 3 x ULN"
         before = re.sub(r"\(\s*$", " ", before)  # "T-MoCA score (<20)": a threshold in brackets after its name
     words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|[()\[\],:;≤≥<>=]|\d[\d.,]*", before)
@@ -830,6 +864,8 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
         lowered = word.lower()
         if not phrase and lowered in _FILLER:
             continue
+        if lowered in _SUBGROUP_CUES:
+            return None  # "unless due to Gilbert's syndrome (≤ 3 mg/dL)": the words name whom, not what
         if lowered in _PHRASE_STOP or word in "()[],:;≤≥<>=" or word[0].isdigit():
             break  # a number or comparison before ends the name ("145 mmHg ≤ msSBP ≤ 190": msSBP)
         phrase.insert(0, word)
@@ -872,7 +908,14 @@ def _group_alternatives(norm: str, results: list[NumericMatch]) -> None:
         if prior.twin_of_index is not None:
             prior = results[prior.twin_of_index]
         gap = norm[results[index - 1].end : current.start]
-        if len(gap) <= 60 and _ALTERNATIVE.search(gap) and not re.search(r"[;.]", gap):
+        stops = re.search(r"[;.]", gap)
+        if (
+            stops
+            and re.match(r"[;.]\s*(?:and/)?or\b", gap[stops.start() :])
+            and not re.search(r"[;.]", gap[stops.end() :])
+        ):
+            stops = None  # "... based on age and gender; or estimated creatinine clearance > 50"
+        if len(gap) <= 60 and _ALTERNATIVE.search(gap) and not stops:
             old = current.group
             for later in results[index:]:
                 if later.group == old:

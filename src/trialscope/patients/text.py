@@ -30,7 +30,7 @@ import json
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -38,7 +38,7 @@ from typing import Any
 from trialscope.criteria.concepts import with_elliptic
 from trialscope.criteria.phrases import PhraseMatcher, tokenise
 from trialscope.criteria.text import WORD_NUMBERS, normalise
-from trialscope.criteria.vocabulary import vocabulary
+from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.patients.assertion import Assertion, assert_findings, find_cues, sentences
 from trialscope.patients.model import (
     Biomarker,
@@ -128,9 +128,13 @@ def note_words() -> NoteWords:
     return parse_note_words(json.loads(text))
 
 
+# An age is said as one ("45-year-old", "45 yo", "45 years of age", "a 45-year man", "aged 45", "45M"); a
+# bare duration is not an age ("relapsed 2 years later", "for 3 years")
 _AGE = re.compile(
-    r"(?i)\b(\d{1,3})\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.)(?:\s*-?\s*old)?\b|\baged?\s+(\d{1,3})\b"
-    r"|\bage\s*[:=]?\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:M|F)\b"
+    r"(?i)\b(\d{1,3})\s*(?:-|\s)?\s*(?:years?|yrs?)\s*-?\s*old\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)(?![a-z])"
+    r"|\b(\d{1,3})\s*-?\s*(?:years?|yrs?)\s+of\s+age\b"
+    r"|\b(\d{1,3})\s*-\s*(?:years?|yrs?)(?=\s+(?:man|woman|male|female|boy|girl|patient|gentleman|lady|child)\b)"
+    r"|\baged?\s+(\d{1,3})\b|\bage\s*[:=]?\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:M|F)\b"
 )
 _INFANT_AGE = re.compile(r"(?i)\b(\d{1,2})\s*-?\s*(month|week|day)s?\s*-?\s*old\b")
 _FEMALE = re.compile(r"(?i)\b(?:woman|women|female|girl|lady|mother|she|her|pregnant|F)\b")
@@ -211,6 +215,7 @@ def patient_from_text(text: str, as_of: dt.date | None = None, patient_id: str =
     judged = [f for f in findings if f.kind in ("concept", "antigen") and id(f) not in chinese]
     assertions = dict(zip(map(id, judged), assert_findings(norm, [(f.start, f.end) for f in judged]), strict=True))
     assertions |= chinese
+    _story_therapies_given(findings, assertions)
     for finding in findings:
         sure = whole(finding.start, value=finding.kind in ("lab", "blasts", "performance", "life"))
         _apply(finding, assertions.get(id(finding)), sure, dates, norm, patient)
@@ -669,6 +674,36 @@ def _apply(
     patient.history.append(HistoryItem(name=said, present=True, date=date, timing=timing, certain=certain))
 
 
+def _story_therapies_given(findings: list[_Finding], assertions: dict[int, Assertion]) -> None:
+    """A therapy named inside a treatment story that tells a status ("no significant response to R-CVP",
+    "progressed on ibrutinib") was given: the story's "no" is about the response, not the therapy."""
+    vocab = vocabulary()
+    stories = [
+        f
+        for f in findings
+        if f.kind == "concept" and f.data.get("said") == f.key and vocab.concepts[f.key].category == "disease_status"
+    ]
+    for finding in findings:
+        said = assertions.get(id(finding))
+        if said is None or not said.negated or finding.kind != "concept":
+            continue
+        if vocab.concepts[finding.key].category != "prior_therapy":
+            continue
+        if any(s.start <= finding.start and finding.end <= s.end for s in stories):
+            assertions[id(finding)] = replace(said, negated=False)
+
+
+def _qualifies_other_condition(status: _Finding, findings: list[_Finding], vocab: Vocabulary) -> bool:
+    """ "Relapsing-remitting multiple sclerosis", "recurrent pericarditis": a status word right before a condition
+    that is no disease a trial is for is that condition's, not the patient's cancer's."""
+    after = [f for f in findings if f.kind == "concept" and status.end <= f.start <= status.end + 25]
+    if not after:
+        return False
+    following = min(after, key=lambda f: f.start)
+    concept = vocab.concepts[following.key]
+    return concept.category in ("condition", "infection") and not concept.primary_diagnosis
+
+
 def _attach_statuses(patient: Patient, findings: list[_Finding], assertions: dict[int, Assertion], whole: Any) -> None:
     """Disease status words ("relapsed", "did not respond to induction") go to the diagnosis nearest them; a
     note with a status and no diagnosis keeps the status alone."""
@@ -679,6 +714,7 @@ def _attach_statuses(patient: Patient, findings: list[_Finding], assertions: dic
         if f.kind == "concept"
         and vocab.concepts[f.key].category == "disease_status"
         and not ((a := assertions.get(id(f))) is not None and (a.negated or a.hypothetical or a.family))
+        and not _qualifies_other_condition(f, findings, vocab)
     ]
     if not statuses:
         return
