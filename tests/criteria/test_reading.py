@@ -186,14 +186,20 @@ def test_the_reading_rules_are_validated_when_loaded() -> None:
 
 
 def test_a_limit_not_yet_reached_names_its_other_side() -> None:
-    grade = _one("Exclusion Criteria:\n- Side effects of earlier treatment that never returned to grade 1 or lower", "toxicity grade")
+    grade = _one(
+        "Exclusion Criteria:\n- Side effects of earlier treatment that never returned to grade 1 or lower",
+        "toxicity grade",
+    )
     assert (grade.comparator, grade.value) == (">", 1.0) and grade.unsure is None
     count = _one("Exclusion Criteria:\n- Platelets not recovered to at least 50,000/uL", "platelets")
     assert count.comparator == "<"
 
 
 def test_a_kind_of_a_disease_is_required_as_that_kind() -> None:
-    assert _read("Inclusion Criteria:\n- Biopsy-proven epithelial ovarian carcinoma")[0].concept == "epithelial ovarian cancer"
+    assert (
+        _read("Inclusion Criteria:\n- Biopsy-proven epithelial ovarian carcinoma")[0].concept
+        == "epithelial ovarian cancer"
+    )
     assert _read("Inclusion Criteria:\n- Stage IV NSCLC")[-1].concept == "non-small cell lung cancer"
     assert _read("Inclusion Criteria:\n- Relapsed peripheral T-cell lymphoma")[-1].concept == "T-cell lymphoma"
     assert _read("Exclusion Criteria:\n- Known pulmonary arterial hypertension")[0].concept == "pulmonary hypertension"
@@ -207,7 +213,9 @@ def test_a_status_word_of_another_condition_in_an_exclusion_is_not_the_patients_
 def test_a_double_negative_in_an_exclusion_decides_nothing_and_a_prohibition_excludes() -> None:
     turned = _one("Exclusion Criteria:\n- Lung disease (no significant pleural effusion) or asthma", "pleural effusion")
     assert turned.polarity == "include" and "unplaced" in _kinds(turned)
-    surgery = _one("Exclusion Criteria:\n- Subjects must not have undergone major surgery in the last 4 weeks", "major surgery")
+    surgery = _one(
+        "Exclusion Criteria:\n- Subjects must not have undergone major surgery in the last 4 weeks", "major surgery"
+    )
     assert surgery.polarity == "exclude" and surgery.unsure is None
 
 
@@ -230,5 +238,49 @@ def test_a_row_of_a_table_of_limits_by_age_is_no_age_requirement() -> None:
 
 
 def test_words_naming_a_subgroup_never_name_a_quantity() -> None:
-    found = _read("Inclusion Criteria:\n- Conjugated bilirubin below 2 mg/dL unless caused by Gilbert disease (below 3 mg/dL)")
+    found = _read(
+        "Inclusion Criteria:\n- Conjugated bilirubin below 2 mg/dL unless caused by Gilbert disease (below 3 mg/dL)"
+    )
     assert {c.quantity for c in found} == {"direct bilirubin"}
+
+
+def test_a_required_status_beside_an_unknown_way_in_only_lets_patients_pass() -> None:
+    status = _one("Inclusion Criteria:\n- Myeloma that is progressive or relapsed after two lines", "relapsed")
+    assert "alternative" in _kinds(status) and "progressive" in (status.leftover or "")
+    both = _one("Inclusion Criteria:\n- Relapsed or refractory B-ALL", "relapsed or refractory")
+    assert both.unsure is None
+
+
+def test_an_exclusion_heading_that_lets_some_in_keeps_its_exclusion_and_drops_its_sub_items() -> None:
+    text = (
+        "Exclusion Criteria:\n1. Known brain metastases, but these patients may be included:\n"
+        "   1. Treated brain metastases, stable for 8 weeks\n2. Active hepatitis C"
+    )
+    found = _read(text)
+    brain = [c for c in found if c.concept == "brain metastases"]
+    assert len(brain) == 1 and brain[0].polarity == "exclude" and "exception" in _kinds(brain[0])
+
+
+def test_a_limit_that_spares_a_subgroup_holds_only_for_the_others() -> None:
+    text = "Inclusion Criteria:\n- Serum bilirubin at most 2 mg/dL, except in participants with Gilbert syndrome"
+    assert "condition" in _kinds(_one(text, "total bilirubin"))
+    assert "Gilbert" in (_one(text, "total bilirubin").leftover or "")
+
+
+def test_a_status_defined_where_nothing_else_requires_it_is_the_requirement() -> None:
+    text = "Inclusion Criteria:\n- Primary refractory disease, defined as either no CR after two inductions OR early relapse"
+    heads = [c for c in _read(text) if not c.definitional and c.category == "disease_status"]
+    assert heads and heads[0].polarity == "include" and "alternative" in _kinds(heads[0])
+
+
+def test_a_lead_in_before_the_section_word_still_opens_the_section() -> None:
+    text = "Apheresis Inclusion Criteria:\n1. AML\n\nInfusion Exclusion Criteria\n1. Active GVHD"
+    found = _read(text)
+    assert {(c.concept, c.polarity) for c in found} >= {("graft-versus-host disease", "exclude")}
+
+
+def test_a_clinical_judgement_left_to_the_investigator_is_asked_about() -> None:
+    parsed = parse_criteria(
+        "Exclusion Criteria:\n- Tumour compressing the airway that needs urgent treatment, as judged by the investigator"
+    )
+    assert any(c.kind == "unparsed" for c in parsed.constraints)

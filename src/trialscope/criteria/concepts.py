@@ -111,8 +111,12 @@ def extract_concepts(
     if defines is None:
         defines = definition_spans(norm, start, end)
     for clause_start, clause_end in clause_bounds(norm, start, end):
-        if section_polarity == "exclude" and cues().permission.search(norm, clause_start, clause_end):
-            continue  # "... can be enrolled only if HBV DNA is negative": who may join despite the exclusion
+        allowed = cues().permission.search(norm, clause_start, clause_end) if section_polarity == "exclude" else None
+        if allowed is not None:  # "... can be enrolled only if HBV DNA is negative": who may join despite it
+            contrast = list(CONTRAST.finditer(norm, clause_start, allowed.start()))
+            if not contrast:
+                continue
+            clause_end = contrast[-1].start()  # "Known CNS metastases, but ... will be allowed": the exclusion
         exception_at = _EXCEPTION.search(norm, clause_start, clause_end)
         windows = _windows(norm, clause_start, clause_end, vocab)
         clause_matches: dict[str, ConceptMatch] = {}
@@ -346,6 +350,9 @@ _NEGATION_ENDS = re.compile(
 )
 
 
+# A contrast before a permission: what precedes it is the exclusion ("CNS metastases, but ... are allowed")
+CONTRAST = re.compile(r"(?i)\b(?:but|however|although|though|except\s+that)\b")
+
 # A negation that forbids ("may not have had", "must not", "cannot", "is not allowed"): in an exclusion it says
 # the exclusion again rather than turning it into a requirement
 _PROHIBITION = re.compile(
@@ -381,7 +388,6 @@ def _negation_before(norm: str, clause_start: int, position: int) -> tuple[int, 
         return None  # the cue sat in a bracket that closed before the mention
     said = window[max(0, cue.start() - 12) : cue.end() + 20]
     return (start + cue.start(), start + cue.end(), said)
-
 
 
 # "leukemic blasts / lymphoma cells", "myeloma cell line", "tumor tissue": the disease's cells or tissue, named
@@ -533,6 +539,7 @@ def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> li
         _NOT_A_NEGATION,
         _EXAMPLES,
         NOT_REACHED,
+        CONTRAST,
     ):
         spans += [(m.start(), m.end()) for m in pattern.finditer(norm, start, end)]
     for clause_start, clause_end in clause_bounds(norm, start, end):

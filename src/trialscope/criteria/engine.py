@@ -13,6 +13,7 @@ import itertools
 import re
 
 from trialscope.criteria.concepts import (
+    CONTRAST,
     ConceptMatch,
     construction_spans,
     definition_spans,
@@ -69,6 +70,67 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
         vocab.concepts[m.key].category == "disease_status" and not _status_qualifies_other(norm, m, vocab, item.end)
         for m in found
     )
+
+
+def _judged_with_content(builder: _Builder, before: int, item: Item, norm: str) -> None:
+    """An item left to the investigator's judgement that also states something clinical ("evidence of active
+    disease within 12 weeks, in the opinion of the investigator"; "urgent need for intervention for tumour
+    mass effect, as judged by the investigator") is a clinical criterion the engine did not read: kept as
+    text to read, so it is asked about rather than passed over as administrative."""
+    own = builder.constraints[before:]
+    if not own or any(c.kind != "administrative" for c in own):
+        return
+    placed = [(c.start, c.end) for c in own if c.start is not None and c.end is not None]
+    content = [w for w in leftovers(norm, item.start, item.end, placed) if len(w.word) > 3]
+    if len(content) >= 3:
+        builder.add(
+            kind="unparsed",
+            polarity=_polarity(item),
+            item=item.index,
+            start=item.start,
+            end=item.end,
+            text=item.text,
+            reason="a clinical criterion left to the investigator's judgement: kept as free text to read",
+            evaluable=True,
+        )
+
+
+def _defined_requirements(builder: _Builder, definers: list[Item], norm: str, vocab: Vocabulary) -> None:
+    """A line that defines a status is usually beside the line that requires it ("Relapsed or refractory AML"
+    then "Relapsed AML: defined as ..."). Where no line requires a status, the defining line is the
+    requirement ("Chemotherapy-refractory disease, defined as ... OR ..."): the status it names before its
+    definition stands, and the cases of the definition, not read as ways in, keep it from ruling anybody out."""
+    if any(
+        c.category == "disease_status" and c.polarity == "include" and not c.definitional for c in builder.constraints
+    ):
+        return
+    for item in definers:
+        cue = cues().definition.search(norm, item.start, item.end)
+        if cue is None:
+            continue
+        head = next(
+            (
+                m
+                for m in vocab.concept_matcher.finditer(norm, item.start, cue.start())
+                if vocab.concepts[m.key].category == "disease_status"
+            ),
+            None,
+        )
+        if head is None:
+            continue
+        cases = " ".join(norm[cue.start() : item.end].split())
+        builder.add(
+            kind="concept",
+            polarity="include",
+            item=item.index,
+            start=head.start(),
+            end=head.end(),
+            text=builder.text[head.start() : head.end()],
+            category="disease_status",
+            concept=head.key,
+            unsure="alternative",
+            leftover=cases if len(cases) <= 120 else cases[:117] + "...",
+        )
 
 
 def _status_head(item: Item, norm: str, vocab: Vocabulary) -> bool:
@@ -165,12 +227,20 @@ _EXCEPTION_LABEL = re.compile(r"(?i)\b(?:exceptions?|exempt(?:ion)?s?)\s*:")
 # Who a limit or a requirement is for ("in patients with Gilbert's syndrome", "for Gilbert syndrome patients",
 # "if HBsAg positive"): the condition, not a requirement of its own.
 _CONDITION_PHRASE = re.compile(
-    r"(?i)\b(?:(?:in|for|among)\s+(?:those|patients?|subjects?|participants?|cases|individuals|women|men)\s+"
-    r"(?:with|who\s+(?:have|has|are|had)|having|on|receiving|taking)\b|"
+    r"(?i)\b(?:(?:in|for|among|of)\s+(?:those|patients?|subjects?|participants?|cases|individuals|women|men)\s+"
+    r"(?:with|who\s+(?:have|has|are|had)|having|on|receiving|taking|in\s+whom)\b|\bin\s+whom\b|"
     r"for\s+(?:[\w'-]+\s+){1,3}(?:patients?|subjects?|participants?)\b|"
     r"(?:^|[(;,.]\s*)if\b|\bin\s+(?:the\s+)?(?:case|presence)\s+of\b|\bwhen\s+(?:there\s+is|due\s+to)\b)"
     r"[^,;()\[\]]*"
 )
+
+
+_LIMIT_TO_CONDITION = re.compile(r"(?i)^[\s,;]*(?:except|unless|but|other\s+than)?[\s,]*(?:for|in)?\s*$")
+
+
+def _right_after_a_limit(norm: str, position: int, numeric: list[NumericMatch]) -> bool:
+    """Whether a phrase follows a limit with only "except", "unless", "but" and punctuation between."""
+    return any(m.end <= position and _LIMIT_TO_CONDITION.match(norm[m.end : position]) for m in numeric)
 
 
 def condition_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -187,13 +257,20 @@ def _set_aside(
     are remembered: a limit right before a condition holds only under it; a permission narrows the exclusion."""
     excepted = exception_spans(norm, item.start, item.end)
     conditions = [
-        (a, b) for a, b in condition_spans(norm, item.start, item.end) if not any(a < v and u < b for u, v in excepted)
-    ]  # "except for the patients receiving inhaled steroids" is an exception, not a condition
+        (a, b)
+        for a, b in condition_spans(norm, item.start, item.end)
+        if not any(a < v and u < b for u, v in excepted) or _right_after_a_limit(norm, a, numeric)
+    ]  # "except for the patients receiving inhaled steroids" is an exception, not a condition; but after a
+    # limit ("bilirubin < 1.5 × ULN, except in subjects with Gilbert's syndrome") it says whom the limit spares
     permissions: list[tuple[int, int]] = []
     if item.section == "exclusion":
         for a, b in clause_bounds(norm, item.start, item.end):
-            if cues().permission.search(norm, a, b) or _EXCEPTION_LABEL.search(norm, a, b):
-                permissions.append((a, b))
+            allowed = cues().permission.search(norm, a, b) or _EXCEPTION_LABEL.search(norm, a, b)
+            if allowed:
+                # "Known CNS metastases, but the following patients will be allowed": what comes before the
+                # contrast is the exclusion itself
+                contrast = list(CONTRAST.finditer(norm, a, allowed.start()))
+                permissions.append((contrast[-1].start() if contrast else a, b))
     if not conditions and not permissions:
         return numeric, concepts
 
@@ -601,10 +678,16 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
             continue
         if not item.children:
             continue
+        if item.section == "exclusion" and item.text.rstrip().endswith(":") and cues().permission.search(item.text):
+            _let_in_below(constraints, item, own)
+            continue
         if item.text.rstrip().endswith(":"):  # a heading that names the topic its sub-items state
-            below = {c.concept for c in constraints if c.item in item.children and not c.definitional}
+            # the same concept stated below with the heading's own polarity: the heading names its topic; a
+            # heading whose sub-items only let some patients in ("Known CNS metastases: ... treated and stable
+            # metastases are allowed") states the criterion itself
+            below = {(c.concept, c.polarity) for c in constraints if c.item in item.children and not c.definitional}
             for c in own:
-                if c.kind == "concept" and c.concept in below:
+                if c.kind == "concept" and (c.concept, c.polarity) in below:
                     constraints.remove(c)
         if item.section != "inclusion" or not _ONE_OF.search(item.text):
             continue
@@ -615,6 +698,22 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
                 if "conflict" not in kinds:
                     c.unsure = ",".join(sorted(kinds | {"alternative"}))
                     c.leftover = c.leftover or "one of the following"
+
+
+def _let_in_below(constraints: list[Constraint], item: Item, own: list[Constraint]) -> None:
+    """An exclusion whose sub-items list whom it lets in ("Known CNS metastases, but the following patients
+    will be allowed: asymptomatic brain metastases; clinically stable ..."): the sub-items are its exceptions,
+    never exclusions of their own; what they allow is not read, so the exclusion can only let a patient pass."""
+    below = [c for c in constraints if c.item in item.children and c.kind in ("numeric", "concept", "unparsed")]
+    allowed = [c.concept for c in below if c.kind == "concept" and c.concept]
+    for c in below:
+        constraints.remove(c)
+    for c in own:
+        if c.kind != "concept":
+            continue
+        c.exceptions += [a for a in allowed if a not in c.exceptions and a != c.concept]
+        c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"exception"}))
+        c.leftover = c.leftover or "the patients the sub-items allow"
 
 
 def _explaining(defines: Defines, numeric: list[NumericMatch], concepts: list[ConceptMatch], item: Item) -> Defines:
@@ -748,21 +847,28 @@ def _read_item(
         said = [Leftover(w.start, w.end, w.word, kind) for w in leftovers(norm, a, b, [], known=known)]
         for c in readable:
             words[id(c)] += said
+    conditioned: dict[int, list[tuple[int, int]]] = {}
     for c in readable:  # a limit right before a condition, or in the same brackets, holds only under it
         if c.kind != "numeric":
             continue
         under = [
             (a, b)
             for a, b in conditions
-            if 0 <= a - (c.end or 0) <= 3 or _same_brackets(norm, a, c.start or 0, item.start, item.end)
+            if (a - (c.end or 0) >= 0 and _LIMIT_TO_CONDITION.match(norm[c.end or 0 : a]))
+            or _same_brackets(norm, a, c.start or 0, item.start, item.end)
+            or a <= (c.start or 0) < b  # "in subjects with Gilbert's syndrome, who must have bilirubin < 3 × ULN"
         ]
         if under:
-            builder.qualified.setdefault(c.id, []).extend(under)
+            conditioned.setdefault(id(c), []).extend(under)
     for c in readable:
         found = words[id(c)]
         if found and c.category != "pregnancy":
             c.unsure = kinds(found)
             c.leftover = leftover_words(found)
+        for a, b in conditioned.get(id(c), []):  # whom the limit holds for (or spares)
+            whom = " ".join(norm[a:b].split())
+            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
+            c.leftover = f"{c.leftover} … {whom}" if c.leftover else whom
         for a, b in builder.qualified.get(c.id, []):  # words of a relation that qualify it
             relation = " ".join(norm[a:b].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
@@ -778,6 +884,35 @@ def _read_item(
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
             c.leftover = f"{ages} … {c.leftover}" if c.leftover else ages
     _share_subgroup_limits(readable)
+    _unread_status_alternatives(readable, norm, vocab)
+
+
+# joined by the word "or" ("persistent or relapsed"); a slash is left alone, as it joins a status to the word
+# that names the same cases as often as to another way in ("complex/refractory cases: 1) ... 2) ...")
+_OR_BEFORE = re.compile(r"(?i)\b([a-z][\w-]*)\s*,?\s+(?:or|and/or)\s+$")
+_OR_AFTER = re.compile(r"(?i)^\s+(?:or|and/or)\s+([a-z][\w-]*)\b")
+
+
+def _unread_status_alternatives(readable: list[Constraint], norm: str, vocab: Vocabulary) -> None:
+    """A required status joined by "or" to a word that is no status the vocabulary knows ("persistent or
+    relapsed disease", "relapsed or progressive"): that word is another way in, so failing the status read
+    rules nobody out."""
+    for c in readable:
+        if c.kind != "concept" or c.category != "disease_status" or c.polarity != "include" or c.start is None:
+            continue
+        before = _OR_BEFORE.search(norm[max(0, c.start - 40) : c.start])
+        after = _OR_AFTER.match(norm[c.end or c.start : (c.end or c.start) + 40])
+        for joined in (before, after):
+            if joined is None:
+                continue
+            word = joined.group(1)
+            if word.lower() in ("disease", "the", "a", "an", "with", "both", "either") or vocab.concept_matcher.search(
+                word
+            ):
+                continue
+            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"alternative"}))
+            c.leftover = f"{c.leftover} … {word}" if c.leftover else word
+            break
 
 
 def _share_subgroup_limits(readable: list[Constraint]) -> None:
@@ -1094,12 +1229,14 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     builder = _Builder(text)
     definitional_items: set[int] = set()
     heads: set[int] = set()  # requirement lines whose sub-items list the cases they cover
+    definers: list[Item] = []  # lines that define a disease status ("Relapsed AML: defined as ...")
     for item in items:
         if item.parent is not None and item.parent in definitional_items:
             definitional_items.add(item.index)
         elif _defines_status(item, norm, vocab):
             definitional_items.add(item.index)
             definitional_items.update(item.children)
+            definers.append(item)
         elif _status_head(item, norm, vocab):
             definitional_items.update(item.children)
             heads.add(item.index)
@@ -1118,6 +1255,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         _relations(builder, before, item, norm, vocab)
         _read_elliptic_exceptions(builder.constraints[before:], vocab)
         _read_item(builder, before, item, norm, vocab, numeric, concepts, defines)
+        _judged_with_content(builder, before, item, norm)
         if len(builder.constraints) == before and not _is_heading(item):
             builder.add(
                 kind="unparsed",
@@ -1129,6 +1267,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
                 reason="no recognised threshold or clinical concept: kept as free text to read",
                 evaluable=True,
             )
+    _defined_requirements(builder, definers, norm, vocab)
     for head in heads:
         _accept_listed_cases(builder, items, head)
     _apply_cohort_headings(builder.constraints, items)
@@ -1139,20 +1278,24 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     notes: list[str] = []
     if study is not None:
         stated = {c.concept for c in builder.constraints if c.category == "biomarker" and c.polarity == "include"}
-        for target in trial_targets(study, vocab):
-            if target not in stated:
-                builder.add(
-                    kind="concept",
-                    polarity="include",
-                    item=None,
-                    start=None,
-                    end=None,
-                    text=f"{target}-positive disease (the therapy targets {target})",
-                    category="biomarker",
-                    concept=target,
-                    implicit=True,
-                    source="the trial's targeted therapy (interventions and title)",
-                )
+        # the text that states the antigens a patient needs says it; else the therapy's targets are implied,
+        # and of several (a tandem CAR, products for different antigens) the patient needs the antigen of the
+        # product they would receive, so any one of them is enough
+        implied = [] if stated else trial_targets(study, vocab)
+        for target in implied:
+            builder.add(
+                any_of_group="implied" if len(implied) > 1 else None,
+                kind="concept",
+                polarity="include",
+                item=None,
+                start=None,
+                end=None,
+                text=f"{target}-positive disease (the therapy targets {target})",
+                category="biomarker",
+                concept=target,
+                implicit=True,
+                source="the trial's targeted therapy (interventions and title)",
+            )
         with reading_in(translations("en")):  # stored with the criteria, shown in each reader's language
             notes = record_notes(builder.constraints, study)
     return ParsedCriteria(text=text, items=items, constraints=builder.constraints, notes=notes)

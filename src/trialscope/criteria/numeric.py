@@ -821,7 +821,19 @@ def _quantities_for(
 
 # Words before a threshold that say for whom it holds, so what comes after them names no quantity
 _SUBGROUP_CUES = frozenset(
-    {"due", "caused", "because", "owing", "attributable", "attributed", "unless", "if", "except", "patients", "subjects"}
+    {
+        "due",
+        "caused",
+        "because",
+        "owing",
+        "attributable",
+        "attributed",
+        "unless",
+        "if",
+        "except",
+        "patients",
+        "subjects",
+    }
     | {"participants", "those", "who", "whom", "when"}
 )
 

@@ -31,7 +31,8 @@ Section = Literal["inclusion", "exclusion"]
 # is never a space, so nothing given back could ever match
 _HEADING = re.compile(
     r"""^\s*+(?:[-*•]\s*+)?
-    (?:(?:key|main|major|general|other|additional|specific)\s+)?
+    (?:(?:key|main|major|general|other|additional|specific)\s+  # or a lead-in: "Procurement Exclusion Criteria:"
+      |(?:[A-Za-z0-9/\-]+\s+){1,3}(?=(?:inclusion|exclusion|eligibility)\s+criteri))?
     (?P<kind>inclusion|exclusion|eligibility|include|exclude|inclusive|exclusive)
     (?:\s+(?:criteria|criterion|criterias))?
     (?:\s+(?:for|of)\s+[a-z \-]{1,40})?

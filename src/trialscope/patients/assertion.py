@@ -564,8 +564,10 @@ def _list_scope(tokens: list[_Token], rules: AssertionRules, backward: bool) -> 
         if backward and inner and inner[-1] + 1 < len(item):
             # the first item of the list carries the sentence's own start ("tested for hepatitis B, hepatitis C
             # and HIV and all were negative"): the list begins after its last breaker
+            # only a coordinated list reaches so far back ("man with relapsed AML, HBsAg negative" is no list)
             tail = item[inner[-1] + 1 :]
-            if 0 < sum(1 for t in tail if t.word) <= rules.max_item_words:
+            coordinated_list = plural or _has(nearest, rules.joiners)
+            if coordinated_list and 0 < sum(1 for t in tail if t.word) <= rules.max_item_words:
                 reached.append(tail)
             break
         words = sum(1 for t in item if t.word)

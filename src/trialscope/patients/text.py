@@ -133,7 +133,7 @@ def note_words() -> NoteWords:
 _AGE = re.compile(
     r"(?i)\b(\d{1,3})\s*(?:-|\s)?\s*(?:years?|yrs?)\s*-?\s*old\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)(?![a-z])"
     r"|\b(\d{1,3})\s*-?\s*(?:years?|yrs?)\s+of\s+age\b"
-    r"|\b(\d{1,3})\s*-\s*(?:years?|yrs?)(?=\s+(?:man|woman|male|female|boy|girl|patient|gentleman|lady|child)\b)"
+    r"|\b(\d{1,3})\s*-?\s*(?:years?|yrs?)(?=\s+(?:man|woman|male|female|boy|girl|patient|gentleman|lady|child)\b)"
     r"|\baged?\s+(\d{1,3})\b|\bage\s*[:=]?\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:M|F)\b"
 )
 _INFANT_AGE = re.compile(r"(?i)\b(\d{1,2})\s*-?\s*(month|week|day)s?\s*-?\s*old\b")
@@ -499,6 +499,12 @@ def _sentences_read_whole(
     spans += [(m.start(), m.end()) for m in _DOSE_ANYWHERE.finditer(norm)]
     spans += [(m.start(), m.end()) for m in _COUNTED.finditer(norm)]
     spans += [(m.start(), m.end()) for m in _PLACE.finditer(norm)]
+    spans += [(m.start(), m.end()) for m in _AMOUNT_ANYWHERE.finditer(norm)]
+    spans += [(m.start(), m.end()) for m in _YEAR.finditer(norm)]
+    for _a, b in list(spans):
+        aside = _FINDING_ASIDE.match(norm, b)
+        if aside is not None:
+            spans.append((b, aside.end()))
     covered = _Covered(spans)
     tokens = tokenise(norm)
 
@@ -538,6 +544,16 @@ _PLACE = re.compile(r"\b(?:in|from|lives\s+in|living\s+in|resident\s+of|near)\s+
 _DOSE_ANYWHERE = re.compile(
     r"(?i)\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?|iu)(?:/(?:kg|m2|day|d))?\b(?:\s+(?:daily|bid|tid|qd|once|twice))?"
 )
+# a measured amount with its unit wherever it stands ("HBV DNA 4.6 x 10^3 IU/mL", "320 copies/mL"): it says
+# how much of what the words before it name, never something of its own
+_AMOUNT_ANYWHERE = re.compile(
+    r"(?i)\b\d+(?:[.,]\d+)?\s*(?:[x×*]\s*10\s*(?:\^|e)?\s*[-−]?\d+\s*)?"
+    r"(?:copies|IU|U|mg|g|mmol|umol|µmol|cells|/)\s*/?\s*(?:mL|dL|L|uL|µL|mm3)?\b"
+)
+# a year said with its preposition ("treated in 2015"): when, not what
+_YEAR = re.compile(r"(?i)\b(?:in|since|from|until|by|during)\s+(?:19|20)\d{2}\b")
+# a short aside in brackets right after something placed restates it ("entecavir (Baraclude)", "ALT (ULN 40)")
+_FINDING_ASIDE = re.compile(r"\s*\(\s*[^()]{1,25}?\s*\)")
 
 
 class _Covered:
