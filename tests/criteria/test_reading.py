@@ -268,7 +268,10 @@ def test_a_limit_that_spares_a_subgroup_holds_only_for_the_others() -> None:
 
 
 def test_a_status_defined_where_nothing_else_requires_it_is_the_requirement() -> None:
-    text = "Inclusion Criteria:\n- Primary refractory disease, defined as either no CR after two inductions OR early relapse"
+    text = (
+        "Inclusion Criteria:\n- Primary refractory disease, defined as either no CR after two inductions OR early "
+        "relapse"
+    )
     heads = [c for c in _read(text) if not c.definitional and c.category == "disease_status"]
     assert heads and heads[0].polarity == "include" and "alternative" in _kinds(heads[0])
 
@@ -281,6 +284,7 @@ def test_a_lead_in_before_the_section_word_still_opens_the_section() -> None:
 
 def test_a_clinical_judgement_left_to_the_investigator_is_asked_about() -> None:
     parsed = parse_criteria(
-        "Exclusion Criteria:\n- Tumour compressing the airway that needs urgent treatment, as judged by the investigator"
+        "Exclusion Criteria:\n- Tumour compressing the airway that needs urgent treatment, as judged by the "
+        "investigator"
     )
     assert any(c.kind == "unparsed" for c in parsed.constraints)
