@@ -875,9 +875,9 @@ def _read_item(
             c.leftover = f"{c.leftover} … {relation}" if c.leftover else relation
         turned = builder.turned.get(c.id)
         if turned is not None:
-            said = " ".join(norm[turned[0] : turned[1]].split())
+            negation = " ".join(norm[turned[0] : turned[1]].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"unplaced"}))
-            c.leftover = f"{said} … {c.leftover}" if c.leftover else said
+            c.leftover = f"{negation} … {c.leftover}" if c.leftover else negation
         band = builder.conditions.get(c.id)
         if band is not None:  # a limit that holds for an age band only
             ages = " ".join(norm[band[0] : band[1]].split())
