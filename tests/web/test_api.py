@@ -89,3 +89,12 @@ def test_checks_are_rate_limited(web_store) -> None:  # type: ignore[no-untyped-
         limited.post("/api/trials/NCT07144020/check", json={"text": "45-year-old man"}).status_code for _ in range(32)
     ]
     assert statuses[:30] == [200] * 30 and statuses[-1] == 429
+
+
+def test_a_criteria_text_over_the_limit_is_refused_with_413(client: TestClient, fresh_limits: None) -> None:
+    text = "Inclusion Criteria: " + "- bilirubin <= 1.5 x ULN and ALT < 40 U/L " * 1_300  # about 55,000 characters
+    response = client.post("/api/check", json={"criteria_text": text, "patient": {"text": "AML, age 60"}})
+    assert response.status_code == 413
+    assert "at most 50,000 characters" in response.json()["error"]
+    within = client.post("/api/check", json={"criteria_text": text[:49_000], "patient": {"text": "AML, age 60"}})
+    assert within.status_code == 200

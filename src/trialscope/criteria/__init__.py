@@ -5,6 +5,11 @@ from trialscope.criteria.model import Constraint, ParsedCriteria, Window
 
 # Bump when extraction rules, segmentation or vocabulary change: stored results of an older engine (constraints,
 # outline, segmentation) are recomputed.
-ENGINE_VERSION = "2026.12.07-1"
+ENGINE_VERSION = "2026.12.07-2"
 
-__all__ = ["ENGINE_VERSION", "Constraint", "ParsedCriteria", "Window", "parse_criteria"]
+# The longest criteria text a caller may send to be checked (POST /api/check answers 413 above it). Registry
+# records are parsed whatever their length: parsing is linear in the text's length
+# (benchmarks/criteria_length.py), this only bounds the work one request can ask for.
+MAX_CHECK_TEXT_CHARS = 50_000
+
+__all__ = ["ENGINE_VERSION", "MAX_CHECK_TEXT_CHARS", "Constraint", "ParsedCriteria", "Window", "parse_criteria"]

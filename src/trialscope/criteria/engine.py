@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left
 
 from trialscope.criteria.concepts import (
     CONTRAST,
@@ -22,7 +23,7 @@ from trialscope.criteria.concepts import (
 )
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import NEGATED, Constraint, ParsedCriteria, Polarity
-from trialscope.criteria.numeric import Mention, NumericMatch, extract_numeric, find_mentions
+from trialscope.criteria.numeric import NumericMatch, extract_numeric, find_mentions
 from trialscope.criteria.phrases import PhraseMatch, tokens
 from trialscope.criteria.reading import (
     Leftover,
@@ -759,6 +760,9 @@ def _read_item(
     keys = {m.quantity.key for m in numeric}
     quantity_mentions = [m for m in find_mentions(norm, item.start, item.end, vocab) if m.key in keys]
     placed += [(m.start, m.end) for m in quantity_mentions]
+    named_where: dict[str, list[tuple[int, int]]] = {}
+    for mention in sorted(quantity_mentions, key=lambda found: found.start):
+        named_where.setdefault(mention.key, []).append((mention.start, mention.end))
     for m in numeric:
         if m.quantity.key not in vocab.quantities:  # a quantity named by the words before its threshold
             name = norm.lower().rfind(m.quantity.key, item.start, m.start)
@@ -818,7 +822,7 @@ def _read_item(
                 for c in previous:
                     words[id(c)] += found
             continue
-        owners = [Owner(n, tuple(_mentions_of(c, builder.mentions, quantity_mentions))) for n, c in enumerate(owned[i])]
+        owners = [Owner(n, tuple(_mentions_of(c, builder.mentions, named_where))) for n, c in enumerate(owned[i])]
         assigned = assign(norm, a, b, found, owners, inclusion=item.section == "inclusion")
         for n, c in enumerate(owned[i]):
             words[id(c)] += carried + assigned[n]
@@ -920,20 +924,17 @@ def _share_subgroup_limits(readable: list[Constraint]) -> None:
     ULN in patients with liver metastases") holds only outside that subgroup: it carries the subgroup's
     condition too, so it can say "met" but not rule anybody out alone."""
     numeric = [c for c in readable if c.kind == "numeric" and c.quantity]
+    subgroups: dict[str, list[Constraint]] = {}  # quantity -> its limits that hold for a subgroup (read once)
+    for o in numeric:
+        if "condition" in (o.unsure or "").split(","):
+            subgroups.setdefault(o.quantity or "", []).append(o)
     for c in numeric:
         if "condition" in (c.unsure or "").split(","):
             continue
-        subgroup = [
-            o
-            for o in numeric
-            if o is not c
-            and o.quantity == c.quantity
-            and o.value != c.value
-            and "condition" in (o.unsure or "").split(",")
-        ]
-        if subgroup:
+        subgroup = next((o for o in subgroups.get(c.quantity or "", []) if o.value != c.value), None)
+        if subgroup is not None:
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
-            words = f"otherwise than {subgroup[0].leftover}"
+            words = f"otherwise than {subgroup.leftover}"
             c.leftover = f"{c.leftover} … {words}" if c.leftover else words
 
 
@@ -958,7 +959,7 @@ def read_keys(texts: set[str], vocab: Vocabulary) -> set[str]:
 
 
 def _mentions_of(
-    c: Constraint, concept_mentions: dict[str, list[tuple[int, int]]], quantity_mentions: list[Mention]
+    c: Constraint, concept_mentions: dict[str, list[tuple[int, int]]], named_where: dict[str, list[tuple[int, int]]]
 ) -> list[tuple[int, int]]:
     """Where a constraint is named in its clause: a concept's every mention, a threshold's span and the name
     of its quantity."""
@@ -966,7 +967,11 @@ def _mentions_of(
         return concept_mentions[c.id]
     spans = [(c.start or 0, c.end or 0)]
     if c.kind == "numeric":
-        spans += [(m.start, m.end) for m in quantity_mentions if m.key == c.quantity]
+        # the quantity's name nearest before the threshold and nearest after it ("> 5% bone marrow blasts"),
+        # not every time the text names it: a long one-line text repeats a name hundreds of times
+        named = named_where.get(c.quantity or "", [])
+        cut = bisect_left(named, (c.start or 0, -1))
+        spans += named[max(cut - 1, 0) : cut + 1]
     return spans
 
 

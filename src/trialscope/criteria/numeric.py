@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass
 from typing import cast
 
@@ -438,21 +439,45 @@ def begin_of(match: re.Match[str], groups: dict[str, str | None]) -> int:
     return match.start("v1") if groups.get("lead") else match.start()
 
 
+class _Taken:
+    """The stretches already read as thresholds, sorted, asked whether a match overlaps one (by bisection, so
+    a long one-line text stays linear)."""
+
+    def __init__(self, spans: list[tuple[int, int]] | None = None) -> None:
+        self._spans = sorted(spans or [])
+        self._longest = max((b - a for a, b in self._spans), default=0)
+
+    def add(self, start: int, end: int) -> None:
+        insort(self._spans, (start, end))
+        self._longest = max(self._longest, end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        index = bisect_left(self._spans, (end, -1))  # the stretches that begin before the match ends
+        while index > 0:
+            index -= 1
+            a, b = self._spans[index]
+            if a + self._longest <= start:
+                return False  # this one and every earlier one end before the match begins
+            if b > start:
+                return True
+        return False
+
+
 def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[Threshold]:
     """Threshold expressions in norm[start:end], non-overlapping, in text order."""
     found: list[Threshold] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Taken()
     if not _ANY_NUMBER.search(norm, start, end):
         return found  # no digit, number word or roman class: nothing to find (most items)
     if "/" in norm[start:end]:
         found = _pressure_pairs(norm, start, end)
-        taken = [(t.start, t.end) for t in found]
+        taken = _Taken([(t.start, t.end) for t in found])
     present = {m.group(0).lower() for m in _KEYWORDS.finditer(norm, start, end)}
     for pattern, needs in _EXPRESSIONS:
         if needs is not None and needs.isdisjoint(present):
             continue
         for match in pattern.finditer(norm, start, end):
-            if any(match.start() < b and a < match.end() for a, b in taken):
+            if taken.overlaps(match.start(), match.end()):
                 continue
             groups = match.groupdict()
             scale_word = (groups.get("word") or "").strip().lower() or None
@@ -537,7 +562,7 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
             )  # only ages are older or younger
             is_list = groups.get("list") is not None
             found.append(Threshold(begin, unit_end, bounds, unit, is_range, scale_word, about_age, is_list))
-            taken.append((begin, unit_end))
+            taken.add(begin, unit_end)
     found.sort(key=lambda t: t.start)
     _share_units(norm, found)
     return found
@@ -599,9 +624,15 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
         return []
     # "< 60 years of age": a quantity named inside a threshold is its unit's wording, never a quantity to
     # coordinate with the next one ("..., Body Mass Index < 30" is not an age)
-    mentions = [
-        m for m in find_mentions(norm, start, end, vocab) if not any(t.start < m.start < t.end for t in thresholds)
-    ]
+    threshold_starts = [t.start for t in thresholds]  # in text order, not overlapping
+
+    def inside_threshold(position: int) -> bool:
+        index = bisect_left(threshold_starts, position) - 1
+        return index >= 0 and position < thresholds[index].end
+
+    mentions = sorted(
+        (m for m in find_mentions(norm, start, end, vocab) if not inside_threshold(m.start)), key=lambda m: m.start
+    )
     clauses = clause_bounds(norm, start, end, CLAUSE_OR_LABEL_BREAK) or [(start, end)]
     results: list[NumericMatch] = []
     previous: tuple[Threshold, list[Quantity], int] | None = None
@@ -740,11 +771,10 @@ def _quantities_for(
         # "≤ grade 1", "class III or IV": the scale is named with the value; a named scale nearby wins
         named = [
             m
-            for m in mentions
-            if not m.generic
-            and vocab.quantities[m.key].scale
-            and clause_start <= m.start <= clause_end
-            and abs(m.start - threshold.start) < 160
+            for m in _starting_in(
+                mentions, max(clause_start, threshold.start - 159), min(clause_end, threshold.start + 159)
+            )
+            if not m.generic and vocab.quantities[m.key].scale
         ]
         if named:
             return [vocab.quantities[named[0].key]]
@@ -756,8 +786,15 @@ def _quantities_for(
         return [vocab.quantities["toxicity grade"]] if _TOXICITY_CONTEXT.search(clause) else []
     if threshold.about_age:
         return [vocab.quantities["age"]]
-    in_clause = [m for m in mentions if m.end <= threshold.start and m.start >= clause_start]
-    before = [m for m in in_clause if not _has_threshold_between(norm, m.end, threshold.start)]
+    # the mentions in the clause before it with no other threshold between: the nearest ones, so the walk
+    # back stops at the first mention behind another threshold (and stays linear in a long one-line text)
+    before: list[Mention] = []
+    for mention in reversed(_starting_in(mentions, clause_start, threshold.start)):
+        if mention.end > threshold.start:
+            continue
+        if _has_threshold_between(norm, mention.end, threshold.start):
+            break
+        before.insert(0, mention)
     if before and threshold.start - before[-1].end <= 70:
         chain = [before[-1]]
         for mention in reversed(before[:-1]):
@@ -777,11 +814,8 @@ def _quantities_for(
         return [vocab.quantities[k] for k in keys]
     after = [
         m
-        for m in mentions
-        if m.start >= threshold.end
-        and m.start <= clause_end
-        and m.start - threshold.end <= 30
-        and not _has_threshold_between(norm, threshold.end, m.start)
+        for m in _starting_in(mentions, threshold.end, min(clause_end, threshold.end + 30))
+        if not _has_threshold_between(norm, threshold.end, m.start)
         and (not threshold.unit or threshold.unit in vocab.quantities[m.key].units)
         and not re.search(r"[,;]", norm[threshold.end : m.start])  # "ASA >3, morbid obesity BMI>40"
     ]  # "< 60 years of age, Body Mass Index ...": a quantity named after must take the threshold's unit
@@ -817,6 +851,12 @@ def _quantities_for(
     explicit = not threshold.is_list or bool(threshold.unit) or bool(_ACRONYM_BEFORE.search(lead_in[-40:]))
     generic = _generic_quantity(norm, threshold, clause_start) if explicit else None
     return [generic] if generic else []
+
+
+def _starting_in(mentions: list[Mention], low: int, high: int) -> list[Mention]:
+    """The mentions (sorted by start) that start at ``low`` to ``high``, both included."""
+    first = bisect_left(mentions, low, key=lambda m: m.start)
+    return mentions[first : bisect_right(mentions, high, key=lambda m: m.start)]
 
 
 # Words before a threshold that say for whom it holds, so what comes after them names no quantity

@@ -302,13 +302,12 @@ def assign(
     parts = members(norm, start, end, spans)
     first = min(a for a, _ in spans)
     last = max(b for _, b in spans)
-    named = [
-        [o for o in owners if any(a <= m_start < b or a < m_end <= b for m_start, m_end in o.mentions)]
-        for (a, b), _joint in parts
-    ]
+    named = _owners_by_part(parts, owners)
+    words = sorted(found, key=lambda w: w.start)
+    word_starts = [w.start for w in words]
     negated_before = False
     for index, ((a, b), _joint) in enumerate(parts):
-        inside = [w for w in found if a <= w.start < b]
+        inside = words[bisect_left(word_starts, a) : bisect_left(word_starts, b)]
         if not inside:
             negated_before = False
             continue
@@ -331,6 +330,21 @@ def assign(
             for owner in owners if everyone else named[index]:
                 result[owner.key].append(word)
     return result
+
+
+def _owners_by_part(parts: list[tuple[Span, str]], owners: Sequence[Owner]) -> list[list[Owner]]:
+    """For each member of the list, the owners with a mention starting or ending inside it, in the owners'
+    order. Found by bisection over the mentions' starts and ends, so a long one-line text stays linear."""
+    by_start = sorted((m_start, rank) for rank, o in enumerate(owners) for m_start, _ in o.mentions)
+    by_end = sorted((m_end, rank) for rank, o in enumerate(owners) for _, m_end in o.mentions)
+    starts = [position for position, _ in by_start]
+    ends = [position for position, _ in by_end]
+    named: list[list[Owner]] = []
+    for (a, b), _joint in parts:
+        ranks = {rank for _, rank in by_start[bisect_left(starts, a) : bisect_left(starts, b)]}
+        ranks |= {rank for _, rank in by_end[bisect_left(ends, a + 1) : bisect_left(ends, b + 1)]}
+        named.append([owners[rank] for rank in sorted(ranks)])
+    return named
 
 
 _OR_JOINTS = frozenset({"or", "and/or", "/", "nor"})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from pydantic import ValidationError
 
+from trialscope.criteria import MAX_CHECK_TEXT_CHARS
 from trialscope.matching.run import match_criteria_text, match_patient
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.patients.fhir import patient_from_bundle
@@ -145,8 +146,10 @@ def api_check_text(request: Request, body: CheckBody) -> dict[str, Any]:
     text, patient = body.get("criteria_text"), body.get("patient")
     if not isinstance(text, str) or not text.strip():
         raise HTTPException(422, "criteria_text: give the eligibility criteria as text")
-    if len(text) > 50_000:
-        raise HTTPException(422, "criteria_text: at most 50,000 characters")
+    if len(text) > MAX_CHECK_TEXT_CHARS:
+        raise HTTPException(
+            413, f"criteria_text: at most {MAX_CHECK_TEXT_CHARS:,} characters (this one has {len(text):,})"
+        )
     if not isinstance(patient, dict):
         raise HTTPException(422, 'patient: give a profile, a FHIR R4 Bundle or {"text": ...}')
     person = _patient(patient)
