@@ -91,16 +91,19 @@ def test_sql_lives_in_the_store() -> None:
 
 def test_cue_words_are_read_from_the_reviewed_data_file() -> None:
     """Negation, exception and exposure cues, comparator phrases and measurement methods live in
-    data/criteria/cues.json, read by the criteria engine and the patient-text reader alike."""
+    data/criteria/cues.json, read by the criteria engine; the patient-text reader's cues live in
+    data/patients/assertion.json, read by patients/assertion.py."""
     import json
 
     from trialscope.criteria import concepts, numeric
     from trialscope.criteria.cues import cues
-    from trialscope.patients import text
+    from trialscope.patients.assertion import load_rules
 
     data = json.loads((PACKAGE / "data" / "criteria" / "cues.json").read_text(encoding="utf-8"))
-    assert concepts._NEGATION is cues().negation_in_criteria and text._NEGATION is cues().negation_in_patient_text
+    assert concepts._NEGATION is cues().negation_in_criteria
     assert concepts._EXCEPTION is cues().exception and concepts._EXPOSURE is cues().exposure
-    assert "|".join(data["negation_in_patient_text"]) in text._NEGATION.pattern
+    assert "negation_in_patient_text" not in data  # one home for the patient's negation cues
+    assert load_rules() is load_rules()  # the reviewed file, read once
+    assert (PACKAGE / "data" / "patients" / "assertion.json").is_file()
     assert {tuple(pair) for pair in data["comparators"]} == set(numeric._COMPARATOR_PHRASES)
     assert [method for _, method in numeric._METHOD] == [m for _, m in data["measurement_methods"]]

@@ -158,3 +158,23 @@ def test_a_bound_for_one_group_shares_the_unit_of_the_next() -> None:
 
 def test_a_sample_size_is_no_patient_quantity() -> None:
     assert not _numeric("Adults over 50 years old with degenerative scoliosis (n=20)")[1:]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Karnofsky/Lansky score of 50 or greater",  # the score for the patient's age
+        "Lansky or Karnofsky score ≥ 60",
+        "Creatinine clearance or eGFR >= 60 mL/min",  # kidney function measured one way or another
+    ],
+)
+def test_one_limit_on_ways_of_measuring_one_thing_is_met_by_any(text: str) -> None:
+    parsed = parse_criteria(f"Inclusion Criteria:\n* {text}")
+    numeric = [c for c in parsed.constraints if c.kind == "numeric"]
+    assert len(numeric) == 2
+    assert numeric[0].any_of_group == numeric[1].any_of_group is not None
+
+
+def test_one_limit_on_two_lab_values_holds_for_both() -> None:
+    parsed = parse_criteria("Inclusion Criteria:\n* ALT and AST ≤ 3 x ULN")
+    assert {c.any_of_group for c in parsed.constraints if c.kind == "numeric"} == {None}

@@ -288,3 +288,51 @@ def test_a_clinical_judgement_left_to_the_investigator_is_asked_about() -> None:
         "investigator"
     )
     assert any(c.kind == "unparsed" for c in parsed.constraints)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Inclusion Criteria:\n- Evidence of resistant or recurrent CNS disease without standard options",
+        "Exclusion Criteria:\n- Refractory and/or recurrent high blood pressure",
+    ],
+)
+def test_status_words_joined_before_another_condition_all_qualify_it(text: str) -> None:
+    found = _read(text)
+    assert not {"refractory", "relapsed", "progressive disease"} & {c.concept for c in found}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Exclusion Criteria:\n- Any of these heart conditions within the last 6 months: myocardial infarction, "
+        "unstable angina or heart failure",
+        "Exclusion Criteria:\n- Cardiac events within the last 6 months, such as myocardial infarction, unstable "
+        "angina or heart failure",
+    ],
+)
+def test_a_window_before_a_list_holds_for_each_member(text: str) -> None:
+    found = {c.concept: c for c in _read(text) if c.kind == "concept"}
+    assert {"myocardial infarction", "unstable angina", "heart failure"} <= set(found)
+    for concept in ("myocardial infarction", "unstable angina", "heart failure"):
+        window = found[concept].within
+        assert window is not None and (window.value, window.unit) == (6, "months"), concept
+
+
+def test_a_positive_viral_dna_is_the_viraemia_not_any_past_infection() -> None:
+    found = _read("Exclusion Criteria:\n- Positive for cytomegalovirus (CMV) DNA or Epstein-Barr virus DNA")
+    assert {c.concept for c in found} == {"CMV viraemia", "EBV viraemia"}
+
+
+def test_a_label_over_a_limit_on_its_own_test_is_that_limit() -> None:
+    found = _read("Exclusion Criteria:\n- Hepatitis B: HBV-DNA >= 500 IU/mL")
+    assert [(c.kind, c.quantity or c.concept) for c in found] == [("numeric", "HBV DNA")]
+
+
+def test_the_condition_of_a_permission_is_not_what_it_lets_in() -> None:
+    c = _one(
+        "Exclusion Criteria:\n- Hepatitis B. Patients with resolved hepatitis B may participate if HBV DNA is "
+        "negative.",
+        "hepatitis B",
+    )
+    assert c.exceptions == ["latent hepatitis B"]

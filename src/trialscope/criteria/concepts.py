@@ -122,6 +122,7 @@ def extract_concepts(
         clause_matches: dict[str, ConceptMatch] = {}
         order: list[str] = []
         previous: PhraseMatch | None = None
+        previous_key: str | None = None  # the concept recorded last
         for match in with_elliptic(norm, vocab.concept_matcher.finditer(norm, clause_start, clause_end), vocab):
             key = match.key
             concept = vocab.concepts[key]
@@ -152,16 +153,28 @@ def extract_concepts(
                 clause_matches[key].end = max(clause_matches[key].end, match.end())
                 clause_matches[key].mentions.append((match.start(), match.end()))
                 continue
+            mentions = [(match.start(), match.end())]
+            restated = clause_matches.get(previous_key) if previous_key is not None else None
+            if (
+                restated is not None
+                and len(restated.mentions) == 1
+                and restated.polarity == polarity
+                and _restated_as_kind(norm, restated, match, vocab)
+            ):  # "cytomegalovirus (CMV) DNA": one mention of the kind, not the virus and its kind
+                del clause_matches[restated.key]
+                order.remove(restated.key)
+                mentions.insert(0, restated.mentions[0])
             clause_matches[key] = ConceptMatch(
                 key,
                 concept.category,
                 polarity,
-                match.start(),
+                mentions[0][0],
                 match.end(),
-                mentions=[(match.start(), match.end())],
+                mentions=mentions,
                 turned_by=turned_by,
             )
             order.append(key)
+            previous_key = key
         for window_start, window_end, window in windows:
             if any(a <= window_start < b for a, b in defines):
                 continue  # a duration inside a definition ('uncontrolled after >1 month of treatment')
@@ -246,6 +259,14 @@ def with_elliptic(norm: str, matches: list[PhraseMatch], vocab: Vocabulary) -> l
         if named is not None and named.key != match.key:
             found.append(PhraseMatch(named.key, ellipsis.start(1), ellipsis.end(1), ellipsis.group(1)))
     return sorted(found, key=lambda m: m.start())
+
+
+def _restated_as_kind(norm: str, restated: ConceptMatch, match: PhraseMatch, vocab: Vocabulary) -> bool:
+    """'cytomegalovirus (CMV) DNA', 'hepatitis B virus (HBV) DNA': a concept named, then at once (over an
+    opening bracket) a kind of it: the kind is what the criterion names."""
+    if restated.key not in vocab.concept_ancestors(match.key):
+        return False
+    return re.fullmatch(r"[\s(\[]{0,3}", norm[restated.end : match.start()]) is not None
 
 
 def _same_mention(norm: str, previous: PhraseMatch | None, match: PhraseMatch, vocab: Vocabulary) -> bool:
@@ -431,6 +452,12 @@ _SENTENCE_END = re.compile(r";|\.\s+(?=[A-Z])")
 _EXAMPLES = re.compile(r"(?i)\b(?:including(?:\s+but\s+not\s+limited\s+to)?|such\s+as|e\.g\.|for\s+example)")
 
 
+# A window before the list it holds for: "within the past 6 months:" or "within 6 months, such as".
+_LIST_AFTER_WINDOW = re.compile(
+    r"(?i)\s*(?::|,?\s*(?:including(?:\s+but\s+not\s+limited\s+to)?|such\s+as|e\.g\.|for\s+example)\b:?)"
+)
+
+
 def _gap(mentions: list[tuple[int, int]], start: int, end: int) -> int:
     return min(max(start - b, a - end, 0) for a, b in mentions)
 
@@ -441,6 +468,12 @@ def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str
     owners = [k for k in order if k in matches and matches[k].category in _WINDOW_OWNERS]
     if not owners:
         return []
+    opener = _LIST_AFTER_WINDOW.match(norm, end)
+    if opener is not None:  # "events within the past 6 months, such as MI, angina or heart failure": each of them
+        listed = [k for k in owners if any(a >= opener.end() for a, _ in matches[k].mentions)]
+        if listed:
+            before = [k for k in owners if k not in listed and _gap(matches[k].mentions, start, end) <= 30]
+            return before + listed
     nearest = min(owners, key=lambda k: _gap(matches[k].mentions, start, end))
     if _gap(matches[nearest].mentions, start, end) > 120:
         return []

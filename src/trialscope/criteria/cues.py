@@ -22,7 +22,6 @@ class Cues:
     washout_alone: re.Pattern[str]  # links that make a washout by themselves ("since", "elapsed")
     washout_last: re.Pattern[str]  # otherwise the words after the link must say a last exposure ("prior")
     negation_in_criteria: re.Pattern[str]  # words that negate what follows them in a criterion's clause
-    negation_in_patient_text: re.Pattern[str]  # the same in a patient's description ("denies", "free of")
     exception: re.Pattern[str]  # a mention after these is an exception ("except", "other than")
     exposure: re.Pattern[str]  # words around a therapy that make it a prior therapy ("received", "within")
     comparators: tuple[tuple[str, str], ...]  # ("not more than", "<="), longest phrase first
@@ -59,7 +58,6 @@ def cues() -> Cues:
         washout_alone=re.compile(rf"(?i)^(?:{_alternatives(data['washout_link_alone'])})$"),
         washout_last=re.compile(rf"(?i)\b(?:{_alternatives(data['washout_last_exposure'])})\b"),
         negation_in_criteria=_words(data["negation_in_criteria"]),
-        negation_in_patient_text=_words(data["negation_in_patient_text"]),
         exception=_words(data["exception"]),
         exposure=_words(data["exposure"]),
         comparators=tuple(sorted(((p, c) for p, c in data["comparators"]), key=lambda pair: -len(pair[0]))),

@@ -150,8 +150,9 @@ def _is_heading(item: Item) -> bool:
 
 
 class _Builder:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, norm: str) -> None:
         self.text = text
+        self.norm = norm  # the text normalised once (``normalise``): same offsets
         self.constraints: list[Constraint] = []
         self.made = 0
         self.mentions: dict[str, list[tuple[int, int]]] = {}  # constraint id -> where its concept is named
@@ -188,15 +189,16 @@ def _add_numeric(
 ) -> None:
     polarity = _polarity(item)
     ids: list[str] = []
-    # Alternatives are different threshold expressions joined by "or"; the bounds of one range ("18-75") and
-    # coordinated quantities ("ALT and AST ≤ 3 × ULN") come from one expression and must all hold.
+    # Alternatives are different threshold expressions joined by "or", and one expression on several ways of
+    # measuring one thing ("Karnofsky/Lansky ≥ 50"); the bounds of one range ("18-75") and coordinated
+    # quantities ("ALT and AST ≤ 3 × ULN") come from one expression and must all hold.
     expressions: dict[int, set[tuple[int, int]]] = {}
     for m in matches:
         if m.twin_of_index is None:
             expressions.setdefault(m.group, set()).add((m.start, m.end))
     ranges = _exclusion_ranges(matches) if polarity == "exclude" else {}
     for m in matches:
-        alternatives = polarity == "include" and len(expressions.get(m.group, ())) > 1
+        alternatives = polarity == "include" and (len(expressions.get(m.group, ())) > 1 or m.one_of)
         comparator, own_polarity, group = m.comparator, polarity, f"g{item.index}.{m.group}" if alternatives else None
         if id(m) in ranges:  # excluded inside a range = must be outside it: below the low bound or above the high
             comparator, own_polarity, group = NEGATED[m.comparator], "include", f"r{item.index}.{ranges[id(m)]}"
@@ -237,6 +239,26 @@ _CONDITION_PHRASE = re.compile(
 
 
 _LIMIT_TO_CONDITION = re.compile(r"(?i)^[\s,;]*(?:except|unless|but|other\s+than)?[\s,]*(?:for|in)?\s*$")
+
+
+# Where a permission's own condition begins ("may participate if HBV DNA is undetectable").
+_PERMISSION_CONDITION = re.compile(r"(?i)\b(?:if|provided(?:\s+that)?|as\s+long\s+as|unless|when)\b")
+
+
+def _without_limited_names(
+    norm: str, item: Item, numeric: list[NumericMatch], concepts: list[ConceptMatch], vocab: Vocabulary
+) -> list[ConceptMatch]:
+    """A concept named only by the name of a quantity the item puts a limit on ("HBV-DNA ≥ 1000 IU/mL": the
+    limit, not any hepatitis B viraemia) is that limit, not a criterion of its own."""
+    if not numeric or not concepts:
+        return concepts
+    limited = {m.quantity.key for m in numeric}
+    names = [(m.start, m.end) for m in find_mentions(norm, item.start, item.end, vocab) if m.key in limited]
+    return [
+        c
+        for c in concepts
+        if not all(any(a <= start and end <= b for a, b in names) for start, end in (c.mentions or [(c.start, c.end)]))
+    ]
 
 
 def _right_after_a_limit(norm: str, position: int, numeric: list[NumericMatch]) -> bool:
@@ -289,8 +311,14 @@ def _set_aside(
             continue
         kept_concepts.append(m)
     vocab = vocabulary()
-    named = [m.key for a, b in permissions for m in vocab.concept_matcher.finditer(norm, a, b)]
-    named += [m.key for m in let_in]
+    # what a permission lets in is named before its own condition ("... may participate if HBV DNA is
+    # undetectable": the test is the condition, not a kind of hepatitis B let in)
+    lets_in_until = []
+    for a, b in permissions:
+        condition = _PERMISSION_CONDITION.search(norm, a, b)
+        lets_in_until.append((a, condition.start() if condition else b))
+    named = [m.key for a, b in lets_in_until for m in vocab.concept_matcher.finditer(norm, a, b)]
+    named += [m.key for m in let_in if inside(lets_in_until, m.start)]
     for m in kept_concepts:
         for other in dict.fromkeys(named):
             if m.key in vocab.concept_ancestors(other) and m.key != other:
@@ -351,7 +379,7 @@ def _add_concepts(
         for m in matches
         if m.category == "disease_status" and m.polarity == "include" and vocab.concepts[m.key].status_axis == "course"
     ]  # alternatives on one axis: 'relapsed/refractory de novo or secondary AML' needs R/R whatever its origin
-    diagnoses = _diagnosis_alternatives(builder.text, [m for m in matches if m.polarity == "include"], vocab)
+    diagnoses = _diagnosis_alternatives(builder.norm, [m for m in matches if m.polarity == "include"], vocab)
     seen: dict[tuple[object, ...], Constraint] = {}
     for m in matches:
         administrative = m.category == "administrative"
@@ -473,6 +501,20 @@ def _status_qualifies_other(norm: str, c: Constraint | PhraseMatch, vocab: Vocab
         if word is None or re.search(r"[;:.,]", norm[position : word.start()]):
             return False
         lowered = word.group(0).lower()
+        if lowered in _STATUS_JOINTS:  # "refractory or recurrent CNS disease": over another status word only
+            following = _WORD.search(norm, word.end(), min(end, word.end() + 20))
+            if following is not None and following.group(0).lower() in _STATUS_JOINTS:  # "and/or"
+                position = word.end()
+                continue
+            status = None
+            if following is not None and not re.search(r"[;:.,]", norm[word.end() : following.start()]):
+                status = vocab.concept_matcher.search(norm, following.start(), min(end, following.start() + 60))
+            if following is None or status is None or status.start() != following.start():
+                return False
+            if vocab.concepts[status.key].category != "disease_status":
+                return False
+            position = word.end()
+            continue
         named = vocab.concept_matcher.search(norm, word.start(), min(end, word.start() + 60))
         if named is not None and named.start() == word.start():
             if vocab.concepts[named.key].category == "disease_status":
@@ -486,6 +528,9 @@ def _status_qualifies_other(norm: str, c: Constraint | PhraseMatch, vocab: Vocab
         if lowered in ("of", "to") and _names_non_disease(norm, word.end(), end, vocab):
             return True
         return lowered in others
+
+
+_STATUS_JOINTS = frozenset({"or", "and", "nor"})  # "and/or" is two words: "and", then "or"
 
 
 def _status_of_other_condition(norm: str, clause_start: int, c: Constraint, end: int, vocab: Vocabulary) -> bool:
@@ -536,12 +581,28 @@ def _drop_topic_labels(builder: _Builder, before: int, item: Item, norm: str, vo
         later = [
             o
             for o in own
-            if o is not c and (o.start or 0) >= label.end() and c.concept in vocab.concept_ancestors(o.concept or "")
+            if o is not c
+            and (o.start or 0) >= label.end()
+            and (
+                c.concept in vocab.concept_ancestors(o.concept or "")
+                or (o.kind == "numeric" and c.concept in _concepts_a_quantity_tests(vocab, o.quantity or ""))
+            )
         ]
         if later:
             drop.append(c)
     for c in drop:
         builder.constraints.remove(c)
+
+
+def _concepts_a_quantity_tests(vocab: Vocabulary, quantity: str) -> set[str]:
+    """The concepts a quantity's names also name, with their ancestors ("HBV DNA": hepatitis B viraemia, so
+    hepatitis B): a label "Hepatitis B:" heads a limit on it."""
+    named: set[str] = set()
+    for name in vocab.quantities[quantity].names if quantity in vocab.quantities else ():
+        for m in vocab.concept_matcher.finditer(name):
+            if m.start() == 0 and m.end() == len(name):
+                named |= {m.key, *vocab.concept_ancestors(m.key)}
+    return named
 
 
 # An exception that names only a route ("except inhaled or topical use") means that route of the thing it
@@ -998,11 +1059,11 @@ _DISEASE_RELATION = re.compile(
 _ASIDE_IN_GAP = re.compile(r"\([^()]{0,25}\)")
 
 
-def _diagnosis_alternatives(text: str, matches: list[ConceptMatch], vocab: Vocabulary) -> dict[int, int]:
+def _diagnosis_alternatives(norm: str, matches: list[ConceptMatch], vocab: Vocabulary) -> dict[int, int]:
     """Diseases an inclusion lists as alternatives ("relapsed B-cell lymphoma, CLL or ALL"): a patient has one
     of them, so each run of diseases joined by commas, slashes and "or" is one group of alternatives; and
-    antigens joined by "or" ("GPC3 or mesothelin positive"). Maps each member's id to its run's number."""
-    norm = normalise(text)
+    antigens joined by "or" ("GPC3 or mesothelin positive"). Maps each member's id to its run's number. ``norm``
+    is the criteria text normalised."""
     groups: dict[int, int] = {}
     run = 0
     diseases = sorted(
@@ -1231,7 +1292,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     vocab = vocabulary()
     norm = normalise(text)
     items = segment(text)
-    builder = _Builder(text)
+    builder = _Builder(text, norm)
     definitional_items: set[int] = set()
     heads: set[int] = set()  # requirement lines whose sub-items list the cases they cover
     definers: list[Item] = []  # lines that define a disease status ("Relapsed AML: defined as ...")
@@ -1252,6 +1313,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         numeric = extract_numeric(norm, item.start, item.end, vocab)
         concepts = extract_concepts(norm, item.start, item.end, vocab, _polarity(item), defines)
         numeric, concepts = _set_aside(builder, item, norm, numeric, concepts)
+        concepts = _without_limited_names(norm, item, numeric, concepts, vocab)
         defines = _explaining(defines, numeric, concepts, item)
         _add_numeric(builder, item, numeric, definitional, defines)
         _age_conditions(builder, before, item, norm, vocab)

@@ -361,6 +361,8 @@ class NumericMatch:
     group: int = 0  # thresholds sharing a group are alternatives (any of)
     twin_of_index: int | None = None
     generic_scale: bool = False
+    # one threshold on several ways of measuring one thing ("Karnofsky/Lansky ≥ 50"): any one of them is enough
+    one_of: bool = False
 
 
 def _value(text: str) -> float:
@@ -687,6 +689,8 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
         if not alternative_of_previous:
             group += 1
         first_index = len(results)
+        measures = {q.measures for q in quantities}
+        one_of = len(quantities) > 1 and len(measures) == 1 and None not in measures
         for quantity in quantities:
             for comparator, value in _bounds_for(quantity, threshold):
                 unit = threshold.unit or _default_unit(quantity, threshold)
@@ -713,6 +717,7 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                         else None,
                         group=group,
                         twin_of_index=twin_of,
+                        one_of=one_of,
                     )
                 )
         previous = (threshold, quantities, first_index)

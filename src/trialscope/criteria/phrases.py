@@ -36,18 +36,35 @@ class PhraseMatch:
         return self.matched
 
 
-_recent = threading.local()  # per thread: the last text tokenised and its tokens
+_recent = threading.local()  # per thread: the last text tokenised, its tokens and their lowercase forms
 
 
-def _tokenise(text: str) -> list[tuple[int, int, str]]:
-    """The tokens of a text with their offsets. Every matcher reads the same normalised criteria text in
-    turn, so the last one is remembered (per thread)."""
-    entry: tuple[str, list[tuple[int, int, str]]] | None = getattr(_recent, "entry", None)
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    """A text's tokens (start, end, token), each lowercased, and where each distinct token stands."""
+
+    found: list[tuple[int, int, str]]
+    lowered: list[str]
+    where: dict[str, list[int]]
+
+
+def _tokenise_lowered(text: str) -> _Tokens:
+    """The tokens of a text. Every matcher reads the same normalised criteria text in turn, so the last one
+    is remembered (per thread)."""
+    entry: tuple[str, _Tokens] | None = getattr(_recent, "entry", None)
     if entry is not None and entry[0] is text:
         return entry[1]
     found = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
-    _recent.entry = (text, found)
-    return found
+    where: dict[str, list[int]] = {}
+    for index, (_, _, token) in enumerate(found):
+        where.setdefault(token, []).append(index)
+    tokenised = _Tokens(found, [token.lower() for _, _, token in found], where)
+    _recent.entry = (text, tokenised)
+    return tokenised
+
+
+def _tokenise(text: str) -> list[tuple[int, int, str]]:
+    return _tokenise_lowered(text).found
 
 
 def tokenise(text: str) -> list[tuple[int, int, str]]:
@@ -64,59 +81,97 @@ class PhraseMatcher:
         """entries: (key, case-insensitive names, case-sensitive names)."""
         self._folded: dict[tuple[str, ...], str] = {}
         self._exact: dict[tuple[str, ...], str] = {}
-        longest = 1
         for key, names, case_sensitive in entries:
             for name in names:
                 toks = tuple(t.lower() for t in tokens(name))
                 if toks:
                     self._folded.setdefault(toks, key)
-                    longest = max(longest, len(toks))
             for name in case_sensitive:
                 toks = tokens(name)
                 if toks:
                     self._exact.setdefault(toks, key)
-                    longest = max(longest, len(toks))
-        self._longest = longest
-        self._first_folded = {toks[0] for toks in self._folded}
-        self._first_exact = {toks[0] for toks in self._exact}
+        # the lengths (in tokens) of the names that begin with a token, longest first: only those are tried
+        folded_lengths: dict[str, set[int]] = {}
+        exact_lengths: dict[str, set[int]] = {}
+        for toks in self._folded:
+            folded_lengths.setdefault(toks[0], set()).add(len(toks))
+        for toks in self._exact:
+            exact_lengths.setdefault(toks[0], set()).add(len(toks))
+        self._folded_lengths = {first: sorted(n, reverse=True) for first, n in folded_lengths.items()}
+        self._exact_lengths = {first: sorted(n, reverse=True) for first, n in exact_lengths.items()}
+        self._local = threading.local()  # per thread: the last text and where a name may begin in it
+        self._tried: dict[str, list[int]] = {}  # a token that may begin a name -> its lengths (``_lengths``)
 
-    def _tokenised(self, text: str) -> list[tuple[int, int, str]]:
-        return _tokenise(text)
+    def __getstate__(self) -> dict[str, object]:  # a matcher sent to another process leaves its cache behind
+        state = dict(self.__dict__)
+        del state["_local"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
+    def _lengths(self, token: str, lowered: str) -> list[int]:
+        """The lengths to try for a name beginning with this token (longest first); none when no name can."""
+        lengths = set(self._exact_lengths.get(token, ())) | set(self._folded_lengths.get(lowered, ()))
+        if lowered.endswith("'s"):  # "Non-Hodgkin's lymphoma"
+            lengths |= set(self._folded_lengths.get(lowered[:-2], ()))
+        return sorted(lengths, reverse=True)
+
+    def _starts(self, text: str) -> tuple[list[int], list[list[int]]]:
+        """The tokens of a text where a name may begin, and the lengths to try at each (remembered for the
+        last few texts, per thread: a criteria text and the phrases read between its items)."""
+        recent: list[tuple[str, list[int], list[list[int]]]] | None = getattr(self._local, "recent", None)
+        if recent is None:
+            recent = self._local.recent = []
+        for entry in recent:
+            if entry[0] is text:
+                return entry[1], entry[2]
+        known = self._tried
+        candidates: list[tuple[int, list[int]]] = []
+        for token, indices in _tokenise_lowered(text).where.items():
+            folded = token.lower()
+            if token in self._exact_lengths or folded in self._folded_lengths or folded.endswith("'s"):
+                tried = known.get(token)
+                if tried is None:
+                    tried = known[token] = self._lengths(token, folded)
+                if tried:
+                    candidates += [(index, tried) for index in indices]
+        candidates.sort(key=lambda candidate: candidate[0])
+        starts = [index for index, _ in candidates]
+        lengths = [tried for _, tried in candidates]
+        recent.insert(0, (text, starts, lengths))
+        del recent[4:]
+        return starts, lengths
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[PhraseMatch]:
         """Leftmost-longest, non-overlapping matches wholly inside text[pos:endpos]."""
         endpos = len(text) if endpos is None else endpos
-        toks = self._tokenised(text)
-        index = bisect_left(toks, (pos, -1, ""))
+        tokenised = _tokenise_lowered(text)
+        toks, lowered = tokenised.found, tokenised.lowered
+        starts, lengths = self._starts(text)
+        count = len(toks)
         found: list[PhraseMatch] = []
-        while index < len(toks) and toks[index][1] <= endpos:
-            first = toks[index][2]
-            lowered = first.lower()
-            if (
-                first not in self._first_exact
-                and lowered not in self._first_folded
-                and not (lowered.endswith("'s") and lowered[:-2] in self._first_folded)
-            ):
-                index += 1
-                continue
-            match = None
-            for length in range(min(self._longest, len(toks) - index), 0, -1):
-                window = toks[index : index + length]
-                if window[-1][1] > endpos:
+        at = bisect_left(starts, bisect_left(toks, (pos, -1, "")))
+        while at < len(starts):
+            index = starts[at]
+            if toks[index][1] > endpos:
+                break
+            taken = 0
+            for length in lengths[at]:
+                last = index + length - 1
+                if last >= count or toks[last][1] > endpos:
                     continue
-                words = tuple(t[2] for t in window)
-                folded = tuple(w.lower() for w in words)
-                key = self._exact.get(words) or self._folded.get(folded)
+                folded = tuple(lowered[index : index + length])
+                key = self._exact.get(tuple(t[2] for t in toks[index : index + length])) or self._folded.get(folded)
                 if key is None and any(w.endswith("'s") for w in folded):  # "Non-Hodgkin's lymphoma"
                     key = self._folded.get(tuple(w[:-2] if w.endswith("'s") else w for w in folded))
                 if key is not None:
-                    match = PhraseMatch(key, window[0][0], window[-1][1], text[window[0][0] : window[-1][1]])
-                    index += length
+                    begin, finish = toks[index][0], toks[last][1]
+                    found.append(PhraseMatch(key, begin, finish, text[begin:finish]))
+                    taken = length
                     break
-            if match is None:
-                index += 1
-            else:
-                found.append(match)
+            at = bisect_left(starts, index + taken, at + 1) if taken else at + 1
         return found
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> PhraseMatch | None:

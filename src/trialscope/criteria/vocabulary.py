@@ -40,6 +40,7 @@ class Quantity:
     answered_by: str = "patient"  # or "study_team": a value the patient cannot give (a manufacturing result)
     counts: str | None = None  # for a count of prior therapy: the therapy counted when the text names none
     absent_when_denied: tuple[str, ...] = ()  # a denial of these means the scale's lowest value (no heart failure)
+    measures: str | None = None  # what it measures when other quantities measure it too (performance status)
 
     @property
     def is_time(self) -> bool:
@@ -110,6 +111,7 @@ def vocabulary() -> Vocabulary:
             answered_by=q.get("answered_by", "patient"),
             counts=q.get("counts"),
             absent_when_denied=tuple(q.get("absent_when_denied", ())),
+            measures=q.get("measures"),
         )
     concept_data = _load("concepts.json")["concepts"]
     concepts = {
