@@ -336,3 +336,9 @@ def test_the_condition_of_a_permission_is_not_what_it_lets_in() -> None:
         "hepatitis B",
     )
     assert c.exceptions == ["latent hepatitis B"]
+
+
+def test_the_antigen_a_therapy_is_aimed_at_narrows_it() -> None:
+    c = _one("Exclusion Criteria:\n- Previous treatment with any CD22 CAR T-cell product", "CAR-T cell therapy")
+    assert "qualifier" in _kinds(c) and "CD22" in (c.leftover or "")
+    assert _one("Exclusion Criteria:\n- Previous CAR T-cell therapy", "CAR-T cell therapy").unsure is None

@@ -508,6 +508,18 @@ _THERAPY_TARGET_AFTER = re.compile(
 )
 
 
+def therapy_targets(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int]]:
+    """Where norm[start:end] names the antigen a therapy is aimed at ('CD19 CAR T-cell therapy', 'drugs that
+    target CD19', 'BCMA-targeted'): what narrows the therapy, which the engine does not model."""
+    spans = []
+    for match in vocab.antigen_matcher.finditer(norm, start, end):
+        before = norm[max(start, match.start() - 30) : match.start()]
+        after = norm[match.end() : min(end, match.end() + 25)]
+        if _THERAPY_TARGET_BEFORE.search(before) or _THERAPY_TARGET_AFTER.match(after):
+            spans.append((match.start(), match.end()))
+    return spans
+
+
 def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_polarity: Polarity) -> list[ConceptMatch]:
     """Antigen expression constraints ('CD123+ AML', 'positive expression of CLL1 target'): not an antigen
     inside an exception ('malignancy other than the B7-H3+ sarcoma') nor one a therapy is aimed at ('drugs

@@ -20,6 +20,7 @@ from trialscope.criteria.concepts import (
     definition_spans,
     exception_spans,
     extract_concepts,
+    therapy_targets,
 )
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import NEGATED, Constraint, ParsedCriteria, Polarity
@@ -839,8 +840,12 @@ def _read_item(
     placed += construction_spans(norm, item.start, item.end, vocab)
     placed += defines
     placed += [builder.conditions[c.id] for c in readable if c.id in builder.conditions]  # age bands
-    if builder.unplaced:  # a status word read as qualifying something else stays a leftover
-        placed = [(a, b) for a, b in placed if not any(u <= a and b <= v for u, v in builder.unplaced)]
+    # a status word read as qualifying something else, and the antigen a therapy is aimed at ("any CD19 CAR
+    # T-cell therapy": not every CAR-T), stay leftovers: qualifiers of what they narrow
+    narrowing = therapy_targets(norm, item.start, item.end, vocab)
+    unplaced = builder.unplaced + narrowing
+    if unplaced:
+        placed = [(a, b) for a, b in placed if not any(u <= a and b <= v for u, v in unplaced)]
     for _a, b in list(placed):
         aside = _ASIDE.match(norm, b, item.end)
         if aside is not None:
@@ -874,6 +879,7 @@ def _read_item(
             headings=headings,
             pregnancy=pregnancy,
             conditions=builder.set_aside.get(item.index, ([], []))[0],
+            narrowing=narrowing,
         )
         if not owned[i]:
             label = norm[b : b + 1] == ":" or norm[a:b].rstrip().endswith(":")

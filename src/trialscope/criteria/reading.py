@@ -184,6 +184,7 @@ def leftovers(
     headings: bool = False,
     pregnancy: bool = False,
     conditions: Sequence[Span] = (),
+    narrowing: Sequence[Span] = (),
 ) -> list[Leftover]:
     """The words of ``norm[start:end]`` that are not placed, each with its class (before list members are
     considered: ``qualifier``, ``condition``, ``exception``, ``excepted`` or ``unplaced``).
@@ -192,7 +193,8 @@ def leftovers(
     something the engine reads; ``known``: the single words of what the engine recognised (the halves a
     glued word may split into); ``headings``: the clause states a threshold, so heading words ("adequate
     organ function") are placed; ``pregnancy``: the clause is read for a pregnancy criterion; ``conditions``:
-    phrases the engine found saying who something holds for (their words are conditions)."""
+    phrases the engine found saying who something holds for (their words are conditions); ``narrowing``: words
+    the engine found narrowing what they stand beside ("CD19" in "CD19 CAR-T": their words are qualifiers)."""
     rules = reading_rules()
     spans = list(placed)
     spans += [(m.start(), m.end()) for m in rules.neutral.finditer(norm, start, end)]
@@ -201,7 +203,7 @@ def leftovers(
     if pregnancy:
         spans += [(m.start(), m.end()) for m in rules.neutral_for_pregnancy.finditer(norm, start, end)]
     spans += [(m.start(), m.end()) for m in _GUIDELINE_YEAR.finditer(norm, start, end)]
-    qualified = _Spans([(m.start(), m.end()) for m in rules.qualifiers.finditer(norm, start, end)])
+    qualified = _Spans([(m.start(), m.end()) for m in rules.qualifiers.finditer(norm, start, end)] + list(narrowing))
     before, after = current_cues(norm, start, end)
     spans += [(a, b) for a, b in before + after if not qualified.covers(a, b)]  # a present state is modelled
     covered = _Spans(spans)
