@@ -50,7 +50,10 @@ def reach_route(study: Study) -> ReachRoute:
             if contact.phone:
                 where = ", ".join(part for part in (location.facility, location.city) if part)
                 phones.append((f"{contact.name or ''} · {where}".strip(" ·"), contact.phone))
-    unique = tuple(dict.fromkeys(phones))
+    by_number: dict[str, tuple[str, str]] = {}
+    for who, phone in phones:  # one number listed for the trial and for its site is one way to call
+        by_number.setdefault("".join(ch for ch in phone if ch.isdigit()), (who, phone))
+    unique = tuple(by_number.values())
     lead = study.protocol_section.sponsor_collaborators_module.lead_sponsor
     sponsor = lead.name if lead is not None and lead.name else None
     return ReachRoute(
