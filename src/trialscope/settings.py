@@ -8,6 +8,8 @@ from __future__ import annotations
 ENV_DATABASE_URL = "TRIALSCOPE_DATABASE_URL"
 ENV_API_URL = "TRIALSCOPE_API_URL"
 ENV_CONCURRENCY = "TRIALSCOPE_CONCURRENCY"
+# where requests about trials whose record gives no email address go (a referral); unset: the operator page
+ENV_OPERATOR_EMAIL = "TRIALSCOPE_OPERATOR_EMAIL"
 
 DEFAULT_BATCH_SIZE = 500  # records per transaction when importing
 DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"

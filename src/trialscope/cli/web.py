@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from trialscope.cli.app import DbOption, app, console, fail, open_store
 from trialscope.settings import DEFAULT_CONCURRENCY, ENV_CONCURRENCY, ENV_DATABASE_URL
+
+if TYPE_CHECKING:
+    from trialscope.mail.smtp import SmtpSettings
 
 
 @app.command()
@@ -39,7 +42,7 @@ def serve(
     from trialscope.web.app import ENV_ALLOWED_HOSTS, ENV_SECRET, site_key
 
     try:
-        SmtpSettings.from_environment()  # a mail URL that cannot be used is said now, not at the first lead
+        smtp = SmtpSettings.from_environment()  # a mail URL that cannot be used is said now, not at the first lead
     except SmtpUrlError as exc:
         raise fail(str(exc)) from None
     with open_store(db) as store:  # migrations, the demo catalogue on first use, then the search index
@@ -54,6 +57,7 @@ def serve(
     if host in ("127.0.0.1", "localhost", "::1"):  # answer only the names this address is reached by
         os.environ.setdefault(ENV_ALLOWED_HOSTS, "127.0.0.1,localhost,::1,[::1]")
     console.print(f"trialscope is running at http://{host}:{port}/  (Ctrl+C stops it)")
+    console.print(mail_line(smtp), highlight=False)
     uvicorn.run(
         "trialscope.web.app:app_from_environment",
         factory=True,
@@ -64,4 +68,14 @@ def serve(
         access_log=False,  # no URLs in logs: search and questionnaire parameters can describe a patient
         proxy_headers=forwarded_allow_ips is not None,
         forwarded_allow_ips=forwarded_allow_ips,
+    )
+
+
+def mail_line(smtp: SmtpSettings | None) -> str:
+    """What ``serve`` says about email at start-up: where it goes, or that none is sent."""
+    if smtp is not None:
+        return f"Email goes through {smtp.describe()}."
+    return (
+        "No mail server is set (TRIALSCOPE_SMTP_URL): contact requests and alert confirmations wait in the "
+        "outbox, and the pages say they are saved, not sent (see /operator, `trialscope outbox list`)."
     )

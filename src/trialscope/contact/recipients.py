@@ -19,6 +19,7 @@ class Recipient:
     site: str | None  # the facility and its city, None for a central contact
     open: bool
     distance_km: float | None = None
+    referral: bool = False  # the site's operator, who passes the request on (``referrals``)
 
     @property
     def label(self) -> str:

@@ -43,19 +43,21 @@ def submit_lead(
         created_at=created,
         expires_at=created + dt.timedelta(days=kept),
     )
-    team = compose.lead_for_study_team(
-        sender=sender,
-        to=request.recipient.email,
-        nct_id=nct_id,
-        title=title,
-        site=request.recipient.site,
-        name=request.name,
-        email=request.email,
-        phone=request.phone,
-        language=request.language,
-        text=request.message,
-    )
-    mails = [Mail("lead", request.recipient.email, team.as_string(), lead_id=lead.id)]
+    mails: list[Mail] = []
+    if request.recipient.email:  # a referral without an operator address waits on the operator page
+        team = compose.lead_for_study_team(
+            sender=sender,
+            to=request.recipient.email,
+            nct_id=nct_id,
+            title=title,
+            site=request.recipient.label if request.recipient.referral else request.recipient.site,
+            name=request.name,
+            email=request.email,
+            phone=request.phone,
+            language=request.language,
+            text=request.message,
+        )
+        mails.append(Mail("lead", request.recipient.email, team.as_string(), lead_id=lead.id))
     if request.email:
         receipt = compose.lead_receipt(
             sender=sender,
@@ -66,6 +68,7 @@ def submit_lead(
             recipient=request.recipient.label,
             withdraw_url=f"{base_url.rstrip('/')}/contact/{lead.id}",
             kept_days=kept,
+            referral=request.recipient.referral,
         )
         mails.append(Mail("lead_receipt", request.email, receipt.as_string(), lead_id=lead.id))
     people.add_lead(lead, mails)

@@ -85,6 +85,11 @@ class Vocabulary:
         """The concept and everything it is a kind of (APL -> AML -> acute leukemia)."""
         return self.ancestors.get(key, frozenset({key}))
 
+    def kinds_of(self, key: str) -> list[str]:
+        """The diagnoses that are directly a kind of ``key`` (acute leukemia: AML, ALL, MPAL), in the order
+        the vocabulary declares them."""
+        return [c.key for c in self.concepts.values() if key in c.is_a and c.primary_diagnosis]
+
     def most_specific(self, concepts: list[str]) -> list[str]:
         """The concepts without those that are only the ancestors of another (AML and acute leukemia -> AML)."""
         return [c for c in concepts if not any(c != o and c in self.concept_ancestors(o) for o in concepts)]

@@ -84,8 +84,10 @@ def lead_receipt(
     recipient: str,
     withdraw_url: str,
     kept_days: int,
+    referral: bool = False,
 ) -> EmailMessage:
-    """The person's copy: what was sent to whom, how to withdraw it, how long it is kept."""
+    """The person's copy: what was sent to whom (for a referral: this site's operator, who passes it on),
+    how to withdraw it, how long it is kept."""
     with reading_in(translations(language)):
         body = "\n\n".join(
             [
@@ -94,7 +96,13 @@ def lead_receipt(
                     nct_id=nct_id,
                     title=title,
                 ),
-                _("It goes to: %(recipient)s. They will answer you directly.", recipient=recipient),
+                _(
+                    "It goes to the people who run this trialscope site, because the trial's record gives no "
+                    "email address. They pass it on to the study team by phone or through the sponsor, "
+                    "and tell you what they hear."
+                )
+                if referral
+                else _("It goes to: %(recipient)s. They will answer you directly.", recipient=recipient),
                 _("To withdraw it, or to have your details deleted, open: %(url)s", url=withdraw_url),
                 _("We keep your details for %(days)s days, then delete them.", days=kept_days),
                 _(

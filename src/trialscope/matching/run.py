@@ -47,6 +47,16 @@ def _diagnosis_concepts(facts: PatientFacts, vocab: Vocabulary) -> set[str]:
     return keys
 
 
+def for_another_disease(trial_concepts: Iterable[str], diagnoses: set[str], vocab: Vocabulary) -> bool:
+    """Whether every disease a trial names is another one than the patient's: ``diagnoses`` are the
+    patient's with everything they are a kind of. A trial's disease is theirs when it is one of those (AML,
+    acute leukemia for AML) or a kind of theirs (APL for AML); a trial naming B-ALL and "leukemia" is for
+    B-ALL, the general word being its kind."""
+    named = vocab.most_specific(sorted(set(trial_concepts)))
+    own = set(vocab.most_specific(sorted(diagnoses)))
+    return bool(named) and not any(c in diagnoses or own & vocab.concept_ancestors(c) for c in named)
+
+
 def candidate_trials(
     store: TrialStore,
     facts: PatientFacts,
@@ -58,13 +68,16 @@ def candidate_trials(
     """Trials passing the hard filters (all of them when NCT IDs are named: a trial asked for is evaluated)."""
     vocab = vocab or vocabulary()
     patient = facts.patient
+    diagnoses = _diagnosis_concepts(facts, vocab)
     rows = store.candidates(
         nct_ids,
         statuses=OPEN_STATUSES if status == "open" else None,
         age=patient.age,
         sex=(patient.sex or "").upper() or None,
-        diseases=() if nct_ids else _diagnosis_concepts(facts, vocab),  # named trials: whatever they are for
+        diseases=() if nct_ids else diagnoses,  # named trials: whatever they are for
     )
+    if not nct_ids and diagnoses:  # the SQL filter lets a B-ALL trial through for its word "leukemia"
+        rows = [r for r in rows if not for_another_disease(_concepts_of(r.condition_concepts), diagnoses, vocab)]
     infos = [
         TrialInfo(
             nct_id=r.nct_id,
@@ -82,6 +95,11 @@ def candidate_trials(
             if trial is not None:
                 infos[index] = dataclasses.replace(info, diseases=trial_diseases(trial.study, vocab))
     return infos
+
+
+def _concepts_of(column: str | None) -> list[str]:
+    """The stored ``condition_concepts`` column ("|AML|leukemia|") as a list."""
+    return [c for c in (column or "").split("|") if c]
 
 
 def rank_key(screen: Screen, distance_km: float | None) -> tuple[object, ...]:
@@ -123,7 +141,11 @@ def match_patient(
     empty = Outline([], Shape([], [], [], []), written=False)
     screens = {i.nct_id: screen_trial(i, outlines.get(i.nct_id, empty), facts, vocab, memo) for i in infos}
     order = sorted(infos, key=lambda i: rank_key(screens[i.nct_id], sites.get(i.nct_id, (None, ""))[0]))
-    shown = order[:limit] if limit else order
+    diagnoses = _diagnosis_concepts(facts, vocab)
+    if nct_ids or not diagnoses:
+        shown = order[:limit] if limit else order
+    else:
+        shown = _for_the_patients_disease(store, order, diagnoses, vocab, limit)
     # 2. the evidence in words, for the trials shown
     constraints = stored_constraints(store, [i.nct_id for i in shown])
     evidence: Memo = {}
@@ -134,6 +156,24 @@ def match_patient(
             match.distance_km, match.nearest_site = sites[info.nct_id]
         matches.append(match)
     return matches
+
+
+def _for_the_patients_disease(
+    store: TrialStore, order: list[TrialInfo], diagnoses: set[str], vocab: Vocabulary, limit: int | None
+) -> list[TrialInfo]:
+    """The first ``limit`` trials of ``order`` whose record's conditions do not all name other diseases
+    (``trial_diseases``: the title or keywords may name a general word, "B-cell lymphoma/leukemia", that let
+    the trial through the first filter). Each record is read only as far as the list goes."""
+    kept: list[TrialInfo] = []
+    for info in order:
+        trial = store.get(info.nct_id)
+        diseases = trial_diseases(trial.study, vocab) if trial is not None else ()
+        if diseases and for_another_disease(diseases, diagnoses, vocab):
+            continue
+        kept.append(dataclasses.replace(info, diseases=diseases))
+        if limit and len(kept) >= limit:
+            break
+    return kept
 
 
 def draft_info(name: str) -> TrialInfo:

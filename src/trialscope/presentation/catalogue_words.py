@@ -45,6 +45,8 @@ def _plain_words(data: dict[str, Any]) -> Words:
             yield words, f"{table}.{code}"
     for entry in data["cell_therapies"]:
         yield entry["says"], "cell_therapies"
+    for entry in data.get("treatment_paths", []):
+        yield entry["says"], "treatment_paths"
     yield data["cell_therapy_involves"], "cell_therapy_involves"
 
 

@@ -4,6 +4,7 @@ is answered from a small cache (per reader language: results carry words)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ import orjson
 import tantivy
 from tantivy import Occur, Order, Query
 
+from trialscope.catalogue.freshness import LATE_START_AFTER, STALE_AFTER
 from trialscope.geo import Place
 from trialscope.search.compile import Compiler, one_of
 from trialscope.search.distance import nearby_terms, nearest_sites
@@ -78,11 +80,11 @@ def _run(index: SearchIndex, query: SearchQuery) -> SearchResults:
 
 def _searched(index: SearchIndex, query: SearchQuery) -> SearchResults:
     compiler = Compiler(index, query)
-    sort: Sort = query.sort or (
-        "relevance"
-        if compiler.text is not None
-        else "distance"
+    sort: Sort = query.sort or (  # with a place, the nearest first even with words: that is what the page says
+        "distance"
         if compiler.place is not None and compiler.place.kind != "country"
+        else "relevance"
+        if compiler.text is not None
         else "updated"
     )
     if sort == "distance" and (compiler.place is None or compiler.place.kind == "country"):
@@ -100,7 +102,7 @@ def _searched(index: SearchIndex, query: SearchQuery) -> SearchResults:
         facets = [_POOL.submit(facet_counts, index, compiler, part) for part in parts]
     if sort == "distance":
         assert compiler.place is not None
-        total, hits = _by_distance(index, compiler, combined, offset, query.per_page)
+        total, hits = _open_first_by_distance(index, compiler, combined, offset, query.per_page)
     else:
         if sort in ("updated", "start"):  # newest first; the key breaks ties by NCT ID
             result = searcher.search(
@@ -144,18 +146,63 @@ def _by_relevance(
     return total_of(result), [(float(score), address) for (score, address), _ in ranked[offset : offset + limit]]
 
 
-def _by_distance(
+def _open_first_by_distance(
     index: SearchIndex, compiler: Compiler, combined: Query, offset: int, limit: int
 ) -> tuple[int, list[Hit]]:
-    """Hits nearest first. The candidates are narrowed to the smallest ring around the place holding enough
-    trials for this page, then ordered by their exact nearest open site."""
+    """Hits nearest first, those listed as open and updated within two years before the others (status
+    unknown, closed, or not updated for years), unless the person chose statuses themselves."""
+    if compiler.query.status:
+        return _by_distance(index, compiler, combined, offset, limit)
+    open_and_updated, late_start = current_listing(dt.date.today())
+    current = Query.boolean_query(
+        [(Occur.Must, compiler._parse(open_and_updated)), (Occur.MustNot, compiler._parse(late_start))]
+    )
+    doubtful = Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, current)])
+    first_total, first = _by_distance(index, compiler, combined, offset, limit, only=current)
+    total = count(index.searcher(), combined)
+    if len(first) >= limit or total == first_total:
+        return total, first
+    _rest, rest = _by_distance(
+        index, compiler, combined, max(0, offset - first_total), limit - len(first), only=doubtful
+    )
+    return total, first + rest
+
+
+def current_listing(today: dt.date) -> tuple[str, str]:
+    """Trials listed as open and updated within ``STALE_AFTER``, and trials not yet recruiting long past their
+    planned start (``catalogue/freshness.py``), in the search language: the first without the second is a
+    current listing."""
+
+    def day(when: dt.date) -> int:
+        return when.year * 10000 + when.month * 100 + when.day
+
+    open_and_updated = f"open:yes AND updated:[{day(today - STALE_AFTER)} TO *]"
+    late_start = f"status:NOT_YET_RECRUITING AND start:[1 TO {day(today - LATE_START_AFTER) - 1}]"
+    return open_and_updated, late_start
+
+
+def _by_distance(
+    index: SearchIndex,
+    compiler: Compiler,
+    combined: Query,
+    offset: int,
+    limit: int,
+    only: Query | None = None,
+) -> tuple[int, list[Hit]]:
+    """Hits nearest first (among those ``only`` lets through). The candidates are narrowed to the smallest
+    ring around the place holding enough trials for this page, then ordered by their exact nearest open
+    site."""
     assert compiler.place is not None
     searcher = index.searcher()
+    if only is not None:
+        combined = _both(combined, only)
     total = count(searcher, combined)
     need = offset + limit
     if total == 0 or offset >= total:
         return total, []
     base = compiler.combined(without="distance")
+    if only is not None:
+        base = _both(base, only)
     terms = nearby_terms(index, compiler.place, compiler.query.within_km or 40_100.0)
     low, high = 1, len(terms)
     while low < high:  # the fewest nearest coordinates whose trials fill the page

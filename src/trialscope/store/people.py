@@ -242,6 +242,12 @@ class PeopleStore:
         with self.engine.connect() as conn:
             return [_lead(row) for row in conn.execute(query).mappings()]
 
+    def lead_mail_statuses(self, lead_id: str) -> dict[str, str]:
+        """The status of each email a lead sends, by kind ("lead", "lead_receipt"): what the person is told."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(outbox.c.kind, outbox.c.status).where(outbox.c.lead_id == lead_id)).all()
+        return {kind: status for kind, status in rows}
+
     def withdraw_lead(self, lead_id: str) -> bool:
         """The person takes back a request: what is not sent yet is not sent; their details are blanked."""
         with self.engine.begin() as conn:

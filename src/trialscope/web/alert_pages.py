@@ -96,11 +96,21 @@ async def alert_subscribe(request: Request) -> Response:
     except (SubscriptionError, ValueError) as exc:
         return _message(request, _("Not saved"), str(exc), 400, (_("Back"), back))
     site.postman.nudge()
+    if site.smtp is None:  # "sent" only when a mail server took it: here none can
+        return _message(
+            request,
+            _("Alert saved, not confirmed yet"),
+            _(
+                "We could not send the confirmation email yet: this site has no mail server set. "
+                "Nothing is sent until you confirm; the link will be valid for 7 days from when it is sent."
+            ),
+            link=(_("Back"), back),
+        )
     return _message(
         request,
         _("Check your email"),
         _(
-            "We sent a link to confirm this alert. "
+            "We are sending you a link to confirm this alert; it should arrive within a few minutes. "
             "Nothing more is sent until you open it; the link is valid for 7 days."
         ),
         link=(_("Back"), back),

@@ -1,6 +1,7 @@
 """Contact the study team: the form (the record's contacts with an email address; the nearest open site
-first when the person gave a place), the request kept as a lead and sent by the outbox, the confirmation
-page, and the person's own link to withdraw it. Nothing entered here is logged."""
+first when the person gave a place; for a record without one, this site's operator, who passes the request
+on), the request kept as a lead and sent by the outbox, the confirmation page (saying what was really
+sent), and the person's own link to withdraw it. Nothing entered here is logged."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from trialscope.contact.entries import CheckedContact, ContactEntries, check_entries
 from trialscope.contact.recipients import recipients
+from trialscope.contact.referrals import is_referral, reach_route, referral_recipient
 from trialscope.contact.requests import lead_days, submit_lead
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.store.trial_store import StoredTrial
@@ -33,9 +35,12 @@ def _context(
     site: Site, trial: StoredTrial, near: str, entries: ContactEntries, problems: list[str]
 ) -> dict[str, object]:
     place, _problem = place_or_none(near)
+    choices = recipients(trial.study, place) or [referral_recipient(trial.study, site.operator_email)]
     return {
         "study": trial.study,
-        "choices": recipients(trial.study, place),
+        "choices": choices,
+        "referral": choices[0].referral,
+        "route": reach_route(trial.study),
         "entries": entries,
         "problems": problems,
         "near": near,
@@ -102,6 +107,8 @@ def contact_status(request: Request, lead_id: Annotated[str, PathParam(max_lengt
         "contact_sent.html",
         {
             "lead": lead,
+            "referral": is_referral(lead.recipient),
+            "mails": site.people.lead_mail_statuses(lead.id),
             "title": trial.study.title if trial else lead.nct_id,
             "just_sent": bool(sent),
             "kept_days": lead_days(),

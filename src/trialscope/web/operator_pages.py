@@ -87,6 +87,7 @@ def operator_page(request: Request) -> Response:
         "outbox": site.people.outbox(limit=200),
         "counts": site.people.outbox_counts(),
         "mail": site.smtp.describe() if site.smtp else None,
+        "operator_email": site.operator_email,
     }
     return site.render(request, "operator.html", context)
 

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from trialscope.alerts.subscriptions import subscription_days
 from trialscope.contact.recipients import names_an_address
 from trialscope.contact.requests import lead_days
+from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import parse_distance_km
 from trialscope.matching.run import match_patient
@@ -165,7 +166,8 @@ def trial_page(
 
 def _questions(site: Site, view: TrialView) -> list[Question]:
     sex_limited = (view.trial.study.protocol_section.eligibility_module.sex or "ALL").upper() != "ALL"
-    return questions_for(view.constraints, sex_limited, vocabulary())
+    vocab = vocabulary()
+    return questions_for(view.constraints, sex_limited, vocab, trial_diseases(view.trial.study, vocab))
 
 
 def _form_context(

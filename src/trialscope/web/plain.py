@@ -37,6 +37,7 @@ class PlainWords:
     intervention_kinds: dict[str, str]
     phases: dict[str, str]
     statuses: dict[str, str]
+    treatment_paths: list[tuple[re.Pattern[str], str]]  # a path the record states ("CAR-T followed by HSCT")
 
 
 @cache
@@ -49,20 +50,28 @@ def plain_words() -> PlainWords:
         data["intervention_kinds"],
         data["phases"],
         data["statuses"],
+        [(re.compile(t["pattern"], re.IGNORECASE), t["says"]) for t in data.get("treatment_paths", [])],
     )
 
 
 @dataclass(frozen=True, slots=True)
 class PlainSummary:
+    """Each sentence from one place: ``who`` from the record's sex and age fields, its conditions and the
+    criteria's required disease status and markers (stated in the criteria, not implied by the therapy);
+    ``age_conflict`` where the age fields and the criteria disagree; ``what`` from the interventions and
+    title (a treatment path only where they state it); ``involves`` from the phase, enrollment and design;
+    ``where`` from the sites; ``status`` from the overall status and last update."""
+
     who: str
     what: str
     involves: str
     where: str
     status: str
+    age_conflict: str = ""  # the record's age fields and its criteria text disagree: said near the top
 
     def parts(self) -> list[tuple[str, str]]:
         return [
-            (N_("Who it is for"), self.who),
+            (N_("Who it is for"), join_sentences([self.who, self.age_conflict])),
             (N_("What is being tested"), self.what),
             (N_("What taking part involves"), self.involves),
             (N_("Where"), self.where),
@@ -124,16 +133,66 @@ def _who(
     }
     if statuses & {"relapsed", "refractory", "relapsed or refractory"}:
         sentence += _(" that came back or did not get better with treatment")
-    markers = sorted(
-        {
-            c["concept"]
-            for c in constraints
-            if c.get("category") == "biomarker" and c.get("polarity") == "include" and c.get("concept")
-        }
-    )[:2]
+    stated = [  # written in the criteria: a marker only implied by the therapy's target is not claimed
+        c
+        for c in constraints
+        if c.get("category") == "biomarker"
+        and c.get("polarity") == "include"
+        and c.get("concept")
+        and not c.get("implicit")
+        and not c.get("definitional")
+    ]
+    markers = sorted({c["concept"] for c in stated})[:2]
     if markers:
-        sentence += _(". The cancer cells must carry %(markers)s", markers=_and(markers))
+        groups = {c.get("any_of_group") for c in stated if c["concept"] in markers}
+        if len(markers) > 1 and None not in groups and len(groups) == 1:  # one of them is enough
+            sentence += _(". The cancer cells must carry %(markers)s", markers=_or(markers))
+        else:
+            sentence += _(". The cancer cells must carry %(markers)s", markers=_and(markers))
     return sentence + _(".")
+
+
+def _or(words: list[str]) -> str:
+    return _("%(first)s or %(second)s", first=words[0], second=words[1])
+
+
+def _criteria_ages(constraints: list[dict[str, Any]]) -> tuple[float | None, float | None]:
+    """The youngest and oldest age the criteria text allows (None where it sets no limit)."""
+    low = high = None
+    for c in constraints:
+        if c.get("quantity") != "age" or c.get("definitional") or c.get("implicit") or c.get("value") is None:
+            continue
+        value, comparator, include = float(c["value"]), c.get("comparator"), c.get("polarity") == "include"
+        if (comparator in (">=", ">") and include) or (comparator in ("<", "<=") and not include):
+            low = value if low is None else max(low, value)
+        elif (comparator in ("<=", "<") and include) or (comparator in (">", ">=") and not include):
+            high = value if high is None else min(high, value)
+    return low, high
+
+
+def age_conflict(minimum_age: str | None, maximum_age: str | None, constraints: list[dict[str, Any]]) -> str:
+    """A sentence when the record's age fields and its criteria text set different limits ("18 to 78" against
+    "18-75 years"), else nothing."""
+    low, high = _criteria_ages(constraints)
+    field_low, field_high = age_in_years(minimum_age), age_in_years(maximum_age)
+    differs = (low is not None and field_low is not None and low != field_low) or (
+        high is not None and field_high is not None and high != field_high
+    )
+    if not differs:
+        return ""
+    fields, _adults = _ages(minimum_age, maximum_age)
+    if low is not None and high is not None:
+        said = _("aged %(low)s to %(high)s", low=_years(low), high=_years(high))
+    elif low is not None:
+        said = _("aged %(low)s or older", low=_years(low))
+    else:
+        said = _("up to age %(high)s", high=_years(high or 0))
+    return _(
+        "The record's age fields and its criteria disagree: the fields say people %(fields)s, the criteria "
+        "people %(criteria)s. Ask the study team which applies.",
+        fields=fields,
+        criteria=said,
+    )
 
 
 def _and(words: list[str]) -> str:
@@ -154,9 +213,12 @@ def _what(text: str, kinds: list[str], names: list[str], targets: list[str]) -> 
     short = [n for n in dict.fromkeys(short) if not any(n != other and n in other for other in short)][:2]
     if short:
         what += _(" Its name: %(names)s.", names=", ".join(short))
-    if targets:
-        what += _(" It aims at %(targets)s, a marker on the cancer cells.", targets=_and(targets[:2]))
-    return what
+    if len(targets) > 1:
+        what += _(" It aims at %(targets)s, markers on the cancer cells.", targets=_and(targets[:2]))
+    elif targets:
+        what += _(" It aims at %(targets)s, a marker on the cancer cells.", targets=targets[0])
+    path = next((term(says) for pattern, says in words.treatment_paths if pattern.search(text)), None)
+    return join_sentences([what, path]) if path else what
 
 
 def _is_cell_therapy(what: str) -> bool:
@@ -219,6 +281,7 @@ def plain_summary(
         _involves(study, _is_cell_therapy(what)),
         _where(study),
         _status(study.overall_status, study.last_update.isoformat() if study.last_update else None),
+        age_conflict(eligibility.minimum_age, eligibility.maximum_age, constraints),
     )
 
 

@@ -41,6 +41,17 @@ STATUSES = [
     ("remission", N_("In remission")),
     (NOT_SURE, N_("Not sure")),
 ]
+ORIGINS = [  # how the disease began: what a "de novo" criterion asks (the vocabulary's origin axis)
+    ("de novo", N_("On its own (de novo)")),
+    (
+        "secondary origin",
+        N_(
+            "From another blood disorder (such as MDS), "
+            "or after chemotherapy or radiation for another illness (secondary)"
+        ),
+    ),
+    (NOT_SURE, N_("Not sure")),
+]
 ECOG = [
     ("0", N_("0: fully active")),
     ("1", N_("1: light work is fine, hard work is not")),
@@ -62,7 +73,9 @@ class Question:
     concept: str | None = None  # what the answer is about (a lab, antigen, therapy, condition)
     subject: str = ""  # what %(x)s in the label stands for (a lab, an antigen, a therapy: registry words)
     when: str = ""  # a time window ("3 months")
-    role: str = ""  # age | sex | diagnosis | status | lab | performance | marker | therapy | history | pregnancy
+    role: str = (
+        ""  # age | sex | diagnosis | status | origin | lab | performance | marker | therapy | history | pregnancy
+    )
     criteria: list[str] = field(default_factory=list)  # ids of the constraints it answers
     asks_uln: bool = False  # a criterion limits this lab as a multiple of the upper limit of normal
     tense: str = "ever"  # for a yes/no about a therapy or condition: "now", "within" (``days``) or "ever"
@@ -97,11 +110,25 @@ def _unit_label(unit: str) -> str:
     return {"xULN": _("× upper limit of normal"), "": _("(no unit)")}.get(unit) or lab_units().shown(unit_words(unit))
 
 
+def _offer(options: list[tuple[str, str]], diseases: Sequence[str], vocab: Vocabulary) -> None:
+    """Add each disease to the diagnosis choices, and the kinds of a general one ("acute leukemia": AML, ALL
+    ...), so a person finds their own diagnosis by its name. Labels are concept names (translated on the
+    page)."""
+    for disease in diseases:
+        for key in (disease, *vocab.kinds_of(disease)):
+            if key not in [value for value, _label in options]:
+                options.append((key, key))
+
+
 def questions_for(
-    constraints: Sequence[Constraint], sex_limited: bool, vocab: Vocabulary | None = None
+    constraints: Sequence[Constraint],
+    sex_limited: bool,
+    vocab: Vocabulary | None = None,
+    trial_diseases: Sequence[str] = (),
 ) -> list[Question]:
     """The questions this trial's criteria need, in a stable order (about you, your disease, tests, past
-    treatment, other health questions)."""
+    treatment, other health questions). ``trial_diseases``: what the record's conditions name, offered as
+    diagnoses beside those the criteria name."""
     vocab = vocab or vocabulary()
     asked: dict[str, Question] = {}
 
@@ -168,9 +195,21 @@ def questions_for(
         elif c.kind == "concept" and c.concept:
             if c.category == "condition" and c.polarity == "include":
                 ask(Question("diagnosis", "choice", N_("What is your diagnosis?"), options=[], role="diagnosis"), c)
-                options = asked["diagnosis"].options
-                if c.concept not in [v for v, _ in options]:
-                    options.append((c.concept, c.concept[:1].upper() + c.concept[1:]))  # registry words, as is
+                _offer(asked["diagnosis"].options, [c.concept], vocab)
+            elif c.category == "disease_status" and vocab.concepts[c.concept].status_axis == "origin":
+                ask(
+                    Question(
+                        "origin",
+                        "choice",
+                        N_(
+                            "Did your disease begin on its own (de novo), or did it grow from another blood "
+                            "disorder or come after earlier treatment (secondary)?"
+                        ),
+                        options=ORIGINS,
+                        role="origin",
+                    ),
+                    c,
+                )
             elif c.category == "disease_status":
                 ask(
                     Question(
@@ -245,9 +284,22 @@ def questions_for(
                     c,
                 )
     if "diagnosis" in asked:
+        _offer(asked["diagnosis"].options, trial_diseases, vocab)  # what the record's conditions name too
         asked["diagnosis"].options.append(("other", N_("Something else")))
         asked["diagnosis"].options.append((NOT_SURE, N_("Not sure")))
-    order = ["age", "sex", "diagnosis", "status", "performance", "marker", "lab", "therapy", "history", "pregnancy"]
+    order = [
+        "age",
+        "sex",
+        "diagnosis",
+        "status",
+        "origin",
+        "performance",
+        "marker",
+        "lab",
+        "therapy",
+        "history",
+        "pregnancy",
+    ]
     return sorted(asked.values(), key=lambda q: order.index(q.role))
 
 
@@ -318,7 +370,7 @@ def patient_from_answers(
 ) -> Patient:
     """The profile the answers describe. Blank and "not sure" answers are left out (they stay unknown)."""
     patient = Patient(id="your answers", as_of=as_of or dt.date.today())
-    status = answers.get("status", NOT_SURE)
+    status = " ".join(answers.get(key, NOT_SURE) for key in ("status", "origin")).strip()  # "relapsed de novo"
     for q in questions:
         value = (answers.get(q.key) or "").strip()
         if not value:

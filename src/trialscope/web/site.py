@@ -22,6 +22,7 @@ from trialscope.mail.smtp import SmtpSettings, mail_sender
 from trialscope.presentation.labels import humanise, phases_label, status_label
 from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
+from trialscope.settings import ENV_OPERATOR_EMAIL
 from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _
@@ -51,6 +52,7 @@ class Site:
         self.secret = secret
         self.smtp = smtp
         self.sender = mail_sender(smtp)
+        self.operator_email = os.environ.get(ENV_OPERATOR_EMAIL, "").strip() or None  # referrals go there
         self.postman = Postman(self.people, smtp)
         self.match_limiter = RateLimiter(limit=30, window=60.0)  # questionnaire and profile checks per client
         self.form_limiter = RateLimiter(limit=10, window=600.0)  # contact requests and alert sign-ups per client
