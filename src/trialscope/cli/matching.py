@@ -236,6 +236,7 @@ def prescreen(
         raise fail("give a trial and the patients (NCT PATIENTS), or --all-open and the patients")
     if all_open and criteria_file is not None:
         raise fail("--all-open screens the catalogue's open trials: it does not go with --criteria-file")
+    _print_notices(targets[-1])
     if engine == "spark" or all_open or output_file is not None:
         if report is not None:
             raise fail("--report is for one trial on the local engine")
@@ -243,6 +244,17 @@ def prescreen(
         _prescreen_rows(trial, targets[-1], engine, spark_master, output_file, criteria_file, db)
         return
     _prescreen_one(targets[0], Path(targets[-1]), output, limit, report, criteria_file, db)
+
+
+def _print_notices(patients: str) -> None:
+    """Before any patient is read: what of the input will not be read (a CSV's unknown columns)."""
+    from trialscope.patients.sources import csv_notices
+    from trialscope.presentation.terminal import clean
+
+    if "://" in patients:  # a URI Spark reads: its header is Spark's to read
+        return
+    for notice in csv_notices(Path(patients)):
+        err.print(Text(f"warning: {clean(notice)}", style="yellow"))
 
 
 def _prescreen_one(

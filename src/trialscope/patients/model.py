@@ -157,7 +157,15 @@ class Patient(PatientModel):
 
 
 class PatientFileError(ValueError):
-    """A patient file that cannot be read, with the file and field named."""
+    """A patient file that cannot be read, with the file and field named. ``field`` is the place of the value
+    the profile refused (``("labs", 2, "value")``), ``problem`` what was wrong with it, ``kind`` pydantic's
+    name for the problem ("float_parsing"): a reader of another format (a CSV) names its own column."""
+
+    def __init__(self, message: str, *, field: tuple[str | int, ...] = (), problem: str = "", kind: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.problem = problem or message
+        self.kind = kind
 
 
 _NESTED: dict[str, type[PatientModel]] = {
@@ -203,7 +211,12 @@ def patient_from_dict(data: Any, origin: str = "patient") -> Patient:
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         field = ".".join(str(p) for p in error["loc"]) or "profile"
-        raise PatientFileError(f"{origin}: field {field}: {error['msg']}") from None
+        raise PatientFileError(
+            f"{origin}: field {field}: {error['msg']}",
+            field=tuple(error["loc"]),
+            problem=error["msg"],
+            kind=error["type"],
+        ) from None
     unknown = unknown_keys(data)
     if unknown:
         patient.ignore([f"unknown key {key}" for key in unknown])
