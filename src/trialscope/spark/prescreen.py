@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trialscope.extras import needs_extra
 from trialscope.matching.prescreen import TrialScreen, TrialSpec, screen_rows
 from trialscope.patients.sources import (
     PatientError,
@@ -138,7 +139,7 @@ def start_spark(master: str | None = DEFAULT_MASTER, app_name: str = "trialscope
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise SparkUnavailable("the Spark engine needs pyspark: pip install 'trialscope[spark]'") from None
+        raise SparkUnavailable(f"the Spark engine runs on pyspark, so it {needs_extra('spark')}") from None
     if (master or "").startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
         os.environ["PYSPARK_PYTHON"] = sys.executable  # local workers run this Python, with its packages
     builder = SparkSession.builder.master(master) if master else SparkSession.builder
