@@ -137,6 +137,7 @@ def test_unknown_columns_are_named() -> None:
         ("id,CD123", "p1,maybe", "column 'CD123' has 'maybe': expected positive or negative"),
         ("id,ecog,karnofsky", "p1,1,80", "column 'karnofsky' has '80': expected nothing when 'ecog' is given"),
         ("id,pregnant", "p1,perhaps", "column 'pregnant' has 'perhaps': expected yes or no"),
+        ("id,ecog", "p1,7", "column 'ecog' has '7': expected a score from 0 to 5"),
     ],
 )
 def test_a_bad_value_names_row_column_and_what_was_expected(tmp_path: Path, header: str, row: str, said: str) -> None:

@@ -458,6 +458,8 @@ def _expected(error: PatientFileError) -> str:
     if error.kind in _EXPECTED:
         return _EXPECTED[error.kind]
     said = error.problem.removeprefix("Input should be ").removeprefix("Value error, ")
+    if error.kind == "value_error" and " is a score from " in said:  # the scale's own range
+        return "a" + said.split(" is", 1)[1].removeprefix(" a")
     return f"a number {said}" if error.kind.startswith(("greater_than", "less_than")) else said
 
 
