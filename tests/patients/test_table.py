@@ -108,11 +108,14 @@ def test_the_example_file_is_read_whole() -> None:
 
 
 def test_unknown_columns_are_named() -> None:
-    header = read_header(("id", "age", "weight change [kg]", "favourite colour", "blasts [x10^9/L]", "age"))
+    header = read_header(
+        ("id", "age", "weight change [kg]", "favourite colour", "blasts [x10^9/L]", "age", "ecog", "ECOG PS")
+    )
     assert header.unknown == ("weight change [kg]", "favourite colour", "blasts [x10^9/L]")
+    assert header.repeated == ("age", "ECOG PS")
     said = " ".join(header.notices())
     assert "'favourite colour'" in said and "'weight change [kg]'" in said
-    assert "written more than once: 'age'" in said
+    assert "not read: 'age', 'ECOG PS': another column of the same name or meaning is read" in said
     understood = read_header(("bone marrow blasts [%]", "total bilirubin [mg/dL]", "CD33", "kps"))
     assert understood.unknown == () and [c.field for c in understood.columns] == [
         "blast count",
@@ -138,6 +141,8 @@ def test_unknown_columns_are_named() -> None:
         ("id,ecog,karnofsky", "p1,1,80", "column 'karnofsky' has '80': expected nothing when 'ecog' is given"),
         ("id,pregnant", "p1,perhaps", "column 'pregnant' has 'perhaps': expected yes or no"),
         ("id,ecog", "p1,7", "column 'ecog' has '7': expected a score from 0 to 5"),
+        ("id,status", "p1,relapsed", "column 'status' has 'relapsed': expected a diagnosis beside it"),
+        ("id,transplant,transplant date", "p1,no,2024-05-01", "column 'transplant date' has '2024-05-01': expected"),
     ],
 )
 def test_a_bad_value_names_row_column_and_what_was_expected(tmp_path: Path, header: str, row: str, said: str) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -149,7 +148,7 @@ class Column:
 class Header:
     columns: tuple[Column, ...]
     unknown: tuple[str, ...]  # headers the reader does not know: reported, not read
-    repeated: tuple[str, ...] = field(default=())  # headers written more than once
+    repeated: tuple[str, ...] = ()  # headers written more than once, or naming a field another column fills
 
     def notices(self) -> list[str]:
         """What the person should know before the patients are read: the columns that are not read."""
@@ -161,9 +160,8 @@ class Header:
                 "listed in the README; a lab is 'name [unit]' with a name the criteria vocabulary knows)"
             )
         if self.repeated:
-            said.append(
-                f"column(s) written more than once: {', '.join(repr(h) for h in self.repeated)}: only one is read"
-            )
+            names = ", ".join(repr(h) for h in self.repeated)
+            said.append(f"column(s) not read: {names}: another column of the same name or meaning is read")
         return said
 
 
@@ -202,19 +200,24 @@ def _column(header: str) -> Column | None:
 
 @lru_cache(maxsize=64)
 def read_header(headers: tuple[str, ...]) -> Header:
-    """What each column of a header fills, and the columns not read."""
-    columns, unknown = [], []
+    """What each column of a header fills, the columns not known, and those that repeat another (the same
+    header twice, or 'ECOG PS' after 'ecog': one of them is read)."""
+    columns: list[Column] = []
+    unknown: list[str] = []
+    repeated: list[str] = []
+    seen: set[str] = set()
     for header in headers:
         if not (header or "").strip():
             continue
         column = _column(header)
         if column is None:
             unknown.append(header)
+        elif header in seen or (column.field in FIELDS and any(c.field == column.field for c in columns)):
+            repeated.append(header)
         else:
             columns.append(column)
-    counts = Counter(_fold(h) for h in headers if (h or "").strip())
-    repeated = tuple(h for h in dict.fromkeys(headers) if h and counts[_fold(h)] > 1)
-    return Header(tuple(columns), tuple(unknown), repeated)
+        seen.add(header)
+    return Header(tuple(columns), tuple(unknown), tuple(dict.fromkeys(repeated)))
 
 
 # --- a row --------------------------------------------------------------------------------------------------
@@ -350,9 +353,10 @@ def _profile(header: Header, row: dict[str, str]) -> _Profile:
     if value:
         built.data["conditions"] = [{"name": value}]
         built.sources[("conditions",)] = (column, value)
-        simple("status", ("conditions", 0, "status"))
-        simple("subtype", ("conditions", 0, "subtype"))
-        simple("diagnosis_date", ("conditions", 0, "date"))
+    for name, key in (("status", "status"), ("subtype", "subtype"), ("diagnosis_date", "date")):
+        if cell(name)[1] and not value:  # a status of no named disease: said, not dropped
+            raise CellError(cell(name)[0], cell(name)[1], "a diagnosis beside it, in the diagnosis column")
+        simple(name, ("conditions", 0, key))
     ecog, karnofsky = cell("ecog"), cell("karnofsky")
     if ecog[1] and karnofsky[1]:
         raise CellError(karnofsky[0], karnofsky[1], f"nothing when {ecog[0]!r} is given (one performance score)")
@@ -381,6 +385,9 @@ def _profile(header: Header, row: dict[str, str]) -> _Profile:
                 built.put(place, date, date_column, date)
         else:
             built.add("history", {"name": name, "present": False}, column, value)
+            if cell("transplant_date")[1]:
+                date_column, date = cell("transplant_date")
+                raise CellError(date_column, date, f"nothing when {column!r} says no transplant was given")
     elif cell("transplant_date")[1]:
         column, value = cell("transplant_date")
         built.add("treatments", {"name": "stem cell transplant"}, column, value)
