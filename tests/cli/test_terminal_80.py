@@ -158,3 +158,37 @@ def test_prescreen_folds_into_a_list_at_80_columns(tmp_path: Path) -> None:
     assert re.search(r"^  first questions: \S.{40,}", result.output, re.MULTILINE)  # words, not a ladder
     wide = runner.invoke(app, ["prescreen", "NCT07144020", str(sheet), "--db", db], env={"COLUMNS": "250"})
     assert "│ P001" in wide.output
+
+
+def test_outbox_and_sync_queries_read_at_80_columns(tmp_path: Path) -> None:
+    from trialscope.contact.entries import CheckedContact
+    from trialscope.contact.recipients import Recipient
+    from trialscope.contact.requests import submit_lead
+
+    db = f"sqlite:///{tmp_path / 'people.db'}"
+    with TrialStore.open(db) as store:
+        submit_lead(
+            PeopleStore.of(store),
+            nct_id="NCT07342244",
+            title="CD7 CAR-T",
+            request=CheckedContact(
+                Recipient("central-1", "Dr. Fu", "team@example.org", None, True),
+                "Ana",
+                "ana@example.org",
+                None,
+                None,
+                "Hi",
+            ),
+            sender="t <t@example.org>",
+            reader_language="en",
+            base_url="http://127.0.0.1:8000",
+        )
+    for command in (["outbox", "list"], ["sync-query", "list"]):
+        result = runner.invoke(app, [*command, "--db", db], env=NARROW)
+        assert result.exit_code == 0, result.output
+        assert max(len(line.rstrip()) for line in result.output.splitlines()) <= 80, command
+        assert "…" not in result.output, command  # nothing cut short
+    queries = runner.invoke(app, ["sync-query", "list", "--db", db], env=NARROW).output
+    assert '{"query.cond":"acute myeloid leukemia"}' in queries
+    outbox = runner.invoke(app, ["outbox", "list", "--db", db], env=NARROW).output
+    assert "team@example.org" in outbox and "ana@example.org" in outbox

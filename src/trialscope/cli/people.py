@@ -180,6 +180,7 @@ def outbox_list(
     as_json: JsonOption = False,
 ) -> None:
     """The newest emails in the outbox (their kind, recipient and state; not their text)."""
+    from trialscope.presentation.terminal import add_columns, print_table
     from trialscope.store.people import PeopleStore
 
     with open_store(db) as store:
@@ -199,7 +200,11 @@ def outbox_list(
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "created", "kind", "to", "status", "attempts", "last error")
+    if not messages:
+        console.print("the outbox is empty")
+        return
+    table = Table(title=f"{len(messages)} email(s), newest first", title_justify="left")
+    add_columns(table, ("id", "created", "kind", "to", "status", "attempts", "last error"))
     for m in messages:
         table.add_row(
             str(m.id),
@@ -210,7 +215,7 @@ def outbox_list(
             str(m.attempts),
             Text(m.last_error or ""),
         )
-    console.print(table if messages else "the outbox is empty")
+    print_table(console, table)
 
 
 @outbox_app.command("send")
