@@ -8,6 +8,7 @@ script, ``python -m trialscope``, a test's ``CliRunner``) shows the same help.""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import typer
@@ -36,6 +37,12 @@ class _PlainArgument(TyperArgument):
         return None
 
 
+@cache
+def _context() -> typer.Context:
+    """A context to ask Typer for type names in (they depend on no command)."""
+    return typer.Context(typer.core.TyperCommand("placeholder"))
+
+
 def placeholder(option: TyperOption) -> str | None:
     """The plain placeholder of an option: nothing for a flag, a choice's values, else a word for its type
     (None: this Typer names no types, and its own metavar stays)."""
@@ -44,7 +51,7 @@ def placeholder(option: TyperOption) -> str | None:
     named = getattr(option, "display_type", None)
     if named is None:
         return None
-    label = str(named(typer.Context(typer.core.TyperCommand("placeholder")))).strip("<>")
+    label = str(named(_context())).strip("<>")
     label = label.removeprefix("list[").removesuffix("]") if label.startswith("list[") else label
     if "|" in label:  # a choice: its values
         return label
