@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from trialscope.cli.help import PlainHelpGroup
 from trialscope.settings import ENV_DATABASE_URL
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=PlainHelpGroup,
 )
 console = Console()
 err = Console(stderr=True)

@@ -10,6 +10,7 @@ import typer
 from rich.text import Text
 
 from trialscope.cli.app import DbOption, app, console, err, fail, open_store, print_json, print_list
+from trialscope.extras import needs_extra
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -91,6 +92,7 @@ def match(
 
     from trialscope.geo import PlaceNotFound, resolve_place
     from trialscope.matching.run import match_criteria_text, match_patient
+    from trialscope.matching.verdict import VERDICT_ORDER
     from trialscope.presentation.terminal import add_columns, clean, print_table
 
     if status not in ("open", "any"):
@@ -133,34 +135,32 @@ def match(
         if place is not None:
             where = f"near {place.describe()}" + (f", within {within:g} km" if within else "")
             console.print(Text(f"{where} (site coordinates are city-level)", style="dim"))
-        table = Table(title=f"Trials for {profile.id} ({len(matches)} shown)", title_justify="left")
-        columns = (
-            "verdict",
-            "trial",
-            "title",
-            "status",
-            "nearest open site",
-            "open questions",
-            "why not / first question",
-        )
-        add_columns(table, columns)
-        for m in matches:
-            reason = (
-                m.failing[0].explanation
-                if m.failing
-                else (m.questions or [f"to read: {u}" for u in m.unread] or [""])[0]
-            )
-            distance = f" ({m.distance_km:,.0f} km)" if m.distance_km is not None else ""
-            table.add_row(
-                Text(m.verdict.replace("_", " "), style=_VERDICT_STYLE[m.verdict]),
-                m.nct_id,
-                Text(clean(m.title)),
-                (m.overall_status or "").replace("_", " ").lower(),
-                Text(clean(m.nearest_site or "") + distance),
-                str(len(m.questions) + len(m.unread)),
-                Text(clean(reason)),
-            )
-        print_table(console, table)
+        console.print(Text(f"Trials for {profile.id} ({len(matches)} shown)", style="bold"))
+        columns = ("trial", "title", "status", "nearest open site", "open questions", "why not / first question")
+        for verdict in VERDICT_ORDER:  # one table per verdict under its heading: the verdict is said once
+            group = [m for m in matches if m.verdict == verdict]
+            if not group:
+                continue
+            table = Table(title=f"{verdict.replace('_', ' ')} ({len(group)})", title_justify="left")
+            table.title_style = _VERDICT_STYLE[verdict]
+            add_columns(table, columns)
+            for m in group:
+                reason = (
+                    m.failing[0].explanation
+                    if m.failing
+                    else (m.questions or [f"to read: {u}" for u in m.unread] or [""])[0]
+                )
+                distance = f" ({m.distance_km:,.0f} km)" if m.distance_km is not None else ""
+                table.add_row(
+                    m.nct_id,
+                    Text(clean(m.title)),
+                    (m.overall_status or "").replace("_", " ").lower(),
+                    Text(clean(m.nearest_site or "") + distance),
+                    str(len(m.questions) + len(m.unread)),
+                    Text(clean(reason)),
+                )
+            console.print()
+            print_table(console, table)
     if missing:
         raise fail(f"not in the catalogue: {', '.join(missing)}", code=1)
 
@@ -192,7 +192,10 @@ def prescreen(
     all_open: Annotated[
         bool, typer.Option("--all-open", help="Screen against every open trial of the catalogue.")
     ] = False,
-    engine: Annotated[str, typer.Option(help="local (this process) or spark (needs '.[spark]' and Java).")] = "local",
+    engine: Annotated[
+        str,
+        typer.Option(help=f"local (this process) or spark (spark {needs_extra('spark')}, and Java 17 or newer)."),
+    ] = "local",
     spark_master: Annotated[
         str,
         typer.Option(
@@ -215,7 +218,7 @@ def prescreen(
     ] = None,
     report: Annotated[
         Path | None,
-        typer.Option(help="Also write a feasibility report: one self-contained HTML file (needs '.[report]')."),
+        typer.Option(help=f"Also write a feasibility report: one self-contained HTML file ({needs_extra('report')})."),
     ] = None,
     criteria_file: Annotated[
         Path | None,
@@ -236,6 +239,7 @@ def prescreen(
         raise fail("give a trial and the patients (NCT PATIENTS), or --all-open and the patients")
     if all_open and criteria_file is not None:
         raise fail("--all-open screens the catalogue's open trials: it does not go with --criteria-file")
+    _print_notices(targets[-1])
     if engine == "spark" or all_open or output_file is not None:
         if report is not None:
             raise fail("--report is for one trial on the local engine")
@@ -243,6 +247,17 @@ def prescreen(
         _prescreen_rows(trial, targets[-1], engine, spark_master, output_file, criteria_file, db)
         return
     _prescreen_one(targets[0], Path(targets[-1]), output, limit, report, criteria_file, db)
+
+
+def _print_notices(patients: str) -> None:
+    """Before any patient is read: what of the input will not be read (a CSV's unknown columns)."""
+    from trialscope.patients.sources import csv_notices
+    from trialscope.presentation.terminal import clean
+
+    if "://" in patients:  # a URI Spark reads: its header is Spark's to read
+        return
+    for notice in csv_notices(Path(patients)):
+        err.print(Text(f"warning: {clean(notice)}", style="yellow"))
 
 
 def _prescreen_one(

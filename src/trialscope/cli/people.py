@@ -82,28 +82,37 @@ def leads_list(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The leads, newest first."""
+    """The leads, newest first. Their ids are shortened to the first characters no other lead's id begins
+    with: leads delete takes them (--json gives the whole ids)."""
+    from trialscope.presentation.terminal import add_columns, print_table, short_ids
     from trialscope.store.people import LEAD_STATUSES, PeopleStore
 
     if status is not None and status not in LEAD_STATUSES:
         raise fail(f"unknown status {status!r}: use {', '.join(LEAD_STATUSES)}")
     with open_store(db) as store:
-        leads = PeopleStore.of(store).leads(status)
+        people = PeopleStore.of(store)
+        leads = people.leads(status)
+        every_id = [lead.id for lead in (people.leads() if status is not None else leads)]
     if as_json:
         print_json([lead.as_dict() for lead in leads])
         return
-    table = Table("created", "trial", "to", "from", "status", "id")
+    if not leads:
+        console.print("no leads")
+        return
+    short = short_ids(every_id, SHORT_ID)
+    table = Table(title=f"{len(leads)} lead(s), newest first", title_justify="left")
+    add_columns(table, ("id", "created", "trial", "status", "to", "from"))
     for lead in leads:
         who = " · ".join(x for x in (lead.name, lead.email, lead.phone) if x)
         table.add_row(
+            short[lead.id],
             lead.created_at.strftime("%Y-%m-%d %H:%M"),
             lead.nct_id,
+            lead.status,
             Text(lead.recipient),
             Text(who),
-            lead.status,
-            lead.id,
         )
-    console.print(table if leads else "no leads")
+    print_table(console, table)
 
 
 @leads_app.command("export")
@@ -124,15 +133,43 @@ def leads_export(
     err.print(f"{len(leads)} lead(s) written to {output}")
 
 
+SHORT_ID = 8  # the fewest characters of a lead's id that leads list shows
+SHORTEST_PREFIX = 6  # the fewest characters of a lead's id that leads delete takes
+
+
 @leads_app.command("delete")
 def leads_delete(
-    lead_ids: Annotated[list[str], typer.Argument(help="The leads' ids (from leads list).")], db: DbOption = None
+    lead_ids: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="ID...",
+            help=f"The leads' ids as leads list shows them, or any beginning of {SHORTEST_PREFIX} characters or "
+            "more that only one lead's id has.",
+        ),
+    ],
+    db: DbOption = None,
 ) -> None:
-    """Delete leads and their emails."""
+    """Delete leads and their emails. Every id must name one lead, else nothing is deleted."""
     from trialscope.store.people import PeopleStore
 
     with open_store(db) as store:
-        count = PeopleStore.of(store).delete_leads(lead_ids)
+        people = PeopleStore.of(store)
+        found, problems = [], []
+        for given in lead_ids:
+            matches = people.lead_ids_starting(given)
+            if given in matches:
+                found.append(given)
+            elif len(given) < SHORTEST_PREFIX:
+                problems.append(f"{given!r} is too short: give at least {SHORTEST_PREFIX} characters of the id")
+            elif not matches:
+                problems.append(f"no lead's id begins with {given!r}")
+            elif len(matches) > 1:
+                problems.append(f"{given!r} begins {len(matches)} leads' ids: give more of it")
+            else:
+                found.append(matches[0])
+        if problems:
+            raise fail("; ".join(problems) + ": nothing was deleted", code=1)
+        count = people.delete_leads(found)
     err.print(f"{count} lead(s) deleted")
 
 
@@ -143,6 +180,7 @@ def outbox_list(
     as_json: JsonOption = False,
 ) -> None:
     """The newest emails in the outbox (their kind, recipient and state; not their text)."""
+    from trialscope.presentation.terminal import add_columns, print_table
     from trialscope.store.people import PeopleStore
 
     with open_store(db) as store:
@@ -162,7 +200,11 @@ def outbox_list(
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "created", "kind", "to", "status", "attempts", "last error")
+    if not messages:
+        console.print("the outbox is empty")
+        return
+    table = Table(title=f"{len(messages)} email(s), newest first", title_justify="left")
+    add_columns(table, ("id", "created", "kind", "to", "status", "attempts", "last error"))
     for m in messages:
         table.add_row(
             str(m.id),
@@ -173,7 +215,7 @@ def outbox_list(
             str(m.attempts),
             Text(m.last_error or ""),
         )
-    console.print(table if messages else "the outbox is empty")
+    print_table(console, table)
 
 
 @outbox_app.command("send")

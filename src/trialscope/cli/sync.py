@@ -40,12 +40,13 @@ def _parse_every(value: str) -> float:
 def _print_sync_report(report: SyncReport) -> None:
     from rich.table import Table
 
-    from trialscope.presentation.terminal import clean
+    from trialscope.presentation.terminal import add_columns, clean, print_table
 
     console.print(Text(f"API {report.api_version}, data as of {report.data_timestamp} UTC", style="bold"))
     table = Table(title="Sync", title_justify="left")
-    for column in ("query", "mode", "since", "pages", "fetched", "added", "updated", "unchanged", "rejected", "note"):
-        table.add_column(column)
+    add_columns(
+        table, ("query", "mode", "since", "pages", "fetched", "added", "updated", "unchanged", "rejected", "note")
+    )
     for q in report.queries:
         s = q.summary
         note = q.note or (f"page token expired: restarted {q.restarts}x" if q.restarts else "")
@@ -61,7 +62,7 @@ def _print_sync_report(report: SyncReport) -> None:
             str(s.rejected),
             note,
         )
-    console.print(table)
+    print_table(console, table)
     for rejection in report.total.rejections:
         console.print(Text(f"  rejected: {clean(str(rejection))}"))
 
@@ -116,13 +117,13 @@ def sync_query_list(db: DbOption = None) -> None:
     import orjson
     from rich.table import Table
 
+    from trialscope.presentation.terminal import add_columns, print_table
     from trialscope.store.sync_state import SyncState
 
     with open_store(db, demo=False) as store:
         state = SyncState(store.engine)
         table = Table(title="Sync queries", title_justify="left")
-        for column in ("name", "parameters", "last success", "data as of", "next since", "in progress"):
-            table.add_column(column)
+        add_columns(table, ("name", "parameters", "last success", "data as of", "next since", "in progress"))
         for q in state.queries():
             cp = state.checkpoint(q.name)
             table.add_row(
@@ -133,7 +134,7 @@ def sync_query_list(db: DbOption = None) -> None:
                 str(cp.next_since or "-"),
                 f"yes, {cp.pages_done} pages stored" if cp.running else "no",
             )
-    console.print(table)
+    print_table(console, table)
 
 
 @sync_query_app.command("add")

@@ -16,6 +16,7 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -266,6 +267,34 @@ def canonical_city(city: str | None, country: str | None) -> str | None:
     if known is not None and (key == _key(str(known["name"])) or countries.get(key) is known):
         return None  # the country in the city's place
     return written
+
+
+def city_key(name: str) -> str:
+    """A city's name with case, accents, spaces and punctuation folded: two names of one key are one city."""
+    return _key(name).replace(" ", "")
+
+
+def city_list(entries: Iterable[tuple[str, str]], country: str) -> dict[str, tuple[set[str], set[str]]]:
+    """A country's cities as a list shows them, from (city as a registry writes it, trial) pairs: each city
+    once, by its one name (``canonical_city``), with the registry's spellings of it and its trials. Names
+    the gazetteer does not know that differ only in case, accents, spaces or punctuation ("Chuo Ku" and
+    "Chuo-ku", "Ostrava - Poruba" and "Ostrava-Poruba") are one city too, under the spelling most of its
+    trials use. A country or province in the city's place is left out."""
+    named: dict[str, tuple[set[str], set[str]]] = {}
+    for written, trial in entries:
+        city = canonical_city(written, country)
+        if city is not None:
+            spellings, trials = named.setdefault(city, (set(), set()))
+            spellings.add(written)
+            trials.add(trial)
+    alike: dict[str, list[str]] = defaultdict(list)
+    for city in named:
+        alike[city_key(city)].append(city)
+    found: dict[str, tuple[set[str], set[str]]] = {}
+    for names in alike.values():
+        shown = min(names, key=lambda c: (-len(named[c][1]), c))  # the spelling of the most trials
+        found[shown] = (set().union(*(named[c][0] for c in names)), set().union(*(named[c][1] for c in names)))
+    return found
 
 
 def _simplified(name: str) -> bool:

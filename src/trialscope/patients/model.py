@@ -73,6 +73,18 @@ class PerformanceStatus(PatientModel):
     value: Percent
     certain: bool = True  # False: read from a sentence not read whole (it may raise a question, never exclude)
 
+    @model_validator(mode="after")
+    def _on_its_scale(self) -> PerformanceStatus:
+        """A score its scale has: ECOG 0-5, Karnofsky and Lansky 0-100 (the criteria vocabulary's ranges)."""
+        from trialscope.criteria.vocabulary import vocabulary
+
+        quantity = vocabulary().quantities.get(_SCALES.get(self.scale.strip().lower(), self.scale))
+        if quantity is not None and quantity.scale_range is not None:
+            low, high = quantity.scale_range
+            if not low <= self.value <= high:
+                raise ValueError(f"{quantity.key} is a score from {low:g} to {high:g}")
+        return self
+
 
 class Treatment(PatientModel):
     name: str
@@ -82,6 +94,8 @@ class Treatment(PatientModel):
     ongoing: bool | None = None  # still being taken (None: not said)
     certain: bool = True  # False: read from a sentence not read whole (it may raise a question, never exclude)
 
+
+_SCALES = {"ecog": "ECOG", "karnofsky": "Karnofsky", "kps": "Karnofsky", "lansky": "Lansky"}
 
 # When a history answer holds: "current" (has it now), "past" (had it, no longer), "ever" (a yes to "have you
 # ever had ...?": now or in the past). A ``present: true`` without one is the format's "present": has it now.
@@ -157,7 +171,15 @@ class Patient(PatientModel):
 
 
 class PatientFileError(ValueError):
-    """A patient file that cannot be read, with the file and field named."""
+    """A patient file that cannot be read, with the file and field named. ``field`` is the place of the value
+    the profile refused (``("labs", 2, "value")``), ``problem`` what was wrong with it, ``kind`` pydantic's
+    name for the problem ("float_parsing"): a reader of another format (a CSV) names its own column."""
+
+    def __init__(self, message: str, *, field: tuple[str | int, ...] = (), problem: str = "", kind: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.problem = problem or message
+        self.kind = kind
 
 
 _NESTED: dict[str, type[PatientModel]] = {
@@ -203,7 +225,12 @@ def patient_from_dict(data: Any, origin: str = "patient") -> Patient:
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         field = ".".join(str(p) for p in error["loc"]) or "profile"
-        raise PatientFileError(f"{origin}: field {field}: {error['msg']}") from None
+        raise PatientFileError(
+            f"{origin}: field {field}: {error['msg']}",
+            field=tuple(error["loc"]),
+            problem=error["msg"],
+            kind=error["type"],
+        ) from None
     unknown = unknown_keys(data)
     if unknown:
         patient.ignore([f"unknown key {key}" for key in unknown])

@@ -4,17 +4,14 @@ FHIR bundles, or a FHIR bulk-export NDJSON (one file, or a folder of Patient.ndj
 ``read_patients(path)`` yields patients and, for anything unreadable, a ``PatientError`` naming the file,
 the line or record, and the reason; the rest is still read.
 
-CSV columns (any order; unknown columns are ignored): ``id``, ``age``, ``sex``, ``diagnosis``, ``status``,
-``ecog``, ``biomarkers`` ("CD117+; CD7-"), ``history_no`` / ``history_yes`` ("epilepsy; HIV"), and one
-column per lab named as the criteria vocabulary names it, with the unit in brackets:
-``total bilirubin [mg/dL]``, ``LVEF [%]``.
+CSV columns: those of ``patients/table.py`` (any order; ``csv_notices(path)`` names the columns that are
+not read, before any patient is).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +21,7 @@ from typing import Any
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient, PatientFileError, patient_from_dict
+from trialscope.patients.table import CellError, patient_from_cells, read_header
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +33,6 @@ class PatientError:
         return f"{self.origin}: {self.reason}"
 
 
-_LAB_COLUMN = re.compile(r"^\s*(?P<name>[^\[\]]+?)\s*\[(?P<unit>[^\]]*)\]\s*$")
-
-
 def _from_document(data: Any, origin: str) -> Patient:
     if isinstance(data, dict) and data.get("resourceType") == "Bundle":
         return patient_from_bundle(data, origin)
@@ -46,57 +41,40 @@ def _from_document(data: Any, origin: str) -> Patient:
 
 def _csv(path: Path) -> Iterator[Patient | PatientError]:
     with path.open(encoding="utf-8-sig", newline="") as f:
-        for line, row in enumerate(csv.DictReader(f), start=2):
-            yield patient_from_row(row, f"{path}:{line}")
+        reader = csv.DictReader(f)
+        _ = reader.fieldnames  # the header is read: a row's line is the one after the last read
+        line = reader.line_num + 1
+        for number, row in enumerate(reader, start=1):
+            yield patient_from_row(row, f"{path}:{line}", number)
+            line = reader.line_num + 1
 
 
-def patient_from_row(row: dict[str, Any], origin: str) -> Patient | PatientError:
-    """A patient from a row of named cells (a CSV line, a Parquet or table row: the CSV columns above)."""
+def csv_notices(path: Path) -> list[str]:
+    """What to tell the person before a CSV's patients are read: the columns that will not be read (nothing
+    for other files, or a CSV that cannot be opened: reading it reports that)."""
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return []
     try:
-        return _row_patient({k: "" if v is None else str(v) for k, v in row.items()}, origin)
-    except (ValueError, PatientFileError) as exc:
-        return PatientError(origin, str(exc))
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            headers = next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    return [f"{path}: {notice}" for notice in read_header(tuple(headers)).notices()]
 
 
-def _row_patient(row: dict[str, str], origin: str) -> Patient:
-    def cell(name: str) -> str:
-        return (row.get(name) or "").strip()
-
-    data: dict[str, Any] = {"id": cell("id") or origin}
-    if cell("age"):
-        data["age_years"] = float(cell("age"))
-    if cell("sex"):
-        data["sex"] = cell("sex").lower()
-    if cell("diagnosis"):
-        data["conditions"] = [{"name": cell("diagnosis"), "status": cell("status") or None}]
-    if cell("ecog"):
-        data["performance_status"] = {"scale": "ECOG", "value": float(cell("ecog"))}
-    markers = []
-    for item in filter(None, (m.strip() for m in cell("biomarkers").split(";"))):
-        result = (
-            "positive"
-            if item.endswith(("+", "positive"))
-            else "negative"
-            if item.endswith(("-", "negative"))
-            else "unknown"
-        )
-        markers.append(
-            {"name": item.rstrip("+-").removesuffix("positive").removesuffix("negative").strip(" -"), "result": result}
-        )
-    data["biomarkers"] = markers
-    data["history"] = [
-        {"name": name.strip(), "present": column == "history_yes"}
-        for column in ("history_yes", "history_no")
-        for name in cell(column).split(";")
-        if name.strip()
-    ]
-    labs = []
-    for header, value in row.items():
-        match = _LAB_COLUMN.match(header or "")
-        if match and (value or "").strip():
-            labs.append({"name": match.group("name"), "value": float(value), "unit": match.group("unit")})
-    data["labs"] = labs
-    return patient_from_dict(data, origin)
+def patient_from_row(row: dict[str, Any], origin: str, number: int | None = None) -> Patient | PatientError:
+    """A patient from a row of named cells (a CSV line, a Parquet or table row: the columns of
+    ``patients/table.py``); ``number`` is the row's place among the data rows, said in a problem."""
+    cells = {str(k): "" if v is None else str(v) for k, v in row.items() if k is not None}
+    header = read_header(tuple(cells))
+    name = next((cells[c.header].strip() for c in header.columns if c.field == "id"), "")
+    where = (f"row {number}" if number is not None else "row") + (f" ({name})" if name else "")
+    if row.get(None):  # type: ignore[call-overload]  # csv.DictReader's cells beyond the header
+        return PatientError(origin, f"{where}: more cells than the header has columns")
+    try:
+        return patient_from_cells(header, cells, origin)
+    except (CellError, PatientFileError) as exc:
+        return PatientError(origin, f"{where}: {exc}")
 
 
 def _json_lines(path: Path) -> Iterator[Patient | PatientError]:

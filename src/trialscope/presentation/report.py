@@ -1,8 +1,8 @@
 """The feasibility report as one self-contained HTML file: styles inline, charts as inline SVG drawn by
 matplotlib, no script, nothing fetched; it opens offline and prints.
 
-matplotlib is an optional dependency (``pip install -e '.[report]'``), imported only when a report is
-written.
+matplotlib is an optional dependency (the ``report`` extra: ``pip install 'trialscope[report]'``), imported
+only when a report is written.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from trialscope.extras import needs_extra
 from trialscope.matching.feasibility import CriterionCount, Feasibility
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def render_report(report: Feasibility, *, source: str) -> str:
     try:
         import matplotlib
     except ImportError as exc:  # pragma: no cover - the test extra installs it
-        raise ReportUnavailable("a report needs matplotlib: pip install -e '.[report]'") from exc
+        raise ReportUnavailable(f"a report needs matplotlib, so it {needs_extra('report')}") from exc
     excluded, unknown = report.most_excluding, report.most_unknown
     with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text (searchable, small)
         charts = {

@@ -26,7 +26,28 @@ def clean(text: str) -> str:
 
 # Columns whose values are identifiers or dates: never broken across lines ("NCT07144 / 020" reads as two
 # things); the other columns fold to make room.
-UNBROKEN = frozenset({"trial", "patient", "updated", "detected", "stored", "replaced", "last update posted", "version"})
+UNBROKEN = frozenset(
+    {"trial", "patient", "id", "created", "updated", "detected", "stored", "replaced", "last update posted", "version"}
+)
+
+
+def _shared_start(one: str, other: str) -> int:
+    """How many characters two strings begin with alike."""
+    length = min(len(one), len(other))
+    return next((i for i in range(length) if one[i] != other[i]), length)
+
+
+def short_ids(ids: list[str], shortest: int = 8) -> dict[str, str]:
+    """Each id by its shortest beginning (``shortest`` characters or more) that no other id of ``ids``
+    begins with: what a table shows, and what a command taking a unique beginning accepts."""
+    ordered = sorted(set(ids))
+    short = {}
+    for index, full in enumerate(ordered):
+        shared = 0
+        for other in ordered[max(0, index - 1) : index] + ordered[index + 1 : index + 2]:
+            shared = max(shared, _shared_start(full, other))
+        short[full] = full[: max(shortest, shared + 1)]
+    return short
 
 
 def add_columns(table: Table, names: tuple[str, ...] | list[str]) -> None:
@@ -38,7 +59,7 @@ def add_columns(table: Table, names: tuple[str, ...] | list[str]) -> None:
             table.add_column(name, overflow="fold")
 
 
-READABLE_COLUMN = 14  # the fewest characters a folding column may have before its words become a ladder
+READABLE_COLUMN = 20  # the fewest characters a folding column may have before its words become a ladder
 
 
 def _text(cell: object) -> Text:

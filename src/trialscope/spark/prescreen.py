@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trialscope.extras import needs_extra
 from trialscope.matching.prescreen import TrialScreen, TrialSpec, screen_rows
 from trialscope.patients.sources import (
     PatientError,
@@ -75,8 +76,9 @@ def _patient(record: Record) -> Any:
     kind, origin, payload = record
     if kind == "json":
         return patient_from_json_line(payload, origin)
-    if kind == "row":
-        return patient_from_row(payload, origin)
+    if kind == "row":  # (the row's cells, its place among the data rows)
+        cells, number = payload
+        return patient_from_row(cells, origin, number)
     if kind == "resources":
         return patient_from_resources(origin, payload)
     return PatientError(origin, str(payload))  # kind "problem": found unreadable while reading
@@ -129,7 +131,7 @@ def _records(spark: SparkSession, patients: str) -> RDD[Record]:
     if suffix in (".csv", ".parquet"):
         frame = spark.read.csv(name, header=True) if suffix == ".csv" else spark.read.parquet(name)
         first_line = 2 if suffix == ".csv" else 1
-        return frame.rdd.zipWithIndex().map(lambda p: ("row", f"{name}:{p[1] + first_line}", p[0].asDict()))
+        return frame.rdd.zipWithIndex().map(lambda p: ("row", f"{name}:{p[1] + first_line}", (p[0].asDict(), p[1] + 1)))
     raise ValueError(f"{patients}: for Spark give .jsonl, .ndjson (or a folder of them), .csv or .parquet")
 
 
@@ -138,7 +140,7 @@ def start_spark(master: str | None = DEFAULT_MASTER, app_name: str = "trialscope
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise SparkUnavailable("the Spark engine needs pyspark: pip install 'trialscope[spark]'") from None
+        raise SparkUnavailable(f"the Spark engine runs on pyspark, so it {needs_extra('spark')}") from None
     if (master or "").startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
         os.environ["PYSPARK_PYTHON"] = sys.executable  # local workers run this Python, with its packages
     builder = SparkSession.builder.master(master) if master else SparkSession.builder

@@ -263,6 +263,12 @@ class PeopleStore:
             )
         return bool(done)
 
+    def lead_ids_starting(self, prefix: str) -> list[str]:
+        """The ids of the leads that begin with ``prefix``, as written (ids are case-sensitive)."""
+        query = select(leads.c.id).where(leads.c.id.startswith(prefix, autoescape=True))
+        with self.engine.connect() as conn:
+            return sorted(i for i in conn.execute(query).scalars() if i.startswith(prefix))
+
     def delete_leads(self, lead_ids: Sequence[str]) -> int:
         with self.engine.begin() as conn:
             conn.execute(delete(outbox).where(outbox.c.lead_id.in_(list(lead_ids))))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
-from trialscope.geo import canonical_city, local_names
+from trialscope.geo import canonical_city, city_key, city_list, local_names
 from trialscope.store.open_sites import open_trial_cities, open_trials_by_place, open_trials_in
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _
@@ -40,14 +40,7 @@ def countries(request: Request) -> Response:
 
 def _cities(store: TrialStore, country: str) -> dict[str, tuple[set[str], set[str]]]:
     """Each city of a country as one name -> (the registry's spellings of it, its open trials)."""
-    found: dict[str, tuple[set[str], set[str]]] = {}
-    for written, nct_id in open_trial_cities(store, country):
-        city = canonical_city(written, country)
-        if city is not None:
-            spellings, trials = found.setdefault(city, (set(), set()))
-            spellings.add(written)
-            trials.add(nct_id)
-    return found
+    return city_list(open_trial_cities(store, country), country)
 
 
 @router.get("/locations/{country}")
@@ -65,7 +58,8 @@ def cities(request: Request, country: PLACE) -> Response:
 @router.get("/locations/{country}/{city}")
 def trials_in_city(request: Request, country: PLACE, city: PLACE) -> Response:
     site = site_of(request)
-    spellings = _cities(site.store, country).get(canonical_city(city, country) or city, (set(), set()))[0]
+    wanted = city_key(canonical_city(city, country) or city)
+    spellings = next((s for name, (s, _t) in _cities(site.store, country).items() if city_key(name) == wanted), set())
     found = open_trials_in(site.store, country, sorted(spellings)) if spellings else []
     if not found:
         raise HTTPException(404, _("No open trial has a site in %(place)s.", place=f"{city}, {country}"))

@@ -388,7 +388,12 @@ def patient_from_answers(
         elif q.role == "performance":
             number = _number(value, q)
             if number is not None:
-                patient.performance_status = PerformanceStatus(scale="ECOG", value=number)
+                try:
+                    patient.performance_status = PerformanceStatus(scale="ECOG", value=number)
+                except ValidationError:  # a score the scale does not have (ECOG is 0 to 5)
+                    raise AnswerError(
+                        _("%(question)s: %(value)s is out of range", question=q.text, value=f"{number:g}")
+                    ) from None
         elif q.role == "lab" and q.concept:
             number = _number(value, q)
             if number is not None:
