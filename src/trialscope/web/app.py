@@ -96,7 +96,7 @@ def create_app(
     site.postman.start()
     app.state.site = site
     site.index.ensure_current(force_check=True)  # once at start (fast when ``serve`` has just done it) ...
-    site.index.catch_up_in_background = True  # ... then imports and syncs are indexed beside the requests
+    site.index.follow()  # ... then the store's feed is applied in a thread of its own, beside the requests
     # places resolve from a gazetteer that takes seconds to read, distances need the index's open-site
     # coordinates, maps the country outlines: read them now, not on a visitor's first search or map
     threading.Thread(target=_read_at_start, args=(site, serving), name="start-up reading", daemon=True).start()
