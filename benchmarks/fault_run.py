@@ -87,6 +87,14 @@ def fresh_db(kind: str, folder: Path) -> str:
     return f"{POSTGRES}?options=-csearch_path%3D{schema}"
 
 
+def drop_db(db: str) -> None:
+    """A PostgreSQL schema made for a scenario goes with it (an SQLite file goes with the temporary folder)."""
+    if "search_path" in db:
+        schema = db.rsplit("%3D", 1)[1]
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 def concurrent_imports(db: str, folder: Path, count: int) -> tuple[str, bool]:
     older = corpus(folder / "older.jsonl", count, "2025-01-10", "older")
     newer = corpus(folder / "newer.jsonl", count, "2025-06-10", "newer")
@@ -414,7 +422,10 @@ def main() -> int:
         for name, run in scenarios:
             db = fresh_db(args.db, folder)
             started = time.perf_counter()
-            what, ok = run(db)
+            try:
+                what, ok = run(db)
+            finally:
+                drop_db(db)
             rows.append((name, f"{what} [{time.perf_counter() - started:.0f} s]", ok))
             print(f"{'exact' if ok else 'OFF':>5}  {name}: {rows[-1][1]}", flush=True)
     print(f"\n{args.db}: {sum(ok for *_, ok in rows)} of {len(rows)} scenarios exact")
