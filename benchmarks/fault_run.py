@@ -321,7 +321,10 @@ def last_commit(db: str) -> float:
     return float(stored.timestamp())
 
 
-def index_scenario(db: str, folder: Path, count: int, rounds: int, settle: float = 60.0) -> tuple[str, bool]:
+def index_scenario(
+    db: str, folder: Path, count: int, rounds: int, new: int | None = None, settle: float = 60.0
+) -> tuple[str, bool]:
+    new = count // 20 if new is None else new  # new trials in each import (0: the catalogue's size stays put)
     chance = random.Random(37)
     with TrialStore.open(db) as store:
         ingest_paths(store, [updates(folder / "initial.jsonl", list(range(count)), "2025-01-01", chance)])
@@ -351,8 +354,8 @@ def index_scenario(db: str, folder: Path, count: int, rounds: int, settle: float
             day = (dt.date(2025, 2, 1) + dt.timedelta(days=n)).isoformat()
             files = []
             for side in ("a", "b"):
-                ids = list(range(count)) + list(range(new_trial, new_trial + count // 20))  # and new trials
-                new_trial += count // 20
+                ids = list(range(count)) + list(range(new_trial, new_trial + new))  # and new trials
+                new_trial += new
                 chance.shuffle(ids)
                 files.append(updates(folder / f"round{n}-{side}.jsonl", ids, day, chance))
             procs = [ingest(db, path, batch_size=10) for path in files]
@@ -406,6 +409,7 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--scenario", choices=["store", "index"], default="store", help="store: 1-4; index: 5")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of updates (--scenario index)")
+    parser.add_argument("--new-trials", type=int, help="new trials per import (--scenario index; default trials/20)")
     args = parser.parse_args()
     random.seed(7)
     rows: list[tuple[str, str, bool]] = []
@@ -418,7 +422,7 @@ def main() -> int:
             ("serving while importing", lambda db: serving_while_importing(db, folder, args.trials)),
         )
         if args.scenario == "index":
-            scenarios = (("index", lambda db: index_scenario(db, folder, args.trials, args.rounds)),)
+            scenarios = (("index", lambda db: index_scenario(db, folder, args.trials, args.rounds, args.new_trials)),)
         for name, run in scenarios:
             db = fresh_db(args.db, folder)
             started = time.perf_counter()
