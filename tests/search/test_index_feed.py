@@ -135,3 +135,23 @@ def test_a_server_s_follower_applies_a_change_within_2_s_without_a_request(store
         assert indexed(index)["NCT00000002"] == ("COMPLETED", (CONDITIONS[2],))
     finally:
         index.stop_following()
+
+
+def test_two_workers_sharing_an_index_agree_within_2_s(store: TrialStore, tmp_path: Path) -> None:
+    """Two workers of one server (two indexes on one folder): the one holding the writer applies a change,
+    the other takes its progress on its next look; both show the change within 2 s."""
+    store.write_batch([_trial(n, "RECRUITING", CONDITIONS[0], 0) for n in range(3)])
+    workers = [SearchIndex(store, tmp_path / "index") for _ in range(2)]
+    workers[0].ensure_current(force_check=True)
+    for worker in workers:
+        worker.follow()
+    try:
+        store.write_batch([_trial(1, "SUSPENDED", CONDITIONS[3], 5)])
+        committed = time.monotonic()
+        while any(w.meta.applied < store.last_change() for w in workers) and time.monotonic() - committed < 10:
+            time.sleep(0.02)
+        assert time.monotonic() - committed < 2.0
+        assert all(indexed(w)["NCT00000001"] == ("SUSPENDED", (CONDITIONS[3],)) for w in workers)
+    finally:
+        for worker in workers:
+            worker.stop_following()
