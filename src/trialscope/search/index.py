@@ -11,6 +11,7 @@ to a trial is numbered in commit order, and the index records the last number it
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import logging
@@ -335,6 +336,7 @@ class SearchIndex:
         self._spellings = {}
         self.meta = IndexMeta(self.version, applied, self.index.searcher().num_docs)
         self.meta.write(self.path)
+        release_freed_memory()
 
     def _all_records(self, size: int = 1000) -> Iterator[list[str]]:
         last = ""
@@ -390,3 +392,23 @@ def count(searcher: tantivy.Searcher, query: Query) -> int:
 def total_of(result: tantivy.SearchResult) -> int:
     """The number of matches a search counted (missing from tantivy's type stubs)."""
     return int(result.count or 0)  # type: ignore[attr-defined]
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return None
+    return trim
+
+
+_MALLOC_TRIM = _malloc_trim()
+
+
+def release_freed_memory() -> None:
+    """Give the memory freed by a catch-up back to the system. Each catch-up's writer (its arena, its
+    threads) and documents are freed after the commit, but glibc keeps freed pages in the arenas of the
+    threads that used them: without this, a server's resident memory climbed by about 120 MB over the first
+    ten rounds of 2,500 updates before it levelled (``benchmarks/README.md``, issue 37)."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
