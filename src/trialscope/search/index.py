@@ -248,8 +248,7 @@ class SearchIndex:
         if shared is not None and shared.version == self.version and shared.applied > self.meta.applied:
             self.index.reload()
             self.meta = shared
-            self._geo = None
-            self._spellings = {}
+            self._state_moved()
 
     def rebuild(self, progress: Progress | None = None, workers: int | None = None) -> int:
         """Index every trial from scratch."""
@@ -332,11 +331,18 @@ class SearchIndex:
     def _committed(self, applied: int) -> None:
         """The writer committed through feed number ``applied``: search what it wrote, and say so."""
         self.index.reload()
-        self._geo = None
-        self._spellings = {}
         self.meta = IndexMeta(self.version, applied, self.index.searcher().num_docs)
         self.meta.write(self.path)
+        self._state_moved()
         release_freed_memory()
+
+    def _state_moved(self) -> None:
+        """The index holds other changes now: what was read or answered from the state before goes (answers
+        are keyed by the state, so none could be asked for again; kept, they only took memory until pushed out)."""
+        self._geo = None
+        self._spellings = {}
+        self.results_cache.clear()
+        self.related_cache.clear()
 
     def _all_records(self, size: int = 1000) -> Iterator[list[str]]:
         last = ""
