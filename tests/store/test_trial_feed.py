@@ -152,3 +152,45 @@ def test_a_follower_of_the_feed_misses_nothing_under_concurrent_writers(store: T
     with store.engine.connect() as conn:
         stored = dict(conn.execute(select(trials_table.c.nct_id, trials_table.c.overall_status)).all())
     assert len(stored) == trials and followed == stored
+
+
+def test_a_writer_that_skips_its_turn_cannot_commit_a_number_out_of_order(store: TrialStore) -> None:
+    """The turn is what keeps writers from retrying; the numbers hold without it. A writer holds number 2
+    uncommitted; a second, skipping its turn, also reads 1 as the last and tries 2: it waits for the first
+    (PostgreSQL: the key's row; SQLite: the write lock) and is then refused by the key (or, on SQLite, for a
+    read older than the first's commit); the feed ends 1, 2, and only a retry, reading again, could take 3."""
+    store.write_batch([_trial(1, "RECRUITING", 0)])
+    holding, release = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def first() -> None:
+        with store.engine.begin() as conn:
+            _append_feed(conn, [("NCT00000001", 2)], dt.datetime.now(dt.UTC))
+            holding.set()
+            release.wait(30)
+
+    def second() -> None:
+        try:
+            with store.engine.begin() as conn:
+                conn.execute(select(trial_feed.c.seq).limit(1)).all()  # its read begins before the first commits
+                holding.wait(30)
+                _append_feed(conn, [("NCT00000002", 1)], dt.datetime.now(dt.UTC))
+            outcome.append("committed")
+        except Exception as exc:
+            outcome.append(type(exc).__name__)
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert holding.wait(30)
+    two = threading.Thread(target=second)
+    two.start()
+    time.sleep(0.5)
+    release.set()
+    one.join(30)
+    two.join(30)
+    feed = [seq for seq, *_ in _feed(store)]
+    assert feed == list(range(1, len(feed) + 1)), feed  # never a duplicate, never a gap
+    if outcome == ["committed"]:
+        assert feed == [1, 2, 3]  # it could only have read 2 as committed, after the first's commit
+    else:
+        assert feed == [1, 2] and outcome[0] in ("IntegrityError", "UniqueViolation", "OperationalError"), outcome
