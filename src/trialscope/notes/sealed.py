@@ -1,8 +1,10 @@
 """Sealing a private note: the passcode is kept only as an argon2id hash (to check it), and the text only
 encrypted (AES-256-GCM) under a key derived from the passcode with argon2id and a salt of its own, so a
 copy of the database alone reveals no note. Opening needs the link (an unguessable id) and the passcode;
-wrong passcodes are counted per note and lock it for a while (``LOCK_AFTER`` in a row), on top of the
-per-client rate limit of the pages."""
+every attempt is counted per note, and the note locked at ``LOCK_AFTER`` in a row, in one step before the
+passcode is checked (``PeopleStore.note_attempt``), so no more than ``LOCK_AFTER`` wrong passcodes are ever
+checked while a lock lasts, however many servers are asked at once; on top of the per-client rate limit of
+the pages."""
 
 from __future__ import annotations
 
@@ -97,14 +99,14 @@ def open_note(people: PeopleStore, note_id: str, passcode: str) -> OpenedNote | 
     note = people.note(note_id)
     if note is None:
         return None
-    if note.locked_until is not None and note.locked_until > now():
-        raise NoteLocked(note.locked_until)
+    locked_until = people.note_attempt(note.id, LOCK_AFTER, LOCK_FOR)  # counted and locked before it is checked
+    if locked_until is not None:
+        raise NoteLocked(locked_until)
     try:
         _HASHER.verify(note.passcode_hash, passcode)
         key = _key(passcode, base64.b64decode(note.key_salt))
         text = AESGCM(key).decrypt(base64.b64decode(note.nonce), base64.b64decode(note.ciphertext), note.id.encode())
     except (VerificationError, InvalidHashError, InvalidTag):
-        people.note_failed(note.id, LOCK_AFTER, LOCK_FOR)
         raise NoteError(_("That passcode does not open this note.")) from None
     people.note_opened(note.id)
     return OpenedNote(note.id, note.nct_id, text.decode(), note.expires_at)

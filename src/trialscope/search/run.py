@@ -39,7 +39,7 @@ def run_search(index: SearchIndex, query: SearchQuery) -> SearchResults:
             _("unknown sort %(sort)s: use %(sorts)s", sort=repr(query.sort), sorts=", ".join(SEARCH_SORTS))
         )
     index.ensure_current()
-    key = (repr(astuple(query)), index.meta.indexed_through, index.meta.trials, reader_locale())  # words: per language
+    key = (repr(astuple(query)), index.meta.applied, index.meta.trials, reader_locale())  # words: per language
     cached = index.results_cache.get(key)
     if isinstance(cached, SearchResults):
         return cached

@@ -187,7 +187,7 @@ def _group_candidates(
     limit: int,
 ) -> list[tuple[float, dict[str, Any]]]:
     """The best candidates sharing a target or disease with this group, by the group part of the score."""
-    key = (group, limit, index.meta.indexed_through, index.meta.trials)
+    key = (group, limit, index.meta.applied, index.meta.trials)
     kept = index.related_cache.get(key)
     if isinstance(kept, list):
         return kept

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trialscope.store.schema import change_events, leads, notes, operators, outbox, site_secrets, subscriptions
@@ -496,23 +496,32 @@ class PeopleStore:
         times = {name: aware(row[name]) for name in ("created_at", "expires_at", "locked_until")}
         return SealedNote(**{**row, **times})
 
-    def note_failed(self, note_id: str, lock_after: int, lock_for: dt.timedelta) -> None:
-        """A wrong passcode: counted; at ``lock_after`` failures the note is locked for ``lock_for``."""
+    def note_attempt(self, note_id: str, lock_after: int, lock_for: dt.timedelta) -> dt.datetime | None:
+        """Count a passcode attempt on a note before the passcode is checked, in one step with its lock: None
+        when the attempt may be checked (it counts as wrong until ``note_opened`` says otherwise, and the
+        ``lock_after``-th in a row locks the note for ``lock_for``, itself still checked); else until when the
+        note is locked (nothing counted). One UPDATE decides both, and concurrent ones take turns on the row
+        (PostgreSQL re-reads it after the turn before it; SQLite has one writer): however many servers ask at
+        once, at most ``lock_after`` attempts are checked while a lock lasts."""
+        moment = now()
+        open_now = or_(notes.c.locked_until.is_(None), notes.c.locked_until <= moment)
+        counted = case((notes.c.locked_until.is_not(None), 1), else_=notes.c.failed_attempts + 1)  # a lapsed lock: anew
+        lock = literal(moment + lock_for, type_=notes.c.locked_until.type)
         with self.engine.begin() as conn:
-            failures = conn.execute(
+            moved = conn.execute(
                 update(notes)
-                .where(notes.c.id == note_id)
-                .values(failed_attempts=notes.c.failed_attempts + 1)
-                .returning(notes.c.failed_attempts)
-            ).scalar()
-            if failures is not None and failures >= lock_after:
-                conn.execute(
-                    update(notes).where(notes.c.id == note_id).values(failed_attempts=0, locked_until=now() + lock_for)
-                )
+                .where(notes.c.id == note_id, open_now)
+                .values(failed_attempts=counted, locked_until=case((counted >= lock_after, lock), else_=None))
+            ).rowcount
+            if moved:
+                return None
+            until = conn.execute(select(notes.c.locked_until).where(notes.c.id == note_id)).scalar()
+        return aware(until)
 
     def note_opened(self, note_id: str) -> None:
+        """The right passcode: the attempts in a row start again from none."""
         with self.engine.begin() as conn:
-            conn.execute(update(notes).where(notes.c.id == note_id).values(failed_attempts=0))
+            conn.execute(update(notes).where(notes.c.id == note_id).values(failed_attempts=0, locked_until=None))
 
     def delete_note(self, note_id: str) -> bool:
         with self.engine.begin() as conn:

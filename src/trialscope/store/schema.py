@@ -6,11 +6,13 @@
 - ``trial_locations``: one row per site of the current version (country stats, distance search later).
 - ``change_events``: what changed per trial at each accepted import or sync.
 - ``import_runs``: one row per ingest or sync, with its counts.
+- ``trial_feed``: every change to a trial in commit order (what each server's search index follows).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -70,7 +72,6 @@ trials = Table(
     Column("import_run_id", Integer, ForeignKey("import_runs.id")),
     Index("ix_trials_overall_status", "overall_status"),
     Index("ix_trials_last_update", "last_update"),
-    Index("ix_trials_updated_at", "updated_at"),  # migration 0006
 )
 
 trial_versions = Table(
@@ -260,4 +261,17 @@ notes = Table(  # private notes on a trial, encrypted under a key derived from t
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("failed_attempts", Integer, nullable=False),
     Column("locked_until", DateTime(timezone=True)),
+)
+
+# --- the trial feed (migration 0011): every change to a trial, in the order the changes were committed ------
+# Written in the same transaction as the change, under the write turn (trial_store.py), with ``seq`` one more
+# than the largest committed: a row with ``seq`` N is visible only after 1..N-1 were committed, so whoever
+# follows the feed (each server's search index) reads it in ``seq`` order and remembers the last ``seq`` applied.
+trial_feed = Table(
+    "trial_feed",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("nct_id", String(11), nullable=False),
+    Column("version", Integer, nullable=False),  # the trial's version this change stored
+    Column("stored_at", DateTime(timezone=True), nullable=False),
 )

@@ -42,6 +42,7 @@ from trialscope.store.schema import (
     change_events,
     import_runs,
     trial_criteria,
+    trial_feed,
     trial_locations,
     trial_versions,
     trials,
@@ -73,7 +74,7 @@ OPEN_SITES_CACHED = 20_000  # trials whose open sites a process remembers (a few
 # SQLAlchemy's compiled cache each time (~0.07 ms a read; these run once or more per page)
 _TRIAL = select(trials).where(trials.c.nct_id == bindparam("nct_id"))
 _STORED_AT = select(trials.c.updated_at).where(trials.c.nct_id == bindparam("nct_id"))
-_NEWEST = select(func.max(trials.c.updated_at))
+_FEED_HEAD = select(func.coalesce(func.max(trial_feed.c.seq), 0))
 _OPEN_SITES = (
     select(
         trial_locations.c.nct_id,
@@ -109,14 +110,35 @@ _WRITE_TURN = 0x7472_6961_6C77  # the advisory lock key of trial writes ("trialw
 
 def _take_write_turn(conn: Connection) -> None:
     """Wait for this transaction's turn to write trials, so writers from several processes commit one after
-    another and each batch's ``updated_at`` (taken after its turn starts) is later than every batch committed
-    before it. That makes "stored at or after" an exact high-water mark for whoever follows the store (each
-    server's search index): a batch that commits late can never carry an earlier time. PostgreSQL: a
-    transaction-level advisory lock; SQLite: its write lock, taken by a write that changes nothing."""
+    another: the feed's numbers (``_append_feed``), taken after the turn starts, then rise in commit order.
+    PostgreSQL: a transaction-level advisory lock (released after the commit is visible to others); SQLite:
+    its write lock, taken by a write that changes nothing."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_TURN})
     else:
         conn.execute(update(import_runs).where(import_runs.c.id == -1).values(status=import_runs.c.status))
+
+
+def _append_feed(conn: Connection, changed: Sequence[tuple[str, int]], now: dt.datetime) -> None:
+    """Number these changes (NCT ID, the version stored) in the feed, in the writer's transaction.
+
+    Each row's ``seq`` is one more than the largest committed one, read in this transaction after its write
+    turn began. That is what makes a number final as soon as it is seen: a transaction can only write N
+    after it saw N-1 committed, so when a reader sees N, every transaction that could hold a lower number
+    has ended (committed, or rolled back and its number never seen). Two writers that did not take turns
+    would both try N, and the primary key refuses the second (the batch runs again): the numbers never
+    commit out of order or with a gap, on either backend."""
+    if not changed:
+        return
+    last = int(conn.execute(_FEED_HEAD).scalar_one())
+    _insert_rows(
+        conn,
+        trial_feed,
+        [
+            {"seq": last + n, "nct_id": nct_id, "version": version, "stored_at": now}
+            for n, (nct_id, version) in enumerate(changed, start=1)
+        ],
+    )
 
 
 @dataclass(slots=True, frozen=True)
@@ -143,6 +165,16 @@ class CandidateRow:
     max_age_years: float | None
     sex: str | None
     condition_concepts: str | None  # "|acute myeloid leukemia|leukemia|": every concept a trial's conditions name
+
+
+@dataclass(slots=True, frozen=True)
+class FeedEntry:
+    """A change in the trial feed: its number, the trial, and the trial's record as stored now (None if the
+    trial is no longer in the catalogue)."""
+
+    seq: int
+    nct_id: str
+    record: str | None
 
 
 @dataclass(slots=True, frozen=True)
@@ -226,11 +258,12 @@ class TrialStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._closed = False
         migrate(engine)
         # the open sites of trials shown on pages, per catalogue version (open_sites_of)
         self._open_sites = VersionedCache(OPEN_SITES_CACHED)
         self._commits = CommitCounter(engine)
-        self._newest: tuple[int, dt.datetime | None] | None = None  # (commit mark, newest_update then)
+        self._head: tuple[int, int] | None = None  # (commit mark, last_change then)
 
     @classmethod
     def open(cls, url: str | None = None) -> TrialStore:
@@ -242,7 +275,12 @@ class TrialStore:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise DatabaseUnavailable(reason) from exc
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
+        self._closed = True
         self._commits.close()
         self.engine.dispose()
 
@@ -328,7 +366,7 @@ class TrialStore:
         ids = [c.nct_id for c in batch]
         with self.engine.begin() as conn:
             _take_write_turn(conn)
-            now = _now()  # after the turn: stored times rise in the order writes commit
+            now = _now()
             current = {
                 row.nct_id: _Current(row.partial, row.last_update, row.content_hash, row.version)
                 for row in conn.execute(
@@ -373,6 +411,8 @@ class TrialStore:
 
             self._insert_new(conn, to_add, now, run_id)
             self._apply_updates(conn, to_update, old_rows, current, now, run_id)
+            changed = [(c.nct_id, 1) for c in to_add] + [(c.nct_id, current[c.nct_id].version + 1) for c in to_update]
+            _append_feed(conn, changed, now)
             summary.added += len(to_add)
             summary.updated += len(to_update)
         return summary
@@ -541,8 +581,8 @@ class TrialStore:
     def open_sites_of(self, nct_ids: Sequence[str]) -> dict[str, tuple[SiteRow, ...]]:
         """The open sites (and those of unstated status) of these trials, by trial, each in its trial's
         order. What pages show over and over (the same trials in many searches): remembered per catalogue
-        version, which every write moves (``newest_update``), so a change is seen at the next request."""
-        version = self.newest_update()
+        version, which every write moves (``last_change``), so a change is seen at the next request."""
+        version = self.last_change()
         found: dict[str, tuple[SiteRow, ...]] = {}
         missing: list[str] = []
         for nct_id in dict.fromkeys(n.upper() for n in nct_ids):
@@ -658,37 +698,37 @@ class TrialStore:
         with self.engine.connect() as conn:
             return [CandidateRow(*row) for row in conn.execute(query.order_by(trials.c.nct_id)).all()]
 
-    def newest_update(self) -> dt.datetime | None:
-        """When the most recently stored trial was stored (None for an empty catalogue): the catalogue's
-        version, which every write moves. Asked of the database again only when something was committed
-        since it was last asked (``commits.py``; on PostgreSQL, every time)."""
-        mark, known = self._commits.mark(), self._newest
+    def last_change(self) -> int:
+        """The number of the last change committed to the feed (0 for none yet): the catalogue's version,
+        which every write moves. Asked of the database again only when something was committed since it was
+        last asked (``commits.py``; on PostgreSQL, every time)."""
+        mark, known = self._commits.mark(), self._head
         if mark is not None and known is not None and known[0] == mark:
             return known[1]
         with self.engine.connect() as conn:  # read after the mark: a commit in between moves the next mark
-            newest: dt.datetime | None = conn.execute(_NEWEST).scalar()
+            head = int(conn.execute(_FEED_HEAD).scalar_one())
         if mark is not None:
-            self._newest = (mark, newest)
-        return newest
+            self._head = (mark, head)
+        return head
 
-    def count_updated_since(self, since: dt.datetime | None) -> int:
-        """How many trials were stored at or after ``since`` (all of them for None)."""
-        query = select(func.count()).select_from(trials)
-        if since is not None:
-            query = query.where(trials.c.updated_at >= since)
+    def feed_after(self, seq: int, limit: int) -> list[FeedEntry]:
+        """The next ``limit`` changes of the feed after number ``seq``, in feed order, each with its trial's
+        current record (a trial changed again later is read as it is now: its later change follows)."""
+        query = (
+            select(trial_feed.c.seq, trial_feed.c.nct_id, trials.c.record)
+            .select_from(trial_feed.outerjoin(trials, trials.c.nct_id == trial_feed.c.nct_id))
+            .where(trial_feed.c.seq > seq)
+            .order_by(trial_feed.c.seq)
+            .limit(limit)
+        )
         with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+            return [FeedEntry(int(n), nct_id, record) for n, nct_id, record in conn.execute(query).all()]
 
-    def records_after(
-        self, last_nct_id: str, since: dt.datetime | None, limit: int
-    ) -> list[tuple[str, str, dt.datetime]]:
-        """The next ``limit`` trials after ``last_nct_id`` in NCT ID order, stored at or after ``since``:
-        (NCT ID, the record's JSON text, when it was stored)."""
-        query = select(trials.c.nct_id, trials.c.record, trials.c.updated_at).where(trials.c.nct_id > last_nct_id)
-        if since is not None:
-            query = query.where(trials.c.updated_at >= since)
+    def records_after(self, last_nct_id: str, limit: int) -> list[tuple[str, str]]:
+        """The next ``limit`` trials after ``last_nct_id`` in NCT ID order: (NCT ID, the record's JSON text)."""
+        query = select(trials.c.nct_id, trials.c.record).where(trials.c.nct_id > last_nct_id)
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(query.order_by(trials.c.nct_id).limit(limit)).all()]
+            return [(n, r) for n, r in conn.execute(query.order_by(trials.c.nct_id).limit(limit)).all()]
 
     def url_text(self) -> str:
         """The database URL as text, password included (what the search index's location is derived from)."""

@@ -7,6 +7,7 @@ templates, the languages and the protections every response gets.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -24,6 +25,7 @@ from trialscope.demo import ensure_demo
 from trialscope.geo import load_gazetteer
 from trialscope.mail.smtp import SmtpSettings
 from trialscope.presentation.maps import read_outlines
+from trialscope.search import SearchIndexError
 from trialscope.settings import DEFAULT_CONCURRENCY
 from trialscope.store.database import is_default_database
 from trialscope.store.people import PeopleStore
@@ -95,8 +97,9 @@ def create_app(
     site = Site(store, key, smtp=SmtpSettings.from_environment())
     site.postman.start()
     app.state.site = site
-    site.index.ensure_current(force_check=True)  # once at start (fast when ``serve`` has just done it) ...
-    site.index.catch_up_in_background = True  # ... then imports and syncs are indexed beside the requests
+    with contextlib.suppress(SearchIndexError):  # a second worker applying the same changes right now: it shares them
+        site.index.ensure_current(force_check=True)  # once at start (fast when ``serve`` has just done it) ...
+    site.index.follow()  # ... then the store's feed is applied in a thread of its own, beside the requests
     # places resolve from a gazetteer that takes seconds to read, distances need the index's open-site
     # coordinates, maps the country outlines: read them now, not on a visitor's first search or map
     threading.Thread(target=_read_at_start, args=(site, serving), name="start-up reading", daemon=True).start()

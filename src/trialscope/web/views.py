@@ -291,7 +291,7 @@ class TrialViews:
 
     def get(self, nct_id: str, *, related: bool = True) -> TrialView | None:
         meta = self.index.meta
-        state = (meta.indexed_through, meta.trials, dt.date.today())
+        state = (meta.applied, meta.trials, dt.date.today())
         key = (nct_id.upper(), related, language_key())
         kept = self._views.get(key)
         if isinstance(kept, _KeptView) and kept.state == state and kept.stored_at == self.store.stored_at(nct_id):
