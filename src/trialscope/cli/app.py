@@ -44,7 +44,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print ``message`` as an error and return the exit to raise (2: a usage error)."""
-    err.print(Text(f"error: {message}", style="red"))
+    # not wrapped by us: a path or a value in the message stays whole for copying (the terminal folds it)
+    err.print(Text(f"error: {message}", style="red"), soft_wrap=True)
     return typer.Exit(code)
 
 
