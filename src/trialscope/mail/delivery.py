@@ -11,8 +11,8 @@ import email
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import default as default_policy
 
+from trialscope.mail.headers import POLICY
 from trialscope.mail.smtp import SmtpSettings, SmtpUrlError, send
 from trialscope.store.people import PeopleStore, now
 
@@ -37,7 +37,8 @@ def pause_after(attempts: int) -> dt.timedelta:
 
 
 def as_message(text: str) -> EmailMessage:
-    parsed = email.message_from_string(text, policy=default_policy)
+    """A stored message, read with the policy it was written with (``mail/headers.py``)."""
+    parsed = email.message_from_string(text, policy=POLICY)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
