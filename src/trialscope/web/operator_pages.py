@@ -52,7 +52,7 @@ async def login(request: Request) -> Response:
     form = await checked_form(request)
     site.refuse_floods(request, site.login_limiter)
     name = text_field(form, "name", 80)
-    if not check_operator(site.people, name, text_field(form, "password", 200)):
+    if not await site.slow_work.run(request, check_operator, site.people, name, text_field(form, "password", 200)):
         problems = [_("That name and password do not match an operator.")]
         return site.render(request, "operator_login.html", {"problems": problems, "name": name}, status_code=403)
     response = RedirectResponse("/operator", status_code=303)

@@ -28,6 +28,7 @@ from trialscope.translation import _
 from trialscope.web import i18n
 from trialscope.web.plain import card_summary, contact_value, explain, terms_in
 from trialscope.web.security import CSRF_FIELD, RateLimiter, csrf_token, csrf_valid, remember_csrf
+from trialscope.web.slow_work import SlowWork
 from trialscope.web.views import TrialViews
 
 HERE = Path(__file__).parent
@@ -56,6 +57,7 @@ class Site:
         self.form_limiter = RateLimiter(limit=10, window=600.0)  # contact requests and alert sign-ups per client
         self.note_limiter = RateLimiter(limit=20, window=600.0)  # passcode tries per client (each note locks too)
         self.login_limiter = RateLimiter(limit=10, window=600.0)  # operator log-ins per client
+        self.slow_work = SlowWork()  # password and passcode hashing, off the event loop
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
         env.auto_reload = False  # the templates are the package's own: no stat() of each file at every render
