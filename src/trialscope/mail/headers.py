@@ -19,6 +19,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 ADDRESS_HEADERS = ("From", "Sender", "To", "Cc", "Reply-To")
+KEPT_AFTER_SENDING = ("Message-ID", "Date", "From", "To", "Subject")  # what the operator needs of a sent email
 VERBATIM_HEADERS = ("list-unsubscribe", "list-unsubscribe-post")
 
 
@@ -59,3 +60,13 @@ def new_message(*addresses: str | None) -> EmailMessage:
     """An empty message whose policy suits ``addresses`` (UTF-8 headers when one of them is not ASCII)."""
     international = any(a is not None and not a.isascii() for a in addresses)
     return EmailMessage(policy=INTERNATIONAL_POLICY if international else POLICY)
+
+
+def sent_record(message: EmailMessage) -> str:
+    """What the outbox keeps of a message once it is sent: the headers that say which email went where and
+    when (``KEPT_AFTER_SENDING``); not its body, not the person's address a study team replies to."""
+    kept = new_message(*[str(v) for name in KEPT_AFTER_SENDING for v in message.get_all(name, [])])
+    for name in KEPT_AFTER_SENDING:
+        for value in message.get_all(name, []):
+            kept[name] = str(value)
+    return kept.as_string()

@@ -243,18 +243,15 @@ class PeopleStore:
             return [_lead(row) for row in conn.execute(query).mappings()]
 
     def withdraw_lead(self, lead_id: str) -> bool:
-        """The person takes back a request: what is not sent yet is not sent; their details are blanked."""
+        """The person takes back a request: what is not sent yet is not sent; their details are blanked, and
+        every email of it (the study team's and the receipt, sent or not) leaves the outbox."""
         with self.engine.begin() as conn:
             done = conn.execute(
                 update(leads)
                 .where(leads.c.id == lead_id, leads.c.status != "withdrawn")
                 .values(status="withdrawn", name="", email=None, phone=None, message="")
             ).rowcount
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.lead_id == lead_id, outbox.c.status.in_(("waiting", "failed")))
-                .values(status="withdrawn", message="")
-            )
+            conn.execute(delete(outbox).where(outbox.c.lead_id == lead_id))
         return bool(done)
 
     def delete_leads(self, lead_ids: Sequence[str]) -> int:
@@ -337,10 +334,13 @@ class PeopleStore:
             row = conn.execute(select(outbox).where(outbox.c.id == message_id)).mappings().one()
         return _outbox(row)
 
-    def mark_sent(self, message: OutboxMessage) -> None:
+    def mark_sent(self, message: OutboxMessage, kept: str) -> None:
+        """A message went out: of its text only ``kept`` stays (its envelope headers: no body)."""
         with self.engine.begin() as conn:
             conn.execute(
-                update(outbox).where(outbox.c.id == message.id).values(status="sent", sent_at=now(), last_error=None)
+                update(outbox)
+                .where(outbox.c.id == message.id)
+                .values(status="sent", sent_at=now(), last_error=None, message=kept)
             )
             if message.kind == "lead" and message.lead_id:
                 conn.execute(
@@ -554,6 +554,7 @@ class PeopleStore:
                         func.lower(outbox.c.to_address) == address,
                         outbox.c.lead_id.in_(lead_ids),
                         outbox.c.subscription_id.in_(sub_ids),
+                        func.lower(outbox.c.message).contains(address, autoescape=True),  # any other copy
                     )
                 )
             ).rowcount
