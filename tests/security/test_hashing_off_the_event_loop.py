@@ -51,7 +51,7 @@ def _note(client: TestClient) -> str:
 
 
 def test_static_files_stay_fast_under_a_stream_of_wrong_passwords(web_store: TrialStore) -> None:
-    app = create_app(web_store, secret=b"test-secret")
+    app = create_app(web_store, secret=b"test-secret", public_url="http://testserver")
     site = app.state.site
     site.login_limiter = RateLimiter(limit=100_000, window=600.0)  # every guess is hashed, none refused
     site.note_limiter = RateLimiter(limit=100_000, window=600.0)

@@ -90,7 +90,7 @@ async def alert_subscribe(request: Request) -> Response:
             kind=kind,
             params=params,
             language=request.state.language,
-            base_url=site.base_url(request),
+            base_url=site.base_url(),
             sender=site.sender,
         )
     except (SubscriptionError, ValueError) as exc:
@@ -159,7 +159,7 @@ def search_feed(request: Request) -> Response:
         results = run_search(site.index, query)
     except QueryError as exc:
         raise HTTPException(400, " ".join(exc.problems)) from None
-    base = site.base_url(request)
+    base = site.base_url()
     pairs = [(k, v) for k, values in params.items() for v in values]
     feed = atom_feed(
         results,

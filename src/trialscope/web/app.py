@@ -69,11 +69,13 @@ def create_app(
     secret: bytes | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     serving: bool = False,
+    public_url: str | None = None,
 ) -> FastAPI:
     """The app over ``store`` (or the database at ``db``; the default SQLite database gets the demo
     catalogue on first use); ``concurrency``: requests let into the app at once (``web/capacity.py``);
     ``serving``: the app is a server process's own, whose cycle collector is set for serving
-    (``web/collector.py``)."""
+    (``web/collector.py``); ``public_url``: where links in emails point (else ``TRIALSCOPE_PUBLIC_URL``, else
+    ``serve``'s default address on this machine)."""
     if serving:
         collector.set_for_serving()
     if store is None:
@@ -92,7 +94,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    site = Site(store, key, smtp=SmtpSettings.from_environment())
+    site = Site(store, key, smtp=SmtpSettings.from_environment(), public_url=public_url)
     site.postman.start()
     app.state.site = site
     site.index.ensure_current(force_check=True)  # once at start (fast when ``serve`` has just done it) ...

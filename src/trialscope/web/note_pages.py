@@ -68,7 +68,7 @@ async def note_save(request: Request, nct_id: Annotated[str, PathParam(pattern=N
             "days": note_days(),
         }
         return site.render(request, "note_new.html", context, status_code=400)
-    link = f"{site.base_url(request)}/notes/{note.id}"
+    link = f"{site.base_url()}/notes/{note.id}"
     return site.render(request, "note_saved.html", {"link": link, "nct_id": note.nct_id, "expires_at": note.expires_at})
 
 

@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
@@ -32,7 +32,30 @@ from trialscope.web.slow_work import SlowWork
 from trialscope.web.views import TrialViews
 
 HERE = Path(__file__).parent
-ENV_PUBLIC_URL = "TRIALSCOPE_PUBLIC_URL"  # where the site is reached, for links in emails (else the request's)
+ENV_PUBLIC_URL = "TRIALSCOPE_PUBLIC_URL"  # where the site is reached: every link in emails and feeds
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # ``serve``'s own address on this machine, when none is set
+
+
+class PublicUrlError(ValueError):
+    """``TRIALSCOPE_PUBLIC_URL`` cannot be used (the sentence says why)."""
+
+
+def checked_public_url(text: str) -> str:
+    """The site's public address as links use it (``https://trials.example.org``, no trailing slash);
+    PublicUrlError for one that is not an http(s) address of a host."""
+    url = text.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise PublicUrlError(
+            f"{ENV_PUBLIC_URL}={text!r} is not the address of the site: use e.g. https://trials.example.org"
+        )
+    return url
+
+
+def public_url_from_environment() -> str:
+    """``TRIALSCOPE_PUBLIC_URL``, else this machine's default address (``serve`` requires the variable on any
+    address but loopback, so a request's Host header never chooses where links point)."""
+    return checked_public_url(os.environ.get(ENV_PUBLIC_URL) or DEFAULT_PUBLIC_URL)
 
 
 def not_in_catalogue(nct_id: str) -> HTTPException:
@@ -44,8 +67,11 @@ class Site:
     """What the routes share: the store, its search index, templates, the CSRF key, rate limits, and the
     outbox's postman."""
 
-    def __init__(self, store: TrialStore, secret: bytes, smtp: SmtpSettings | None = None) -> None:
+    def __init__(
+        self, store: TrialStore, secret: bytes, smtp: SmtpSettings | None = None, public_url: str | None = None
+    ) -> None:
         self.store = store
+        self.public_url = checked_public_url(public_url) if public_url else public_url_from_environment()
         self.people = PeopleStore.of(store)
         self.index = open_index(store)
         self.trial_views = TrialViews(store, self.index)
@@ -87,9 +113,10 @@ class Site:
         if not self.check_allowed(request, limiter):
             raise HTTPException(429, _("Too many requests from this address. Wait a few minutes and try again."))
 
-    def base_url(self, request: Request) -> str:
-        """Where links in emails point: ``TRIALSCOPE_PUBLIC_URL``, else the address this request came to."""
-        return (os.environ.get(ENV_PUBLIC_URL) or str(request.base_url)).rstrip("/")
+    def base_url(self) -> str:
+        """Where links in emails, feeds and private links point: the configured public address, never the
+        address a request says it came to (its Host header is the sender's to choose)."""
+        return self.public_url
 
     def render(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
         language: str = request.state.language  # chosen by ReaderLanguage
