@@ -31,6 +31,11 @@ from trialscope.store.schema import (
 from trialscope.store.trial_store import TrialStore
 
 LEAD_STATUSES = ("new", "sent", "failed", "withdrawn")
+# a claim older than this is a sender that stopped mid-send (killed): the message is due again. Longer than
+# one send takes (mail/smtp.py: 20 s per exchange with the server), short enough that after a crash the
+# message goes out within about a minute; delivery is at least once (a send cut off after the server took
+# the message is sent again, with the same Message-ID)
+STALE_CLAIM = dt.timedelta(seconds=45)
 OUTBOX_STATUSES = ("waiting", "sending", "sent", "failed", "withdrawn")
 
 
@@ -304,7 +309,7 @@ class PeopleStore:
             rows = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
         return {status: count for status, count in rows}
 
-    def due(self, limit: int = 100, stale_after: dt.timedelta = dt.timedelta(minutes=15)) -> list[int]:
+    def due(self, limit: int = 100, stale_after: dt.timedelta = STALE_CLAIM) -> list[int]:
         """Messages whose time to be sent has come: waiting ones, and ones a process claimed and did not
         finish (it was stopped) more than ``stale_after`` ago."""
         moment = now()
@@ -323,7 +328,7 @@ class PeopleStore:
                 ).scalars()
             )
 
-    def claim(self, message_id: int, stale_after: dt.timedelta = dt.timedelta(minutes=15)) -> OutboxMessage | None:
+    def claim(self, message_id: int, stale_after: dt.timedelta = STALE_CLAIM) -> OutboxMessage | None:
         """Take a due message for sending; None when another process took it first (one sender per message)."""
         moment = now()
         with self.engine.begin() as conn:
