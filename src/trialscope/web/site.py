@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from trialscope.criteria.describe import describe
 from trialscope.mail.postman import Postman
 from trialscope.mail.smtp import SmtpSettings, mail_sender
+from trialscope.plain_text import without_bidi_controls
 from trialscope.presentation.labels import humanise, phases_label, status_label
 from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
@@ -90,6 +91,7 @@ class Site:
         env.filters["explain"] = explain
         env.filters["describe"] = describe
         env.filters["contact_value"] = contact_value
+        env.filters["typed"] = without_bidi_controls  # what a person typed, shown to someone else
         env.filters["km"] = lambda km: f"{km:,.0f} km"  # 9,110 km
         # the readable words of API codes, in the page's language (data/labels.json, translated by gettext)
         env.filters["status_label"] = pass_context(lambda ctx, v: ctx["_"](status_label(v)))
