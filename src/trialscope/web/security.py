@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections import deque
@@ -41,17 +42,39 @@ SECURITY_HEADERS = {
 }
 
 
+HSTS = "max-age=31536000"  # a year: a browser that saw the site over HTTPS never tries it in clear again
+# pages that show or take personal data (a note, a request, an alert's links, the operator's page, what a
+# patient typed): never kept by a browser's or a proxy's cache
+_PRIVATE_PAGES = re.compile(r"^/(operator|notes/|contact/|alerts/|find|trials/[^/]+/(notes|contact|qualify))")
+
+
+def private_page(method: str, path: str) -> bool:
+    """Whether a response may hold personal data: every answer to a POST, and the private pages."""
+    return method not in ("GET", "HEAD") or bool(_PRIVATE_PAGES.match(path))
+
+
 class SecurityHeaders(HttpMiddleware):
-    """Adds the security headers to every HTTP response."""
+    """Adds the security headers to every HTTP response; over HTTPS (directly, or through a proxy whose
+    ``X-Forwarded-Proto`` the server trusts: ``--forwarded-allow-ips``) also HSTS; on private pages
+    ``Cache-Control: no-store``."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extra: dict[str, str] = {}
+        if scope.get("scheme") == "https":
+            extra["Strict-Transport-Security"] = HSTS
+        private = private_page(scope.get("method", "GET"), scope.get("path", ""))
+
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if not (private and k.lower() == b"cache-control")
+                ]
                 present = {k.lower() for k, _ in headers}
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in {**SECURITY_HEADERS, **extra}.items():
                     if name.lower().encode() not in present:
                         headers.append((name.lower().encode(), value.encode()))
+                if private:
+                    headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
 
@@ -138,7 +161,14 @@ def csrf_valid(request: Request, key: bytes, token: str | None) -> bool:
 def remember_csrf(request: Request, response: Response) -> None:
     secret = request.state.__dict__.get("new_csrf_secret")
     if secret:
-        response.set_cookie(CSRF_COOKIE, secret, httponly=True, samesite="strict", max_age=7 * 24 * 3600)
+        response.set_cookie(
+            CSRF_COOKIE,
+            secret,
+            httponly=True,
+            samesite="strict",
+            max_age=7 * 24 * 3600,
+            secure=request.url.scheme == "https",
+        )
 
 
 class RateLimiter:

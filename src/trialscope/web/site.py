@@ -138,7 +138,13 @@ class Site:
         )
         remember_csrf(request, response)
         if request.query_params.get("lang") in i18n.LANGUAGES:
-            response.set_cookie(i18n.LANG_COOKIE, language, samesite="lax", max_age=365 * 24 * 3600)
+            response.set_cookie(
+                i18n.LANG_COOKIE,
+                language,
+                samesite="lax",
+                max_age=365 * 24 * 3600,
+                secure=request.url.scheme == "https",
+            )
         return response
 
 
