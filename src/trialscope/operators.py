@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from trialscope.store.people import PeopleStore, now
+from trialscope.strength import strong_enough
 
 MIN_PASSWORD = 12
 SESSION_SECONDS = 8 * 3600
@@ -26,6 +27,11 @@ def add_operator(people: PeopleStore, name: str, password: str) -> None:
         raise ValueError("an operator's name: 1 to 80 characters")
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"a password of at least {MIN_PASSWORD} characters")
+    if not strong_enough(password, [name]):
+        raise ValueError(
+            "that password is too easy to guess (a copy of the database could be tried against it offline): "
+            "use a few unrelated words, or a longer one"
+        )
     people.set_operator(name.strip(), _HASHER.hash(password))
 
 
