@@ -4,7 +4,6 @@ the Atom feed of a search."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -14,6 +13,7 @@ from fastapi.responses import Response
 
 from trialscope.alerts.feeds import atom_feed
 from trialscope.alerts.subscriptions import (
+    MAX_PROFILE_CHARS,
     SEARCH_KEYS,
     SubscriptionError,
     confirm,
@@ -21,10 +21,10 @@ from trialscope.alerts.subscriptions import (
     search_params,
     subscribe,
     subscription_of_unsubscribe_link,
+    understood_profile,
     unsubscribe,
 )
 from trialscope.model.study import NCT_ID_PATTERN
-from trialscope.patients.model import patient_from_dict
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.translation import _
 from trialscope.web.site import checked_form, not_in_catalogue, site_of, text_field
@@ -66,9 +66,8 @@ async def alert_subscribe(request: Request) -> Response:
                 (_("Back"), back),
             )
         try:
-            profile = json.loads(text_field(form, "profile", 100_000))
-            patient_from_dict(profile, origin="alert")
-        except (ValueError, TypeError):
+            profile = understood_profile(text_field(form, "profile", MAX_PROFILE_CHARS + 1))
+        except ValueError:
             raise HTTPException(
                 400, _("The profile could not be read. Start again from “Find trials for me”.")
             ) from None
