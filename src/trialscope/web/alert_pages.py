@@ -27,7 +27,7 @@ from trialscope.alerts.subscriptions import (
 from trialscope.model.study import NCT_ID_PATTERN
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.translation import _
-from trialscope.web.site import checked_form, not_in_catalogue, site_of, text_field
+from trialscope.web.site import checked_form, not_in_catalogue, same_site_path, site_of, text_field
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,8 +47,7 @@ async def alert_subscribe(request: Request) -> Response:
     site.refuse_floods(request, site.form_limiter)
     kind = text_field(form, "kind", 10)
     params: dict[str, Any]
-    back = text_field(form, "back", 1000)
-    back = back if back.startswith("/") and not back.startswith(("//", "/\\")) else "/search"  # this site only
+    back = same_site_path(text_field(form, "back", 1000), "/search")
     if kind == "trial":
         nct_id = text_field(form, "nct_id", 11).upper()
         if not NCT_ID_PATTERN.match(nct_id) or site.store.get(nct_id) is None:
@@ -143,7 +142,8 @@ async def unsubscribe_now(request: Request, token: Annotated[str, PathParam(max_
     """The button on the page, or a mail program's one-click POST (RFC 8058, ``List-Unsubscribe=One-Click``,
     which carries no CSRF token: the signed link is the proof)."""
     site = site_of(request)
-    unsubscribe(site.people, token)
+    if not unsubscribe(site.people, token):
+        return _message(request, _("No alert to stop"), _("This alert was already stopped, or the link is broken."))
     return _message(
         request, _("Alert stopped"), _("You will get no more emails for this alert. Your address is deleted with it.")
     )

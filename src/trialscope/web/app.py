@@ -125,9 +125,13 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        response: Response
         if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
-            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
-        return site.error_page(request, exc.status_code, str(exc.detail))
+            response = JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+        else:
+            response = site.error_page(request, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # a 405's Allow, a 429's Retry-After
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:

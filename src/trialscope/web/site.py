@@ -161,6 +161,15 @@ async def checked_form(request: Request) -> FormData:
     return form
 
 
+def same_site_path(value: str, default: str) -> str:
+    """``value`` when it is a path on this site (``/search?q=AML``), else ``default``: never another site's
+    address, however written (``//evil.example``, ``/\\evil.example``, or with a tab or newline a browser
+    drops, ``/\t/evil.example``)."""
+    if not value.startswith("/") or any(ord(c) < 0x21 or c in "\\\x7f" for c in value):
+        return default
+    return default if value.startswith("//") else value
+
+
 def text_field(form: FormData, name: str, limit: int) -> str:
     """A text field of a posted form, cut to ``limit`` characters (an upload in its place counts as empty)."""
     value = form.get(name)
