@@ -25,6 +25,7 @@ from trialscope.store.schema import (
     operator_sessions,
     operators,
     outbox,
+    rate_limits,
     site_secrets,
     subscriptions,
 )
@@ -622,5 +623,6 @@ class PeopleStore:
                 "operator sessions": conn.execute(
                     delete(operator_sessions).where(operator_sessions.c.expires_at <= moment)
                 ).rowcount,
+                "request counts": conn.execute(delete(rate_limits).where(rate_limits.c.expires_at <= moment)).rowcount,
             }
         return counts

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trialscope.store.rate_limits import SharedCounts
 from trialscope.translation import _
 from trialscope.web.asgi import HttpMiddleware
 
@@ -171,8 +172,27 @@ def remember_csrf(request: Request, response: Response) -> None:
         )
 
 
+class SharedRateLimiter:
+    """At most ``limit`` events per ``window`` seconds per key (a client address), counted in the database
+    (``store/rate_limits.py``): one limit for every worker of every server of that database."""
+
+    def __init__(self, counts: SharedCounts, name: str, limit: int, window: float) -> None:
+        self.counts = counts
+        self.name = name
+        self.limit = limit
+        self.window = window
+
+    def clear(self) -> None:
+        """Forget every client's events."""
+        self.counts.forget(self.name)
+
+    def allow(self, key: str) -> bool:
+        return self.counts.hit(self.name, key, self.limit, self.window)
+
+
 class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds per key (a client address), in memory."""
+    """At most ``limit`` events per ``window`` seconds per key (a client address), in this process's memory
+    (the sync client's politeness; the site's limits are ``SharedRateLimiter``)."""
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit

@@ -24,11 +24,19 @@ from trialscope.presentation.labels import humanise, phases_label, status_label
 from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
 from trialscope.store.people import PeopleStore
+from trialscope.store.rate_limits import SharedCounts
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _
 from trialscope.web import i18n
 from trialscope.web.plain import card_summary, contact_value, explain, terms_in
-from trialscope.web.security import CSRF_FIELD, RateLimiter, csrf_token, csrf_valid, remember_csrf
+from trialscope.web.security import (
+    CSRF_FIELD,
+    RateLimiter,
+    SharedRateLimiter,
+    csrf_token,
+    csrf_valid,
+    remember_csrf,
+)
 from trialscope.web.slow_work import SlowWork
 from trialscope.web.views import TrialViews
 
@@ -59,6 +67,9 @@ def public_url_from_environment() -> str:
     return checked_public_url(os.environ.get(ENV_PUBLIC_URL) or DEFAULT_PUBLIC_URL)
 
 
+Limiter = RateLimiter | SharedRateLimiter  # a limit per client: the site's are shared through the database
+
+
 def not_in_catalogue(nct_id: str) -> HTTPException:
     """The answer (404) for an NCT ID the catalogue does not hold, in the reader's words."""
     return HTTPException(404, _("%(nct_id)s is not in the catalogue", nct_id=nct_id.upper()))
@@ -80,10 +91,14 @@ class Site:
         self.smtp = smtp
         self.sender = mail_sender(smtp)
         self.postman = Postman(self.people, smtp)
-        self.match_limiter = RateLimiter(limit=30, window=60.0)  # questionnaire and profile checks per client
-        self.form_limiter = RateLimiter(limit=10, window=600.0)  # contact requests and alert sign-ups per client
-        self.note_limiter = RateLimiter(limit=20, window=600.0)  # passcode tries per client (each note locks too)
-        self.login_limiter = RateLimiter(limit=10, window=600.0)  # operator log-ins per client
+        # per client, shared by every worker of every server of this database (store/rate_limits.py)
+        counts = SharedCounts(store.engine)
+        self.match_limiter: Limiter = SharedRateLimiter(counts, "checks", 30, 60.0)  # questionnaire, profile checks
+        self.form_limiter: Limiter = SharedRateLimiter(counts, "forms", 10, 600.0)  # contact requests, alert sign-ups
+        self.note_limiter: Limiter = SharedRateLimiter(
+            counts, "passcodes", 20, 600.0
+        )  # passcode tries (notes lock too)
+        self.login_limiter: Limiter = SharedRateLimiter(counts, "log-ins", 10, 600.0)  # operator log-ins
         self.slow_work = SlowWork()  # password and passcode hashing, off the event loop
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
@@ -106,11 +121,11 @@ class Site:
     def error_page(self, request: Request, status: int, message: str) -> Response:
         return self.render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
-    def check_allowed(self, request: Request, limiter: RateLimiter | None = None) -> bool:
+    def check_allowed(self, request: Request, limiter: Limiter | None = None) -> bool:
         """Whether this client may go on now (``limiter``: by default the eligibility checks')."""
         return (limiter or self.match_limiter).allow(request.client.host if request.client else "?")
 
-    def refuse_floods(self, request: Request, limiter: RateLimiter) -> None:
+    def refuse_floods(self, request: Request, limiter: Limiter) -> None:
         """429 when this client has gone over ``limiter``'s rate (forms, passcode tries, log-ins)."""
         if not self.check_allowed(request, limiter):
             raise HTTPException(429, _("Too many requests from this address. Wait a few minutes and try again."))
