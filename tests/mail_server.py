@@ -21,6 +21,7 @@ class Received:
     sender: str
     recipients: list[str]
     message: EmailMessage
+    raw: bytes = b""  # the message as it came, before parsing
 
 
 @dataclass
@@ -33,7 +34,7 @@ class MailHandler:
             return "451 4.3.0 try again later"
         parsed = email.message_from_bytes(envelope.content, policy=default_policy)
         assert isinstance(parsed, EmailMessage)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, envelope.content))
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -61,10 +62,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_mail_server() -> Iterator[MailServer]:
+def running_mail_server(smtputf8: bool = False) -> Iterator[MailServer]:
+    """A server on a free port; ``smtputf8``: it takes international addresses (RFC 6531)."""
     handler = MailHandler()
     port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8)
     controller.start()
     try:
         yield MailServer(handler, port)

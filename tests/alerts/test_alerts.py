@@ -40,7 +40,7 @@ def store(tmp_path: Path) -> Iterator[TrialStore]:
 @pytest.fixture
 def client(store: TrialStore, mail_server: MailServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv("TRIALSCOPE_SMTP_URL", mail_server.url)
-    with TestClient(create_app(store, secret=b"alerts-secret")) as test_client:
+    with TestClient(create_app(store, secret=b"alerts-secret", public_url="http://testserver")) as test_client:
         yield test_client
 
 

@@ -34,7 +34,7 @@ def web_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrialStore]:
 
 @pytest.fixture(scope="session")
 def client(web_store: TrialStore) -> Iterator[TestClient]:
-    app = create_app(web_store, secret=b"test-secret")
+    app = create_app(web_store, secret=b"test-secret", public_url="http://testserver")
     with TestClient(app) as test_client:
         yield test_client
 

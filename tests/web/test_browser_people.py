@@ -40,6 +40,7 @@ def base_url(web_store: TrialStore, mailbox: MailServer) -> Iterator[str]:
     finally:
         del os.environ["TRIALSCOPE_SMTP_URL"]
     with serving(app) as url:
+        app.state.site.public_url = url  # links in emails and on a note's page point where the site is served
         yield url
 
 

@@ -55,7 +55,9 @@ def test_wrong_passcodes_lock_the_note(client: TestClient) -> None:
 
 
 def test_one_client_guessing_many_links_gets_429(web_store: TrialStore) -> None:
-    with TestClient(create_app(web_store, secret=b"test-secret"), client=("198.51.100.7", 4000)) as guesser:
+    with TestClient(
+        create_app(web_store, secret=b"test-secret", public_url="http://testserver"), client=("198.51.100.7", 4000)
+    ) as guesser:
         path = _save(guesser, "another-pass-9")
         token = csrf(guesser, path)
         codes = [

@@ -10,10 +10,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from trialscope.contact.addresses import normalised_email
 from trialscope.mail import compose
+from trialscope.patients.model import PatientFileError, patient_from_dict
 from trialscope.settings import CONFIRM_LINK_DAYS, DEFAULT_SUBSCRIPTION_DAYS, ENV_SUBSCRIPTION_DAYS, retention_days
 from trialscope.store.people import Mail, PeopleStore, Subscription, new_id, now
 from trialscope.translation import _, reading_in, translations
@@ -21,6 +23,8 @@ from trialscope.translation import _, reading_in, translations
 KINDS = ("search", "trial", "profile")
 SEARCH_KEYS = ("q", "condition", "target", "status", "phase", "country", "age", "age_group", "sex", "near", "within")
 _LINK_KEY = "links"
+MAX_PROFILE_CHARS = 20_000  # a profile "Find trials for me" understood is a few hundred characters
+MAX_PROFILE_DEPTH = 8  # the profile format nests four deep (a profile, its labs, a lab, its value)
 
 
 class SubscriptionError(ValueError):
@@ -33,6 +37,38 @@ def search_params(items: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     for key, value in items:
         if key in SEARCH_KEYS and value.strip():
             kept.setdefault(key, []).append(value.strip()[:200])
+    return kept
+
+
+def _depth(value: Any) -> int:
+    """How deep ``value`` nests (counted without recursion: a hostile nesting cannot exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_PROFILE_DEPTH:
+            break
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def understood_profile(text: str) -> dict[str, Any]:
+    """What a profile alert keeps of a posted profile: only what trialscope understood of it (the profile
+    format's fields, checked), never its free-text summary or anything the format does not know; ValueError
+    for one that is too large, too deep, or not a profile."""
+    if len(text) > MAX_PROFILE_CHARS:
+        raise ValueError("the profile is too large")
+    data = orjson.loads(text)  # orjson.JSONDecodeError is a ValueError; it refuses nesting past 1024 itself
+    if _depth(data) > MAX_PROFILE_DEPTH:
+        raise ValueError("the profile nests too deep")
+    try:
+        patient = patient_from_dict(data, origin="alert")
+    except PatientFileError as exc:
+        raise ValueError(str(exc)) from None
+    kept: dict[str, Any] = orjson.loads(
+        patient.model_dump_json(exclude_none=True, exclude_defaults=True, exclude={"summary", "id"})
+    )
     return kept
 
 

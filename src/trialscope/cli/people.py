@@ -1,5 +1,5 @@
 """Commands for what visitors leave with their consent: leads (``leads list | export | delete``), the
-outbox (``outbox list | send | retry``), alerts (``alerts send``), operator accounts (``operator add``),
+outbox (``outbox list | send | retry``), alerts (``alerts send``), operator accounts (``operator add | remove``),
 and a person's own data (``personal-data export | delete | purge``). Addresses and messages are printed
 only where the operator asks for them (list, export); nothing is logged."""
 
@@ -264,6 +264,19 @@ def operator_add(
         except ValueError as exc:
             raise fail(str(exc)) from None
     err.print(f"operator {name!r} can log in at /operator")
+
+
+@operator_app.command("remove")
+def operator_remove(
+    name: Annotated[str, typer.Argument(help="The operator's log-in name.")], db: DbOption = None
+) -> None:
+    """Delete an operator account; its sessions end at once."""
+    from trialscope.store.people import PeopleStore
+
+    with open_store(db) as store:
+        if not PeopleStore.of(store).remove_operator(name.strip()):
+            raise fail(f"no operator {name!r}")
+    err.print(f"operator {name!r} removed; their sessions are ended")
 
 
 @personal_app.command("export")

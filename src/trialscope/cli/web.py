@@ -40,7 +40,18 @@ def serve(
     from trialscope.search import SearchIndexError, open_index
     from trialscope.store.database import resolve_url
     from trialscope.web.app import ENV_ALLOWED_HOSTS, ENV_SECRET, site_key
+    from trialscope.web.site import ENV_PUBLIC_URL, PublicUrlError, checked_public_url
 
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    if not os.environ.get(ENV_PUBLIC_URL) and not loopback:
+        raise fail(
+            f"set {ENV_PUBLIC_URL} to the address people reach this site at (e.g. https://trials.example.org): "
+            f"links in emails point there, and on {host} a request's Host header must not choose them"
+        )
+    try:
+        os.environ[ENV_PUBLIC_URL] = checked_public_url(os.environ.get(ENV_PUBLIC_URL) or _address(host, port))
+    except PublicUrlError as exc:
+        raise fail(str(exc)) from None
     try:
         smtp = SmtpSettings.from_environment()  # a mail URL that cannot be used is said now, not at the first lead
     except SmtpUrlError as exc:
@@ -54,9 +65,9 @@ def serve(
         os.environ.setdefault(ENV_SECRET, site_key(store))
     os.environ[ENV_DATABASE_URL] = resolve_url(db)
     os.environ[ENV_CONCURRENCY] = str(concurrency)
-    if host in ("127.0.0.1", "localhost", "::1"):  # answer only the names this address is reached by
+    if loopback:  # answer only the names this address is reached by
         os.environ.setdefault(ENV_ALLOWED_HOSTS, "127.0.0.1,localhost,::1,[::1]")
-    console.print(f"trialscope is running at http://{host}:{port}/  (Ctrl+C stops it)")
+    console.print(f"trialscope is running at {_address(host, port)}/  (Ctrl+C stops it)")
     console.print(mail_line(smtp), highlight=False)
     uvicorn.run(
         "trialscope.web.app:app_from_environment",
@@ -79,3 +90,7 @@ def mail_line(smtp: SmtpSettings | None) -> str:
         "No mail server is set (TRIALSCOPE_SMTP_URL): contact requests and alert confirmations wait in the "
         "outbox, and the pages say they are saved, not sent (see /operator, `trialscope outbox list`)."
     )
+
+
+def _address(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

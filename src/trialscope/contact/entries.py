@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from trialscope.contact.addresses import normalised_email, normalised_phone
 from trialscope.contact.recipients import Recipient
+from trialscope.plain_text import without_bidi_controls
 from trialscope.translation import _
 
 MAX_NAME = 100
@@ -41,7 +42,7 @@ def check_entries(entries: ContactEntries, choices: list[Recipient]) -> CheckedC
     chosen = next((r for r in choices if r.key == entries.recipient), None)
     if chosen is None:
         problems.append(_("Choose whom to write to."))
-    name = " ".join(entries.name.split())
+    name = " ".join(without_bidi_controls(entries.name).split())
     if not name:
         problems.append(_("Write your name."))
     elif len(name) > MAX_NAME:
@@ -59,7 +60,7 @@ def check_entries(entries: ContactEntries, choices: list[Recipient]) -> CheckedC
             phone = normalised_phone(entries.phone)
         except ValueError as exc:
             problems.append(str(exc))
-    message = entries.message.strip()
+    message = without_bidi_controls(entries.message).strip()
     if not message:
         problems.append(_("Write a short message: what you would like to ask."))
     elif len(message) > MAX_MESSAGE:
@@ -68,5 +69,5 @@ def check_entries(entries: ContactEntries, choices: list[Recipient]) -> CheckedC
         problems.append(_("Tick the box to agree that we send your details to the study team."))
     if problems or chosen is None:
         return problems
-    language = " ".join(entries.language.split())[:40] or None
+    language = " ".join(without_bidi_controls(entries.language).split())[:40] or None
     return CheckedContact(chosen, name, email, phone, language, message)

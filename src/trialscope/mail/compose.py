@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from trialscope.mail.headers import header_address, new_message
 from trialscope.translation import _, reading_in, translations
 
 
@@ -27,7 +28,9 @@ class DigestLine:
 
 
 def _message(sender: str, to: str, subject: str, body: str, reply_to: str | None = None) -> EmailMessage:
-    message = EmailMessage()
+    to = header_address(to)
+    reply_to = header_address(reply_to) if reply_to else None
+    message = new_message(to, reply_to)
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject

@@ -11,8 +11,8 @@ import email
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import default as default_policy
 
+from trialscope.mail.headers import POLICY, sent_record
 from trialscope.mail.smtp import SmtpSettings, SmtpUrlError, send
 from trialscope.store.people import PeopleStore, now
 
@@ -37,7 +37,8 @@ def pause_after(attempts: int) -> dt.timedelta:
 
 
 def as_message(text: str) -> EmailMessage:
-    parsed = email.message_from_string(text, policy=default_policy)
+    """A stored message, read with the policy it was written with (``mail/headers.py``)."""
+    parsed = email.message_from_string(text, policy=POLICY)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
@@ -61,8 +62,9 @@ def deliver_due(people: PeopleStore, settings: SmtpSettings | None, limit: int =
         message = people.claim(message_id)
         if message is None:
             continue  # another process is sending it
+        parsed = as_message(message.message)
         try:
-            send(settings, as_message(message.message))
+            send(settings, parsed)
         except (smtplib.SMTPException, OSError, SmtpUrlError) as exc:
             error = _error_words(exc)
             if isinstance(exc, smtplib.SMTPRecipientsRefused | SmtpUrlError) or message.attempts >= MAX_ATTEMPTS:
@@ -72,6 +74,6 @@ def deliver_due(people: PeopleStore, settings: SmtpSettings | None, limit: int =
                 people.mark_failed(message, error, now() + pause_after(message.attempts))
                 report.retrying += 1
             continue
-        people.mark_sent(message)
+        people.mark_sent(message, sent_record(parsed))
         report.sent += 1
     return report

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
+from trialscope.mail.headers import INTERNATIONAL_POLICY, needs_smtputf8
+
 ENV_SMTP_URL = "TRIALSCOPE_SMTP_URL"
 ENV_MAIL_FROM = "TRIALSCOPE_MAIL_FROM"
 DEFAULT_MAIL_FROM = "trialscope <trialscope@localhost>"
@@ -85,4 +87,25 @@ def send(settings: SmtpSettings, message: EmailMessage) -> None:
             raise SmtpUrlError(f"{settings.host} offers no STARTTLS: the password is not sent in clear")
         if settings.username:
             client.login(settings.username, settings.password or "")
-        client.send_message(message)
+        if needs_smtputf8(message):
+            _send_international(client, message)
+        else:
+            client.send_message(message)
+
+
+def _send_international(client: smtplib.SMTP, message: EmailMessage) -> None:
+    """A message with an address that is not ASCII: its headers in UTF-8, with SMTPUTF8 (RFC 6531); a server
+    without it refuses here (``SMTPNotSupportedError``), and the outbox retries, then shows the failure."""
+    if not client.has_extn("smtputf8"):
+        raise smtplib.SMTPNotSupportedError("the mail server does not take international addresses (no SMTPUTF8)")
+    sender = message["Sender"] or message["From"]
+    from_address = sender.addresses[0].addr_spec
+    to_addresses = [
+        a.addr_spec for name in ("To", "Cc") for header in message.get_all(name, []) for a in header.addresses
+    ]
+    client.sendmail(
+        from_address,
+        to_addresses,
+        message.as_bytes(policy=INTERNATIONAL_POLICY.clone(linesep="\r\n")),
+        mail_options=["SMTPUTF8", "BODY=8BITMIME"],
+    )

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from trialscope.settings import DEFAULT_NOTE_DAYS, ENV_NOTE_DAYS, retention_days
 from trialscope.store.people import PeopleStore, SealedNote, new_id, now
+from trialscope.strength import strong_enough
 from trialscope.translation import _
 
 MIN_PASSCODE = 8
@@ -73,6 +74,13 @@ def seal_note(people: PeopleStore, nct_id: str, text: str, passcode: str) -> Sea
         raise NoteError(_("A note can hold up to %(count)s characters.", count=MAX_TEXT))
     if len(passcode) < MIN_PASSCODE:
         raise NoteError(_("Choose a passcode of at least %(count)s characters.", count=MIN_PASSCODE))
+    if not strong_enough(passcode, [nct_id]):
+        raise NoteError(
+            _(
+                "This passcode is too easy to guess. "
+                "Use three or four unrelated words, or add more characters that do not follow a pattern."
+            )
+        )
     salt, nonce = os.urandom(16), os.urandom(12)
     note_id = new_id()
     sealed = AESGCM(_key(passcode, salt)).encrypt(nonce, text.encode(), note_id.encode())  # bound to its link

@@ -77,13 +77,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def private_file(path: Path) -> None:
+    """An SQLite file readable and writable by its owner only (0600): it holds personal data and the site's
+    keys. Made so before SQLite opens it (its journal and WAL files take the same mode); one this user owns
+    that others could read is closed to them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        return
+    status = path.stat()
+    if status.st_mode & 0o077 and hasattr(os, "getuid") and status.st_uid == os.getuid():
+        path.chmod(0o600)
+
+
 def create_database_engine(url: str | None = None, **options: Any) -> Engine:
     resolved = resolve_url(url)
     parsed = make_url(resolved)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(database).expanduser())
         engine = create_engine(resolved, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

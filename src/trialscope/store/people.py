@@ -18,10 +18,25 @@ import orjson
 from sqlalchemy import Engine, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from trialscope.store.schema import change_events, leads, notes, operators, outbox, site_secrets, subscriptions
+from trialscope.store.schema import (
+    change_events,
+    leads,
+    notes,
+    operator_sessions,
+    operators,
+    outbox,
+    rate_limits,
+    site_secrets,
+    subscriptions,
+)
 from trialscope.store.trial_store import TrialStore
 
 LEAD_STATUSES = ("new", "sent", "failed", "withdrawn")
+# a claim older than this is a sender that stopped mid-send (killed): the message is due again. Longer than
+# one send takes (mail/smtp.py: 20 s per exchange with the server), short enough that after a crash the
+# message goes out within about a minute; delivery is at least once (a send cut off after the server took
+# the message is sent again, with the same Message-ID)
+STALE_CLAIM = dt.timedelta(seconds=45)
 OUTBOX_STATUSES = ("waiting", "sending", "sent", "failed", "withdrawn")
 
 
@@ -249,18 +264,15 @@ class PeopleStore:
         return {kind: status for kind, status in rows}
 
     def withdraw_lead(self, lead_id: str) -> bool:
-        """The person takes back a request: what is not sent yet is not sent; their details are blanked."""
+        """The person takes back a request: what is not sent yet is not sent; their details are blanked, and
+        every email of it (the study team's and the receipt, sent or not) leaves the outbox."""
         with self.engine.begin() as conn:
             done = conn.execute(
                 update(leads)
                 .where(leads.c.id == lead_id, leads.c.status != "withdrawn")
                 .values(status="withdrawn", name="", email=None, phone=None, message="")
             ).rowcount
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.lead_id == lead_id, outbox.c.status.in_(("waiting", "failed")))
-                .values(status="withdrawn", message="")
-            )
+            conn.execute(delete(outbox).where(outbox.c.lead_id == lead_id))
         return bool(done)
 
     def lead_ids_starting(self, prefix: str) -> list[str]:
@@ -310,7 +322,7 @@ class PeopleStore:
             rows = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
         return {status: count for status, count in rows}
 
-    def due(self, limit: int = 100, stale_after: dt.timedelta = dt.timedelta(minutes=15)) -> list[int]:
+    def due(self, limit: int = 100, stale_after: dt.timedelta = STALE_CLAIM) -> list[int]:
         """Messages whose time to be sent has come: waiting ones, and ones a process claimed and did not
         finish (it was stopped) more than ``stale_after`` ago."""
         moment = now()
@@ -329,7 +341,7 @@ class PeopleStore:
                 ).scalars()
             )
 
-    def claim(self, message_id: int, stale_after: dt.timedelta = dt.timedelta(minutes=15)) -> OutboxMessage | None:
+    def claim(self, message_id: int, stale_after: dt.timedelta = STALE_CLAIM) -> OutboxMessage | None:
         """Take a due message for sending; None when another process took it first (one sender per message)."""
         moment = now()
         with self.engine.begin() as conn:
@@ -349,10 +361,13 @@ class PeopleStore:
             row = conn.execute(select(outbox).where(outbox.c.id == message_id)).mappings().one()
         return _outbox(row)
 
-    def mark_sent(self, message: OutboxMessage) -> None:
+    def mark_sent(self, message: OutboxMessage, kept: str) -> None:
+        """A message went out: of its text only ``kept`` stays (its envelope headers: no body)."""
         with self.engine.begin() as conn:
             conn.execute(
-                update(outbox).where(outbox.c.id == message.id).values(status="sent", sent_at=now(), last_error=None)
+                update(outbox)
+                .where(outbox.c.id == message.id)
+                .values(status="sent", sent_at=now(), last_error=None, message=kept)
             )
             if message.kind == "lead" and message.lead_id:
                 conn.execute(
@@ -388,12 +403,43 @@ class PeopleStore:
 
     # --- operators -----------------------------------------------------------------------------------------
     def set_operator(self, name: str, password_hash: str) -> None:
+        """Create an operator, or set a new password: every session of theirs ends with the old one."""
         with self.engine.begin() as conn:
             if conn.execute(
                 update(operators).where(operators.c.name == name).values(password_hash=password_hash)
             ).rowcount:
+                conn.execute(delete(operator_sessions).where(operator_sessions.c.operator == name))
                 return
             conn.execute(insert(operators).values(name=name, password_hash=password_hash, created_at=now()))
+
+    def remove_operator(self, name: str) -> bool:
+        """Delete an operator account and its sessions."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(operator_sessions).where(operator_sessions.c.operator == name))
+            return bool(conn.execute(delete(operators).where(operators.c.name == name)).rowcount)
+
+    def start_session(self, token_hash: str, name: str, expires_at: dt.datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(operator_sessions).values(
+                    token_hash=token_hash, operator=name, created_at=now(), expires_at=expires_at
+                )
+            )
+
+    def session_operator(self, token_hash: str) -> str | None:
+        """The operator a session belongs to, while it has not expired and the operator still exists."""
+        query = (
+            select(operators.c.name)
+            .select_from(operator_sessions.join(operators, operators.c.name == operator_sessions.c.operator))
+            .where(operator_sessions.c.token_hash == token_hash, operator_sessions.c.expires_at > now())
+        )
+        with self.engine.connect() as conn:
+            name: str | None = conn.execute(query).scalar()
+        return name
+
+    def end_session(self, token_hash: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(operator_sessions).where(operator_sessions.c.token_hash == token_hash))
 
     def operator_hash(self, name: str) -> str | None:
         with self.engine.connect() as conn:
@@ -575,6 +621,7 @@ class PeopleStore:
                         func.lower(outbox.c.to_address) == address,
                         outbox.c.lead_id.in_(lead_ids),
                         outbox.c.subscription_id.in_(sub_ids),
+                        func.lower(outbox.c.message).contains(address, autoescape=True),  # any other copy
                     )
                 )
             ).rowcount
@@ -594,5 +641,9 @@ class PeopleStore:
                     delete(subscriptions).where(subscriptions.c.expires_at <= moment)
                 ).rowcount,
                 "notes": conn.execute(delete(notes).where(notes.c.expires_at <= moment)).rowcount,
+                "operator sessions": conn.execute(
+                    delete(operator_sessions).where(operator_sessions.c.expires_at <= moment)
+                ).rowcount,
+                "request counts": conn.execute(delete(rate_limits).where(rate_limits.c.expires_at <= moment)).rowcount,
             }
         return counts

@@ -248,6 +248,26 @@ subscriptions = Table(  # alerts: a search, a trial or a patient profile, by ema
     Index("ix_subscriptions_email", "email"),
 )
 
+operator_sessions = Table(  # who is logged in to the operator page (migration 0010)
+    "operator_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the cookie's random token, never the token
+    Column("operator", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_operator_sessions_operator", "operator"),
+    Index("ix_operator_sessions_expires_at", "expires_at"),
+)
+
+rate_limits = Table(  # requests per client and limit in fixed windows, shared by every worker (migration 0010)
+    "rate_limits",
+    metadata,
+    Column("bucket", String(200), primary_key=True),  # the limit's name, the client, the window's number
+    Column("hits", Integer, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_rate_limits_expires_at", "expires_at"),
+)
+
 notes = Table(  # private notes on a trial, encrypted under a key derived from the passcode
     "notes",
     metadata,

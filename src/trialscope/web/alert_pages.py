@@ -4,7 +4,6 @@ the Atom feed of a search."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -14,6 +13,7 @@ from fastapi.responses import Response
 
 from trialscope.alerts.feeds import atom_feed
 from trialscope.alerts.subscriptions import (
+    MAX_PROFILE_CHARS,
     SEARCH_KEYS,
     SubscriptionError,
     confirm,
@@ -21,13 +21,13 @@ from trialscope.alerts.subscriptions import (
     search_params,
     subscribe,
     subscription_of_unsubscribe_link,
+    understood_profile,
     unsubscribe,
 )
 from trialscope.model.study import NCT_ID_PATTERN
-from trialscope.patients.model import patient_from_dict
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.translation import _
-from trialscope.web.site import checked_form, not_in_catalogue, site_of, text_field
+from trialscope.web.site import checked_form, not_in_catalogue, same_site_path, site_of, text_field
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,8 +47,7 @@ async def alert_subscribe(request: Request) -> Response:
     site.refuse_floods(request, site.form_limiter)
     kind = text_field(form, "kind", 10)
     params: dict[str, Any]
-    back = text_field(form, "back", 1000)
-    back = back if back.startswith("/") and not back.startswith(("//", "/\\")) else "/search"  # this site only
+    back = same_site_path(text_field(form, "back", 1000), "/search")
     if kind == "trial":
         nct_id = text_field(form, "nct_id", 11).upper()
         if not NCT_ID_PATTERN.match(nct_id) or site.store.get(nct_id) is None:
@@ -66,9 +65,8 @@ async def alert_subscribe(request: Request) -> Response:
                 (_("Back"), back),
             )
         try:
-            profile = json.loads(text_field(form, "profile", 100_000))
-            patient_from_dict(profile, origin="alert")
-        except (ValueError, TypeError):
+            profile = understood_profile(text_field(form, "profile", MAX_PROFILE_CHARS + 1))
+        except ValueError:
             raise HTTPException(
                 400, _("The profile could not be read. Start again from “Find trials for me”.")
             ) from None
@@ -90,7 +88,7 @@ async def alert_subscribe(request: Request) -> Response:
             kind=kind,
             params=params,
             language=request.state.language,
-            base_url=site.base_url(request),
+            base_url=site.base_url(),
             sender=site.sender,
         )
     except (SubscriptionError, ValueError) as exc:
@@ -154,7 +152,8 @@ async def unsubscribe_now(request: Request, token: Annotated[str, PathParam(max_
     """The button on the page, or a mail program's one-click POST (RFC 8058, ``List-Unsubscribe=One-Click``,
     which carries no CSRF token: the signed link is the proof)."""
     site = site_of(request)
-    unsubscribe(site.people, token)
+    if not unsubscribe(site.people, token):
+        return _message(request, _("No alert to stop"), _("This alert was already stopped, or the link is broken."))
     return _message(
         request, _("Alert stopped"), _("You will get no more emails for this alert. Your address is deleted with it.")
     )
@@ -169,7 +168,7 @@ def search_feed(request: Request) -> Response:
         results = run_search(site.index, query)
     except QueryError as exc:
         raise HTTPException(400, " ".join(exc.problems)) from None
-    base = site.base_url(request)
+    base = site.base_url()
     pairs = [(k, v) for k, values in params.items() for v in values]
     feed = atom_feed(
         results,

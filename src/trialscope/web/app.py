@@ -71,11 +71,13 @@ def create_app(
     secret: bytes | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     serving: bool = False,
+    public_url: str | None = None,
 ) -> FastAPI:
     """The app over ``store`` (or the database at ``db``; the default SQLite database gets the demo
     catalogue on first use); ``concurrency``: requests let into the app at once (``web/capacity.py``);
     ``serving``: the app is a server process's own, whose cycle collector is set for serving
-    (``web/collector.py``)."""
+    (``web/collector.py``); ``public_url``: where links in emails point (else ``TRIALSCOPE_PUBLIC_URL``, else
+    ``serve``'s default address on this machine)."""
     if serving:
         collector.set_for_serving()
     if store is None:
@@ -94,7 +96,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    site = Site(store, key, smtp=SmtpSettings.from_environment())
+    site = Site(store, key, smtp=SmtpSettings.from_environment(), public_url=public_url)
     site.postman.start()
     app.state.site = site
     with contextlib.suppress(SearchIndexError):  # a second worker applying the same changes right now: it shares them
@@ -126,9 +128,13 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        response: Response
         if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
-            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
-        return site.error_page(request, exc.status_code, str(exc.detail))
+            response = JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+        else:
+            response = site.error_page(request, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # a 405's Allow, a 429's Retry-After
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:

@@ -16,6 +16,9 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +26,7 @@ from trialscope.settings import DEFAULT_CONCURRENCY, ENV_CONCURRENCY
 from trialscope.web.asgi import HttpMiddleware
 
 _QUEUED = "trialscope.queued_ms"
+_PLACE = "trialscope.gate_place"
 
 
 def concurrency_from_environment() -> int:
@@ -42,9 +46,40 @@ class RequestGate(HttpMiddleware):
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.limit)
         arrived = time.perf_counter()
-        async with self._slots:
+        await self._slots.acquire()
+        place = _Place(self._slots)
+        scope[_PLACE] = place
+        try:
             scope[_QUEUED] = (time.perf_counter() - arrived) * 1000
             await self.app(scope, receive, send)
+        finally:
+            if place.held:
+                self._slots.release()
+
+
+@dataclass(slots=True)
+class _Place:
+    """A request's place inside the gate: whether it holds one of the slots now."""
+
+    slots: asyncio.Semaphore
+    held: bool = True
+
+
+@asynccontextmanager
+async def outside_the_gate(scope: Scope) -> AsyncIterator[None]:
+    """While a request waits for work done elsewhere (a password hash in the hashing pool,
+    ``web/slow_work.py``), its slot goes to the next request in line; it takes its turn again afterwards."""
+    place: _Place | None = scope.get(_PLACE)
+    if place is None or not place.held:
+        yield
+        return
+    place.slots.release()
+    place.held = False
+    try:
+        yield
+    finally:
+        await place.slots.acquire()
+        place.held = True
 
 
 class ServerTiming(HttpMiddleware):

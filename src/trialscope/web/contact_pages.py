@@ -88,7 +88,7 @@ async def contact_send(request: Request, nct_id: Annotated[str, PathParam(patter
         request=checked,
         sender=site.sender,
         reader_language=request.state.language,
-        base_url=site.base_url(request),
+        base_url=site.base_url(),
     )
     site.postman.nudge()
     return RedirectResponse(f"/contact/{lead.id}?sent=1", status_code=303)  # a reload does not send it again

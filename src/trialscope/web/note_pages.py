@@ -55,7 +55,7 @@ async def note_save(request: Request, nct_id: Annotated[str, PathParam(pattern=N
     problems = [_("The two passcodes differ: type the same one twice.")] if passcode != again else []
     if not problems:
         try:
-            note = seal_note(site.people, nct_id.upper(), text, passcode)
+            note = await site.slow_work.run(request, seal_note, site.people, nct_id.upper(), text, passcode)
         except NoteError as exc:
             problems = [str(exc)]
     if problems:
@@ -68,7 +68,7 @@ async def note_save(request: Request, nct_id: Annotated[str, PathParam(pattern=N
             "days": note_days(),
         }
         return site.render(request, "note_new.html", context, status_code=400)
-    link = f"{site.base_url(request)}/notes/{note.id}"
+    link = f"{site.base_url()}/notes/{note.id}"
     return site.render(request, "note_saved.html", {"link": link, "nct_id": note.nct_id, "expires_at": note.expires_at})
 
 
@@ -90,7 +90,7 @@ async def _with_passcode(
     form = await checked_form(request)
     site.refuse_floods(request, site.note_limiter)
     try:
-        outcome = action(site.people, note_id, text_field(form, "passcode", 200))
+        outcome = await site.slow_work.run(request, action, site.people, note_id, text_field(form, "passcode", 200))
     except NoteError as exc:
         return site.render(request, "note_open.html", {"note_id": note_id, "problems": [str(exc)]}, status_code=403)
     if not outcome:

@@ -1,6 +1,7 @@
 """The operator's page, behind a log-in: the leads with their status, the outbox (what waits, what failed
-and why), and what can be done about them (retry failed mail, delete a lead). The session is a signed
-cookie (HttpOnly, SameSite=Strict, 8 hours); accounts come from ``trialscope operator add NAME``."""
+and why), and what can be done about them (retry failed mail, delete a lead). The session lives on the
+server (``operators.open_session``), checked on every request; its cookie holds only a random token
+(HttpOnly, SameSite=Strict, 8 hours); accounts come from ``trialscope operator add NAME``."""
 
 from __future__ import annotations
 
@@ -9,29 +10,19 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
-from itsdangerous import BadSignature, TimestampSigner
 
-from trialscope.operators import check_operator
+from trialscope.operators import SESSION_SECONDS, check_operator, close_session, open_session, session_operator
 from trialscope.translation import _
-from trialscope.web.site import Site, checked_form, site_of, text_field
+from trialscope.web.site import checked_form, site_of, text_field
 
 router = APIRouter(include_in_schema=False)
 SESSION_COOKIE = "trialscope_operator"
-SESSION_SECONDS = 8 * 3600
-
-
-def _signer(site: Site) -> TimestampSigner:
-    return TimestampSigner(site.secret, salt="operator-session")
 
 
 def _operator(request: Request) -> str | None:
+    """The operator whose session this request carries, checked against the sessions and operators now."""
     cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return None
-    try:
-        return _signer(site_of(request)).unsign(cookie, max_age=SESSION_SECONDS).decode()
-    except BadSignature:
-        return None
+    return session_operator(site_of(request).people, cookie) if cookie else None
 
 
 def _required(request: Request) -> str:
@@ -52,13 +43,13 @@ async def login(request: Request) -> Response:
     form = await checked_form(request)
     site.refuse_floods(request, site.login_limiter)
     name = text_field(form, "name", 80)
-    if not check_operator(site.people, name, text_field(form, "password", 200)):
+    if not await site.slow_work.run(request, check_operator, site.people, name, text_field(form, "password", 200)):
         problems = [_("That name and password do not match an operator.")]
         return site.render(request, "operator_login.html", {"problems": problems, "name": name}, status_code=403)
     response = RedirectResponse("/operator", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        _signer(site).sign(name.strip()).decode(),
+        open_session(site.people, name),
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
@@ -70,6 +61,9 @@ async def login(request: Request) -> Response:
 @router.post("/operator/logout")
 async def logout(request: Request) -> Response:
     await checked_form(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        close_session(site_of(request).people, cookie)
     response = RedirectResponse("/operator/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

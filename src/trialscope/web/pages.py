@@ -240,17 +240,23 @@ async def find_results(
         raw = await profile.read()
         try:
             data = json.loads(raw.decode("utf-8"))
-            patient = (
-                patient_from_bundle(data, origin=profile.filename)
-                if isinstance(data, dict) and data.get("resourceType") == "Bundle"
-                else patient_from_dict(data, origin=profile.filename)
-            )
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: also a number past Python's digits
             problems.append(
                 _("%(file)s: not a JSON file (a trialscope profile or a FHIR R4 Bundle)", file=profile.filename)
             )
-        except ValueError as exc:
-            problems.append(str(exc))
+        else:
+            try:
+                patient = (
+                    patient_from_bundle(data, origin=profile.filename)
+                    if isinstance(data, dict) and data.get("resourceType") == "Bundle"
+                    else patient_from_dict(data, origin=profile.filename)
+                )
+            except RecursionError:
+                problems.append(
+                    _("%(file)s: not a JSON file (a trialscope profile or a FHIR R4 Bundle)", file=profile.filename)
+                )
+            except ValueError as exc:
+                problems.append(str(exc))
     elif text.strip():
         patient = patient_from_text(text)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections import deque
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trialscope.store.rate_limits import SharedCounts
 from trialscope.translation import _
 from trialscope.web.asgi import HttpMiddleware
 
@@ -41,17 +43,39 @@ SECURITY_HEADERS = {
 }
 
 
+HSTS = "max-age=31536000"  # a year: a browser that saw the site over HTTPS never tries it in clear again
+# pages that show or take personal data (a note, a request, an alert's links, the operator's page, what a
+# patient typed): never kept by a browser's or a proxy's cache
+_PRIVATE_PAGES = re.compile(r"^/(operator|notes/|contact/|alerts/|find|trials/[^/]+/(notes|contact|qualify))")
+
+
+def private_page(method: str, path: str) -> bool:
+    """Whether a response may hold personal data: every answer to a POST, and the private pages."""
+    return method not in ("GET", "HEAD") or bool(_PRIVATE_PAGES.match(path))
+
+
 class SecurityHeaders(HttpMiddleware):
-    """Adds the security headers to every HTTP response."""
+    """Adds the security headers to every HTTP response; over HTTPS (directly, or through a proxy whose
+    ``X-Forwarded-Proto`` the server trusts: ``--forwarded-allow-ips``) also HSTS; on private pages
+    ``Cache-Control: no-store``."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extra: dict[str, str] = {}
+        if scope.get("scheme") == "https":
+            extra["Strict-Transport-Security"] = HSTS
+        private = private_page(scope.get("method", "GET"), scope.get("path", ""))
+
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if not (private and k.lower() == b"cache-control")
+                ]
                 present = {k.lower() for k, _ in headers}
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in {**SECURITY_HEADERS, **extra}.items():
                     if name.lower().encode() not in present:
                         headers.append((name.lower().encode(), value.encode()))
+                if private:
+                    headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
 
@@ -138,11 +162,37 @@ def csrf_valid(request: Request, key: bytes, token: str | None) -> bool:
 def remember_csrf(request: Request, response: Response) -> None:
     secret = request.state.__dict__.get("new_csrf_secret")
     if secret:
-        response.set_cookie(CSRF_COOKIE, secret, httponly=True, samesite="strict", max_age=7 * 24 * 3600)
+        response.set_cookie(
+            CSRF_COOKIE,
+            secret,
+            httponly=True,
+            samesite="strict",
+            max_age=7 * 24 * 3600,
+            secure=request.url.scheme == "https",
+        )
+
+
+class SharedRateLimiter:
+    """At most ``limit`` events per ``window`` seconds per key (a client address), counted in the database
+    (``store/rate_limits.py``): one limit for every worker of every server of that database."""
+
+    def __init__(self, counts: SharedCounts, name: str, limit: int, window: float) -> None:
+        self.counts = counts
+        self.name = name
+        self.limit = limit
+        self.window = window
+
+    def clear(self) -> None:
+        """Forget every client's events."""
+        self.counts.forget(self.name)
+
+    def allow(self, key: str) -> bool:
+        return self.counts.hit(self.name, key, self.limit, self.window)
 
 
 class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds per key (a client address), in memory."""
+    """At most ``limit`` events per ``window`` seconds per key (a client address), in this process's memory
+    (the sync client's politeness; the site's limits are ``SharedRateLimiter``)."""
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit

@@ -5,7 +5,7 @@ rows committed behind the page it had reached. The index on ``trials.updated_at`
 question and goes. Existing search indexes, which recorded a time, are rebuilt once on open.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
