@@ -18,6 +18,7 @@ from trialscope.criteria import MAX_CHECK_TEXT_CHARS, parse_criteria
 
 
 def one_line_text(length: int, seed: int = 1) -> str:
+    """Limits on bilirubin and ALT joined by spaces, cut at ``length`` characters (the test uses it too)."""
     rng = random.Random(seed)
     parts: list[str] = []
     size = 0

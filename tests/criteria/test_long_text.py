@@ -9,22 +9,10 @@ four times as long, a quadratic one sixteen. The figures are in benchmarks/crite
 
 from __future__ import annotations
 
-import random
 import time
 
+from benchmarks.criteria_length import one_line_text
 from trialscope.criteria import parse_criteria
-
-
-def one_line_text(length: int, seed: int = 1) -> str:
-    """Limits on bilirubin and ALT joined by spaces, cut at ``length`` characters."""
-    rng = random.Random(seed)
-    parts: list[str] = []
-    size = 0
-    while size < length:
-        part = f"- bilirubin <= {rng.randint(1, 9)}.5 x ULN and ALT < {rng.randint(10, 99)} U/L"
-        parts.append(part)
-        size += len(part) + 1
-    return " ".join(parts)[:length]
 
 
 def _best_of_three(text: str) -> float:
