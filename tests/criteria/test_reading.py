@@ -342,3 +342,23 @@ def test_the_antigen_a_therapy_is_aimed_at_narrows_it() -> None:
     c = _one("Exclusion Criteria:\n- Previous treatment with any CD22 CAR T-cell product", "CAR-T cell therapy")
     assert "qualifier" in _kinds(c) and "CD22" in (c.leftover or "")
     assert _one("Exclusion Criteria:\n- Previous CAR T-cell therapy", "CAR-T cell therapy").unsure is None
+
+
+def test_a_line_naming_the_disease_and_leading_into_a_list_requires_it() -> None:
+    parsed = parse_criteria(
+        "Inclusion Criteria:\n\nCD22 positive leukemia or lymphoma, relapsed and/or refractory:\n\n"
+        "* life expectancy > 12 weeks;\n* LVEF >= 50%;"
+    )
+    required = {c.concept for c in parsed.constraints if c.kind == "concept" and not c.definitional}
+    assert {"leukemia", "lymphoma", "relapsed or refractory"} <= required
+
+
+def test_an_exclusion_heading_with_the_following_exceptions_keeps_its_exclusion() -> None:
+    parsed = parse_criteria(
+        "Exclusion Criteria:\n- Prior or concurrent malignancy with the following exceptions:\n"
+        "  - Basal cell skin cancer treated with curative intent\n- HIV positive"
+    )
+    cancer = next(c for c in parsed.constraints if c.concept == "other malignancy")
+    assert cancer.polarity == "exclude" and "exception" in _kinds(cancer)
+    assert not cancer.current  # "prior or concurrent": either, not only now
+    assert [c.concept for c in parsed.constraints if c.item == 1 and c.kind == "concept"] == []

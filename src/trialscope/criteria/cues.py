@@ -18,6 +18,7 @@ class Cues:
     washout: re.Pattern[str]  # "at least <amount> <unit>", then a link ("since", "from", "after")
     washout_link: re.Pattern[str]
     permission: re.Pattern[str]  # "can be enrolled if ...": a permission inside an exclusion, not an exclusion
+    exception_heading: re.Pattern[str]  # "... with the following exceptions:": the sub-items let patients in
     organ_qualifier: re.Pattern[str]  # matched against the words just after a diagnosis
     washout_alone: re.Pattern[str]  # links that make a washout by themselves ("since", "elapsed")
     washout_last: re.Pattern[str]  # otherwise the words after the link must say a last exposure ("prior")
@@ -54,6 +55,7 @@ def cues() -> Cues:
         ),
         washout_link=re.compile(rf"(?i)\b(?:{_alternatives(data['washout_link'])})\b"),
         permission=re.compile(rf"(?i)\b(?:{_alternatives(data['permission'])})\b"),
+        exception_heading=re.compile(rf"(?i)\b(?:{_alternatives(data['exception_heading'])})\b"),
         organ_qualifier=re.compile(rf"(?i)^\s*(?:{_alternatives(data['organ_qualifier'])})\b"),
         washout_alone=re.compile(rf"(?i)^(?:{_alternatives(data['washout_link_alone'])})$"),
         washout_last=re.compile(rf"(?i)\b(?:{_alternatives(data['washout_last_exposure'])})\b"),

@@ -66,8 +66,10 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
         return False
     found = vocab.concept_matcher.finditer(norm, item.start, min(item.end, item.start + 80))
     named = [vocab.concepts[m.key] for m in found]
-    if item.children and own.rstrip().endswith(":") and any(c.primary_diagnosis for c in named):
-        return False
+    if own.rstrip().endswith(":") and any(c.primary_diagnosis for c in named):
+        return (
+            False  # a line that names the disease and leads into a list requires it (its sub-items, if any, define it)
+        )
     return any(
         vocab.concepts[m.key].category == "disease_status" and not _status_qualifies_other(norm, m, vocab, item.end)
         for m in found
@@ -227,7 +229,9 @@ def _add_numeric(
 
 # A sentence of an exclusion that lets some patients in ("Exception: participants on heparin may be allowed if
 # aPTT is between 1.5 and 2.5 x ULN"): what it names is not excluded, it narrows the exclusion.
-_EXCEPTION_LABEL = re.compile(r"(?i)\b(?:exceptions?|exempt(?:ion)?s?)\s*:")
+# "Exception: ... may be allowed": a label that opens a permission (not one that closes a heading: "Prior
+# malignancy with the following exceptions:" is the exclusion, its sub-items the exceptions)
+_EXCEPTION_LABEL = re.compile(r"(?i)\b(?:exceptions?|exempt(?:ion)?s?)\s*:(?=\s*\S)")
 # Who a limit or a requirement is for ("in patients with Gilbert's syndrome", "for Gilbert syndrome patients",
 # "if HBsAg positive"): the condition, not a requirement of its own.
 _CONDITION_PHRASE = re.compile(
@@ -741,7 +745,11 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
             continue
         if not item.children:
             continue
-        if item.section == "exclusion" and item.text.rstrip().endswith(":") and cues().permission.search(item.text):
+        if (
+            item.section == "exclusion"
+            and item.text.rstrip().endswith(":")
+            and (cues().permission.search(item.text) or cues().exception_heading.search(item.text))
+        ):
             _let_in_below(constraints, item, own)
             continue
         if item.text.rstrip().endswith(":"):  # a heading that names the topic its sub-items state
@@ -768,7 +776,11 @@ def _let_in_below(constraints: list[Constraint], item: Item, own: list[Constrain
     will be allowed: asymptomatic brain metastases; clinically stable ..."): the sub-items are its exceptions,
     never exclusions of their own; what they allow is not read, so the exclusion can only let a patient pass."""
     below = [c for c in constraints if c.item in item.children and c.kind in ("numeric", "concept", "unparsed")]
-    allowed = [c.concept for c in below if c.kind == "concept" and c.concept]
+    allowed = [  # what a sub-item surely names (an unsure reading could name more than it lets in)
+        c.concept
+        for c in below
+        if c.kind == "concept" and c.concept and c.category != "disease_status" and not c.unsure
+    ]
     for c in below:
         constraints.remove(c)
     for c in own:
@@ -1050,11 +1062,16 @@ def _in_present(norm: str, c: Constraint, ahead: list[tuple[int, int]], behind: 
     """Whether a cue of a present state governs the constraint: one before it in the clause with no word of
     the past between ("active hepatitis B or C"), or one right after it ("HBV DNA detectable")."""
     start, end = c.start or 0, c.end or 0
-    if any(b <= end and not _PAST.search(norm, b, max(b, start)) for _, b in ahead):
+    if any(
+        b <= end and not _PAST.search(norm, b, max(b, start)) and not _PAST_OR.search(norm, max(0, a - 30), a)
+        for a, b in ahead
+    ):
         return True
     return any(end <= a and a - end <= 40 and not re.search(r"[,;]", norm[end:a]) for a, _ in behind)
 
 
+# A past offered beside the present cue ("previous or concurrent malignancy", "past and/or active"): either.
+_PAST_OR = re.compile(r"(?i)\b(?:prior|previous|past|former|history\s+of)\s*(?:or|and/or|/)\s*$")
 # What joins diseases named as alternatives: "B-cell lymphoma, CLL, or ALL", "AML/MDS", "AML and/or MDS".
 _DISEASE_JOINT = re.compile(r"(?i)^[\s,;]*(?:(?:or|and/or|and|/)[\s,]*)?(?:(?P<words>[A-Za-z][\w\-']*\s+){0,2})$")
 # words that relate one disease to another rather than list it ("AML with MDS-related changes", "after CLL")
