@@ -362,3 +362,10 @@ def test_an_exclusion_heading_with_the_following_exceptions_keeps_its_exclusion(
     assert cancer.polarity == "exclude" and "exception" in _kinds(cancer)
     assert not cancer.current  # "prior or concurrent": either, not only now
     assert [c.concept for c in parsed.constraints if c.item == 1 and c.kind == "concept"] == []
+
+
+def test_a_thing_and_a_kind_of_it_in_an_exclusion_exclude_the_kind() -> None:
+    found = _read("Exclusion Criteria:\n- Hepatitis C antibody positive and HCV RNA above the normal range")
+    assert [c.concept for c in found if c.kind == "concept"] == ["hepatitis C viraemia"]
+    either = _read("Exclusion Criteria:\n- HBsAg positive or HBV DNA positive")
+    assert {c.concept for c in either} == {"hepatitis B", "hepatitis B viraemia"}

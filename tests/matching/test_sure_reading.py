@@ -128,3 +128,15 @@ def test_the_question_keeps_the_criterions_tense_and_exceptions() -> None:
     result = evaluate_constraint(c, patient_facts(_patient()), vocabulary())
     assert result.question is not None
     assert "now" in result.question and "other than" in result.question
+
+
+def test_an_exception_to_a_limit_that_nothing_applies_can_only_let_a_patient_pass() -> None:
+    c = _constraint(
+        "Inclusion Criteria:\n- Total bilirubin ≤ 1.5 × ULN, except for participants with Gilbert syndrome",
+        "total bilirubin",
+    )
+    assert kept_answers(c) == {"met"}
+    within = patient_from_text("AML. Total bilirubin 0.8 mg/dL (ULN 1.2).", as_of=AS_OF)
+    above = patient_from_text("AML. Total bilirubin 2.4 mg/dL (ULN 1.2).", as_of=AS_OF)
+    assert _status(c, within) == "met"
+    assert _status(c, above) == "unknown"  # a patient with Gilbert syndrome may be the one spared

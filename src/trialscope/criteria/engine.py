@@ -599,6 +599,32 @@ def _drop_topic_labels(builder: _Builder, before: int, item: Item, norm: str, vo
         builder.constraints.remove(c)
 
 
+_AND_BETWEEN = re.compile(r"(?i)\band\b(?!\s*/)")  # "and", not "and/or"
+_OR_BETWEEN = re.compile(r"(?i)\bor\b|/|;")
+
+
+def _narrowed_by_a_kind(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
+    """An exclusion that names a thing and, joined by "and", a kind of it ("HCV antibody positive and HCV RNA
+    above the normal range") excludes the kind: both must hold, so the broader reading is no exclusion of its
+    own."""
+    if item.section != "exclusion":
+        return
+    own = [c for c in builder.constraints[before:] if c.kind == "concept" and c.concept and c.polarity == "exclude"]
+    drop = []
+    for c in own:
+        for kind in own:
+            if kind is c or c.concept not in vocab.concept_ancestors(kind.concept or ""):
+                continue
+            if (c.end or 0) > (kind.start or 0):
+                continue
+            between = norm[c.end or 0 : kind.start or 0]
+            if len(between) <= 120 and _AND_BETWEEN.search(between) and not _OR_BETWEEN.search(between):
+                drop.append(c)
+                break
+    for c in drop:
+        builder.constraints.remove(c)
+
+
 def _concepts_a_quantity_tests(vocab: Vocabulary, quantity: str) -> set[str]:
     """The concepts a quantity's names also name, with their ancestors ("HBV DNA": hepatitis B viraemia, so
     hepatitis B): a label "Hepatitis B:" heads a limit on it."""
@@ -1342,6 +1368,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         _age_conditions(builder, before, item, norm, vocab)
         _add_concepts(builder, item, concepts, definitional, defines, vocab)
         _drop_topic_labels(builder, before, item, norm, vocab)
+        _narrowed_by_a_kind(builder, before, item, norm, vocab)
         _relations(builder, before, item, norm, vocab)
         _read_elliptic_exceptions(builder.constraints[before:], vocab)
         _read_item(builder, before, item, norm, vocab, numeric, concepts, defines)

@@ -677,6 +677,7 @@ _EXCLUSION_KEEPS: dict[str, frozenset[str]] = {  # what an exclusion can still a
     "condition": frozenset({"met"}),
     "exception": frozenset({"met"}),
     "excepted": frozenset({"met", "not_met"}),  # only the exception is narrowed (see evaluate_concept)
+    "excepted_unapplied": frozenset({"met"}),  # an exception read, but nothing here applies it (a limit's)
     "alternative": frozenset({"not_met"}),  # having a member read is excluded; the unread ones are asked
     "conjunct": frozenset({"not_met"}),
     "unplaced": frozenset(),
@@ -687,6 +688,7 @@ _INCLUSION_KEEPS: dict[str, frozenset[str]] = {  # and an inclusion
     "condition": frozenset({"met"}),  # met whether or not it applies
     "exception": frozenset(),
     "excepted": frozenset({"met", "not_met"}),
+    "excepted_unapplied": frozenset({"met"}),  # within the limit meets it whoever the exception spares
     "alternative": frozenset({"met"}),  # one member met is enough
     "conjunct": frozenset({"not_met"}),  # one member failed is enough
     "unplaced": frozenset(),
@@ -699,6 +701,8 @@ def kept_answers(c: Constraint) -> frozenset[str]:
     keeps = _EXCLUSION_KEEPS if c.polarity == "exclude" else _INCLUSION_KEEPS
     allowed = frozenset({"met", "not_met"})
     for kind in (c.unsure or "").split(","):
+        if kind == "excepted" and not (c.kind == "concept" and c.exceptions):
+            kind = "excepted_unapplied"  # only a concept's named exceptions are weighed (evaluate_concept)
         if kind:
             allowed &= keeps.get(kind, frozenset())
     return allowed
