@@ -9,6 +9,7 @@ from trialscope.criteria import parse_criteria
 from trialscope.criteria.describe import describe, item_reading, leftover_words
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.reading import ReadingRulesError, parse_rules, reading_rules
+from trialscope.matching.evaluate import kept_answers
 
 
 def _read(text: str) -> list[Constraint]:
@@ -369,3 +370,37 @@ def test_a_thing_and_a_kind_of_it_in_an_exclusion_exclude_the_kind() -> None:
     assert [c.concept for c in found if c.kind == "concept"] == ["hepatitis C viraemia"]
     either = _read("Exclusion Criteria:\n- HBsAg positive or HBV DNA positive")
     assert {c.concept for c in either} == {"hepatitis B", "hepatitis B viraemia"}
+
+
+def test_the_shorter_of_two_windows_is_never_read_as_the_first() -> None:
+    shorter = _one(
+        "Exclusion Criteria:\n- Systemic chemotherapy within 3 weeks or 5 half-lives, whichever is shorter, before "
+        "leukapheresis",
+        "chemotherapy",
+    )
+    assert kept_answers(shorter) == set()  # 3 weeks may be longer than the window meant: ask
+    longer = _one(
+        "Exclusion Criteria:\n- Systemic chemotherapy within 3 weeks or 5 half-lives, whichever is longer, before "
+        "leukapheresis",
+        "chemotherapy",
+    )
+    assert kept_answers(longer) == {"not_met"}  # within 3 weeks is within the longer window too
+
+
+def test_what_a_specimen_must_not_have_been_exposed_to_is_not_the_patients_history() -> None:
+    c = _one("Inclusion Criteria:\n- Archival tumour blocks must not have been exposed to radiotherapy", "radiotherapy")
+    assert kept_answers(c) == set()
+
+
+def test_a_window_of_one_unit_said_without_a_number() -> None:
+    c = _one("Exclusion Criteria:\n- Heart attack within the past year", "myocardial infarction")
+    assert c.within is not None and (c.within.value, c.within.unit) == (1, "years")
+
+
+def test_a_window_after_a_list_holds_for_members_read_beside_unread_ones() -> None:
+    found = _read(
+        "Exclusion Criteria:\n- Chemotherapy, hormonal agents, small molecules, monoclonal antibodies or other "
+        "investigational drugs within 3 weeks before enrollment"
+    )
+    chemo = next(c for c in found if c.concept == "chemotherapy")
+    assert chemo.within is not None and (chemo.within.value, chemo.within.unit) == (3, "weeks")

@@ -25,3 +25,11 @@ def test_agreement_with_the_monitor() -> None:
     print("\n".join(overall.lines("trials.csv") + labelled.lines("benchmark_set.csv")))
     assert overall.per_antigen.precision >= 0.88 and overall.per_antigen.recall >= 0.70
     assert labelled.exact >= 21 and labelled.labelled == 25
+
+
+def test_a_marker_the_cells_carry_is_not_their_target() -> None:
+    from trialscope.criteria.targets import targets_in_text
+
+    named = "IL13Ralpha2-specific CAR/truncated CD19-expressing autologous T cells"
+    assert targets_in_text(named) == ["IL13Ra2"]
+    assert targets_in_text("HER2-specific CAR T cells co-expressing EGFRt") == ["HER2"]

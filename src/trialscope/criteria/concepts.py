@@ -38,8 +38,8 @@ _STUDY_OWN = re.compile(r"(?i)\s*(?:cells?\s+)?(?:manufactur|infusion|collection
 _WINDOW = re.compile(
     r"(?i)(?P<cue>within(?:\s+the)?(?:\s+(?:last|past|previous|prior))?|in\s+the\s+(?:last|past|previous|prior)|"
     r"during\s+the\s+(?:last|past|previous)|in\s+the|for)?\s*(?:[≤<]=?\s*|less\s+than\s+|no\s+more\s+than\s+)?"
-    r"(?P<value>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
-    r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|years?)(?![A-Za-z])"
+    r"(?:(?P<value>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
+    r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|years?)|(?P<single>hour|day|week|month|year))(?![A-Za-z])"
     r"(?P<after>\s*(?:prior\s*to|before|preceding|of|from|ago)?)"
 )
 _UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
@@ -86,9 +86,14 @@ def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[i
             continue
         if cue and cue.lower().strip() in ("in the", "for") and not after:
             continue
-        raw = match.group("value").lower()
-        value = float(WORD_NUMBERS.get(raw, 0) or raw)
-        unit = _UNITS[match.group("unit")[0].lower()]
+        if match.group("single"):  # "within the past year": one of it, only after a cue of the recent past
+            if not cue or not re.search(r"(?i)\b(?:last|past|previous|prior)$", cue.strip()):
+                continue
+            value, unit = 1.0, _UNITS[match.group("single")[0].lower()]
+        else:
+            raw = match.group("value").lower()
+            value = float(WORD_NUMBERS.get(raw, 0) or raw)
+            unit = _UNITS[match.group("unit")[0].lower()]
         anchor = None
         anchor_match = vocab.anchor_matcher.search(norm, match.end(), min(end, match.end() + 60))
         if anchor_match and not re.search(r"[;.]", norm[match.end() : anchor_match.start()]):
@@ -445,7 +450,7 @@ def _admissible(
 
 
 _WINDOW_OWNERS = ("prior_therapy", "condition", "infection")
-_LIST_GAP = re.compile(r"(?i)^[^;0-9]{0,70}$")
+_LIST_GAP = re.compile(r"(?i)^[^;.0-9]{0,150}$")  # a list may hold members the engine did not read
 # Where a definition outside brackets ends: its sentence (a blank line does not end it).
 _SENTENCE_END = re.compile(r";|\.\s+(?=[A-Z])")
 # What opens a list of examples of the concept before it.
@@ -565,6 +570,14 @@ _POSITIVITY_WORDS = re.compile(
 )
 
 
+# What may stand between a window and the event it counts to: link words only ("within 14 days prior to the
+# start of lymphodepletion"); anything else is the criterion's own words, to be placed or left over.
+_WINDOW_TO_ANCHOR = re.compile(
+    r"(?i)[\s,]*(?:(?:prior\s+to|before|preceding|of|from|after|since|until|following|the|first|start|"
+    r"initiation|beginning|day|date|planned|scheduled|study|trial|receiving|receipt|dose)\b[\s,]*)*"
+)
+
+
 def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int]]:
     """The words of norm[start:end] the concept reader takes as constructions rather than content: cue words
     (negation, exposure, exception, definition, permission, washout and its links, the study's own
@@ -592,8 +605,10 @@ def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> li
             spans.append((window_start, window_end))
             if window.anchor:
                 anchor = vocab.anchor_matcher.search(norm, window_end, min(end, window_end + 60))
-                if anchor is not None:
+                if anchor is not None and _WINDOW_TO_ANCHOR.fullmatch(norm, window_end, anchor.start()):
                     spans.append((window_start, anchor.end()))
+                elif anchor is not None:  # other words between ("or 5 half-lives, whichever is shorter"): theirs
+                    spans.append((anchor.start(), anchor.end()))
     for antigen in vocab.antigen_matcher.finditer(norm, start, end):
         spans.append((antigen.start(), antigen.end()))
         for near in _POSITIVITY_WORDS.finditer(norm, max(start, antigen.start() - 30), min(end, antigen.end() + 25)):

@@ -599,6 +599,12 @@ def _drop_topic_labels(builder: _Builder, before: int, item: Item, norm: str, vo
         builder.constraints.remove(c)
 
 
+# A clause whose subject is a specimen ("Tissue obtained for the biopsy must ...", "Archival tumor samples
+# must not ..."): what it says of exposure or timing is the sample's, not the patient's.
+_SPECIMEN_SUBJECT = re.compile(
+    r"(?i)[\s\W\d]*(?:(?:the|an?|archival|fresh|available|tumou?r|biopsy)\s+)*"
+    r"((?:tissues?|samples?|specimens?|blocks?|slides?)(?:\s+(?:material|obtained|collected|used))?)\b"
+)
 _AND_BETWEEN = re.compile(r"(?i)\band\b(?!\s*/)")  # "and", not "and/or"
 _OR_BETWEEN = re.compile(r"(?i)\bor\b|/|;")
 
@@ -904,6 +910,11 @@ def _read_item(
     carried: list[Leftover] = []  # a label clause ("Uncontrolled disease of:") governs the clauses after it
     previous: list[Constraint] = []
     for i, (a, b) in enumerate(clauses):
+        specimen = _SPECIMEN_SUBJECT.match(norm, a, b)
+        if specimen is not None:  # "Tissue ... must not have been exposed to chemotherapy": the sample's, not yours
+            for c in owned[i]:
+                noun = specimen.group(1).split()[0]
+                words[id(c)].append(Leftover(specimen.start(1), specimen.start(1) + len(noun), noun, "unplaced"))
         pregnancy = bool(owned[i]) and all(c.category == "pregnancy" for c in owned[i])
         # heading words are placed where thresholds follow ("Adequate organ function defined as: AST ...")
         headings = any(c.kind == "numeric" for j in range(i, len(clauses)) for c in owned[j])
@@ -973,7 +984,7 @@ def _read_item(
         found = words[id(c)]
         if found and c.category != "pregnancy":
             c.unsure = kinds(found)
-            c.leftover = leftover_words(found)
+            c.leftover = leftover_words(list({(w.start, w.end): w for w in found}.values()))  # each word once
         for a, b in conditioned.get(id(c), []):  # whom the limit holds for (or spares)
             whom = " ".join(norm[a:b].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))

@@ -36,6 +36,10 @@ _GLUED_CD = re.compile(r"\b[a-z]{0,3}CAR-?T?-?(\d{1,3})\b|\b[a-z]{0,3}CART(\d{1,
 _CELL_SUBSET = re.compile(
     r"(?i)\s*(?:\+|-?positive)?\s*(?:(?:and|/|,)\s*CD\d+\s*\+?\s*)*(?:T|NK)[\s-]*(?:cells?|lymphocytes|subsets?)"
 )
+# A marker the product's cells carry for tracking or safety ("truncated CD19", "CD19t", "CD19-expressing
+# cells", "EGFRt"): not what the therapy is aimed at.
+_TAG_BEFORE = re.compile(r"(?i)\btruncated[\s-]*$")
+_TAG_AFTER = re.compile(r"(?i)t\b|[\s-]*(?:expressing|tag(?:ged)?)\b")
 _SHORTHAND_CD = re.compile(r"\bCD\d{1,3}\s*/\s*(\d{1,3})\b")  # "CD19/22": the second is CD22
 
 
@@ -66,6 +70,8 @@ def targets_in_text(text: str, vocab: Vocabulary | None = None) -> list[str]:
     for match in vocab.antigen_matcher.finditer(text):
         if _CELL_SUBSET.match(text, match.end()):
             continue  # "CD4+ T cells", "CD3+ and CD8+ T lymphocytes": the product's cells, not its target
+        if _TAG_BEFORE.search(text[max(0, match.start() - 20) : match.start()]) or _TAG_AFTER.match(text, match.end()):
+            continue  # "truncated CD19-expressing cells", "EGFRt": a marker the cells carry, not their target
         found.setdefault(match.key, match.start())
     for match in vocab.binder_matcher.finditer(text):
         after = text[match.end() : match.end() + 12]
