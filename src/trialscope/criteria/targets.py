@@ -36,10 +36,10 @@ _GLUED_CD = re.compile(r"\b[a-z]{0,3}CAR-?T?-?(\d{1,3})\b|\b[a-z]{0,3}CART(\d{1,
 _CELL_SUBSET = re.compile(
     r"(?i)\s*(?:\+|-?positive)?\s*(?:(?:and|/|,)\s*CD\d+\s*\+?\s*)*(?:T|NK)[\s-]*(?:cells?|lymphocytes|subsets?)"
 )
-# A marker the product's cells carry for tracking or safety ("truncated CD19", "CD19t", "CD19-expressing
-# cells", "EGFRt"): not what the therapy is aimed at.
+# A marker the product's cells carry for tracking or safety ("truncated CD19", "CD19t", "EGFRt", a "tag"): not
+# what the therapy is aimed at.
 _TAG_BEFORE = re.compile(r"(?i)\btruncated[\s-]*$")
-_TAG_AFTER = re.compile(r"(?i)t\b|[\s-]*(?:expressing|tag(?:ged)?)\b")
+_TAG_AFTER = re.compile(r"(?i)t\b|[\s-]*tag(?:ged)?\b")  # "AFP-expressing carcinoma" is the target: no "expressing"
 _SHORTHAND_CD = re.compile(r"\bCD\d{1,3}\s*/\s*(\d{1,3})\b")  # "CD19/22": the second is CD22
 
 
