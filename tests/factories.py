@@ -1,4 +1,5 @@
-"""Small API v2 study dicts for tests that need a record with particular values."""
+"""Small records for tests: API v2 study dicts with particular values, and a contact request for the CD117
+trial sent to its study team."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import FIXTURES
+from trialscope.contact.entries import CheckedContact
+from trialscope.contact.recipients import Recipient
+from trialscope.contact.requests import submit_lead
+from trialscope.store.people import PeopleStore
 
 
 def study(
@@ -47,3 +52,29 @@ def seed(nct_id: str) -> dict[str, Any]:
 def write_json(path: Path, document: Any) -> Path:
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
+
+
+def send_lead(
+    people: PeopleStore,
+    name: str,
+    email: str | None,
+    phone: str | None,
+    language: str,
+    message: str,
+    *,
+    reader_language: str = "en",
+    base_url: str = "https://trials.example.org",
+) -> str:
+    """A contact request for NCT07342244 to its study team (Dr. Chen), as the contact form sends it: the lead's id."""
+    contact = CheckedContact(
+        Recipient("central-1", "Dr. Chen", "team@hospital.example", None, True), name, email, phone, language, message
+    )
+    return submit_lead(
+        people,
+        nct_id="NCT07342244",
+        title="CD117 CAR-T for AML",
+        request=contact,
+        sender="trialscope <noreply@example.org>",
+        reader_language=reader_language,
+        base_url=base_url,
+    ).id

@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from tests.factories import send_lead
 from tests.mail_server import MailServer, body, free_port
-from trialscope.contact.entries import CheckedContact
-from trialscope.contact.recipients import Recipient
-from trialscope.contact.requests import submit_lead
 from trialscope.mail.delivery import MAX_PAUSE, deliver_due, pause_after
 from trialscope.mail.smtp import SmtpSettings, SmtpUrlError
 from trialscope.store.people import PeopleStore, now
@@ -28,24 +26,16 @@ def people(tmp_path: Path) -> Iterator[PeopleStore]:
 
 
 def _request(people: PeopleStore) -> str:
-    contact = CheckedContact(
-        Recipient("central-1", "Dr. Chen", "team@hospital.example", None, True),
+    return send_lead(
+        people,
         "Ana Li",
         "ana@example.org",
         "+8657112345678",
         "中文",
         "Could I take part? 我想参加。",
-    )
-    lead = submit_lead(
-        people,
-        nct_id="NCT07342244",
-        title="CD117 CAR-T for AML",
-        request=contact,
-        sender="trialscope <noreply@example.org>",
         reader_language="zh",
         base_url="http://127.0.0.1:8000",
     )
-    return lead.id
 
 
 def _all_due_now(people: PeopleStore) -> None:

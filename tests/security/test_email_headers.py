@@ -9,10 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.factories import send_lead
 from tests.mail_server import MailServer, running_mail_server
-from trialscope.contact.entries import CheckedContact
-from trialscope.contact.recipients import Recipient
-from trialscope.contact.requests import submit_lead
 from trialscope.mail import compose
 from trialscope.mail.delivery import deliver_due
 from trialscope.mail.smtp import SmtpSettings
@@ -68,23 +66,7 @@ def test_a_long_unsubscribe_link_goes_out_unencoded(people: PeopleStore, mail_se
 
 
 def _lead_from(people: PeopleStore, address: str) -> None:
-    contact = CheckedContact(
-        Recipient("central-1", "Dr. Chen", "team@hospital.example", None, True),
-        "José Núñez",
-        address,
-        None,
-        "Español",
-        "¿Puedo participar?",
-    )
-    submit_lead(
-        people,
-        nct_id="NCT07342244",
-        title="CD117 CAR-T for AML",
-        request=contact,
-        sender="trialscope <noreply@example.org>",
-        reader_language="en",
-        base_url="https://trials.example.org",
-    )
+    send_lead(people, "José Núñez", address, None, "Español", "¿Puedo participar?")
 
 
 def test_an_international_address_can_be_replied_to(people: PeopleStore, utf8_mail_server: MailServer) -> None:

@@ -10,10 +10,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from tests.factories import send_lead
 from tests.mail_server import MailServer
-from trialscope.contact.entries import CheckedContact
-from trialscope.contact.recipients import Recipient
-from trialscope.contact.requests import submit_lead
 from trialscope.mail.delivery import deliver_due
 from trialscope.mail.smtp import SmtpSettings
 from trialscope.store.people import PeopleStore
@@ -30,19 +28,7 @@ def people(db_url: str) -> Iterator[PeopleStore]:
 
 
 def _lead(people: PeopleStore) -> str:
-    contact = CheckedContact(
-        Recipient("central-1", "Dr. Chen", "team@hospital.example", None, True), NAME, EMAIL, PHONE, "中文", MESSAGE
-    )
-    lead = submit_lead(
-        people,
-        nct_id="NCT07342244",
-        title="CD117 CAR-T for AML",
-        request=contact,
-        sender="trialscope <noreply@example.org>",
-        reader_language="en",
-        base_url="https://trials.example.org",
-    )
-    return lead.id
+    return send_lead(people, NAME, EMAIL, PHONE, "中文", MESSAGE)
 
 
 def _stored_text(people: PeopleStore) -> str:
