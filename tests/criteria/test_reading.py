@@ -370,6 +370,8 @@ def test_a_thing_and_a_kind_of_it_in_an_exclusion_exclude_the_kind() -> None:
     assert [c.concept for c in found if c.kind == "concept"] == ["hepatitis C viraemia"]
     either = _read("Exclusion Criteria:\n- HBsAg positive or HBV DNA positive")
     assert {c.concept for c in either} == {"hepatitis B", "hepatitis B viraemia"}
+    both = _read("Exclusion Criteria:\n- Hepatitis B surface antigen positive and HBV DNA above 2000 IU/mL")
+    assert [(c.kind, c.quantity or c.concept) for c in both] == [("numeric", "HBV DNA")]
 
 
 def test_the_shorter_of_two_windows_is_never_read_as_the_first() -> None:
@@ -404,3 +406,19 @@ def test_a_window_after_a_list_holds_for_members_read_beside_unread_ones() -> No
     )
     chemo = next(c for c in found if c.concept == "chemotherapy")
     assert chemo.within is not None and (chemo.within.value, chemo.within.unit) == (3, "weeks")
+
+
+def test_a_status_label_before_its_meaning_defines_it() -> None:
+    parsed = parse_criteria(
+        "Inclusion Criteria:\n1. AML meeting relapsed or refractory criteria:\n"
+        "2. Relapsed disease: blasts back in the marrow (>5%) after a complete remission.\n"
+        "3. Refractory disease: no complete remission after two induction courses.\n"
+    )
+    by_item = {(c.item, c.concept): c for c in parsed.constraints if c.kind == "concept"}
+    assert not by_item[(0, "relapsed or refractory")].definitional  # the requirement
+    assert by_item[(1, "relapsed")].definitional and by_item[(2, "refractory")].definitional  # its two meanings
+
+
+def test_what_an_exclusion_says_is_not_excluded_is_let_in() -> None:
+    found = _read("Exclusion Criteria:\n- Systemic steroid therapy; use of topical steroids is not excluded.")
+    assert "topical corticosteroids" not in {c.concept for c in found if c.polarity == "exclude"}

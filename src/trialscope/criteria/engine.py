@@ -51,6 +51,11 @@ _STATUS_DEFINITION = re.compile(
 )
 
 
+# A short label before a colon and what follows it ("Relapsed disease: reappearance of blasts ..."): when the
+# label names only a disease status, the line defines that status.
+_STATUS_LABEL = re.compile(r"\s*(?:[-*•]\s*)?((?:[\w/'-]+\s+){0,3}[\w/'-]+)\s*:\s*\S")
+
+
 def _polarity(item: Item) -> Polarity:
     return "include" if item.section == "inclusion" else "exclude"
 
@@ -62,6 +67,11 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
     poor response ...:' then '1) ... 2) ...') is a requirement whose sub-items define it: the line itself is
     not a definition (its sub-items are, through ``_status_heads``)."""
     own = norm[item.start : item.end]
+    label = _STATUS_LABEL.match(own)
+    if label is not None:  # "Refractory disease: failure to achieve CR after 2 cycles": the label is defined
+        in_label = vocab.concept_matcher.finditer(norm, item.start, item.start + label.end(1))
+        if in_label and all(vocab.concepts[m.key].category == "disease_status" for m in in_label):
+            return True
     if not _STATUS_DEFINITION.search(own[:160]):
         return False
     found = vocab.concept_matcher.finditer(norm, item.start, min(item.end, item.start + 80))
@@ -611,15 +621,20 @@ _OR_BETWEEN = re.compile(r"(?i)\bor\b|/|;")
 
 def _narrowed_by_a_kind(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
     """An exclusion that names a thing and, joined by "and", a kind of it ("HCV antibody positive and HCV RNA
-    above the normal range") excludes the kind: both must hold, so the broader reading is no exclusion of its
-    own."""
+    above the normal range") or a limit on a test of it ("HBsAg positive and HBV DNA ≥ 1000 IU/mL") excludes
+    the kind or the limit: both must hold, so the broader reading is no exclusion of its own."""
     if item.section != "exclusion":
         return
     own = [c for c in builder.constraints[before:] if c.kind == "concept" and c.concept and c.polarity == "exclude"]
+    limits = [c for c in builder.constraints[before:] if c.kind == "numeric" and c.quantity and c.polarity == "exclude"]
     drop = []
     for c in own:
-        for kind in own:
-            if kind is c or c.concept not in vocab.concept_ancestors(kind.concept or ""):
+        for kind in own + limits:  # a kind of it, or a limit on a test of it ("HBsAg positive and HBV DNA ≥ 1000")
+            if kind is c:
+                continue
+            if kind.kind == "concept" and c.concept not in vocab.concept_ancestors(kind.concept or ""):
+                continue
+            if kind.kind == "numeric" and c.concept not in _concepts_a_quantity_tests(vocab, kind.quantity or ""):
                 continue
             if (c.end or 0) > (kind.start or 0):
                 continue
