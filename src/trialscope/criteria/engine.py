@@ -614,6 +614,7 @@ def _drop_topic_labels(builder: _Builder, before: int, item: Item, norm: str, vo
 _SPECIMEN_SUBJECT = re.compile(
     r"(?i)[\s\W\d]*(?:(?:the|an?|archival|fresh|available|tumou?r|biopsy)\s+)*"
     r"((?:tissues?|samples?|specimens?|blocks?|slides?)(?:\s+(?:material|obtained|collected|used))?)\b"
+    r"(?=[^.;:]{0,60}?\b(?:must|should|shall|needs?\s+to|has|have)\b)"  # the specimen is what the clause rules on
 )
 _AND_BETWEEN = re.compile(r"(?i)\band\b(?!\s*/)")  # "and", not "and/or"
 _OR_BETWEEN = re.compile(r"(?i)\bor\b|/|;")
