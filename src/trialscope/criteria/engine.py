@@ -76,10 +76,9 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
         return False
     found = vocab.concept_matcher.finditer(norm, item.start, min(item.end, item.start + 80))
     named = [vocab.concepts[m.key] for m in found]
+    # a line that names the disease and leads into a list requires it (its sub-items, if any, define it)
     if own.rstrip().endswith(":") and any(c.primary_diagnosis for c in named):
-        return (
-            False  # a line that names the disease and leads into a list requires it (its sub-items, if any, define it)
-        )
+        return False
     return any(
         vocab.concepts[m.key].category == "disease_status" and not _status_qualifies_other(norm, m, vocab, item.end)
         for m in found
