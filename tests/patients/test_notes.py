@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 
+from trialscope.patients import text_zh
 from trialscope.patients.text import NoteWordsError, parse_note_words, patient_from_text
 from trialscope.patients.text_zh import ChineseTermsError, parse_terms
 
@@ -123,27 +124,8 @@ def test_the_note_word_files_are_validated() -> None:
         parse_terms(
             {
                 "concepts": {"某病": "no such disease"},
-                **{
-                    k: [] if k not in ("quantities", "blast_sites", "blast_methods", "sex") else {}
-                    for k in (
-                        "quantities",
-                        "blast_sites",
-                        "blast_methods",
-                        "sex",
-                        "blasts",
-                        "life_expectancy",
-                        "negation_before",
-                        "negation_after",
-                        "positive_after",
-                        "historical",
-                        "resolved",
-                        "hypothetical",
-                        "family",
-                        "current",
-                        "ongoing",
-                        "neutral",
-                    )
-                },
+                **{k: [] for k in text_zh._LISTS},
+                **{k: {} for k in ("quantities", "blast_sites", "blast_methods", "sex")},
             }
         )
 

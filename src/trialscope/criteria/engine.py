@@ -85,6 +85,20 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
     )
 
 
+def _keep_as_free_text(builder: _Builder, item: Item, why: str) -> None:
+    """The item as an ``unparsed`` constraint: its text, to be read by a person, with why."""
+    builder.add(
+        kind="unparsed",
+        polarity=_polarity(item),
+        item=item.index,
+        start=item.start,
+        end=item.end,
+        text=item.text,
+        reason=f"{why}: kept as free text to read",
+        evaluable=True,
+    )
+
+
 def _judged_with_content(builder: _Builder, before: int, item: Item, norm: str) -> None:
     """An item left to the investigator's judgement that also states something clinical ("evidence of active
     disease within 12 weeks, in the opinion of the investigator"; "urgent need for intervention for tumour
@@ -96,16 +110,7 @@ def _judged_with_content(builder: _Builder, before: int, item: Item, norm: str) 
     placed = [(c.start, c.end) for c in own if c.start is not None and c.end is not None]
     content = [w for w in leftovers(norm, item.start, item.end, placed) if len(w.word) > 3]
     if len(content) >= 3:
-        builder.add(
-            kind="unparsed",
-            polarity=_polarity(item),
-            item=item.index,
-            start=item.start,
-            end=item.end,
-            text=item.text,
-            reason="a clinical criterion left to the investigator's judgement: kept as free text to read",
-            evaluable=True,
-        )
+        _keep_as_free_text(builder, item, "a clinical criterion left to the investigator's judgement")
 
 
 def _defined_requirements(builder: _Builder, definers: list[Item], norm: str, vocab: Vocabulary) -> None:
@@ -1400,16 +1405,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
         _read_item(builder, before, item, norm, vocab, numeric, concepts, defines)
         _judged_with_content(builder, before, item, norm)
         if len(builder.constraints) == before and not _is_heading(item):
-            builder.add(
-                kind="unparsed",
-                polarity=_polarity(item),
-                item=item.index,
-                start=item.start,
-                end=item.end,
-                text=item.text,
-                reason="no recognised threshold or clinical concept: kept as free text to read",
-                evaluable=True,
-            )
+            _keep_as_free_text(builder, item, "no recognised threshold or clinical concept")
     _defined_requirements(builder, definers, norm, vocab)
     for head in heads:
         _accept_listed_cases(builder, items, head)

@@ -51,7 +51,14 @@ from trialscope.patients.model import (
     Timing,
     Treatment,
 )
-from trialscope.patients.text_zh import antigen_results, has_chinese, neutral_spans, read_chinese, relative_dates
+from trialscope.patients.text_zh import (
+    ZhAssertion,
+    antigen_results,
+    has_chinese,
+    neutral_spans,
+    read_chinese,
+    relative_dates,
+)
 
 _DATA = "data/patients/note_words.json"
 _KEYS = {
@@ -420,6 +427,13 @@ def _dates(norm: str, as_of: dt.date) -> list[_Date]:
     return sorted(found, key=lambda d: d.start)
 
 
+def _from_chinese(z: ZhAssertion) -> Assertion:
+    """What the Chinese reading says of a finding, as the English reading says it."""
+    return Assertion(
+        negated=z.negated, resolved=z.resolved, historical=z.historical, hypothetical=z.hypothetical, family=z.family
+    )
+
+
 def _read_chinese(
     norm: str,
     text: str,
@@ -441,14 +455,7 @@ def _read_chinese(
             findings.append(_Finding(f.start, f.end, "sex"))
         elif f.kind == "concept":
             finding = _Finding(f.start, f.end, "concept", f.key, data={"said": f.key})
-            z = reading.assertions[id(f)]
-            assertions[id(finding)] = Assertion(
-                negated=z.negated,
-                resolved=z.resolved,
-                historical=z.historical,
-                hypothetical=z.hypothetical,
-                family=z.family,
-            )
+            assertions[id(finding)] = _from_chinese(reading.assertions[id(f)])
             findings.append(finding)
         elif f.kind == "lab" and "value" in f.data:
             unit = _unit(f.data["unit_text"])
@@ -463,14 +470,8 @@ def _read_chinese(
             if result:
                 found.data["result"] = result
         if found.kind == "concept" and id(found) not in assertions and reading.has_cues_near(found.start, found.end):
-            z = reading.assertion_at(found.start, found.end)  # "HIV均为阴性": a Latin word in a Chinese clause
-            assertions[id(found)] = Assertion(
-                negated=z.negated,
-                resolved=z.resolved,
-                historical=z.historical,
-                hypothetical=z.hypothetical,
-                family=z.family,
-            )
+            # "HIV均为阴性": a Latin word in a Chinese clause
+            assertions[id(found)] = _from_chinese(reading.assertion_at(found.start, found.end))
     dates += [_Date(a, b, day) for a, b, day in relative_dates(norm, patient.as_of)]
     dates.sort(key=lambda d: d.start)
     return reading.placed + neutral_spans(norm)
