@@ -422,3 +422,24 @@ def test_a_status_label_before_its_meaning_defines_it() -> None:
 def test_what_an_exclusion_says_is_not_excluded_is_let_in() -> None:
     found = _read("Exclusion Criteria:\n- Systemic steroid therapy; use of topical steroids is not excluded.")
     assert "topical corticosteroids" not in {c.concept for c in found if c.polarity == "exclude"}
+
+
+def test_what_a_patient_reacts_to_narrows_the_reaction() -> None:
+    text = "Exclusion Criteria:\n- Prior anaphylaxis to bendamustine or to cladribine"
+    found = _read(text)
+    assert [c.concept for c in found] == ["hypersensitivity"]  # the drugs are not prior therapy of their own
+    reaction = found[0]
+    assert "qualifier" in _kinds(reaction) and "bendamustine" in (reaction.leftover or "")
+    assert kept_answers(reaction) == {"met"}  # no allergy at all passes; an allergy to something is asked
+
+
+def test_the_condition_a_therapy_is_given_for_narrows_the_therapy() -> None:
+    text = (
+        "Exclusion Criteria:\n- Systemic corticosteroids given to treat graft-versus-host disease in the last 14 days"
+    )
+    found = _read(text)
+    assert "graft-versus-host disease" not in {c.concept for c in found}  # not an exclusion of any GVHD
+    therapy = next(c for c in found if c.category == "prior_therapy")
+    assert therapy.within is not None and therapy.within.value == 14
+    assert "qualifier" in _kinds(therapy) and "graft-versus-host" in (therapy.leftover or "")
+    assert kept_answers(therapy) == {"met"}

@@ -441,9 +441,27 @@ _NEEDS_THERAPY = re.compile(
     r"dependen\w*\s+on|for\s+which)\s+(?:\w+[\s/-]+){0,4}$"
 )
 _REACTS_TO = re.compile(
-    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contraindicat\w*|reactions?)\s+(?:to|of|against)\s+"
-    r"(?:\w+[\s,/-]+){0,6}$"
+    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*|reactions?)\s+((?:to|of|against)\s+"
+    r"(?:\w+[\s,/-]+){0,6})$"
 )
+
+
+# What a therapy is given for, between the therapy and the condition ("immunosuppressive therapy for GVHD",
+# "antibiotics to treat an infection", "steroids as prophylaxis of"): a few words at most.
+_THERAPY_FOR = re.compile(
+    r"(?i)^\s*(?:[\w-]+\s+){0,3}?(?:for|to\s+(?:treat|control|prevent|manage)|against|"
+    r"as\s+(?:treatment|therapy|prophylaxis)\s+(?:of|for))\s+(?:[\w-]+[\s,/-]+){0,3}$"
+)
+
+
+def _qualify(builder: _Builder, c: Constraint, span: tuple[int, int]) -> None:
+    """Words of a relation narrow ``c`` (kept as a qualifier); a span that extends one already kept replaces it."""
+    spans = builder.qualified.setdefault(c.id, [])
+    for n, (a, b) in enumerate(spans):
+        if a == span[0]:
+            spans[n] = (a, max(b, span[1]))
+            return
+    spans.append(span)
 
 
 def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
@@ -483,10 +501,34 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
                 drop.append(c)
                 span = (c.start - (len(lead[-80:]) - needs.start()), c.end)
                 for o in owners:
-                    builder.qualified.setdefault(o.id, []).append(span)
+                    _qualify(builder, o, span)
                 continue
-            if _REACTS_TO.search(lead[-90:]):
+            reacts = _REACTS_TO.search(lead[-90:])
+            if reacts:  # "allergic to fludarabine": the drug narrows the reaction, which can then only let pass
                 drop.append(c)
+                reaction_start = c.start - (len(lead[-90:]) - reacts.start())
+                reacts_to = c.start - (len(lead[-90:]) - reacts.start(1))
+                for o in own:
+                    if o is not c and o.kind == "concept" and clause_start <= (o.start or 0) <= reaction_start:
+                        _qualify(builder, o, (reacts_to, c.end))
+                continue
+        if concept.category in ("condition", "infection"):
+            therapies = [
+                o
+                for o in own
+                if o is not c
+                and o.kind == "concept"
+                and o.category == "prior_therapy"
+                and o.end is not None
+                and clause_start <= (o.start or 0)
+                and o.end <= c.start
+                and _THERAPY_FOR.match(norm[o.end : c.start])
+            ]
+            if therapies:  # "immunosuppressive therapy for GVHD": the condition is what the therapy is for
+                drop.append(c)
+                for o in therapies:
+                    _qualify(builder, o, (o.end or 0, c.end))
+                    o.within = o.within or c.within
                 continue
         if concept.category == "disease_status" and (
             _status_qualifies_other(norm, c, vocab, item.end)
@@ -902,6 +944,7 @@ def _read_item(
     placed += [(m.start(), m.end()) for m in named]
     placed += [span for c in readable for span in builder.mentions.get(c.id, [])]  # elliptic names ("B or C")
     placed += construction_spans(norm, item.start, item.end, vocab)
+    placed += [span for c in readable for span in builder.qualified.get(c.id, [])]  # named as its qualifier
     placed += defines
     placed += [builder.conditions[c.id] for c in readable if c.id in builder.conditions]  # age bands
     # a status word read as qualifying something else, and the antigen a therapy is aimed at ("any CD19 CAR
