@@ -443,3 +443,27 @@ def test_the_condition_a_therapy_is_given_for_narrows_the_therapy() -> None:
     assert therapy.within is not None and therapy.within.value == 14
     assert "qualifier" in _kinds(therapy) and "graft-versus-host" in (therapy.leftover or "")
     assert kept_answers(therapy) == {"met"}
+
+
+def test_limits_under_one_of_several_disease_headings_hold_for_that_disease_only() -> None:
+    text = (
+        "Inclusion Criteria:\n- Marginal zone lymphoma:\n- Stage II to IV disease\n"
+        "- Chronic lymphocytic leukemia:\n- Hemoglobin of at least 9 g/dL\n"
+    )
+    for name in ("disease stage", "hemoglobin"):
+        c = _one(text, name)
+        assert "condition" in _kinds(c) and kept_answers(c) == {"met"}
+
+
+def test_an_item_opening_with_one_of_several_diseases_holds_for_that_disease() -> None:
+    text = (
+        "Inclusion Criteria:\n- Follicular lymphoma in second or later complete remission\n"
+        "- Mantle cell lymphoma relapsed after autologous transplant\n- Creatinine below 2 mg/dL\n"
+    )
+    assert "condition" in _kinds(_one(text, "relapsed")) and "condition" in _kinds(_one(text, "complete remission"))
+    assert _one(text, "creatinine").unsure is None  # an item naming no disease holds for all
+
+
+def test_one_disease_heading_still_requires_its_disease() -> None:
+    text = "Inclusion Criteria:\n- Acute myeloid leukemia:\n- Bone marrow blasts of 5% or more\n"
+    assert "condition" not in _kinds(_one(text, "bone marrow blasts"))

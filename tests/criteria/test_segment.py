@@ -60,6 +60,7 @@ def test_numbered_run_on_and_lists_starting_at_two() -> None:
         ("Key Exclusion Criteria:", "exclusion"),
         ("Exclusion criteria", "exclusion"),
         ("Inclusion Criteria for patients:", "inclusion"),
+        ("EXCLUSION", "exclusion"),  # the word alone on its line
     ],
 )
 def test_heading_wordings(heading: str, section: str) -> None:
@@ -70,6 +71,13 @@ def test_heading_inside_an_item_and_missing_headings() -> None:
     assert _outline("- Inclusion Criteria: age over 18\n- Exclusion Criteria: pregnancy")[0][0] == "inclusion"
     items = segment("Age over 18.\nNo pregnancy.")
     assert [i.section for i in items] == ["inclusion", "inclusion"] and not items[0].heading_stated
+
+
+def test_a_section_word_with_more_on_its_line_is_not_a_heading() -> None:
+    items = segment("Inclusion\n* adults\nExclusion of women who are nursing\n* smokers")
+    assert [i.section for i in items] == ["inclusion", "inclusion", "inclusion"]
+    items = segment("Inclusion\n* adults\n\nExclusion\n\n* smokers")
+    assert [(i.section, i.text) for i in items] == [("inclusion", "adults"), ("exclusion", "smokers")]
 
 
 def test_escaped_markdown_and_full_width_punctuation_keep_offsets() -> None:

@@ -762,23 +762,70 @@ _COHORT_HEADING = re.compile(
 )
 
 
-def _apply_cohort_headings(constraints: list[Constraint], items: list[Item]) -> None:
-    """Items under a cohort heading ("For AML:") apply only to that cohort's patients: their constraints are
-    conditional (a "not met" becomes a question), up to the next heading or section."""
+def _disease_cohorts(items: list[Item], norm: str, vocab: Vocabulary) -> tuple[set[int], dict[int, tuple[int, int]]]:
+    """Where a section speaks to several diseases' patients in turn: lines that name a disease and lead into a
+    list ("CLL:", "Mantle cell lymphoma:"), which head what follows, and items that open with one ("ALL in
+    CR2 or CR3 ..."), whose own constraints hold for that disease only (the name's span). Only when the
+    section names two or more diseases that way, each then one cohort of several."""
+    headings: dict[str, dict[int, set[str]]] = {}
+    led: dict[str, dict[int, tuple[set[str], tuple[int, int]]]] = {}
+    for item in items:
+        own = norm[item.start : item.end].rstrip()
+        found = [
+            m
+            for m in vocab.concept_matcher.finditer(norm, item.start, item.end)
+            if vocab.concepts[m.key].primary_diagnosis
+        ]
+        if not found:
+            continue
+        if own.endswith(":") and len(own) <= 120:
+            headings.setdefault(item.section, {})[item.index] = {m.key for m in found}
+        elif found[0].start() == item.start and norm[found[0].end() : found[0].end() + 1] != ":":
+            led.setdefault(item.section, {})[item.index] = ({found[0].key}, (found[0].start(), found[0].end()))
+    heads: set[int] = set()
+    opening: dict[int, tuple[int, int]] = {}
+    for section in set(headings) | set(led):
+        named = [keys for keys in headings.get(section, {}).values()] + [k for k, _ in led.get(section, {}).values()]
+        keys = sorted(set().union(*named)) if named else []
+        unrelated = any(
+            b not in vocab.concept_ancestors(a) and a not in vocab.concept_ancestors(b)
+            for i, a in enumerate(keys)
+            for b in keys[i + 1 :]
+        )  # "B-cell lymphoma, including:" then "Diffuse large B-cell lymphoma ...": kinds of one disease
+        if len(named) >= 2 and unrelated:
+            heads.update(headings.get(section, {}))
+            opening.update({index: span for index, (_keys, span) in led.get(section, {}).items()})
+    return heads, opening
+
+
+def _apply_cohort_headings(
+    constraints: list[Constraint], items: list[Item], norm: str, cohorts: tuple[set[int], dict[int, tuple[int, int]]]
+) -> None:
+    """Items under a cohort heading ("For AML:", or one of several disease headings, "CLL:") apply only to
+    that cohort's patients: their constraints are conditional (a "not met" becomes a question), up to the next
+    heading or section. So are the constraints of an item that opens with one of several diseases."""
+    diseases, opening = cohorts
+
+    def conditional(c: Constraint, words: str) -> None:
+        kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
+        if "conflict" not in kinds:
+            c.leftover = f"{words} … {c.leftover}" if c.leftover else words
+            c.unsure = ",".join(sorted(kinds))
+
+    for index, (a, b) in opening.items():
+        for c in constraints:
+            if c.item == index and c.kind in ("numeric", "concept"):
+                conditional(c, " ".join(norm[a:b].split()))
     heading: Item | None = None
     for item in items:
-        if _COHORT_HEADING.match(item.text):
+        if _COHORT_HEADING.match(item.text) or item.index in diseases:
             heading = item
-        elif heading is None or item.section != heading.section or item.level < heading.level:
+        elif heading is None or item.index in opening or item.section != heading.section or item.level < heading.level:
             heading = None
             continue
         for c in constraints:
             if c.item == item.index and c.kind in ("numeric", "concept"):
-                kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
-                if "conflict" not in kinds:
-                    words = " ".join(heading.text.strip().rstrip(":").split())
-                    c.leftover = f"{words} … {c.leftover}" if c.leftover else words
-                    c.unsure = ",".join(sorted(kinds))
+                conditional(c, " ".join(heading.text.strip().rstrip(":").split()))
 
 
 # what separates an age band from the limit that holds for it: "Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL"
@@ -1452,7 +1499,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     _defined_requirements(builder, definers, norm, vocab)
     for head in heads:
         _accept_listed_cases(builder, items, head)
-    _apply_cohort_headings(builder.constraints, items)
+    _apply_cohort_headings(builder.constraints, items, norm, _disease_cohorts(items, norm, vocab))
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)

@@ -101,8 +101,10 @@ def _heading_kind(line: str) -> tuple[Section | None, int]:
     kind = match.group("kind").lower()
     has_colon = ":" in line[: match.end()] or "：" in line[: match.end()]
     said_criteria = re.search(r"criteri", line[: match.end()], re.IGNORECASE) is not None
-    # "Exclusion of X" is not a heading: a heading says "criteria" or ends with a colon.
-    if not (said_criteria or has_colon) or (rest.strip() and not has_colon):
+    # "Exclusion of X" is not a heading: a heading says "criteria", ends with a colon, or is the word alone on
+    # its line ("Exclusion")
+    alone = line.strip().lower() in ("inclusion", "exclusion")
+    if not (said_criteria or has_colon or alone) or (rest.strip() and not has_colon):
         return None, 0
     section: Section = "exclusion" if kind.startswith("exclu") else "inclusion"
     return section, match.end()
