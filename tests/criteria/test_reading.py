@@ -467,3 +467,24 @@ def test_an_item_opening_with_one_of_several_diseases_holds_for_that_disease() -
 def test_one_disease_heading_still_requires_its_disease() -> None:
     text = "Inclusion Criteria:\n- Acute myeloid leukemia:\n- Bone marrow blasts of 5% or more\n"
     assert "condition" not in _kinds(_one(text, "bone marrow blasts"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Inclusion Criteria:\n- CD22- or CD19-expressing lymphoma",
+        "Inclusion Criteria:\n- CD22-expressing or CD19-expressing lymphoma",
+        "Inclusion Criteria:\n- CD22-, CD20- or CD19-positive lymphoma",
+    ],
+)
+def test_antigens_whose_shared_cue_is_elided_are_alternatives(text: str) -> None:
+    found = {c.concept: c for c in _read(text) if c.category == "biomarker"}
+    assert "CD19" in found and "CD22" in found
+    assert found["CD19"].any_of_group is not None and found["CD19"].any_of_group == found["CD22"].any_of_group
+
+
+def test_antigens_listed_with_and_are_all_required() -> None:
+    found = {
+        c.concept: c for c in _read("Inclusion Criteria:\n- CD22, CD20 and CD19 positive") if c.category == "biomarker"
+    }
+    assert set(found) == {"CD19", "CD20", "CD22"} and found["CD19"].any_of_group is None

@@ -1229,6 +1229,11 @@ _DISEASE_RELATION = re.compile(
 _ASIDE_IN_GAP = re.compile(r"\([^()]{0,25}\)")
 
 
+# between antigens that share one positivity cue: their hyphens and cue words ("CD19-expressing or CD20-")
+_MARKER_WORDS = re.compile(r"(?i)-|\b(?:positive|positivity|pos|expressing|expression|expressed)\b")
+_MARKER_JOINT = re.compile(r"(?i)^[\s,]*(?:(?:or|and/or|and|/)[\s,]*)?$")
+
+
 def _diagnosis_alternatives(norm: str, matches: list[ConceptMatch], vocab: Vocabulary) -> dict[int, int]:
     """Diseases an inclusion lists as alternatives ("relapsed B-cell lymphoma, CLL or ALL"): a patient has one
     of them, so each run of diseases joined by commas, slashes and "or" is one group of alternatives; and
@@ -1243,10 +1248,21 @@ def _diagnosis_alternatives(norm: str, matches: list[ConceptMatch], vocab: Vocab
     markers = sorted((m for m in matches if m.category == "biomarker"), key=lambda m: m.start)
     for listed in (diseases, markers):  # diseases and antigens are listed apart
         run += 1
-        for previous, current in itertools.pairwise(listed):
-            gap = re.sub(r"[()\[\]]", " ", _ASIDE_IN_GAP.sub(" ", norm[previous.end : current.start]))
-            if previous.category == "biomarker" and not re.search(r"(?i)\bor\b|/", gap):
-                run += 1  # "CD19 or CD22 positive" are alternatives; "CD19 and CD22 positive" both required
+        gaps = [
+            re.sub(r"[()\[\]]", " ", _ASIDE_IN_GAP.sub(" ", norm[previous.end : current.start]))
+            for previous, current in itertools.pairwise(listed)
+        ]
+        for n, (previous, current) in enumerate(itertools.pairwise(listed)):
+            gap = gaps[n]
+            if previous.category == "biomarker":
+                # "CD19 or CD22 positive", "CD19- or CD20-expressing", "CD19-, CD20- or CD22-positive" are
+                # alternatives (a comma takes the joint that ends its list); "CD19 and CD22 positive" both required
+                joint = next((g for g in gaps[n:] if _MARKER_WORDS.sub(" ", g).strip(" ,")), gap)
+                if not re.search(r"(?i)\bor\b|/", joint) or not _MARKER_JOINT.match(_MARKER_WORDS.sub(" ", gap)):
+                    run += 1
+                    continue
+                groups.setdefault(id(previous), run)
+                groups[id(current)] = groups[id(previous)]
                 continue
             if previous.key != current.key and _DISEASE_JOINT.match(gap) and not _DISEASE_RELATION.search(gap):
                 groups.setdefault(id(previous), run)
