@@ -21,6 +21,7 @@ from trialscope.criteria.concepts import (
     exception_spans,
     extract_concepts,
     therapy_targets,
+    window_spans,
 )
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import NEGATED, Constraint, ParsedCriteria, Polarity
@@ -219,7 +220,9 @@ def _add_numeric(
         comparator, own_polarity, group = m.comparator, polarity, f"g{item.index}.{m.group}" if alternatives else None
         if id(m) in ranges:  # excluded inside a range = must be outside it: below the low bound or above the high
             comparator, own_polarity, group = NEGATED[m.comparator], "include", f"r{item.index}.{ranges[id(m)]}"
-        elif polarity == "exclude" and _REQUIRED_HERE.search(builder.text[max(item.start, m.start - 40) : m.start]):
+        elif polarity == "exclude" and _REQUIRED_HERE.search(
+            re.split(r"[;.]\s", builder.text[max(item.start, m.start - 80) : m.start])[-1]
+        ):
             own_polarity = "include"
         constraint = builder.add(
             kind="numeric",
@@ -239,6 +242,28 @@ def _add_numeric(
             definitional=definitional or _inside(defines, m.start),
         )
         ids.append(constraint.id)
+    _allowed_bounds(builder.constraints[len(builder.constraints) - len(ids) :])
+
+
+def _allowed_bounds(own: list[Constraint]) -> None:
+    """Two exclusion limits on one quantity that together leave no value free ("bilirubin > 1.5 × ULN (< 3 ×
+    ULN in Gilbert's syndrome)") cannot both exclude: the later one is the bound some patients are allowed."""
+    for n, later in enumerate(own):
+        if later.polarity != "exclude" or later.value is None:
+            continue
+        for earlier in own[:n]:
+            if (
+                earlier.polarity != "exclude"
+                or earlier.quantity != later.quantity
+                or earlier.unit != later.unit
+                or earlier.value is None
+            ):
+                continue
+            above_then_below = earlier.comparator in (">", ">=") and later.comparator in ("<", "<=")
+            below_then_above = earlier.comparator in ("<", "<=") and later.comparator in (">", ">=")
+            if (above_then_below and later.value > earlier.value) or (below_then_above and later.value < earlier.value):
+                later.polarity = "include"
+                break
 
 
 # A sentence of an exclusion that lets some patients in ("Exception: participants on heparin may be allowed if
@@ -285,9 +310,21 @@ def _right_after_a_limit(norm: str, position: int, numeric: list[NumericMatch]) 
     return any(m.end <= position and _LIMIT_TO_CONDITION.match(norm[m.end : position]) for m in numeric)
 
 
+# the people a requirement is put to, as the subject of its sentence: "Participants with a positive HCV
+# antibody must have undetectable HCV RNA", "Patients who had a transplant should be off immunosuppression"
+_CONDITION_SUBJECT = re.compile(
+    r"(?i)(?<![\w,])(?<![\w,]\s)(?:those|patients?|subjects?|participants?|individuals|women|men)\s+"
+    r"(?:with|who\s+(?:have|has|are|had|were)|having)\b[^,;()\[\]]*?"
+    r"(?=\s+(?:must|should|shall|needs?\s+to|have\s+to|has\s+to|(?:is|are)\s+required\s+to)\b)"
+)
+
+
 def condition_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Where an item says who something holds for ("(≤ 3 × ULN in patients with known Gilbert's syndrome)")."""
-    return [(m.start(), m.end()) for m in _CONDITION_PHRASE.finditer(norm, start, end)]
+    """Where an item says who something holds for ("(≤ 3 × ULN in patients with known Gilbert's syndrome)",
+    "Participants with ... must ...")."""
+    found = [(m.start(), m.end()) for m in _CONDITION_PHRASE.finditer(norm, start, end)]
+    found += [(m.start(), m.end()) for m in _CONDITION_SUBJECT.finditer(norm, start, end) if m.end() > m.start()]
+    return sorted(found)
 
 
 def _set_aside(
@@ -321,11 +358,15 @@ def _set_aside(
 
     kept_concepts = []
     let_in: list[ConceptMatch] = []  # what a permission lets in: an exception of the exclusions it narrows
+    label = _TOPIC_LABEL.match(norm, item.start, item.end)
     for m in concepts:
         if inside(permissions, m.start):
             let_in.append(m)
             continue
-        if inside(conditions, m.start) and m.category != "pregnancy":
+        # named in a condition, or only as the topic label of a sentence whose condition names it ("Hepatitis C:
+        # participants with a positive HCV antibody must ..."): who the rule is for, not what it excludes
+        named_at = [a for a, b in m.mentions or [(m.start, m.end)] if label is None or b > label.end()]
+        if named_at and all(inside(conditions, a) for a in named_at) and m.category != "pregnancy":
             builder.unplaced += list(m.mentions or [(m.start, m.end)])
             continue
         kept_concepts.append(m)
@@ -362,7 +403,12 @@ def _same_brackets(norm: str, a: int, b: int, start: int, end: int) -> bool:
 
 # In an exclusion, a limit written as what is required ("If HBsAg positive, HBV DNA must be < 2000 IU/mL") is a
 # requirement, not what excludes.
-_REQUIRED_HERE = re.compile(r"(?i)\b(?:must|should|shall|need(?:s)?\s+to|has\s+to|have\s+to)\s+(?:be|have|remain)\s*$")
+# a limit an exclusion states as what is required ("HBV DNA must be below 100", "patients with hepatitis B
+# must have an HBV DNA below 100 IU/mL"): the modal, then at most a few words naming the quantity
+_REQUIRED_HERE = re.compile(
+    r"(?i)\b(?:must|should|shall|need(?:s)?\s+to|has\s+to|have\s+to)\s+(?:be|have|remain|show)\b"
+    r"(?:\s+(?!not\b|no\b|never\b)[\w\-/()]+){0,5}\s*$"
+)
 
 
 def _exclusion_ranges(matches: list[NumericMatch]) -> dict[int, int]:
@@ -990,6 +1036,14 @@ def _read_item(
     ]
     placed += [(m.start(), m.end()) for m in named]
     placed += [span for c in readable for span in builder.mentions.get(c.id, [])]  # elliptic names ("B or C")
+    # a window nothing took ("... (e.g., cyclosporine) within 2 weeks prior to apheresis" where the therapy is
+    # named before the examples): its words narrow what the item names, they are not read
+    taken = {c.within for c in builder.constraints[before:] if c.within is not None}
+    loose = [
+        (a, b)
+        for a, b, window in window_spans(norm, item.start, item.end, vocab)
+        if window not in taken and not any(m.start <= a < m.end for m in numeric)
+    ]
     placed += construction_spans(norm, item.start, item.end, vocab)
     placed += [span for c in readable for span in builder.qualified.get(c.id, [])]  # named as its qualifier
     placed += defines
@@ -1005,15 +1059,20 @@ def _read_item(
         if aside is not None:
             placed.append((b, aside.end()))
     read_exceptions = {e for c in readable for e in c.exceptions if vocab.concept_matcher.search(e) is not None}
+    known = frozenset(w.lower() for m in named for w in tokens(m.group(0)))
+    # an exception is read when it names what the engine reads and leaves no other word unplaced ("except
+    # cured basal cell skin cancer or carcinoma in situ": the carcinoma in situ alone is not the exception)
     exceptions = [
         (
             span,
-            any(span[0] <= m.start() < span[1] for m in named)
-            or _exception_read(norm[span[0] : span[1]], read_exceptions),
+            (
+                any(span[0] <= m.start() < span[1] for m in named)
+                or _exception_read(norm[span[0] : span[1]], read_exceptions)
+            )
+            and not any(w.kind == "unplaced" for w in leftovers(norm, span[0], span[1], placed, known=known)),
         )
         for span in exception_spans(norm, item.start, item.end)
     ]
-    known = frozenset(w.lower() for m in named for w in tokens(m.group(0)))
     clauses = clause_bounds(norm, item.start, item.end, CLAUSE_OR_LABEL_BREAK) or [(item.start, item.end)]
     owned = {i: [c for c in readable if a <= (c.start or 0) < b] for i, (a, b) in enumerate(clauses)}
     words: dict[int, list[Leftover]] = {id(c): [] for c in readable}
@@ -1099,6 +1158,11 @@ def _read_item(
             whom = " ".join(norm[a:b].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
             c.leftover = f"{c.leftover} … {whom}" if c.leftover else whom
+        for a, b in loose:  # a window of its item that nothing took narrows what the item names
+            if c.kind == "concept" and c.category != "pregnancy":
+                window_words = " ".join(norm[a:b].split())
+                c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
+                c.leftover = f"{c.leftover} … {window_words}" if c.leftover else window_words
         for a, b in builder.qualified.get(c.id, []):  # words of a relation that qualify it
             relation = " ".join(norm[a:b].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
