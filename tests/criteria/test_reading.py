@@ -552,3 +552,10 @@ def test_a_window_of_one_unit_with_an_article() -> None:
 def test_r_r_before_a_disease_is_its_status() -> None:
     found = {c.concept for c in _read("Inclusion Criteria:\n- Confirmed r/r AML")}
     assert found == {"relapsed or refractory", "acute myeloid leukemia"}
+
+
+def test_a_drug_named_as_what_a_dose_limit_is_on_is_not_excluded_outright() -> None:
+    found = _read("Exclusion Criteria:\n- Dexamethasone > 2 mg per day")
+    assert [c.kind for c in found] == ["numeric"]
+    found = _read("Exclusion Criteria:\n- Any hydrocortisone, or dexamethasone > 2 mg")
+    assert "systemic corticosteroids" in {c.concept for c in found}  # named on its own too

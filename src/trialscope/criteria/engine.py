@@ -510,6 +510,13 @@ def _qualify(builder: _Builder, c: Constraint, span: tuple[int, int]) -> None:
     spans.append(span)
 
 
+# between a thing named and a limit on it ("prednisone > 10 mg/day", "HBV DNA: ≥ 2000 IU/mL", "steroids at a
+# dose of more than 10 mg"): the thing is what the limit is on
+_SUBJECT_OF_LIMIT = re.compile(
+    r"(?i)[\s:=(]*(?:(?:at\s+)?(?:a\s+)?(?:daily\s+)?(?:dose|level|count|titer|titre)s?\s+(?:of\s+)?)?"
+)
+
+
 def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
     """Relations between what an item names that change what it requires:
     - a condition graded on a scale the item limits ("heart failure of NYHA class III or higher"): the limit
@@ -522,12 +529,19 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
     own = builder.constraints[before:]
     drop: list[Constraint] = []
     scales = {c.quantity for c in own if c.kind == "numeric"}
+    limits = [c.start for c in own if c.kind == "numeric" and c.start is not None]
     for c in own:
         concept = vocab.concepts.get(c.concept or "") if c.kind == "concept" else None
         if concept is None or c.start is None or c.end is None:
             continue
         if concept.graded_by and concept.graded_by in scales:
             drop.append(c)
+            continue
+        mentions = builder.mentions.get(c.id) or [(c.start, c.end)]
+        if limits and all(
+            any(_SUBJECT_OF_LIMIT.fullmatch(norm, b, at) for at in limits if at >= b) for _a, b in mentions
+        ):
+            drop.append(c)  # "prednisone > 10 mg/day": the drug is what the limit is on, the limit decides
             continue
         clause_start = max(
             (a for a, _b in clause_bounds(norm, item.start, item.end) if a <= c.start), default=item.start
