@@ -559,3 +559,17 @@ def test_a_drug_named_as_what_a_dose_limit_is_on_is_not_excluded_outright() -> N
     assert [c.kind for c in found] == ["numeric"]
     found = _read("Exclusion Criteria:\n- Any hydrocortisone, or dexamethasone > 2 mg")
     assert "systemic corticosteroids" in {c.concept for c in found}  # named on its own too
+
+
+def test_an_age_in_brackets_after_a_limit_says_whom_the_limit_is_for() -> None:
+    found = _read(
+        "Inclusion Criteria:\n- Lansky play score ≥ 60 (children under 16 years), Karnofsky ≥ 60 (age 16 or over)"
+    )
+    assert "age" not in {c.quantity for c in found}
+    assert all("condition" in _kinds(c) for c in found)
+
+
+def test_an_item_opening_with_or_is_an_alternative_to_the_one_before() -> None:
+    text = "Inclusion Criteria:\n- Refractory Hodgkin lymphoma\n- Or relapsed myeloma after two lines\n- ECOG 0-2"
+    assert "condition" in _kinds(_one(text, "refractory")) and "condition" in _kinds(_one(text, "relapsed"))
+    assert _one(text, "ECOG").unsure is None

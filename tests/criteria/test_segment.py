@@ -61,6 +61,7 @@ def test_numbered_run_on_and_lists_starting_at_two() -> None:
         ("Exclusion criteria", "exclusion"),
         ("Inclusion Criteria for patients:", "inclusion"),
         ("EXCLUSION", "exclusion"),  # the word alone on its line
+        ("Exclusion Criteria Patients with any of the following will not be enrolled", "exclusion"),
     ],
 )
 def test_heading_wordings(heading: str, section: str) -> None:

@@ -888,6 +888,27 @@ def _apply_cohort_headings(
                 conditional(c, " ".join(heading.text.strip().rstrip(":").split()))
 
 
+_OR_ITEM = re.compile(r"(?i)^\s*(?:or|and/or)\b[\s,:]")
+
+
+def _alternative_items(constraints: list[Constraint], items: list[Item]) -> None:
+    """An item that opens with "OR" is an alternative to the item before it (at its level, in its section):
+    neither is required of everyone, so what each requires holds only for the patients it describes."""
+    for n, item in enumerate(items):
+        if not _OR_ITEM.match(item.text):
+            continue
+        earlier = next((o for o in reversed(items[:n]) if o.section == item.section and o.level == item.level), None)
+        for member in (item, earlier):
+            if member is None:
+                continue
+            for c in constraints:
+                if c.item == member.index and c.kind in ("numeric", "concept"):
+                    kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
+                    if "conflict" not in kinds and "or" not in (c.leftover or "").split(" … "):
+                        c.leftover = f"or … {c.leftover}" if c.leftover else "or"
+                        c.unsure = ",".join(sorted(kinds))
+
+
 # what separates an age band from the limit that holds for it: "Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL"
 _BAND_SEPARATOR = re.compile(r"[\s)\]]*(?:[:|=]|-\s|–|→|->)")
 _ROW_SEPARATOR = re.compile(r"[\s)\]]*(?:[:|=;]|-\s|–|→|->)")  # a row of a table: "Age: 1 to < 2 years; maximum ..."
@@ -900,6 +921,27 @@ def _age_conditions(builder: _Builder, before: int, item: Item, norm: str, vocab
     nothing either."""
     own = builder.constraints[before:]
     ages = [c for c in own if c.kind == "numeric" and c.quantity == "age" and c.end is not None]
+    for c in list(ages):  # "Karnofsky ≥ 50 (subjects ≥ 16 years of age)": the ages the limit before holds for
+        opened = norm.rfind("(", item.start, c.start or 0)
+        closed = norm.find(")", c.end or 0, item.end)
+        if opened < 0 or closed < 0 or ")" in norm[opened : c.start]:
+            continue
+        limit = next(
+            (
+                o
+                for o in own
+                if o.kind == "numeric"
+                and o.quantity != "age"
+                and o.end is not None
+                and o.end <= opened
+                and not norm[o.end : opened].strip()
+            ),
+            None,
+        )
+        if limit is not None:
+            builder.constraints.remove(c)
+            ages.remove(c)
+            builder.conditions[limit.id] = (opened, closed + 1)
     if not ages:
         return
     last_age = max(c.end or 0 for c in ages)
@@ -1594,6 +1636,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     for head in heads:
         _accept_listed_cases(builder, items, head)
     _apply_cohort_headings(builder.constraints, items, norm, _disease_cohorts(items, norm, vocab))
+    _alternative_items(builder.constraints, items)
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)
@@ -1621,4 +1664,15 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
             )
         with reading_in(translations("en")):  # stored with the criteria, shown in each reader's language
             notes = record_notes(builder.constraints, study)
-    return ParsedCriteria(text=text, items=items, constraints=builder.constraints, notes=notes)
+    return ParsedCriteria(text=text, items=items, constraints=_alternatives_together(builder.constraints), notes=notes)
+
+
+def _alternatives_together(constraints: list[Constraint]) -> list[Constraint]:
+    """The constraints in their order, except that the members of one group of alternatives follow the first
+    of them, so that each "or" is read beside what it is an alternative to."""
+    first: dict[tuple[int | None, str], int] = {}
+    for n, c in enumerate(constraints):
+        if c.any_of_group:
+            first.setdefault((c.item, c.any_of_group), n)
+    order = {id(c): (first.get((c.item, c.any_of_group or ""), n), n) for n, c in enumerate(constraints)}
+    return sorted(constraints, key=lambda c: order[id(c)])
