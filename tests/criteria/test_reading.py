@@ -573,3 +573,8 @@ def test_an_item_opening_with_or_is_an_alternative_to_the_one_before() -> None:
     text = "Inclusion Criteria:\n- Refractory Hodgkin lymphoma\n- Or relapsed myeloma after two lines\n- ECOG 0-2"
     assert "condition" in _kinds(_one(text, "refractory")) and "condition" in _kinds(_one(text, "relapsed"))
     assert _one(text, "ECOG").unsure is None
+
+
+def test_whatever_a_patient_reacts_to_narrows_the_reaction() -> None:
+    c = _one("Exclusion Criteria:\n- Hypersensitivity to the investigational cells or to DMSO", "hypersensitivity")
+    assert "qualifier" in _kinds(c) and "DMSO" in (c.leftover or "")

@@ -517,6 +517,12 @@ _SUBJECT_OF_LIMIT = re.compile(
 )
 
 
+_REACTION = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|reactions?)\b")
+_REACTION_OBJECT = re.compile(
+    r"(?i)\s*(?:to|against|towards?)\s+[^;.()]{1,80}?(?=$|[;.()]|\s+(?:or|and)\s+(?:any|other|prior|history|known)\b)"
+)
+
+
 def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
     """Relations between what an item names that change what it requires:
     - a condition graded on a scale the item limits ("heart failure of NYHA class III or higher"): the limit
@@ -537,6 +543,10 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
         if concept.graded_by and concept.graded_by in scales:
             drop.append(c)
             continue
+        reaction_object = _REACTION_OBJECT.match(norm, c.end, item.end) if _REACTION.search(c.text) else None
+        if reaction_object is not None:  # "allergy to the study product": what the patient reacts to narrows it
+            said = reaction_object.group(0)
+            _qualify(builder, c, (c.end + len(said) - len(said.lstrip()), reaction_object.end()))
         mentions = builder.mentions.get(c.id) or [(c.start, c.end)]
         if limits and all(
             any(_SUBJECT_OF_LIMIT.fullmatch(norm, b, at) for at in limits if at >= b) for _a, b in mentions
