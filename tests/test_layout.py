@@ -1,5 +1,5 @@
-"""The layout's rules, checked on the source: no import circles between trialscope's modules (counting
-imports made inside functions and for type checking too), and SQL only in ``store/``."""
+"""The layout's rules, checked on the source: no import circles between trialscope's modules, nor between its
+packages (counting imports made inside functions and for type checking too), and SQL only in ``store/``."""
 
 from __future__ import annotations
 
@@ -71,11 +71,40 @@ def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_module_imports_one_that_imports_it_back() -> None:
-    modules = _modules()
-    graph = {name: _imports(path, modules) - {name} for name, path in modules.items()}
+    graph = _module_graph()
     assert len(graph) > 100
     assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]  # the check sees one
     assert _circles(graph) == []
+
+
+def _package(module: str) -> str:
+    """The first-level part of trialscope a module belongs to: its subpackage ("criteria", "store"), or the
+    top-level module itself ("translation", "settings")."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    packages: dict[str, set[str]] = {}
+    for module, imported in graph.items():
+        packages.setdefault(_package(module), set()).update(_package(other) for other in imported)
+    return {package: imported - {package} for package, imported in packages.items()}
+
+
+def _module_graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {name: _imports(path, modules) - {name} for name, path in modules.items()}
+
+
+def test_no_package_imports_one_that_imports_it_back() -> None:
+    """Dependencies between trialscope's packages point one way (criteria never imports presentation, which
+    imports matching, which imports criteria): each package can be read with only the ones below it."""
+    # the check sees one: modules in different packages that never import each other back still tangle them
+    tangled = _package_graph({"trialscope.a.one": {"trialscope.b.one"}, "trialscope.b.two": {"trialscope.a.two"}})
+    assert tangled == {"a": {"b"}, "b": {"a"}} and _circles(tangled) == [["a", "b"]]
+    packages = _package_graph(_module_graph())
+    assert {"criteria", "store", "translation", "web"} <= set(packages)
+    assert _circles(packages) == []
 
 
 def test_sql_lives_in_the_store() -> None:

@@ -14,10 +14,9 @@ from sqlalchemy import delete
 
 import trialscope
 from tests.conftest import ROOT
-from trialscope.presentation.labels import age_words
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.schema import trial_criteria
-from trialscope.translation import reading_in, translations
+from trialscope.translation import age_words, reading_in, translations
 
 PACKAGE = Path(trialscope.__file__).parent
 

@@ -17,12 +17,11 @@ from urllib.parse import urlencode
 from trialscope.alerts.subscriptions import describe, unsubscribe_url
 from trialscope.mail import compose
 from trialscope.model.statuses import OPEN_STATUSES
-from trialscope.presentation.labels import N_
 from trialscope.search import SearchIndex, SearchIndexError, SearchQuery, matching_among, open_index
 from trialscope.search.request import QueryError
 from trialscope.store.people import ChangeForAlert, Mail, PeopleStore, Subscription
 from trialscope.store.trial_store import TrialStore
-from trialscope.translation import _, reading_in, translations
+from trialscope.translation import N_, _, reading_in, translations
 
 TRIAL_CHANGES = ("status_changed", "site_added", "site_removed", "site_status_changed", "eligibility_changed")
 KIND_WORDS = {

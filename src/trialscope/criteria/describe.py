@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trialscope.criteria.model import Constraint, Window
-from trialscope.presentation.labels import N_
-from trialscope.translation import _, pgettext, term
+from trialscope.translation import N_, _, pgettext, term
 
 SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "="}
 TIME_UNIT_WORDS = {

@@ -42,8 +42,7 @@ from trialscope.criteria.targets import trial_diseases, trial_targets
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.study import Study, age_in_years
-from trialscope.presentation.labels import N_, age_words
-from trialscope.translation import _, reading_in, translations
+from trialscope.translation import N_, _, age_words, reading_in, translations
 
 _STATUS_DEFINITION = re.compile(
     r"(?i)(?:defined\s+as|definition|meeting\s+(?:at\s+least\s+)?one|one\s+of\s+the\s+following|any\s+of\s+the\s+following|"

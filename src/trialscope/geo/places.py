@@ -351,6 +351,12 @@ def local_names(city: str | None, country: str | None) -> tuple[str | None, str 
     return _names_in(city, country, locale)
 
 
+def site_label(facility: str | None, city: str | None, country: str | None) -> str:
+    """A site on one line: its name, city and country (the city and country in the reader's script)."""
+    city, country = local_names(city, country)
+    return ", ".join(x for x in (facility, city, country) if x)
+
+
 @lru_cache(maxsize=8192)  # a trial page names the same cities over and over (140 sites, a few cities)
 def _names_in(city: str | None, country: str | None, locale: str) -> tuple[str | None, str | None]:
     cities, countries, _states = _gazetteer()

@@ -21,7 +21,6 @@ from trialscope.geo import (
     resolve_place,
 )
 from trialscope.model.statuses import OPEN_STATUSES
-from trialscope.presentation.labels import N_, known_values
 from trialscope.search.distance import nearby_terms
 from trialscope.search.documents import (
     AGE_YEAR_TERMS,
@@ -30,7 +29,7 @@ from trialscope.search.documents import (
 from trialscope.search.index import SearchIndex
 from trialscope.search.request import QueryError, SearchQuery
 from trialscope.search.synonyms import Reading, Term, synonyms
-from trialscope.translation import _, pgettext
+from trialscope.translation import N_, _, known_values, pgettext
 
 Sort = Literal["relevance", "updated", "start", "distance"]
 SYNTAX_NOTE = N_("The query's syntax was not understood (a quote or bracket left open?); its words were searched for.")

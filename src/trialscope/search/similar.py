@@ -18,9 +18,8 @@ from tantivy import Occur, Query
 
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.model.statuses import OPEN_STATUSES
-from trialscope.presentation.labels import N_, humanise
 from trialscope.search.index import SearchIndex
-from trialscope.translation import _, term
+from trialscope.translation import N_, _, humanise, term
 
 _WEIGHTS = {"target": 3.0, "disease": 6.0, "intervention_type": 0.8, "phase": 0.8}
 _PHASE_WORDS = {

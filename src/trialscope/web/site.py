@@ -20,14 +20,13 @@ from trialscope.criteria.describe import describe
 from trialscope.mail.postman import Postman
 from trialscope.mail.smtp import SmtpSettings, mail_sender
 from trialscope.plain_text import without_bidi_controls
-from trialscope.presentation.labels import humanise, phases_label, status_label
 from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
 from trialscope.settings import ENV_OPERATOR_EMAIL
 from trialscope.store.people import PeopleStore
 from trialscope.store.rate_limits import SharedCounts
 from trialscope.store.trial_store import TrialStore
-from trialscope.translation import _
+from trialscope.translation import _, humanise, phases_label, status_label
 from trialscope.web import i18n
 from trialscope.web.plain import card_summary, contact_value, explain, terms_in
 from trialscope.web.security import (
