@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import update
 
+from tests.factories import queue_mails
 from tests.mail_server import MailServer
 from trialscope.mail.delivery import deliver_due
 from trialscope.mail.smtp import SmtpSettings
@@ -29,7 +30,7 @@ def people(db_url: str) -> Iterator[PeopleStore]:
 
 def test_a_send_cut_off_by_a_kill_is_retried_within_a_minute(people: PeopleStore, mail_server: MailServer) -> None:
     mails = [Mail("digest", "b@example.org", MESSAGE.format(n=n)) for n in range(3)]
-    people.enqueue(mails, now() + dt.timedelta(days=1))
+    queue_mails(people, mails)
     first = people.due()[0]
     assert people.claim(first) is not None  # a sender took it ... and was killed with -9 mid-send
     with people.engine.begin() as conn:
@@ -40,7 +41,7 @@ def test_a_send_cut_off_by_a_kill_is_retried_within_a_minute(people: PeopleStore
 
 
 def test_a_send_in_progress_is_not_taken_by_another_sender(people: PeopleStore) -> None:
-    people.enqueue([Mail("digest", "b@example.org", MESSAGE.format(n=9))], now() + dt.timedelta(days=1))
+    queue_mails(people, [Mail("digest", "b@example.org", MESSAGE.format(n=9))])
     [message_id] = people.due()
     assert people.claim(message_id) is not None
     assert people.due() == [] and people.claim(message_id) is None  # claimed a moment ago: one sender

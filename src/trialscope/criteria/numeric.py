@@ -360,7 +360,6 @@ class NumericMatch:
     method: str | None = None
     group: int = 0  # thresholds sharing a group are alternatives (any of)
     twin_of_index: int | None = None
-    generic_scale: bool = False
     # one threshold on several ways of measuring one thing ("Karnofsky/Lansky ≥ 50"): any one of them is enough
     one_of: bool = False
 

@@ -742,7 +742,7 @@ def _words(c: Constraint) -> str:
 
 
 # --- what each evaluation reads ---------------------------------------------------------------------------
-# Beside the evaluations above, branch for branch: the facets of a patient's facts (``facts.facet_value``)
+# Beside the evaluations above, branch for branch: the facets of a patient's facts (``facts.facet_reader``)
 # that ``evaluate_constraint`` / ``evaluate_numeric`` read for a constraint. Two patients equal in them get
 # the same result, words included, which lets a prescreen evaluate each criterion once per distinct value
 # (``matching/prescreen.py``). A branch that starts reading something new must say so here; the

@@ -348,9 +348,3 @@ def facet_reader(facet: Facet) -> tuple[Callable[[PatientFacts, str], Hashable],
     """The function that reads a facet and its argument: ``function(facts, argument)`` is its value."""
     kind, argument = facet
     return _FACETS[kind], argument
-
-
-def facet_value(facts: PatientFacts, facet: Facet) -> Hashable:
-    """The value of one facet of the patient's facts (see above)."""
-    read, argument = facet_reader(facet)
-    return read(facts, argument)

@@ -144,11 +144,6 @@ class Synonyms:
     def group_for(self, words: tuple[str, ...]) -> SynonymGroup | None:
         return self.exact.get(words) or self.folded.get(tuple(w.lower() for w in words))
 
-    def forms_of(self, text: str) -> tuple[str, ...]:
-        """Every form of the group ``text`` is written in (just ``text`` when it is in none)."""
-        group = self.group_for(_words(text))
-        return group.forms if group else (text,)
-
     def expand(self, query: str, *, as_tokens: bool = False) -> str:
         """The query with every known form replaced by its whole group: written out as alternatives (for
         people to read), or as the group's index word (what is searched: one term, not many phrases)."""

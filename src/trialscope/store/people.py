@@ -37,7 +37,6 @@ LEAD_STATUSES = ("new", "sent", "failed", "withdrawn")
 # message goes out within about a minute; delivery is at least once (a send cut off after the server took
 # the message is sent again, with the same Message-ID)
 STALE_CLAIM = dt.timedelta(seconds=45)
-OUTBOX_STATUSES = ("waiting", "sending", "sent", "failed", "withdrawn")
 
 
 def now() -> dt.datetime:
@@ -287,10 +286,6 @@ class PeopleStore:
             return conn.execute(delete(leads).where(leads.c.id.in_(list(lead_ids)))).rowcount
 
     # --- the outbox ----------------------------------------------------------------------------------------
-    def enqueue(self, mails: Sequence[Mail], expires_at: dt.datetime) -> None:
-        with self.engine.begin() as conn:
-            self._enqueue(conn, mails, expires_at)
-
     @staticmethod
     def _enqueue(conn: Any, mails: Sequence[Mail], expires_at: dt.datetime) -> None:
         moment = now()
