@@ -100,4 +100,4 @@ def queue_mails(people: PeopleStore, mails: Sequence[Mail]) -> None:
         created_at=moment,
         expires_at=moment + dt.timedelta(days=1),
     )
-    people.add_lead(lead, mails)
+    people.leads.add(lead, mails)

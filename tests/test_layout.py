@@ -118,6 +118,24 @@ def test_sql_lives_in_the_store() -> None:
     assert outside == []
 
 
+def test_the_store_keeps_its_engine() -> None:
+    """Outside ``store/`` nothing reaches for a store's database engine: callers ask the store (``store.criteria``,
+    ``store.sync_state``, ``store.people.leads`` ...), which builds its parts on its own engine."""
+
+    def touching(path: Path) -> list[str]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        return [
+            f"{path.relative_to(PACKAGE)}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr == "engine"
+        ]
+
+    sample = PACKAGE / "store" / "trial_store.py"
+    assert touching(sample)  # the check sees one
+    outside = [path for path in sorted(PACKAGE.rglob("*.py")) if "store" not in path.relative_to(PACKAGE).parts[:1]]
+    assert [where for path in outside for where in touching(path)] == []
+
+
 def test_cue_words_are_read_from_the_reviewed_data_file() -> None:
     """Negation, exception and exposure cues, comparator phrases and measurement methods live in
     data/criteria/cues.json, read by the criteria engine; the patient-text reader's cues live in

@@ -20,7 +20,7 @@ from trialscope.store.trial_store import TrialStore
 @pytest.fixture
 def people(db_url: str) -> Iterator[PeopleStore]:
     with TrialStore.open(db_url) as store:
-        yield PeopleStore.of(store)
+        yield store.people
 
 
 @pytest.fixture

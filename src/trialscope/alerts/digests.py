@@ -126,13 +126,13 @@ def send_alerts(store: TrialStore, people: PeopleStore, sender: str, index: Sear
     """Queue one digest per subscription with news since its mark (delivery is the outbox's). ``index``:
     the catalogue's search index (opened when a saved search first needs it)."""
     report = AlertReport()
-    through = people.newest_change_id()
-    for subscription in people.confirmed_subscriptions():
+    through = people.subscriptions.newest_change_id()
+    for subscription in people.subscriptions.confirmed():
         report.subscriptions += 1
         if subscription.last_event_id >= through:
             continue
         nct_ids = [subscription.params["nct_id"]] if subscription.kind == "trial" else None
-        changes = people.changes_after(subscription.last_event_id, through, nct_ids)
+        changes = people.subscriptions.changes_after(subscription.last_event_id, through, nct_ids)
         with reading_in(translations(subscription.language)):
             try:
                 news = news_for(store, index, subscription, changes)
@@ -158,7 +158,10 @@ def send_alerts(store: TrialStore, people: PeopleStore, sender: str, index: Sear
                     feed_url=feed_url(subscription),
                 )
                 mail = Mail("digest", subscription.email, message.as_string(), subscription_id=subscription.id)
-        if people.announce(subscription.id, subscription.last_event_id, through, mail) and mail is not None:
+        if (
+            people.subscriptions.announce(subscription.id, subscription.last_event_id, through, mail)
+            and mail is not None
+        ):
             report.digests += 1
             report.changes += sum(len(words) for words in news.values())
     return report

@@ -74,7 +74,7 @@ async def note_save(request: Request, nct_id: Annotated[str, PathParam(pattern=N
 @router.get("/notes/{note_id}")
 def note_ask(request: Request, note_id: Annotated[str, PathParam(pattern=NOTE_ID)]) -> Response:
     site = site_of(request)
-    if site.people.note(note_id) is None:
+    if site.people.notes.get(note_id) is None:
         raise HTTPException(404, _(NOT_HERE))
     return site.render(request, "note_open.html", {"note_id": note_id, "problems": []})
 

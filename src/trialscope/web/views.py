@@ -37,8 +37,8 @@ from trialscope.search import SearchIndex, related_trials
 from trialscope.search.distance import nearest_sites
 from trialscope.search.documents import trial_concepts
 from trialscope.search.similar import RelatedTrial
-from trialscope.store.criteria_store import CriteriaStore
-from trialscope.store.trial_store import StoredTrial, TrialStore
+from trialscope.store.stored_trial import StoredTrial
+from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _, humanise, language_key, status_label
 from trialscope.web.plain import PlainSummary, plain_summary
 
@@ -245,7 +245,7 @@ def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: b
     trial = store.get(nct_id)
     if trial is None:
         return None
-    stored = CriteriaStore(store.engine).get(trial)  # parsed and stored first if new or changed
+    stored = store.criteria.get(trial)  # parsed and stored first if new or changed
     criteria_text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
     constraints = [Constraint.from_flat(flat) for flat in stored.constraints]  # the same read, not a second
     diseases, targets = trial_concepts(trial.study)
