@@ -137,12 +137,13 @@ def test_the_store_keeps_its_engine() -> None:
 
 
 def test_cue_words_are_read_from_the_reviewed_data_file() -> None:
-    """Negation, exception and exposure cues, comparator phrases and measurement methods live in
-    data/criteria/cues.json, read by the criteria engine; the patient-text reader's cues live in
+    """Negation, exception and exposure cues, comparator phrases and suffixes, measurement methods and the
+    words where a quantity's name ends live in data/criteria/cues.json, read by the criteria engine (no word
+    list is written in the numeric readers); the patient-text reader's cues live in
     data/patients/assertion.json, read by patients/assertion.py."""
     import json
 
-    from trialscope.criteria import concepts, numeric
+    from trialscope.criteria import concepts, quantities, thresholds
     from trialscope.criteria.cues import cues
     from trialscope.patients.assertion import load_rules
 
@@ -152,5 +153,13 @@ def test_cue_words_are_read_from_the_reviewed_data_file() -> None:
     assert "negation_in_patient_text" not in data  # one home for the patient's negation cues
     assert load_rules() is load_rules()  # the reviewed file, read once
     assert (PACKAGE / "data" / "patients" / "assertion.json").is_file()
-    assert {tuple(pair) for pair in data["comparators"]} == set(numeric._COMPARATOR_PHRASES)
-    assert [method for _, method in numeric._METHOD] == [m for _, m in data["measurement_methods"]]
+    assert {tuple(pair) for pair in data["comparators"]} == set(thresholds._COMPARATOR_PHRASES)
+    assert [method for _, method in quantities._METHOD] == [m for _, m in data["measurement_methods"]]
+    assert [list(pair) for pair in thresholds._SUFFIX_PHRASES] == data["comparator_suffixes"]
+    assert set(data["quantity_name_filler"]) == quantities._FILLER
+    assert set(data["quantity_name_stop"]) == quantities._PHRASE_STOP
+    assert set(data["subgroup_cues"]) == quantities._SUBGROUP_CUES
+    assert set(data["counted_not_a_quantity"]) | set(data["counted_links"]) == quantities._COUNT_STOP
+    for module in (thresholds, quantities):  # word lists are data: no set of words written in the code
+        tree = ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8"))
+        assert not [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Set) and len(n.elts) > 8], module.__name__

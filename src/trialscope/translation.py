@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import gettext
 import io
-import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
-from importlib import resources
 from pathlib import Path
+from typing import ClassVar
 
 from trialscope.model.study import age_parts
+from trialscope.reviewed_data import ReviewedFile, read_reviewed
 
 __all__ = [
     "LANGUAGES",
@@ -124,11 +124,19 @@ def N_(message: str) -> str:
     return message
 
 
+class _LabelsFile(ReviewedFile):
+    """data/labels.json: readable words for API codes, by vocabulary (a search facet's name, or "generic")."""
+
+    FILE: ClassVar[str] = "data/labels.json"
+    status: dict[str, str]
+    phase: dict[str, str]
+    generic: dict[str, str]
+
+
 @cache
 def _labels() -> dict[str, dict[str, str]]:
-    text = resources.files("trialscope").joinpath("data/labels.json").read_text(encoding="utf-8")
-    data: dict[str, dict[str, str]] = {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
-    return data
+    data = read_reviewed(_LabelsFile)
+    return {"status": dict(data.status), "phase": dict(data.phase), "generic": dict(data.generic)}
 
 
 def known_values(vocabulary: str) -> list[str]:

