@@ -1,5 +1,5 @@
 """Constraints in words a person can read ("total bilirubin ≤ 1.5 × ULN", "no prior CAR-T cell therapy"),
-in the reader's language (``presentation.translation``)."""
+in the reader's language (``translation.py``)."""
 
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
 
     A line that names a diagnosis and introduces sub-items ('Acute leukemia complex/refractory cases with
     poor response ...:' then '1) ... 2) ...') is a requirement whose sub-items define it: the line itself is
-    not a definition (its sub-items are, through ``_status_heads``)."""
+    not a definition (its sub-items are, through ``_status_head``)."""
     own = norm[item.start : item.end]
     label = _STATUS_LABEL.match(own)
     if label is not None:  # "Refractory disease: failure to achieve CR after 2 cycles": the label is defined

@@ -60,7 +60,7 @@ _loading = threading.Lock()
 
 
 def load_gazetteer() -> None:
-    """Read the gazetteer now (about 3 s, once per process), so that the first place someone types does not
+    """Read the gazetteer now (seconds, once per process), so that the first place someone types does not
     wait for it: a server calls this on a background thread at start-up."""
     _gazetteer()
 

@@ -1,5 +1,5 @@
 """The sections of a trial page, as plain data: every section the seed aggregator pages show, in a stable
-order, with readable labels. The terminal renderer prints them; the web app will template them.
+order, with readable labels. The terminal renderer prints them; the trial page templates them.
 
 Values are the registry's own text, unescaped: each renderer escapes for its medium.
 """

@@ -79,7 +79,7 @@ _WRITE_ATTEMPTS = 8
 OPEN_SITES_CACHED = 20_000  # trials whose open sites a process remembers (a few MB)
 
 # The reads every page makes, built once: a statement built anew at each call is built and keyed for
-# SQLAlchemy's compiled cache each time (~0.07 ms a read; these run once or more per page)
+# SQLAlchemy's compiled cache each time (these run once or more per page; the cost: benchmarks/README.md)
 _TRIAL = select(trials).where(trials.c.nct_id == bindparam("nct_id"))
 _STORED_AT = select(trials.c.updated_at).where(trials.c.nct_id == bindparam("nct_id"))
 _FEED_HEAD = select(func.coalesce(func.max(trial_feed.c.seq), 0))
