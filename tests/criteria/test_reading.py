@@ -422,3 +422,69 @@ def test_a_status_label_before_its_meaning_defines_it() -> None:
 def test_what_an_exclusion_says_is_not_excluded_is_let_in() -> None:
     found = _read("Exclusion Criteria:\n- Systemic steroid therapy; use of topical steroids is not excluded.")
     assert "topical corticosteroids" not in {c.concept for c in found if c.polarity == "exclude"}
+
+
+def test_what_a_patient_reacts_to_narrows_the_reaction() -> None:
+    text = "Exclusion Criteria:\n- Prior anaphylaxis to bendamustine or to cladribine"
+    found = _read(text)
+    assert [c.concept for c in found] == ["hypersensitivity"]  # the drugs are not prior therapy of their own
+    reaction = found[0]
+    assert "qualifier" in _kinds(reaction) and "bendamustine" in (reaction.leftover or "")
+    assert kept_answers(reaction) == {"met"}  # no allergy at all passes; an allergy to something is asked
+
+
+def test_the_condition_a_therapy_is_given_for_narrows_the_therapy() -> None:
+    text = (
+        "Exclusion Criteria:\n- Systemic corticosteroids given to treat graft-versus-host disease in the last 14 days"
+    )
+    found = _read(text)
+    assert "graft-versus-host disease" not in {c.concept for c in found}  # not an exclusion of any GVHD
+    therapy = next(c for c in found if c.category == "prior_therapy")
+    assert therapy.within is not None and therapy.within.value == 14
+    assert "qualifier" in _kinds(therapy) and "graft-versus-host" in (therapy.leftover or "")
+    assert kept_answers(therapy) == {"met"}
+
+
+def test_limits_under_one_of_several_disease_headings_hold_for_that_disease_only() -> None:
+    text = (
+        "Inclusion Criteria:\n- Marginal zone lymphoma:\n- Stage II to IV disease\n"
+        "- Chronic lymphocytic leukemia:\n- Hemoglobin of at least 9 g/dL\n"
+    )
+    for name in ("disease stage", "hemoglobin"):
+        c = _one(text, name)
+        assert "condition" in _kinds(c) and kept_answers(c) == {"met"}
+
+
+def test_an_item_opening_with_one_of_several_diseases_holds_for_that_disease() -> None:
+    text = (
+        "Inclusion Criteria:\n- Follicular lymphoma in second or later complete remission\n"
+        "- Mantle cell lymphoma relapsed after autologous transplant\n- Creatinine below 2 mg/dL\n"
+    )
+    assert "condition" in _kinds(_one(text, "relapsed")) and "condition" in _kinds(_one(text, "complete remission"))
+    assert _one(text, "creatinine").unsure is None  # an item naming no disease holds for all
+
+
+def test_one_disease_heading_still_requires_its_disease() -> None:
+    text = "Inclusion Criteria:\n- Acute myeloid leukemia:\n- Bone marrow blasts of 5% or more\n"
+    assert "condition" not in _kinds(_one(text, "bone marrow blasts"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Inclusion Criteria:\n- CD22- or CD19-expressing lymphoma",
+        "Inclusion Criteria:\n- CD22-expressing or CD19-expressing lymphoma",
+        "Inclusion Criteria:\n- CD22-, CD20- or CD19-positive lymphoma",
+    ],
+)
+def test_antigens_whose_shared_cue_is_elided_are_alternatives(text: str) -> None:
+    found = {c.concept: c for c in _read(text) if c.category == "biomarker"}
+    assert "CD19" in found and "CD22" in found
+    assert found["CD19"].any_of_group is not None and found["CD19"].any_of_group == found["CD22"].any_of_group
+
+
+def test_antigens_listed_with_and_are_all_required() -> None:
+    found = {
+        c.concept: c for c in _read("Inclusion Criteria:\n- CD22, CD20 and CD19 positive") if c.category == "biomarker"
+    }
+    assert set(found) == {"CD19", "CD20", "CD22"} and found["CD19"].any_of_group is None

@@ -19,7 +19,6 @@ Rules, each general (no trial's wording is special-cased):
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -32,7 +31,7 @@ from trialscope.criteria.vocabulary import Vocabulary
 
 _NEGATION = cues().negation_in_criteria
 _EXCEPTION = cues().exception
-_POSITIVE = re.compile(r"(?i)(?:\+|[-\s]?positive|positivity|\bexpress(?:ion|ing|ed|es)?\b|\btarget\b|\bpos\b)")
+_POSITIVE = re.compile(r"(?i)(?:\+|[-\s]?positive|positivity|-?\bexpress(?:ion|ing|ed|es)?\b|\btarget\b|\bpos\b)")
 _EXPOSURE = cues().exposure
 _STUDY_OWN = re.compile(r"(?i)\s*(?:cells?\s+)?(?:manufactur|infusion|collection|production|preparation)")
 _WINDOW = re.compile(
@@ -524,6 +523,9 @@ def therapy_targets(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     return spans
 
 
+_ANTIGEN_JOINT = re.compile(r"-?\s*(?:,|or|and|/|and/or|,\s*or|,\s*and)\s*")
+
+
 def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_polarity: Polarity) -> list[ConceptMatch]:
     """Antigen expression constraints ('CD123+ AML', 'positive expression of CLL1 target'): not an antigen
     inside an exception ('malignancy other than the B7-H3+ sarcoma') nor one a therapy is aimed at ('drugs
@@ -531,7 +533,7 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
     found: dict[str, ConceptMatch] = {}
     excepted = exception_spans(norm, start, end)
     antigens = vocab.antigen_matcher.finditer(norm, start, end)
-    for match, following in itertools.zip_longest(antigens, antigens[1:]):
+    for n, match in enumerate(antigens):
         key = match.key
         if any(a <= match.start() < b for a, b in excepted):
             continue
@@ -539,11 +541,13 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
         after = norm[match.end() : min(end, match.end() + 25)]
         if _THERAPY_TARGET_BEFORE.search(before) or _THERAPY_TARGET_AFTER.match(after):
             continue
-        shared = following is not None and re.fullmatch(
-            r"\s*(?:,|or|and|/|and/or)\s*", norm[match.end() : following.start()]
-        )
-        if shared:  # "CD19 or CD22 positive": the antigens listed share the cue after the last
-            after = norm[following.end() : min(end, following.end() + 25)]
+        last = match
+        for following in antigens[n + 1 :]:  # "CD19, CD20 or CD22 positive": the listed share the last one's cue
+            if not _ANTIGEN_JOINT.fullmatch(norm, last.end(), following.start()):
+                break
+            last = following
+        if last is not match:
+            after = norm[last.end() : min(end, last.end() + 25)]
         if not (
             _POSITIVE.match(after.lstrip(" "))
             or _POSITIVE.search(before[-25:])

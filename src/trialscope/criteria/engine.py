@@ -440,9 +440,27 @@ _NEEDS_THERAPY = re.compile(
     r"dependen\w*\s+on|for\s+which)\s+(?:\w+[\s/-]+){0,4}$"
 )
 _REACTS_TO = re.compile(
-    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contraindicat\w*|reactions?)\s+(?:to|of|against)\s+"
-    r"(?:\w+[\s,/-]+){0,6}$"
+    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*|reactions?)\s+((?:to|of|against)\s+"
+    r"(?:\w+[\s,/-]+){0,6})$"
 )
+
+
+# What a therapy is given for, between the therapy and the condition ("immunosuppressive therapy for GVHD",
+# "antibiotics to treat an infection", "steroids as prophylaxis of"): a few words at most.
+_THERAPY_FOR = re.compile(
+    r"(?i)^\s*(?:[\w-]+\s+){0,3}?(?:for|to\s+(?:treat|control|prevent|manage)|against|"
+    r"as\s+(?:treatment|therapy|prophylaxis)\s+(?:of|for))\s+(?:[\w-]+[\s,/-]+){0,3}$"
+)
+
+
+def _qualify(builder: _Builder, c: Constraint, span: tuple[int, int]) -> None:
+    """Words of a relation narrow ``c`` (kept as a qualifier); a span that extends one already kept replaces it."""
+    spans = builder.qualified.setdefault(c.id, [])
+    for n, (a, b) in enumerate(spans):
+        if a == span[0]:
+            spans[n] = (a, max(b, span[1]))
+            return
+    spans.append(span)
 
 
 def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
@@ -482,10 +500,34 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
                 drop.append(c)
                 span = (c.start - (len(lead[-80:]) - needs.start()), c.end)
                 for o in owners:
-                    builder.qualified.setdefault(o.id, []).append(span)
+                    _qualify(builder, o, span)
                 continue
-            if _REACTS_TO.search(lead[-90:]):
+            reacts = _REACTS_TO.search(lead[-90:])
+            if reacts:  # "allergic to fludarabine": the drug narrows the reaction, which can then only let pass
                 drop.append(c)
+                reaction_start = c.start - (len(lead[-90:]) - reacts.start())
+                reacts_to = c.start - (len(lead[-90:]) - reacts.start(1))
+                for o in own:
+                    if o is not c and o.kind == "concept" and clause_start <= (o.start or 0) <= reaction_start:
+                        _qualify(builder, o, (reacts_to, c.end))
+                continue
+        if concept.category in ("condition", "infection"):
+            therapies = [
+                o
+                for o in own
+                if o is not c
+                and o.kind == "concept"
+                and o.category == "prior_therapy"
+                and o.end is not None
+                and clause_start <= (o.start or 0)
+                and o.end <= c.start
+                and _THERAPY_FOR.match(norm[o.end : c.start])
+            ]
+            if therapies:  # "immunosuppressive therapy for GVHD": the condition is what the therapy is for
+                drop.append(c)
+                for o in therapies:
+                    _qualify(builder, o, (o.end or 0, c.end))
+                    o.within = o.within or c.within
                 continue
         if concept.category == "disease_status" and (
             _status_qualifies_other(norm, c, vocab, item.end)
@@ -719,23 +761,70 @@ _COHORT_HEADING = re.compile(
 )
 
 
-def _apply_cohort_headings(constraints: list[Constraint], items: list[Item]) -> None:
-    """Items under a cohort heading ("For AML:") apply only to that cohort's patients: their constraints are
-    conditional (a "not met" becomes a question), up to the next heading or section."""
+def _disease_cohorts(items: list[Item], norm: str, vocab: Vocabulary) -> tuple[set[int], dict[int, tuple[int, int]]]:
+    """Where a section speaks to several diseases' patients in turn: lines that name a disease and lead into a
+    list ("CLL:", "Mantle cell lymphoma:"), which head what follows, and items that open with one ("ALL in
+    CR2 or CR3 ..."), whose own constraints hold for that disease only (the name's span). Only when the
+    section names two or more diseases that way, each then one cohort of several."""
+    headings: dict[str, dict[int, set[str]]] = {}
+    led: dict[str, dict[int, tuple[set[str], tuple[int, int]]]] = {}
+    for item in items:
+        own = norm[item.start : item.end].rstrip()
+        found = [
+            m
+            for m in vocab.concept_matcher.finditer(norm, item.start, item.end)
+            if vocab.concepts[m.key].primary_diagnosis
+        ]
+        if not found:
+            continue
+        if own.endswith(":") and len(own) <= 120:
+            headings.setdefault(item.section, {})[item.index] = {m.key for m in found}
+        elif found[0].start() == item.start and norm[found[0].end() : found[0].end() + 1] != ":":
+            led.setdefault(item.section, {})[item.index] = ({found[0].key}, (found[0].start(), found[0].end()))
+    heads: set[int] = set()
+    opening: dict[int, tuple[int, int]] = {}
+    for section in set(headings) | set(led):
+        named = [keys for keys in headings.get(section, {}).values()] + [k for k, _ in led.get(section, {}).values()]
+        keys = sorted(set().union(*named)) if named else []
+        unrelated = any(
+            b not in vocab.concept_ancestors(a) and a not in vocab.concept_ancestors(b)
+            for i, a in enumerate(keys)
+            for b in keys[i + 1 :]
+        )  # "B-cell lymphoma, including:" then "Diffuse large B-cell lymphoma ...": kinds of one disease
+        if len(named) >= 2 and unrelated:
+            heads.update(headings.get(section, {}))
+            opening.update({index: span for index, (_keys, span) in led.get(section, {}).items()})
+    return heads, opening
+
+
+def _apply_cohort_headings(
+    constraints: list[Constraint], items: list[Item], norm: str, cohorts: tuple[set[int], dict[int, tuple[int, int]]]
+) -> None:
+    """Items under a cohort heading ("For AML:", or one of several disease headings, "CLL:") apply only to
+    that cohort's patients: their constraints are conditional (a "not met" becomes a question), up to the next
+    heading or section. So are the constraints of an item that opens with one of several diseases."""
+    diseases, opening = cohorts
+
+    def conditional(c: Constraint, words: str) -> None:
+        kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
+        if "conflict" not in kinds:
+            c.leftover = f"{words} … {c.leftover}" if c.leftover else words
+            c.unsure = ",".join(sorted(kinds))
+
+    for index, (a, b) in opening.items():
+        for c in constraints:
+            if c.item == index and c.kind in ("numeric", "concept"):
+                conditional(c, " ".join(norm[a:b].split()))
     heading: Item | None = None
     for item in items:
-        if _COHORT_HEADING.match(item.text):
+        if _COHORT_HEADING.match(item.text) or item.index in diseases:
             heading = item
-        elif heading is None or item.section != heading.section or item.level < heading.level:
+        elif heading is None or item.index in opening or item.section != heading.section or item.level < heading.level:
             heading = None
             continue
         for c in constraints:
             if c.item == item.index and c.kind in ("numeric", "concept"):
-                kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
-                if "conflict" not in kinds:
-                    words = " ".join(heading.text.strip().rstrip(":").split())
-                    c.leftover = f"{words} … {c.leftover}" if c.leftover else words
-                    c.unsure = ",".join(sorted(kinds))
+                conditional(c, " ".join(heading.text.strip().rstrip(":").split()))
 
 
 # what separates an age band from the limit that holds for it: "Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL"
@@ -901,6 +990,7 @@ def _read_item(
     placed += [(m.start(), m.end()) for m in named]
     placed += [span for c in readable for span in builder.mentions.get(c.id, [])]  # elliptic names ("B or C")
     placed += construction_spans(norm, item.start, item.end, vocab)
+    placed += [span for c in readable for span in builder.qualified.get(c.id, [])]  # named as its qualifier
     placed += defines
     placed += [builder.conditions[c.id] for c in readable if c.id in builder.conditions]  # age bands
     # a status word read as qualifying something else, and the antigen a therapy is aimed at ("any CD19 CAR
@@ -1138,6 +1228,11 @@ _DISEASE_RELATION = re.compile(
 _ASIDE_IN_GAP = re.compile(r"\([^()]{0,25}\)")
 
 
+# between antigens that share one positivity cue: their hyphens and cue words ("CD19-expressing or CD20-")
+_MARKER_WORDS = re.compile(r"(?i)-|\b(?:positive|positivity|pos|expressing|expression|expressed)\b")
+_MARKER_JOINT = re.compile(r"(?i)^[\s,]*(?:(?:or|and/or|and|/)[\s,]*)?$")
+
+
 def _diagnosis_alternatives(norm: str, matches: list[ConceptMatch], vocab: Vocabulary) -> dict[int, int]:
     """Diseases an inclusion lists as alternatives ("relapsed B-cell lymphoma, CLL or ALL"): a patient has one
     of them, so each run of diseases joined by commas, slashes and "or" is one group of alternatives; and
@@ -1152,10 +1247,21 @@ def _diagnosis_alternatives(norm: str, matches: list[ConceptMatch], vocab: Vocab
     markers = sorted((m for m in matches if m.category == "biomarker"), key=lambda m: m.start)
     for listed in (diseases, markers):  # diseases and antigens are listed apart
         run += 1
-        for previous, current in itertools.pairwise(listed):
-            gap = re.sub(r"[()\[\]]", " ", _ASIDE_IN_GAP.sub(" ", norm[previous.end : current.start]))
-            if previous.category == "biomarker" and not re.search(r"(?i)\bor\b|/", gap):
-                run += 1  # "CD19 or CD22 positive" are alternatives; "CD19 and CD22 positive" both required
+        gaps = [
+            re.sub(r"[()\[\]]", " ", _ASIDE_IN_GAP.sub(" ", norm[previous.end : current.start]))
+            for previous, current in itertools.pairwise(listed)
+        ]
+        for n, (previous, current) in enumerate(itertools.pairwise(listed)):
+            gap = gaps[n]
+            if previous.category == "biomarker":
+                # "CD19 or CD22 positive", "CD19- or CD20-expressing", "CD19-, CD20- or CD22-positive" are
+                # alternatives (a comma takes the joint that ends its list); "CD19 and CD22 positive" both required
+                joint = next((g for g in gaps[n:] if _MARKER_WORDS.sub(" ", g).strip(" ,")), gap)
+                if not re.search(r"(?i)\bor\b|/", joint) or not _MARKER_JOINT.match(_MARKER_WORDS.sub(" ", gap)):
+                    run += 1
+                    continue
+                groups.setdefault(id(previous), run)
+                groups[id(current)] = groups[id(previous)]
                 continue
             if previous.key != current.key and _DISEASE_JOINT.match(gap) and not _DISEASE_RELATION.search(gap):
                 groups.setdefault(id(previous), run)
@@ -1408,7 +1514,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     _defined_requirements(builder, definers, norm, vocab)
     for head in heads:
         _accept_listed_cases(builder, items, head)
-    _apply_cohort_headings(builder.constraints, items)
+    _apply_cohort_headings(builder.constraints, items, norm, _disease_cohorts(items, norm, vocab))
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)
