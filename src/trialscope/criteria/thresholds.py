@@ -52,7 +52,7 @@ _CMP_VALUE = rf"(?:(?:(?<![A-Za-z0-9.\-/])|(?<=than))(?:{_NUM})(?![\d])|(?<![A-Z
 _VALUE2 = rf"(?:(?<![A-Za-z0-9./])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"  # after "-" in a range
 COMPARATOR = (
     r"(?:(?i:" + "|".join(re.escape(p) for p, _ in _COMPARATOR_PHRASES) + r")\s*(?i:of\s+|to\s+|than\s+)?"
-    r"(?:\(\s*[≤≥<>=/]{1,3}\s*\)\s*)?(?:[≤≥<>=⩽⩾]{1,2}\s*)?|(?:<=|>=|=<|=>|[≤≥<>⩽⩾]|(?<![<>=])=(?!=)))"
+    r"(?:\(\s*[≤≥<>=/]{1,3}\s*\)\s*)?(?:[≤≥<>=⩽⩾]{1,2}\s*)?|(?:[<>=]\s?[<>=]|[≤≥<>⩽⩾]|(?<![<>=])=(?!=)))"
 )
 _REVERSED: dict[Comparator, Comparator] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
 _SEP = r"\s*(?:-|~|to|–|and)\s*"
@@ -75,9 +75,9 @@ _EXPRESSION_LIST = [
         rf"(?i:between|from)\s+(?:(?i:the\s+)?(?P<age>(?i:ages?))\s+(?i:of\s+))?(?P<v1>{_VALUE})\s*(?:-|~|to|and|an|–)\s*"
         rf"(?P<v2>{_VALUE2})"
     ),
-    # class III or IV / grade II or greater / class II-IV
+    # class III or IV / grade II or greater / class II-IV / ≥ grade III
     re.compile(
-        r"(?i:(?P<word>class|grade|stage)\s+)(?P<roman1>IV|I{1,3}|V)(?![A-Za-z])"
+        rf"(?:(?P<cmp>{COMPARATOR})\s*)?(?i:(?P<word>class|grade|stage)\s+)(?P<roman1>IV|I{{1,3}}|V)(?![A-Za-z])"
         r"(?:\s*(?:or|-|to|and)\s*(?P<roman2>IV|I{1,3}|V)(?![A-Za-z]))?"
         r"(?:\s+(?P<suffix>(?i:or greater|or higher|or more|or above|or less|or lower)))?"
     ),
@@ -194,6 +194,7 @@ def _value(text: str) -> float:
 
 def _comparator(text: str) -> Comparator:
     lowered = re.sub(r"([<>])\s*(?:/|or)\s*=", r"\1=", " ".join(text.lower().split()))  # "> or =", ">/="
+    lowered = re.sub(r"([<>=]) ([<>=])", r"\1\2", lowered)  # "=\<" with its markdown escape read as a space
     symbols = re.findall(r"<=|>=|=<|=>|[≤≥<>⩽⩾=]", lowered)
     if symbols:
         return _SYMBOLS[symbols[-1]]  # "more than ≥ 500": the symbol nearest the number decides

@@ -26,7 +26,7 @@ from trialscope.settings import ENV_OPERATOR_EMAIL
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _, humanise, phases_label, status_label
 from trialscope.web import i18n
-from trialscope.web.plain import card_summary, contact_value, explain, terms_in
+from trialscope.web.plain_language import card_summary, contact_value, explain, terms_in
 from trialscope.web.security import (
     CSRF_FIELD,
     RateLimiter,

@@ -40,7 +40,7 @@ from trialscope.search.similar import RelatedTrial
 from trialscope.store.stored_trial import StoredTrial
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _, humanise, language_key, status_label
-from trialscope.web.plain import PlainSummary, plain_summary
+from trialscope.web.plain_language import PlainSummary, plain_summary
 
 
 @dataclass(slots=True)
