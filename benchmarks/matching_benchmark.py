@@ -32,9 +32,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from trialscope.ingest import ingest_paths  # noqa: E402
+from trialscope.matching.catalogue_matching import match_patient  # noqa: E402
 from trialscope.matching.facts import patient_facts  # noqa: E402
 from trialscope.matching.prescreen import TrialScreen, prescreen_patients  # noqa: E402
-from trialscope.matching.run import match_patient  # noqa: E402
 from trialscope.matching.verdict import TrialInfo, match_trial  # noqa: E402
 from trialscope.patients.files import load_patient  # noqa: E402
 from trialscope.patients.model import Patient  # noqa: E402

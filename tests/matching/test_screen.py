@@ -12,8 +12,8 @@ from tests.conftest import FIXTURES
 from trialscope.criteria.outline import Outline, constraint_for_key, meaning_key
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.demo import load_demo
+from trialscope.matching.catalogue_matching import candidate_trials, match_patient
 from trialscope.matching.facts import patient_facts
-from trialscope.matching.run import candidate_trials, match_patient
 from trialscope.matching.verdict import StatusMemo, match_trial, screen_trial
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient

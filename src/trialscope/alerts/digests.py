@@ -83,7 +83,7 @@ def _search_news(
 
 
 def _profile_news(store: TrialStore, params: dict[str, Any], changes: list[ChangeForAlert]) -> dict[str, list[str]]:
-    from trialscope.matching.run import match_patient  # the matcher only for profile alerts
+    from trialscope.matching.catalogue_matching import match_patient  # the matcher only for profile alerts
     from trialscope.patients.model import patient_from_dict
 
     changes = _newly_findable(store, changes)

@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from pydantic import ValidationError
 
 from trialscope.criteria import MAX_CHECK_TEXT_CHARS
-from trialscope.matching.run import match_criteria_text, match_patient
+from trialscope.matching.catalogue_matching import match_criteria_text, match_patient
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict

@@ -20,7 +20,7 @@ from trialscope.contact.requests import lead_days
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import parse_distance_km
-from trialscope.matching.run import match_patient
+from trialscope.matching.catalogue_matching import match_patient
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.notes.sealed import note_days
 from trialscope.patients.fhir import patient_from_bundle
