@@ -14,7 +14,7 @@ from typing import Any
 
 from trialscope.search.index import SearchIndex, SearchIndexError, index_path
 from trialscope.search.request import Hit, QueryError, SearchQuery, SearchResults
-from trialscope.search.run import matching_among, run_search
+from trialscope.search.results import matching_among, run_search
 from trialscope.search.similar import RelatedTrial, related_trials
 from trialscope.store.trial_store import TrialStore
 
