@@ -3,7 +3,7 @@ a change to the catalogue or to the search index is seen at the next request.
 
 What is remembered between requests: search results per index state (``SearchIndex.results_cache``), related
 trials' candidates per index state, trial views per stored version of their trial + index state + day
-(``web.views.TrialViews``), trials' open sites per catalogue version (``TrialStore.open_sites_of``), and
+(``web.view_models.TrialViews``), trials' open sites per catalogue version (``TrialStore.open_sites_of``), and
 glossary-explained short texts per language (``web.plain_language.explain``)."""
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, require_something
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.web.site import Site, not_in_catalogue
-from trialscope.web.views import check_patient, place_or_none
+from trialscope.web.view_models import check_patient, place_or_none
 
 router = APIRouter(prefix="/api", tags=["api"])
 NCT = NCT_ID_IN_A_PATH

@@ -19,7 +19,7 @@ from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.store.stored_trial import StoredTrial
 from trialscope.translation import LANGUAGES, _
 from trialscope.web.site import Site, checked_form, not_in_catalogue, site_of, text_field
-from trialscope.web.views import place_or_none
+from trialscope.web.view_models import place_or_none
 
 router = APIRouter(include_in_schema=False)
 

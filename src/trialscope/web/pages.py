@@ -41,7 +41,7 @@ from trialscope.web.questionnaire import (
 )
 from trialscope.web.security import CSRF_FIELD, csrf_valid
 from trialscope.web.site import Site, checked_form, not_in_catalogue, site_of
-from trialscope.web.views import (
+from trialscope.web.view_models import (
     TrialView,
     check_patient,
     nearest_site,

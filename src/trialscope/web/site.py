@@ -36,7 +36,7 @@ from trialscope.web.security import (
     remember_csrf,
 )
 from trialscope.web.slow_work import SlowWork
-from trialscope.web.views import TrialViews
+from trialscope.web.view_models import TrialViews
 
 HERE = Path(__file__).parent
 ENV_PUBLIC_URL = "TRIALSCOPE_PUBLIC_URL"  # where the site is reached: every link in emails and feeds
