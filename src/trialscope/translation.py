@@ -6,7 +6,7 @@ rather than as an argument through every call: the web app sets it for each requ
 CLI and the library leave it at English. Messages are gettext messages (extracted by ``pybabel extract``
 with the keyword ``_``) with named ``%(placeholder)s`` values, so a translation may put the values in its
 own order. Words that come from data files (the criteria vocabulary's names, the summaries' words, the
-glossary) are extracted from those files (``presentation/catalogue_words.py``) and translated by ``term``.
+glossary) are extracted from those files (``presentation/babel_extractor.py``) and translated by ``term``.
 Registry text is never passed through here: it stays as registered.
 
 Here too: ``N_``, the marker for a message translated where it is shown rather than where it is defined,
