@@ -54,10 +54,13 @@ class PeopleStore:
 
     # --- a person's data, and its end (every table above) ---------------------------------------------
     def personal_data(self, email: str) -> dict[str, Any]:
+        """Everything kept under an email address (``retention.personal_data``)."""
         return retention.personal_data(self.engine, email)
 
     def delete_personal_data(self, email: str) -> dict[str, int]:
+        """Delete everything kept under an email address; how many of each were deleted."""
         return retention.delete_personal_data(self.engine, email)
 
     def purge_expired(self) -> dict[str, int]:
+        """Delete what has passed its retention; how many of each were deleted."""
         return retention.purge_expired(self.engine)
