@@ -190,3 +190,13 @@ def test_one_limit_on_two_lab_values_holds_for_both() -> None:
 )
 def test_comparators_split_by_an_escape_or_a_scale_word(text: str, expected: list[tuple[str, str, float, str]]) -> None:
     assert _numeric(text, "Exclusion" if "NYHA" in text else "Inclusion") == expected
+
+
+def test_limits_joined_by_or_across_a_bracketed_aside_are_alternatives() -> None:
+    parsed = parse_criteria(
+        "Inclusion Criteria:\n\n* creatinine ≤ 2 × ULN, or a creatinine clearance (estimated with the Cockcroft-Gault "
+        "formula) ≥ 40 mL/min"
+    )
+    limits = [c for c in parsed.constraints if c.kind == "numeric"]
+    assert len(limits) == 2 and limits[0].any_of_group is not None
+    assert limits[0].any_of_group == limits[1].any_of_group

@@ -61,6 +61,7 @@ def test_numbered_run_on_and_lists_starting_at_two() -> None:
         ("Exclusion criteria", "exclusion"),
         ("Inclusion Criteria for patients:", "inclusion"),
         ("EXCLUSION", "exclusion"),  # the word alone on its line
+        ("Exclusion Criteria Patients with any of the following will not be enrolled", "exclusion"),
     ],
 )
 def test_heading_wordings(heading: str, section: str) -> None:
@@ -100,12 +101,12 @@ def test_a_stored_segmentation_reads_back_as_the_same_items() -> None:
 
 
 def test_a_numbered_item_glued_after_a_sentence_is_cut_off() -> None:
-    text = "Inclusion Criteria:\n\n1. Adults.\n2. Life expectancy of 3 months or more. 3. ECOG 0-1. 4\\. Platelets over 50.\n"
+    text = "Inclusion Criteria:\n\n1. Adults.\n2. Life expectancy of 3 months or more. 3. ECOG 0-1. 4\\. PLT > 50.\n"
     assert [(label, body) for _, _, label, body in _outline(text)] == [
         ("1", "Adults."),
         ("2", "Life expectancy of 3 months or more."),
         ("3", "ECOG 0-1."),
-        ("4", "Platelets over 50."),
+        ("4", "PLT > 50."),
     ]
     # a number that does not go on from the last one is part of the sentence
     assert len(_outline("Inclusion Criteria:\n\n1. Adults. 5. Something\n")) == 1

@@ -38,7 +38,8 @@ _WINDOW = re.compile(
     r"(?i)(?P<cue>within(?:\s+the)?(?:\s+(?:last|past|previous|prior))?|in\s+the\s+(?:last|past|previous|prior)|"
     r"during\s+the\s+(?:last|past|previous)|in\s+the|for)?\s*(?:[≤<]=?\s*|less\s+than\s+|no\s+more\s+than\s+)?"
     r"(?:(?P<value>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
-    r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|years?)|(?P<single>hour|day|week|month|year))(?![A-Za-z])"
+    r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|years?)|(?:(?P<article>an?)\s+)?(?P<single>hour|day|week|month|year))"
+    r"(?![A-Za-z])"
     r"(?P<after>\s*(?:prior\s*to|before|preceding|of|from|ago)?)"
 )
 _UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
@@ -84,8 +85,9 @@ def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[i
             continue
         if cue and cue.lower().strip() in ("in the", "for") and not after:
             continue
-        if match.group("single"):  # "within the past year": one of it, only after a cue of the recent past
-            if not cue or not re.search(r"(?i)\b(?:last|past|previous|prior)$", cue.strip()):
+        if match.group("single"):  # "within the past year", "within a year": one of it, after a cue
+            recent = cue and re.search(r"(?i)\b(?:last|past|previous|prior)$", cue.strip())
+            if not (recent or (cue and match.group("article") and cue.lower().startswith("within"))):
                 continue
             value, unit = 1.0, _UNITS[match.group("single")[0].lower()]
         else:
@@ -575,6 +577,11 @@ _WINDOW_TO_ANCHOR = re.compile(
     r"(?i)[\s,]*(?:(?:prior\s+to|before|preceding|of|from|after|since|until|following|the|first|start|"
     r"initiation|beginning|day|date|planned|scheduled|study|trial|receiving|receipt|dose)\b[\s,]*)*"
 )
+
+
+def window_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int, Window]]:
+    """Every time window of norm[start:end], clause by clause, with where it is written."""
+    return [w for a, b in clause_bounds(norm, start, end) for w in _windows(norm, a, b, vocab)]
 
 
 def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int]]:

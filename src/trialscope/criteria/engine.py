@@ -21,6 +21,7 @@ from trialscope.criteria.concepts import (
     exception_spans,
     extract_concepts,
     therapy_targets,
+    window_spans,
 )
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import NEGATED, Constraint, ParsedCriteria, Polarity
@@ -218,7 +219,9 @@ def _add_numeric(
         comparator, own_polarity, group = m.comparator, polarity, f"g{item.index}.{m.group}" if alternatives else None
         if id(m) in ranges:  # excluded inside a range = must be outside it: below the low bound or above the high
             comparator, own_polarity, group = NEGATED[m.comparator], "include", f"r{item.index}.{ranges[id(m)]}"
-        elif polarity == "exclude" and _REQUIRED_HERE.search(builder.text[max(item.start, m.start - 40) : m.start]):
+        elif polarity == "exclude" and _REQUIRED_HERE.search(
+            re.split(r"[;.]\s", builder.text[max(item.start, m.start - 80) : m.start])[-1]
+        ):
             own_polarity = "include"
         constraint = builder.add(
             kind="numeric",
@@ -238,6 +241,28 @@ def _add_numeric(
             definitional=definitional or _inside(defines, m.start),
         )
         ids.append(constraint.id)
+    _allowed_bounds(builder.constraints[len(builder.constraints) - len(ids) :])
+
+
+def _allowed_bounds(own: list[Constraint]) -> None:
+    """Two exclusion limits on one quantity that together leave no value free ("bilirubin > 1.5 × ULN (< 3 ×
+    ULN in Gilbert's syndrome)") cannot both exclude: the later one is the bound some patients are allowed."""
+    for n, later in enumerate(own):
+        if later.polarity != "exclude" or later.value is None:
+            continue
+        for earlier in own[:n]:
+            if (
+                earlier.polarity != "exclude"
+                or earlier.quantity != later.quantity
+                or earlier.unit != later.unit
+                or earlier.value is None
+            ):
+                continue
+            above_then_below = earlier.comparator in (">", ">=") and later.comparator in ("<", "<=")
+            below_then_above = earlier.comparator in ("<", "<=") and later.comparator in (">", ">=")
+            if (above_then_below and later.value > earlier.value) or (below_then_above and later.value < earlier.value):
+                later.polarity = "include"
+                break
 
 
 # A sentence of an exclusion that lets some patients in ("Exception: participants on heparin may be allowed if
@@ -284,9 +309,21 @@ def _right_after_a_limit(norm: str, position: int, numeric: list[NumericMatch]) 
     return any(m.end <= position and _LIMIT_TO_CONDITION.match(norm[m.end : position]) for m in numeric)
 
 
+# the people a requirement is put to, as the subject of its sentence: "Participants with a positive HCV
+# antibody must have undetectable HCV RNA", "Patients who had a transplant should be off immunosuppression"
+_CONDITION_SUBJECT = re.compile(
+    r"(?i)(?<![\w,])(?<![\w,]\s)(?:those|patients?|subjects?|participants?|individuals|women|men)\s+"
+    r"(?:with|who\s+(?:have|has|are|had|were)|having)\b[^,;()\[\]]*?"
+    r"(?=\s+(?:must|should|shall|needs?\s+to|have\s+to|has\s+to|(?:is|are)\s+required\s+to)\b)"
+)
+
+
 def condition_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Where an item says who something holds for ("(≤ 3 × ULN in patients with known Gilbert's syndrome)")."""
-    return [(m.start(), m.end()) for m in _CONDITION_PHRASE.finditer(norm, start, end)]
+    """Where an item says who something holds for ("(≤ 3 × ULN in patients with known Gilbert's syndrome)",
+    "Participants with ... must ...")."""
+    found = [(m.start(), m.end()) for m in _CONDITION_PHRASE.finditer(norm, start, end)]
+    found += [(m.start(), m.end()) for m in _CONDITION_SUBJECT.finditer(norm, start, end) if m.end() > m.start()]
+    return sorted(found)
 
 
 def _set_aside(
@@ -320,11 +357,15 @@ def _set_aside(
 
     kept_concepts = []
     let_in: list[ConceptMatch] = []  # what a permission lets in: an exception of the exclusions it narrows
+    label = _TOPIC_LABEL.match(norm, item.start, item.end)
     for m in concepts:
         if inside(permissions, m.start):
             let_in.append(m)
             continue
-        if inside(conditions, m.start) and m.category != "pregnancy":
+        # named in a condition, or only as the topic label of a sentence whose condition names it ("Hepatitis C:
+        # participants with a positive HCV antibody must ..."): who the rule is for, not what it excludes
+        named_at = [a for a, b in m.mentions or [(m.start, m.end)] if label is None or b > label.end()]
+        if named_at and all(inside(conditions, a) for a in named_at) and m.category != "pregnancy":
             builder.unplaced += list(m.mentions or [(m.start, m.end)])
             continue
         kept_concepts.append(m)
@@ -361,7 +402,12 @@ def _same_brackets(norm: str, a: int, b: int, start: int, end: int) -> bool:
 
 # In an exclusion, a limit written as what is required ("If HBsAg positive, HBV DNA must be < 2000 IU/mL") is a
 # requirement, not what excludes.
-_REQUIRED_HERE = re.compile(r"(?i)\b(?:must|should|shall|need(?:s)?\s+to|has\s+to|have\s+to)\s+(?:be|have|remain)\s*$")
+# a limit an exclusion states as what is required ("HBV DNA must be below 100", "patients with hepatitis B
+# must have an HBV DNA below 100 IU/mL"): the modal, then at most a few words naming the quantity
+_REQUIRED_HERE = re.compile(
+    r"(?i)\b(?:must|should|shall|need(?:s)?\s+to|has\s+to|have\s+to)\s+(?:be|have|remain|show)\b"
+    r"(?:\s+(?!not\b|no\b|never\b)[\w\-/()]+){0,5}\s*$"
+)
 
 
 def _exclusion_ranges(matches: list[NumericMatch]) -> dict[int, int]:
@@ -463,6 +509,13 @@ def _qualify(builder: _Builder, c: Constraint, span: tuple[int, int]) -> None:
     spans.append(span)
 
 
+# between a thing named and a limit on it ("prednisone > 10 mg/day", "HBV DNA: ≥ 2000 IU/mL", "steroids at a
+# dose of more than 10 mg"): the thing is what the limit is on
+_SUBJECT_OF_LIMIT = re.compile(
+    r"(?i)[\s:=(]*(?:(?:at\s+)?(?:a\s+)?(?:daily\s+)?(?:dose|level|count|titer|titre)s?\s+(?:of\s+)?)?"
+)
+
+
 def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
     """Relations between what an item names that change what it requires:
     - a condition graded on a scale the item limits ("heart failure of NYHA class III or higher"): the limit
@@ -475,12 +528,19 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
     own = builder.constraints[before:]
     drop: list[Constraint] = []
     scales = {c.quantity for c in own if c.kind == "numeric"}
+    limits = [c.start for c in own if c.kind == "numeric" and c.start is not None]
     for c in own:
         concept = vocab.concepts.get(c.concept or "") if c.kind == "concept" else None
         if concept is None or c.start is None or c.end is None:
             continue
         if concept.graded_by and concept.graded_by in scales:
             drop.append(c)
+            continue
+        mentions = builder.mentions.get(c.id) or [(c.start, c.end)]
+        if limits and all(
+            any(_SUBJECT_OF_LIMIT.fullmatch(norm, b, at) for at in limits if at >= b) for _a, b in mentions
+        ):
+            drop.append(c)  # "prednisone > 10 mg/day": the drug is what the limit is on, the limit decides
             continue
         clause_start = max(
             (a for a, _b in clause_bounds(norm, item.start, item.end) if a <= c.start), default=item.start
@@ -827,6 +887,27 @@ def _apply_cohort_headings(
                 conditional(c, " ".join(heading.text.strip().rstrip(":").split()))
 
 
+_OR_ITEM = re.compile(r"(?i)^\s*(?:or|and/or)\b[\s,:]")
+
+
+def _alternative_items(constraints: list[Constraint], items: list[Item]) -> None:
+    """An item that opens with "OR" is an alternative to the item before it (at its level, in its section):
+    neither is required of everyone, so what each requires holds only for the patients it describes."""
+    for n, item in enumerate(items):
+        if not _OR_ITEM.match(item.text):
+            continue
+        earlier = next((o for o in reversed(items[:n]) if o.section == item.section and o.level == item.level), None)
+        for member in (item, earlier):
+            if member is None:
+                continue
+            for c in constraints:
+                if c.item == member.index and c.kind in ("numeric", "concept"):
+                    kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
+                    if "conflict" not in kinds and "or" not in (c.leftover or "").split(" … "):
+                        c.leftover = f"or … {c.leftover}" if c.leftover else "or"
+                        c.unsure = ",".join(sorted(kinds))
+
+
 # what separates an age band from the limit that holds for it: "Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL"
 _BAND_SEPARATOR = re.compile(r"[\s)\]]*(?:[:|=]|-\s|–|→|->)")
 _ROW_SEPARATOR = re.compile(r"[\s)\]]*(?:[:|=;]|-\s|–|→|->)")  # a row of a table: "Age: 1 to < 2 years; maximum ..."
@@ -839,6 +920,27 @@ def _age_conditions(builder: _Builder, before: int, item: Item, norm: str, vocab
     nothing either."""
     own = builder.constraints[before:]
     ages = [c for c in own if c.kind == "numeric" and c.quantity == "age" and c.end is not None]
+    for c in list(ages):  # "Karnofsky ≥ 50 (subjects ≥ 16 years of age)": the ages the limit before holds for
+        opened = norm.rfind("(", item.start, c.start or 0)
+        closed = norm.find(")", c.end or 0, item.end)
+        if opened < 0 or closed < 0 or ")" in norm[opened : c.start]:
+            continue
+        limit = next(
+            (
+                o
+                for o in own
+                if o.kind == "numeric"
+                and o.quantity != "age"
+                and o.end is not None
+                and o.end <= opened
+                and not norm[o.end : opened].strip()
+            ),
+            None,
+        )
+        if limit is not None:
+            builder.constraints.remove(c)
+            ages.remove(c)
+            builder.conditions[limit.id] = (opened, closed + 1)
     if not ages:
         return
     last_age = max(c.end or 0 for c in ages)
@@ -989,6 +1091,14 @@ def _read_item(
     ]
     placed += [(m.start(), m.end()) for m in named]
     placed += [span for c in readable for span in builder.mentions.get(c.id, [])]  # elliptic names ("B or C")
+    # a window nothing took ("... (e.g., cyclosporine) within 2 weeks prior to apheresis" where the therapy is
+    # named before the examples): its words narrow what the item names, they are not read
+    taken = {c.within for c in builder.constraints[before:] if c.within is not None}
+    loose = [
+        (a, b)
+        for a, b, window in window_spans(norm, item.start, item.end, vocab)
+        if window not in taken and not any(m.start <= a < m.end for m in numeric)
+    ]
     placed += construction_spans(norm, item.start, item.end, vocab)
     placed += [span for c in readable for span in builder.qualified.get(c.id, [])]  # named as its qualifier
     placed += defines
@@ -1004,15 +1114,20 @@ def _read_item(
         if aside is not None:
             placed.append((b, aside.end()))
     read_exceptions = {e for c in readable for e in c.exceptions if vocab.concept_matcher.search(e) is not None}
+    known = frozenset(w.lower() for m in named for w in tokens(m.group(0)))
+    # an exception is read when it names what the engine reads and leaves no other word unplaced ("except
+    # cured basal cell skin cancer or carcinoma in situ": the carcinoma in situ alone is not the exception)
     exceptions = [
         (
             span,
-            any(span[0] <= m.start() < span[1] for m in named)
-            or _exception_read(norm[span[0] : span[1]], read_exceptions),
+            (
+                any(span[0] <= m.start() < span[1] for m in named)
+                or _exception_read(norm[span[0] : span[1]], read_exceptions)
+            )
+            and not any(w.kind == "unplaced" for w in leftovers(norm, span[0], span[1], placed, known=known)),
         )
         for span in exception_spans(norm, item.start, item.end)
     ]
-    known = frozenset(w.lower() for m in named for w in tokens(m.group(0)))
     clauses = clause_bounds(norm, item.start, item.end, CLAUSE_OR_LABEL_BREAK) or [(item.start, item.end)]
     owned = {i: [c for c in readable if a <= (c.start or 0) < b] for i, (a, b) in enumerate(clauses)}
     words: dict[int, list[Leftover]] = {id(c): [] for c in readable}
@@ -1098,6 +1213,11 @@ def _read_item(
             whom = " ".join(norm[a:b].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
             c.leftover = f"{c.leftover} … {whom}" if c.leftover else whom
+        for a, b in loose:  # a window of its item that nothing took narrows what the item names
+            if c.kind == "concept" and c.category != "pregnancy":
+                window_words = " ".join(norm[a:b].split())
+                c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
+                c.leftover = f"{c.leftover} … {window_words}" if c.leftover else window_words
         for a, b in builder.qualified.get(c.id, []):  # words of a relation that qualify it
             relation = " ".join(norm[a:b].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
@@ -1515,6 +1635,7 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     for head in heads:
         _accept_listed_cases(builder, items, head)
     _apply_cohort_headings(builder.constraints, items, norm, _disease_cohorts(items, norm, vocab))
+    _alternative_items(builder.constraints, items)
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)
@@ -1542,4 +1663,15 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
             )
         with reading_in(translations("en")):  # stored with the criteria, shown in each reader's language
             notes = record_notes(builder.constraints, study)
-    return ParsedCriteria(text=text, items=items, constraints=builder.constraints, notes=notes)
+    return ParsedCriteria(text=text, items=items, constraints=_alternatives_together(builder.constraints), notes=notes)
+
+
+def _alternatives_together(constraints: list[Constraint]) -> list[Constraint]:
+    """The constraints in their order, except that the members of one group of alternatives follow the first
+    of them, so that each "or" is read beside what it is an alternative to."""
+    first: dict[tuple[int | None, str], int] = {}
+    for n, c in enumerate(constraints):
+        if c.any_of_group:
+            first.setdefault((c.item, c.any_of_group), n)
+    order = {id(c): (first.get((c.item, c.any_of_group or ""), n), n) for n, c in enumerate(constraints)}
+    return sorted(constraints, key=lambda c: order[id(c)])

@@ -435,7 +435,8 @@ def _group_alternatives(norm: str, results: list[NumericMatch]) -> None:
             and not re.search(r"[;.]", gap[stops.end() :])
         ):
             stops = None  # "... based on age and gender; or estimated creatinine clearance > 50"
-        if len(gap) <= 60 and _ALTERNATIVE.search(gap) and not stops:
+        bare = re.sub(r"\([^()]*\)", " ", gap)  # "CrCl (calculated using the Cockcroft-Gault formula) >= 30"
+        if len(bare) <= 60 and _ALTERNATIVE.search(bare) and not stops:
             old = current.group
             for later in results[index:]:
                 if later.group == old:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import orjson
 
+from trialscope.criteria.cues import cues
 from trialscope.criteria.text import normalise
 
 if TYPE_CHECKING:  # the model imports this module's Item
@@ -104,6 +105,10 @@ def _heading_kind(line: str) -> tuple[Section | None, int]:
     # "Exclusion of X" is not a heading: a heading says "criteria", ends with a colon, or is the word alone on
     # its line ("Exclusion")
     alone = line.strip().lower() in ("inclusion", "exclusion")
+    if said_criteria and rest.strip() and not has_colon and cues().heading.search(rest):
+        # "Exclusion Criteria Subjects meeting any of the following ... will not be able to participate": the
+        # rest of the line only introduces the list
+        return ("exclusion" if kind.startswith("exclu") else "inclusion"), len(line)
     if not (said_criteria or has_colon or alone) or (rest.strip() and not has_colon):
         return None, 0
     section: Section = "exclusion" if kind.startswith("exclu") else "inclusion"
