@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import Polarity, Window
-from trialscope.criteria.numeric import NOT_REACHED
 from trialscope.criteria.phrases import PhraseMatch
 from trialscope.criteria.text import WORD_NUMBERS, clause_bounds
+from trialscope.criteria.thresholds import NOT_REACHED
 from trialscope.criteria.vocabulary import Vocabulary
 
 _NEGATION = cues().negation_in_criteria
@@ -43,7 +43,6 @@ _WINDOW = re.compile(
     r"(?P<after>\s*(?:prior\s*to|before|preceding|of|from|ago)?)"
 )
 _UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
-_DEFINITION = re.compile(r"(?i)\b(?:defined\s+as|definition|refers\s+to|means)\b")
 # A therapy named as the cause of something ("toxicity caused by previous antitumor therapy") is not required.
 _CAUSE = re.compile(
     r"(?i)\b(?:caused\s+by|due\s+to|related\s+to|attributed\s+to|induced\s+by|toxicit(?:y|ies)\s+(?:of|from))"
@@ -565,10 +564,6 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
         if key not in found:
             found[key] = ConceptMatch(key, "biomarker", polarity, match.start(), match.end())
     return list(found.values())
-
-
-def is_definition(text: str) -> bool:
-    return _DEFINITION.search(text) is not None
 
 
 _POSITIVITY_WORDS = re.compile(

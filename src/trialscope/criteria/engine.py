@@ -25,8 +25,8 @@ from trialscope.criteria.concepts import (
 )
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import NEGATED, Constraint, ParsedCriteria, Polarity
-from trialscope.criteria.numeric import NumericMatch, extract_numeric, find_mentions
 from trialscope.criteria.phrases import PhraseMatch, tokens
+from trialscope.criteria.quantities import NumericMatch, extract_numeric, find_mentions
 from trialscope.criteria.reading import (
     Leftover,
     LeftoverKind,
@@ -43,8 +43,7 @@ from trialscope.criteria.targets import trial_diseases, trial_targets
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.study import Study, age_in_years
-from trialscope.presentation.labels import N_, age_words
-from trialscope.translation import _, reading_in, translations
+from trialscope.translation import N_, _, age_words, reading_in, translations
 
 _STATUS_DEFINITION = re.compile(
     r"(?i)(?:defined\s+as|definition|meeting\s+(?:at\s+least\s+)?one|one\s+of\s+the\s+following|any\s+of\s+the\s+following|"
@@ -66,7 +65,7 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
 
     A line that names a diagnosis and introduces sub-items ('Acute leukemia complex/refractory cases with
     poor response ...:' then '1) ... 2) ...') is a requirement whose sub-items define it: the line itself is
-    not a definition (its sub-items are, through ``_status_heads``)."""
+    not a definition (its sub-items are, through ``_status_head``)."""
     own = norm[item.start : item.end]
     label = _STATUS_LABEL.match(own)
     if label is not None:  # "Refractory disease: failure to achieve CR after 2 cycles": the label is defined

@@ -19,8 +19,7 @@ from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
 from trialscope.criteria.vocabulary import Vocabulary
 from trialscope.matching.facts import STATUS, Facet, Fact, PatientFacts, concepts_named
-from trialscope.presentation.labels import N_
-from trialscope.translation import _, term
+from trialscope.translation import N_, _, term
 
 Status = Literal["met", "not_met", "unknown", "not_applicable"]
 # Who can settle an unknown: the patient (or their doctor, from their records), or only the study team
@@ -743,7 +742,7 @@ def _words(c: Constraint) -> str:
 
 
 # --- what each evaluation reads ---------------------------------------------------------------------------
-# Beside the evaluations above, branch for branch: the facets of a patient's facts (``facts.facet_value``)
+# Beside the evaluations above, branch for branch: the facets of a patient's facts (``facts.facet_reader``)
 # that ``evaluate_constraint`` / ``evaluate_numeric`` read for a constraint. Two patients equal in them get
 # the same result, words included, which lets a prescreen evaluate each criterion once per distinct value
 # (``matching/prescreen.py``). A branch that starts reading something new must say so here; the

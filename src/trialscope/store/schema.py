@@ -175,7 +175,7 @@ trials.append_column(Column("sex", String(10)))
 trials.append_column(Column("condition_concepts", Text))  # "|acute myeloid leukemia|" from conditions and title
 
 # --- people (migration 0008): what visitors leave with their consent, and the mail sent for them ------------
-# Personal data lives only in these tables; each row has an expiry the purge honours (``store/people.py``).
+# Personal data lives only in these tables; each row has an expiry the purge honours (``store/people/retention.py``).
 site_secrets = Table(  # keys every server of one database shares (CSRF, signed links), made on first use
     "site_secrets",
     metadata,

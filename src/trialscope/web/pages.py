@@ -20,7 +20,7 @@ from trialscope.contact.requests import lead_days
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import parse_distance_km
-from trialscope.matching.run import match_patient
+from trialscope.matching.catalogue_matching import match_patient
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.notes.sealed import note_days
 from trialscope.patients.fhir import patient_from_bundle
@@ -41,7 +41,7 @@ from trialscope.web.questionnaire import (
 )
 from trialscope.web.security import CSRF_FIELD, csrf_valid
 from trialscope.web.site import Site, checked_form, not_in_catalogue, site_of
-from trialscope.web.views import (
+from trialscope.web.view_models import (
     TrialView,
     check_patient,
     nearest_site,

@@ -83,7 +83,7 @@ class Question:
 
     @property
     def text(self) -> str:
-        """The question in the reader's language (``presentation.translation``)."""
+        """The question in the reader's language (``translation.py``)."""
         return _(self.label, x=term(self.subject), when=self.when)
 
 
