@@ -578,3 +578,20 @@ def test_an_item_opening_with_or_is_an_alternative_to_the_one_before() -> None:
 def test_whatever_a_patient_reacts_to_narrows_the_reaction() -> None:
     c = _one("Exclusion Criteria:\n- Hypersensitivity to the investigational cells or to DMSO", "hypersensitivity")
     assert "qualifier" in _kinds(c) and "DMSO" in (c.leftover or "")
+
+
+def test_a_lead_in_to_all_of_the_following_heads_requirements_not_cases() -> None:
+    text = (
+        "Inclusion Criteria:\n* Relapsed or refractory AML patients must meet all of the following:\n"
+        "  1. Age 18 to 70 years\n  2. ECOG 0 to 1\n"
+    )
+    assert not _one(text, "ECOG").definitional and not _one(text, "age").definitional
+
+
+def test_a_status_whose_listed_cases_say_more_is_narrowed_by_them() -> None:
+    text = (
+        "Inclusion Criteria:\n* Refractory or relapsed AML meeting at least one of the following:\n"
+        "  1. relapse within 6 months of transplant\n  2. no remission after two inductions\n"
+    )
+    status = next(c for c in _read(text) if c.category == "disease_status" and c.item == 0)
+    assert "qualifier" in _kinds(status) and kept_answers(status) == {"not_met"}

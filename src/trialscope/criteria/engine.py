@@ -151,11 +151,16 @@ def _defined_requirements(builder: _Builder, definers: list[Item], norm: str, vo
         )
 
 
+_ALL_OF_THE_FOLLOWING = re.compile(r"(?i)\b(?:all|each|every\s+one)\s+(?:of\s+)?the\s+following\b")
+
+
 def _status_head(item: Item, norm: str, vocab: Vocabulary) -> bool:
     """A requirement line whose sub-items list the cases it covers: 'Acute leukemia complex/refractory
     cases ...: 1) no CR after 2 courses; 2) relapse within 6 months ...'. The sub-items are definitional."""
     own = norm[item.start : item.end]
     if not (item.children and own.rstrip().endswith(":")):
+        return False
+    if _ALL_OF_THE_FOLLOWING.search(own):  # "... must meet all of the following criteria:": requirements, not cases
         return False
     named = [vocab.concepts[m.key] for m in vocab.concept_matcher.finditer(own)]
     return any(c.primary_diagnosis for c in named) and any(c.category == "disease_status" for c in named)
@@ -1414,20 +1419,31 @@ def _accept_listed_cases(builder: _Builder, items: list[Item], head: int) -> Non
         c.any_of_group = group
     named = {c.concept for c in own}
     cases = set(items[head].children)
+    narrowed = any(  # a case that is more than a bare status: another requirement, a window, words not read
+        c.item in cases
+        and (c.kind == "unparsed" or c.category != "disease_status" or c.within is not None or bool(c.leftover))
+        for c in builder.constraints
+    ) or any(not any(c.item == case for c in builder.constraints) for case in cases)
     for c in list(builder.constraints):
         if c.item in cases and c.category == "disease_status" and c.polarity == "include" and c.concept not in named:
             named.add(c.concept)
-            builder.add(
-                kind="concept",
-                polarity="include",
-                item=head,
-                start=c.start,
-                end=c.end,
-                text=c.text,
-                category="disease_status",
-                concept=c.concept,
-                any_of_group=group,
+            own.append(
+                builder.add(
+                    kind="concept",
+                    polarity="include",
+                    item=head,
+                    start=c.start,
+                    end=c.end,
+                    text=c.text,
+                    category="disease_status",
+                    concept=c.concept,
+                    any_of_group=group,
+                )
             )
+    if narrowed:  # the cases say more than a status ("after at least two lines", "within a year of ASCT")
+        for c in own:
+            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
+            c.leftover = f"{c.leftover} … as one of the cases listed" if c.leftover else "as one of the cases listed"
 
 
 # "de novo or secondary AML": both origins named as alternatives, so the origin is not a requirement at all
