@@ -12,8 +12,8 @@ from tantivy import Occur, Query
 from tests.conftest import FIXTURES, backend_url
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
+from trialscope.model.age import AgeRange
 from trialscope.model.statuses import OPEN_STATUSES
-from trialscope.model.study import age_in_years
 from trialscope.search import QueryError, SearchIndex, SearchQuery, related_trials, run_search
 from trialscope.search.compile import Compiler
 from trialscope.search.documents import card_freshness
@@ -55,8 +55,7 @@ def test_a_72_year_old_is_not_shown_trials_capped_at_70(index: SearchIndex) -> N
     assert "NCT07432100" in at_45  # CLL1 CAR-T, 70 years at most
     assert "NCT07432100" not in {h.nct_id for h in at_72}
     for hit in at_72:
-        maximum = age_in_years(hit.card["maximum_age"])
-        assert maximum is None or maximum >= 72
+        assert AgeRange.of(hit.card["minimum_age"], hit.card["maximum_age"]).admits(72)
 
 
 def every_hit(index: SearchIndex, **query: object) -> list[Hit]:
@@ -75,15 +74,15 @@ def every_card(index: SearchIndex, **filters: object) -> list[dict[str, Any]]:
     return [hit.card for hit in every_hit(index, **filters)]
 
 
-@pytest.mark.parametrize("age", [0, 1, 17, 18, 45, 65, 70, 71, 75, 100, 101, 0.5, 17.5])
+@pytest.mark.parametrize("age", [0, 1, 17, 18, 45, 65, 70, 71, 75, 100, 101, 0.5, 0.7, 17.5, 70.5, 70.99])
 def test_trials_open_to_an_age_are_those_whose_age_limits_hold_it(index: SearchIndex, age: float) -> None:
-    """Whole years 0-100 are found by one term per accepted year, other ages by the age ranges: the same
-    trials either way, limits included."""
-    expected = set()
-    for card in every_card(index):
-        low, high = age_in_years(card["minimum_age"]), age_in_years(card["maximum_age"])
-        if (low is None or low <= age) and (high is None or age <= high):
-            expected.add(card["nct_id"])
+    """Whole years 0-100 are found by one term per admitted year, other ages by the age ranges: the same
+    trials either way, the ones the age rule admits (model/age.py: 70.5 is 70 completed years)."""
+    expected = {
+        card["nct_id"]
+        for card in every_card(index)
+        if AgeRange.of(card["minimum_age"], card["maximum_age"]).admits(age)
+    }
     assert expected and {card["nct_id"] for card in every_card(index, age=age)} == expected
 
 

@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
-from trialscope.model.study import age_in_years
+from trialscope.model.age import age_in_years
 from trialscope.search.documents import trial_concepts
 from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.trial_store import TrialStore

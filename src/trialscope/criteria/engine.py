@@ -41,7 +41,8 @@ from trialscope.criteria.segment import Item, segment
 from trialscope.criteria.targets import trial_diseases, trial_targets
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
-from trialscope.model.study import Study, age_in_years
+from trialscope.model.age import age_in_years
+from trialscope.model.study import Study
 from trialscope.presentation.labels import N_, age_words
 from trialscope.translation import _, reading_in, translations
 

@@ -9,7 +9,6 @@ that would settle it. Only an explicit answer (a value, a "no" in the history) c
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,6 +18,7 @@ from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
 from trialscope.criteria.vocabulary import Vocabulary
 from trialscope.matching.facts import STATUS, Facet, Fact, PatientFacts, concepts_named
+from trialscope.model.age import completed
 from trialscope.presentation.labels import N_
 from trialscope.translation import _, term
 
@@ -133,8 +133,7 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
     if c.quantity == "age":
         if patient.age is None:
             return CriterionResult(c, "unknown", _("your age is not in your profile"), question=_("How old are you?"))
-        # Ages compare in completed units: "18-70 years" includes someone aged 70 years and 5 months.
-        value: float = math.floor(convert(patient.age, "years", c.unit or "years") + 1e-9)
+        value: float = completed(patient.age, c.unit or "years")  # the age rule: model/age.py
         said = (
             _("you are %(age)s years old", age=_fmt(value))
             if (c.unit or "years") == "years"

@@ -265,14 +265,12 @@ class Compiler:
             if values:
                 filters[name] = one_of(name, [self._known_value(name, v) for v in values])
         ages = []  # an age and age groups are one filter: the age-group facet is counted without either
-        if q.age is not None:
-            if not 0 <= q.age <= 130:
-                raise QueryError(_("age %(age)s is out of range (0-130 years)", age=f"{q.age:g}"))
+        if q.age is not None:  # the ages each trial admits by the age rule (model/age.py): from min_age, below max_age
             age = float(q.age)
             ages.append(
                 f"age_year:{age:.0f}"
                 if age.is_integer() and AGE_YEAR_TERMS.start <= age < AGE_YEAR_TERMS.stop
-                else f"min_age:[* TO {age}] AND max_age:[{age} TO *]"
+                else f"min_age:[* TO {age}] AND max_age:{{{age} TO *}}"
             )
         if q.age_group:
             ages.append(one_of("age_group", sorted({_canonical_age_group(v) for v in q.age_group})))

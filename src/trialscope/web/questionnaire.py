@@ -17,6 +17,7 @@ from trialscope.criteria.describe import describe, span_words, unit_words
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.units import convert
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
+from trialscope.model.age import possible
 from trialscope.patients.model import (
     Biomarker,
     BlastCount,
@@ -377,7 +378,7 @@ def patient_from_answers(
             continue
         if q.role == "age":
             age = _number(value, q)
-            if age is not None and age > 130:
+            if age is not None and not possible(age):
                 shown = f"{age:g}"
                 raise AnswerError(_("%(question)s: %(value)s is out of range", question=q.text, value=shown))
             patient.age_years = age
