@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from tantivy import Occur, Query
 
 from tests.conftest import FIXTURES, backend_url
@@ -326,14 +327,29 @@ def test_related_trials_put_the_same_disease_first_and_open_trials_first(index: 
         (SearchQuery(near="Atlantisville"), "no city or country"),
         (SearchQuery(phase=["7"]), "unknown phase"),
         (SearchQuery(target=["XYZ999"]), "unknown target antigen"),
-        (SearchQuery(sort="distance"), "needs a place"),  # type: ignore[arg-type]
-        (SearchQuery(within_km=50), "needs a place"),
-        (SearchQuery(per_page=1000), "per_page"),
+        (SearchQuery(sort="distance"), "needs a place"),
+        (SearchQuery(near="France", sort="distance"), "needs a place"),
     ],
 )
 def test_bad_searches_say_what_to_change(index: SearchIndex, query: SearchQuery, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         run_search(index, query)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"within_km": 50}, "needs a place"),
+        ({"per_page": 1000}, "per_page"),
+        ({"age": 131}, "age"),
+        ({"sort": "best"}, "unknown sort 'best'"),
+    ],
+)
+def test_a_query_that_cannot_be_read_is_refused_when_it_is_made(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        SearchQuery.from_params(fields)
+    with pytest.raises(ValidationError):
+        SearchQuery(**fields)  # type: ignore[arg-type]
 
 
 def test_unbalanced_syntax_is_searched_leniently_with_a_note(index: SearchIndex) -> None:
@@ -364,8 +380,8 @@ def test_a_search_near_a_place_in_the_southern_hemisphere(index: SearchIndex) ->
 
 
 def test_one_request_builder_reads_what_a_person_typed() -> None:
-    """SearchQuery.from_params is how the pages, the API and the command line build a search: the same
-    words give the same query, and every value it cannot read is named at once."""
+    """SearchQuery reads what a person typed on the pages, the API, the command line or in a saved search:
+    the same words give the same query, and every value it cannot read is named at once."""
     import datetime as dt
 
     from trialscope.search.request import SearchQuery as Request
@@ -385,7 +401,7 @@ def test_one_request_builder_reads_what_a_person_typed() -> None:
             "age_group": [],
         }
     )
-    assert query.text == "CAR-T AML" and list(query.status) == ["open"] and list(query.phase) == ["1", "2"]
+    assert query.text == "CAR-T AML" and query.status == ("open",) and query.phase == ("1", "2")
     assert query.age == 45 and query.sex == "female" and query.page == 2 and query.healthy_volunteers is False
     assert query.within_km == pytest.approx(482.8, abs=0.1) and query.start_from == dt.date(2024, 5, 1)
     assert Request.from_params({"within": 500.0, "near": "Wuhan"}).within_km == 500  # the API's typed number
@@ -394,3 +410,23 @@ def test_one_request_builder_reads_what_a_person_typed() -> None:
     assert len(refused.value.problems) == 5
     with pytest.raises(QueryError, match="needs a place"):
         Request.from_params({"within": "500"})
+
+
+def test_the_cache_key_is_taken_with_every_default_settled(index: SearchIndex) -> None:
+    """A search that leaves its order to the default is the same search as one that names that order: one
+    cache entry, and the query given is never changed (it is frozen)."""
+    index.results_cache.clear()
+    left = SearchQuery(text="CD117", per_page=3)
+    first = run_search(index, left)
+    assert (
+        left.sort is None
+        and first.query.sort == "relevance"
+        and first.query == left.model_copy(update={"sort": "relevance"})
+    )
+    assert run_search(index, SearchQuery(text="CD117", per_page=3, sort="relevance")) is first
+    assert run_search(index, left) is first
+    near = run_search(index, SearchQuery(text="CD117", near="Hangzhou", per_page=3))
+    assert near.query.sort == "distance"
+    assert run_search(index, SearchQuery(per_page=3)).query.sort == "updated"
+    with pytest.raises(ValidationError):
+        left.sort = "start"  # type: ignore[misc]

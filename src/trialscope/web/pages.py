@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from markupsafe import Markup
+from starlette.datastructures import QueryParams
 
 from trialscope.alerts.subscriptions import subscription_days
 from trialscope.contact.recipients import names_an_address
@@ -67,44 +68,27 @@ def _distance(within: str, problems: list[str]) -> float | None:
         return None
 
 
+# The search form's fields as they were sent (a refused value too), to fill the form in again: single
+# values cut to their field's length, lists to a few values.
+_FORM_TEXT = {"q": 500, "near": 200, "within": 20, "age": 5, "sex": 10, "sort": 20, "condition": 200}
+_FORM_LISTS = ("status", "phase", "target", "country", "age_group")
+
+
+def form_values(query: QueryParams) -> dict[str, object]:
+    """What the search form shows of a request's query, as typed."""
+    values: dict[str, object] = {name: query.get(name, "")[:limit] for name, limit in _FORM_TEXT.items()}
+    return values | {name: query.getlist(name)[:12] for name in _FORM_LISTS}
+
+
 @router.get("/")
 @router.get("/search")
-def search_page(
-    request: Request,
-    q: Annotated[str, Query(max_length=500)] = "",
-    status: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006
-    phase: Annotated[list[str], Query(max_length=6)] = [],  # noqa: B006
-    target: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    country: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    condition: Annotated[str, Query(max_length=200)] = "",
-    age: Annotated[str, Query(max_length=5)] = "",
-    age_group: Annotated[list[str], Query(max_length=3)] = [],  # noqa: B006
-    sex: Annotated[str, Query(max_length=10)] = "",
-    near: Annotated[str, Query(max_length=200)] = "",
-    within: Annotated[str, Query(max_length=20)] = "",
-    sort: Annotated[str, Query(max_length=20)] = "",
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
-) -> Response:
+def search_page(request: Request, query: Annotated[SearchQuery, Query()]) -> Response:
+    """The search page. A query it cannot read is answered by the app's handler of refused input
+    (``web/app.py``): the form again, with every problem named."""
     site = site_of(request)
-    params = {
-        "q": q,
-        "status": status,
-        "phase": phase,
-        "target": target,
-        "country": country,
-        "condition": condition,
-        "age_group": age_group,
-        "age": age,
-        "sex": sex,
-        "near": near,
-        "within": within,
-        "sort": sort,
-        "page": page,
-    }
     problems: list[str] = []
     results = None
     try:
-        query = SearchQuery.from_params(params)
         results = run_search(site.index, query)
     except QueryError as exc:
         problems = exc.problems
@@ -112,15 +96,15 @@ def search_page(
     if results is not None and results.hits:
         place = results.place if results.place is not None and results.place.kind != "country" else None
         nct_ids = [hit.nct_id for hit in results.hits]
-        results_sites = results_map(site.store, nct_ids, place, results.query.within_km, near)
+        results_sites = results_map(site.store, nct_ids, place, results.query.within_km, query.near or "")
     return site.render(
         request,
         "search.html",
         {
             "results": results,
             "problems": problems,
-            "params": params,
-            "home": request.url.path == "/" and not q,
+            "params": form_values(request.query_params),
+            "home": request.url.path == "/" and not query.text,
             "results_map": results_sites,
             "facets": facet_views(results.facets, request.query_params.multi_items(), near=results.place is not None)
             if results is not None
