@@ -25,9 +25,8 @@ from trialscope.matching.evaluate import (
     CriterionResult,
     Status,
     evaluate_constraint,
-    evaluate_numeric,
+    evaluator_of,
     reads,
-    reads_numeric,
 )
 from trialscope.matching.facts import DIAGNOSES, Facet, PatientFacts
 from trialscope.model.age import AgeLimit
@@ -404,8 +403,9 @@ def trial_checks(info: TrialInfo, constraints: list[Constraint], vocab: Vocabula
 def record_checks(info: TrialInfo, vocab: Vocabulary) -> list[Check]:
     """What the record's own fields limit: its age limits, its sex, its conditions (in this order)."""
 
-    def limit(c: Constraint) -> Check:
-        return Check(c, lambda facts: evaluate_numeric(c, facts, vocab), reads_numeric(c, vocab))
+    def limit(c: Constraint) -> Check:  # the record's own limit: no reading of text to be unsure of
+        evaluator = evaluator_of(c, vocab)
+        return Check(c, lambda facts: evaluator.judge(c, facts, vocab), evaluator.reads(c, vocab))
 
     checks = [limit(c) for c in _record_constraints(info)]
     if info.sex != "ALL":

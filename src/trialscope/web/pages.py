@@ -18,28 +18,29 @@ from starlette.datastructures import QueryParams
 from trialscope.alerts.subscriptions import subscription_days
 from trialscope.contact.recipients import names_an_address
 from trialscope.contact.requests import lead_days
+from trialscope.criteria.describe import unit_words
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import parse_distance_km
+from trialscope.matching.questions import (
+    AnswerError,
+    Question,
+    patient_from_answers,
+    questions_for,
+    study_team_settles,
+)
 from trialscope.matching.run import match_patient
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.notes.sealed import note_days
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
+from trialscope.patients.plausible import lab_units
 from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, anything_clinical, understood
 from trialscope.presentation.sections import registry_url
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.translation import _
 from trialscope.web.facets import facet_views
-from trialscope.web.questionnaire import (
-    AnswerError,
-    Question,
-    patient_from_answers,
-    questions_for,
-    study_team_settles,
-    unit_label,
-)
 from trialscope.web.security import CSRF_FIELD, csrf_valid
 from trialscope.web.site import Site, checked_form, not_in_catalogue, site_of
 from trialscope.web.views import (
@@ -164,9 +165,15 @@ def _form_context(
         "questions": questions,
         "answers": answers,
         "problems": problems,
-        "unit_label": unit_label,
+        "unit_label": _unit_label,
         "team_settles": study_team_settles(view.constraints, vocabulary()),
     }
+
+
+def _unit_label(unit: str) -> str:
+    """How a unit is shown in the questionnaire's unit chooser (in the reader's language; "μmol/L", not
+    "umol/L")."""
+    return {"xULN": _("× upper limit of normal"), "": _("(no unit)")}.get(unit) or lab_units().shown(unit_words(unit))
 
 
 @router.get("/trials/{nct_id}/qualify")
