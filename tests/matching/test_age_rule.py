@@ -16,6 +16,7 @@ from trialscope.ingest import ingest_paths
 from trialscope.matching.run import match_patient
 from trialscope.model.age import MAX_YEARS, AgeLimit, AgeRange, completed, possible
 from trialscope.patients.model import Patient
+from trialscope.patients.text import patient_from_text
 from trialscope.search import SearchIndex, SearchQuery, run_search
 from trialscope.store.trial_store import TrialStore
 
@@ -57,6 +58,13 @@ def test_a_range_in_years_admits_exactly_what_the_limits_admit_in_their_units(
     for step in range(0, 3000):  # every age from 0 to 100 by 12 days: the range and the units never disagree
         age = step * 12 / 365.25
         assert ages.admits(age) == by_units(age), age
+
+
+@pytest.mark.parametrize("months", range(1, 13))
+def test_an_infant_described_in_words_has_completed_their_months(months: int) -> None:
+    patient = patient_from_text(f"A {months}-month-old girl with infant leukemia.")
+    assert patient.age is not None and completed(patient.age, "months") == months
+    assert AgeLimit.read(f"{months} Months").admits_as_minimum(patient.age)  # type: ignore[union-attr]
 
 
 def test_one_bound_on_an_age() -> None:
