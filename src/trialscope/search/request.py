@@ -202,7 +202,7 @@ class SearchQuery(BaseModel):
             return data
         kept: dict[str, Any] = {}
         for key, value in data.items():
-            many = cls._is_list(key)
+            many = cls.takes_several(key)
             values = value if isinstance(value, list | tuple) else [value]
             values = [v.strip() if isinstance(v, str) else v for v in values if v is not None]
             values = [v for v in values if v != ""]
@@ -213,7 +213,7 @@ class SearchQuery(BaseModel):
         return kept
 
     @classmethod
-    def _is_list(cls, key: str) -> bool | None:
+    def takes_several(cls, key: str) -> bool | None:
         """Whether the parameter ``key`` names (by name or alias) takes several values (None: no parameter)."""
         for name, info in cls.model_fields.items():
             names = {name, info.alias}

@@ -69,16 +69,15 @@ def _distance(within: str, problems: list[str]) -> float | None:
         return None
 
 
-# The search form's fields as they were sent (a refused value too), to fill the form in again: single
-# values cut to their field's length, lists to a few values.
-_FORM_TEXT = {"q": 500, "near": 200, "within": 20, "age": 5, "sex": 10, "sort": 20, "condition": 200}
-_FORM_LISTS = ("status", "phase", "target", "country", "age_group")
-
-
 def form_values(query: QueryParams) -> dict[str, object]:
-    """What the search form shows of a request's query, as typed."""
-    values: dict[str, object] = {name: query.get(name, "")[:limit] for name, limit in _FORM_TEXT.items()}
-    return values | {name: query.getlist(name)[:12] for name in _FORM_LISTS}
+    """The search's parameters as a request typed them (a refused value too), to fill the form in again:
+    a list for a parameter that takes several (``SearchQuery``), each value cut short."""
+    return {
+        name: [v[:500] for v in query.getlist(name)[:12]]
+        if SearchQuery.takes_several(name)
+        else query.get(name, "")[:500]
+        for name in SearchQuery.parameter_names()
+    }
 
 
 @router.get("/")
