@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import backend_url
 from tests.factories import study, write_json
 from trialscope.ingest import ingest_paths
-from trialscope.matching.run import match_patient
+from trialscope.matching.catalogue_matching import match_patient
 from trialscope.model.age import MAX_YEARS, AgeLimit, AgeRange, completed, possible
 from trialscope.patients.model import Patient
 from trialscope.patients.text import patient_from_text

@@ -23,9 +23,9 @@ def _phase_words(phases: list[str]) -> str:
 def _print_results(results: SearchResults) -> None:
     from rich.table import Table
 
-    from trialscope.presentation.labels import facet_label
     from trialscope.presentation.terminal import add_columns, clean, print_table
     from trialscope.search.documents import card_freshness
+    from trialscope.translation import facet_label
 
     q = results.query
     where = ""

@@ -20,8 +20,7 @@ from trialscope.criteria.units import UnitConversionError, convert, xuln_to_abso
 from trialscope.criteria.vocabulary import Vocabulary
 from trialscope.matching.facts import STATUS, Facet, Fact, PatientFacts, concepts_named
 from trialscope.model.age import completed
-from trialscope.presentation.labels import N_
-from trialscope.translation import _, term
+from trialscope.translation import N_, _, term
 
 Status = Literal["met", "not_met", "unknown", "not_applicable"]
 # Who can settle an unknown: the patient (or their doctor, from their records), or only the study team

@@ -1,7 +1,7 @@
 """ "Could I qualify?": the questions one trial's structured criteria need, and the patient profile the
 answers make for the matcher. It asks only what those criteria need, in plain words, with units the person
 can choose. "Not sure" (or a blank) is never turned into an answer: the criterion stays unknown and becomes
-a question for the doctor. The pages only show the questions and pass the answers back (web/questionnaire.py).
+a question for the doctor. The pages only show the questions and pass the answers back (web/pages.py).
 
 Labels are messages marked for translation (``N_``), translated where they are shown: ``Question.text``.
 """
@@ -31,8 +31,7 @@ from trialscope.patients.model import (
     Treatment,
 )
 from trialscope.patients.plausible import lab_units
-from trialscope.presentation.labels import N_
-from trialscope.translation import _, reader_locale, term
+from trialscope.translation import N_, _, reader_locale, term
 
 Kind = Literal["number", "choice"]
 Role = Literal[
@@ -102,7 +101,7 @@ class Question:
 
     @property
     def text(self) -> str:
-        """The question in the reader's language (``translation``)."""
+        """The question in the reader's language (``translation.py``)."""
         return _(self.label, x=term(self.subject), when=self.when)
 
 

@@ -31,8 +31,7 @@ from trialscope.matching.evaluate import (
 from trialscope.matching.facts import DIAGNOSES, Facet, PatientFacts
 from trialscope.model.age import AgeLimit
 from trialscope.model.study import Study
-from trialscope.presentation.labels import N_
-from trialscope.translation import _, term
+from trialscope.translation import N_, _, term
 
 Verdict = Literal["eligible", "possibly_eligible", "not_eligible"]
 VERDICT_ORDER = {"eligible": 0, "possibly_eligible": 1, "not_eligible": 2}

@@ -148,7 +148,8 @@ _INFANT_AGE = re.compile(r"(?i)\b(\d{1,2})\s*-?\s*(month|week|day)s?\s*-?\s*old\
 _FEMALE = re.compile(r"(?i)\b(?:woman|women|female|girl|lady|mother|she|her|pregnant|F)\b")
 _MALE = re.compile(r"(?i)\b(?:man|men|male|boy|gentleman|father|he|his|him|M)\b")
 _MARKER_RESULT = re.compile(
-    r"\s*(?:(\+|\(\+\)|positive\b|pos\b|bright|expressed|expressing)|(-|−|\(-\)|negative\b|neg\b|dim-?negative|not\s+expressed))",
+    r"\s*(?:(\+|\(\+\)|-?positive\b|-?pos\b|bright|-?expressed|-?expressing)"
+    r"|(-?negative\b|-?neg\b|dim-?negative|-|−|\(-\)|not\s+expressed))",
     re.IGNORECASE,
 )
 _MARKER_RESULT_BEFORE = re.compile(r"(?i)(?:(positive|expressing)|(negative))\s+(?:for\s+)?$")

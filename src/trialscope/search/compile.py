@@ -21,7 +21,6 @@ from trialscope.geo import (
     resolve_place,
 )
 from trialscope.model.statuses import OPEN_STATUSES
-from trialscope.presentation.labels import N_, known_values
 from trialscope.search.distance import nearby_terms
 from trialscope.search.documents import (
     AGE_YEAR_TERMS,
@@ -30,7 +29,7 @@ from trialscope.search.documents import (
 from trialscope.search.index import SearchIndex
 from trialscope.search.request import QueryError, SearchQuery, Sort
 from trialscope.search.synonyms import Reading, Term, synonyms
-from trialscope.translation import _, pgettext
+from trialscope.translation import N_, _, known_values, pgettext
 
 SYNTAX_NOTE = N_("The query's syntax was not understood (a quote or bracket left open?); its words were searched for.")
 CITY_LEVEL_NOTE = N_("Distances are to the nearest open site; site coordinates in the registry are city-level.")
@@ -121,7 +120,7 @@ def _value(value: str) -> str:
 
 def one_of(field: str, values: Sequence[str]) -> str:
     """Trials with any of these values in ``field``. One value is one term: its postings are skipped through
-    beside the text's (0.5-1 ms less a filter at 600,000 trials than a set of terms, which is read in full)."""
+    beside the text's, cheaper than a set of terms, which is read in full (benchmarks/README.md)."""
     if len(values) == 1:
         return f"{field}:{_value(values[0])}"
     return f"{field}:IN [{' '.join(_value(v) for v in values)}]" if values else f"{field}:IN [no-such-value]"

@@ -28,7 +28,8 @@ from trialscope.search.synonyms import synonyms
 # give only the overall status).
 GEO_SCALE = 100  # site coordinates kept to 0.01 degree (about 1 km; registry coordinates are city-level)
 # Each whole year of age a trial admits, as a term: "open to a 45-year-old" is then one term's postings
-# (3 ms over 600,000 trials) instead of two ranges over the age columns (14 ms). Other ages use the ranges.
+# instead of two ranges over the age columns, a fraction of their cost (benchmarks/README.md, Search). Other
+# ages use the ranges.
 AGE_YEAR_TERMS = range(0, 101)
 
 # Searchable text fields and how much a match in each weighs.

@@ -179,7 +179,7 @@ trials.append_column(Column("age_from_years", Float))
 trials.append_column(Column("age_below_years", Float))
 
 # --- people (migration 0008): what visitors leave with their consent, and the mail sent for them ------------
-# Personal data lives only in these tables; each row has an expiry the purge honours (``store/people.py``).
+# Personal data lives only in these tables; each row has an expiry the purge honours (``store/people/retention.py``).
 site_secrets = Table(  # keys every server of one database shares (CSRF, signed links), made on first use
     "site_secrets",
     metadata,

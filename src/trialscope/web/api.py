@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from pydantic import ValidationError
 
 from trialscope.criteria import MAX_CHECK_TEXT_CHARS
-from trialscope.matching.run import match_criteria_text, match_patient
+from trialscope.matching.catalogue_matching import match_criteria_text, match_patient
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
@@ -18,7 +18,7 @@ from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, require_something
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.web.site import Site, not_in_catalogue
-from trialscope.web.views import check_patient, place_or_none
+from trialscope.web.view_models import check_patient, place_or_none
 
 router = APIRouter(prefix="/api", tags=["api"])
 NCT = NCT_ID_IN_A_PATH

@@ -28,7 +28,6 @@ from trialscope.presentation.maps import read_outlines
 from trialscope.search import SearchIndexError
 from trialscope.settings import DEFAULT_CONCURRENCY
 from trialscope.store.database import is_default_database
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _, reading_in
 from trialscope.web import (
@@ -85,7 +84,7 @@ def create_app(
     if is_default_database(db) and store.count() == 0:
         ensure_demo(store)
     # the CSRF key: given, else the environment's, else the database's own (every server of one database
-    # then checks the others' forms; PeopleStore.secret makes it on first use)
+    # then checks the others' forms; people.keys.secret makes it on first use)
     key = secret or (os.environ.get(ENV_SECRET) or site_key(store)).encode()
     app = FastAPI(
         title="trialscope",
@@ -155,7 +154,7 @@ def create_app(
 def site_key(store: TrialStore) -> str:
     """The key forms and signed links are checked with when ``TRIALSCOPE_SECRET_KEY`` is not set: the
     database's own (made on first use), so every server and worker of one database shares it."""
-    return PeopleStore.of(store).secret("csrf").hex()
+    return store.people.keys.secret("csrf").hex()
 
 
 ENV_ALLOWED_HOSTS = "TRIALSCOPE_ALLOWED_HOSTS"

@@ -22,6 +22,7 @@ from trialscope.criteria.describe import unit_words
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import parse_distance_km
+from trialscope.matching.catalogue_matching import match_patient
 from trialscope.matching.questions import (
     AnswerError,
     Question,
@@ -29,7 +30,6 @@ from trialscope.matching.questions import (
     questions_for,
     study_team_settles,
 )
-from trialscope.matching.run import match_patient
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.notes.sealed import note_days
 from trialscope.patients.fhir import patient_from_bundle
@@ -43,7 +43,7 @@ from trialscope.translation import _
 from trialscope.web.facets import facet_views
 from trialscope.web.security import CSRF_FIELD, csrf_valid
 from trialscope.web.site import Site, checked_form, not_in_catalogue, site_of
-from trialscope.web.views import (
+from trialscope.web.view_models import (
     TrialView,
     check_patient,
     nearest_site,

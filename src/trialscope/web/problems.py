@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from trialscope.presentation.labels import N_
 from trialscope.search.request import said
-from trialscope.translation import _
+from trialscope.translation import N_, _
 
 # The fields people fill in, named as the forms name them (translated where shown).
 FIELD_NAMES = {
