@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import ClassVar
 
-from trialscope.model.study import age_parts
+from trialscope.model.age import age_parts
 from trialscope.reviewed_data import ReviewedFile, read_reviewed
 
 __all__ = [
@@ -169,7 +169,7 @@ def facet_label(facet: str, value: str) -> str:
     return humanise(value, facet if facet in _labels() else "generic")
 
 
-# the registry's age units (model/study.py ``AGE_UNITS_PER_YEAR``), one message per unit and number
+# the registry's age units (model/age.py ``UNITS_PER_YEAR``), one message per unit and number
 _AGE_UNITS = {
     "year": (N_("%(n)s Year"), N_("%(n)s Years")),
     "month": (N_("%(n)s Month"), N_("%(n)s Months")),

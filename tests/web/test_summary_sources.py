@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
-from trialscope.model.study import age_in_years
+from trialscope.model.age import age_in_years
 from trialscope.search.documents import trial_concepts
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.plain_language import age_conflict, plain_summary, plain_words

@@ -16,12 +16,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from trialscope.contact.addresses import normalised_email
 from trialscope.mail import compose
 from trialscope.patients.model import PatientFileError, patient_from_dict
+from trialscope.search.request import FILTERS
 from trialscope.settings import CONFIRM_LINK_DAYS, DEFAULT_SUBSCRIPTION_DAYS, ENV_SUBSCRIPTION_DAYS, retention_days
 from trialscope.store.people import Mail, PeopleStore, Subscription, new_id, now
 from trialscope.translation import _, reading_in, translations
 
 KINDS = ("search", "trial", "profile")
-SEARCH_KEYS = ("q", "condition", "target", "status", "phase", "country", "age", "age_group", "sex", "near", "within")
+SEARCH_KEYS = FILTERS  # what a saved search keeps: the search's own filters, not its order or page
 _LINK_KEY = "links"
 MAX_PROFILE_CHARS = 20_000  # a profile "Find trials for me" understood is a few hundred characters
 MAX_PROFILE_DEPTH = 8  # the profile format nests four deep (a profile, its labs, a lab, its value)

@@ -42,7 +42,8 @@ from trialscope.criteria.segment import Item, segment
 from trialscope.criteria.targets import trial_diseases, trial_targets
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
-from trialscope.model.study import Study, age_in_years
+from trialscope.model.age import age_in_years
+from trialscope.model.study import Study
 from trialscope.translation import N_, _, age_words, reading_in, translations
 
 _STATUS_DEFINITION = re.compile(

@@ -82,8 +82,8 @@ def candidate_trials(
             nct_id=r.nct_id,
             title=r.brief_title or r.nct_id,
             overall_status=r.overall_status,
-            min_age_years=r.min_age_years,
-            max_age_years=r.max_age_years,
+            minimum_age=r.minimum_age,
+            maximum_age=r.maximum_age,
             sex=r.sex or "ALL",
         )
         for r in rows
@@ -178,7 +178,7 @@ def _for_the_patients_disease(
 def draft_info(name: str) -> TrialInfo:
     """What stands for the record of eligibility text outside the catalogue: no age, sex or conditions."""
     title = _("eligibility criteria in %(name)s", name=name)
-    return TrialInfo(nct_id=name, title=title, overall_status=None, min_age_years=None, max_age_years=None, sex="ALL")
+    return TrialInfo(nct_id=name, title=title, overall_status=None, minimum_age=None, maximum_age=None, sex="ALL")
 
 
 def match_criteria_text(text: str, patient: Patient, name: str = "criteria") -> TrialMatch:

@@ -164,13 +164,13 @@ class SiteRow:
 
 @dataclass(slots=True, frozen=True)
 class CandidateRow:
-    """What the matcher's hard filters read of a trial (its age limits in years, its disease concepts)."""
+    """What the matcher's hard filters read of a trial (its age limits as written, its disease concepts)."""
 
     nct_id: str
     brief_title: str | None
     overall_status: str | None
-    min_age_years: float | None
-    max_age_years: float | None
+    minimum_age: str | None  # "18 Years", "6 Months"
+    maximum_age: str | None
     sex: str | None
     condition_concepts: str | None  # "|acute myeloid leukemia|leukemia|": every concept a trial's conditions name
 
@@ -692,8 +692,8 @@ class TrialStore:
             trials.c.nct_id,
             trials.c.brief_title,
             trials.c.overall_status,
-            trials.c.min_age_years,
-            trials.c.max_age_years,
+            trials.c.minimum_age,
+            trials.c.maximum_age,
             trials.c.sex,
             trials.c.condition_concepts,
         )
@@ -702,9 +702,9 @@ class TrialStore:
         else:
             if statuses is not None:
                 query = query.where(trials.c.overall_status.in_(sorted(statuses)))
-            if age is not None:
-                query = query.where(or_(trials.c.min_age_years.is_(None), trials.c.min_age_years <= age))
-                query = query.where(or_(trials.c.max_age_years.is_(None), trials.c.max_age_years >= age))
+            if age is not None:  # the ages the limits admit by the age rule (model/age.py ``AgeRange``)
+                query = query.where(or_(trials.c.age_from_years.is_(None), trials.c.age_from_years <= age))
+                query = query.where(or_(trials.c.age_below_years.is_(None), trials.c.age_below_years > age))
             if sex in ("FEMALE", "MALE"):
                 query = query.where(or_(trials.c.sex.is_(None), trials.c.sex.in_(["ALL", sex])))
             wanted = sorted(set(diseases))

@@ -143,12 +143,7 @@ def create_app(
         with reading_in(i18n.translations(getattr(request.state, "language", "en"))):
             sentences = list(dict.fromkeys(plain_problem(e) for e in exc.errors()))
         if request.url.path in ("/", "/search"):  # the search form again, filled in as it was sent
-            query = request.query_params
-            params: dict[str, object] = {
-                name: query.get(name, "")[:limit]
-                for name, limit in (("q", 500), ("near", 200), ("within", 20), ("age", 5), ("sex", 10), ("sort", 20))
-            }
-            params.update({name: query.getlist(name)[:6] for name in ("status", "phase", "target", "country")})
+            params = pages.form_values(request.query_params)
             context = {"results": None, "problems": sentences, "params": params, "home": False}
             return site.render(request, "search.html", context, status_code=400)
         return site.error_page(request, 400, " ".join(sentences))

@@ -19,7 +19,8 @@ from markupsafe import Markup
 
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import local_names
-from trialscope.model.study import Study, age_in_years
+from trialscope.model.age import age_in_years
+from trialscope.model.study import Study
 from trialscope.presentation.sections import REGISTRY_DOCUMENTS
 from trialscope.reviewed_data import Entry, ReviewedFile, read_reviewed
 from trialscope.translation import _, join_sentences, language_key, term
