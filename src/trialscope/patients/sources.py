@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient, PatientFileError, patient_from_dict
@@ -84,10 +86,19 @@ def _json_lines(path: Path) -> Iterator[Patient | PatientError]:
                 yield patient_from_json_line(text, f"{path}:{line}")
 
 
-def patient_from_json_line(text: str, origin: str) -> Patient | PatientError:
+def _json(text: str | bytes) -> Any:
+    """One JSON document, read by orjson; what orjson refuses is read again by the standard library, which
+    takes a little more (NaN, integers beyond 64 bits) and says what is wrong in its own words."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def patient_from_json_line(text: str | bytes, origin: str) -> Patient | PatientError:
     """A patient from one line of JSON Lines: a trialscope profile or a FHIR Bundle."""
     try:
-        data = json.loads(text)
+        data = _json(text)
     except json.JSONDecodeError as exc:
         return PatientError(origin, f"malformed JSON ({exc})")
     if isinstance(data, dict) and "resourceType" in data and data["resourceType"] != "Bundle":
@@ -102,7 +113,7 @@ def resource_owner(text: str, origin: str) -> tuple[str, dict[str, Any]] | Patie
     """One line of FHIR bulk-export NDJSON: the id of the patient it belongs to (a Patient's own id, else its
     subject or patient reference) and the resource."""
     try:
-        resource = json.loads(text)
+        resource = _json(text)
     except json.JSONDecodeError as exc:
         return PatientError(origin, f"malformed JSON ({exc})")
     if not isinstance(resource, dict):
