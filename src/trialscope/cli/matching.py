@@ -426,7 +426,7 @@ def _local_rows(specs: list[TrialSpec], patients: Path, output_file: Path | None
     import orjson
     from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from trialscope.matching.prescreen import PrescreenRow, screen_rows
+    from trialscope.matching.prescreen import PrescreenRow, heap_frozen, screen_rows
     from trialscope.patients.sources import PatientError, read_patients
     from trialscope.presentation.terminal import clean
 
@@ -462,7 +462,7 @@ def _local_rows(specs: list[TrialSpec], patients: Path, output_file: Path | None
         if sink is not None and output_file is not None and output_file.suffix.lower() == ".csv":
             writer = csv.writer(sink)
             writer.writerow(names)
-        with progress:
+        with progress, heap_frozen():
             task = progress.add_task("screen", total=None)
             for n, row in enumerate(screen_rows(screens, readable()), 1):
                 verdicts[row.verdict] += 1

@@ -206,9 +206,28 @@ def _known_keys(model: type[PatientModel]) -> frozenset[str]:
     return frozenset(model.model_fields) | (_BESIDE if model is Patient else frozenset())
 
 
+def _all_known(value: Any, known: frozenset[str]) -> bool:
+    """Whether an item (or every item of a list) holds only known keys: set operations, no loop in Python
+    (a list of other things than objects may say False: the caller then looks item by item)."""
+    if isinstance(value, dict):
+        return known.issuperset(value)
+    if not isinstance(value, list):
+        return True
+    try:
+        return known.issuperset(frozenset().union(*value))
+    except TypeError:  # an item that is not a collection
+        return False
+
+
 def unknown_keys(data: dict[str, Any], model: type[PatientModel] = Patient, where: str = "") -> list[str]:
     """The keys of a profile that its format does not know, with their place ('labs[2].valu')."""
     known = _known_keys(model)
+    if (
+        model is Patient
+        and known.issuperset(data)
+        and all(_all_known(data[key], _known_keys(nested)) for key, nested in _NESTED.items() if key in data)
+    ):
+        return []  # the usual profile, found at once
     found = []
     for key, value in data.items():
         if key not in known:
