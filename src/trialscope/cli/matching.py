@@ -185,8 +185,8 @@ def prescreen(
             metavar="[NCT] PATIENTS",
             help="The trial to screen for (several: NCT1,NCT2; none with --all-open; with --criteria-file: a name "
             "for the draft), then "
-            "the patients: CSV, JSON Lines of profiles, a folder of profiles or FHIR bundles, or FHIR bulk-export "
-            "NDJSON (Spark: .jsonl, .ndjson, .csv or .parquet).",
+            "the patients: CSV or Parquet, JSON Lines of profiles, a folder of profiles or FHIR bundles, or FHIR "
+            "bulk-export NDJSON (Spark: .jsonl, .ndjson, .csv or .parquet).",
         ),
     ],
     all_open: Annotated[
