@@ -5,8 +5,9 @@ Two workloads, each run by the real command (``trialscope prescreen ... --output
 1,000,000 synthetic patients against one trial, and 100,000 patients against 50 open trials. Each is run
 with the local engine (one process) and with Spark (``--engine spark --spark-master local[2]``), writing
 every row (patient, trial, verdict, failing criteria, open questions). Printed per run: wall time, rows
-per second, and the peak resident memory of the whole process tree (the CLI, and for Spark its JVM and
-Python workers), sampled every 0.2 s; then the ratio Spark / local.
+per second, CPU time (every process: on a shared machine the steadier figure), and the peak resident memory
+of the whole process tree (the CLI, and for Spark its JVM and Python workers), sampled every 0.2 s; then
+the ratio Spark / local.
 
 Patients are generated from the repository's vignettes (``patients/synthetic.py``) into JSON Lines; the
 catalogue is the bundled demo one. Needs the ``spark`` extra and Java.
@@ -28,6 +29,7 @@ import contextlib
 import csv
 import filecmp
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -63,14 +65,25 @@ def _population(path: Path, count: int) -> None:
 
 def _tree_rss(process: psutil.Process) -> int:
     total = 0
-    for p in [process, *process.children(recursive=True)]:
+    try:
+        children = process.children(recursive=True)
+    except psutil.Error:  # the command just ended
+        return 0
+    for p in [process, *children]:
         with contextlib.suppress(psutil.Error):  # a worker that just ended
             total += p.memory_info().rss
     return total
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and the peak RSS of the process tree."""
+def _cpu() -> float:
+    """CPU seconds of this process's finished children and theirs (the CLI, its JVM, Spark's workers)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, int, float]:
+    """Wall seconds, the peak RSS of the process tree and its CPU seconds."""
+    cpu = _cpu()
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     watched = psutil.Process(child.pid)
@@ -91,7 +104,7 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     elapsed = time.perf_counter() - started
     if child.returncode != 0:
         raise SystemExit(f"failed ({child.returncode}): {' '.join(command)}\n{errors[-2000:]}")
-    return elapsed, peak
+    return elapsed, peak, _cpu() - cpu
 
 
 def _rows(path: Path) -> Counter[tuple[str, ...]]:
@@ -157,11 +170,12 @@ def main() -> None:
                 shutil.rmtree(output, ignore_errors=True) if output.is_dir() else output.unlink(missing_ok=True)
                 command = [*CLI, "prescreen", trials, str(patients), "--db", db, "--output", str(output), *extra]
                 load = os.getloadavg()[0]
-                seconds, peak = _timed(command, code_env)
+                seconds, peak, cpu = _timed(command, code_env)
                 results[engine, code] = seconds
                 print(
                     f"{name}: {count:,} patients, {rows:,} rows, {engine:5} ({code} code): {seconds:7.1f} s "
-                    f"({rows / seconds:9,.0f} rows/s), peak memory {peak / 2**20:,.0f} MiB, load {load:.1f}"
+                    f"({rows / seconds:9,.0f} rows/s), CPU {cpu:7.1f} s ({rows / cpu:7,.0f} rows per CPU second), "
+                    f"peak memory {peak / 2**20:,.0f} MiB, load {load:.1f}"
                 )
             if engine == "local" and len(codes) == 2:
                 same = filecmp.cmp(folder / "local-other.csv", folder / "local-this.csv", shallow=False)
