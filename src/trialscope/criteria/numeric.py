@@ -171,6 +171,13 @@ _EXPRESSION_LIST = [
     # a bare value followed by xULN ("2.5 ULN", "3 times the upper limit of normal")
     re.compile(rf"(?P<v1>{_VALUE})\s*(?=[x×*]?\s*(?i:times|ULN|upper\s+limit))"),
 ]
+# Where a value can begin: a digit or a point, or the first two letters of a number word. An expression that
+# begins with a value tries it only there (the same matches).
+_VALUE_AHEAD = r"(?=[\d.]|" + "|".join(sorted({re.escape(w[:2]) for w in WORD_NUMBERS})) + ")"
+_EXPRESSION_LIST = [
+    re.compile(_VALUE_AHEAD + p.pattern, p.flags) if p.pattern.startswith(f"(?P<v1>{_VALUE})") else p
+    for p in _EXPRESSION_LIST
+]
 _TRAILING_SUFFIX = re.compile(
     r"\s*(or\s+(?:less|lower|below|fewer|under|more|higher|greater|above|over))\b", re.IGNORECASE
 )
