@@ -168,7 +168,6 @@ class CriteriaStore:
         ``stored_forms`` read it, form) triples; a row stored again since keeps its own."""
         self._fill_missing(column, trial_criteria.c.parsed_at, forms)
 
-
     # --- the import's parsing step (``criteria_import.py``) ----------------------------------------------
     def _stale(self) -> Any:
         return trials.outerjoin(trial_criteria, trial_criteria.c.nct_id == trials.c.nct_id), or_(
