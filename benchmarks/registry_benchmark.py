@@ -265,8 +265,16 @@ print(json.dumps({"parsed": len(ids)}))
 
 
 def build(shared: Path, count: int, url: str, python_path: str, workers: int, lazy: bool = False) -> None:
-    """Import, parse and index the registry into ``url`` with the code at ``python_path``."""
+    """Import, parse and index the registry into ``url`` (a new database: an SQLite file there is replaced)
+    with the code at ``python_path``."""
     path = corpus(shared, count)
+    if url.startswith("sqlite:///"):
+        import shutil
+
+        database = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(f"{database}.search", ignore_errors=True)
     env = {**os.environ, "PYTHONPATH": python_path}
     trialscope = [sys.executable, "-m", "trialscope"]
     ingest = [*trialscope, "ingest", str(path), "--json", "--db", url]
