@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import FIXTURES, shared_data
 from trialscope.criteria import parse_criteria
 from trialscope.criteria.model import Constraint
+from trialscope.criteria.outline import Shape
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
@@ -66,6 +67,7 @@ def _assert_same(screen: TrialScreen, info: TrialInfo, constraints: list[Constra
             patient.id,
         )
         assert screen.explain(facts).as_dict() == full.as_dict(), (info.nct_id, patient.id)
+        assert screen.row(patient, facts) == PrescreenRow.of(patient, full), (info.nct_id, patient.id)
 
 
 def test_same_as_full_evaluation_for_vignettes_on_the_seed_trials(tmp_path: Path, templates: list[Patient]) -> None:
@@ -85,8 +87,8 @@ def test_same_as_full_evaluation_for_vignettes_on_the_seed_trials(tmp_path: Path
 def test_same_as_full_evaluation_on_a_generated_population(
     demo_store: TrialStore, templates: list[Patient], spread: Spread
 ) -> None:
-    """40 demo trials (varied criteria texts) against 250 generated patients each."""
-    nct_ids = sorted(t.nct_id for t in demo_store.iter_trials())[::6][:40]
+    """40 demo trials (varied criteria texts) and NCT07144020 (twins) against 250 generated patients each."""
+    nct_ids = [*sorted(t.nct_id for t in demo_store.iter_trials())[::6][:40], "NCT07144020"]
     population = list(synthetic_population(templates, 250, seed=5, spread=spread))
     verdicts = set()
     for info, constraints in _trials(demo_store, nct_ids):
@@ -94,6 +96,24 @@ def test_same_as_full_evaluation_on_a_generated_population(
         _assert_same(screen, info, constraints, population)
         verdicts |= {screen.screen(patient_facts(p)).verdict for p in population}
     assert verdicts == {"possibly_eligible", "not_eligible"}  # eligible needs every answer: see the seed test
+
+
+def test_the_rules_between_criteria_join_their_checks_in_one_group(demo_store: TrialStore) -> None:
+    """A screen settles each group of checks alone, so every pair the rules between criteria join (the age
+    limits, a twin and its partner, an alternative's members) must be in one group; the demo trials have
+    each kind (the populations here hold the screen to the full evaluation on them; NCT07144020 has twins)."""
+    nct_ids = [*sorted(t.nct_id for t in demo_store.iter_trials())[::6][:40], "NCT07144020"]
+    kinds = set()
+    for info, constraints in _trials(demo_store, nct_ids):
+        screen = TrialScreen(info, constraints)
+        shape = Shape.of([c.constraint for c in screen.checks])
+        group_of = {i: g for g, members in enumerate(screen._groups) for i in members}
+        joined = [("age", shape.age_limits), *(("twin", p) for p in shape.twin_pairs)]
+        joined += [("alternative", m) for m in shape.alternatives]
+        for kind, members in joined:
+            assert len({group_of[i] for i in members}) <= 1, (info.nct_id, kind, members)
+            kinds.add(kind) if len(members) > 1 else None
+    assert kinds == {"age", "twin", "alternative"}
 
 
 def test_words_follow_the_readers_language(demo_store: TrialStore, templates: list[Patient]) -> None:
@@ -107,6 +127,7 @@ def test_words_follow_the_readers_language(demo_store: TrialStore, templates: li
             facts = patient_facts(patient)
             full = match_trial(info, constraints, facts)
             assert chinese_screen.explain(facts).as_dict() == full.as_dict()
+            assert chinese_screen.row(patient, facts) == screen.row(patient, facts) == PrescreenRow.of(patient, full)
             assert screen.explain(facts).as_dict() == full.as_dict()  # the English screen, now in Chinese
             assert full.as_dict() != said
 

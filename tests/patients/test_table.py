@@ -189,3 +189,22 @@ def test_prescreen_reports_unknown_columns_before_the_patients(tmp_path: Path, d
     assert output.index("'favourite colour'") < output.index("p1")
     assert "row 2 (p2): column 'age' has 'abc': expected a number" in output
     assert "could not convert" not in output
+
+
+def test_a_parquet_table_of_the_same_columns_gives_the_same_patients(tmp_path: Path) -> None:
+    """The local engine reads Parquet (a batch of rows at a time) by the CSV's rules: the same patients, a bad
+    value named by row and column, the columns it does not know reported before."""
+    pacsv = pytest.importorskip("pyarrow.csv")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    sheet = tmp_path / "patients.csv"
+    sheet.write_text(EXAMPLE.read_text(encoding="utf-8") + "P005,2026-11-01,old,F,AML,,,,,,,,,,,,,,,,,,\n")
+    table = tmp_path / "patients.parquet"
+    parquet.write_table(pacsv.read_csv(sheet, convert_options=pacsv.ConvertOptions(strings_can_be_null=False)), table)
+    from_csv, from_parquet = list(read_patients(sheet)), list(read_patients(table))
+    assert [p.model_dump() for p in from_parquet[:-1]] == [p.model_dump() for p in from_csv[:-1]]  # type: ignore[union-attr]
+    assert len(from_parquet) == 5 and isinstance(from_parquet[-1], PatientError)
+    assert str(from_parquet[-1]).startswith(f"{table}:5: row 5 (P005): column 'age' has 'old'")
+    assert csv_notices(table) == [n.replace(str(sheet), str(table)) for n in csv_notices(sheet)]
+    (broken := tmp_path / "broken.parquet").write_bytes(b"not parquet")
+    (problem,) = read_patients(broken)
+    assert isinstance(problem, PatientError) and "cannot read as Parquet" in str(problem)

@@ -122,6 +122,29 @@ def test_a_generated_population_against_open_trials_row_for_row(
     assert local == distributed
 
 
+def test_lines_are_numbered_across_shares_of_the_file(spark: object, demo_store: TrialStore, tmp_path: Path) -> None:
+    """A JSON Lines file split into many shares: each unreadable line is named by its number in the file (the
+    JVM counts the lines of the shares before), blank lines counted and skipped."""
+    from pyspark.sql import SparkSession
+
+    assert isinstance(spark, SparkSession)
+    templates = [load_patient(p) for p in VIGNETTES]
+    path = tmp_path / "split.jsonl"
+    with path.open("w", encoding="utf-8") as sink:
+        for n, patient in enumerate(synthetic_population(templates, 400, seed=4)):
+            sink.write(patient.model_dump_json(exclude_none=True) + "\n")
+            sink.write("\n" if n % 37 == 0 else "{not json\n" if n % 53 == 0 else "")
+    specs = trial_specs(demo_store, ["NCT07144020"])
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "65536")
+    try:
+        assert spark.read.text(str(path)).rdd.getNumPartitions() > 10
+        local, distributed = _local(specs, path), _on_spark(spark, specs, path)
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert local == distributed
+    assert len([r for r in local if r[6] is not None]) == 7 and len(local) == 407  # (n = 0: a blank line)
+
+
 def test_csv_parquet_and_bulk_export_read_like_the_local_engine(
     spark: object, demo_store: TrialStore, tmp_path: Path
 ) -> None:

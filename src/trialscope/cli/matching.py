@@ -185,8 +185,8 @@ def prescreen(
             metavar="[NCT] PATIENTS",
             help="The trial to screen for (several: NCT1,NCT2; none with --all-open; with --criteria-file: a name "
             "for the draft), then "
-            "the patients: CSV, JSON Lines of profiles, a folder of profiles or FHIR bundles, or FHIR bulk-export "
-            "NDJSON (Spark: .jsonl, .ndjson, .csv or .parquet).",
+            "the patients: CSV or Parquet, JSON Lines of profiles, a folder of profiles or FHIR bundles, or FHIR "
+            "bulk-export NDJSON (Spark: .jsonl, .ndjson, .csv or .parquet).",
         ),
     ],
     all_open: Annotated[
@@ -420,12 +420,13 @@ def _local_rows(specs: list[TrialSpec], patients: Path, output_file: Path | None
     import csv
     from collections import Counter
     from collections.abc import Iterator
-    from dataclasses import asdict, fields
+    from dataclasses import fields
+    from operator import attrgetter
 
     import orjson
     from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from trialscope.matching.prescreen import PrescreenRow, screen_rows
+    from trialscope.matching.prescreen import PrescreenRow, heap_frozen, screen_rows
     from trialscope.patients.sources import PatientError, read_patients
     from trialscope.presentation.terminal import clean
 
@@ -456,17 +457,19 @@ def _local_rows(specs: list[TrialSpec], patients: Path, output_file: Path | None
     )
     try:
         writer = None
+        names = [f.name for f in fields(PrescreenRow)]
+        cells = attrgetter(*names)  # a row's cells in the header's order
         if sink is not None and output_file is not None and output_file.suffix.lower() == ".csv":
-            writer = csv.DictWriter(sink, fieldnames=[f.name for f in fields(PrescreenRow)])
-            writer.writeheader()
-        with progress:
+            writer = csv.writer(sink)
+            writer.writerow(names)
+        with progress, heap_frozen():
             task = progress.add_task("screen", total=None)
             for n, row in enumerate(screen_rows(screens, readable()), 1):
                 verdicts[row.verdict] += 1
                 if writer is not None:
-                    writer.writerow(asdict(row))
+                    writer.writerow(cells(row))
                 elif sink is not None:
-                    sink.write(orjson.dumps(asdict(row)).decode() + "\n")
+                    sink.write(orjson.dumps(row).decode() + "\n")  # a dataclass: its fields in order
                 if n % 1000 == 0:
                     progress.update(task, completed=n)
     finally:

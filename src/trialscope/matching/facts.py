@@ -166,11 +166,13 @@ class PatientFacts:
 def _denial(denied: dict[str, str], concept: str, vocab: Vocabulary) -> str | None:
     if not denied:
         return None
-    found = [k for k in vocab.concept_ancestors(concept) if k in denied]
+    found = denied.keys() & vocab.concept_ancestors(concept)
+    if not found:
+        return None
     if len(found) > 1:  # the first the patient said no to
         order = {k: i for i, k in enumerate(denied)}
-        found.sort(key=order.__getitem__)
-    return denied[found[0]] if found else None
+        return denied[min(found, key=order.__getitem__)]
+    return denied[found.pop()]
 
 
 @lru_cache(maxsize=50_000)
@@ -180,6 +182,16 @@ def _named(text: str, _vocab_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]
     keys = sorted(concepts_named(text, vocab))
     statuses = tuple(k for k in keys if vocab.concepts[k].category == "disease_status")
     return tuple(k for k in keys if k not in statuses), statuses
+
+
+@lru_cache(maxsize=50_000)
+def _history_named(text: str, _vocab_id: int) -> tuple[str, ...]:
+    """The concepts a history item's name mentions, statuses among them, sorted."""
+    named, statuses = _named(text, _vocab_id)
+    return tuple(sorted({*named, *statuses}))
+
+
+_TIMING: dict[str, bool | None] = {"current": True, "past": False, "ever": None}  # a "yes": holds now?
 
 
 @lru_cache(maxsize=50_000)
@@ -207,10 +219,9 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
         if not condition.certain and (statuses or condition.status):
             facts.uncertain.add(STATUS)
     for item in patient.history:
-        named, statuses = _named(item.name, v)
-        for key in sorted({*named, *statuses}):
+        for key in _history_named(item.name, v):
             if item.present:
-                current = {"current": True, "past": False, "ever": None}.get(item.timing or "current")
+                current = _TIMING.get(item.timing or "current")
                 facts.diagnoses.append(Fact(key, item.name, item.date, current, item.certain))
             else:
                 if item.within_days is not None:
@@ -244,9 +255,9 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
                 uln = value.upper_limit_normal if isinstance(value, LabValue) else None
                 reading = Reading(value.name, value.value, value.unit, uln, value.date, value.certain)
                 facts.labs[quantity_key] = reading
-    for label, facet in _UNCERTAIN_FIELDS.items():
-        if label in patient.uncertain:
-            facts.uncertain.add(facet)
+    for label in patient.uncertain:
+        if label in _UNCERTAIN_FIELDS:
+            facts.uncertain.add(_UNCERTAIN_FIELDS[label])
     if patient.performance_status is not None and not patient.performance_status.certain:
         facts.uncertain.add(("performance", ""))
     if any(not b.certain for b in patient.bone_marrow_blasts):
@@ -287,9 +298,14 @@ def _denials(facts: PatientFacts, concept: str) -> Hashable:
     """Every way the patient said no to a concept (ever, now, in the last days), and whether it was said
     surely."""
     vocab = vocabulary()
-    within = tuple(sorted((k, v) for k, v in facts.denied_within.items() if k in vocab.concept_ancestors(concept)))
-    unsure = tuple(sorted(k for kind, k in facts.uncertain if kind == "denied"))
-    return (facts.denies(concept, vocab), facts.denies_now(concept, vocab), within, unsure)
+    full = _denial(facts.denied, concept, vocab)  # facts.denies and facts.denies_now, each said once
+    now = full or _denial(facts.denied_now, concept, vocab)
+    within: Hashable = ()
+    if facts.denied_within:
+        ancestors = vocab.concept_ancestors(concept)
+        within = tuple(sorted((k, v) for k, v in facts.denied_within.items() if k in ancestors))
+    unsure = tuple(sorted(k for kind, k in facts.uncertain if kind == "denied")) if facts.uncertain else ()
+    return (full, now, within, unsure)
 
 
 def _had_facet(facts: PatientFacts, concept: str) -> Hashable:

@@ -5,12 +5,17 @@ its conditions) and each check knows which facets of a patient's facts it reads 
 patient is then screened by looking up each check's answer under the values of those facets: the answer is
 evaluated, by the same code as a single match, only the first time a value is seen. Patients share most
 values (an ECOG score, an antigen result, a history, a lab value to two decimals), so most answers are
-looked up. The verdict of a combination of statuses is kept the same way (``settle`` runs once per
-combination).
+looked up.
 
-The evidence in words is built only for the rows shown or exported (``explain``), from the same remembered
-answers, in the reader's language of the moment. Verdicts and words are those of ``match_trial``; the
-tests compare the two on the shared vignettes and on generated populations.
+The rules between criteria (``settle``: age limits of the text and the record that disagree, twins,
+alternatives) join only criteria of one group: checks reading the same facets, and checks those rules
+join, form one group. So each group's answer is settled, and put into a row's words (``decide``, the code
+of a single match), when it is first evaluated; a patient's verdict, counts and row are then the groups'
+kept answers put together, whatever the combination (a population seldom repeats one).
+
+The evidence in words for the whole trial is built only for the rows shown (``explain``), from the same
+remembered answers, in the reader's language of the moment. Verdicts and words are those of
+``match_trial``; the tests compare the two on the shared vignettes and on generated populations.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import NamedTuple
 
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Shape
@@ -32,10 +38,10 @@ from trialscope.matching.verdict import (
     Screen,
     TrialInfo,
     TrialMatch,
+    Verdict,
     decide,
     settle,
     trial_checks,
-    verdict_of,
 )
 from trialscope.patients.model import Patient
 from trialscope.translation import language_key
@@ -43,22 +49,43 @@ from trialscope.translation import language_key
 # A remembered answer: the result's constraint (the record's own are built per trial), status and words;
 # None where the check does not apply to this patient (no sex limit to check, say).
 Answer = tuple[Constraint, Status, str, str | None, Answerer] | None
-# What a group of checks reading the same facets answered for one value of those facets: a number for the
-# group's statuses (equal statuses, equal numbers) and the answers themselves.
-GroupAnswer = tuple[int, tuple[Status, ...], tuple[Answer, ...]]
 MEMO_LIMIT = 200_000  # distinct facet values remembered before the screen forgets and starts again
+
+
+class GroupAnswer(NamedTuple):
+    """What a group of checks answered for one value of the facets they read, settled and in words."""
+
+    answers: tuple[Answer, ...]  # as evaluated, in the group's order (the trial's)
+    settled: tuple[Status, ...]  # once the rules between criteria are applied ("not_applicable" for None)
+    unknown: int  # settled statuses "unknown"
+    failing: int  # settled statuses "not_met"
+    failing_words: tuple[tuple[int, str], ...]  # (check index, explanation) of each failing criterion
+    asked: tuple[tuple[int, str], ...]  # (check index, question) of each question for the patient
+    unread: int  # criteria the engine could not read, among the unknown
 
 
 def _nothing(_values: Sequence[Hashable]) -> Hashable:
     return ()
 
 
+def _verdict(failing: int, unknown: int) -> Verdict:
+    """``verdict_of`` from the counts of settled statuses."""
+    return "not_eligible" if failing else "possibly_eligible" if unknown else "eligible"
+
+
+def _joined(checks: list[Check]) -> list[set[int]]:
+    """The checks the rules between criteria join (``settle``, and a twin's question in
+    ``TrialMatch.asking``): every age limit together, a twin and its partner, the members of an alternative."""
+    shape = Shape.of([c.constraint for c in checks])
+    return [set(shape.age_limits), *(set(pair) for pair in shape.twin_pairs), *(set(m) for m in shape.alternatives)]
+
+
 class TrialScreen:
     """A trial compiled to screen many patients (see the module's text).
 
     Checks that read the same facets form a group (every check on creatinine; every check that reads
-    nothing of the patient): a patient costs one look-up per group, and the verdict is remembered by the
-    groups' status numbers."""
+    nothing of the patient), joined with the checks the rules between criteria tie to them: a patient costs
+    one look-up per group."""
 
     def __init__(self, info: TrialInfo, constraints: list[Constraint], vocab: Vocabulary | None = None) -> None:
         self.info = info
@@ -68,17 +95,20 @@ class TrialScreen:
         self._checks_in = {language_key(): checks}  # the record's limits are in words too: per language
         self._facets = sorted({f for c in checks for f in c.reads})
         self._readers = [facet_reader(f) for f in self._facets]
-        members: dict[tuple[Facet, ...], list[int]] = {}
+        groups: list[set[int]] = []
+        by_reads: dict[tuple[Facet, ...], set[int]] = {}
         for i, check in enumerate(checks):
-            members.setdefault(tuple(sorted(set(check.reads))), []).append(i)
-        self._groups = list(members.values())  # check indexes, per group
-        # Settling gives the same verdict and counts in any order of the checks: the screen settles them
-        # group after group (statuses joined as they come); explanations put them back in the trial's order.
-        self._shape = Shape.of([checks[i].constraint for group in self._groups for i in group])
-        self._trial_shape = Shape.of([c.constraint for c in checks])
+            by_reads.setdefault(tuple(sorted(set(check.reads))), set()).add(i)
+        for members in [*by_reads.values(), *_joined(checks)]:  # groups that share a check become one
+            touching = [g for g in groups if g & members]
+            merged = members.union(*touching)
+            groups = [g for g in groups if not g & members] + [merged]
+        self._groups = sorted((sorted(g) for g in groups if g), key=lambda g: g[0])  # check indexes, per group
+        self._shapes = [Shape.of([checks[i].constraint for i in group]) for group in self._groups]
         self._count = len(checks)
+        reads = [sorted({f for i in group for f in checks[i].reads}) for group in self._groups]
         self._keys: list[Callable[[Sequence[Hashable]], Hashable]] = [
-            itemgetter(*(self._facets.index(f) for f in reads)) if reads else _nothing for reads in members
+            itemgetter(*(self._facets.index(f) for f in facets)) if facets else _nothing for facets in reads
         ]
         self._reset()
 
@@ -87,10 +117,6 @@ class TrialScreen:
         self._numbers: list[dict[Hashable, int]] = [{} for _ in self._facets]  # per facet: value -> number
         self._answers: dict[int, list[dict[Hashable, GroupAnswer]]] = {}  # per language, per group
         self._remembered = 0  # values numbered since the last reset (the answers grow with them)
-        self._status_numbers: list[dict[tuple[Status, ...], int]] = [{} for _ in self._groups]
-        self._verdicts: dict[tuple[int, ...], Screen] = {}  # by the groups' status numbers
-        self._settled: dict[tuple[int, ...], tuple[Status, ...]] = {}
-        self._rows: dict[tuple[int, ...], tuple[str, str, int, str]] = {}  # a row's words, by the answers
 
     def _answered(self, facts: PatientFacts) -> list[GroupAnswer]:
         if self._remembered >= MEMO_LIMIT:  # between patients: a patient's numbers are all of one generation
@@ -117,38 +143,48 @@ class TrialScreen:
         return answered
 
     def _evaluate(self, group: int, facts: PatientFacts, language: int) -> GroupAnswer:
+        """The group's answers for this patient, settled, and what a row says of them (``decide`` on the
+        group's results alone: the rules between criteria join no check outside it)."""
         checks = self._checks_in.get(language)
         if checks is None:
             checks = self._checks_in[language] = trial_checks(self.info, self._constraints, self.vocab)
+        members = self._groups[group]
         answers: list[Answer] = []
-        for i in self._groups[group]:
+        for i in members:
             r = checks[i].evaluate(facts)
             answers.append(None if r is None else (r.constraint, r.status, r.explanation, r.question, r.answered_by))
-        statuses: tuple[Status, ...] = tuple("not_applicable" if a is None else a[1] for a in answers)
-        numbers = self._status_numbers[group]
-        return numbers.setdefault(statuses, len(numbers)), statuses, tuple(answers)
+        settled: list[Status] = ["not_applicable" if a is None else a[1] for a in answers]
+        settle(settled, self._shapes[group])
+        present = [(i, a) for i, a in zip(members, answers, strict=True) if a is not None]
+        results = [CriterionResult(*a) for _i, a in present]
+        place = {id(r): i for r, (i, _a) in zip(results, present, strict=True)}  # a result's check
+        match = decide(self.info, results)
+        return GroupAnswer(
+            tuple(answers),
+            tuple(settled),
+            settled.count("unknown"),
+            settled.count("not_met"),
+            tuple((place[id(r)], r.explanation) for r in match.failing),
+            tuple((place[id(r)], r.question) for r in match.asking("patient")),  # type: ignore[misc]
+            len(match.unread),
+        )
 
     def _in_order(self, answered: list[GroupAnswer]) -> list[Answer]:
         """The answers in the order of the trial's checks."""
         ordered: list[Answer] = [None] * self._count
-        for members, (_number, _statuses, answers) in zip(self._groups, answered, strict=True):
-            for i, answer in zip(members, answers, strict=True):
-                ordered[i] = answer
+        for members, answer in zip(self._groups, answered, strict=True):
+            for i, item in zip(members, answer.answers, strict=True):
+                ordered[i] = item
         return ordered
 
     def screen(self, facts: PatientFacts) -> Screen:
         """The patient's verdict and counts, as ``match_trial`` gives them, without the words."""
         answered = self._answered(facts)
-        combination = tuple(a[0] for a in answered)
-        known = self._verdicts.get(combination)
-        if known is None:
-            statuses: list[Status] = [status for a in answered for status in a[1]]
-            settle(statuses, self._shape)
-            verdict = verdict_of(statuses)
-            known = Screen(self.info.nct_id, verdict, statuses.count("unknown"), statuses.count("not_met"), False)
-            self._verdicts[combination] = known
-            self._remembered += 1
-        return known
+        unknown = failing = 0
+        for a in answered:
+            unknown += a.unknown
+            failing += a.failing
+        return Screen(self.info.nct_id, _verdict(failing, unknown), unknown, failing, False)
 
     @property
     def checks(self) -> list[Check]:
@@ -158,36 +194,44 @@ class TrialScreen:
     def settled(self, facts: PatientFacts) -> tuple[Status, ...]:
         """Each check's status for the patient once the rules between criteria are applied, in the order of
         ``checks`` ("not_applicable" where a check does not apply): what a feasibility report counts."""
-        answered = self._answered(facts)
-        combination = tuple(a[0] for a in answered)
-        known = self._settled.get(combination)
-        if known is None:
-            statuses: list[Status] = ["not_applicable" if a is None else a[1] for a in self._in_order(answered)]
-            settle(statuses, self._trial_shape)
-            known = self._settled[combination] = tuple(statuses)
-            self._remembered += 1
-        return known
+        ordered: list[Status] = ["not_applicable"] * self._count
+        for members, answer in zip(self._groups, self._answered(facts), strict=True):
+            for i, status in zip(members, answer.settled, strict=True):
+                ordered[i] = status
+        return tuple(ordered)
 
     def explain(self, facts: PatientFacts) -> TrialMatch:
         """The full match with its evidence in words: what ``match_trial`` returns."""
-        return self._decided(self._answered(facts))
-
-    def _decided(self, answered: list[GroupAnswer]) -> TrialMatch:
-        results = [CriterionResult(*a) for a in self._in_order(answered) if a is not None]
+        results = [CriterionResult(*a) for a in self._in_order(self._answered(facts)) if a is not None]
         return decide(self.info, results)
 
     def row(self, patient: Patient, facts: PatientFacts) -> PrescreenRow:
-        """The patient's prescreen row: ``PrescreenRow.of(patient, explain(facts))``, its words made once per
-        combination of answers (patients who answer every group alike share them)."""
-        answered = self._answered(facts)
-        key = (language_key(), *map(id, answered))  # the remembered answers themselves: alive until a reset
-        words = self._rows.get(key)
-        if words is None:
-            match = self._decided(answered)
-            shaped = PrescreenRow.of(patient, match)
-            words = self._rows[key] = (shaped.verdict, shaped.failing, shaped.open_questions, shaped.questions)
-            self._remembered += 1
-        return PrescreenRow(patient.id, self.info.nct_id, *words)
+        """The patient's prescreen row: ``PrescreenRow.of(patient, explain(facts))``, from the groups' words
+        (failing criteria and questions in the trial's order, each question once)."""
+        failing: list[tuple[int, str]] = []
+        asked: list[tuple[int, str]] = []
+        unknown = not_met = unread = 0
+        for a in self._answered(facts):
+            if a.failing_words:
+                failing += a.failing_words
+            if a.asked:
+                asked += a.asked
+            unknown += a.unknown
+            not_met += a.failing
+            unread += a.unread
+        if len(failing) > 1:
+            failing.sort()
+        if len(asked) > 1:
+            asked.sort()
+        questions = list(dict.fromkeys(q for _i, q in asked))
+        return PrescreenRow(
+            patient.id,
+            self.info.nct_id,
+            _verdict(not_met, unknown),
+            " | ".join(w for _i, w in failing),
+            len(questions) + unread,
+            " | ".join(questions),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,11 +302,16 @@ class Prescreen:
 def heap_frozen() -> Iterator[None]:
     """Leave the objects alive before the screen (a population of profiles, the catalogue) out of the cycle
     collector's passes while it runs: each pass would walk them all, and a screen allocates enough to start
-    many. They return to the collector's care afterwards; new objects are collected as usual."""
+    many. They return to the collector's care afterwards. New objects are collected as usual, the youngest
+    after 20,000 allocations rather than 700: a patient's objects are freed when the patient is done (no
+    cycles), so a pass over the young finds little to collect and costs the time of the objects it walks."""
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(max(thresholds[0], 20_000), *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 

@@ -72,14 +72,20 @@ class TrialMatch:
         return self._asked("study_team")
 
     def _asked(self, who: str) -> list[str]:
+        return list(dict.fromkeys(r.question for r in self.asking(who)))  # type: ignore[misc]
+
+    def asking(self, who: str) -> list[CriterionResult]:
+        """The unknown criteria whose question is asked of ``who`` ("patient" or "study_team"), in order: a
+        question may be asked by several (it is asked once)."""
         open_ids = {r.constraint.id for r in self.unknown}
-        seen: dict[str, None] = {}
-        for r in self.unknown:
-            if r.constraint.twin_of in open_ids or r.answered_by != who:
-                continue
-            if r.question and r.constraint.kind != "unparsed":
-                seen.setdefault(r.question, None)
-        return list(seen)
+        return [
+            r
+            for r in self.unknown
+            if r.constraint.twin_of not in open_ids
+            and r.answered_by == who
+            and r.question
+            and r.constraint.kind != "unparsed"
+        ]
 
     @property
     def unread(self) -> list[str]:

@@ -8,6 +8,7 @@ condition nobody asked about is simply missing, and matching treats the two diff
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -199,20 +200,46 @@ _BESIDE = {
 }  # what a vignette keeps beside the profile (its expected outcomes; a Chinese twin its English summary)
 
 
+@cache
+def _known_keys(model: type[PatientModel]) -> frozenset[str]:
+    """The keys a model reads (and, for the profile, what a vignette keeps beside it)."""
+    return frozenset(model.model_fields) | (_BESIDE if model is Patient else frozenset())
+
+
+def _all_known(value: Any, known: frozenset[str]) -> bool:
+    """Whether an item (or every item of a list) holds only known keys: set operations, no loop in Python
+    (a list of other things than objects may say False: the caller then looks item by item)."""
+    if isinstance(value, dict):
+        return known.issuperset(value)
+    if not isinstance(value, list):
+        return True
+    try:
+        return known.issuperset(frozenset().union(*value))
+    except TypeError:  # an item that is not a collection
+        return False
+
+
 def unknown_keys(data: dict[str, Any], model: type[PatientModel] = Patient, where: str = "") -> list[str]:
     """The keys of a profile that its format does not know, with their place ('labs[2].valu')."""
+    known = _known_keys(model)
+    if (
+        model is Patient
+        and known.issuperset(data)
+        and all(_all_known(data[key], _known_keys(nested)) for key, nested in _NESTED.items() if key in data)
+    ):
+        return []  # the usual profile, found at once
     found = []
     for key, value in data.items():
-        place = f"{where}.{key}" if where else str(key)
-        if key not in model.model_fields:
-            if not (model is Patient and key in _BESIDE):
-                found.append(place)
+        if key not in known:
+            found.append(f"{where}.{key}" if where else str(key))
             continue
         nested = _NESTED.get(key) if model is Patient else None
         if nested is None:
             continue
+        fields = _known_keys(nested)
         for index, item in enumerate(value if isinstance(value, list) else [value]):
-            if isinstance(item, dict):
+            if isinstance(item, dict) and not fields.issuperset(item):  # (a set test: most items hold no other)
+                place = f"{where}.{key}" if where else str(key)
                 found += unknown_keys(item, nested, f"{place}[{index}]" if isinstance(value, list) else place)
     return found
 

@@ -1,11 +1,13 @@
-"""Many patients at once, for a site's pre-screen: a CSV, JSON Lines of profiles, a folder of profiles or
-FHIR bundles, or a FHIR bulk-export NDJSON (one file, or a folder of Patient.ndjson, Condition.ndjson ...).
+"""Many patients at once, for a site's pre-screen: a CSV, a Parquet table (the CSV's columns), JSON Lines of
+profiles, a folder of profiles or FHIR bundles, or a FHIR bulk-export NDJSON (one file, or a folder of
+Patient.ndjson, Condition.ndjson ...).
 
 ``read_patients(path)`` yields patients and, for anything unreadable, a ``PatientError`` naming the file,
 the line or record, and the reason; the rest is still read.
 
-CSV columns: those of ``patients/table.py`` (any order; ``csv_notices(path)`` names the columns that are
-not read, before any patient is).
+CSV and Parquet columns: those of ``patients/table.py`` (any order; ``csv_notices(path)`` names the columns
+that are not read, before any patient is). A Parquet table is read a batch of rows at a time (pyarrow, the
+``parquet`` extra), its rows named by their number ("patients.parquet:3", the third row).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from trialscope.extras import needs_extra
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient, PatientFileError, patient_from_dict
@@ -50,15 +55,25 @@ def _csv(path: Path) -> Iterator[Patient | PatientError]:
 
 
 def csv_notices(path: Path) -> list[str]:
-    """What to tell the person before a CSV's patients are read: the columns that will not be read (nothing
-    for other files, or a CSV that cannot be opened: reading it reports that)."""
-    if path.suffix.lower() != ".csv" or not path.is_file():
+    """What to tell the person before a CSV's (or a Parquet table's) patients are read: the columns that will
+    not be read (nothing for other files, or a table that cannot be opened: reading it reports that)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet") or not path.is_file():
         return []
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            headers = next(csv.reader(f), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
+    if suffix == ".parquet":
+        try:
+            import pyarrow
+            import pyarrow.parquet
+
+            headers = list(pyarrow.parquet.read_schema(path).names)
+        except (ImportError, OSError, pyarrow.ArrowException):
+            return []
+    else:
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                headers = next(csv.reader(f), [])
+        except (OSError, UnicodeDecodeError, csv.Error):
+            return []
     return [f"{path}: {notice}" for notice in read_header(tuple(headers)).notices()]
 
 
@@ -67,7 +82,7 @@ def patient_from_row(row: dict[str, Any], origin: str, number: int | None = None
     ``patients/table.py``); ``number`` is the row's place among the data rows, said in a problem."""
     cells = {str(k): "" if v is None else str(v) for k, v in row.items() if k is not None}
     header = read_header(tuple(cells))
-    name = next((cells[c.header].strip() for c in header.columns if c.field == "id"), "")
+    name = cells[header.id_header].strip() if header.id_header is not None else ""
     where = (f"row {number}" if number is not None else "row") + (f" ({name})" if name else "")
     if row.get(None):  # type: ignore[call-overload]  # csv.DictReader's cells beyond the header
         return PatientError(origin, f"{where}: more cells than the header has columns")
@@ -78,16 +93,48 @@ def patient_from_row(row: dict[str, Any], origin: str, number: int | None = None
 
 
 def _json_lines(path: Path) -> Iterator[Patient | PatientError]:
+    where = f"{path}:"
     with path.open(encoding="utf-8") as f:
         for line, text in enumerate(f, start=1):
             if text.strip():
-                yield patient_from_json_line(text, f"{path}:{line}")
+                yield patient_from_json_line(text, where + str(line))
 
 
-def patient_from_json_line(text: str, origin: str) -> Patient | PatientError:
+PARQUET_BATCH = 4096  # rows of a Parquet table turned into patients at a time
+
+
+def _parquet(path: Path) -> Iterator[Patient | PatientError]:
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        yield PatientError(str(path), f"reading Parquet {needs_extra('parquet')}")
+        return
+    try:
+        table = pyarrow.parquet.ParquetFile(path)
+        batches = table.iter_batches(batch_size=PARQUET_BATCH)
+        number = 0
+        for batch in batches:
+            for row in batch.to_pylist():
+                number += 1
+                yield patient_from_row(row, f"{path}:{number}", number)
+    except (OSError, pyarrow.ArrowException) as exc:
+        yield PatientError(str(path), f"cannot read as Parquet ({exc})")
+
+
+def _json(text: str | bytes) -> Any:
+    """One JSON document, read by orjson; what orjson refuses is read again by the standard library, which
+    takes a little more (NaN, integers beyond 64 bits) and says what is wrong in its own words."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def patient_from_json_line(text: str | bytes, origin: str) -> Patient | PatientError:
     """A patient from one line of JSON Lines: a trialscope profile or a FHIR Bundle."""
     try:
-        data = json.loads(text)
+        data = _json(text)
     except json.JSONDecodeError as exc:
         return PatientError(origin, f"malformed JSON ({exc})")
     if isinstance(data, dict) and "resourceType" in data and data["resourceType"] != "Bundle":
@@ -102,7 +149,7 @@ def resource_owner(text: str, origin: str) -> tuple[str, dict[str, Any]] | Patie
     """One line of FHIR bulk-export NDJSON: the id of the patient it belongs to (a Patient's own id, else its
     subject or patient reference) and the resource."""
     try:
-        resource = json.loads(text)
+        resource = _json(text)
     except json.JSONDecodeError as exc:
         return PatientError(origin, f"malformed JSON ({exc})")
     if not isinstance(resource, dict):
@@ -166,6 +213,8 @@ def read_patients(path: Path) -> Iterator[Patient | PatientError]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         yield from _csv(path)
+    elif suffix == ".parquet":
+        yield from _parquet(path)
     elif suffix == ".ndjson":
         yield from _bulk_export([path])
     elif suffix == ".jsonl":
@@ -176,4 +225,6 @@ def read_patients(path: Path) -> Iterator[Patient | PatientError]:
         except PatientFileError as exc:
             yield PatientError(str(path), str(exc))
     else:
-        yield PatientError(str(path), "unknown file type: expected .csv, .jsonl, .ndjson, .json, .yaml or a folder")
+        yield PatientError(
+            str(path), "unknown file type: expected .csv, .parquet, .jsonl, .ndjson, .json, .yaml or a folder"
+        )

@@ -149,6 +149,7 @@ class Header:
     columns: tuple[Column, ...]
     unknown: tuple[str, ...]  # headers the reader does not know: reported, not read
     repeated: tuple[str, ...] = ()  # headers written more than once, or naming a field another column fills
+    id_header: str | None = None  # the column of the patient's id, if any
 
     def notices(self) -> list[str]:
         """What the person should know before the patients are read: the columns that are not read."""
@@ -217,7 +218,8 @@ def read_header(headers: tuple[str, ...]) -> Header:
         else:
             columns.append(column)
         seen.add(header)
-    return Header(tuple(columns), tuple(unknown), tuple(dict.fromkeys(repeated)))
+    id_header = next((c.header for c in columns if c.field == "id"), None)
+    return Header(tuple(columns), tuple(unknown), tuple(dict.fromkeys(repeated)), id_header)
 
 
 # --- a row --------------------------------------------------------------------------------------------------
@@ -249,10 +251,12 @@ _BOOLEAN: TypeAdapter[bool] = TypeAdapter(bool)
 
 @dataclass(slots=True)
 class _Profile:
-    """A profile being built from a row, with the column each of its values came from."""
+    """A profile being built from a row, with the column each of its values came from (``sources``, kept
+    when ``tracked``: a row is built again, tracked, only to name the column of a value the model refuses)."""
 
     data: dict[str, Any] = field(default_factory=dict)
     sources: dict[Place, tuple[str, str]] = field(default_factory=dict)  # place -> (column, cell)
+    tracked: bool = True
 
     def put(self, place: Place, value: Any, column: str, cell: str) -> None:
         target: Any = self.data
@@ -262,11 +266,14 @@ class _Profile:
             target.append(value)
         else:
             target[place[-1]] = value
-        self.sources[place] = (column, cell)
+        if self.tracked:
+            self.sources[place] = (column, cell)
 
     def add(self, key: str, value: Any, column: str, cell: str) -> None:
         items = self.data.setdefault(key, [])
-        self.put((key, len(items)), value, column, cell)
+        if self.tracked:
+            self.sources[(key, len(items))] = (column, cell)
+        items.append(value)
 
 
 def _items(cell: str) -> list[str]:
@@ -296,7 +303,7 @@ def _marker(item: str) -> dict[str, Any]:
     text = " ".join(item.split())
     low = text.lower()
     results = column_words().marker_results
-    for word in sorted(results, key=len, reverse=True):  # the longest result word the item ends with
+    for word in _longest_first(tuple(results)):  # the longest result word the item ends with
         if not low.endswith(word) or len(low) == len(word):
             continue
         before = low[-len(word) - 1]
@@ -306,6 +313,11 @@ def _marker(item: str) -> dict[str, Any]:
         if name:
             return {"name": name, "result": results[word]}
     return {"name": text, "result": "unknown"}
+
+
+@cache
+def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(words, key=len, reverse=True))
 
 
 def _transplant(cell: str, column: str) -> tuple[bool, str]:
@@ -325,9 +337,11 @@ def _transplant(cell: str, column: str) -> tuple[bool, str]:
     raise CellError(column, cell, "yes, no, allogeneic or autologous")
 
 
-def _profile(header: Header, row: dict[str, str]) -> _Profile:
+def _profile(header: Header, row: dict[str, str], tracked: bool = True) -> _Profile:
     words = column_words()
-    built = _Profile({"biomarkers": [], "history": [], "labs": [], "treatments": [], "bone_marrow_blasts": []})
+    built = _Profile(
+        {"biomarkers": [], "history": [], "labs": [], "treatments": [], "bone_marrow_blasts": []}, tracked=tracked
+    )
     by_field = {c.field: c for c in header.columns}
 
     def cell(name: str) -> tuple[str, str]:
@@ -369,6 +383,9 @@ def _profile(header: Header, row: dict[str, str]) -> _Profile:
         built.add("biomarkers", _marker(item), column, item)
     for name, present in (("history_yes", True), ("history_no", False)):
         column, value = cell(name)
+        if not built.tracked:  # the usual row: many answers, nothing to trace back
+            built.data["history"] += [{"name": item, "present": present} for item in _items(value)]
+            continue
         for item in _items(value):
             built.add("history", {"name": item, "present": present}, column, item)
     column, value = cell("treatments")
@@ -482,11 +499,12 @@ def _source(built: _Profile, place: Place) -> tuple[str, str] | None:
 def patient_from_cells(header: Header, row: dict[str, str], origin: str) -> Patient:
     """The patient of one row, checked by the profile model; ``CellError`` or ``PatientFileError`` (with the
     column named) when a value cannot be taken."""
-    built = _profile(header, row)
+    built = _profile(header, row, tracked=False)
     built.data.setdefault("id", origin)
     try:
         return patient_from_dict(built.data, origin)
     except PatientFileError as exc:
+        built = _profile(header, row)  # again, with the column of each value
         source = _source(built, exc.field)
         if source is None:
             raise PatientFileError(f"{'.'.join(str(p) for p in exc.field)}: {exc.problem}") from None

@@ -8,6 +8,10 @@ share of the patients with the same parsers as ``read_patients`` (``patients/sou
 patient and trial (verdict, failing criteria, open questions), written as Parquet or CSV, and one row per
 patient that could not be read (``problem`` says where and why; the others are screened).
 
+JSON Lines travel between the JVM and the Python workers as Arrow batches (``mapInArrow``): the lines in,
+the rows out, with no pickling of either. A line's number (said only of a line that cannot be read) is its
+place in its partition after the lines of the partitions before it, counted first by the JVM alone.
+
 Patients: JSON Lines of profiles or FHIR Bundles (``.jsonl``), FHIR bulk-export NDJSON (``.ndjson``, or a
 folder of them: resources are grouped by patient across files), CSV or Parquet with the CSV columns of
 ``patients/sources.py``. Needs the ``spark`` extra (pyspark) and Java 17 or newer.
@@ -25,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trialscope.extras import needs_extra
-from trialscope.matching.prescreen import TrialScreen, TrialSpec, screen_rows
+from trialscope.matching.prescreen import TrialScreen, TrialSpec, heap_frozen, screen_rows
 from trialscope.patients.sources import (
     PatientError,
     patient_from_json_line,
@@ -35,6 +39,7 @@ from trialscope.patients.sources import (
 )
 
 if TYPE_CHECKING:
+    import pyarrow
     from pyspark import SparkContext
     from pyspark.rdd import RDD
     from pyspark.sql import DataFrame, SparkSession
@@ -87,13 +92,41 @@ def _patient(record: Record) -> Any:
 def screen_partition(records: Iterable[Record], specs: Sequence[TrialSpec]) -> Iterator[Row]:
     """What each executor runs on its share: patients parsed, screened against every trial by ``screen_rows``."""
     screens = _compiled(specs)
-    for record in records:
-        patient = _patient(record)
-        if isinstance(patient, PatientError):
-            yield (patient.origin, None, None, None, None, None, patient.reason)
-            continue
-        for row in screen_rows(screens, [patient]):
-            yield (row.patient, row.nct_id, row.verdict, row.failing, row.open_questions, row.questions, None)
+    with heap_frozen():
+        for record in records:
+            patient = _patient(record)
+            if isinstance(patient, PatientError):
+                yield (patient.origin, None, None, None, None, None, patient.reason)
+                continue
+            for row in screen_rows(screens, [patient]):
+                yield (row.patient, row.nct_id, row.verdict, row.failing, row.open_questions, row.questions, None)
+
+
+ROW_FIELDS = ("patient", "nct_id", "verdict", "failing", "open_questions", "questions", "problem")
+
+
+def screen_lines(
+    batches: Iterable[pyarrow.RecordBatch], specs: Sequence[TrialSpec], name: str, first_line: int
+) -> Iterator[pyarrow.RecordBatch]:
+    """What each executor runs on its share of a JSON Lines file: batches of lines (``first_line``: the
+    number of the share's first line) in, batches of rows out, by ``screen_partition``."""
+    import pyarrow
+
+    line = first_line
+    for batch in batches:
+        records: list[Record] = []
+        for text in batch.column(0).to_pylist():
+            if text and text.strip():
+                records.append(("json", f"{name}:{line}", text))
+            line += 1
+        columns = list(zip(*screen_partition(records, specs), strict=False)) or [()] * len(ROW_FIELDS)
+        yield pyarrow.RecordBatch.from_arrays(
+            [
+                pyarrow.array(c, type=pyarrow.int32() if f == "open_questions" else pyarrow.string())
+                for f, c in zip(ROW_FIELDS, columns, strict=True)
+            ],
+            names=list(ROW_FIELDS),
+        )
 
 
 def _owned(pair: tuple[str, int], path: str) -> tuple[str, Any]:
@@ -159,10 +192,37 @@ def start_spark(master: str | None = DEFAULT_MASTER, app_name: str = "trialscope
     return spark
 
 
+def _json_lines_frame(spark: SparkSession, specs: Sequence[TrialSpec], name: str) -> DataFrame:
+    """JSON Lines screened in Arrow batches: the JVM counts each partition's lines first (a pass that never
+    reaches Python), so every share knows the number of its first line."""
+    from pyspark import TaskContext
+    from pyspark.sql.functions import spark_partition_id
+
+    lines = spark.read.text(name)
+    counted = lines.select(spark_partition_id().alias("part")).groupBy("part").count().collect()
+    sizes = {int(r["part"]): int(r["count"]) for r in counted}
+    starts, total = {}, 1
+    for part in range(max(sizes, default=-1) + 1):
+        starts[part] = total
+        total += sizes.get(part, 0)
+    shared = spark.sparkContext.broadcast((list(specs), starts))
+
+    def screen(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
+        context = TaskContext.get()
+        specs, starts = shared.value
+        first = starts.get(context.partitionId() if context else 0, 1)
+        return screen_lines(batches, specs, name, first)
+
+    return lines.mapInArrow(screen, ROW_SCHEMA)
+
+
 def prescreen_frame(spark: SparkSession, specs: Sequence[TrialSpec], patients: Path | str) -> DataFrame:
     """The prescreen as a DataFrame (``ROW_SCHEMA``): nothing runs until it is written or counted."""
+    name = str(patients)
+    if Path(name.rsplit("/", 1)[-1]).suffix.lower() == ".jsonl":
+        return _json_lines_frame(spark, specs, name)
     shared = spark.sparkContext.broadcast(list(specs))
-    rows = _records(spark, str(patients)).mapPartitions(lambda part: screen_partition(part, shared.value))
+    rows = _records(spark, name).mapPartitions(lambda part: screen_partition(part, shared.value))
     return spark.createDataFrame(rows, ROW_SCHEMA)
 
 
@@ -183,13 +243,14 @@ def run_spark_prescreen(
         raise ValueError(f"{patients}: no such file or folder")
     session = spark or start_spark(master)
     frame = prescreen_frame(session, specs, patients)
-    if output is not None:
-        frame.persist()
+    if output is not None:  # screened once: the counts are read back from what was written
         writer = frame.write.mode("overwrite")
         if kind == ".parquet":
             writer.parquet(output)
+            frame = session.read.parquet(output)
         else:
             writer.option("header", True).csv(output)
+            frame = session.read.schema(ROW_SCHEMA).option("header", True).csv(output)
     counts = {(row["verdict"] or "unreadable"): int(row["count"]) for row in frame.groupBy("verdict").count().collect()}
     unreadable = counts.pop("unreadable", 0)
     return SparkReport(output, sum(counts.values()), unreadable, counts)
