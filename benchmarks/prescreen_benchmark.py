@@ -154,8 +154,13 @@ def main() -> None:
     env = {**os.environ, "XDG_DATA_HOME": str(folder / "xdg"), "COLUMNS": "120"}
     env["PYTHONPATH"] = str((HERE.parent / "src").resolve())  # this tree's code, whatever is installed
     codes = {"this": env}
+    dbs = {"this": db}
     if args.against is not None:
         codes = {"other": {**env, "PYTHONPATH": str(args.against.resolve())}, "this": env}
+        # the other code gets a database of its own, made by its own code: the two may differ by a migration
+        dbs["other"] = f"sqlite:///{folder / 'demo-other.db'}"
+        for step in (["demo"], ["ingest", str(FIXTURES / "seed-trials")]):
+            subprocess.run([*CLI, *step, "--db", dbs["other"]], env=codes["other"], check=True, capture_output=True)
     print(f"machine: {os.cpu_count()} cores; Spark master {args.master}; work folder {folder}")
     for name, trials, count in workloads:
         patients = folder / f"patients-{count}.jsonl"
@@ -174,7 +179,7 @@ def main() -> None:
             for code, code_env in codes.items():
                 output = folder / f"{engine}-{code}{suffix}"
                 shutil.rmtree(output, ignore_errors=True) if output.is_dir() else output.unlink(missing_ok=True)
-                command = [*CLI, "prescreen", trials, str(patients), "--db", db, "--output", str(output), *extra]
+                command = [*CLI, "prescreen", trials, str(patients), "--db", dbs[code], "--output", str(output), *extra]
                 load = os.getloadavg()[0]
                 seconds, peak, cpu = _timed(command, code_env)
                 results[engine, code] = seconds
