@@ -18,7 +18,7 @@ ONE_RUN = """
 import time
 t0 = time.perf_counter()
 from pathlib import Path
-from trialscope.matching.run import match_patient
+from trialscope.matching.catalogue_matching import match_patient
 from trialscope.patients.files import load_patient
 from trialscope.store.trial_store import TrialStore
 t1 = time.perf_counter()

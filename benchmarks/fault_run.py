@@ -53,7 +53,7 @@ from tests.ctgov_server import FakeCtGov  # noqa: E402  (the local API of the sy
 from tests.factories import study  # noqa: E402
 from trialscope.ingest import ingest_paths  # noqa: E402
 from trialscope.store.schema import import_runs, trial_feed, trials  # noqa: E402
-from trialscope.store.sync_state import SyncQuery, SyncState  # noqa: E402
+from trialscope.store.sync_state import SyncQuery  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
 
 POSTGRES = os.environ.get("TRIALSCOPE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -133,7 +133,7 @@ def killed_sync(db: str) -> tuple[str, bool]:
     server = FakeCtGov().start()
     try:
         with TrialStore.open(db) as store:
-            state = SyncState(store.engine)
+            state = store.sync_state
             for query in state.queries():
                 state.remove_query(query.name)
             state.add_query(SyncQuery("all", {}))

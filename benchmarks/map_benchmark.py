@@ -24,7 +24,7 @@ from trialscope.demo import load_demo  # noqa: E402
 from trialscope.geo import resolve_place  # noqa: E402
 from trialscope.presentation import maps  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
-from trialscope.web.views import results_map, site_views, sites_map  # noqa: E402
+from trialscope.web.view_models import results_map, site_views, sites_map  # noqa: E402
 
 
 def main() -> None:

@@ -32,16 +32,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from trialscope.ingest import ingest_paths  # noqa: E402
+from trialscope.matching.catalogue_matching import match_patient  # noqa: E402
 from trialscope.matching.facts import patient_facts  # noqa: E402
 from trialscope.matching.prescreen import TrialScreen, prescreen_patients  # noqa: E402
-from trialscope.matching.run import match_patient  # noqa: E402
 from trialscope.matching.verdict import TrialInfo, match_trial  # noqa: E402
 from trialscope.patients.files import load_patient  # noqa: E402
 from trialscope.patients.model import Patient  # noqa: E402
 from trialscope.patients.synthetic import Spread, synthetic_population  # noqa: E402
 from trialscope.quality.corpora import iter_criteria_texts  # noqa: E402
 from trialscope.store import criteria_store  # noqa: E402
-from trialscope.store.criteria_store import stored_constraints, stored_outlines  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
 
 OUT = HERE / "out"
@@ -67,8 +66,8 @@ def build_catalogue(shared: Path, count: int) -> str:
     started = time.perf_counter()
     with TrialStore.open(url) as store:
         ingest_paths(store, [corpus])
-        stored_constraints(store, [f"NCT8{n:07d}" for n in range(count)])  # parse and store every criteria text
-        stored_outlines(store, [f"NCT8{n:07d}" for n in range(count)])  # fill outlines of rows stored before them
+        store.criteria.constraints_of([f"NCT8{n:07d}" for n in range(count)])  # parse and store every criteria text
+        store.criteria.outlines_of([f"NCT8{n:07d}" for n in range(count)])  # fill outlines of rows stored before them
     print(f"  built {count:,} trials with parsed criteria in {time.perf_counter() - started:.0f} s (cached)")
     marker.touch()
     return url
@@ -115,7 +114,7 @@ def main() -> None:
         ingest_paths(store, [args.shared / "data" / "seed-trials" / "NCT07144020.json"])
         trial = store.get("NCT07144020")
         assert trial is not None
-        constraints = stored_constraints(store, ["NCT07144020"])["NCT07144020"]
+        constraints = store.criteria.constraints_of(["NCT07144020"])["NCT07144020"]
     info = TrialInfo.from_study(trial.study)
     for spread in args.spread:
         for count in args.patients:

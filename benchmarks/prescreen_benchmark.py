@@ -46,7 +46,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from trialscope.demo import load_demo  # noqa: E402
 from trialscope.ingest import ingest_paths  # noqa: E402
-from trialscope.matching.run import open_trial_ids  # noqa: E402
+from trialscope.matching.catalogue_matching import open_trial_ids  # noqa: E402
 from trialscope.patients.files import load_patient  # noqa: E402
 from trialscope.patients.synthetic import synthetic_population  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402

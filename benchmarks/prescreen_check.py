@@ -34,7 +34,6 @@ from trialscope.matching.verdict import TrialInfo  # noqa: E402
 from trialscope.patients.files import load_patient  # noqa: E402
 from trialscope.patients.model import Patient  # noqa: E402
 from trialscope.patients.synthetic import synthetic_population  # noqa: E402
-from trialscope.store.criteria_store import stored_constraints  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
 
 FIXTURES = HERE.parent / "tests" / "data"
@@ -75,7 +74,7 @@ def main() -> None:
         ingest_paths(store, [FIXTURES / "seed-trials" / f"{TRIAL}.json"])
         trial = store.get(TRIAL)
         assert trial is not None
-        constraints = stored_constraints(store, [TRIAL])[TRIAL]
+        constraints = store.criteria.constraints_of([TRIAL])[TRIAL]
     info = TrialInfo.from_study(trial.study)
     screen_rates, base_rates = [], []
     for _ in range(args.rounds):  # the two take turns, each from a collected heap, so both see the same machine

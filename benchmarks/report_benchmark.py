@@ -19,8 +19,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from trialscope.ingest import ingest_paths  # noqa: E402
+from trialscope.matching.catalogue_matching import trial_screen  # noqa: E402
 from trialscope.matching.feasibility import feasibility  # noqa: E402
-from trialscope.matching.run import trial_screen  # noqa: E402
 from trialscope.patients.files import load_patient  # noqa: E402
 from trialscope.patients.synthetic import synthetic_population  # noqa: E402
 from trialscope.presentation.report import render_report  # noqa: E402

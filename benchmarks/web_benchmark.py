@@ -160,11 +160,10 @@ def main() -> None:
     # the sampled trials' criteria are parsed and stored first, as on a server that has shown them before
     # (a trial's first view ever also parses its criteria: add ~5-20 ms once; a row stored before its
     # segmentation was gets it on its first view, as here)
-    from trialscope.store.criteria_store import CriteriaStore
     from trialscope.store.trial_store import TrialStore
 
     with TrialStore.open(url) as store:
-        criteria = CriteriaStore(store.engine)
+        criteria = store.criteria
         for nct_id in ids:
             trial = store.get(nct_id)
             if trial is not None:

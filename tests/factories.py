@@ -4,7 +4,9 @@ trial sent to its study team."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from tests.conftest import FIXTURES
 from trialscope.contact.entries import CheckedContact
 from trialscope.contact.recipients import Recipient
 from trialscope.contact.requests import submit_lead
-from trialscope.store.people import PeopleStore
+from trialscope.store.people import Lead, Mail, PeopleStore, new_id, now
 
 
 def study(
@@ -78,3 +80,24 @@ def send_lead(
         reader_language=reader_language,
         base_url=base_url,
     ).id
+
+
+def queue_mails(people: PeopleStore, mails: Sequence[Mail]) -> None:
+    """Emails in the outbox, put there as a contact request puts its own: with a lead, in one transaction."""
+    moment = now()
+    lead = Lead(
+        id=new_id(),
+        nct_id="NCT07342244",
+        recipient="Dr. Chen",
+        recipient_email="team@hospital.example",
+        site=None,
+        name="A. Person",
+        email=None,
+        phone=None,
+        language="English",
+        message="Can I join?",
+        status="new",
+        created_at=moment,
+        expires_at=moment + dt.timedelta(days=1),
+    )
+    people.leads.add(lead, mails)

@@ -32,11 +32,11 @@ def add_operator(people: PeopleStore, name: str, password: str) -> None:
             "that password is too easy to guess (a copy of the database could be tried against it offline): "
             "use a few unrelated words, or a longer one"
         )
-    people.set_operator(name.strip(), _HASHER.hash(password))
+    people.operators.set(name.strip(), _HASHER.hash(password))
 
 
 def check_operator(people: PeopleStore, name: str, password: str) -> bool:
-    stored = people.operator_hash(name.strip())
+    stored = people.operators.password_hash(name.strip())
     if stored is None:
         _HASHER.hash(password)  # the same time whether or not the name exists
         return False
@@ -53,7 +53,7 @@ def _token_hash(token: str) -> str:
 def open_session(people: PeopleStore, name: str) -> str:
     """A new session for an operator who just logged in: its token, for the cookie."""
     token = secrets.token_urlsafe(32)
-    people.start_session(_token_hash(token), name.strip(), now() + dt.timedelta(seconds=SESSION_SECONDS))
+    people.operators.start_session(_token_hash(token), name.strip(), now() + dt.timedelta(seconds=SESSION_SECONDS))
     return token
 
 
@@ -61,8 +61,8 @@ def session_operator(people: PeopleStore, token: str) -> str | None:
     """Who a session token belongs to (None: no such session, expired, or the operator is gone)."""
     if not token or len(token) > 100:
         return None
-    return people.session_operator(_token_hash(token))
+    return people.operators.session_operator(_token_hash(token))
 
 
 def close_session(people: PeopleStore, token: str) -> None:
-    people.end_session(_token_hash(token))
+    people.operators.end_session(_token_hash(token))

@@ -22,7 +22,6 @@ from trialscope.alerts.digests import send_alerts
 from trialscope.ingest import ingest_paths
 from trialscope.mail.delivery import deliver_due
 from trialscope.mail.smtp import SmtpSettings
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.app import create_app
 
@@ -76,7 +75,7 @@ def _changed(
 
 
 def _send(store: TrialStore, server: MailServer) -> None:
-    people = PeopleStore.of(store)
+    people = store.people
     send_alerts(store, people, "trialscope <noreply@trialscope.test>")
     deliver_due(people, SmtpSettings.from_url(server.url))
 
@@ -116,7 +115,7 @@ def test_a_trial_alert_is_confirmed_announces_each_change_once_and_stops_in_one_
     assert (
         client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     )  # no CSRF token: the link is the proof
-    assert PeopleStore.of(store).confirmed_subscriptions() == []
+    assert store.people.subscriptions.confirmed() == []
     ingest_paths(store, [_changed(tmp_path, "NCT07342244", status="ACTIVE_NOT_RECRUITING")])
     _send(store, mail_server)
     assert len(mail_server.handler.to("ana@example.org")) == 2
@@ -170,7 +169,7 @@ def test_a_profile_alert_keeps_the_profile_only_with_consent(
     refused = client.post("/alerts", data=entries)
     assert refused.status_code == 400 and "keep your profile" in refused.text
     assert "Check your email" in client.post("/alerts", data={**entries, "keep_profile": "yes"}).text
-    [subscription] = [s for s in PeopleStore.of(store).personal_data("cy@example.org")["subscriptions"]]
+    [subscription] = [s for s in store.people.personal_data("cy@example.org")["subscriptions"]]
     assert subscription["kind"] == "profile" and subscription["params"]["profile"]["age_years"] == 45
     assert "summary" not in subscription["params"]["profile"]  # what was understood, not the words typed
 

@@ -15,7 +15,6 @@ from trialscope.contact.entries import CheckedContact
 from trialscope.contact.recipients import Recipient
 from trialscope.contact.requests import submit_lead
 from trialscope.operators import check_operator
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 
 runner = CliRunner()
@@ -24,7 +23,7 @@ runner = CliRunner()
 def _db(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'people.db'}"
     with TrialStore.open(url) as store:
-        people = PeopleStore.of(store)
+        people = store.people
         for name, address in (("Ana Li", "ana@example.org"), ("Bo Wu", "bo@example.org")):
             submit_lead(
                 people,
@@ -85,7 +84,7 @@ def test_operator_add(tmp_path: Path) -> None:
     db = _db(tmp_path)
     _run("operator", "add", "olga", "--db", db, env={"TRIALSCOPE_OPERATOR_PASSWORD": "a long passphrase 2"})
     with TrialStore.open(db) as store:
-        assert check_operator(PeopleStore.of(store), "olga", "a long passphrase 2")
+        assert check_operator(store.people, "olga", "a long passphrase 2")
     short = runner.invoke(app, ["operator", "add", "olga", "--db", db], env={"TRIALSCOPE_OPERATOR_PASSWORD": "short"})
     assert short.exit_code == 2 and "at least 12 characters" in short.output
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from tests.conftest import FIXTURES, ROOT
 from trialscope.cli import app
 from trialscope.presentation.terminal import short_ids
-from trialscope.store.people import Lead, PeopleStore
+from trialscope.store.people import Lead
 from trialscope.store.trial_store import TrialStore
 
 runner = CliRunner()
@@ -81,19 +81,19 @@ def _lead(lead_id: str, name: str) -> Lead:
 def _leads_db(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'people.db'}"
     with TrialStore.open(url) as store:
-        people = PeopleStore.of(store)
+        people = store.people
         for lead_id, name in (
             ("Qx_7fA2kLm9sPq0rT1uV3w", "Ana"),
             ("Qx_7fA2kZz8yXw7vU6tS5r", "Bo"),
             ("mN4-bC6dE8fG0hJ2kL4nP6", "Cy"),
         ):
-            people.add_lead(_lead(lead_id, name), [])
+            people.leads.add(_lead(lead_id, name), [])
     return url
 
 
 def _left(url: str) -> list[str]:
     with TrialStore.open(url) as store:
-        return sorted(lead.id for lead in PeopleStore.of(store).leads())
+        return sorted(lead.id for lead in store.people.leads.find())
 
 
 def test_leads_list_shows_ids_that_leads_delete_takes(tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def test_outbox_and_sync_queries_read_at_80_columns(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'people.db'}"
     with TrialStore.open(db) as store:
         submit_lead(
-            PeopleStore.of(store),
+            store.people,
             nct_id="NCT07342244",
             title="CD7 CAR-T",
             request=CheckedContact(

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from tests.factories import seed, write_json
 from trialscope.criteria.segment import items_from_json, segment
 from trialscope.ingest import ingest_paths
-from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.schema import trial_criteria
-from trialscope.store.trial_store import StoredTrial, TrialStore
+from trialscope.store.stored_trial import StoredTrial
+from trialscope.store.trial_store import TrialStore
 
 
 def _with_lvef_50(store: TrialStore, record: dict[str, Any], tmp_path: Path) -> StoredTrial:
@@ -29,7 +29,7 @@ def _with_lvef_50(store: TrialStore, record: dict[str, Any], tmp_path: Path) -> 
 def test_stored_then_recomputed_when_the_text_changes(store: TrialStore, tmp_path: Path) -> None:
     record = seed("NCT07342244")
     ingest_paths(store, [write_json(tmp_path / "a.json", record)])
-    criteria = CriteriaStore(store.engine)
+    criteria = store.criteria
     trial = store.get("NCT07342244")
     assert trial is not None
     first = criteria.get(trial)
@@ -45,7 +45,7 @@ def test_stored_then_recomputed_when_the_text_changes(store: TrialStore, tmp_pat
 
 def test_the_segmentation_is_stored_and_filled_in_rows_stored_before_it(store: TrialStore, tmp_path: Path) -> None:
     ingest_paths(store, [write_json(tmp_path / "a.json", seed("NCT07342244"))])
-    criteria = CriteriaStore(store.engine)
+    criteria = store.criteria
     trial = store.get("NCT07342244")
     assert trial is not None
     text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
@@ -65,7 +65,7 @@ def test_a_form_filled_late_never_overwrites_a_row_stored_again_meanwhile(store:
     writes, another server may have stored the criteria again. The late write lands only on the row it read."""
     record = seed("NCT07342244")
     ingest_paths(store, [write_json(tmp_path / "a.json", record)])
-    criteria = CriteriaStore(store.engine)
+    criteria = store.criteria
     trial = store.get("NCT07342244")
     assert trial is not None
     criteria.get(trial)

@@ -178,3 +178,25 @@ def test_one_limit_on_ways_of_measuring_one_thing_is_met_by_any(text: str) -> No
 def test_one_limit_on_two_lab_values_holds_for_both() -> None:
     parsed = parse_criteria("Inclusion Criteria:\n* ALT and AST ≤ 3 x ULN")
     assert {c.any_of_group for c in parsed.constraints if c.kind == "numeric"} == {None}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Creatinine =\\< 1.8 mg/dL", [("creatinine", "<=", 1.8, "mg/dL")]),  # a markdown-escaped "=<"
+        ("Hemoglobin \\>= 9 g/dL", [("hemoglobin", ">=", 9, "g/dL")]),
+        ("Heart failure of NYHA ≥ class II", [("NYHA class", ">=", 2, "")]),  # the comparator before the class
+    ],
+)
+def test_comparators_split_by_an_escape_or_a_scale_word(text: str, expected: list[tuple[str, str, float, str]]) -> None:
+    assert _numeric(text, "Exclusion" if "NYHA" in text else "Inclusion") == expected
+
+
+def test_limits_joined_by_or_across_a_bracketed_aside_are_alternatives() -> None:
+    parsed = parse_criteria(
+        "Inclusion Criteria:\n\n* creatinine ≤ 2 × ULN, or a creatinine clearance (estimated with the Cockcroft-Gault "
+        "formula) ≥ 40 mL/min"
+    )
+    limits = [c for c in parsed.constraints if c.kind == "numeric"]
+    assert len(limits) == 2 and limits[0].any_of_group is not None
+    assert limits[0].any_of_group == limits[1].any_of_group

@@ -422,3 +422,176 @@ def test_a_status_label_before_its_meaning_defines_it() -> None:
 def test_what_an_exclusion_says_is_not_excluded_is_let_in() -> None:
     found = _read("Exclusion Criteria:\n- Systemic steroid therapy; use of topical steroids is not excluded.")
     assert "topical corticosteroids" not in {c.concept for c in found if c.polarity == "exclude"}
+
+
+def test_what_a_patient_reacts_to_narrows_the_reaction() -> None:
+    text = "Exclusion Criteria:\n- Prior anaphylaxis to bendamustine or to cladribine"
+    found = _read(text)
+    assert [c.concept for c in found] == ["hypersensitivity"]  # the drugs are not prior therapy of their own
+    reaction = found[0]
+    assert "qualifier" in _kinds(reaction) and "bendamustine" in (reaction.leftover or "")
+    assert kept_answers(reaction) == {"met"}  # no allergy at all passes; an allergy to something is asked
+
+
+def test_the_condition_a_therapy_is_given_for_narrows_the_therapy() -> None:
+    text = (
+        "Exclusion Criteria:\n- Systemic corticosteroids given to treat graft-versus-host disease in the last 14 days"
+    )
+    found = _read(text)
+    assert "graft-versus-host disease" not in {c.concept for c in found}  # not an exclusion of any GVHD
+    therapy = next(c for c in found if c.category == "prior_therapy")
+    assert therapy.within is not None and therapy.within.value == 14
+    assert "qualifier" in _kinds(therapy) and "graft-versus-host" in (therapy.leftover or "")
+    assert kept_answers(therapy) == {"met"}
+
+
+def test_limits_under_one_of_several_disease_headings_hold_for_that_disease_only() -> None:
+    text = (
+        "Inclusion Criteria:\n- Marginal zone lymphoma:\n- Stage II to IV disease\n"
+        "- Chronic lymphocytic leukemia:\n- Hemoglobin of at least 9 g/dL\n"
+    )
+    for name in ("disease stage", "hemoglobin"):
+        c = _one(text, name)
+        assert "condition" in _kinds(c) and kept_answers(c) == {"met"}
+
+
+def test_an_item_opening_with_one_of_several_diseases_holds_for_that_disease() -> None:
+    text = (
+        "Inclusion Criteria:\n- Follicular lymphoma in second or later complete remission\n"
+        "- Mantle cell lymphoma relapsed after autologous transplant\n- Creatinine below 2 mg/dL\n"
+    )
+    assert "condition" in _kinds(_one(text, "relapsed")) and "condition" in _kinds(_one(text, "complete remission"))
+    assert _one(text, "creatinine").unsure is None  # an item naming no disease holds for all
+
+
+def test_one_disease_heading_still_requires_its_disease() -> None:
+    text = "Inclusion Criteria:\n- Acute myeloid leukemia:\n- Bone marrow blasts of 5% or more\n"
+    assert "condition" not in _kinds(_one(text, "bone marrow blasts"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Inclusion Criteria:\n- CD22- or CD19-expressing lymphoma",
+        "Inclusion Criteria:\n- CD22-expressing or CD19-expressing lymphoma",
+        "Inclusion Criteria:\n- CD22-, CD20- or CD19-positive lymphoma",
+    ],
+)
+def test_antigens_whose_shared_cue_is_elided_are_alternatives(text: str) -> None:
+    found = {c.concept: c for c in _read(text) if c.category == "biomarker"}
+    assert "CD19" in found and "CD22" in found
+    assert found["CD19"].any_of_group is not None and found["CD19"].any_of_group == found["CD22"].any_of_group
+
+
+def test_antigens_listed_with_and_are_all_required() -> None:
+    found = {
+        c.concept: c for c in _read("Inclusion Criteria:\n- CD22, CD20 and CD19 positive") if c.category == "biomarker"
+    }
+    assert set(found) == {"CD19", "CD20", "CD22"} and found["CD19"].any_of_group is None
+
+
+def test_the_people_a_requirement_is_put_to_are_its_condition() -> None:
+    text = "Exclusion Criteria:\n- Hepatitis B: subjects with a positive core antibody must have HBV DNA below 20 IU/mL"
+    found = _read(text)
+    assert "hepatitis B" not in {c.concept for c in found}  # named for whom the rule holds, not excluded
+    limit = _one(text, "HBV DNA")
+    assert limit.polarity == "include" and limit.comparator == "<" and "condition" in _kinds(limit)
+
+
+def test_two_exclusion_limits_that_leave_no_value_free_make_the_later_an_allowed_bound() -> None:
+    found = [
+        c
+        for c in _read("Exclusion Criteria:\n- AST > 2.5 x ULN (or > 5 x ULN with liver metastases)")
+        if c.kind == "numeric"
+    ]
+    assert [c.polarity for c in found] == ["exclude", "exclude"]  # both can exclude: a value above 5 is above 2.5
+    text = "Exclusion Criteria:\n- Total bilirubin > 2 x ULN (< 4 x ULN for Gilbert's syndrome)"
+    found = [c for c in _read(text) if c.kind == "numeric"]
+    assert [(c.comparator, c.polarity) for c in found] == [(">", "exclude"), ("<", "include")]
+
+
+def test_a_plan_is_not_a_history() -> None:
+    c = _one("Exclusion Criteria:\n- Major surgery scheduled within 6 weeks after the study cells", "major surgery")
+    assert "scheduled" in (c.leftover or "") and kept_answers(c) == frozenset()
+    steroids = _one(
+        "Exclusion Criteria:\n- Systemic steroids in the 5 days before the scheduled apheresis",
+        "systemic corticosteroids",
+    )
+    assert steroids.unsure is None  # the study's own step, which the window counts to
+
+
+def test_two_words_with_a_space_between_are_not_a_glued_word() -> None:
+    c = _one("Exclusion Criteria:\n- Major surgery anticipated within 4 weeks", "major surgery")
+    assert "anticipated" in (c.leftover or "")
+
+
+def test_a_relative_clause_after_a_list_qualifies_all_of_it() -> None:
+    text = "Exclusion Criteria:\n- Dementia or psychosis, which could impair giving informed consent"
+    for concept in ("dementia", "mental illness"):
+        c = _one(text, concept)
+        assert "qualifier" in _kinds(c) and "alternative" not in _kinds(c)
+
+
+def test_an_exception_with_words_the_engine_cannot_read_is_not_weighed() -> None:
+    text = "Exclusion Criteria:\n- Prior malignancy, except adequately treated lentigo maligna or carcinoma in situ"
+    c = _one(text, "other malignancy")
+    assert "exception" in _kinds(c) and kept_answers(c) == {"met"}
+
+
+def test_a_window_nothing_took_narrows_the_item() -> None:
+    text = "Exclusion Criteria:\n- Immunosuppressants: any agent (such as tacrolimus) in the 3 weeks before apheresis"
+    c = _one(text, "immunosuppressants")
+    assert c.within is not None or ("qualifier" in _kinds(c) and kept_answers(c) == {"met"})
+
+
+def test_a_window_of_one_unit_with_an_article() -> None:
+    c = _one("Exclusion Criteria:\n- Stroke within a month", "cerebrovascular disease")
+    assert c.within is not None and (c.within.value, c.within.unit) == (1.0, "months")
+
+
+def test_r_r_before_a_disease_is_its_status() -> None:
+    found = {c.concept for c in _read("Inclusion Criteria:\n- Confirmed r/r AML")}
+    assert found == {"relapsed or refractory", "acute myeloid leukemia"}
+
+
+def test_a_drug_named_as_what_a_dose_limit_is_on_is_not_excluded_outright() -> None:
+    found = _read("Exclusion Criteria:\n- Dexamethasone > 2 mg per day")
+    assert [c.kind for c in found] == ["numeric"]
+    found = _read("Exclusion Criteria:\n- Any hydrocortisone, or dexamethasone > 2 mg")
+    assert "systemic corticosteroids" in {c.concept for c in found}  # named on its own too
+
+
+def test_an_age_in_brackets_after_a_limit_says_whom_the_limit_is_for() -> None:
+    found = _read(
+        "Inclusion Criteria:\n- Lansky play score ≥ 60 (children under 16 years), Karnofsky ≥ 60 (age 16 or over)"
+    )
+    assert "age" not in {c.quantity for c in found}
+    assert all("condition" in _kinds(c) for c in found)
+
+
+def test_an_item_opening_with_or_is_an_alternative_to_the_one_before() -> None:
+    text = "Inclusion Criteria:\n- Refractory Hodgkin lymphoma\n- Or relapsed myeloma after two lines\n- ECOG 0-2"
+    assert "condition" in _kinds(_one(text, "refractory")) and "condition" in _kinds(_one(text, "relapsed"))
+    assert _one(text, "ECOG").unsure is None
+
+
+def test_whatever_a_patient_reacts_to_narrows_the_reaction() -> None:
+    c = _one("Exclusion Criteria:\n- Hypersensitivity to the investigational cells or to DMSO", "hypersensitivity")
+    assert "qualifier" in _kinds(c) and "DMSO" in (c.leftover or "")
+
+
+def test_a_lead_in_to_all_of_the_following_heads_requirements_not_cases() -> None:
+    text = (
+        "Inclusion Criteria:\n* Relapsed or refractory AML patients must meet all of the following:\n"
+        "  1. Age 18 to 70 years\n  2. ECOG 0 to 1\n"
+    )
+    assert not _one(text, "ECOG").definitional and not _one(text, "age").definitional
+
+
+def test_a_status_whose_listed_cases_say_more_is_narrowed_by_them() -> None:
+    text = (
+        "Inclusion Criteria:\n* Refractory or relapsed AML meeting at least one of the following:\n"
+        "  1. relapse within 6 months of transplant\n  2. no remission after two inductions\n"
+    )
+    status = next(c for c in _read(text) if c.category == "disease_status" and c.item == 0)
+    assert "qualifier" in _kinds(status) and kept_answers(status) == {"not_met"}

@@ -60,6 +60,8 @@ def test_numbered_run_on_and_lists_starting_at_two() -> None:
         ("Key Exclusion Criteria:", "exclusion"),
         ("Exclusion criteria", "exclusion"),
         ("Inclusion Criteria for patients:", "inclusion"),
+        ("EXCLUSION", "exclusion"),  # the word alone on its line
+        ("Exclusion Criteria Patients with any of the following will not be enrolled", "exclusion"),
     ],
 )
 def test_heading_wordings(heading: str, section: str) -> None:
@@ -70,6 +72,13 @@ def test_heading_inside_an_item_and_missing_headings() -> None:
     assert _outline("- Inclusion Criteria: age over 18\n- Exclusion Criteria: pregnancy")[0][0] == "inclusion"
     items = segment("Age over 18.\nNo pregnancy.")
     assert [i.section for i in items] == ["inclusion", "inclusion"] and not items[0].heading_stated
+
+
+def test_a_section_word_with_more_on_its_line_is_not_a_heading() -> None:
+    items = segment("Inclusion\n* adults\nExclusion of women who are nursing\n* smokers")
+    assert [i.section for i in items] == ["inclusion", "inclusion", "inclusion"]
+    items = segment("Inclusion\n* adults\n\nExclusion\n\n* smokers")
+    assert [(i.section, i.text) for i in items] == [("inclusion", "adults"), ("exclusion", "smokers")]
 
 
 def test_escaped_markdown_and_full_width_punctuation_keep_offsets() -> None:
@@ -89,3 +98,29 @@ def test_a_stored_segmentation_reads_back_as_the_same_items() -> None:
         assert items_from_json(items_to_json(items), text) == items
         texts += bool(items)
     assert texts > 200
+
+
+def test_a_numbered_item_glued_after_a_sentence_is_cut_off() -> None:
+    text = "Inclusion Criteria:\n\n1. Adults.\n2. Life expectancy of 3 months or more. 3. ECOG 0-1. 4\\. PLT > 50.\n"
+    assert [(label, body) for _, _, label, body in _outline(text)] == [
+        ("1", "Adults."),
+        ("2", "Life expectancy of 3 months or more."),
+        ("3", "ECOG 0-1."),
+        ("4", "PLT > 50."),
+    ]
+    # a number that does not go on from the last one is part of the sentence
+    assert len(_outline("Inclusion Criteria:\n\n1. Adults. 5. Something\n")) == 1
+
+
+def test_a_list_numbered_from_one_again_under_a_lead_in_line_is_its_sub_list() -> None:
+    text = (
+        "Inclusion Criteria:\n\n1. Adults\n2. Relapsed disease meeting any of these:\n\n"
+        "1. relapse after transplant;\n2. no remission after two inductions;\n\n3. Platelets over 50\n"
+    )
+    assert [(level, label) for _, level, label, _ in _outline(text)] == [
+        (0, "1"),
+        (0, "2"),
+        (1, "1"),
+        (1, "2"),
+        (0, "3"),
+    ]

@@ -22,7 +22,7 @@ from trialscope.store.trial_store import TrialStore
 @pytest.fixture
 def people(tmp_path: Path) -> Iterator[PeopleStore]:
     with TrialStore.open(f"sqlite:///{tmp_path / 't.db'}") as store:
-        yield PeopleStore.of(store)
+        yield store.people
 
 
 def _request(people: PeopleStore) -> str:
@@ -56,7 +56,7 @@ def test_a_lead_reaches_the_study_team_and_the_person_gets_a_receipt(
     [receipt] = mail_server.handler.to("ana@example.org")
     assert "NCT07342244" in receipt["Subject"] and f"/contact/{lead_id}" in body(receipt)
     assert "我们" in body(receipt)  # in the language the person read the site in
-    assert people.lead(lead_id).status == "sent"  # type: ignore[union-attr]
+    assert people.leads.get(lead_id).status == "sent"  # type: ignore[union-attr]
     assert deliver_due(people, SmtpSettings.from_url(mail_server.url)).sent == 0  # nothing twice
     assert len(mail_server.received) == 2
 
@@ -69,7 +69,7 @@ def test_a_refusing_server_means_retries_with_backoff_then_one_delivery(
     mail_server.handler.refuse = True
     report = deliver_due(people, settings)
     assert report.retrying == 2 and report.sent == 0
-    waiting = people.outbox()
+    waiting = people.outbox.messages()
     assert all(m.status == "waiting" and m.attempts == 1 and "451" in (m.last_error or "") for m in waiting)
     assert all(m.next_attempt_at > now() for m in waiting)  # not before its pause
     assert deliver_due(people, settings).sent == 0  # not due yet
@@ -77,7 +77,7 @@ def test_a_refusing_server_means_retries_with_backoff_then_one_delivery(
     _all_due_now(people)
     assert deliver_due(people, settings).sent == 2
     assert len(mail_server.handler.to("team@hospital.example")) == 1
-    assert people.lead(lead_id).status == "sent"  # type: ignore[union-attr]
+    assert people.leads.get(lead_id).status == "sent"  # type: ignore[union-attr]
 
 
 def test_a_server_that_is_down_loses_nothing(people: PeopleStore, mail_server: MailServer) -> None:
@@ -92,7 +92,7 @@ def test_without_a_mail_server_everything_waits(people: PeopleStore) -> None:
     _request(people)
     report = deliver_due(people, None)
     assert report.waiting == 2 and report.sent == 0
-    assert {m.status for m in people.outbox()} == {"waiting"}
+    assert {m.status for m in people.outbox.messages()} == {"waiting"}
 
 
 def test_the_pause_grows_and_is_capped() -> None:
@@ -118,5 +118,5 @@ def test_the_server_s_postman_purges_expired_data_and_delivers(people: PeopleSto
         conn.execute(update(leads).values(expires_at=now() - dt.timedelta(days=1)))
         conn.execute(update(outbox).values(expires_at=now() - dt.timedelta(days=1)))
     Postman(people, SmtpSettings.from_url(mail_server.url)).round()
-    assert people.lead(lead_id) is None and people.outbox() == []  # past retention: gone, and not sent
+    assert people.leads.get(lead_id) is None and people.outbox.messages() == []  # past retention: gone, and not sent
     assert mail_server.received == []

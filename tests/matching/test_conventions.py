@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import FIXTURES
 from trialscope.criteria import parse_criteria
+from trialscope.matching.catalogue_matching import match_criteria_text
 from trialscope.matching.facts import patient_facts
-from trialscope.matching.run import match_criteria_text
 from trialscope.matching.verdict import match_trial
 from trialscope.model.study import parse_study
 from trialscope.patients.model import Patient, patient_from_dict

@@ -134,3 +134,28 @@ def test_no_criteria_text_is_never_eligible() -> None:
 
 def test_as_of_defaults_to_today() -> None:
     assert Patient().as_of == dt.date.today()
+
+
+def test_one_table_names_each_evaluator_and_what_it_reads() -> None:
+    """``evaluate.reads`` is the table's: the evaluator chosen for a constraint both judges it and names the
+    facets it reads. Every row of the table judges some criterion of the seed trials or their records, and
+    every facet it names is one the patient's facts can be read by."""
+    from trialscope.criteria.vocabulary import vocabulary
+    from trialscope.matching.evaluate import EVALUATORS, evaluator_of, reads
+    from trialscope.matching.facts import facet_reader
+    from trialscope.matching.verdict import TrialInfo, record_checks
+
+    vocab = vocabulary()
+    used: set[str] = set()
+    by_judge = {id(e): name for name, e in EVALUATORS.items()}
+    for nct_id in ("NCT07144020", "NCT04599543", "NCT06125652", "NCT07342244", "NCT06585345"):
+        trial = parse_study(seed(nct_id))
+        text = trial.protocol_section.eligibility_module.eligibility_criteria
+        limits = [k.constraint for k in record_checks(TrialInfo.from_study(trial), vocab) if k.constraint.quantity]
+        constraints = [*parse_criteria(text, trial).constraints, *limits]  # the record's age limits too
+        for c in constraints:
+            evaluator = evaluator_of(c, vocab)
+            used.add(by_judge[id(evaluator)])
+            assert reads(c, vocab) == evaluator.reads(c, vocab)
+            assert all(facet_reader(facet) for facet in evaluator.reads(c, vocab))
+    assert set(EVALUATORS) - used == {"asked"}  # the seeds state no value trialscope only asks about

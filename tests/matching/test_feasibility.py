@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from tests.conftest import FIXTURES
 from trialscope.cli import app
+from trialscope.matching.catalogue_matching import criteria_text_screen
 from trialscope.matching.feasibility import feasibility
-from trialscope.matching.run import criteria_text_screen
 from trialscope.patients.files import load_patient
 from trialscope.patients.synthetic import synthetic_population
 

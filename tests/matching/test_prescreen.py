@@ -24,7 +24,6 @@ from trialscope.matching.verdict import VERDICT_ORDER, TrialInfo, match_trial
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient, Treatment
 from trialscope.patients.synthetic import Spread, synthetic_population
-from trialscope.store.criteria_store import stored_constraints
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import reading_in
 from trialscope.web.i18n import translations
@@ -48,7 +47,7 @@ def templates() -> list[Patient]:
 
 
 def _trials(store: TrialStore, nct_ids: list[str]) -> list[tuple[TrialInfo, list[Constraint]]]:
-    constraints = stored_constraints(store, nct_ids)
+    constraints = store.criteria.constraints_of(nct_ids)
     found = []
     for nct_id in nct_ids:
         trial = store.get(nct_id)

@@ -12,13 +12,12 @@ from tests.conftest import FIXTURES
 from trialscope.criteria.outline import Outline, constraint_for_key, meaning_key
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.demo import load_demo
+from trialscope.matching.catalogue_matching import candidate_trials, match_patient
 from trialscope.matching.facts import patient_facts
-from trialscope.matching.run import candidate_trials, match_patient
 from trialscope.matching.verdict import StatusMemo, match_trial, screen_trial
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient
 from trialscope.store import criteria_store
-from trialscope.store.criteria_store import stored_constraints, stored_outlines
 from trialscope.store.schema import trial_criteria
 from trialscope.store.trial_store import TrialStore
 
@@ -38,8 +37,8 @@ def test_screen_agrees_with_full_evaluation_on_the_demo_catalogue(demo_store: Tr
     facts = patient_facts(patient)
     infos = candidate_trials(demo_store, facts, status="any")
     assert len(infos) > 50
-    outlines = stored_outlines(demo_store, [i.nct_id for i in infos])
-    constraints = stored_constraints(demo_store, [i.nct_id for i in infos])
+    outlines = demo_store.criteria.outlines_of([i.nct_id for i in infos])
+    constraints = demo_store.criteria.constraints_of([i.nct_id for i in infos])
     memo: StatusMemo = {}
     vocab = vocabulary()
     for info in infos:
@@ -53,7 +52,7 @@ def test_screen_agrees_with_full_evaluation_on_the_demo_catalogue(demo_store: Tr
 def test_meaning_key_round_trip_keeps_what_evaluation_needs(demo_store: TrialStore) -> None:
     trial = demo_store.get("NCT07144020")
     assert trial is not None
-    for flat in stored_constraints(demo_store, ["NCT07144020"])["NCT07144020"]:
+    for flat in demo_store.criteria.constraints_of(["NCT07144020"])["NCT07144020"]:
         d = flat.as_flat()
         rebuilt = constraint_for_key(meaning_key(d))
         for field in ("kind", "polarity", "quantity", "comparator", "value", "unit", "concept", "within"):
@@ -70,11 +69,11 @@ def test_limited_ranking_shows_the_same_trials_as_the_full_ranking(demo_store: T
 
 
 def test_rows_stored_before_outlines_are_filled_on_first_read(demo_store: TrialStore) -> None:
-    stored_outlines(demo_store, ["NCT07144020"])
+    demo_store.criteria.outlines_of(["NCT07144020"])
     with demo_store.engine.begin() as conn:
         conn.execute(update(trial_criteria).where(trial_criteria.c.nct_id == "NCT07144020").values(outline=None))
     criteria_store._outline_cache.clear()
-    outline = stored_outlines(demo_store, ["NCT07144020"])["NCT07144020"]
+    outline = demo_store.criteria.outlines_of(["NCT07144020"])["NCT07144020"]
     with demo_store.engine.connect() as conn:
         filled = conn.execute(select(trial_criteria.c.outline).where(trial_criteria.c.nct_id == "NCT07144020")).scalar()
     assert filled is not None and Outline.from_json(filled) == outline

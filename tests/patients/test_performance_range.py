@@ -10,9 +10,9 @@ import pytest
 
 from tests.conftest import FIXTURES
 from trialscope.criteria import parse_criteria
+from trialscope.matching.questions import AnswerError, patient_from_answers, questions_for
 from trialscope.model.study import parse_study
 from trialscope.patients.model import PatientFileError, patient_from_dict
-from trialscope.web.questionnaire import AnswerError, patient_from_answers, questions_for
 
 
 @pytest.mark.parametrize(

@@ -49,3 +49,10 @@ def test_trec_descriptions_age_and_sex() -> None:
     assert (by_id["trec-20211"].age_years, by_id["trec-20211"].sex) == (45, "male")
     infants = [p.age_years for p in found if p.age_years is not None and p.age_years < 1]
     assert infants and all(a > 0 for a in infants)
+
+
+def test_a_result_written_onto_its_marker_keeps_its_sign() -> None:
+    patient = patient_from_text("Flow cytometry: CD22-positive and CD20 negative lymphoblasts.")
+    results = {b.name: b.result for b in patient.biomarkers}
+    assert results["CD22"] == "positive"
+    assert results.get("CD20") in (None, "negative")

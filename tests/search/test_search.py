@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from tantivy import Occur, Query
 
 from tests.conftest import FIXTURES, backend_url
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
+from trialscope.model.age import AgeRange
 from trialscope.model.statuses import OPEN_STATUSES
-from trialscope.model.study import age_in_years
 from trialscope.search import QueryError, SearchIndex, SearchQuery, related_trials, run_search
 from trialscope.search.compile import Compiler
 from trialscope.search.documents import card_freshness
@@ -55,8 +56,7 @@ def test_a_72_year_old_is_not_shown_trials_capped_at_70(index: SearchIndex) -> N
     assert "NCT07432100" in at_45  # CLL1 CAR-T, 70 years at most
     assert "NCT07432100" not in {h.nct_id for h in at_72}
     for hit in at_72:
-        maximum = age_in_years(hit.card["maximum_age"])
-        assert maximum is None or maximum >= 72
+        assert AgeRange.of(hit.card["minimum_age"], hit.card["maximum_age"]).admits(72)
 
 
 def every_hit(index: SearchIndex, **query: object) -> list[Hit]:
@@ -75,15 +75,15 @@ def every_card(index: SearchIndex, **filters: object) -> list[dict[str, Any]]:
     return [hit.card for hit in every_hit(index, **filters)]
 
 
-@pytest.mark.parametrize("age", [0, 1, 17, 18, 45, 65, 70, 71, 75, 100, 101, 0.5, 17.5])
+@pytest.mark.parametrize("age", [0, 1, 17, 18, 45, 65, 70, 71, 75, 100, 101, 0.5, 0.7, 17.5, 70.5, 70.99])
 def test_trials_open_to_an_age_are_those_whose_age_limits_hold_it(index: SearchIndex, age: float) -> None:
-    """Whole years 0-100 are found by one term per accepted year, other ages by the age ranges: the same
-    trials either way, limits included."""
-    expected = set()
-    for card in every_card(index):
-        low, high = age_in_years(card["minimum_age"]), age_in_years(card["maximum_age"])
-        if (low is None or low <= age) and (high is None or age <= high):
-            expected.add(card["nct_id"])
+    """Whole years 0-100 are found by one term per admitted year, other ages by the age ranges: the same
+    trials either way, the ones the age rule admits (model/age.py: 70.5 is 70 completed years)."""
+    expected = {
+        card["nct_id"]
+        for card in every_card(index)
+        if AgeRange.of(card["minimum_age"], card["maximum_age"]).admits(age)
+    }
     assert expected and {card["nct_id"] for card in every_card(index, age=age)} == expected
 
 
@@ -327,14 +327,29 @@ def test_related_trials_put_the_same_disease_first_and_open_trials_first(index: 
         (SearchQuery(near="Atlantisville"), "no city or country"),
         (SearchQuery(phase=["7"]), "unknown phase"),
         (SearchQuery(target=["XYZ999"]), "unknown target antigen"),
-        (SearchQuery(sort="distance"), "needs a place"),  # type: ignore[arg-type]
-        (SearchQuery(within_km=50), "needs a place"),
-        (SearchQuery(per_page=1000), "per_page"),
+        (SearchQuery(sort="distance"), "needs a place"),
+        (SearchQuery(near="France", sort="distance"), "needs a place"),
     ],
 )
 def test_bad_searches_say_what_to_change(index: SearchIndex, query: SearchQuery, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         run_search(index, query)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"within_km": 50}, "needs a place"),
+        ({"per_page": 1000}, "per_page"),
+        ({"age": 131}, "age"),
+        ({"sort": "best"}, "unknown sort 'best'"),
+    ],
+)
+def test_a_query_that_cannot_be_read_is_refused_when_it_is_made(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        SearchQuery.from_params(fields)
+    with pytest.raises(ValidationError):
+        SearchQuery(**fields)  # type: ignore[arg-type]
 
 
 def test_unbalanced_syntax_is_searched_leniently_with_a_note(index: SearchIndex) -> None:
@@ -365,8 +380,8 @@ def test_a_search_near_a_place_in_the_southern_hemisphere(index: SearchIndex) ->
 
 
 def test_one_request_builder_reads_what_a_person_typed() -> None:
-    """SearchQuery.from_params is how the pages, the API and the command line build a search: the same
-    words give the same query, and every value it cannot read is named at once."""
+    """SearchQuery reads what a person typed on the pages, the API, the command line or in a saved search:
+    the same words give the same query, and every value it cannot read is named at once."""
     import datetime as dt
 
     from trialscope.search.request import SearchQuery as Request
@@ -386,7 +401,7 @@ def test_one_request_builder_reads_what_a_person_typed() -> None:
             "age_group": [],
         }
     )
-    assert query.text == "CAR-T AML" and list(query.status) == ["open"] and list(query.phase) == ["1", "2"]
+    assert query.text == "CAR-T AML" and query.status == ("open",) and query.phase == ("1", "2")
     assert query.age == 45 and query.sex == "female" and query.page == 2 and query.healthy_volunteers is False
     assert query.within_km == pytest.approx(482.8, abs=0.1) and query.start_from == dt.date(2024, 5, 1)
     assert Request.from_params({"within": 500.0, "near": "Wuhan"}).within_km == 500  # the API's typed number
@@ -395,3 +410,23 @@ def test_one_request_builder_reads_what_a_person_typed() -> None:
     assert len(refused.value.problems) == 5
     with pytest.raises(QueryError, match="needs a place"):
         Request.from_params({"within": "500"})
+
+
+def test_the_cache_key_is_taken_with_every_default_settled(index: SearchIndex) -> None:
+    """A search that leaves its order to the default is the same search as one that names that order: one
+    cache entry, and the query given is never changed (it is frozen)."""
+    index.results_cache.clear()
+    left = SearchQuery(text="CD117", per_page=3)
+    first = run_search(index, left)
+    assert (
+        left.sort is None
+        and first.query.sort == "relevance"
+        and first.query == left.model_copy(update={"sort": "relevance"})
+    )
+    assert run_search(index, SearchQuery(text="CD117", per_page=3, sort="relevance")) is first
+    assert run_search(index, left) is first
+    near = run_search(index, SearchQuery(text="CD117", near="Hangzhou", per_page=3))
+    assert near.query.sort == "distance"
+    assert run_search(index, SearchQuery(per_page=3)).query.sort == "updated"
+    with pytest.raises(ValidationError):
+        left.sort = "start"  # type: ignore[misc]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
+from typer.main import get_command
 from typer.testing import CliRunner
 
 from tests.conftest import backend_url
 from trialscope.cli import app
 from trialscope.demo import load_demo
 from trialscope.search import SearchIndex, SearchQuery, run_search
+from trialscope.settings import SEARCH_SORTS
 from trialscope.store.trial_store import TrialStore
 
 runner = CliRunner()
@@ -133,3 +136,27 @@ def test_a_page_past_the_last_says_so(tmp_path: Path) -> None:
     assert _run("demo", "--db", db)[0] == 0
     code, out = _run("search", 'title:"donor derived" NOT lymphoma', "--condition", "AML", "--page", "2", "--db", db)
     assert code == 0 and "page 2 of 1" in out and "There is no page 2: the" in out and "fit on page 1." in out
+
+
+def test_the_search_options_are_the_search_parameters() -> None:
+    """``trialscope search`` declares its options by hand (its help loads no search stack), so they are held
+    here to ``SearchQuery``, the one declaration: an option for every parameter, by the parameter's name,
+    repeatable for a list, a flag for a yes or no, and nothing else besides --json and --db."""
+    from trialscope.search.request import SearchQuery, Sort
+
+    command = get_command(app).commands["search"]  # type: ignore[attr-defined]
+    options = {p.name: p for p in command.params if p.name not in ("as_json", "db")}
+    names = SearchQuery.parameter_names()
+    fields = SearchQuery.model_fields
+
+    def field_of(option: str) -> str:
+        return names.get(option) or option  # a parameter by its own name ("within") or its field's ("study_type")
+
+    assert {field_of(name) for name in options} == set(fields)
+    for name, option in options.items():
+        info = fields[field_of(name)]
+        assert option.multiple == (info.default == ()), name
+        flag = getattr(option, "is_flag", False)  # the words are an argument, not an option
+        assert flag == (bool in (info.annotation, *getattr(info.annotation, "__args__", ()))), name
+    assert SearchQuery.from_params({"text": "AML", "study_type": ["interventional"], "within": "5", "near": "X"})
+    assert get_args(Sort) == SEARCH_SORTS  # what --sort's help names

@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.security.conftest import csrf_of
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 
 PROFILE = {
@@ -40,7 +39,7 @@ def test_a_deeply_nested_profile_is_refused_plainly(
 ) -> None:
     assert _post(app_client, "[" * depth + "]" * depth) == 400
     assert _post(app_client, '{"conditions": ' + "[" * depth + "]" * depth + "}") == 400
-    assert PeopleStore.of(seeded_store).personal_data("ana@example.org")["subscriptions"] == []
+    assert seeded_store.people.personal_data("ana@example.org")["subscriptions"] == []
 
 
 def test_an_oversized_profile_is_refused(app_client: TestClient) -> None:
@@ -50,8 +49,8 @@ def test_an_oversized_profile_is_refused(app_client: TestClient) -> None:
 
 def test_a_profile_alert_keeps_only_what_was_understood(app_client: TestClient, seeded_store: TrialStore) -> None:
     assert _post(app_client, json.dumps(PROFILE)) == 200
-    people = PeopleStore.of(seeded_store)
+    people = seeded_store.people
     [entry] = people.personal_data("ana@example.org")["subscriptions"]
-    stored = json.dumps(people.subscription(entry["id"]).params)  # type: ignore[union-attr]
+    stored = json.dumps(people.subscriptions.get(entry["id"]).params)  # type: ignore[union-attr]
     assert "Elm Street" not in stored and "ana-li-1970" not in stored and "Mochi" not in stored
     assert "acute myeloid leukemia" in stored and '"age_years": 54' in stored

@@ -12,7 +12,7 @@ from tests.security.conftest import csrf_of
 from trialscope.contact.entries import CheckedContact, ContactEntries, check_entries
 from trialscope.contact.recipients import Recipient
 from trialscope.operators import add_operator
-from trialscope.store.people import Lead, PeopleStore, new_id, now
+from trialscope.store.people import Lead, new_id, now
 from trialscope.store.trial_store import TrialStore
 
 OVERRIDE = "Ana \u202egnp.exe\u202c Li \u2066x\u2069"
@@ -21,7 +21,7 @@ OVERRIDE = "Ana \u202egnp.exe\u202c Li \u2066x\u2069"
 def test_a_name_with_a_right_to_left_override_is_shown_isolated(
     app_client: TestClient, seeded_store: TrialStore
 ) -> None:
-    people = PeopleStore.of(seeded_store)
+    people = seeded_store.people
     created = now()
     lead = Lead(
         id=new_id(),
@@ -38,7 +38,7 @@ def test_a_name_with_a_right_to_left_override_is_shown_isolated(
         created_at=created,
         expires_at=created + dt.timedelta(days=1),
     )
-    people.add_lead(lead, [])
+    people.leads.add(lead, [])
     add_operator(people, "olga", "Quiet-otter-river-7")
     token = csrf_of(app_client, "/operator/login")
     app_client.post("/operator/login", data={"csrf_token": token, "name": "olga", "password": "Quiet-otter-river-7"})

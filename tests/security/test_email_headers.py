@@ -4,24 +4,23 @@ outbox on each backend to a real SMTP server, and the raw bytes it received are 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 
-from tests.factories import send_lead
+from tests.factories import queue_mails, send_lead
 from tests.mail_server import MailServer, running_mail_server
 from trialscope.mail import compose
 from trialscope.mail.delivery import deliver_due
 from trialscope.mail.smtp import SmtpSettings
-from trialscope.store.people import Mail, PeopleStore, now
+from trialscope.store.people import Mail, PeopleStore
 from trialscope.store.trial_store import TrialStore
 
 
 @pytest.fixture
 def people(db_url: str) -> Iterator[PeopleStore]:
     with TrialStore.open(db_url) as store:
-        yield PeopleStore.of(store)
+        yield store.people
 
 
 @pytest.fixture
@@ -58,7 +57,7 @@ def test_a_long_unsubscribe_link_goes_out_unencoded(people: PeopleStore, mail_se
         ],
         unsubscribe_url=url,
     )
-    people.enqueue([Mail("alert_digest", "ana@example.org", message.as_string())], now() + dt.timedelta(days=1))
+    queue_mails(people, [Mail("alert_digest", "ana@example.org", message.as_string())])
     assert deliver_due(people, SmtpSettings.from_url(mail_server.url)).sent == 1
     [received] = mail_server.received
     assert _raw_header(received.raw, "List-Unsubscribe") == f"List-Unsubscribe: <{url}>"

@@ -18,7 +18,6 @@ from tests.security.conftest import csrf_of, write_record
 from trialscope.cli.app import app as cli
 from trialscope.ingest import ingest_paths
 from trialscope.mail.delivery import as_message
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.app import create_app
 
@@ -41,11 +40,11 @@ def _forged_host_posts(client: TestClient, path: str, data: dict[str, str]) -> N
 def test_a_forged_host_never_reaches_an_alert_s_links(public_client: TestClient, seeded_store: TrialStore) -> None:
     entries = {"kind": "trial", "nct_id": "NCT07342244", "email": "eve@example.org", "consent": "yes"}
     _forged_host_posts(public_client, "/alerts", entries)
-    people = PeopleStore.of(seeded_store)
-    [message] = people.outbox()
+    people = seeded_store.people
+    [message] = people.outbox.messages()
     assert "evil.example" not in message.message and f"{PUBLIC}/alerts/confirm/" in message.message
     [subscription] = people.personal_data("eve@example.org")["subscriptions"]
-    assert people.subscription(subscription["id"]).base_url == PUBLIC  # type: ignore[union-attr]
+    assert people.subscriptions.get(subscription["id"]).base_url == PUBLIC  # type: ignore[union-attr]
 
 
 def test_a_forged_host_never_reaches_a_receipt_s_links(
@@ -72,7 +71,7 @@ def test_a_forged_host_never_reaches_a_receipt_s_links(
         "/trials/NCT09990002/contact", data={"csrf_token": token, **entries}, headers={"host": "evil.example"}
     )
     assert answer.status_code in (200, 303), answer.text[:300]
-    texts = [body(as_message(m.message)) for m in PeopleStore.of(seeded_store).outbox()]
+    texts = [body(as_message(m.message)) for m in seeded_store.people.outbox.messages()]
     assert texts and not any("evil.example" in t for t in texts)
     assert any(f"{PUBLIC}/contact/" in t for t in texts)
 

@@ -10,7 +10,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tests.security.conftest import csrf_of
 from trialscope.operators import add_operator
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.app import create_app
 
@@ -43,7 +42,7 @@ def test_a_trusted_proxy_s_https_gets_hsts_and_secure_cookies(client: TestClient
 
 
 def test_pages_with_personal_data_are_never_cached(app_client: TestClient, seeded_store: TrialStore) -> None:
-    people = PeopleStore.of(seeded_store)
+    people = seeded_store.people
     add_operator(people, "olga", "Quiet-otter-river-7")
     token = csrf_of(app_client, "/operator/login")
     login = app_client.post(

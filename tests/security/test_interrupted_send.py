@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import update
 
+from tests.factories import queue_mails
 from tests.mail_server import MailServer
 from trialscope.mail.delivery import deliver_due
 from trialscope.mail.smtp import SmtpSettings
@@ -24,14 +25,14 @@ MESSAGE = "From: a@example.org\nTo: b@example.org\nSubject: s\nMessage-ID: <{n}@
 @pytest.fixture
 def people(db_url: str) -> Iterator[PeopleStore]:
     with TrialStore.open(db_url) as store:
-        yield PeopleStore.of(store)
+        yield store.people
 
 
 def test_a_send_cut_off_by_a_kill_is_retried_within_a_minute(people: PeopleStore, mail_server: MailServer) -> None:
     mails = [Mail("digest", "b@example.org", MESSAGE.format(n=n)) for n in range(3)]
-    people.enqueue(mails, now() + dt.timedelta(days=1))
-    first = people.due()[0]
-    assert people.claim(first) is not None  # a sender took it ... and was killed with -9 mid-send
+    queue_mails(people, mails)
+    first = people.outbox.due()[0]
+    assert people.outbox.claim(first) is not None  # a sender took it ... and was killed with -9 mid-send
     with people.engine.begin() as conn:
         conn.execute(update(outbox).where(outbox.c.id == first).values(claimed_at=now() - dt.timedelta(seconds=55)))
     report = deliver_due(people, SmtpSettings.from_url(mail_server.url))  # the restarted server's postman
@@ -40,7 +41,7 @@ def test_a_send_cut_off_by_a_kill_is_retried_within_a_minute(people: PeopleStore
 
 
 def test_a_send_in_progress_is_not_taken_by_another_sender(people: PeopleStore) -> None:
-    people.enqueue([Mail("digest", "b@example.org", MESSAGE.format(n=9))], now() + dt.timedelta(days=1))
-    [message_id] = people.due()
-    assert people.claim(message_id) is not None
-    assert people.due() == [] and people.claim(message_id) is None  # claimed a moment ago: one sender
+    queue_mails(people, [Mail("digest", "b@example.org", MESSAGE.format(n=9))])
+    [message_id] = people.outbox.due()
+    assert people.outbox.claim(message_id) is not None
+    assert people.outbox.due() == [] and people.outbox.claim(message_id) is None  # claimed a moment ago: one sender

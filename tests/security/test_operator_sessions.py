@@ -39,29 +39,29 @@ def _let_in(client: TestClient, cookie: str) -> bool:
 
 
 def test_a_session_cookie_kept_after_logout_opens_nothing(app_client: TestClient, seeded_store: TrialStore) -> None:
-    cookie = _log_in(app_client, PeopleStore.of(seeded_store))
+    cookie = _log_in(app_client, seeded_store.people)
     app_client.post("/operator/logout", data={"csrf_token": csrf_of(app_client, "/operator")})
     assert not _let_in(app_client, cookie)
 
 
 def test_a_password_change_ends_every_session(app_client: TestClient, seeded_store: TrialStore) -> None:
-    people = PeopleStore.of(seeded_store)
+    people = seeded_store.people
     cookie = _log_in(app_client, people)
     add_operator(people, "olga", "Another-long-passphrase-9")
     assert not _let_in(app_client, cookie)
 
 
 def test_a_removed_operator_s_session_opens_nothing(app_client: TestClient, seeded_store: TrialStore) -> None:
-    people = PeopleStore.of(seeded_store)
+    people = seeded_store.people
     cookie = _log_in(app_client, people, "ivan")
-    assert people.remove_operator("ivan")
+    assert people.operators.remove("ivan")
     assert not _let_in(app_client, cookie)
 
 
 def test_a_cookie_forged_with_the_database_s_key_opens_nothing(
     app_client: TestClient, seeded_store: TrialStore
 ) -> None:
-    add_operator(PeopleStore.of(seeded_store), "olga", PASSWORD)
+    add_operator(seeded_store.people, "olga", PASSWORD)
     site = app_client.app.state.site  # type: ignore[attr-defined]
     forged = TimestampSigner(site.secret, salt="operator-session").sign("olga").decode()
     assert not _let_in(app_client, forged)
@@ -71,7 +71,7 @@ def test_a_cookie_forged_with_the_database_s_key_opens_nothing(
 def test_the_sqlite_file_is_created_private(tmp_path: Path) -> None:
     path = tmp_path / "fresh" / "trials.db"
     with TrialStore.open(f"sqlite:///{path}") as store:
-        PeopleStore.of(store).secret("csrf")
+        store.people.keys.secret("csrf")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     for journal in path.parent.glob("trials.db-*"):
         assert stat.S_IMODE(journal.stat().st_mode) & 0o077 == 0, journal

@@ -24,7 +24,7 @@ NAME, EMAIL, PHONE, MESSAGE = "Ana Lima-Souza", "ana.lima@example.org", "+865711
 @pytest.fixture
 def people(db_url: str) -> Iterator[PeopleStore]:
     with TrialStore.open(db_url) as store:
-        yield PeopleStore.of(store)
+        yield store.people
 
 
 def _lead(people: PeopleStore) -> str:
@@ -46,7 +46,7 @@ def _traces(people: PeopleStore) -> list[str]:
 def test_a_sent_email_keeps_no_body(people: PeopleStore, mail_server: MailServer) -> None:
     _lead(people)
     assert deliver_due(people, SmtpSettings.from_url(mail_server.url)).sent == 2
-    sent = people.outbox(status="sent")
+    sent = people.outbox.messages(status="sent")
     assert len(sent) == 2
     for message in sent:
         assert "brother" not in message.message and NAME not in message.message and "Reply-To" not in message.message
@@ -58,7 +58,7 @@ def test_withdrawing_a_sent_lead_then_deleting_the_address_leaves_no_copy(
 ) -> None:
     lead_id = _lead(people)
     assert deliver_due(people, SmtpSettings.from_url(mail_server.url)).sent == 2
-    assert people.withdraw_lead(lead_id)
+    assert people.leads.withdraw(lead_id)
     assert _traces(people) == []  # withdrawn: the outbox's copies are gone with the details
     people.delete_personal_data(EMAIL)
     assert _traces(people) == []
@@ -67,7 +67,7 @@ def test_withdrawing_a_sent_lead_then_deleting_the_address_leaves_no_copy(
 
 def test_withdrawing_a_waiting_lead_leaves_no_copy(people: PeopleStore) -> None:
     lead_id = _lead(people)
-    assert people.withdraw_lead(lead_id)
+    assert people.leads.withdraw(lead_id)
     assert _traces(people) == []
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.security.conftest import csrf_of
-from trialscope.store.rate_limits import SharedCounts
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.app import create_app
 
@@ -23,7 +22,7 @@ def test_two_workers_share_one_log_in_limit(app_client: TestClient, seeded_store
 
 
 def test_a_limit_is_per_client_and_forgotten_on_request(seeded_store: TrialStore) -> None:
-    counts = SharedCounts(seeded_store.engine)
+    counts = seeded_store.rate_limits
     assert all(counts.hit("t", "198.51.100.1", 3, 600.0) for _ in range(3))
     assert not counts.hit("t", "198.51.100.1", 3, 600.0)
     assert counts.hit("t", "198.51.100.2", 3, 600.0)  # another client

@@ -12,15 +12,14 @@ from tests.security.conftest import csrf_of
 from trialscope.cli.app import app as cli
 from trialscope.notes.sealed import NoteError, seal_note
 from trialscope.operators import add_operator
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 
 
 @pytest.mark.parametrize("password", ["111111111111", "password1234", "olgaolgaolga", "qwertyuiopas"])
 def test_a_weak_operator_password_is_refused(seeded_store: TrialStore, password: str) -> None:
     with pytest.raises(ValueError, match="too easy to guess"):
-        add_operator(PeopleStore.of(seeded_store), "olga", password)
-    assert PeopleStore.of(seeded_store).operator_hash("olga") is None
+        add_operator(seeded_store.people, "olga", password)
+    assert seeded_store.people.operators.password_hash("olga") is None
 
 
 def test_the_command_line_refuses_a_weak_operator_password(db_url: str) -> None:
@@ -31,7 +30,7 @@ def test_the_command_line_refuses_a_weak_operator_password(db_url: str) -> None:
 @pytest.mark.parametrize("passcode", ["12345678", "aaaaaaaa", "password", "NCT07342244"])
 def test_a_weak_note_passcode_is_refused(seeded_store: TrialStore, passcode: str) -> None:
     with pytest.raises(NoteError, match="too easy to guess"):
-        seal_note(PeopleStore.of(seeded_store), "NCT07342244", "my notes", passcode)
+        seal_note(seeded_store.people, "NCT07342244", "my notes", passcode)
 
 
 def test_a_weak_passcode_is_refused_in_the_reader_s_language(app_client: TestClient) -> None:
@@ -44,5 +43,5 @@ def test_a_weak_passcode_is_refused_in_the_reader_s_language(app_client: TestCli
 
 
 def test_a_strong_passcode_is_kept(seeded_store: TrialStore) -> None:
-    note = seal_note(PeopleStore.of(seeded_store), "NCT07342244", "my notes", "Heron-lake-42!")
-    assert PeopleStore.of(seeded_store).note(note.id) is not None
+    note = seal_note(seeded_store.people, "NCT07342244", "my notes", "Heron-lake-42!")
+    assert seeded_store.people.notes.get(note.id) is not None

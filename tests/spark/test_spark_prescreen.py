@@ -21,8 +21,8 @@ from tests.conftest import FIXTURES
 from trialscope.cli import app
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
+from trialscope.matching.catalogue_matching import open_trial_ids, trial_specs
 from trialscope.matching.prescreen import TrialSpec, screen_rows
-from trialscope.matching.run import open_trial_ids, trial_specs
 from trialscope.patients.fhir import bundle_from_patient
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient

@@ -17,7 +17,7 @@ from trialscope.store.trial_store import TrialStore
 @pytest.fixture
 def people(db_url: str) -> Iterator[PeopleStore]:
     with TrialStore.open(db_url) as store:
-        yield PeopleStore.of(store)
+        yield store.people
 
 
 def _lead(email: str = "ana@example.org", days: int = 90) -> Lead:
@@ -41,50 +41,50 @@ def _lead(email: str = "ana@example.org", days: int = 90) -> Lead:
 
 def test_a_lead_is_stored_with_its_emails_and_one_claim_wins(people: PeopleStore) -> None:
     lead = _lead()
-    people.add_lead(lead, [Mail("lead", "team@example.org", "message", lead_id=lead.id)])
-    assert people.lead(lead.id) == lead
-    [due] = people.due()
-    first, second = people.claim(due), people.claim(due)
+    people.leads.add(lead, [Mail("lead", "team@example.org", "message", lead_id=lead.id)])
+    assert people.leads.get(lead.id) == lead
+    [due] = people.outbox.due()
+    first, second = people.outbox.claim(due), people.outbox.claim(due)
     assert first is not None and second is None  # one sender per message
     assert first.attempts == 1 and first.status == "sending"
-    people.mark_failed(first, "451 try later", now() - dt.timedelta(seconds=1))
-    again = people.claim(due)
+    people.outbox.mark_failed(first, "451 try later", now() - dt.timedelta(seconds=1))
+    again = people.outbox.claim(due)
     assert again is not None and again.attempts == 2
-    people.mark_sent(again, "Message-ID: <1@trialscope>")
-    assert people.due() == []
-    assert people.lead(lead.id).status == "sent"  # type: ignore[union-attr]
-    assert people.outbox_counts() == {"sent": 1}
+    people.outbox.mark_sent(again, "Message-ID: <1@trialscope>")
+    assert people.outbox.due() == []
+    assert people.leads.get(lead.id).status == "sent"  # type: ignore[union-attr]
+    assert people.outbox.counts() == {"sent": 1}
 
 
 def test_a_message_left_sending_by_a_stopped_process_is_due_again_later(people: PeopleStore) -> None:
     lead = _lead()
-    people.add_lead(lead, [Mail("lead", "team@example.org", "message", lead_id=lead.id)])
-    [due] = people.due()
-    assert people.claim(due) is not None
-    assert people.due() == []  # claimed a moment ago: not due
-    assert people.due(stale_after=dt.timedelta(0)) == [due]  # its claim is older than stale_after
+    people.leads.add(lead, [Mail("lead", "team@example.org", "message", lead_id=lead.id)])
+    [due] = people.outbox.due()
+    assert people.outbox.claim(due) is not None
+    assert people.outbox.due() == []  # claimed a moment ago: not due
+    assert people.outbox.due(stale_after=dt.timedelta(0)) == [due]  # its claim is older than stale_after
 
 
 def test_failing_for_good_marks_the_lead_failed_and_retry_requeues(people: PeopleStore) -> None:
     lead = _lead()
-    people.add_lead(lead, [Mail("lead", "team@example.org", "m", lead_id=lead.id)])
-    message = people.claim(people.due()[0])
+    people.leads.add(lead, [Mail("lead", "team@example.org", "m", lead_id=lead.id)])
+    message = people.outbox.claim(people.outbox.due()[0])
     assert message is not None
-    people.mark_failed(message, "550 no such user", None)
-    assert people.lead(lead.id).status == "failed"  # type: ignore[union-attr]
-    assert people.retry_failed() == 1
-    assert people.lead(lead.id).status == "new"  # type: ignore[union-attr]
-    assert len(people.due()) == 1
+    people.outbox.mark_failed(message, "550 no such user", None)
+    assert people.leads.get(lead.id).status == "failed"  # type: ignore[union-attr]
+    assert people.outbox.retry_failed() == 1
+    assert people.leads.get(lead.id).status == "new"  # type: ignore[union-attr]
+    assert len(people.outbox.due()) == 1
 
 
 def test_withdrawing_blanks_the_details_and_stops_what_is_not_sent(people: PeopleStore) -> None:
     lead = _lead()
-    people.add_lead(lead, [Mail("lead", "team@example.org", "m", lead_id=lead.id)])
-    assert people.withdraw_lead(lead.id)
-    kept = people.lead(lead.id)
+    people.leads.add(lead, [Mail("lead", "team@example.org", "m", lead_id=lead.id)])
+    assert people.leads.withdraw(lead.id)
+    kept = people.leads.get(lead.id)
     assert kept is not None and kept.status == "withdrawn" and kept.email is None and kept.message == ""
-    assert people.due() == []
-    assert people.outbox_counts() == {}  # its emails leave the outbox, sent or not (issue 35)
+    assert people.outbox.due() == []
+    assert people.outbox.counts() == {}  # its emails leave the outbox, sent or not (issue 35)
 
 
 def test_an_alert_mark_moves_once(people: PeopleStore) -> None:
@@ -100,42 +100,44 @@ def test_an_alert_mark_moves_once(people: PeopleStore) -> None:
         last_event_id=0,
         expires_at=now() + dt.timedelta(days=7),
     )
-    people.add_subscription(
+    people.subscriptions.add(
         subscription, Mail("alert_confirm", "ana@example.org", "m", subscription_id=subscription.id)
     )
-    assert people.confirmed_subscriptions() == []
-    assert people.confirm_subscription(subscription.id, now() + dt.timedelta(days=365))
-    assert not people.confirm_subscription(subscription.id, now())  # a second click changes nothing
-    [confirmed] = people.confirmed_subscriptions()
+    assert people.subscriptions.confirmed() == []
+    assert people.subscriptions.confirm(subscription.id, now() + dt.timedelta(days=365))
+    assert not people.subscriptions.confirm(subscription.id, now())  # a second click changes nothing
+    [confirmed] = people.subscriptions.confirmed()
     digest = Mail("digest", "ana@example.org", "news", subscription_id=subscription.id)
-    assert people.announce(subscription.id, confirmed.last_event_id, confirmed.last_event_id + 5, digest)
-    assert not people.announce(subscription.id, confirmed.last_event_id, confirmed.last_event_id + 5, digest)
-    assert [m.kind for m in people.outbox()].count("digest") == 1  # announced once
+    assert people.subscriptions.announce(subscription.id, confirmed.last_event_id, confirmed.last_event_id + 5, digest)
+    assert not people.subscriptions.announce(
+        subscription.id, confirmed.last_event_id, confirmed.last_event_id + 5, digest
+    )
+    assert [m.kind for m in people.outbox.messages()].count("digest") == 1  # announced once
 
 
 def test_the_key_is_made_once_and_shared(people: PeopleStore) -> None:
-    key = people.secret("links")
-    assert len(key) == 32 and people.secret("links") == key and people.secret("csrf") != key
+    key = people.keys.secret("links")
+    assert len(key) == 32 and people.keys.secret("links") == key and people.keys.secret("csrf") != key
 
 
 def test_a_person_s_data_is_exported_and_deleted_by_email(people: PeopleStore) -> None:
     lead, other = _lead("Ana@Example.org"), _lead("bo@example.org")
-    people.add_lead(lead, [Mail("lead_receipt", "Ana@Example.org", "m", lead_id=lead.id)])
-    people.add_lead(other, [])
+    people.leads.add(lead, [Mail("lead_receipt", "Ana@Example.org", "m", lead_id=lead.id)])
+    people.leads.add(other, [])
     found = people.personal_data("ana@example.org")
     assert [entry["id"] for entry in found["leads"]] == [lead.id]
     assert found["emails_to_this_address"][0]["kind"] == "lead_receipt"
     assert people.delete_personal_data("ANA@example.org") == {"leads": 1, "subscriptions": 0, "emails": 1}
-    assert people.lead(lead.id) is None and people.lead(other.id) is not None
+    assert people.leads.get(lead.id) is None and people.leads.get(other.id) is not None
 
 
 def test_expired_data_is_purged(people: PeopleStore) -> None:
     old, fresh = _lead(), _lead()
-    people.add_lead(old, [])
-    people.add_lead(fresh, [])
+    people.leads.add(old, [])
+    people.leads.add(fresh, [])
     with people.engine.begin() as conn:
         conn.execute(
             update(leads_table).where(leads_table.c.id == old.id).values(expires_at=now() - dt.timedelta(days=1))
         )
     assert people.purge_expired()["leads"] == 1
-    assert people.lead(old.id) is None and people.lead(fresh.id) is not None
+    assert people.leads.get(old.id) is None and people.leads.get(fresh.id) is not None

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from tests.ctgov_server import FakeCtGov
 from trialscope.store.schema import trial_versions
-from trialscope.store.sync_state import SyncQuery, SyncState
+from trialscope.store.sync_state import SyncQuery
 from trialscope.store.trial_store import TrialStore
 from trialscope.sync.client import CtGovClient
 from trialscope.sync.runner import sync_catalogue
@@ -25,7 +25,7 @@ EVERYTHING = SyncQuery("all", {})
 
 
 def _follow_everything(store: TrialStore) -> None:
-    state = SyncState(store.engine)
+    state = store.sync_state
     for query in state.queries():
         state.remove_query(query.name)
     state.add_query(EVERYTHING)
@@ -130,7 +130,7 @@ def test_killed_sync_resumes_from_its_checkpoint(db_url: str, server: FakeCtGov)
         proc.wait()
 
     with TrialStore.open(db_url) as store:
-        checkpoint = SyncState(store.engine).checkpoint("all")
+        checkpoint = store.sync_state.checkpoint("all")
         assert checkpoint.running and checkpoint.pages_done >= 1 and checkpoint.page_token
         stored_before = store.count()
         assert 0 < stored_before < len(server.studies)
@@ -142,7 +142,7 @@ def test_killed_sync_resumes_from_its_checkpoint(db_url: str, server: FakeCtGov)
         resumed_first = server.study_requests()[requests_before]
         assert resumed_first.get("pageToken") == checkpoint.page_token  # continued, did not start over
         _assert_mirrors(store, server)
-        assert not SyncState(store.engine).checkpoint("all").running
+        assert not store.sync_state.checkpoint("all").running
 
 
 def test_cli_sync_and_query_management(db_url: str, server: FakeCtGov) -> None:

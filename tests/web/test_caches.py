@@ -3,8 +3,8 @@ a change to the catalogue or to the search index is seen at the next request.
 
 What is remembered between requests: search results per index state (``SearchIndex.results_cache``), related
 trials' candidates per index state, trial views per stored version of their trial + index state + day
-(``web.views.TrialViews``), trials' open sites per catalogue version (``TrialStore.open_sites_of``), and
-glossary-explained short texts per language (``web.plain.explain``)."""
+(``web.view_models.TrialViews``), trials' open sites per catalogue version (``TrialStore.open_sites_of``), and
+glossary-explained short texts per language (``web.plain_language.explain``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.conftest import FIXTURES
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
 from trialscope.store.trial_store import TrialStore
-from trialscope.web import plain
+from trialscope.web import plain_language
 from trialscope.web.app import create_app
 from trialscope.web.site import Site
 
@@ -43,7 +43,7 @@ def _forget(site: Site) -> None:
     site.store._open_sites.clear()
     site.index.results_cache.clear()
     site.index.related_cache.clear()
-    plain._remembered_explained.cache_clear()
+    plain_language._remembered_explained.cache_clear()
 
 
 def test_pages_answered_from_the_caches_are_the_pages_built_without_them(client: TestClient) -> None:

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from tests.mail_server import MailServer, body
 from tests.web.conftest import csrf
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.app import create_app
 
@@ -80,14 +79,14 @@ def test_a_request_reaches_the_chosen_site_once_and_the_person_can_withdraw(
     [receipt] = mail_server.handler.to("ana.li@example.org")
     lead_id = status_url.split("/")[2].split("?")[0]
     assert f"/contact/{lead_id}" in body(receipt)
-    people = PeopleStore.of(web_store)
+    people = web_store.people
     deadline = time.monotonic() + 5
-    while people.lead(lead_id).status != "sent" and time.monotonic() < deadline:  # type: ignore[union-attr]
+    while people.leads.get(lead_id).status != "sent" and time.monotonic() < deadline:  # type: ignore[union-attr]
         time.sleep(0.05)
-    assert people.lead(lead_id).status == "sent"  # type: ignore[union-attr]
+    assert people.leads.get(lead_id).status == "sent"  # type: ignore[union-attr]
     token = csrf(mailing_client, status_url)
     mailing_client.post(f"/contact/{lead_id}/withdraw", data={"csrf_token": token})
-    withdrawn = people.lead(lead_id)
+    withdrawn = people.leads.get(lead_id)
     assert withdrawn is not None and withdrawn.status == "withdrawn" and withdrawn.email is None
     assert "Request withdrawn" in mailing_client.get(f"/contact/{lead_id}").text
     assert len(mail_server.handler.to("slmcgove@mdanderson.org")) == 1  # sent once
@@ -97,9 +96,9 @@ def test_without_a_mail_server_the_request_waits_in_the_outbox(client: TestClien
     token = csrf(client, f"/trials/{TRIAL}/contact")
     sent = client.post(f"/trials/{TRIAL}/contact", data=_entries(token, email="bo@example.org"), follow_redirects=False)
     lead_id = sent.headers["location"].split("/")[2].split("?")[0]
-    people = PeopleStore.of(web_store)
-    assert people.lead(lead_id).status == "new"  # type: ignore[union-attr]
-    waiting = [m for m in people.outbox("waiting") if m.lead_id == lead_id]
+    people = web_store.people
+    assert people.leads.get(lead_id).status == "new"  # type: ignore[union-attr]
+    waiting = [m for m in people.outbox.messages("waiting") if m.lead_id == lead_id]
     assert {m.kind for m in waiting} == {"lead", "lead_receipt"}
 
 

@@ -1,4 +1,4 @@
-"""Finding the glossary's words in a text (``web.plain``): the Aho-Corasick finder gives exactly what one
+"""Finding the glossary's words in a text (``web.plain_language``): the Aho-Corasick finder gives exactly what one
 pattern of all the forms gives (on word edges, in any case or only as written, leftmost first, the longest at
 a place), on the demo catalogue's criteria, titles and summaries and on texts built to probe the edges."""
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trialscope.store.trial_store import TrialStore
-from trialscope.web.plain import _glossary, explain, terms_in
+from trialscope.web.plain_language import _glossary, explain, terms_in
 
 _FORMS = [
     form

@@ -14,10 +14,8 @@ from sqlalchemy import delete
 
 import trialscope
 from tests.conftest import ROOT
-from trialscope.presentation.labels import age_words
-from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.schema import trial_criteria
-from trialscope.translation import reading_in, translations
+from trialscope.translation import age_words, reading_in, translations
 
 PACKAGE = Path(trialscope.__file__).parent
 
@@ -135,7 +133,7 @@ def test_the_records_age_limits_and_notes_are_in_the_readers_words(client) -> No
     assert "尚未发布结果" in zh and "No results posted yet" in en
     assert "但登记记录的最大年龄是 78 岁：请向研究团队询问以哪个为准" in zh
     assert "the record&#39;s maximum age is 78 Years: ask the study team which applies" in en
-    notes = CriteriaStore(site.store.engine).get(site.store.get("NCT07342244")).notes
+    notes = site.store.criteria.get(site.store.get("NCT07342244")).notes
     assert any("but the record's maximum age is 78 Years" in note for note in notes)
 
 

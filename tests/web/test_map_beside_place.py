@@ -13,7 +13,7 @@ from importlib import resources
 from trialscope.geo import canonical_city, resolve_place
 from trialscope.model.study import parse_study
 from trialscope.presentation.maps import _YOU_HALF
-from trialscope.web.views import site_views, sites_map
+from trialscope.web.view_models import site_views, sites_map
 
 
 def _hangzhou_trials() -> list[dict[str, object]]:

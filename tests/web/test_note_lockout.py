@@ -20,7 +20,6 @@ from tests.web.conftest import csrf
 from trialscope.ingest import ingest_paths
 from trialscope.notes import sealed
 from trialscope.notes.sealed import LOCK_AFTER, NoteLocked, open_note, seal_note
-from trialscope.store.people import PeopleStore
 from trialscope.store.schema import notes
 from trialscope.store.trial_store import TrialStore
 from trialscope.web.app import create_app
@@ -104,7 +103,7 @@ def test_thirty_wrong_passcodes_at_once_through_two_servers_check_at_most_5(
 def test_the_count_starts_again_when_the_lock_lapses_and_after_the_right_passcode(
     store: TrialStore, hasher: CountingHasher
 ) -> None:
-    people = PeopleStore.of(store)
+    people = store.people
     note = seal_note(people, "NCT07342244", "questions", PASSCODE)
     for _ in range(LOCK_AFTER - 1):
         with pytest.raises(sealed.NoteError):

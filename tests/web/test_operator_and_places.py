@@ -8,14 +8,13 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import csrf
 from trialscope.operators import add_operator
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 
 pytestmark = pytest.mark.usefixtures("fresh_limits")
 
 
 def test_the_operator_page_needs_a_log_in(client: TestClient, web_store: TrialStore) -> None:
-    add_operator(PeopleStore.of(web_store), "olga", "a long passphrase 1")
+    add_operator(web_store.people, "olga", "a long passphrase 1")
     assert client.get("/operator", follow_redirects=False).headers["location"] == "/operator/login"
     token = csrf(client, "/operator/login")
     wrong = client.post("/operator/login", data={"csrf_token": token, "name": "olga", "password": "wrong password 1"})

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from tests.conftest import ROOT
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import vocabulary
+from trialscope.matching.catalogue_matching import _diagnosis_concepts, for_another_disease, match_patient
 from trialscope.matching.facts import patient_facts
-from trialscope.matching.run import _diagnosis_concepts, for_another_disease, match_patient
 from trialscope.patients import load_patient
 from trialscope.store.trial_store import TrialStore
 

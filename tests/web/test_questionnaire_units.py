@@ -18,10 +18,10 @@ from tests.web.conftest import csrf
 from trialscope.criteria import parse_criteria
 from trialscope.criteria.units import UnitConversionError, convert
 from trialscope.criteria.vocabulary import vocabulary
+from trialscope.matching.questions import AnswerError, patient_from_answers, questions_for
 from trialscope.model.study import parse_study
 from trialscope.patients.plausible import LabUnits, LabUnitsError, lab_units
 from trialscope.translation import reading_in, translations
-from trialscope.web.questionnaire import AnswerError, patient_from_answers, questions_for
 
 DATA = Path(__file__).parents[2] / "src/trialscope/data/criteria/lab-units.json"
 TRIAL = "NCT07144020"  # limits creatinine, total bilirubin, ALT, AST (as × ULN) and more

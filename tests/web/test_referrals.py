@@ -15,7 +15,6 @@ from tests.web.conftest import csrf
 from trialscope.cli.web import mail_line
 from trialscope.contact.referrals import is_referral, reach_route
 from trialscope.mail.smtp import SmtpSettings
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 
 pytestmark = pytest.mark.usefixtures("fresh_limits")
@@ -91,10 +90,10 @@ def test_a_referral_is_kept_for_the_operator_and_the_page_says_saved_not_sent(
     sent = client.post(f"/trials/{PHONE_ONLY}/contact", data=_entries(token), headers=headers, follow_redirects=False)
     assert sent.status_code == 303
     lead_id = sent.headers["location"].split("/")[2].split("?")[0]
-    lead = PeopleStore.of(web_store).lead(lead_id)
+    lead = web_store.people.leads.get(lead_id)
     assert lead is not None and is_referral(lead.recipient) and lead.recipient_email == ""
     assert "15926614832" in lead.recipient  # what the operator calls
-    waiting = [m for m in PeopleStore.of(web_store).outbox("waiting") if m.lead_id == lead_id]
+    waiting = [m for m in web_store.people.outbox.messages("waiting") if m.lead_id == lead_id]
     assert [m.kind for m in waiting] == ["lead_receipt"]  # no address to write to: the operator page has it
     page = client.get(sent.headers["location"], headers=headers).text
     if headers:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.search import SearchQuery, run_search
 from trialscope.search.documents import card_freshness
-from trialscope.search.run import current_listing
+from trialscope.search.results import current_listing
 from trialscope.web.site import Site
 
 ZH = {"accept-language": "zh-CN,zh;q=0.9"}

@@ -21,7 +21,6 @@ import pytest
 
 from tests.conftest import FIXTURES, backend_url
 from trialscope.ingest import ingest_paths
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 
 SEARCH_BOUND_S = 15.0  # README, "Several servers": a change is searchable everywhere within a few seconds
@@ -151,4 +150,4 @@ def test_what_one_server_keeps_the_other_reads_and_concurrent_writes_are_all_kep
         from trialscope.store.schema import notes
 
         assert conn.execute(select(func.count()).select_from(notes)).scalar_one() == 9
-        assert len(PeopleStore.of(store).secret("csrf")) == 32
+        assert len(store.people.keys.secret("csrf")) == 32

@@ -11,11 +11,10 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
-from trialscope.model.study import age_in_years
+from trialscope.model.age import age_in_years
 from trialscope.search.documents import trial_concepts
-from trialscope.store.criteria_store import CriteriaStore
 from trialscope.store.trial_store import TrialStore
-from trialscope.web.plain import age_conflict, plain_summary, plain_words
+from trialscope.web.plain_language import age_conflict, plain_summary, plain_words
 
 ZH = {"accept-language": "zh-CN,zh;q=0.9"}
 MARKERS = re.compile(r"The cancer cells must carry (.+?)\.(?:\s|$)")
@@ -33,7 +32,7 @@ def _numbers(text: str) -> set[float]:
 
 
 def test_every_demo_summary_claims_only_what_its_record_says(web_store: TrialStore) -> None:
-    criteria = CriteriaStore(web_store.engine)
+    criteria = web_store.criteria
     words = plain_words()
     checked = 0
     for row in web_store.candidates():

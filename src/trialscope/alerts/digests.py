@@ -17,12 +17,11 @@ from urllib.parse import urlencode
 from trialscope.alerts.subscriptions import describe, unsubscribe_url
 from trialscope.mail import compose
 from trialscope.model.statuses import OPEN_STATUSES
-from trialscope.presentation.labels import N_
 from trialscope.search import SearchIndex, SearchIndexError, SearchQuery, matching_among, open_index
 from trialscope.search.request import QueryError
 from trialscope.store.people import ChangeForAlert, Mail, PeopleStore, Subscription
 from trialscope.store.trial_store import TrialStore
-from trialscope.translation import _, reading_in, translations
+from trialscope.translation import N_, _, reading_in, translations
 
 TRIAL_CHANGES = ("status_changed", "site_added", "site_removed", "site_status_changed", "eligibility_changed")
 KIND_WORDS = {
@@ -84,7 +83,7 @@ def _search_news(
 
 
 def _profile_news(store: TrialStore, params: dict[str, Any], changes: list[ChangeForAlert]) -> dict[str, list[str]]:
-    from trialscope.matching.run import match_patient  # the matcher only for profile alerts
+    from trialscope.matching.catalogue_matching import match_patient  # the matcher only for profile alerts
     from trialscope.patients.model import patient_from_dict
 
     changes = _newly_findable(store, changes)
@@ -127,13 +126,13 @@ def send_alerts(store: TrialStore, people: PeopleStore, sender: str, index: Sear
     """Queue one digest per subscription with news since its mark (delivery is the outbox's). ``index``:
     the catalogue's search index (opened when a saved search first needs it)."""
     report = AlertReport()
-    through = people.newest_change_id()
-    for subscription in people.confirmed_subscriptions():
+    through = people.subscriptions.newest_change_id()
+    for subscription in people.subscriptions.confirmed():
         report.subscriptions += 1
         if subscription.last_event_id >= through:
             continue
         nct_ids = [subscription.params["nct_id"]] if subscription.kind == "trial" else None
-        changes = people.changes_after(subscription.last_event_id, through, nct_ids)
+        changes = people.subscriptions.changes_after(subscription.last_event_id, through, nct_ids)
         with reading_in(translations(subscription.language)):
             try:
                 news = news_for(store, index, subscription, changes)
@@ -159,7 +158,10 @@ def send_alerts(store: TrialStore, people: PeopleStore, sender: str, index: Sear
                     feed_url=feed_url(subscription),
                 )
                 mail = Mail("digest", subscription.email, message.as_string(), subscription_id=subscription.id)
-        if people.announce(subscription.id, subscription.last_event_id, through, mail) and mail is not None:
+        if (
+            people.subscriptions.announce(subscription.id, subscription.last_event_id, through, mail)
+            and mail is not None
+        ):
             report.digests += 1
             report.changes += sum(len(words) for words in news.values())
     return report

@@ -10,9 +10,8 @@ import re
 
 from feedgen.feed import FeedGenerator
 
-from trialscope.presentation.labels import phases_label, status_label
 from trialscope.search import SearchResults
-from trialscope.translation import _
+from trialscope.translation import _, phases_label, status_label
 
 # what XML 1.0 does not allow anywhere (its ``Char`` production): C0 controls but tab, newline and carriage
 # return; lone surrogates; U+FFFE and U+FFFF

@@ -1,7 +1,7 @@
 """Subscribing to an alert: a search (its filters), a trial, or a patient profile (kept only with the
 person's consent). Nothing is sent before the person opens the confirmation link (double opt-in: a signed
 token that expires); every message then carries a one-click unsubscribe link (a signed token that does not).
-The signing key is the database's own (``PeopleStore.secret``), so every server of one database reads the
+The signing key is the database's own (``SiteKeys.secret``), so every server of one database reads the
 links any of them wrote."""
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from trialscope.contact.addresses import normalised_email
 from trialscope.mail import compose
 from trialscope.patients.model import PatientFileError, patient_from_dict
+from trialscope.search.request import FILTERS
 from trialscope.settings import CONFIRM_LINK_DAYS, DEFAULT_SUBSCRIPTION_DAYS, ENV_SUBSCRIPTION_DAYS, retention_days
 from trialscope.store.people import Mail, PeopleStore, Subscription, new_id, now
 from trialscope.translation import _, reading_in, translations
 
 KINDS = ("search", "trial", "profile")
-SEARCH_KEYS = ("q", "condition", "target", "status", "phase", "country", "age", "age_group", "sex", "near", "within")
+SEARCH_KEYS = FILTERS  # what a saved search keeps: the search's own filters, not its order or page
 _LINK_KEY = "links"
 MAX_PROFILE_CHARS = 20_000  # a profile "Find trials for me" understood is a few hundred characters
 MAX_PROFILE_DEPTH = 8  # the profile format nests four deep (a profile, its labs, a lab, its value)
@@ -96,7 +97,7 @@ def _unsubscribing(secret: bytes) -> URLSafeSerializer:
 
 
 def unsubscribe_url(people: PeopleStore, subscription: Subscription) -> str:
-    token = _unsubscribing(people.secret(_LINK_KEY)).dumps(subscription.id)
+    token = _unsubscribing(people.keys.secret(_LINK_KEY)).dumps(subscription.id)
     return f"{subscription.base_url.rstrip('/')}/alerts/unsubscribe/{token}"
 
 
@@ -127,7 +128,7 @@ def subscribe(
         last_event_id=0,
         expires_at=created + dt.timedelta(days=CONFIRM_LINK_DAYS),
     )
-    token = _confirming(people.secret(_LINK_KEY)).dumps(subscription.id)
+    token = _confirming(people.keys.secret(_LINK_KEY)).dumps(subscription.id)
     with reading_in(translations(language)):
         what = describe(kind, params)
     message = compose.alert_confirmation(
@@ -138,7 +139,7 @@ def subscribe(
         confirm_url=f"{subscription.base_url}/alerts/confirm/{token}",
         valid_days=CONFIRM_LINK_DAYS,
     )
-    people.add_subscription(
+    people.subscriptions.add(
         subscription, Mail("alert_confirm", address, message.as_string(), subscription_id=subscription.id)
     )
     return subscription
@@ -148,16 +149,16 @@ def confirm(people: PeopleStore, token: str) -> Subscription | None:
     """The subscription a confirmation link names, now confirmed; None for a link that is broken, expired,
     or whose subscription is gone."""
     try:
-        subscription_id = _confirming(people.secret(_LINK_KEY)).loads(token, max_age=CONFIRM_LINK_DAYS * 24 * 3600)
+        subscription_id = _confirming(people.keys.secret(_LINK_KEY)).loads(token, max_age=CONFIRM_LINK_DAYS * 24 * 3600)
     except (SignatureExpired, BadSignature):
         return None
-    people.confirm_subscription(str(subscription_id), now() + dt.timedelta(days=subscription_days()))
-    return people.subscription(str(subscription_id))
+    people.subscriptions.confirm(str(subscription_id), now() + dt.timedelta(days=subscription_days()))
+    return people.subscriptions.get(str(subscription_id))
 
 
 def subscription_of_unsubscribe_link(people: PeopleStore, token: str) -> str | None:
     try:
-        return str(_unsubscribing(people.secret(_LINK_KEY)).loads(token))
+        return str(_unsubscribing(people.keys.secret(_LINK_KEY)).loads(token))
     except BadSignature:
         return None
 
@@ -165,4 +166,4 @@ def subscription_of_unsubscribe_link(people: PeopleStore, token: str) -> str | N
 def unsubscribe(people: PeopleStore, token: str) -> bool:
     """End the subscription an unsubscribe link names (True when there was one to end)."""
     subscription_id = subscription_of_unsubscribe_link(people, token)
-    return subscription_id is not None and people.unsubscribe(subscription_id)
+    return subscription_id is not None and people.subscriptions.unsubscribe(subscription_id)

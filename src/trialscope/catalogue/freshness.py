@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 
 from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.model.study import Study, partial_date_to_date
-from trialscope.presentation.labels import humanise
-from trialscope.translation import _, term
+from trialscope.translation import _, humanise, term
 
 STALE_AFTER = dt.timedelta(days=2 * 365)
 LATE_START_AFTER = dt.timedelta(days=365)

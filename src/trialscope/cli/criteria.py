@@ -88,7 +88,6 @@ def criteria(
     """Eligibility criteria as structured constraints, each tied to the text it came from."""
     from trialscope.criteria import parse_criteria
     from trialscope.criteria.describe import item_reading, leftover_words
-    from trialscope.store.criteria_store import CriteriaStore
 
     if text_file is None and not nct_ids:
         raise fail("give NCT IDs or --text-file FILE")
@@ -102,7 +101,7 @@ def criteria(
     missing = []
     if nct_ids:
         with open_store(db) as store:
-            criteria_store = CriteriaStore(store.engine)
+            criteria_store = store.criteria
             for nct_id in nct_ids:
                 trial = store.get(nct_id)
                 if trial is None:

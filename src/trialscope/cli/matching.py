@@ -91,7 +91,7 @@ def match(
     from rich.table import Table
 
     from trialscope.geo import PlaceNotFound, resolve_place
-    from trialscope.matching.run import match_criteria_text, match_patient
+    from trialscope.matching.catalogue_matching import match_criteria_text, match_patient
     from trialscope.matching.verdict import VERDICT_ORDER
     from trialscope.presentation.terminal import add_columns, clean, print_table
 
@@ -277,8 +277,8 @@ def _prescreen_one(
 
     from rich.table import Table
 
+    from trialscope.matching.catalogue_matching import criteria_text_screen, trial_screen
     from trialscope.matching.prescreen import PrescreenRow, prescreen_patients
-    from trialscope.matching.run import criteria_text_screen, trial_screen
     from trialscope.matching.verdict import VERDICT_ORDER
     from trialscope.patients.sources import PatientError, read_patients
     from trialscope.presentation.terminal import add_columns, clean, print_table
@@ -373,8 +373,8 @@ def _prescreen_rows(
     from rich.table import Table
 
     from trialscope.criteria import parse_criteria
+    from trialscope.matching.catalogue_matching import draft_info, open_trial_ids, trial_specs
     from trialscope.matching.prescreen import TrialSpec
-    from trialscope.matching.run import draft_info, open_trial_ids, trial_specs
 
     if criteria_file is not None:
         assert nct_id is not None

@@ -48,9 +48,8 @@ def deliver_and_report(store: TrialStore, settings: SmtpSettings | None) -> None
     """Send what the outbox holds now and say how it went (one line on stderr)."""
     from trialscope.mail.delivery import deliver_due
     from trialscope.mail.smtp import ENV_SMTP_URL
-    from trialscope.store.people import PeopleStore
 
-    report = deliver_due(PeopleStore.of(store), settings)
+    report = deliver_due(store.people, settings)
     if settings is None:
         err.print(f"no mail server set ({ENV_SMTP_URL}): {report.waiting} email(s) wait in the outbox")
     else:
@@ -61,11 +60,10 @@ def send_alerts_now(store: TrialStore) -> None:
     """Queue the digests of every confirmed alert, then deliver the outbox (``alerts send``, after ``sync``)."""
     from trialscope.alerts.digests import send_alerts
     from trialscope.mail.smtp import mail_sender
-    from trialscope.store.people import PeopleStore
 
     settings = _mail_settings()
     sender = mail_sender(settings)
-    people = PeopleStore.of(store)
+    people = store.people
     people.purge_expired()
     report = send_alerts(store, people, sender)
     err.print(
@@ -85,14 +83,14 @@ def leads_list(
     """The leads, newest first. Their ids are shortened to the first characters no other lead's id begins
     with: leads delete takes them (--json gives the whole ids)."""
     from trialscope.presentation.terminal import add_columns, print_table, short_ids
-    from trialscope.store.people import LEAD_STATUSES, PeopleStore
+    from trialscope.store.people import LEAD_STATUSES
 
     if status is not None and status not in LEAD_STATUSES:
         raise fail(f"unknown status {status!r}: use {', '.join(LEAD_STATUSES)}")
     with open_store(db) as store:
-        people = PeopleStore.of(store)
-        leads = people.leads(status)
-        every_id = [lead.id for lead in (people.leads() if status is not None else leads)]
+        people = store.people
+        leads = people.leads.find(status)
+        every_id = [lead.id for lead in (people.leads.find() if status is not None else leads)]
     if as_json:
         print_json([lead.as_dict() for lead in leads])
         return
@@ -123,10 +121,8 @@ def leads_export(
     """Every lead as JSON Lines (one per line), for the study team's own records."""
     import orjson
 
-    from trialscope.store.people import PeopleStore
-
     with open_store(db) as store:
-        leads = PeopleStore.of(store).leads()
+        leads = store.people.leads.find()
     with output.open("wb") as sink:
         for lead in leads:
             sink.write(orjson.dumps(lead.as_dict()) + b"\n")
@@ -150,13 +146,12 @@ def leads_delete(
     db: DbOption = None,
 ) -> None:
     """Delete leads and their emails. Every id must name one lead, else nothing is deleted."""
-    from trialscope.store.people import PeopleStore
 
     with open_store(db) as store:
-        people = PeopleStore.of(store)
+        people = store.people
         found, problems = [], []
         for given in lead_ids:
-            matches = people.lead_ids_starting(given)
+            matches = people.leads.ids_starting(given)
             if given in matches:
                 found.append(given)
             elif len(given) < SHORTEST_PREFIX:
@@ -169,7 +164,7 @@ def leads_delete(
                 found.append(matches[0])
         if problems:
             raise fail("; ".join(problems) + ": nothing was deleted", code=1)
-        count = people.delete_leads(found)
+        count = people.leads.delete(found)
     err.print(f"{count} lead(s) deleted")
 
 
@@ -181,10 +176,9 @@ def outbox_list(
 ) -> None:
     """The newest emails in the outbox (their kind, recipient and state; not their text)."""
     from trialscope.presentation.terminal import add_columns, print_table
-    from trialscope.store.people import PeopleStore
 
     with open_store(db) as store:
-        messages = PeopleStore.of(store).outbox(status)
+        messages = store.people.outbox.messages(status)
     rows = [
         {
             "id": m.id,
@@ -229,10 +223,9 @@ def outbox_send(db: DbOption = None) -> None:
 @outbox_app.command("retry")
 def outbox_retry(db: DbOption = None) -> None:
     """Try the failed emails again (after fixing the mail settings), and send what is due."""
-    from trialscope.store.people import PeopleStore
 
     with open_store(db) as store:
-        count = PeopleStore.of(store).retry_failed()
+        count = store.people.outbox.retry_failed()
         err.print(f"{count} failed email(s) queued again")
         deliver_and_report(store, _mail_settings())
 
@@ -255,12 +248,11 @@ def operator_add(
 ) -> None:
     """Create an operator account (or set a new password), for /operator."""
     from trialscope.operators import add_operator
-    from trialscope.store.people import PeopleStore
 
     secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with open_store(db) as store:
         try:
-            add_operator(PeopleStore.of(store), name, secret)
+            add_operator(store.people, name, secret)
         except ValueError as exc:
             raise fail(str(exc)) from None
     err.print(f"operator {name!r} can log in at /operator")
@@ -271,10 +263,9 @@ def operator_remove(
     name: Annotated[str, typer.Argument(help="The operator's log-in name.")], db: DbOption = None
 ) -> None:
     """Delete an operator account; its sessions end at once."""
-    from trialscope.store.people import PeopleStore
 
     with open_store(db) as store:
-        if not PeopleStore.of(store).remove_operator(name.strip()):
+        if not store.people.operators.remove(name.strip()):
             raise fail(f"no operator {name!r}")
     err.print(f"operator {name!r} removed; their sessions are ended")
 
@@ -282,27 +273,24 @@ def operator_remove(
 @personal_app.command("export")
 def personal_export(email: EmailOption, db: DbOption = None) -> None:
     """Everything kept under an email address, as JSON (to answer a person's request)."""
-    from trialscope.store.people import PeopleStore
 
     with open_store(db) as store:
-        print_json(PeopleStore.of(store).personal_data(email))
+        print_json(store.people.personal_data(email))
 
 
 @personal_app.command("delete")
 def personal_delete(email: EmailOption, db: DbOption = None) -> None:
     """Delete everything kept under an email address: leads, alerts, and emails to it."""
-    from trialscope.store.people import PeopleStore
 
     with open_store(db) as store:
-        counts = PeopleStore.of(store).delete_personal_data(email)
+        counts = store.people.delete_personal_data(email)
     err.print(f"deleted: {counts['leads']} lead(s), {counts['subscriptions']} alert(s), {counts['emails']} email(s)")
 
 
 @personal_app.command("purge")
 def personal_purge(db: DbOption = None) -> None:
     """Delete what has passed its retention period (also done by alerts send)."""
-    from trialscope.store.people import PeopleStore
 
     with open_store(db) as store:
-        counts = PeopleStore.of(store).purge_expired()
+        counts = store.people.purge_expired()
     err.print("deleted: " + ", ".join(f"{n} {what}" for what, n in counts.items()))

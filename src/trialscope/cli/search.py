@@ -23,9 +23,9 @@ def _phase_words(phases: list[str]) -> str:
 def _print_results(results: SearchResults) -> None:
     from rich.table import Table
 
-    from trialscope.presentation.labels import facet_label
     from trialscope.presentation.terminal import add_columns, clean, print_table
     from trialscope.search.documents import card_freshness
+    from trialscope.translation import facet_label
 
     q = results.query
     where = ""
@@ -74,25 +74,29 @@ def _print_results(results: SearchResults) -> None:
 
 @app.command()
 def search(
+    ctx: typer.Context,
     text: Annotated[str, typer.Argument(help='Words, "phrases", AND/OR/NOT, field:term (title, condition, ...).')] = "",
-    status: Annotated[list[str] | None, typer.Option(help="open, recruiting, completed ... (repeatable).")] = None,
-    phase: Annotated[list[str] | None, typer.Option(help="1, 2, 3, 4, early1, NA (repeatable).")] = None,
-    study_type: Annotated[list[str] | None, typer.Option("--type", help="interventional, observational ...")] = None,
     condition: Annotated[str | None, typer.Option(help="A disease (AML also finds its subtypes) or words.")] = None,
-    intervention_type: Annotated[list[str] | None, typer.Option(help="biological, drug, ... (repeatable).")] = None,
     target: Annotated[
         list[str] | None, typer.Option(help="Target antigen: CD117, CLL1, CD123 ... (repeatable).")
     ] = None,
-    age: Annotated[float | None, typer.Option(min=0, max=130, help="Trials open to a person of this age.")] = None,
-    sex: Annotated[str | None, typer.Option(help="female or male: trials open to them.")] = None,
-    healthy_volunteers: Annotated[bool | None, typer.Option("--healthy-volunteers/--patients-only")] = None,
+    status: Annotated[list[str] | None, typer.Option(help="open, recruiting, completed ... (repeatable).")] = None,
+    phase: Annotated[list[str] | None, typer.Option(help="1, 2, 3, 4, early1, NA (repeatable).")] = None,
     country: Annotated[list[str] | None, typer.Option(help="A site in this country (repeatable).")] = None,
-    state: Annotated[list[str] | None, typer.Option(help="A site in this state or province.")] = None,
-    city: Annotated[list[str] | None, typer.Option(help="A site in this city.")] = None,
+    age: Annotated[
+        str | None, typer.Option(metavar="YEARS", help="Trials open to a person of this age (70.5: within 18-70).")
+    ] = None,
+    age_group: Annotated[list[str] | None, typer.Option(help="child, adult, older adult (repeatable).")] = None,
+    sex: Annotated[str | None, typer.Option(help="female or male: trials open to them.")] = None,
     near: Annotated[
         str | None, typer.Option(help="A city ('Hangzhou', 'Boston, MA'), 'lat,lon', or a country.")
     ] = None,
     within: Annotated[str | None, typer.Option(help="Distance from --near to an open site: 500km, 300mi.")] = None,
+    study_type: Annotated[list[str] | None, typer.Option("--type", help="interventional, observational ...")] = None,
+    intervention_type: Annotated[list[str] | None, typer.Option(help="biological, drug, ... (repeatable).")] = None,
+    healthy_volunteers: Annotated[bool | None, typer.Option("--healthy-volunteers/--patients-only")] = None,
+    state: Annotated[list[str] | None, typer.Option(help="A site in this state or province.")] = None,
+    city: Annotated[list[str] | None, typer.Option(help="A site in this city.")] = None,
     start_from: Annotated[str | None, typer.Option(help="Started on or after (2024, 2024-05, 2024-05-31).")] = None,
     start_to: Annotated[str | None, typer.Option(help="Started on or before.")] = None,
     updated_from: Annotated[str | None, typer.Option(help="Last updated on or after.")] = None,
@@ -100,43 +104,19 @@ def search(
     results: Annotated[bool | None, typer.Option("--with-results/--without-results")] = None,
     sponsor_class: Annotated[list[str] | None, typer.Option(help="industry, nih, other, other_gov ...")] = None,
     sort: Annotated[str | None, typer.Option(help=f"{', '.join(SEARCH_SORTS)} (default: relevance with text).")] = None,
-    page: Annotated[int, typer.Option(min=1)] = 1,
-    per_page: Annotated[int, typer.Option(min=1, max=100)] = 20,
+    page: Annotated[str | None, typer.Option(metavar="N", help="The page of results (1 to 1000).")] = None,
+    per_page: Annotated[str | None, typer.Option(metavar="N", help="Results per page (1 to 100; 20).")] = None,
+    facets: Annotated[bool, typer.Option("--facets/--no-facets", help="Count the facets beside the hits.")] = True,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Search the catalogue: full text with synonyms (AML = acute myeloid leukemia, CAR-T = CAR T = chimeric
-    antigen receptor T cell ...), filters, facet counts, distance to open sites (city-level coordinates)."""
+    antigen receptor T cell ...), filters, facet counts, distance to open sites (city-level coordinates).
+    The options are the search page's parameters (``SearchQuery``), read and checked there."""
     from trialscope.search import QueryError, SearchQuery, run_search
 
-    params = {
-        "q": text,
-        "status": status,
-        "phase": phase,
-        "type": study_type,
-        "condition": condition,
-        "intervention_type": intervention_type,
-        "target": target,
-        "age": age,
-        "sex": sex,
-        "healthy_volunteers": healthy_volunteers,
-        "country": country,
-        "state": state,
-        "city": city,
-        "near": near,
-        "within": within,
-        "start_from": start_from,
-        "start_to": start_to,
-        "updated_from": updated_from,
-        "updated_to": updated_to,
-        "results": results,
-        "sponsor_class": sponsor_class,
-        "sort": sort,
-        "page": page,
-        "per_page": per_page,
-    }
     try:
-        query = SearchQuery.from_params(params)
+        query = SearchQuery.from_params({k: v for k, v in ctx.params.items() if k not in ("as_json", "db")})
     except QueryError as exc:
         raise fail(str(exc)) from None
     with open_store(db) as store:

@@ -118,10 +118,9 @@ def sync_query_list(db: DbOption = None) -> None:
     from rich.table import Table
 
     from trialscope.presentation.terminal import add_columns, print_table
-    from trialscope.store.sync_state import SyncState
 
     with open_store(db, demo=False) as store:
-        state = SyncState(store.engine)
+        state = store.sync_state
         table = Table(title="Sync queries", title_justify="left")
         add_columns(table, ("name", "parameters", "last success", "data as of", "next since", "in progress"))
         for q in state.queries():
@@ -146,7 +145,7 @@ def sync_query_add(
     db: DbOption = None,
 ) -> None:
     """Add (or replace) a query: sync-query add cd123 --param query.term=CD123 --param query.cond=AML"""
-    from trialscope.store.sync_state import SyncQuery, SyncState
+    from trialscope.store.sync_state import SyncQuery
 
     params: dict[str, str] = {}
     for item in param:
@@ -157,17 +156,15 @@ def sync_query_add(
             raise fail(f"{key} is managed by sync itself")
         params[key.strip()] = value.strip()
     with open_store(db, demo=False) as store:
-        SyncState(store.engine).add_query(SyncQuery(name, params))
+        store.sync_state.add_query(SyncQuery(name, params))
     console.print(f"sync query {name} saved")
 
 
 @sync_query_app.command("remove")
 def sync_query_remove(name: str, db: DbOption = None) -> None:
     """Stop following a query (the trials it brought stay in the catalogue)."""
-    from trialscope.store.sync_state import SyncState
-
     with open_store(db, demo=False) as store:
-        removed = SyncState(store.engine).remove_query(name)
+        removed = store.sync_state.remove_query(name)
     if not removed:
         raise fail(f"no sync query named {name}", code=1)
     console.print(f"sync query {name} removed")

@@ -37,7 +37,7 @@ def _address(contact: Contact) -> str | None:
 
 def names_an_address(study: Study) -> bool:
     """Whether the record names any contact with something like an email address: a quick look for the
-    trial page's button (``recipients`` checks each address, which costs about 0.1 ms apiece)."""
+    trial page's button (``recipients`` checks each address, too slow to do for every site of a page)."""
     module = study.protocol_section.contacts_locations_module
     contacts = [*module.central_contacts, *(c for loc in module.locations for c in loc.contacts)]
     return any(c.email and "@" in c.email for c in contacts)

@@ -71,5 +71,5 @@ def submit_lead(
             referral=request.recipient.referral,
         )
         mails.append(Mail("lead_receipt", request.email, receipt.as_string(), lead_id=lead.id))
-    people.add_lead(lead, mails)
+    people.leads.add(lead, mails)
     return lead

@@ -19,31 +19,30 @@ Rules, each general (no trial's wording is special-cased):
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import Polarity, Window
-from trialscope.criteria.numeric import NOT_REACHED
 from trialscope.criteria.phrases import PhraseMatch
 from trialscope.criteria.text import WORD_NUMBERS, clause_bounds
+from trialscope.criteria.thresholds import NOT_REACHED
 from trialscope.criteria.vocabulary import Vocabulary
 
 _NEGATION = cues().negation_in_criteria
 _EXCEPTION = cues().exception
-_POSITIVE = re.compile(r"(?i)(?:\+|[-\s]?positive|positivity|\bexpress(?:ion|ing|ed|es)?\b|\btarget\b|\bpos\b)")
+_POSITIVE = re.compile(r"(?i)(?:\+|[-\s]?positive|positivity|-?\bexpress(?:ion|ing|ed|es)?\b|\btarget\b|\bpos\b)")
 _EXPOSURE = cues().exposure
 _STUDY_OWN = re.compile(r"(?i)\s*(?:cells?\s+)?(?:manufactur|infusion|collection|production|preparation)")
 _WINDOW = re.compile(
     r"(?i)(?P<cue>within(?:\s+the)?(?:\s+(?:last|past|previous|prior))?|in\s+the\s+(?:last|past|previous|prior)|"
     r"during\s+the\s+(?:last|past|previous)|in\s+the|for)?\s*(?:[≤<]=?\s*|less\s+than\s+|no\s+more\s+than\s+)?"
     r"(?:(?P<value>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
-    r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|years?)|(?P<single>hour|day|week|month|year))(?![A-Za-z])"
+    r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|years?)|(?:(?P<article>an?)\s+)?(?P<single>hour|day|week|month|year))"
+    r"(?![A-Za-z])"
     r"(?P<after>\s*(?:prior\s*to|before|preceding|of|from|ago)?)"
 )
 _UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
-_DEFINITION = re.compile(r"(?i)\b(?:defined\s+as|definition|refers\s+to|means)\b")
 # A therapy named as the cause of something ("toxicity caused by previous antitumor therapy") is not required.
 _CAUSE = re.compile(
     r"(?i)\b(?:caused\s+by|due\s+to|related\s+to|attributed\s+to|induced\s+by|toxicit(?:y|ies)\s+(?:of|from))"
@@ -86,8 +85,9 @@ def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[i
             continue
         if cue and cue.lower().strip() in ("in the", "for") and not after:
             continue
-        if match.group("single"):  # "within the past year": one of it, only after a cue of the recent past
-            if not cue or not re.search(r"(?i)\b(?:last|past|previous|prior)$", cue.strip()):
+        if match.group("single"):  # "within the past year", "within a year": one of it, after a cue
+            recent = cue and re.search(r"(?i)\b(?:last|past|previous|prior)$", cue.strip())
+            if not (recent or (cue and match.group("article") and cue.lower().startswith("within"))):
                 continue
             value, unit = 1.0, _UNITS[match.group("single")[0].lower()]
         else:
@@ -525,6 +525,9 @@ def therapy_targets(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     return spans
 
 
+_ANTIGEN_JOINT = re.compile(r"-?\s*(?:,|or|and|/|and/or|,\s*or|,\s*and)\s*")
+
+
 def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_polarity: Polarity) -> list[ConceptMatch]:
     """Antigen expression constraints ('CD123+ AML', 'positive expression of CLL1 target'): not an antigen
     inside an exception ('malignancy other than the B7-H3+ sarcoma') nor one a therapy is aimed at ('drugs
@@ -532,7 +535,7 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
     found: dict[str, ConceptMatch] = {}
     excepted = exception_spans(norm, start, end)
     antigens = vocab.antigen_matcher.finditer(norm, start, end)
-    for match, following in itertools.zip_longest(antigens, antigens[1:]):
+    for n, match in enumerate(antigens):
         key = match.key
         if any(a <= match.start() < b for a, b in excepted):
             continue
@@ -540,11 +543,13 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
         after = norm[match.end() : min(end, match.end() + 25)]
         if _THERAPY_TARGET_BEFORE.search(before) or _THERAPY_TARGET_AFTER.match(after):
             continue
-        shared = following is not None and re.fullmatch(
-            r"\s*(?:,|or|and|/|and/or)\s*", norm[match.end() : following.start()]
-        )
-        if shared:  # "CD19 or CD22 positive": the antigens listed share the cue after the last
-            after = norm[following.end() : min(end, following.end() + 25)]
+        last = match
+        for following in antigens[n + 1 :]:  # "CD19, CD20 or CD22 positive": the listed share the last one's cue
+            if not _ANTIGEN_JOINT.fullmatch(norm, last.end(), following.start()):
+                break
+            last = following
+        if last is not match:
+            after = norm[last.end() : min(end, last.end() + 25)]
         if not (
             _POSITIVE.match(after.lstrip(" "))
             or _POSITIVE.search(before[-25:])
@@ -561,10 +566,6 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
     return list(found.values())
 
 
-def is_definition(text: str) -> bool:
-    return _DEFINITION.search(text) is not None
-
-
 _POSITIVITY_WORDS = re.compile(
     r"(?i)\b(?:positive|positivity|pos|express(?:ion|ing|ed|es)?|targets?|targeted|targeting)\b"
 )
@@ -576,6 +577,11 @@ _WINDOW_TO_ANCHOR = re.compile(
     r"(?i)[\s,]*(?:(?:prior\s+to|before|preceding|of|from|after|since|until|following|the|first|start|"
     r"initiation|beginning|day|date|planned|scheduled|study|trial|receiving|receipt|dose)\b[\s,]*)*"
 )
+
+
+def window_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int, Window]]:
+    """Every time window of norm[start:end], clause by clause, with where it is written."""
+    return [w for a, b in clause_bounds(norm, start, end) for w in _windows(norm, a, b, vocab)]
 
 
 def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int]]:

@@ -1,13 +1,46 @@
 """Cue words the engine reads as constructions (definitions, headings, washouts, the study's own
-procedures, organ qualifiers), compiled from the reviewed data file ``data/criteria/cues.json``."""
+procedures, organ qualifiers, comparisons, where a quantity's name ends), compiled from the reviewed data
+file ``data/criteria/cues.json``, whose every key its schema names."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from typing import ClassVar, Literal
+
+from trialscope.reviewed_data import ReviewedFile, read_reviewed
+
+ComparatorSymbol = Literal["<", "<=", ">", ">=", "="]
+
+
+class CuesFile(ReviewedFile):
+    """The keys of cues.json (what each holds: its ``_comment``)."""
+
+    FILE: ClassVar[str] = "data/criteria/cues.json"
+    definition: list[str]
+    heading: list[str]
+    study_own_therapy: list[str]
+    washout: list[str]
+    washout_link: list[str]
+    washout_link_alone: list[str]
+    washout_last_exposure: list[str]
+    permission: list[str]
+    exception_heading: list[str]
+    organ_qualifier: list[str]
+    non_time_amount: list[str]
+    negation_in_criteria: list[str]
+    exception: list[str]
+    exposure: list[str]
+    comparators: list[tuple[str, ComparatorSymbol]]
+    measurement_methods: list[tuple[str, str]]
+    result_test_words: list[str]
+    comparator_suffixes: list[tuple[str, ComparatorSymbol]]
+    quantity_name_filler: list[str]
+    counted_not_a_quantity: list[str]
+    counted_links: list[str]
+    quantity_name_stop: list[str]
+    subgroup_cues: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +61,12 @@ class Cues:
     comparators: tuple[tuple[str, str], ...]  # ("not more than", "<="), longest phrase first
     measurement_methods: tuple[tuple[re.Pattern[str], str], ...]  # (words near a blast count, its method)
     result_test_words: frozenset[str]  # between a named test and its result ("HCV antibody ... negative")
+    comparator_suffixes: tuple[tuple[str, str], ...]  # ("or more", ">="): after a value, in the file's order
+    quantity_name_filler: frozenset[str]  # words padding a quantity's name ("the", "level")
+    counted_not_a_quantity: frozenset[str]  # after a bare count: it counts nothing of the patient's ("times")
+    counted_links: frozenset[str]  # after a bare count: the end of what it counts ("within", "at")
+    quantity_name_stop: frozenset[str]  # where a quantity's name ends ("with", "who")
+    subgroup_cues: frozenset[str]  # before a threshold: for whom it holds ("unless", "due")
 
 
 def _alternatives(words: list[str]) -> str:
@@ -41,28 +80,33 @@ def _words(fragments: list[str]) -> re.Pattern[str]:
 
 @cache
 def cues() -> Cues:
-    text = resources.files("trialscope").joinpath("data/criteria/cues.json").read_text(encoding="utf-8")
-    data = json.loads(text)
+    data = read_reviewed(CuesFile)
     number = r"\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
     time_unit = r"hours?|hrs?|days?|weeks?|wks?|months?|years?"
     return Cues(
-        definition=re.compile(rf"(?i)\b(?:{_alternatives(data['definition'])})\b:?"),
-        heading=re.compile(rf"(?i)\b(?:{_alternatives(data['heading'])})"),
-        study_own_therapy=re.compile(rf"(?i)\b(?:{_alternatives(data['study_own_therapy'])})\s*$"),
+        definition=re.compile(rf"(?i)\b(?:{_alternatives(data.definition)})\b:?"),
+        heading=re.compile(rf"(?i)\b(?:{_alternatives(data.heading)})"),
+        study_own_therapy=re.compile(rf"(?i)\b(?:{_alternatives(data.study_own_therapy)})\s*$"),
         washout=re.compile(
-            rf"(?i)(?:{_alternatives(data['washout'])})\s*(?P<value>{number})\s*"
-            rf"(?:(?P<unit>{time_unit})|(?P<other>{_alternatives(data['non_time_amount'])}))(?![A-Za-z])"
+            rf"(?i)(?:{_alternatives(data.washout)})\s*(?P<value>{number})\s*"
+            rf"(?:(?P<unit>{time_unit})|(?P<other>{_alternatives(data.non_time_amount)}))(?![A-Za-z])"
         ),
-        washout_link=re.compile(rf"(?i)\b(?:{_alternatives(data['washout_link'])})\b"),
-        permission=re.compile(rf"(?i)\b(?:{_alternatives(data['permission'])})\b"),
-        exception_heading=re.compile(rf"(?i)\b(?:{_alternatives(data['exception_heading'])})\b"),
-        organ_qualifier=re.compile(rf"(?i)^\s*(?:{_alternatives(data['organ_qualifier'])})\b"),
-        washout_alone=re.compile(rf"(?i)^(?:{_alternatives(data['washout_link_alone'])})$"),
-        washout_last=re.compile(rf"(?i)\b(?:{_alternatives(data['washout_last_exposure'])})\b"),
-        negation_in_criteria=_words(data["negation_in_criteria"]),
-        exception=_words(data["exception"]),
-        exposure=_words(data["exposure"]),
-        comparators=tuple(sorted(((p, c) for p, c in data["comparators"]), key=lambda pair: -len(pair[0]))),
-        measurement_methods=tuple((re.compile(p, re.IGNORECASE), m) for p, m in data["measurement_methods"]),
-        result_test_words=frozenset(w.lower() for w in data["result_test_words"]),
+        washout_link=re.compile(rf"(?i)\b(?:{_alternatives(data.washout_link)})\b"),
+        permission=re.compile(rf"(?i)\b(?:{_alternatives(data.permission)})\b"),
+        exception_heading=re.compile(rf"(?i)\b(?:{_alternatives(data.exception_heading)})\b"),
+        organ_qualifier=re.compile(rf"(?i)^\s*(?:{_alternatives(data.organ_qualifier)})\b"),
+        washout_alone=re.compile(rf"(?i)^(?:{_alternatives(data.washout_link_alone)})$"),
+        washout_last=re.compile(rf"(?i)\b(?:{_alternatives(data.washout_last_exposure)})\b"),
+        negation_in_criteria=_words(data.negation_in_criteria),
+        exception=_words(data.exception),
+        exposure=_words(data.exposure),
+        comparators=tuple(sorted(((p, c) for p, c in data.comparators), key=lambda pair: -len(pair[0]))),
+        measurement_methods=tuple((re.compile(p, re.IGNORECASE), m) for p, m in data.measurement_methods),
+        result_test_words=frozenset(w.lower() for w in data.result_test_words),
+        comparator_suffixes=tuple((p, c) for p, c in data.comparator_suffixes),
+        quantity_name_filler=frozenset(data.quantity_name_filler),
+        counted_not_a_quantity=frozenset(data.counted_not_a_quantity),
+        counted_links=frozenset(data.counted_links),
+        quantity_name_stop=frozenset(data.quantity_name_stop),
+        subgroup_cues=frozenset(data.subgroup_cues),
     )

@@ -1,13 +1,12 @@
 """Constraints in words a person can read ("total bilirubin ≤ 1.5 × ULN", "no prior CAR-T cell therapy"),
-in the reader's language (``presentation.translation``)."""
+in the reader's language (``translation.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from trialscope.criteria.model import Constraint, Window
-from trialscope.presentation.labels import N_
-from trialscope.translation import _, pgettext, term
+from trialscope.translation import N_, _, pgettext, term
 
 SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "="}
 TIME_UNIT_WORDS = {

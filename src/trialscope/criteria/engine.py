@@ -21,11 +21,12 @@ from trialscope.criteria.concepts import (
     exception_spans,
     extract_concepts,
     therapy_targets,
+    window_spans,
 )
 from trialscope.criteria.cues import cues
 from trialscope.criteria.model import NEGATED, Constraint, ParsedCriteria, Polarity
-from trialscope.criteria.numeric import NumericMatch, extract_numeric, find_mentions
 from trialscope.criteria.phrases import PhraseMatch, tokens
+from trialscope.criteria.quantities import NumericMatch, extract_numeric, find_mentions
 from trialscope.criteria.reading import (
     Leftover,
     LeftoverKind,
@@ -41,9 +42,9 @@ from trialscope.criteria.segment import Item, segment
 from trialscope.criteria.targets import trial_diseases, trial_targets
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
-from trialscope.model.study import Study, age_in_years
-from trialscope.presentation.labels import N_, age_words
-from trialscope.translation import _, reading_in, translations
+from trialscope.model.age import age_in_years
+from trialscope.model.study import Study
+from trialscope.translation import N_, _, age_words, reading_in, translations
 
 _STATUS_DEFINITION = re.compile(
     r"(?i)(?:defined\s+as|definition|meeting\s+(?:at\s+least\s+)?one|one\s+of\s+the\s+following|any\s+of\s+the\s+following|"
@@ -65,7 +66,7 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
 
     A line that names a diagnosis and introduces sub-items ('Acute leukemia complex/refractory cases with
     poor response ...:' then '1) ... 2) ...') is a requirement whose sub-items define it: the line itself is
-    not a definition (its sub-items are, through ``_status_heads``)."""
+    not a definition (its sub-items are, through ``_status_head``)."""
     own = norm[item.start : item.end]
     label = _STATUS_LABEL.match(own)
     if label is not None:  # "Refractory disease: failure to achieve CR after 2 cycles": the label is defined
@@ -151,11 +152,16 @@ def _defined_requirements(builder: _Builder, definers: list[Item], norm: str, vo
         )
 
 
+_ALL_OF_THE_FOLLOWING = re.compile(r"(?i)\b(?:all|each|every\s+one)\s+(?:of\s+)?the\s+following\b")
+
+
 def _status_head(item: Item, norm: str, vocab: Vocabulary) -> bool:
     """A requirement line whose sub-items list the cases it covers: 'Acute leukemia complex/refractory
     cases ...: 1) no CR after 2 courses; 2) relapse within 6 months ...'. The sub-items are definitional."""
     own = norm[item.start : item.end]
     if not (item.children and own.rstrip().endswith(":")):
+        return False
+    if _ALL_OF_THE_FOLLOWING.search(own):  # "... must meet all of the following criteria:": requirements, not cases
         return False
     named = [vocab.concepts[m.key] for m in vocab.concept_matcher.finditer(own)]
     return any(c.primary_diagnosis for c in named) and any(c.category == "disease_status" for c in named)
@@ -219,7 +225,9 @@ def _add_numeric(
         comparator, own_polarity, group = m.comparator, polarity, f"g{item.index}.{m.group}" if alternatives else None
         if id(m) in ranges:  # excluded inside a range = must be outside it: below the low bound or above the high
             comparator, own_polarity, group = NEGATED[m.comparator], "include", f"r{item.index}.{ranges[id(m)]}"
-        elif polarity == "exclude" and _REQUIRED_HERE.search(builder.text[max(item.start, m.start - 40) : m.start]):
+        elif polarity == "exclude" and _REQUIRED_HERE.search(
+            re.split(r"[;.]\s", builder.text[max(item.start, m.start - 80) : m.start])[-1]
+        ):
             own_polarity = "include"
         constraint = builder.add(
             kind="numeric",
@@ -239,6 +247,28 @@ def _add_numeric(
             definitional=definitional or _inside(defines, m.start),
         )
         ids.append(constraint.id)
+    _allowed_bounds(builder.constraints[len(builder.constraints) - len(ids) :])
+
+
+def _allowed_bounds(own: list[Constraint]) -> None:
+    """Two exclusion limits on one quantity that together leave no value free ("bilirubin > 1.5 × ULN (< 3 ×
+    ULN in Gilbert's syndrome)") cannot both exclude: the later one is the bound some patients are allowed."""
+    for n, later in enumerate(own):
+        if later.polarity != "exclude" or later.value is None:
+            continue
+        for earlier in own[:n]:
+            if (
+                earlier.polarity != "exclude"
+                or earlier.quantity != later.quantity
+                or earlier.unit != later.unit
+                or earlier.value is None
+            ):
+                continue
+            above_then_below = earlier.comparator in (">", ">=") and later.comparator in ("<", "<=")
+            below_then_above = earlier.comparator in ("<", "<=") and later.comparator in (">", ">=")
+            if (above_then_below and later.value > earlier.value) or (below_then_above and later.value < earlier.value):
+                later.polarity = "include"
+                break
 
 
 # A sentence of an exclusion that lets some patients in ("Exception: participants on heparin may be allowed if
@@ -285,9 +315,21 @@ def _right_after_a_limit(norm: str, position: int, numeric: list[NumericMatch]) 
     return any(m.end <= position and _LIMIT_TO_CONDITION.match(norm[m.end : position]) for m in numeric)
 
 
+# the people a requirement is put to, as the subject of its sentence: "Participants with a positive HCV
+# antibody must have undetectable HCV RNA", "Patients who had a transplant should be off immunosuppression"
+_CONDITION_SUBJECT = re.compile(
+    r"(?i)(?<![\w,])(?<![\w,]\s)(?:those|patients?|subjects?|participants?|individuals|women|men)\s+"
+    r"(?:with|who\s+(?:have|has|are|had|were)|having)\b[^,;()\[\]]*?"
+    r"(?=\s+(?:must|should|shall|needs?\s+to|have\s+to|has\s+to|(?:is|are)\s+required\s+to)\b)"
+)
+
+
 def condition_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Where an item says who something holds for ("(≤ 3 × ULN in patients with known Gilbert's syndrome)")."""
-    return [(m.start(), m.end()) for m in _CONDITION_PHRASE.finditer(norm, start, end)]
+    """Where an item says who something holds for ("(≤ 3 × ULN in patients with known Gilbert's syndrome)",
+    "Participants with ... must ...")."""
+    found = [(m.start(), m.end()) for m in _CONDITION_PHRASE.finditer(norm, start, end)]
+    found += [(m.start(), m.end()) for m in _CONDITION_SUBJECT.finditer(norm, start, end) if m.end() > m.start()]
+    return sorted(found)
 
 
 def _set_aside(
@@ -321,11 +363,15 @@ def _set_aside(
 
     kept_concepts = []
     let_in: list[ConceptMatch] = []  # what a permission lets in: an exception of the exclusions it narrows
+    label = _TOPIC_LABEL.match(norm, item.start, item.end)
     for m in concepts:
         if inside(permissions, m.start):
             let_in.append(m)
             continue
-        if inside(conditions, m.start) and m.category != "pregnancy":
+        # named in a condition, or only as the topic label of a sentence whose condition names it ("Hepatitis C:
+        # participants with a positive HCV antibody must ..."): who the rule is for, not what it excludes
+        named_at = [a for a, b in m.mentions or [(m.start, m.end)] if label is None or b > label.end()]
+        if named_at and all(inside(conditions, a) for a in named_at) and m.category != "pregnancy":
             builder.unplaced += list(m.mentions or [(m.start, m.end)])
             continue
         kept_concepts.append(m)
@@ -362,7 +408,12 @@ def _same_brackets(norm: str, a: int, b: int, start: int, end: int) -> bool:
 
 # In an exclusion, a limit written as what is required ("If HBsAg positive, HBV DNA must be < 2000 IU/mL") is a
 # requirement, not what excludes.
-_REQUIRED_HERE = re.compile(r"(?i)\b(?:must|should|shall|need(?:s)?\s+to|has\s+to|have\s+to)\s+(?:be|have|remain)\s*$")
+# a limit an exclusion states as what is required ("HBV DNA must be below 100", "patients with hepatitis B
+# must have an HBV DNA below 100 IU/mL"): the modal, then at most a few words naming the quantity
+_REQUIRED_HERE = re.compile(
+    r"(?i)\b(?:must|should|shall|need(?:s)?\s+to|has\s+to|have\s+to)\s+(?:be|have|remain|show)\b"
+    r"(?:\s+(?!not\b|no\b|never\b)[\w\-/()]+){0,5}\s*$"
+)
 
 
 def _exclusion_ranges(matches: list[NumericMatch]) -> dict[int, int]:
@@ -441,8 +492,39 @@ _NEEDS_THERAPY = re.compile(
     r"dependen\w*\s+on|for\s+which)\s+(?:\w+[\s/-]+){0,4}$"
 )
 _REACTS_TO = re.compile(
-    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contraindicat\w*|reactions?)\s+(?:to|of|against)\s+"
-    r"(?:\w+[\s,/-]+){0,6}$"
+    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*|reactions?)\s+((?:to|of|against)\s+"
+    r"(?:\w+[\s,/-]+){0,6})$"
+)
+
+
+# What a therapy is given for, between the therapy and the condition ("immunosuppressive therapy for GVHD",
+# "antibiotics to treat an infection", "steroids as prophylaxis of"): a few words at most.
+_THERAPY_FOR = re.compile(
+    r"(?i)^\s*(?:[\w-]+\s+){0,3}?(?:for|to\s+(?:treat|control|prevent|manage)|against|"
+    r"as\s+(?:treatment|therapy|prophylaxis)\s+(?:of|for))\s+(?:[\w-]+[\s,/-]+){0,3}$"
+)
+
+
+def _qualify(builder: _Builder, c: Constraint, span: tuple[int, int]) -> None:
+    """Words of a relation narrow ``c`` (kept as a qualifier); a span that extends one already kept replaces it."""
+    spans = builder.qualified.setdefault(c.id, [])
+    for n, (a, b) in enumerate(spans):
+        if a == span[0]:
+            spans[n] = (a, max(b, span[1]))
+            return
+    spans.append(span)
+
+
+# between a thing named and a limit on it ("prednisone > 10 mg/day", "HBV DNA: ≥ 2000 IU/mL", "steroids at a
+# dose of more than 10 mg"): the thing is what the limit is on
+_SUBJECT_OF_LIMIT = re.compile(
+    r"(?i)[\s:=(]*(?:(?:at\s+)?(?:a\s+)?(?:daily\s+)?(?:dose|level|count|titer|titre)s?\s+(?:of\s+)?)?"
+)
+
+
+_REACTION = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|reactions?)\b")
+_REACTION_OBJECT = re.compile(
+    r"(?i)\s*(?:to|against|towards?)\s+[^;.()]{1,80}?(?=$|[;.()]|\s+(?:or|and)\s+(?:any|other|prior|history|known)\b)"
 )
 
 
@@ -458,12 +540,23 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
     own = builder.constraints[before:]
     drop: list[Constraint] = []
     scales = {c.quantity for c in own if c.kind == "numeric"}
+    limits = [c.start for c in own if c.kind == "numeric" and c.start is not None]
     for c in own:
         concept = vocab.concepts.get(c.concept or "") if c.kind == "concept" else None
         if concept is None or c.start is None or c.end is None:
             continue
         if concept.graded_by and concept.graded_by in scales:
             drop.append(c)
+            continue
+        reaction_object = _REACTION_OBJECT.match(norm, c.end, item.end) if _REACTION.search(c.text) else None
+        if reaction_object is not None:  # "allergy to the study product": what the patient reacts to narrows it
+            said = reaction_object.group(0)
+            _qualify(builder, c, (c.end + len(said) - len(said.lstrip()), reaction_object.end()))
+        mentions = builder.mentions.get(c.id) or [(c.start, c.end)]
+        if limits and all(
+            any(_SUBJECT_OF_LIMIT.fullmatch(norm, b, at) for at in limits if at >= b) for _a, b in mentions
+        ):
+            drop.append(c)  # "prednisone > 10 mg/day": the drug is what the limit is on, the limit decides
             continue
         clause_start = max(
             (a for a, _b in clause_bounds(norm, item.start, item.end) if a <= c.start), default=item.start
@@ -483,10 +576,34 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
                 drop.append(c)
                 span = (c.start - (len(lead[-80:]) - needs.start()), c.end)
                 for o in owners:
-                    builder.qualified.setdefault(o.id, []).append(span)
+                    _qualify(builder, o, span)
                 continue
-            if _REACTS_TO.search(lead[-90:]):
+            reacts = _REACTS_TO.search(lead[-90:])
+            if reacts:  # "allergic to fludarabine": the drug narrows the reaction, which can then only let pass
                 drop.append(c)
+                reaction_start = c.start - (len(lead[-90:]) - reacts.start())
+                reacts_to = c.start - (len(lead[-90:]) - reacts.start(1))
+                for o in own:
+                    if o is not c and o.kind == "concept" and clause_start <= (o.start or 0) <= reaction_start:
+                        _qualify(builder, o, (reacts_to, c.end))
+                continue
+        if concept.category in ("condition", "infection"):
+            therapies = [
+                o
+                for o in own
+                if o is not c
+                and o.kind == "concept"
+                and o.category == "prior_therapy"
+                and o.end is not None
+                and clause_start <= (o.start or 0)
+                and o.end <= c.start
+                and _THERAPY_FOR.match(norm[o.end : c.start])
+            ]
+            if therapies:  # "immunosuppressive therapy for GVHD": the condition is what the therapy is for
+                drop.append(c)
+                for o in therapies:
+                    _qualify(builder, o, (o.end or 0, c.end))
+                    o.within = o.within or c.within
                 continue
         if concept.category == "disease_status" and (
             _status_qualifies_other(norm, c, vocab, item.end)
@@ -720,23 +837,91 @@ _COHORT_HEADING = re.compile(
 )
 
 
-def _apply_cohort_headings(constraints: list[Constraint], items: list[Item]) -> None:
-    """Items under a cohort heading ("For AML:") apply only to that cohort's patients: their constraints are
-    conditional (a "not met" becomes a question), up to the next heading or section."""
+def _disease_cohorts(items: list[Item], norm: str, vocab: Vocabulary) -> tuple[set[int], dict[int, tuple[int, int]]]:
+    """Where a section speaks to several diseases' patients in turn: lines that name a disease and lead into a
+    list ("CLL:", "Mantle cell lymphoma:"), which head what follows, and items that open with one ("ALL in
+    CR2 or CR3 ..."), whose own constraints hold for that disease only (the name's span). Only when the
+    section names two or more diseases that way, each then one cohort of several."""
+    headings: dict[str, dict[int, set[str]]] = {}
+    led: dict[str, dict[int, tuple[set[str], tuple[int, int]]]] = {}
+    for item in items:
+        own = norm[item.start : item.end].rstrip()
+        found = [
+            m
+            for m in vocab.concept_matcher.finditer(norm, item.start, item.end)
+            if vocab.concepts[m.key].primary_diagnosis
+        ]
+        if not found:
+            continue
+        if own.endswith(":") and len(own) <= 120:
+            headings.setdefault(item.section, {})[item.index] = {m.key for m in found}
+        elif found[0].start() == item.start and norm[found[0].end() : found[0].end() + 1] != ":":
+            led.setdefault(item.section, {})[item.index] = ({found[0].key}, (found[0].start(), found[0].end()))
+    heads: set[int] = set()
+    opening: dict[int, tuple[int, int]] = {}
+    for section in set(headings) | set(led):
+        named = [keys for keys in headings.get(section, {}).values()] + [k for k, _ in led.get(section, {}).values()]
+        keys = sorted(set().union(*named)) if named else []
+        unrelated = any(
+            b not in vocab.concept_ancestors(a) and a not in vocab.concept_ancestors(b)
+            for i, a in enumerate(keys)
+            for b in keys[i + 1 :]
+        )  # "B-cell lymphoma, including:" then "Diffuse large B-cell lymphoma ...": kinds of one disease
+        if len(named) >= 2 and unrelated:
+            heads.update(headings.get(section, {}))
+            opening.update({index: span for index, (_keys, span) in led.get(section, {}).items()})
+    return heads, opening
+
+
+def _apply_cohort_headings(
+    constraints: list[Constraint], items: list[Item], norm: str, cohorts: tuple[set[int], dict[int, tuple[int, int]]]
+) -> None:
+    """Items under a cohort heading ("For AML:", or one of several disease headings, "CLL:") apply only to
+    that cohort's patients: their constraints are conditional (a "not met" becomes a question), up to the next
+    heading or section. So are the constraints of an item that opens with one of several diseases."""
+    diseases, opening = cohorts
+
+    def conditional(c: Constraint, words: str) -> None:
+        kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
+        if "conflict" not in kinds:
+            c.leftover = f"{words} … {c.leftover}" if c.leftover else words
+            c.unsure = ",".join(sorted(kinds))
+
+    for index, (a, b) in opening.items():
+        for c in constraints:
+            if c.item == index and c.kind in ("numeric", "concept"):
+                conditional(c, " ".join(norm[a:b].split()))
     heading: Item | None = None
     for item in items:
-        if _COHORT_HEADING.match(item.text):
+        if _COHORT_HEADING.match(item.text) or item.index in diseases:
             heading = item
-        elif heading is None or item.section != heading.section or item.level < heading.level:
+        elif heading is None or item.index in opening or item.section != heading.section or item.level < heading.level:
             heading = None
             continue
         for c in constraints:
             if c.item == item.index and c.kind in ("numeric", "concept"):
-                kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
-                if "conflict" not in kinds:
-                    words = " ".join(heading.text.strip().rstrip(":").split())
-                    c.leftover = f"{words} … {c.leftover}" if c.leftover else words
-                    c.unsure = ",".join(sorted(kinds))
+                conditional(c, " ".join(heading.text.strip().rstrip(":").split()))
+
+
+_OR_ITEM = re.compile(r"(?i)^\s*(?:or|and/or)\b[\s,:]")
+
+
+def _alternative_items(constraints: list[Constraint], items: list[Item]) -> None:
+    """An item that opens with "OR" is an alternative to the item before it (at its level, in its section):
+    neither is required of everyone, so what each requires holds only for the patients it describes."""
+    for n, item in enumerate(items):
+        if not _OR_ITEM.match(item.text):
+            continue
+        earlier = next((o for o in reversed(items[:n]) if o.section == item.section and o.level == item.level), None)
+        for member in (item, earlier):
+            if member is None:
+                continue
+            for c in constraints:
+                if c.item == member.index and c.kind in ("numeric", "concept"):
+                    kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
+                    if "conflict" not in kinds and "or" not in (c.leftover or "").split(" … "):
+                        c.leftover = f"or … {c.leftover}" if c.leftover else "or"
+                        c.unsure = ",".join(sorted(kinds))
 
 
 # what separates an age band from the limit that holds for it: "Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL"
@@ -751,6 +936,27 @@ def _age_conditions(builder: _Builder, before: int, item: Item, norm: str, vocab
     nothing either."""
     own = builder.constraints[before:]
     ages = [c for c in own if c.kind == "numeric" and c.quantity == "age" and c.end is not None]
+    for c in list(ages):  # "Karnofsky ≥ 50 (subjects ≥ 16 years of age)": the ages the limit before holds for
+        opened = norm.rfind("(", item.start, c.start or 0)
+        closed = norm.find(")", c.end or 0, item.end)
+        if opened < 0 or closed < 0 or ")" in norm[opened : c.start]:
+            continue
+        limit = next(
+            (
+                o
+                for o in own
+                if o.kind == "numeric"
+                and o.quantity != "age"
+                and o.end is not None
+                and o.end <= opened
+                and not norm[o.end : opened].strip()
+            ),
+            None,
+        )
+        if limit is not None:
+            builder.constraints.remove(c)
+            ages.remove(c)
+            builder.conditions[limit.id] = (opened, closed + 1)
     if not ages:
         return
     last_age = max(c.end or 0 for c in ages)
@@ -901,7 +1107,16 @@ def _read_item(
     ]
     placed += [(m.start(), m.end()) for m in named]
     placed += [span for c in readable for span in builder.mentions.get(c.id, [])]  # elliptic names ("B or C")
+    # a window nothing took ("... (e.g., cyclosporine) within 2 weeks prior to apheresis" where the therapy is
+    # named before the examples): its words narrow what the item names, they are not read
+    taken = {c.within for c in builder.constraints[before:] if c.within is not None}
+    loose = [
+        (a, b)
+        for a, b, window in window_spans(norm, item.start, item.end, vocab)
+        if window not in taken and not any(m.start <= a < m.end for m in numeric)
+    ]
     placed += construction_spans(norm, item.start, item.end, vocab)
+    placed += [span for c in readable for span in builder.qualified.get(c.id, [])]  # named as its qualifier
     placed += defines
     placed += [builder.conditions[c.id] for c in readable if c.id in builder.conditions]  # age bands
     # a status word read as qualifying something else, and the antigen a therapy is aimed at ("any CD19 CAR
@@ -915,15 +1130,20 @@ def _read_item(
         if aside is not None:
             placed.append((b, aside.end()))
     read_exceptions = {e for c in readable for e in c.exceptions if vocab.concept_matcher.search(e) is not None}
+    known = frozenset(w.lower() for m in named for w in tokens(m.group(0)))
+    # an exception is read when it names what the engine reads and leaves no other word unplaced ("except
+    # cured basal cell skin cancer or carcinoma in situ": the carcinoma in situ alone is not the exception)
     exceptions = [
         (
             span,
-            any(span[0] <= m.start() < span[1] for m in named)
-            or _exception_read(norm[span[0] : span[1]], read_exceptions),
+            (
+                any(span[0] <= m.start() < span[1] for m in named)
+                or _exception_read(norm[span[0] : span[1]], read_exceptions)
+            )
+            and not any(w.kind == "unplaced" for w in leftovers(norm, span[0], span[1], placed, known=known)),
         )
         for span in exception_spans(norm, item.start, item.end)
     ]
-    known = frozenset(w.lower() for m in named for w in tokens(m.group(0)))
     clauses = clause_bounds(norm, item.start, item.end, CLAUSE_OR_LABEL_BREAK) or [(item.start, item.end)]
     owned = {i: [c for c in readable if a <= (c.start or 0) < b] for i, (a, b) in enumerate(clauses)}
     words: dict[int, list[Leftover]] = {id(c): [] for c in readable}
@@ -1009,6 +1229,11 @@ def _read_item(
             whom = " ".join(norm[a:b].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
             c.leftover = f"{c.leftover} … {whom}" if c.leftover else whom
+        for a, b in loose:  # a window of its item that nothing took narrows what the item names
+            if c.kind == "concept" and c.category != "pregnancy":
+                window_words = " ".join(norm[a:b].split())
+                c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
+                c.leftover = f"{c.leftover} … {window_words}" if c.leftover else window_words
         for a, b in builder.qualified.get(c.id, []):  # words of a relation that qualify it
             relation = " ".join(norm[a:b].split())
             c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
@@ -1139,6 +1364,11 @@ _DISEASE_RELATION = re.compile(
 _ASIDE_IN_GAP = re.compile(r"\([^()]{0,25}\)")
 
 
+# between antigens that share one positivity cue: their hyphens and cue words ("CD19-expressing or CD20-")
+_MARKER_WORDS = re.compile(r"(?i)-|\b(?:positive|positivity|pos|expressing|expression|expressed)\b")
+_MARKER_JOINT = re.compile(r"(?i)^[\s,]*(?:(?:or|and/or|and|/)[\s,]*)?$")
+
+
 def _diagnosis_alternatives(norm: str, matches: list[ConceptMatch], vocab: Vocabulary) -> dict[int, int]:
     """Diseases an inclusion lists as alternatives ("relapsed B-cell lymphoma, CLL or ALL"): a patient has one
     of them, so each run of diseases joined by commas, slashes and "or" is one group of alternatives; and
@@ -1153,10 +1383,21 @@ def _diagnosis_alternatives(norm: str, matches: list[ConceptMatch], vocab: Vocab
     markers = sorted((m for m in matches if m.category == "biomarker"), key=lambda m: m.start)
     for listed in (diseases, markers):  # diseases and antigens are listed apart
         run += 1
-        for previous, current in itertools.pairwise(listed):
-            gap = re.sub(r"[()\[\]]", " ", _ASIDE_IN_GAP.sub(" ", norm[previous.end : current.start]))
-            if previous.category == "biomarker" and not re.search(r"(?i)\bor\b|/", gap):
-                run += 1  # "CD19 or CD22 positive" are alternatives; "CD19 and CD22 positive" both required
+        gaps = [
+            re.sub(r"[()\[\]]", " ", _ASIDE_IN_GAP.sub(" ", norm[previous.end : current.start]))
+            for previous, current in itertools.pairwise(listed)
+        ]
+        for n, (previous, current) in enumerate(itertools.pairwise(listed)):
+            gap = gaps[n]
+            if previous.category == "biomarker":
+                # "CD19 or CD22 positive", "CD19- or CD20-expressing", "CD19-, CD20- or CD22-positive" are
+                # alternatives (a comma takes the joint that ends its list); "CD19 and CD22 positive" both required
+                joint = next((g for g in gaps[n:] if _MARKER_WORDS.sub(" ", g).strip(" ,")), gap)
+                if not re.search(r"(?i)\bor\b|/", joint) or not _MARKER_JOINT.match(_MARKER_WORDS.sub(" ", gap)):
+                    run += 1
+                    continue
+                groups.setdefault(id(previous), run)
+                groups[id(current)] = groups[id(previous)]
                 continue
             if previous.key != current.key and _DISEASE_JOINT.match(gap) and not _DISEASE_RELATION.search(gap):
                 groups.setdefault(id(previous), run)
@@ -1179,20 +1420,31 @@ def _accept_listed_cases(builder: _Builder, items: list[Item], head: int) -> Non
         c.any_of_group = group
     named = {c.concept for c in own}
     cases = set(items[head].children)
+    narrowed = any(  # a case that is more than a bare status: another requirement, a window, words not read
+        c.item in cases
+        and (c.kind == "unparsed" or c.category != "disease_status" or c.within is not None or bool(c.leftover))
+        for c in builder.constraints
+    ) or any(not any(c.item == case for c in builder.constraints) for case in cases)
     for c in list(builder.constraints):
         if c.item in cases and c.category == "disease_status" and c.polarity == "include" and c.concept not in named:
             named.add(c.concept)
-            builder.add(
-                kind="concept",
-                polarity="include",
-                item=head,
-                start=c.start,
-                end=c.end,
-                text=c.text,
-                category="disease_status",
-                concept=c.concept,
-                any_of_group=group,
+            own.append(
+                builder.add(
+                    kind="concept",
+                    polarity="include",
+                    item=head,
+                    start=c.start,
+                    end=c.end,
+                    text=c.text,
+                    category="disease_status",
+                    concept=c.concept,
+                    any_of_group=group,
+                )
             )
+    if narrowed:  # the cases say more than a status ("after at least two lines", "within a year of ASCT")
+        for c in own:
+            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
+            c.leftover = f"{c.leftover} … as one of the cases listed" if c.leftover else "as one of the cases listed"
 
 
 # "de novo or secondary AML": both origins named as alternatives, so the origin is not a requirement at all
@@ -1409,7 +1661,8 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     _defined_requirements(builder, definers, norm, vocab)
     for head in heads:
         _accept_listed_cases(builder, items, head)
-    _apply_cohort_headings(builder.constraints, items)
+    _apply_cohort_headings(builder.constraints, items, norm, _disease_cohorts(items, norm, vocab))
+    _alternative_items(builder.constraints, items)
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)
@@ -1437,4 +1690,15 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
             )
         with reading_in(translations("en")):  # stored with the criteria, shown in each reader's language
             notes = record_notes(builder.constraints, study)
-    return ParsedCriteria(text=text, items=items, constraints=builder.constraints, notes=notes)
+    return ParsedCriteria(text=text, items=items, constraints=_alternatives_together(builder.constraints), notes=notes)
+
+
+def _alternatives_together(constraints: list[Constraint]) -> list[Constraint]:
+    """The constraints in their order, except that the members of one group of alternatives follow the first
+    of them, so that each "or" is read beside what it is an alternative to."""
+    first: dict[tuple[int | None, str], int] = {}
+    for n, c in enumerate(constraints):
+        if c.any_of_group:
+            first.setdefault((c.item, c.any_of_group), n)
+    order = {id(c): (first.get((c.item, c.any_of_group or ""), n), n) for n, c in enumerate(constraints)}
+    return sorted(constraints, key=lambda c: order[id(c)])

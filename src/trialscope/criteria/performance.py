@@ -6,17 +6,25 @@ A score on one scale maps to a band on another: ECOG 1 is Karnofsky 70-80. The b
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from importlib import resources
+from typing import ClassVar
+
+from trialscope.reviewed_data import ReviewedFile, read_reviewed
 
 SCALES = ("ECOG", "Karnofsky", "Lansky")
 
 
+class _Scales(ReviewedFile):
+    """data/criteria/performance_scales.json: each ECOG grade's band of Karnofsky (and Lansky) scores."""
+
+    FILE: ClassVar[str] = "data/criteria/performance_scales.json"
+    ecog_to_karnofsky: dict[int, tuple[int, int]]
+    lansky_equals_karnofsky: bool
+
+
 @cache
 def _table() -> dict[int, tuple[int, int]]:
-    text = resources.files("trialscope").joinpath("data/criteria/performance_scales.json").read_text("utf-8")
-    return {int(grade): (band[0], band[1]) for grade, band in json.loads(text)["ecog_to_karnofsky"].items()}
+    return dict(read_reviewed(_Scales).ecog_to_karnofsky)
 
 
 def convert_performance(value: float, from_scale: str, to_scale: str) -> tuple[float, float]:

@@ -48,6 +48,7 @@ _SCHEMA: dict[str, set[str]] = {
     "conditions": {"_comment", "cues"},
     "current": {"_comment", "before", "after"},
     "status_qualifies": {"_comment", "words"},
+    "future": {"_comment", "words"},
 }
 
 
@@ -68,6 +69,7 @@ class ReadingRules:
     single_words: frozenset[str]  # one-word neutral entries: the halves a glued word may split into
     single_qualifiers: frozenset[str]  # one-word qualifiers, likewise
     status_qualifies: frozenset[str]  # nouns a status word may qualify that are not the disease ("drainage")
+    future: PhraseMatcher  # "planned", "will require": what follows is a plan, never placed
 
 
 def _phrases(where: str, values: Any) -> list[str]:
@@ -109,6 +111,7 @@ def parse_rules(data: Any) -> ReadingRules:
         single_words=frozenset(single),
         single_qualifiers=frozenset(w.lower() for w in groups["qualifiers"]["words"] if len(tokens(w)) == 1),
         status_qualifies=frozenset(w.lower() for w in groups["status_qualifies"]["words"]),
+        future=PhraseMatcher([("future", groups["future"]["words"], ())]),
     )
 
 
@@ -158,19 +161,36 @@ _GUIDELINE_YEAR = re.compile(
 _CONDITION_END = re.compile(r"[,:)\]]")
 
 
-def _glued(word: str, known: frozenset[str], qualifiers: frozenset[str]) -> str | None:
+def _glued(word: str, known: frozenset[str], qualifiers: frozenset[str], spaced_at: int = -1) -> str | None:
     """A registry word that lost its space ("toscreening", "inhaledsteroids"): two words the reading knows.
-    None when it is not one; "placed" when both halves are placed; "qualifier" when one is a qualifier."""
+    None when it is not one; "placed" when both halves are placed; "qualifier" when one is a qualifier.
+    ``spaced_at``: where two words joined to try a misplaced space had one (no cut there: that is no glue)."""
     lowered = word.lower()
     if len(lowered) < 5:
         return None
     for cut in range(2, len(lowered) - 1):
+        if cut == spaced_at:
+            continue
         head, tail = lowered[:cut], lowered[cut:]
         if head in known and tail in known:
             return "placed"
         if (head in known or head in qualifiers) and (tail in known or tail in qualifiers):
             return "qualifier"
     return None
+
+
+# the study's own steps, which a window counts to ("the planned infusion", "scheduled apheresis")
+_STUDY_STEP = re.compile(
+    r"(?i)\s+(?:(?:date|day|start)\s+of\s+)?(?:the\s+)?(?:study\s+|CAR[- ]?T\s+(?:cells?\s+)?|blood\s+|cells?\s+)?"
+    r"(?:infusions?|apheresis|leukapheresis|lymphodeplet\w*|collections?|enrol\w*|first\s+dose|dosing|treatment|"
+    r"administration|start|randomi[sz]ation|registration|conditioning|cell\s+(?:collection|infusion))\b"
+)
+# A relative clause that says what makes the thing named matter ("..., which may cause difficulty giving
+# consent", "that would interfere with the study"): a qualifier of everything it follows, to its clause's end.
+_RELATIVE_CLAUSE = re.compile(
+    r"(?i)[\s,]*\b(?:which|that|who)\s+(?:may|might|could|would|will|can|is\s+likely|are\s+likely|"
+    r"in\s+the\s+(?:opinion|judgement|judgment))\b[^;.]*"
+)
 
 
 def leftovers(
@@ -203,9 +223,20 @@ def leftovers(
     if pregnancy:
         spans += [(m.start(), m.end()) for m in rules.neutral_for_pregnancy.finditer(norm, start, end)]
     spans += [(m.start(), m.end()) for m in _GUIDELINE_YEAR.finditer(norm, start, end)]
-    qualified = _Spans([(m.start(), m.end()) for m in rules.qualifiers.finditer(norm, start, end)] + list(narrowing))
+    qualified = _Spans(
+        [(m.start(), m.end()) for m in rules.qualifiers.finditer(norm, start, end)]
+        + [(m.start(), m.end()) for m in _RELATIVE_CLAUSE.finditer(norm, start, end)]
+        + list(narrowing)
+    )
     before, after = current_cues(norm, start, end)
     spans += [(a, b) for a, b in before + after if not qualified.covers(a, b)]  # a present state is modelled
+    future = _Spans(
+        [
+            (m.start(), m.end())
+            for m in rules.future.finditer(norm, start, end)
+            if not _STUDY_STEP.match(norm, m.end())  # "before the planned infusion": the study's own step
+        ]
+    )
     covered = _Spans(spans)
     hedged = _Spans([(m.start(), m.end()) for m in rules.hedges.finditer(norm, start, end)])
     conditional: list[Span] = list(conditions)
@@ -222,12 +253,13 @@ def leftovers(
     while index < len(all_tokens) and all_tokens[index][1] <= end:
         a, b, word = all_tokens[index]
         index += 1
-        if covered.covers(a, b):
+        if covered.covers(a, b) and not future.covers(a, b):
             continue
         # a lost or misplaced space: the word alone, or with the word before it ("in haledsteroids")
         glued = _glued(word, glue_words, rules.single_qualifiers)
         if glued is None and index >= 2 and all_tokens[index - 2][1] == a - 1:
-            glued = _glued(all_tokens[index - 2][2] + word, glue_words, rules.single_qualifiers)
+            before_word = all_tokens[index - 2][2]
+            glued = _glued(before_word + word, glue_words, rules.single_qualifiers, spaced_at=len(before_word))
         if glued == "placed":
             continue
         kind: LeftoverKind
@@ -314,6 +346,12 @@ def assign(
             negated_before = False
             continue
         unread: LeftoverKind | None = None
+        if _RELATIVE_CLAUSE.match(norm, a, b) is not None:  # ", which may cause ...": it qualifies the whole list
+            for word in inside:
+                for owner in owners:
+                    result[owner.key].append(word)
+            negated_before = False
+            continue
         if not named[index]:
             negated = _NEGATED_MEMBER.match(norm, a) is not None or (
                 index > 0 and not named[index - 1] and parts[index][1] in _OR_JOINTS and negated_before

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import orjson
 
+from trialscope.criteria.cues import cues
 from trialscope.criteria.text import normalise
 
 if TYPE_CHECKING:  # the model imports this module's Item
@@ -101,8 +102,14 @@ def _heading_kind(line: str) -> tuple[Section | None, int]:
     kind = match.group("kind").lower()
     has_colon = ":" in line[: match.end()] or "：" in line[: match.end()]
     said_criteria = re.search(r"criteri", line[: match.end()], re.IGNORECASE) is not None
-    # "Exclusion of X" is not a heading: a heading says "criteria" or ends with a colon.
-    if not (said_criteria or has_colon) or (rest.strip() and not has_colon):
+    # "Exclusion of X" is not a heading: a heading says "criteria", ends with a colon, or is the word alone on
+    # its line ("Exclusion")
+    alone = line.strip().lower() in ("inclusion", "exclusion")
+    if said_criteria and rest.strip() and not has_colon and cues().heading.search(rest):
+        # "Exclusion Criteria Subjects meeting any of the following ... will not be able to participate": the
+        # rest of the line only introduces the list
+        return ("exclusion" if kind.startswith("exclu") else "inclusion"), len(line)
+    if not (said_criteria or has_colon or alone) or (rest.strip() and not has_colon):
         return None, 0
     section: Section = "exclusion" if kind.startswith("exclu") else "inclusion"
     return section, match.end()
@@ -157,12 +164,23 @@ def segment(text: str) -> list[Item]:
     section: Section = "inclusion"
     saw_heading = False
     stack: list[tuple[int, str, int]] = []  # (indent, marker kind, item index) of open items
+    restarted: dict[int, int] = {}  # items of a numbered list restarted under a lead-in: their written indent
+    lines: list[tuple[int, int]] = []
     offset = 0
-    for raw_line in norm.split("\n"):
-        line_start, line_end = offset, offset + len(raw_line)
-        offset = line_end + 1
+    for raw in norm.split("\n"):
+        lines.append((offset, offset + len(raw)))
+        offset += len(raw) + 1
+    lines.reverse()  # taken from the end: a line cut in two puts its rest back
+    while lines:
+        line_start, line_end = lines.pop()
+        raw_line = norm[line_start:line_end]
         if not raw_line.strip():
             continue
+        glued = _next_number_glued(raw_line, items, section)
+        if glued is not None:  # "... (PMBCL). 3. Relapsed ...": the next top-level item glued on
+            lines.append((line_start + glued, line_end))
+            line_end = line_start + glued
+            raw_line = norm[line_start:line_end]
         kind, heading_end = _heading_kind(raw_line)
         content_start = line_start
         if kind is not None:
@@ -185,6 +203,8 @@ def segment(text: str) -> list[Item]:
             marker_kind = _marker_kind(marker)
             label = _marker_label(marker)
             text_start = content_start + marker.end()
+            if marker_kind == "num" and stack:
+                indent = _numbered_indent(indent, label, items, stack, restarted)
         elif (
             items
             and kind is None
@@ -228,11 +248,57 @@ def segment(text: str) -> list[Item]:
         if parent is not None:
             items[parent].children.append(item.index)
         stack.append((indent, marker_kind, item.index))
+        if marker and marker_kind == "num" and indent > len(marker.group("indent")):
+            restarted[item.index] = len(marker.group("indent"))
         _split_run_on(text, norm, items, item)
     if not saw_heading:
         for item in items:
             item.heading_stated = False
     return items
+
+
+def _numbered_indent(
+    indent: int, label: str, items: list[Item], stack: list[tuple[int, str, int]], restarted: dict[int, int]
+) -> int:
+    """The indent a numbered line counts as. A list numbered from 1 again right under a numbered lead-in line
+    ("3. ... meet one of the following criteria:" then "1. ...", "2. ...", all flush left) is the lead-in's
+    sub-list: one step deeper than written, until the outer numbering resumes ("4. ...")."""
+    top_indent, top_kind, top_index = stack[-1]
+    top = items[top_index]
+    if (
+        label == "1"
+        and top_kind == "num"
+        and indent <= top_indent
+        and top.text.rstrip().endswith(":")
+        and (top.label or "").isdigit()
+    ):
+        return top_indent + 1
+    if top_index in restarted and restarted[top_index] == indent and (top.label or "").isdigit() and label.isdigit():
+        parent = items[top.parent] if top.parent is not None else None
+        resumes = parent is not None and (parent.label or "").isdigit() and int(label) == int(parent.label or 0) + 1
+        if not resumes and int(label) == int(top.label or 0) + 1:
+            return top_indent  # the sub-list goes on
+    return indent
+
+
+# a numbered item glued after the end of a sentence or clause ("... weeks. 6. ECOG 0 or 1"; "5\\." escaped)
+_GLUED_NUMBER = re.compile(r"(?<=[.;:)\]])\s+(?P<num>\d{1,2})\s?\.\s+(?=[A-Z(])")
+
+
+def _next_number_glued(line: str, items: list[Item], section: Section) -> int | None:
+    """Where, inside ``line``, the item numbered one after the line's own number or after the last top-level
+    item's begins; None when it does not."""
+    wanted: set[str] = set()
+    own = _MARKER.match(line)
+    if own is not None and own.group("num") and not own.group("marker").startswith("("):
+        wanted.add(str(int(own.group("num")) + 1))
+    numbered = [i.label for i in items if i.section == section and i.level == 0 and (i.label or "").isdigit()]
+    if numbered:
+        wanted.add(str(int(numbered[-1] or 0) + 1))
+    for match in _GLUED_NUMBER.finditer(line):
+        if match.group("num") in wanted and line[: match.start()].strip():
+            return match.start("num")
+    return None
 
 
 def _split_run_on(text: str, norm: str, items: list[Item], item: Item) -> None:

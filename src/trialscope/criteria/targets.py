@@ -6,14 +6,16 @@ targeting, bispecific, antibody, ADC) in the same text, or through a binder ("IL
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
+from typing import ClassVar
+
+from pydantic import Field
 
 from trialscope.criteria.phrases import PhraseMatcher
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.study import Study
+from trialscope.reviewed_data import Entry, ReviewedFile, read_reviewed
 
 _TARGETING = re.compile(
     r"(?i)CAR[\s\-]*(?:T|NK|M)?\b|chimeric\s+antigen\s+receptor|\btarget(?:s|ing|ed)?\b|bispecific|"
@@ -43,11 +45,22 @@ _TAG_AFTER = re.compile(r"(?i)t\b|[\s-]*tag(?:ged)?\b")  # "AFP-expressing carci
 _SHORTHAND_CD = re.compile(r"\bCD\d{1,3}\s*/\s*(\d{1,3})\b")  # "CD19/22": the second is CD22
 
 
+class _Product(Entry):
+    names: tuple[str, ...] = Field(min_length=1)
+    targets: tuple[str, ...] = Field(min_length=1)
+
+
+class _Products(ReviewedFile):
+    """data/criteria/products.json: named products and the antigens they target."""
+
+    FILE: ClassVar[str] = "data/criteria/products.json"
+    products: list[_Product]
+
+
 @cache
 def _products() -> PhraseMatcher:
-    text = resources.files("trialscope").joinpath("data/criteria/products.json").read_text(encoding="utf-8")
-    entries = [("|".join(p["targets"]), p["names"], ()) for p in json.loads(text)["products"]]
-    return PhraseMatcher(entries)
+    products = read_reviewed(_Products).products
+    return PhraseMatcher(("|".join(p.targets), p.names, ()) for p in products)
 
 
 def targets_in_text(text: str, vocab: Vocabulary | None = None) -> list[str]:

@@ -25,8 +25,9 @@ class UnitConversionError(ValueError):
 @cache
 def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
     """pint's registry, its parsed definitions kept in pint's own cache folder (the user's cache directory):
-    building it from its text files is most of a fresh process's first match (0.13 s, 0.02 s from the
-    cache). Where that folder cannot be written, the registry is built without it."""
+    building it from its text files is most of a fresh process's first match, reading it from the cache a
+    small part of that (benchmarks/README.md). Where that folder cannot be written, the registry is built
+    without it."""
     try:
         ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=":auto:")  # type: ignore[type-arg]
     except OSError:

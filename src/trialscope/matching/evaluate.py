@@ -9,7 +9,7 @@ that would settle it. Only an explicit answer (a value, a "no" in the history) c
 from __future__ import annotations
 
 import datetime as dt
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,8 +19,8 @@ from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
 from trialscope.criteria.vocabulary import Vocabulary
 from trialscope.matching.facts import STATUS, Facet, Fact, PatientFacts, concepts_named
-from trialscope.presentation.labels import N_
-from trialscope.translation import _, term
+from trialscope.model.age import completed
+from trialscope.translation import N_, _, term
 
 Status = Literal["met", "not_met", "unknown", "not_applicable"]
 # Who can settle an unknown: the patient (or their doctor, from their records), or only the study team
@@ -126,68 +126,76 @@ def _ask_value(c: Constraint, vocab: Vocabulary) -> CriterionResult:
     )
 
 
-def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+def _evaluate_age(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    """An age limit, in completed units of its own unit (the age rule: model/age.py)."""
     patient = facts.patient
+    assert c.value is not None and c.comparator is not None
+    if patient.age is None:
+        return CriterionResult(c, "unknown", _("your age is not in your profile"), question=_("How old are you?"))
+    value: float = completed(patient.age, c.unit or "years")
+    said = (
+        _("you are %(age)s years old", age=_fmt(value))
+        if (c.unit or "years") == "years"
+        else _("you are %(age)s %(unit)s old", age=_fmt(value), unit=unit_words(c.unit))
+    )
+    return _numeric_outcome(c, _compare(value, c.comparator, c.value), said)
+
+
+def _evaluate_life_expectancy(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    patient = facts.patient
+    assert c.value is not None and c.comparator is not None
+    if patient.life_expectancy_months is None:
+        return CriterionResult(
+            c,
+            "unknown",
+            _("your expected survival is not in your profile"),
+            question=_("The study team estimates your life expectancy (the trial requires %(limit)s)", limit=_limit(c)),
+            answered_by="study_team",  # the investigator's estimate
+        )
+    value = convert(patient.life_expectancy_months, "months", c.unit or "months")
+    return _numeric_outcome(
+        c,
+        _compare(value, c.comparator, c.value),
+        _("your doctor's estimate is %(months)s months", months=_fmt(patient.life_expectancy_months)),
+    )
+
+
+def _evaluate_performance(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    """A performance status limit on any of its scales (ECOG, Karnofsky, Lansky), mapped by bands."""
+    assert c.value is not None and c.comparator is not None and c.quantity is not None
+    status = facts.patient.performance_status
+    if status is None:
+        return CriterionResult(
+            c,
+            "unknown",
+            _("your performance status is not in your profile"),
+            question=_(
+                "What is your %(scale)s performance status? (how much daily activity you can manage)",
+                scale=c.quantity,
+            ),
+        )
+    low, high = convert_performance(status.value, status.scale, c.quantity)
+    band = f"{c.quantity} {_fmt(low)}" if low == high else f"{c.quantity} {_fmt(low)}-{_fmt(high)}"
+    said = _("your performance status is %(scale)s %(value)s", scale=status.scale, value=_fmt(status.value))
+    if status.scale != c.quantity:
+        said += _(" (about %(band)s)", band=band)
+    low_ok, high_ok = _compare(low, c.comparator, c.value), _compare(high, c.comparator, c.value)
+    if low_ok != high_ok:
+        return CriterionResult(
+            c,
+            "unknown",
+            _("%(said)s, which may or may not meet %(rule)s", said=said, rule=_rule(c)),
+            question=_("Ask your doctor for your %(scale)s score", scale=term(c.quantity)),
+        )
+    return _numeric_outcome(c, low_ok, said)
+
+
+def _evaluate_lab(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    """A limit on a lab value or a measurement, converted to the criterion's unit (a multiple of the upper
+    limit of normal with the lab's own or the usual one); a scale a denial makes absent (no heart failure: no
+    NYHA class) at its lowest value."""
     quantity = vocab.quantities.get(c.quantity or "")
     assert c.value is not None and c.comparator is not None
-    if c.quantity == "age":
-        if patient.age is None:
-            return CriterionResult(c, "unknown", _("your age is not in your profile"), question=_("How old are you?"))
-        # Ages compare in completed units: "18-70 years" includes someone aged 70 years and 5 months.
-        value: float = math.floor(convert(patient.age, "years", c.unit or "years") + 1e-9)
-        said = (
-            _("you are %(age)s years old", age=_fmt(value))
-            if (c.unit or "years") == "years"
-            else _("you are %(age)s %(unit)s old", age=_fmt(value), unit=unit_words(c.unit))
-        )
-        return _numeric_outcome(c, _compare(value, c.comparator, c.value), said)
-    if c.quantity == "life expectancy":
-        if patient.life_expectancy_months is None:
-            return CriterionResult(
-                c,
-                "unknown",
-                _("your expected survival is not in your profile"),
-                question=_(
-                    "The study team estimates your life expectancy (the trial requires %(limit)s)", limit=_limit(c)
-                ),
-                answered_by="study_team",  # the investigator's estimate
-            )
-        value = convert(patient.life_expectancy_months, "months", c.unit or "months")
-        return _numeric_outcome(
-            c,
-            _compare(value, c.comparator, c.value),
-            _("your doctor's estimate is %(months)s months", months=_fmt(patient.life_expectancy_months)),
-        )
-    if c.quantity in SCALES:
-        status = patient.performance_status
-        if status is None:
-            return CriterionResult(
-                c,
-                "unknown",
-                _("your performance status is not in your profile"),
-                question=_(
-                    "What is your %(scale)s performance status? (how much daily activity you can manage)",
-                    scale=c.quantity,
-                ),
-            )
-        low, high = convert_performance(status.value, status.scale, c.quantity)
-        band = f"{c.quantity} {_fmt(low)}" if low == high else f"{c.quantity} {_fmt(low)}-{_fmt(high)}"
-        said = _("your performance status is %(scale)s %(value)s", scale=status.scale, value=_fmt(status.value))
-        if status.scale != c.quantity:
-            said += _(" (about %(band)s)", band=band)
-        low_ok, high_ok = _compare(low, c.comparator, c.value), _compare(high, c.comparator, c.value)
-        if low_ok != high_ok:
-            return CriterionResult(
-                c,
-                "unknown",
-                _("%(said)s, which may or may not meet %(rule)s", said=said, rule=_rule(c)),
-                question=_("Ask your doctor for your %(scale)s score", scale=term(c.quantity)),
-            )
-        return _numeric_outcome(c, low_ok, said)
-    if c.quantity == "bone marrow blasts":
-        return _evaluate_blasts(c, facts)
-    if quantity is not None and quantity.kind == "count" and c.concept:
-        return _evaluate_count(c, facts, vocab)
     if quantity is not None and quantity.absent_when_denied and quantity.scale_range:
         denial = next((d for k in quantity.absent_when_denied if (d := facts.denies(k, vocab))), None)
         if denial is not None:
@@ -257,7 +265,7 @@ def evaluate_numeric(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> C
     return _numeric_outcome(c, _compare(value, c.comparator, c.value), f"{said}{converted}")
 
 
-def _evaluate_blasts(c: Constraint, facts: PatientFacts) -> CriterionResult:
+def _evaluate_blasts(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
     counts = facts.patient.bone_marrow_blasts
     assert c.value is not None and c.comparator is not None
     usable = [b for b in counts if not c.method or not b.method or c.method.split()[0] in b.method.lower()]
@@ -311,17 +319,12 @@ def _within(fact: Fact, c: Constraint, as_of: dt.date) -> bool | None:
     return (as_of - fact.date).days <= c.within.days
 
 
-def evaluate_concept(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+def _evaluate_history(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    """A diagnosis, a past or present condition, or a therapy received: the patient's facts of that kind (or
+    a kind of it) within the criterion's window, their denials, or another diagnosis that rules it out."""
     patient = facts.patient
     concept = c.concept or ""
-    category = c.category
-    if category == "biomarker":
-        return _evaluate_biomarker(c, facts)
-    if category == "pregnancy":
-        return _evaluate_pregnancy(c, facts)
-    if category == "disease_status":
-        return _evaluate_status(c, facts, vocab)
-    therapy = category == "prior_therapy"
+    therapy = c.category == "prior_therapy"
     found = facts.received(concept, vocab) if therapy else facts.has(concept, vocab)
     excepted = _excepted(c, vocab)
     all_found = found
@@ -500,7 +503,7 @@ def _excepted(c: Constraint, vocab: Vocabulary) -> frozenset[str]:
     return frozenset(k for text in c.exceptions for k in concepts_named(text, vocab))
 
 
-def _evaluate_biomarker(c: Constraint, facts: PatientFacts) -> CriterionResult:
+def _evaluate_biomarker(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
     antigen = c.concept or ""
     why = _(" (the study's therapy targets %(antigen)s)", antigen=antigen) if c.implicit else ""
     result = facts.antigens.get(antigen)
@@ -530,7 +533,7 @@ def _evaluate_biomarker(c: Constraint, facts: PatientFacts) -> CriterionResult:
     return CriterionResult(c, "met" if positive == wanted else "not_met", requires)
 
 
-def _evaluate_pregnancy(c: Constraint, facts: PatientFacts) -> CriterionResult:
+def _evaluate_pregnancy(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
     patient = facts.patient
     concept = c.concept or ""
     if patient.sex == "male" and concept in ("pregnancy", "lactation"):
@@ -633,37 +636,125 @@ def _ask_status(c: Constraint, axis: str) -> str:
     )
 
 
-def evaluate_constraint(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
-    """The patient's result on one constraint: what its reading and the patient's facts decide, and no
-    more (``sure``)."""
-    return sure(c, _evaluate(c, facts, vocab), facts, vocab)
+def _part_of_a_definition(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    return CriterionResult(c, "not_applicable", _("part of a definition in the criteria, not a separate requirement"))
 
 
-def _evaluate(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+def _administrative(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    return CriterionResult(
+        c,
+        "not_applicable",
+        _("administrative (%(concept)s): the study team checks this with you", concept=term(c.concept)),
+    )
+
+
+def _unread(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    return CriterionResult(
+        c,
+        "unknown",
+        _("trialscope could not read this criterion"),
+        question=_("Ask the study team about: %(criterion)s", criterion=c.text.strip()),
+        answered_by="study_team",
+    )
+
+
+def _asked(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    """A value trialscope does not compare (a quantity it does not know, a count of nothing named): asked."""
+    return _ask_value(c, vocab)
+
+
+# --- the evaluators, and what each reads ----------------------------------------------------------------
+# One table names each way of judging a constraint and the facets of a patient's facts (``facts.py``) it
+# reads; ``evaluator_of`` chooses one for a constraint, for both the judging and its reads. Two patients
+# equal in the facets an evaluator reads get the same result from it, words included: a prescreen evaluates
+# each criterion once per distinct value of them (``matching/prescreen.py``), and its tests compare that
+# with the full evaluation on varied populations.
+
+Judge = Callable[[Constraint, PatientFacts, Vocabulary], CriterionResult]
+Reads = Callable[[Constraint, Vocabulary], tuple[Facet, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluator:
+    judge: Judge  # the patient's result on the constraint
+    reads: Reads  # the facets of the patient's facts ``judge`` reads for it
+
+
+def _nothing(c: Constraint, vocab: Vocabulary) -> tuple[Facet, ...]:
+    return ()
+
+
+def _the(kind: str) -> Reads:
+    """A facet of the patient as a whole (their age, their performance status)."""
+    return lambda c, vocab: ((kind, ""),)
+
+
+def _of_concept(kind: str) -> Reads:
+    """A facet about the constraint's concept (an antigen, a therapy, a condition)."""
+    return lambda c, vocab: ((kind, c.concept or ""),)
+
+
+def _lab_reads(c: Constraint, vocab: Vocabulary) -> tuple[Facet, ...]:
+    """The lab value, and the denials that make a scale absent (no heart failure: no NYHA class)."""
+    quantity = vocab.quantities.get(c.quantity or "")
+    lab: Facet = ("lab", c.quantity or "")
+    if quantity is not None and quantity.absent_when_denied and quantity.scale_range:
+        return (*(("denied", k) for k in quantity.absent_when_denied), lab)
+    return (lab,)
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    "definition": Evaluator(_part_of_a_definition, _nothing),
+    "administrative": Evaluator(_administrative, _nothing),
+    "unread": Evaluator(_unread, _nothing),
+    "asked": Evaluator(_asked, _nothing),
+    "age": Evaluator(_evaluate_age, _the("age")),
+    "life expectancy": Evaluator(_evaluate_life_expectancy, _the("life_expectancy")),
+    "performance": Evaluator(_evaluate_performance, _the("performance")),
+    "blasts": Evaluator(_evaluate_blasts, _the("blasts")),
+    "count": Evaluator(_evaluate_count, _of_concept("treated")),
+    "lab": Evaluator(_evaluate_lab, _lab_reads),
+    "biomarker": Evaluator(_evaluate_biomarker, _of_concept("antigen")),
+    "pregnancy": Evaluator(_evaluate_pregnancy, _the("pregnancy")),
+    "disease status": Evaluator(_evaluate_status, lambda c, vocab: (STATUS,)),
+    "therapy": Evaluator(_evaluate_history, _of_concept("treated")),
+    "history": Evaluator(_evaluate_history, _of_concept("had")),
+}
+
+
+def evaluator_of(c: Constraint, vocab: Vocabulary) -> Evaluator:
+    """The evaluator that judges ``c`` (the one place a constraint is told which)."""
     if c.definitional:
-        return CriterionResult(
-            c, "not_applicable", _("part of a definition in the criteria, not a separate requirement")
-        )
-    if c.kind == "administrative":
-        return CriterionResult(
-            c,
-            "not_applicable",
-            _("administrative (%(concept)s): the study team checks this with you", concept=term(c.concept)),
-        )
-    if c.kind == "unparsed":
-        return CriterionResult(
-            c,
-            "unknown",
-            _("trialscope could not read this criterion"),
-            question=_("Ask the study team about: %(criterion)s", criterion=c.text.strip()),
-            answered_by="study_team",
-        )
+        return EVALUATORS["definition"]
+    if c.kind in ("administrative", "unparsed"):
+        return EVALUATORS["administrative" if c.kind == "administrative" else "unread"]
     if c.kind == "numeric":
         known = vocab.quantities.get(c.quantity or "")
         if known is None or known.kind == "other" or (known.kind == "count" and not c.concept):
-            return _ask_value(c, vocab)
-        return evaluate_numeric(c, facts, vocab)
-    return evaluate_concept(c, facts, vocab)
+            return EVALUATORS["asked"]
+        if c.quantity in ("age", "life expectancy"):
+            return EVALUATORS[c.quantity]
+        if c.quantity in SCALES:
+            return EVALUATORS["performance"]
+        if c.quantity == "bone marrow blasts":
+            return EVALUATORS["blasts"]
+        return EVALUATORS["count" if known.kind == "count" else "lab"]
+    if c.category in ("biomarker", "pregnancy"):
+        return EVALUATORS[c.category]
+    if c.category == "disease_status":
+        return EVALUATORS["disease status"]
+    return EVALUATORS["therapy" if c.category == "prior_therapy" else "history"]
+
+
+def evaluate_constraint(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
+    """The patient's result on one constraint: what its reading and the patient's facts decide, and no
+    more (``sure``)."""
+    return sure(c, evaluator_of(c, vocab).judge(c, facts, vocab), facts, vocab)
+
+
+def reads(c: Constraint, vocab: Vocabulary) -> tuple[Facet, ...]:
+    """The facets ``evaluate_constraint(c, facts, vocab)`` reads."""
+    return evaluator_of(c, vocab).reads(c, vocab)
 
 
 # --- a sure reading of both sides ---------------------------------------------------------------------------
@@ -676,7 +767,7 @@ _EXCLUSION_KEEPS: dict[str, frozenset[str]] = {  # what an exclusion can still a
     "qualifier": frozenset({"met"}),  # no hypertension at all meets "no uncontrolled hypertension"
     "condition": frozenset({"met"}),
     "exception": frozenset({"met"}),
-    "excepted": frozenset({"met", "not_met"}),  # only the exception is narrowed (see evaluate_concept)
+    "excepted": frozenset({"met", "not_met"}),  # only the exception is narrowed (see _evaluate_history)
     "excepted_unapplied": frozenset({"met"}),  # an exception read, but nothing here applies it (a limit's)
     "alternative": frozenset({"not_met"}),  # having a member read is excluded; the unread ones are asked
     "conjunct": frozenset({"not_met"}),
@@ -702,7 +793,7 @@ def kept_answers(c: Constraint) -> frozenset[str]:
     allowed = frozenset({"met", "not_met"})
     for kind in (c.unsure or "").split(","):
         if kind == "excepted" and not (c.kind == "concept" and c.exceptions):
-            kind = "excepted_unapplied"  # only a concept's named exceptions are weighed (evaluate_concept)
+            kind = "excepted_unapplied"  # only a concept's named exceptions are weighed (_evaluate_history)
         if kind:
             allowed &= keeps.get(kind, frozenset())
     return allowed
@@ -740,48 +831,3 @@ def sure(c: Constraint, result: CriterionResult, facts: PatientFacts, vocab: Voc
 
 def _words(c: Constraint) -> str:
     return (c.leftover or "") if c.unsure != "conflict" else c.text.strip()
-
-
-# --- what each evaluation reads ---------------------------------------------------------------------------
-# Beside the evaluations above, branch for branch: the facets of a patient's facts (``facts.facet_value``)
-# that ``evaluate_constraint`` / ``evaluate_numeric`` read for a constraint. Two patients equal in them get
-# the same result, words included, which lets a prescreen evaluate each criterion once per distinct value
-# (``matching/prescreen.py``). A branch that starts reading something new must say so here; the
-# prescreen's tests compare it with the full evaluation on varied populations.
-
-
-def reads(c: Constraint, vocab: Vocabulary) -> tuple[Facet, ...]:
-    """The facets ``evaluate_constraint(c, facts, vocab)`` reads."""
-    if c.definitional or c.kind in ("administrative", "unparsed"):
-        return ()
-    if c.kind == "numeric":
-        known = vocab.quantities.get(c.quantity or "")
-        if known is None or known.kind == "other" or (known.kind == "count" and not c.concept):
-            return ()
-        return reads_numeric(c, vocab)
-    if c.category == "biomarker":
-        return (("antigen", c.concept or ""),)
-    if c.category == "pregnancy":
-        return (("pregnancy", ""),)
-    if c.category == "disease_status":
-        return (STATUS,)
-    return ((("treated" if c.category == "prior_therapy" else "had"), c.concept or ""),)
-
-
-def reads_numeric(c: Constraint, vocab: Vocabulary) -> tuple[Facet, ...]:
-    """The facets ``evaluate_numeric(c, facts, vocab)`` reads."""
-    if c.quantity == "age":
-        return (("age", ""),)
-    if c.quantity == "life expectancy":
-        return (("life_expectancy", ""),)
-    if c.quantity in SCALES:
-        return (("performance", ""),)
-    if c.quantity == "bone marrow blasts":
-        return (("blasts", ""),)
-    quantity = vocab.quantities.get(c.quantity or "")
-    if quantity is not None and quantity.kind == "count" and c.concept:
-        return (("treated", c.concept),)
-    lab: Facet = ("lab", c.quantity or "")
-    if quantity is not None and quantity.absent_when_denied and quantity.scale_range:
-        return (*(("denied", k) for k in quantity.absent_when_denied), lab)
-    return (lab,)

@@ -5,22 +5,26 @@ lab values by quantity. Matching reads these, never the raw profile."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.patients.model import LabValue, Patient
+from trialscope.reviewed_data import ReviewedFile, read_reviewed
+
+
+class _Treatments(ReviewedFile):
+    """data/matching/treatments.json: a profile's treatment category -> the concept it names."""
+
+    FILE: ClassVar[str] = "data/matching/treatments.json"
+    categories: dict[str, str]
 
 
 @cache
 def _treatment_categories() -> dict[str, str]:
-    text = resources.files("trialscope").joinpath("data/matching/treatments.json").read_text("utf-8")
-    categories: dict[str, str] = json.loads(text)["categories"]
-    return categories
+    return dict(read_reviewed(_Treatments).categories)
 
 
 def concepts_named(text: str, vocab: Vocabulary) -> set[str]:
@@ -364,9 +368,3 @@ def facet_reader(facet: Facet) -> tuple[Callable[[PatientFacts, str], Hashable],
     """The function that reads a facet and its argument: ``function(facts, argument)`` is its value."""
     kind, argument = facet
     return _FACETS[kind], argument
-
-
-def facet_value(facts: PatientFacts, facet: Facet) -> Hashable:
-    """The value of one facet of the patient's facts (see above)."""
-    read, argument = facet_reader(facet)
-    return read(facts, argument)

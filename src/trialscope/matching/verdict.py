@@ -25,14 +25,13 @@ from trialscope.matching.evaluate import (
     CriterionResult,
     Status,
     evaluate_constraint,
-    evaluate_numeric,
+    evaluator_of,
     reads,
-    reads_numeric,
 )
 from trialscope.matching.facts import DIAGNOSES, Facet, PatientFacts
-from trialscope.model.study import Study, age_in_years
-from trialscope.presentation.labels import N_
-from trialscope.translation import _, term
+from trialscope.model.age import AgeLimit
+from trialscope.model.study import Study
+from trialscope.translation import N_, _, term
 
 Verdict = Literal["eligible", "possibly_eligible", "not_eligible"]
 VERDICT_ORDER = {"eligible": 0, "possibly_eligible": 1, "not_eligible": 2}
@@ -117,11 +116,9 @@ class TrialInfo:
     nct_id: str
     title: str
     overall_status: str | None
-    min_age_years: float | None
-    max_age_years: float | None
+    minimum_age: str | None  # as the record writes them ("18 Years", "6 Months")
+    maximum_age: str | None
     sex: str  # ALL | FEMALE | MALE
-    minimum_age: str | None = None  # as the record writes them
-    maximum_age: str | None = None
     diseases: tuple[str, ...] = ()  # what the record's conditions say the trial is for (``trial_diseases``)
 
     @classmethod
@@ -132,11 +129,9 @@ class TrialInfo:
             nct_id=study.nct_id,
             title=study.title,
             overall_status=study.overall_status,
-            min_age_years=age_in_years(eligibility.minimum_age),
-            max_age_years=age_in_years(eligibility.maximum_age),
-            sex=(eligibility.sex or "ALL").upper(),
             minimum_age=eligibility.minimum_age,
             maximum_age=eligibility.maximum_age,
+            sex=(eligibility.sex or "ALL").upper(),
         )
 
 
@@ -157,30 +152,29 @@ def _from_record(id: str, kind: Kind, text: str, **fields: object) -> Constraint
 
 
 def _record_constraints(trial: TrialInfo) -> list[Constraint]:
+    """The record's age limits as constraints in their own unit ("6 Months": at least 6 completed months):
+    the evaluator compares completed units (model/age.py)."""
     constraints = []
-    limits: tuple[tuple[str, Comparator, float | None, str | None], ...] = (
-        ("minimum", ">=", trial.min_age_years, trial.minimum_age),
-        ("maximum", "<=", trial.max_age_years, trial.maximum_age),
+    limits: tuple[tuple[str, Comparator, str | None], ...] = (
+        ("minimum", ">=", trial.minimum_age),
+        ("maximum", "<=", trial.maximum_age),
     )
-    for label, comparator, value, written in limits:
-        if value is not None:
-            as_written = written or f"{value:g} Years"
-            text = (
-                _("minimum age: %(age)s", age=as_written)
-                if label == "minimum"
-                else _("maximum age: %(age)s", age=as_written)
+    for label, comparator, written in limits:
+        limit = AgeLimit.read(written)
+        if limit is None:
+            continue
+        text = _("minimum age: %(age)s", age=written) if label == "minimum" else _("maximum age: %(age)s", age=written)
+        constraints.append(
+            _from_record(
+                f"record-{label}-age",
+                "numeric",
+                text,
+                quantity="age",
+                comparator=comparator,
+                value=limit.amount,
+                unit=f"{limit.unit}s",  # as the criteria name time units: "years", "months"
             )
-            constraints.append(
-                _from_record(
-                    f"record-{label}-age",
-                    "numeric",
-                    text,
-                    quantity="age",
-                    comparator=comparator,
-                    value=value,
-                    unit="years",
-                )
-            )
+        )
     return constraints
 
 
@@ -414,8 +408,9 @@ def trial_checks(info: TrialInfo, constraints: list[Constraint], vocab: Vocabula
 def record_checks(info: TrialInfo, vocab: Vocabulary) -> list[Check]:
     """What the record's own fields limit: its age limits, its sex, its conditions (in this order)."""
 
-    def limit(c: Constraint) -> Check:
-        return Check(c, lambda facts: evaluate_numeric(c, facts, vocab), reads_numeric(c, vocab))
+    def limit(c: Constraint) -> Check:  # the record's own limit: no reading of text to be unsure of
+        evaluator = evaluator_of(c, vocab)
+        return Check(c, lambda facts: evaluator.judge(c, facts, vocab), evaluator.reads(c, vocab))
 
     checks = [limit(c) for c in _record_constraints(info)]
     if info.sex != "ALL":
@@ -495,7 +490,7 @@ def screen_trial(info: TrialInfo, outline: Outline, facts: PatientFacts, vocab: 
     for check in record_checks(info, vocab):
         c = check.constraint
         if c.quantity == "age":  # the same limit on many trials: answered once per patient
-            key = f"record {c.comparator} {c.value}"
+            key = f"record {c.comparator} {c.value} {c.unit}"
             status = memo.get(key)
             if status is None:
                 status = memo[key] = check.evaluate(facts).status  # type: ignore[union-attr]

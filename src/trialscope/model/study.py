@@ -47,31 +47,6 @@ def partial_date_to_date(value: str | None) -> dt.date | None:
     return dt.date(year, month, day)
 
 
-AGE_UNITS_PER_YEAR = {"year": 1.0, "month": 12.0, "week": 52.18, "day": 365.25, "hour": 8766.0, "minute": 525960.0}
-
-
-def age_parts(value: str | None) -> tuple[str, float, str | None] | None:
-    """An age limit as the registry writes it, read: '18 Years' -> ('18', 18.0, 'year'); the unit is None
-    when it is none of ``AGE_UNITS_PER_YEAR``; None when absent or without a number first."""
-    if not value:
-        return None
-    number, _, unit = value.strip().partition(" ")
-    try:
-        amount = float(number)
-    except ValueError:
-        return None
-    return number, amount, next((name for name in AGE_UNITS_PER_YEAR if unit.lower().startswith(name)), None)
-
-
-def age_in_years(value: str | None) -> float | None:
-    """'18 Years' -> 18.0, '6 Months' -> 0.5; None when absent or unreadable."""
-    parts = age_parts(value)
-    if parts is None:
-        return None
-    _number, amount, unit = parts
-    return round(amount / AGE_UNITS_PER_YEAR[unit], 4) if unit is not None else amount
-
-
 PartialDate = Annotated[str, AfterValidator(check_partial_date)]
 
 

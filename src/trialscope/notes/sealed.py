@@ -2,7 +2,7 @@
 encrypted (AES-256-GCM) under a key derived from the passcode with argon2id and a salt of its own, so a
 copy of the database alone reveals no note. Opening needs the link (an unguessable id) and the passcode;
 every attempt is counted per note, and the note locked at ``LOCK_AFTER`` in a row, in one step before the
-passcode is checked (``PeopleStore.note_attempt``), so no more than ``LOCK_AFTER`` wrong passcodes are ever
+passcode is checked (``NoteStore.attempt``), so no more than ``LOCK_AFTER`` wrong passcodes are ever
 checked while a lock lasts, however many servers are asked at once; on top of the per-client rate limit of
 the pages."""
 
@@ -97,17 +97,17 @@ def seal_note(people: PeopleStore, nct_id: str, text: str, passcode: str) -> Sea
         failed_attempts=0,
         locked_until=None,
     )
-    people.add_note(note)
+    people.notes.add(note)
     return note
 
 
 def open_note(people: PeopleStore, note_id: str, passcode: str) -> OpenedNote | None:
     """The note's text, or None when there is no such note (or it expired); NoteError for a wrong passcode,
     NoteLocked while it is locked."""
-    note = people.note(note_id)
+    note = people.notes.get(note_id)
     if note is None:
         return None
-    locked_until = people.note_attempt(note.id, LOCK_AFTER, LOCK_FOR)  # counted and locked before it is checked
+    locked_until = people.notes.attempt(note.id, LOCK_AFTER, LOCK_FOR)  # counted and locked before it is checked
     if locked_until is not None:
         raise NoteLocked(locked_until)
     try:
@@ -116,10 +116,10 @@ def open_note(people: PeopleStore, note_id: str, passcode: str) -> OpenedNote | 
         text = AESGCM(key).decrypt(base64.b64decode(note.nonce), base64.b64decode(note.ciphertext), note.id.encode())
     except (VerificationError, InvalidHashError, InvalidTag):
         raise NoteError(_("That passcode does not open this note.")) from None
-    people.note_opened(note.id)
+    people.notes.opened(note.id)
     return OpenedNote(note.id, note.nct_id, text.decode(), note.expires_at)
 
 
 def delete_note(people: PeopleStore, note_id: str, passcode: str) -> bool:
     """Delete a note: only with its passcode (``open_note``'s checks and lock apply)."""
-    return open_note(people, note_id, passcode) is not None and people.delete_note(note_id)
+    return open_note(people, note_id, passcode) is not None and people.notes.delete(note_id)

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from trialscope.model.age import Age, age_on, possible
+
 FORMAT = "trialscope-patient/1"
 
 
@@ -22,8 +24,7 @@ class PatientModel(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
 
-# Physical ranges: a value outside them is a mistake, refused with the field named.
-Age = Annotated[float, Field(ge=0, le=130)]
+# Physical ranges: a value outside them is a mistake, refused with the field named (an age's: model/age.py).
 Percent = Annotated[float, Field(ge=0, le=100)]
 Amount = Annotated[float, Field(ge=0, le=1e9)]  # a lab value or measurement: no quantity here is negative
 
@@ -147,7 +148,7 @@ class Patient(PatientModel):
 
     @model_validator(mode="after")
     def _born_before(self) -> Patient:
-        if self.birth_date is not None and not (0 <= (self.as_of - self.birth_date).days <= 130 * 366):
+        if self.birth_date is not None and not possible(age_on(self.birth_date, self.as_of)):
             raise ValueError(f"birth_date {self.birth_date} gives an impossible age on {self.as_of}")
         return self
 
@@ -167,8 +168,7 @@ class Patient(PatientModel):
             return self.age_years
         if self.birth_date is None:
             return None
-        days = (self.as_of - self.birth_date).days
-        return days / 365.25
+        return age_on(self.birth_date, self.as_of)
 
 
 class PatientFileError(ValueError):

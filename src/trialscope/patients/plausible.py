@@ -10,14 +10,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any, ClassVar, cast
 
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
+from trialscope.reviewed_data import DataFileError, ReviewedFile, checked
 
 DATA_FILE = "data/criteria/lab-units.json"
 
 
-class LabUnitsError(ValueError):
+class LabUnitsError(DataFileError):
     """The lab units file is not valid: the message names the file, the quantity and the unit."""
+
+
+class _LabUnitsFile(ReviewedFile):
+    """The keys of lab-units.json; what each quantity and unit may be is checked against the vocabulary."""
+
+    FILE: ClassVar[str] = "data/criteria/lab-units.json"
+    about: str
+    reviewed: str
+    shown_as: dict[str, str]
+    reader_units: dict[str, dict[str, str]]  # language -> quantity -> unit
+    plausible: dict[str, dict[str, str | list[float]]]  # quantity -> unit -> [lowest, highest], and "source"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +41,11 @@ class LabUnits:
 
     @classmethod
     def from_data(cls, data: object, vocab: Vocabulary, source: str = DATA_FILE) -> LabUnits:
-        if not isinstance(data, dict) or not {"shown_as", "reader_units", "plausible"} <= set(data):
-            raise LabUnitsError(f"{source}: needs 'shown_as', 'reader_units' and 'plausible'")
+        try:
+            checked(data, _LabUnitsFile, source)
+        except DataFileError as exc:
+            raise LabUnitsError(str(exc)) from None
+        data = cast("dict[str, Any]", data)  # an object of the keys above
         every_unit = {u for q in vocab.quantities.values() for u in q.units}
         for unit, shown in data["shown_as"].items():
             if unit not in every_unit or not isinstance(shown, str) or not shown.strip():

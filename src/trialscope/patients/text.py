@@ -39,6 +39,7 @@ from trialscope.criteria.concepts import with_elliptic
 from trialscope.criteria.phrases import PhraseMatcher, tokenise
 from trialscope.criteria.text import WORD_NUMBERS, normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
+from trialscope.model.age import UNITS_PER_YEAR
 from trialscope.patients.assertion import Assertion, assert_findings, find_cues, sentences
 from trialscope.patients.model import (
     Biomarker,
@@ -147,7 +148,8 @@ _INFANT_AGE = re.compile(r"(?i)\b(\d{1,2})\s*-?\s*(month|week|day)s?\s*-?\s*old\
 _FEMALE = re.compile(r"(?i)\b(?:woman|women|female|girl|lady|mother|she|her|pregnant|F)\b")
 _MALE = re.compile(r"(?i)\b(?:man|men|male|boy|gentleman|father|he|his|him|M)\b")
 _MARKER_RESULT = re.compile(
-    r"\s*(?:(\+|\(\+\)|positive\b|pos\b|bright|expressed|expressing)|(-|−|\(-\)|negative\b|neg\b|dim-?negative|not\s+expressed))",
+    r"\s*(?:(\+|\(\+\)|-?positive\b|-?pos\b|bright|-?expressed|-?expressing)"
+    r"|(-?negative\b|-?neg\b|dim-?negative|-|−|\(-\)|not\s+expressed))",
     re.IGNORECASE,
 )
 _MARKER_RESULT_BEFORE = re.compile(r"(?i)(?:(positive|expressing)|(negative))\s+(?:for\s+)?$")
@@ -238,8 +240,8 @@ def _demographics(norm: str, patient: Patient) -> list[_Finding]:
     infant = _INFANT_AGE.search(norm)
     age = _AGE.search(norm)
     if infant and (not age or infant.start() <= age.start()):
-        per_year = {"month": 12, "week": 52.18, "day": 365.25}[infant.group(2).lower()]
-        patient.age_years = round(float(infant.group(1)) / per_year, 3)
+        # exact, not rounded: the age rule counts completed months (model/age.py), and 7/12 rounded is 6.996
+        patient.age_years = float(infant.group(1)) / UNITS_PER_YEAR[infant.group(2).lower()]
         found.append(_Finding(infant.start(), infant.end(), "age"))
     elif age:
         patient.age_years = float(next(g for g in age.groups() if g))

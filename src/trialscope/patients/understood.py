@@ -5,8 +5,7 @@ whom nothing clinical was understood ('hello world', an empty profile)."""
 from __future__ import annotations
 
 from trialscope.patients.model import Patient
-from trialscope.presentation.labels import N_
-from trialscope.translation import _
+from trialscope.translation import N_, _
 
 NEEDED = N_("at least a diagnosis or an age")
 

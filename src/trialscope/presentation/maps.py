@@ -199,7 +199,7 @@ def _atlas() -> _Atlas:
 
 def read_outlines() -> None:
     """Read the country outlines into the arrays maps are drawn from (a server does it at start, beside the
-    gazetteer: ~0.5 s, not a visitor's first map)."""
+    gazetteer, so a visitor's first map does not wait for it)."""
     _atlas()
 
 
@@ -208,7 +208,7 @@ def _land_at(lon: float, lat: float, scale: float) -> str:
     """The countries' outlines as one SVG path for a frame, in whole pixels (the drawing is 640 wide): of a
     run of points beyond one edge of the drawing its first and last (found with array operations over the
     whole atlas), then the points more than a pixel from the last one kept (a ring left with fewer than
-    three is left out). A frame not drawn before costs ~0.7 ms zoomed in on a region (the demo's median)."""
+    three is left out). What a frame not drawn before costs: ``benchmarks/map_benchmark.py``."""
     frame = _Frame(lon, lat, scale)
     west, east, south, north = frame.bounds()
     atlas = _atlas()

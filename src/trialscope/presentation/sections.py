@@ -1,5 +1,5 @@
 """The sections of a trial page, as plain data: every section the seed aggregator pages show, in a stable
-order, with readable labels. The terminal renderer prints them; the web app will template them.
+order, with readable labels. The terminal renderer prints them; the trial page templates them.
 
 Values are the registry's own text, unescaped: each renderer escapes for its medium.
 """
@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from trialscope.geo import local_names
 from trialscope.model.study import Contact, DateStruct, Location, Study
-from trialscope.presentation.labels import N_, age_words, humanise, phases_label, status_label
-from trialscope.translation import _, term
+from trialscope.translation import N_, _, age_words, humanise, phases_label, status_label, term
 
 Row = tuple[str, str]
 
@@ -83,12 +82,6 @@ def contact_rows(contact: Contact) -> list[Row]:
         (N_("Phone"), phone),
         (N_("Email"), contact.email),
     )
-
-
-def site_label(facility: str | None, city: str | None, country: str | None) -> str:
-    """A site on one line: its name, city and country (the city and country in the reader's script)."""
-    city, country = local_names(city, country)
-    return ", ".join(x for x in (facility, city, country) if x)
 
 
 def place_text(location: Location) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from trialscope.search.index import SearchIndex, SearchIndexError, index_path
 from trialscope.search.request import Hit, QueryError, SearchQuery, SearchResults
-from trialscope.search.run import matching_among, run_search
+from trialscope.search.results import matching_among, run_search
 from trialscope.search.similar import RelatedTrial, related_trials
 from trialscope.store.trial_store import TrialStore
 
@@ -23,7 +23,7 @@ _open: dict[tuple[int, Path], SearchIndex] = {}
 
 def open_index(store: TrialStore, path: Path | None = None) -> SearchIndex:
     """The search index of this store (opened once per store and path, created and filled on first use)."""
-    key = (id(store), path or index_path(store.engine.url.render_as_string(hide_password=False)))
+    key = (id(store), path or index_path(store.url_text()))
     index = _open.get(key)
     if index is None or index.store is not store:
         index = _open[key] = SearchIndex(store, path)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trialscope.geo import Place, country_spellings, haversine_km, haversine_km_many
-from trialscope.presentation.sections import site_label
+from trialscope.geo import Place, country_spellings, haversine_km, haversine_km_many, site_label
 from trialscope.search.index import SearchIndex
 from trialscope.store.trial_store import SiteRow, TrialStore
 

@@ -18,16 +18,18 @@ from trialscope.catalogue.freshness import Freshness, judge_listing
 from trialscope.criteria.targets import condition_concepts, trial_targets
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.geo import canonical_city
+from trialscope.model.age import AgeRange
 from trialscope.model.statuses import OPEN_STATUSES, SITE_OPEN
-from trialscope.model.study import DateStruct, Study, age_in_years, partial_date_to_date
+from trialscope.model.study import DateStruct, Study, partial_date_to_date
 from trialscope.search.chinese import with_bigrams
 from trialscope.search.synonyms import synonyms
 
 # Site statuses counted as open for distance (a site whose status is not stated counts too: many records
 # give only the overall status).
 GEO_SCALE = 100  # site coordinates kept to 0.01 degree (about 1 km; registry coordinates are city-level)
-# Each whole year of age a trial accepts, as a term: "open to a 45-year-old" is then one term's postings
-# (3 ms over 600,000 trials) instead of two ranges over the age columns (14 ms). Other ages use the ranges.
+# Each whole year of age a trial admits, as a term: "open to a 45-year-old" is then one term's postings
+# instead of two ranges over the age columns, a fraction of their cost (benchmarks/README.md, Search). Other
+# ages use the ranges.
 AGE_YEAR_TERMS = range(0, 101)
 
 # Searchable text fields and how much a match in each weighs.
@@ -194,16 +196,17 @@ def trial_document(study: Study, vocab: Vocabulary | None = None) -> TrialDocume
     }
     for name, facets in COMPOSITE_FACETS.items():
         keywords[name] = [composite_term(keywords, facets)]
-    minimum, maximum = age_in_years(eligibility.minimum_age), age_in_years(eligibility.maximum_age)
-    low, high = minimum if minimum is not None else 0.0, maximum if maximum is not None else 999.0
-    keywords["age_year"] = [f"{year}" for year in AGE_YEAR_TERMS if low <= year <= high]
+    admitted = AgeRange.of(eligibility.minimum_age, eligibility.maximum_age)  # by the age rule (model/age.py)
+    keywords["age_year"] = [f"{year}" for year in AGE_YEAR_TERMS if admitted.admits(year)]
+    low = admitted.start if admitted.start is not None else 0.0
+    high = admitted.end if admitted.end is not None else 999.0
     start = status.start_date_struct
     nct = int(study.nct_id[3:])
     start_day = _day(partial_date_to_date(start.date if start else None))
     updated_day = _day(study.last_update)
     numbers: dict[str, int | float] = {
-        "min_age": low,
-        "max_age": high,
+        "min_age": low,  # the youngest age admitted
+        "max_age": high,  # the youngest age past the maximum (not admitted)
         "start": start_day,
         "updated": updated_day,
         # sort keys: the date, then (for equal dates, newest first) the lower NCT ID first

@@ -40,7 +40,7 @@ from trialscope.store.trial_store import FeedEntry, TrialStore
 ENV_SEARCH_INDEX = "TRIALSCOPE_SEARCH_INDEX"
 # Bump when the schema or what documents hold changes: an older index is rebuilt (so is one built with another
 # synonym list, whose words it holds).
-INDEX_VERSION = "2026.12.07-zh"  # Chinese text as CJK bigrams (search/chinese.py)
+INDEX_VERSION = "2026.12.08-age"  # ages admitted by the age rule (model/age.py); Chinese text as CJK bigrams
 KEYWORD_FIELDS = (
     "status",
     "open",

@@ -18,9 +18,8 @@ from tantivy import Occur, Query
 
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.model.statuses import OPEN_STATUSES
-from trialscope.presentation.labels import N_, humanise
 from trialscope.search.index import SearchIndex
-from trialscope.translation import _, term
+from trialscope.translation import N_, _, humanise, term
 
 _WEIGHTS = {"target": 3.0, "disease": 6.0, "intervention_type": 0.8, "phase": 0.8}
 _PHASE_WORDS = {
@@ -159,7 +158,7 @@ def similar_trials(index: SearchIndex, card: dict[str, Any], wanted: int) -> lis
         # each shared trait is asked only of the trials with the title's words (its clause intersects with
         # them, scoring 0 for the words and the trait's weight): the same scores as the trait clauses
         # themselves, but a trait held by a third of the catalogue is no longer walked through in full
-        # (4 ms a trial page at 600,000 trials, 1 ms this way)
+        # (the figures: benchmarks/README.md, issue 18's CPU per web request)
         among = Query.const_score_query(title, 0.0)
         traits = [
             (Occur.Should, Query.boolean_query([(Occur.Must, among), (Occur.Must, clause)]))
@@ -193,8 +192,8 @@ def _group_candidates(
         return kept
     # sharing every trait is the best group part there is: when enough trials share them all, they are the
     # best candidates, and the same ones (in the same order of ties) as the query that scores every trial
-    # sharing any target or disease; asked as an intersection, led by the rarest trait, it is ~5x cheaper
-    # (1.4 against 6.7 ms at 600,000 trials, where it settles 252 groups of 252)
+    # sharing any target or disease; asked as an intersection, led by the rarest trait, it costs a fraction
+    # of the full query (benchmarks/README.md, issue 18's CPU per web request)
     found = _search(index, Query.boolean_query([(Occur.Must, clause) for _, clause in alike + extra]), limit)
     if len(found) < limit:
         found = _search(index, Query.boolean_query([(Occur.Must, Query.boolean_query(alike)), *extra]), limit)

@@ -10,16 +10,16 @@ ways of writing it are found.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
-from typing import Any
+from typing import ClassVar
 
 import ahocorasick_rs
+from pydantic import Field
 
+from trialscope.reviewed_data import Entry, ReviewedFile, read_reviewed
 from trialscope.search.chinese import (
     ChineseEntry,
     bigram_phrase,
@@ -32,6 +32,19 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 # A token of the query language: a (field-prefixed) quoted phrase, parentheses, or a bare run of characters.
 _TOKEN = re.compile(r'(?P<field>[A-Za-z_]+:)?"(?P<phrase>[^"]*)"?|(?P<paren>[()])|(?P<bare>[^\s()"]+)')
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
+
+
+class _GroupEntry(Entry):
+    forms: tuple[str, ...] = Field(min_length=1)
+    case_sensitive: bool = False
+
+
+class SynonymsFile(ReviewedFile):
+    """data/search/synonyms.json: groups of forms that name one thing."""
+
+    FILE: ClassVar[str] = "data/search/synonyms.json"
+    about: str
+    groups: list[_GroupEntry]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,12 +138,8 @@ class Synonyms:
     longest: int
 
     @classmethod
-    def from_data(cls, data: dict[str, object]) -> Synonyms:
-        entries: list[dict[str, Any]] = data["groups"]  # type: ignore[assignment]
-        groups = tuple(
-            SynonymGroup(tuple(g["forms"]), bool(g.get("case_sensitive")), f"synonymgroup{n}x")
-            for n, g in enumerate(entries)
-        )
+    def from_data(cls, data: SynonymsFile) -> Synonyms:
+        groups = tuple(SynonymGroup(g.forms, g.case_sensitive, f"synonymgroup{n}x") for n, g in enumerate(data.groups))
         exact: dict[tuple[str, ...], SynonymGroup] = {}
         folded: dict[tuple[str, ...], SynonymGroup] = {}
         for group in groups:
@@ -143,11 +152,6 @@ class Synonyms:
 
     def group_for(self, words: tuple[str, ...]) -> SynonymGroup | None:
         return self.exact.get(words) or self.folded.get(tuple(w.lower() for w in words))
-
-    def forms_of(self, text: str) -> tuple[str, ...]:
-        """Every form of the group ``text`` is written in (just ``text`` when it is in none)."""
-        group = self.group_for(_words(text))
-        return group.forms if group else (text,)
 
     def expand(self, query: str, *, as_tokens: bool = False) -> str:
         """The query with every known form replaced by its whole group: written out as alternatives (for
@@ -339,5 +343,4 @@ def _detector(known: Synonyms) -> tuple[ahocorasick_rs.AhoCorasick, list[str], r
 
 @cache
 def synonyms() -> Synonyms:
-    text = resources.files("trialscope").joinpath("data/search/synonyms.json").read_text(encoding="utf-8")
-    return Synonyms.from_data(json.loads(text))
+    return Synonyms.from_data(read_reviewed(SynonymsFile))

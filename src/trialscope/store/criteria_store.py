@@ -18,7 +18,7 @@ from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline
 from trialscope.criteria.segment import items_to_json, segment
 from trialscope.store.schema import trial_criteria
-from trialscope.store.trial_store import StoredTrial, TrialStore
+from trialscope.store.stored_trial import StoredTrial
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +40,37 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# --- the stored forms, rebuilt once per stored version and kept in memory --------------------------------
+_T = TypeVar("_T")
+_CACHE_SIZE = 50_000  # trials whose rebuilt criteria stay in memory (a server matches many patients)
+_constraint_cache: OrderedDict[tuple[str, str], list[Constraint]] = OrderedDict()
+_outline_cache: OrderedDict[tuple[str, str], Outline] = OrderedDict()
+
+
+def _cached(cache: OrderedDict[tuple[str, str], _T], key: tuple[str, str], value: _T) -> _T:
+    cache[key] = value
+    if len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
+
+
+def _constraints_from(stored: str | None, _flat: str | None) -> list[Constraint]:
+    return [Constraint.from_flat(d) for d in orjson.loads(stored or "[]")]
+
+
+def _outline_from(stored: str | None, flat: str | None) -> Outline:
+    if stored is not None:
+        return Outline.from_json(stored)
+    return Outline.of_flat(orjson.loads(flat or "[]"))  # a row stored before outlines were: built here
+
+
 class CriteriaStore:
-    def __init__(self, engine: Engine) -> None:
+    """The trials' structured criteria (``store.criteria`` of a TrialStore); ``trial``: a trial by its NCT ID,
+    for those whose criteria are parsed on first use."""
+
+    def __init__(self, engine: Engine, trial: Callable[[str], StoredTrial | None]) -> None:
         self.engine = engine
+        self._trial = trial
 
     def parsed(self, trial: StoredTrial) -> ParsedCriteria:
         """The full parse (items and typed constraints) of a trial's current criteria text."""
@@ -161,79 +189,51 @@ class CriteriaStore:
         ``stored_forms`` read it, form) triples; a row stored again since keeps its own."""
         self._fill_missing(column, trial_criteria.c.parsed_at, forms)
 
+    def constraints_of(self, nct_ids: Iterable[str]) -> dict[str, list[Constraint]]:
+        """Structured criteria for these trials (rebuilt constraints, with their text), computing and storing
+        those not stored yet."""
+        return self._stored(nct_ids, _constraint_cache, "constraints", _constraints_from)
 
-# --- the stored forms, rebuilt once per stored version and kept in memory --------------------------------
-_T = TypeVar("_T")
-_CACHE_SIZE = 50_000  # trials whose rebuilt criteria stay in memory (a server matches many patients)
-_constraint_cache: OrderedDict[tuple[str, str], list[Constraint]] = OrderedDict()
-_outline_cache: OrderedDict[tuple[str, str], Outline] = OrderedDict()
+    def outlines_of(self, nct_ids: Iterable[str]) -> dict[str, Outline]:
+        """The compact evaluation form of these trials' criteria (see criteria/outline.py)."""
+        return self._stored(nct_ids, _outline_cache, "outline", _outline_from, Outline.to_json)
 
-
-def _cached(cache: OrderedDict[tuple[str, str], _T], key: tuple[str, str], value: _T) -> _T:
-    cache[key] = value
-    if len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
-    return value
-
-
-def _stored(
-    store: TrialStore,
-    nct_ids: Iterable[str],
-    cache: OrderedDict[tuple[str, str], _T],
-    column: str,
-    rebuild: Callable[[str | None, str | None], _T],
-    backfill: Callable[[_T], str] | None = None,
-) -> dict[str, _T]:
-    """One stored form per trial (``column`` of trial_criteria, rebuilt by ``rebuild(column value, flat
-    constraints)``), cached in memory per stored version; trials with no current stored criteria are parsed
-    and stored first. ``backfill``: how to store a form rebuilt from the flat constraints (rows stored
-    before the column existed), so the next reader finds it."""
-    wanted = list(nct_ids)
-    found: dict[str, _T] = {}
-    criteria = CriteriaStore(store.engine)
-    misses = []
-    if cache:  # an empty cache (a fresh process) needs no stamps: the forms are read at once
-        for nct_id, parsed_at in criteria.parsed_stamps(wanted):
-            cached = cache.get((nct_id, f"{parsed_at}"))
-            if cached is None:
-                misses.append(nct_id)
-            else:
-                cache.move_to_end((nct_id, f"{parsed_at}"))
-                found[nct_id] = cached
-    else:
-        misses = wanted
-    filled: list[tuple[str, dt.datetime, str]] = []
-    for nct_id, parsed_at, value, flat in criteria.stored_forms(column, misses) if misses else []:
-        found[nct_id] = _cached(cache, (nct_id, f"{parsed_at}"), rebuild(value, flat))
-        if value is None and backfill is not None:
-            filled.append((nct_id, parsed_at, backfill(found[nct_id])))
-    criteria.save_forms(column, filled)
-    for nct_id in wanted:
-        if nct_id not in found:
-            trial = store.get(nct_id)
-            if trial is not None:
-                stored = criteria.get(trial)
-                value = stored.outline if column == "outline" else orjson.dumps(stored.constraints).decode()
-                found[nct_id] = _cached(cache, (nct_id, f"{stored.parsed_at}"), rebuild(value, None))
-    return found
-
-
-def _constraints_from(stored: str | None, _flat: str | None) -> list[Constraint]:
-    return [Constraint.from_flat(d) for d in orjson.loads(stored or "[]")]
-
-
-def _outline_from(stored: str | None, flat: str | None) -> Outline:
-    if stored is not None:
-        return Outline.from_json(stored)
-    return Outline.of_flat(orjson.loads(flat or "[]"))  # a row stored before outlines were: built here
-
-
-def stored_constraints(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, list[Constraint]]:
-    """Structured criteria for these trials (rebuilt constraints, with their text), computing and storing
-    those not stored yet."""
-    return _stored(store, nct_ids, _constraint_cache, "constraints", _constraints_from)
-
-
-def stored_outlines(store: TrialStore, nct_ids: Iterable[str]) -> dict[str, Outline]:
-    """The compact evaluation form of these trials' criteria (see criteria/outline.py)."""
-    return _stored(store, nct_ids, _outline_cache, "outline", _outline_from, Outline.to_json)
+    def _stored(
+        self,
+        nct_ids: Iterable[str],
+        cache: OrderedDict[tuple[str, str], _T],
+        column: str,
+        rebuild: Callable[[str | None, str | None], _T],
+        backfill: Callable[[_T], str] | None = None,
+    ) -> dict[str, _T]:
+        """One stored form per trial (``column`` of trial_criteria, rebuilt by ``rebuild(column value, flat
+        constraints)``), cached in memory per stored version; trials with no current stored criteria are
+        parsed and stored first. ``backfill``: how to store a form rebuilt from the flat constraints (rows
+        stored before the column existed), so the next reader finds it."""
+        wanted = list(nct_ids)
+        found: dict[str, _T] = {}
+        misses = []
+        if cache:  # an empty cache (a fresh process) needs no stamps: the forms are read at once
+            for nct_id, parsed_at in self.parsed_stamps(wanted):
+                cached = cache.get((nct_id, f"{parsed_at}"))
+                if cached is None:
+                    misses.append(nct_id)
+                else:
+                    cache.move_to_end((nct_id, f"{parsed_at}"))
+                    found[nct_id] = cached
+        else:
+            misses = wanted
+        filled: list[tuple[str, dt.datetime, str]] = []
+        for nct_id, parsed_at, value, flat in self.stored_forms(column, misses) if misses else []:
+            found[nct_id] = _cached(cache, (nct_id, f"{parsed_at}"), rebuild(value, flat))
+            if value is None and backfill is not None:
+                filled.append((nct_id, parsed_at, backfill(found[nct_id])))
+        self.save_forms(column, filled)
+        for nct_id in wanted:
+            if nct_id not in found:
+                trial = self._trial(nct_id)
+                if trial is not None:
+                    stored = self.get(trial)
+                    value = stored.outline if column == "outline" else orjson.dumps(stored.constraints).decode()
+                    found[nct_id] = _cached(cache, (nct_id, f"{stored.parsed_at}"), rebuild(value, None))
+        return found

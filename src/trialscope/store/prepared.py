@@ -11,7 +11,8 @@ from typing import Any
 import orjson
 
 from trialscope.catalogue.validate import CheckedRecord
-from trialscope.model.study import Study, age_in_years, parse_study, partial_date_to_date
+from trialscope.model.age import AgeRange
+from trialscope.model.study import Study, parse_study, partial_date_to_date
 
 
 @dataclass(slots=True)
@@ -56,10 +57,20 @@ def matching_columns(study: Study) -> dict[str, Any]:
     eligibility = protocol.eligibility_module
     concepts = condition_concepts(study, vocab)
     return {
-        "min_age_years": age_in_years(eligibility.minimum_age),
-        "max_age_years": age_in_years(eligibility.maximum_age),
+        **age_columns(eligibility.minimum_age, eligibility.maximum_age),
         "sex": (eligibility.sex or "ALL").upper(),
         "condition_concepts": "|" + "|".join(concepts) + "|" if concepts else None,
+    }
+
+
+def age_columns(minimum_age: str | None, maximum_age: str | None) -> dict[str, Any]:
+    """A record's age limits as written and the ages in years they admit (model/age.py ``AgeRange``)."""
+    admitted = AgeRange.of(minimum_age, maximum_age)
+    return {
+        "minimum_age": minimum_age,
+        "maximum_age": maximum_age,
+        "age_from_years": admitted.start,
+        "age_below_years": admitted.end,
     }
 
 

@@ -169,13 +169,17 @@ trial_criteria = Table(
 )
 
 # --- matching filters (migration 0004): columns on trials, see store/prepared.py ----------------------------
-trials.append_column(Column("min_age_years", Float))
-trials.append_column(Column("max_age_years", Float))
 trials.append_column(Column("sex", String(10)))
 trials.append_column(Column("condition_concepts", Text))  # "|acute myeloid leukemia|" from conditions and title
+# the age limits as the record writes them ("18 Years", "6 Months"), and the ages in years they admit by the
+# age rule (model/age.py ``AgeRange``): from age_from_years, up to but not including age_below_years (0012)
+trials.append_column(Column("minimum_age", Text))
+trials.append_column(Column("maximum_age", Text))
+trials.append_column(Column("age_from_years", Float))
+trials.append_column(Column("age_below_years", Float))
 
 # --- people (migration 0008): what visitors leave with their consent, and the mail sent for them ------------
-# Personal data lives only in these tables; each row has an expiry the purge honours (``store/people.py``).
+# Personal data lives only in these tables; each row has an expiry the purge honours (``store/people/retention.py``).
 site_secrets = Table(  # keys every server of one database shares (CSRF, signed links), made on first use
     "site_secrets",
     metadata,

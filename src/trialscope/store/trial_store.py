@@ -22,7 +22,8 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import psycopg
@@ -34,10 +35,12 @@ from trialscope.catalogue.changes import ChangeEvent, diff_studies, new_trial_ev
 from trialscope.catalogue.records import ImportSummary, SourceRecord
 from trialscope.catalogue.validate import checked_record
 from trialscope.model.statuses import SITE_OPEN
-from trialscope.model.study import Study, parse_study
+from trialscope.model.study import parse_study
 from trialscope.store.commits import CommitCounter
 from trialscope.store.database import DatabaseUnavailable, create_database_engine, migrate
+from trialscope.store.people import PeopleStore
 from trialscope.store.prepared import PreparedRecord, prepare
+from trialscope.store.rate_limits import SharedCounts
 from trialscope.store.schema import (
     change_events,
     import_runs,
@@ -47,6 +50,11 @@ from trialscope.store.schema import (
     trial_versions,
     trials,
 )
+from trialscope.store.stored_trial import StoredTrial
+from trialscope.store.sync_state import SyncState
+
+if TYPE_CHECKING:
+    from trialscope.store.criteria_store import CriteriaStore
 
 
 def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -71,7 +79,7 @@ _WRITE_ATTEMPTS = 8
 OPEN_SITES_CACHED = 20_000  # trials whose open sites a process remembers (a few MB)
 
 # The reads every page makes, built once: a statement built anew at each call is built and keyed for
-# SQLAlchemy's compiled cache each time (~0.07 ms a read; these run once or more per page)
+# SQLAlchemy's compiled cache each time (these run once or more per page; the cost: benchmarks/README.md)
 _TRIAL = select(trials).where(trials.c.nct_id == bindparam("nct_id"))
 _STORED_AT = select(trials.c.updated_at).where(trials.c.nct_id == bindparam("nct_id"))
 _FEED_HEAD = select(func.coalesce(func.max(trial_feed.c.seq), 0))
@@ -156,13 +164,13 @@ class SiteRow:
 
 @dataclass(slots=True, frozen=True)
 class CandidateRow:
-    """What the matcher's hard filters read of a trial (its age limits in years, its disease concepts)."""
+    """What the matcher's hard filters read of a trial (its age limits as written, its disease concepts)."""
 
     nct_id: str
     brief_title: str | None
     overall_status: str | None
-    min_age_years: float | None
-    max_age_years: float | None
+    minimum_age: str | None  # "18 Years", "6 Months"
+    maximum_age: str | None
     sex: str | None
     condition_concepts: str | None  # "|acute myeloid leukemia|leukemia|": every concept a trial's conditions name
 
@@ -175,22 +183,6 @@ class FeedEntry:
     seq: int
     nct_id: str
     record: str | None
-
-
-@dataclass(slots=True, frozen=True)
-class StoredTrial:
-    """The current version of a trial as stored."""
-
-    nct_id: str
-    study: Study
-    record: dict[str, Any]
-    source: str
-    partial: bool
-    version: int
-    origin: str
-    first_seen_at: dt.datetime
-    updated_at: dt.datetime
-    raw: str | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -289,6 +281,29 @@ class TrialStore:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    # --- what else this database keeps: each part's own store, on the same engine -----------------------
+    @cached_property
+    def criteria(self) -> CriteriaStore:
+        """The trials' structured criteria, parsed on first use and kept (``store/criteria_store.py``)."""
+        from trialscope.store.criteria_store import CriteriaStore  # the criteria engine loads when first asked for
+
+        return CriteriaStore(self.engine, self.get)
+
+    @cached_property
+    def sync_state(self) -> SyncState:
+        """The sync queries and where each run got to (``store/sync_state.py``)."""
+        return SyncState(self.engine)
+
+    @cached_property
+    def people(self) -> PeopleStore:
+        """Leads, the outbox, operators, subscriptions, notes and shared keys (``store/people/``)."""
+        return PeopleStore(self.engine)
+
+    @cached_property
+    def rate_limits(self) -> SharedCounts:
+        """Request counts every worker of every server of this database shares (``store/rate_limits.py``)."""
+        return SharedCounts(self.engine)
 
     # --- import runs ----------------------------------------------------------------------------------
     def start_run(self, kind: str, sources: Sequence[str]) -> int:
@@ -677,8 +692,8 @@ class TrialStore:
             trials.c.nct_id,
             trials.c.brief_title,
             trials.c.overall_status,
-            trials.c.min_age_years,
-            trials.c.max_age_years,
+            trials.c.minimum_age,
+            trials.c.maximum_age,
             trials.c.sex,
             trials.c.condition_concepts,
         )
@@ -687,9 +702,9 @@ class TrialStore:
         else:
             if statuses is not None:
                 query = query.where(trials.c.overall_status.in_(sorted(statuses)))
-            if age is not None:
-                query = query.where(or_(trials.c.min_age_years.is_(None), trials.c.min_age_years <= age))
-                query = query.where(or_(trials.c.max_age_years.is_(None), trials.c.max_age_years >= age))
+            if age is not None:  # the ages the limits admit by the age rule (model/age.py ``AgeRange``)
+                query = query.where(or_(trials.c.age_from_years.is_(None), trials.c.age_from_years <= age))
+                query = query.where(or_(trials.c.age_below_years.is_(None), trials.c.age_below_years > age))
             if sex in ("FEMALE", "MALE"):
                 query = query.where(or_(trials.c.sex.is_(None), trials.c.sex.in_(["ALL", sex])))
             wanted = sorted(set(diseases))

@@ -144,7 +144,7 @@ def sync_catalogue(
     on_progress: Callable[[int], None] | None = None,
 ) -> SyncReport:
     """Run the configured queries (or the named ones) against the API and import what changed."""
-    state = SyncState(store.engine)
+    state = store.sync_state
     queries = state.queries()
     if not queries:
         raise ValueError("no sync queries configured: add one with `trialscope sync-query add NAME --param ...`")

@@ -139,7 +139,7 @@ def alert_confirm(request: Request, token: Annotated[str, PathParam(max_length=3
 def unsubscribe_page(request: Request, token: Annotated[str, PathParam(max_length=300)]) -> Response:
     site = site_of(request)
     subscription_id = subscription_of_unsubscribe_link(site.people, token)
-    subscription = site.people.subscription(subscription_id) if subscription_id else None
+    subscription = site.people.subscriptions.get(subscription_id) if subscription_id else None
     if subscription is None:
         return _message(request, _("No alert to stop"), _("This alert was already stopped, or the link is broken."))
     return site.render(

@@ -3,14 +3,14 @@ patient). Every error is JSON: {"error": "..."} with a clear message."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from pydantic import ValidationError
 
 from trialscope.criteria import MAX_CHECK_TEXT_CHARS
-from trialscope.matching.run import match_criteria_text, match_patient
+from trialscope.matching.catalogue_matching import match_criteria_text, match_patient
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
@@ -18,7 +18,7 @@ from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, require_something
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.web.site import Site, not_in_catalogue
-from trialscope.web.views import check_patient, place_or_none
+from trialscope.web.view_models import check_patient, place_or_none
 
 router = APIRouter(prefix="/api", tags=["api"])
 NCT = NCT_ID_IN_A_PATH
@@ -30,42 +30,12 @@ def _site(request: Request) -> Site:
 
 
 @router.get("/search", summary="Search trials (text, filters, facets, distance)")
-def api_search(
-    request: Request,
-    q: Annotated[str, Query(max_length=500, description="Words, phrases, AND/OR/NOT, field:term")] = "",
-    status: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006
-    phase: Annotated[list[str], Query(max_length=6)] = [],  # noqa: B006
-    target: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    condition: Annotated[str | None, Query(max_length=200)] = None,
-    age: Annotated[float | None, Query(ge=0, le=130)] = None,
-    age_group: Annotated[list[str], Query(max_length=3, description="child, adult, older adult")] = [],  # noqa: B006
-    sex: Annotated[Literal["female", "male"] | None, Query()] = None,
-    country: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    near: Annotated[str | None, Query(max_length=200)] = None,
-    within_km: Annotated[float | None, Query(gt=0, le=20000)] = None,
-    sort: Annotated[Literal["relevance", "updated", "start", "distance"] | None, Query()] = None,
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
-    site = _site(request)
-    params = {
-        "q": q,
-        "status": status,
-        "phase": phase,
-        "target": target,
-        "condition": condition,
-        "age": age,
-        "age_group": age_group,
-        "sex": sex,
-        "country": country,
-        "near": near,
-        "within": within_km,
-        "sort": sort,
-        "page": page,
-        "per_page": per_page,
-    }
+def api_search(request: Request, query: Annotated[SearchQuery, Query()]) -> dict[str, Any]:
+    """The search page's search as data: the same parameters (one declaration, ``SearchQuery``). A value
+    that cannot be read is a 422 naming every such value; one that means nothing here (an unknown status,
+    place or field) a 400."""
     try:
-        return run_search(site.index, SearchQuery.from_params(params)).as_dict()
+        return run_search(_site(request).index, query).as_dict()
     except QueryError as exc:
         raise HTTPException(400, str(exc)) from None
 

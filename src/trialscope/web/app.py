@@ -28,7 +28,6 @@ from trialscope.presentation.maps import read_outlines
 from trialscope.search import SearchIndexError
 from trialscope.settings import DEFAULT_CONCURRENCY
 from trialscope.store.database import is_default_database
-from trialscope.store.people import PeopleStore
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _, reading_in
 from trialscope.web import (
@@ -85,7 +84,7 @@ def create_app(
     if is_default_database(db) and store.count() == 0:
         ensure_demo(store)
     # the CSRF key: given, else the environment's, else the database's own (every server of one database
-    # then checks the others' forms; PeopleStore.secret makes it on first use)
+    # then checks the others' forms; people.keys.secret makes it on first use)
     key = secret or (os.environ.get(ENV_SECRET) or site_key(store)).encode()
     app = FastAPI(
         title="trialscope",
@@ -144,12 +143,7 @@ def create_app(
         with reading_in(i18n.translations(getattr(request.state, "language", "en"))):
             sentences = list(dict.fromkeys(plain_problem(e) for e in exc.errors()))
         if request.url.path in ("/", "/search"):  # the search form again, filled in as it was sent
-            query = request.query_params
-            params: dict[str, object] = {
-                name: query.get(name, "")[:limit]
-                for name, limit in (("q", 500), ("near", 200), ("within", 20), ("age", 5), ("sex", 10), ("sort", 20))
-            }
-            params.update({name: query.getlist(name)[:6] for name in ("status", "phase", "target", "country")})
+            params = pages.form_values(request.query_params)
             context = {"results": None, "problems": sentences, "params": params, "home": False}
             return site.render(request, "search.html", context, status_code=400)
         return site.error_page(request, 400, " ".join(sentences))
@@ -160,7 +154,7 @@ def create_app(
 def site_key(store: TrialStore) -> str:
     """The key forms and signed links are checked with when ``TRIALSCOPE_SECRET_KEY`` is not set: the
     database's own (made on first use), so every server and worker of one database shares it."""
-    return PeopleStore.of(store).secret("csrf").hex()
+    return store.people.keys.secret("csrf").hex()
 
 
 ENV_ALLOWED_HOSTS = "TRIALSCOPE_ALLOWED_HOSTS"

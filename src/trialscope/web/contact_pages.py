@@ -16,10 +16,10 @@ from trialscope.contact.recipients import recipients
 from trialscope.contact.referrals import is_referral, reach_route, referral_recipient
 from trialscope.contact.requests import lead_days, submit_lead
 from trialscope.model.study import NCT_ID_IN_A_PATH
-from trialscope.store.trial_store import StoredTrial
+from trialscope.store.stored_trial import StoredTrial
 from trialscope.translation import LANGUAGES, _
 from trialscope.web.site import Site, checked_form, not_in_catalogue, site_of, text_field
-from trialscope.web.views import place_or_none
+from trialscope.web.view_models import place_or_none
 
 router = APIRouter(include_in_schema=False)
 
@@ -98,7 +98,7 @@ async def contact_send(request: Request, nct_id: Annotated[str, PathParam(patter
 def contact_status(request: Request, lead_id: Annotated[str, PathParam(max_length=40)], sent: str = "") -> Response:
     """The request's own page (its link is unguessable): what was sent to whom, and a button to withdraw."""
     site = site_of(request)
-    lead = site.people.lead(lead_id)
+    lead = site.people.leads.get(lead_id)
     if lead is None:
         raise HTTPException(404, _("This request is not kept (any more)."))
     trial = site.store.get(lead.nct_id)
@@ -108,7 +108,7 @@ def contact_status(request: Request, lead_id: Annotated[str, PathParam(max_lengt
         {
             "lead": lead,
             "referral": is_referral(lead.recipient),
-            "mails": site.people.lead_mail_statuses(lead.id),
+            "mails": site.people.leads.mail_statuses(lead.id),
             "title": trial.study.title if trial else lead.nct_id,
             "just_sent": bool(sent),
             "kept_days": lead_days(),
@@ -121,7 +121,7 @@ def contact_status(request: Request, lead_id: Annotated[str, PathParam(max_lengt
 async def contact_withdraw(request: Request, lead_id: Annotated[str, PathParam(max_length=40)]) -> Response:
     site = site_of(request)
     await checked_form(request)
-    if site.people.lead(lead_id) is None:
+    if site.people.leads.get(lead_id) is None:
         raise HTTPException(404, _("This request is not kept (any more)."))
-    site.people.withdraw_lead(lead_id)
+    site.people.leads.withdraw(lead_id)
     return RedirectResponse(f"/contact/{lead_id}", status_code=303)

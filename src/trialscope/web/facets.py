@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from trialscope.geo import local_names
-from trialscope.presentation.labels import N_, facet_label
-from trialscope.translation import _, term
+from trialscope.translation import N_, _, facet_label, term
 from trialscope.web.site import query_with
 
 Params = Sequence[tuple[str, str]]

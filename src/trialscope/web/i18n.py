@@ -11,8 +11,7 @@ from __future__ import annotations
 from babel import Locale, UnknownLocaleError
 from starlette.requests import Request
 
-from trialscope.presentation.labels import N_
-from trialscope.translation import LANGUAGES, translations
+from trialscope.translation import LANGUAGES, N_, translations
 
 __all__ = ["LANGUAGES", "LANG_COOKIE", "N_", "choose_language", "translations"]
 

@@ -12,9 +12,8 @@ from fastapi.responses import Response
 
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.notes.sealed import MIN_PASSCODE, NoteError, OpenedNote, delete_note, note_days, open_note, seal_note
-from trialscope.presentation.labels import N_
 from trialscope.store.people import PeopleStore
-from trialscope.translation import _
+from trialscope.translation import N_, _
 from trialscope.web.site import checked_form, not_in_catalogue, site_of, text_field
 
 router = APIRouter(include_in_schema=False)
@@ -75,7 +74,7 @@ async def note_save(request: Request, nct_id: Annotated[str, PathParam(pattern=N
 @router.get("/notes/{note_id}")
 def note_ask(request: Request, note_id: Annotated[str, PathParam(pattern=NOTE_ID)]) -> Response:
     site = site_of(request)
-    if site.people.note(note_id) is None:
+    if site.people.notes.get(note_id) is None:
         raise HTTPException(404, _(NOT_HERE))
     return site.render(request, "note_open.html", {"note_id": note_id, "problems": []})
 

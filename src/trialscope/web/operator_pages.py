@@ -77,9 +77,9 @@ def operator_page(request: Request) -> Response:
     site = site_of(request)
     context = {
         "operator": name,
-        "leads": site.people.leads(limit=200),
-        "outbox": site.people.outbox(limit=200),
-        "counts": site.people.outbox_counts(),
+        "leads": site.people.leads.find(limit=200),
+        "outbox": site.people.outbox.messages(limit=200),
+        "counts": site.people.outbox.counts(),
         "mail": site.smtp.describe() if site.smtp else None,
         "operator_email": site.operator_email,
     }
@@ -91,7 +91,7 @@ async def retry_failed(request: Request) -> Response:
     await checked_form(request)
     _required(request)
     site = site_of(request)
-    site.people.retry_failed()
+    site.people.outbox.retry_failed()
     site.postman.nudge()
     return RedirectResponse("/operator", status_code=303)
 
@@ -100,5 +100,5 @@ async def retry_failed(request: Request) -> Response:
 async def delete_lead(request: Request, lead_id: Annotated[str, PathParam(max_length=40)]) -> Response:
     await checked_form(request)
     _required(request)
-    site_of(request).people.delete_leads([lead_id])
+    site_of(request).people.leads.delete([lead_id])
     return RedirectResponse("/operator", status_code=303)

@@ -13,35 +13,37 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from markupsafe import Markup
+from starlette.datastructures import QueryParams
 
 from trialscope.alerts.subscriptions import subscription_days
 from trialscope.contact.recipients import names_an_address
 from trialscope.contact.requests import lead_days
+from trialscope.criteria.describe import unit_words
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import parse_distance_km
-from trialscope.matching.run import match_patient
+from trialscope.matching.catalogue_matching import match_patient
+from trialscope.matching.questions import (
+    AnswerError,
+    Question,
+    patient_from_answers,
+    questions_for,
+    study_team_settles,
+)
 from trialscope.model.study import NCT_ID_IN_A_PATH
 from trialscope.notes.sealed import note_days
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, patient_from_dict
+from trialscope.patients.plausible import lab_units
 from trialscope.patients.text import patient_from_text
 from trialscope.patients.understood import NothingUnderstood, anything_clinical, understood
 from trialscope.presentation.sections import registry_url
 from trialscope.search import QueryError, SearchQuery, run_search
 from trialscope.translation import _
 from trialscope.web.facets import facet_views
-from trialscope.web.questionnaire import (
-    AnswerError,
-    Question,
-    patient_from_answers,
-    questions_for,
-    study_team_settles,
-    unit_label,
-)
 from trialscope.web.security import CSRF_FIELD, csrf_valid
 from trialscope.web.site import Site, checked_form, not_in_catalogue, site_of
-from trialscope.web.views import (
+from trialscope.web.view_models import (
     TrialView,
     check_patient,
     nearest_site,
@@ -67,44 +69,26 @@ def _distance(within: str, problems: list[str]) -> float | None:
         return None
 
 
+def form_values(query: QueryParams) -> dict[str, object]:
+    """The search's parameters as a request typed them (a refused value too), to fill the form in again:
+    a list for a parameter that takes several (``SearchQuery``), each value cut short."""
+    return {
+        name: [v[:500] for v in query.getlist(name)[:12]]
+        if SearchQuery.takes_several(name)
+        else query.get(name, "")[:500]
+        for name in SearchQuery.parameter_names()
+    }
+
+
 @router.get("/")
 @router.get("/search")
-def search_page(
-    request: Request,
-    q: Annotated[str, Query(max_length=500)] = "",
-    status: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006
-    phase: Annotated[list[str], Query(max_length=6)] = [],  # noqa: B006
-    target: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    country: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    condition: Annotated[str, Query(max_length=200)] = "",
-    age: Annotated[str, Query(max_length=5)] = "",
-    age_group: Annotated[list[str], Query(max_length=3)] = [],  # noqa: B006
-    sex: Annotated[str, Query(max_length=10)] = "",
-    near: Annotated[str, Query(max_length=200)] = "",
-    within: Annotated[str, Query(max_length=20)] = "",
-    sort: Annotated[str, Query(max_length=20)] = "",
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
-) -> Response:
+def search_page(request: Request, query: Annotated[SearchQuery, Query()]) -> Response:
+    """The search page. A query it cannot read is answered by the app's handler of refused input
+    (``web/app.py``): the form again, with every problem named."""
     site = site_of(request)
-    params = {
-        "q": q,
-        "status": status,
-        "phase": phase,
-        "target": target,
-        "country": country,
-        "condition": condition,
-        "age_group": age_group,
-        "age": age,
-        "sex": sex,
-        "near": near,
-        "within": within,
-        "sort": sort,
-        "page": page,
-    }
     problems: list[str] = []
     results = None
     try:
-        query = SearchQuery.from_params(params)
         results = run_search(site.index, query)
     except QueryError as exc:
         problems = exc.problems
@@ -112,15 +96,15 @@ def search_page(
     if results is not None and results.hits:
         place = results.place if results.place is not None and results.place.kind != "country" else None
         nct_ids = [hit.nct_id for hit in results.hits]
-        results_sites = results_map(site.store, nct_ids, place, results.query.within_km, near)
+        results_sites = results_map(site.store, nct_ids, place, results.query.within_km, query.near or "")
     return site.render(
         request,
         "search.html",
         {
             "results": results,
             "problems": problems,
-            "params": params,
-            "home": request.url.path == "/" and not q,
+            "params": form_values(request.query_params),
+            "home": request.url.path == "/" and not query.text,
             "results_map": results_sites,
             "facets": facet_views(results.facets, request.query_params.multi_items(), near=results.place is not None)
             if results is not None
@@ -180,9 +164,15 @@ def _form_context(
         "questions": questions,
         "answers": answers,
         "problems": problems,
-        "unit_label": unit_label,
+        "unit_label": _unit_label,
         "team_settles": study_team_settles(view.constraints, vocabulary()),
     }
+
+
+def _unit_label(unit: str) -> str:
+    """How a unit is shown in the questionnaire's unit chooser (in the reader's language; "μmol/L", not
+    "umol/L")."""
+    return {"xULN": _("× upper limit of normal"), "": _("(no unit)")}.get(unit) or lab_units().shown(unit_words(unit))
 
 
 @router.get("/trials/{nct_id}/qualify")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from trialscope.presentation.labels import N_
-from trialscope.translation import _
+from trialscope.search.request import said
+from trialscope.translation import N_, _
 
 # The fields people fill in, named as the forms name them (translated where shown).
 FIELD_NAMES = {
@@ -27,7 +27,11 @@ FIELD_NAMES = {
 
 
 def plain_problem(error: Mapping[str, Any]) -> str:
-    """One validation error (pydantic's ``errors()`` item) as a sentence."""
+    """One validation error (pydantic's ``errors()`` item) as a sentence: a search's own refusals in their
+    own words (``search/request.py``), the others by the field and what was wrong."""
+    own = said(error)
+    if own is not None:
+        return own
     location = [str(part) for part in error.get("loc", ())[1:]]
     field = location[-1] if location else ""
     name = _(FIELD_NAMES[field]) if field in FIELD_NAMES else (field or _("The request"))

@@ -20,16 +20,13 @@ from trialscope.criteria.describe import describe
 from trialscope.mail.postman import Postman
 from trialscope.mail.smtp import SmtpSettings, mail_sender
 from trialscope.plain_text import without_bidi_controls
-from trialscope.presentation.labels import humanise, phases_label, status_label
 from trialscope.search import open_index
 from trialscope.search.documents import card_freshness
 from trialscope.settings import ENV_OPERATOR_EMAIL
-from trialscope.store.people import PeopleStore
-from trialscope.store.rate_limits import SharedCounts
 from trialscope.store.trial_store import TrialStore
-from trialscope.translation import _
+from trialscope.translation import _, humanise, phases_label, status_label
 from trialscope.web import i18n
-from trialscope.web.plain import card_summary, contact_value, explain, terms_in
+from trialscope.web.plain_language import card_summary, contact_value, explain, terms_in
 from trialscope.web.security import (
     CSRF_FIELD,
     RateLimiter,
@@ -39,7 +36,7 @@ from trialscope.web.security import (
     remember_csrf,
 )
 from trialscope.web.slow_work import SlowWork
-from trialscope.web.views import TrialViews
+from trialscope.web.view_models import TrialViews
 
 HERE = Path(__file__).parent
 ENV_PUBLIC_URL = "TRIALSCOPE_PUBLIC_URL"  # where the site is reached: every link in emails and feeds
@@ -85,7 +82,7 @@ class Site:
     ) -> None:
         self.store = store
         self.public_url = checked_public_url(public_url) if public_url else public_url_from_environment()
-        self.people = PeopleStore.of(store)
+        self.people = store.people
         self.index = open_index(store)
         self.trial_views = TrialViews(store, self.index)
         self.secret = secret
@@ -94,7 +91,7 @@ class Site:
         self.operator_email = os.environ.get(ENV_OPERATOR_EMAIL, "").strip() or None  # referrals go there
         self.postman = Postman(self.people, smtp)
         # per client, shared by every worker of every server of this database (store/rate_limits.py)
-        counts = SharedCounts(store.engine)
+        counts = store.rate_limits
         self.match_limiter: Limiter = SharedRateLimiter(counts, "checks", 30, 60.0)  # questionnaire, profile checks
         self.form_limiter: Limiter = SharedRateLimiter(counts, "forms", 10, 600.0)  # contact requests, alert sign-ups
         self.note_limiter: Limiter = SharedRateLimiter(

@@ -77,6 +77,6 @@ def extract_data_words(
     name = PurePath(getattr(fileobj, "name", "")).name
     words_of = WORDS_OF.get(name)
     if words_of is None:
-        raise ValueError(f"{name}: not a data file with interface words (catalogue_words.WORDS_OF)")
+        raise ValueError(f"{name}: not a data file with interface words (babel_extractor.WORDS_OF)")
     for message, where in words_of(json.load(fileobj)):
         yield 0, "_", message, [f"{name} {where}"]

@@ -8,21 +8,21 @@ kind instead ("a cell treatment"), so the reading level stays low whatever the r
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from html import escape
-from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 import ahocorasick_rs
 from markupsafe import Markup
 
 from trialscope.criteria.vocabulary import vocabulary
 from trialscope.geo import local_names
-from trialscope.model.study import Study, age_in_years
+from trialscope.model.age import age_in_years
+from trialscope.model.study import Study
 from trialscope.presentation.sections import REGISTRY_DOCUMENTS
+from trialscope.reviewed_data import Entry, ReviewedFile, read_reviewed
 from trialscope.translation import _, join_sentences, language_key, term
 from trialscope.web.i18n import N_
 
@@ -40,17 +40,36 @@ class PlainWords:
     treatment_paths: list[tuple[re.Pattern[str], str]]  # a path the record states ("CAR-T followed by HSCT")
 
 
+class _Saying(Entry):
+    pattern: str
+    says: str
+
+
+class _PlainWordsFile(ReviewedFile):
+    """data/web/plain_words.json."""
+
+    FILE: ClassVar[str] = "data/web/plain_words.json"
+    about: str
+    diseases: dict[str, str]
+    cell_therapies: tuple[_Saying, ...]
+    treatment_paths: tuple[_Saying, ...] = ()
+    cell_therapy_involves: str
+    intervention_kinds: dict[str, str]
+    phases: dict[str, str]
+    statuses: dict[str, str]
+
+
 @cache
 def plain_words() -> PlainWords:
-    data = json.loads(resources.files("trialscope").joinpath("data/web/plain_words.json").read_text(encoding="utf-8"))
+    data = read_reviewed(_PlainWordsFile)
     return PlainWords(
-        data["diseases"],
-        [(re.compile(t["pattern"], re.IGNORECASE), t["says"]) for t in data["cell_therapies"]],
-        data["cell_therapy_involves"],
-        data["intervention_kinds"],
-        data["phases"],
-        data["statuses"],
-        [(re.compile(t["pattern"], re.IGNORECASE), t["says"]) for t in data.get("treatment_paths", [])],
+        dict(data.diseases),
+        [(re.compile(t.pattern, re.IGNORECASE), t.says) for t in data.cell_therapies],
+        data.cell_therapy_involves,
+        dict(data.intervention_kinds),
+        dict(data.phases),
+        dict(data.statuses),
+        [(re.compile(t.pattern, re.IGNORECASE), t.says) for t in data.treatment_paths],
     )
 
 
@@ -371,17 +390,32 @@ class _Glossary:
         return found
 
 
+class _GlossaryEntry(Entry):
+    term: str
+    forms: tuple[str, ...]
+    explain: str
+    case_sensitive: bool = False
+
+
+class _GlossaryFile(ReviewedFile):
+    """data/web/glossary.json."""
+
+    FILE: ClassVar[str] = "data/web/glossary.json"
+    about: str
+    terms: list[_GlossaryEntry]
+
+
 @cache
 def _glossary() -> _Glossary:
-    data = json.loads(resources.files("trialscope").joinpath("data/web/glossary.json").read_text(encoding="utf-8"))
+    data = read_reviewed(_GlossaryFile)
     by_form: dict[str, Term] = {}
     folded: list[str] = []
     exact: list[str] = []
-    for entry in data["terms"]:
-        glossary_term = Term(entry["term"], entry["explain"])
-        for form in entry["forms"]:
-            by_form[form if entry.get("case_sensitive") else form.lower()] = glossary_term
-            (exact if entry.get("case_sensitive") else folded).append(form)
+    for entry in data.terms:
+        glossary_term = Term(entry.term, entry.explain)
+        for form in entry.forms:
+            by_form[form if entry.case_sensitive else form.lower()] = glossary_term
+            (exact if entry.case_sensitive else folded).append(form)
     return _Glossary((_FormFinder.of(folded, any_case=True), _FormFinder.of(exact, any_case=False)), by_form)
 
 

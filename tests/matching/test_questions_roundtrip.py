@@ -10,9 +10,9 @@ import pytest
 
 from trialscope.criteria import parse_criteria
 from trialscope.matching.facts import patient_facts
+from trialscope.matching.questions import Question, patient_from_answers, questions_for
 from trialscope.matching.verdict import match_trial
 from trialscope.model.study import parse_study
-from trialscope.web.questionnaire import Question, patient_from_answers, questions_for
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seed-trials"
 

@@ -17,13 +17,12 @@ from trialscope.criteria.describe import describe_item, item_reading, leftover_w
 from trialscope.criteria.engine import record_notes
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.segment import Item, constraints_by_item, items_from_json
-from trialscope.geo import Place, PlaceNotFound, haversine_km, resolve_place
+from trialscope.geo import Place, PlaceNotFound, haversine_km, resolve_place, site_label
 from trialscope.matching.facts import patient_facts
 from trialscope.matching.verdict import TrialInfo, TrialMatch, match_trial
 from trialscope.model.statuses import SITE_OPEN
 from trialscope.model.study import Study, partial_date_to_date
 from trialscope.patients.model import Patient
-from trialscope.presentation.labels import humanise, status_label
 from trialscope.presentation.maps import MapPoint, Reach, SiteStatus, site_map
 from trialscope.presentation.sections import (
     RecordInfo,
@@ -31,7 +30,6 @@ from trialscope.presentation.sections import (
     Section,
     contact_rows,
     place_text,
-    site_label,
     trial_sections,
     unescape_markdown,
 )
@@ -39,10 +37,10 @@ from trialscope.search import SearchIndex, related_trials
 from trialscope.search.distance import nearest_sites
 from trialscope.search.documents import trial_concepts
 from trialscope.search.similar import RelatedTrial
-from trialscope.store.criteria_store import CriteriaStore
-from trialscope.store.trial_store import StoredTrial, TrialStore
-from trialscope.translation import _, language_key
-from trialscope.web.plain import PlainSummary, plain_summary
+from trialscope.store.stored_trial import StoredTrial
+from trialscope.store.trial_store import TrialStore
+from trialscope.translation import _, humanise, language_key, status_label
+from trialscope.web.plain_language import PlainSummary, plain_summary
 
 
 @dataclass(slots=True)
@@ -247,7 +245,7 @@ def trial_view(store: TrialStore, index: SearchIndex, nct_id: str, *, related: b
     trial = store.get(nct_id)
     if trial is None:
         return None
-    stored = CriteriaStore(store.engine).get(trial)  # parsed and stored first if new or changed
+    stored = store.criteria.get(trial)  # parsed and stored first if new or changed
     criteria_text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
     constraints = [Constraint.from_flat(flat) for flat in stored.constraints]  # the same read, not a second
     diseases, targets = trial_concepts(trial.study)

@@ -9,8 +9,6 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import astuple
-from typing import Literal
 
 import orjson
 import tantivy
@@ -18,28 +16,22 @@ from tantivy import Occur, Order, Query
 
 from trialscope.catalogue.freshness import LATE_START_AFTER, STALE_AFTER
 from trialscope.geo import Place
-from trialscope.search.compile import Compiler, one_of
+from trialscope.search.compile import Compiler, one_of, settled
 from trialscope.search.distance import nearby_terms, nearest_sites
 from trialscope.search.facets import FacetPart, facet_counts, in_facet_order, with_place
 from trialscope.search.index import SearchIndex, count, total_of
 from trialscope.search.request import Hit, QueryError, SearchQuery, SearchResults
-from trialscope.settings import SEARCH_SORTS
 from trialscope.translation import _, reader_locale
-
-Sort = Literal["relevance", "updated", "start", "distance"]
 
 
 def run_search(index: SearchIndex, query: SearchQuery) -> SearchResults:
     """Run a search: hits of the requested page, total, facet counts, nearest open sites. The same search
-    on the same index state is answered from a small in-memory cache (paging back, popular searches)."""
-    if query.page < 1 or not 1 <= query.per_page <= 100:
-        raise QueryError(_("page must be 1 or more, and per_page between 1 and 100"))
-    if query.sort is not None and query.sort not in SEARCH_SORTS:
-        raise QueryError(
-            _("unknown sort %(sort)s: use %(sorts)s", sort=repr(query.sort), sorts=", ".join(SEARCH_SORTS))
-        )
+    on the same index state is answered from a small in-memory cache (paging back, popular searches), keyed
+    by the query with its defaults settled (a search that leaves the order to the default is the same
+    search as one that asks for that order)."""
+    query = settled(query)
     index.ensure_current()
-    key = (repr(astuple(query)), index.meta.applied, index.meta.trials, reader_locale())  # words: per language
+    key = (query, index.meta.applied, index.meta.trials, reader_locale())  # words: per language
     cached = index.results_cache.get(key)
     if isinstance(cached, SearchResults):
         return cached
@@ -80,16 +72,9 @@ def _run(index: SearchIndex, query: SearchQuery) -> SearchResults:
 
 def _searched(index: SearchIndex, query: SearchQuery) -> SearchResults:
     compiler = Compiler(index, query)
-    sort: Sort = query.sort or (  # with a place, the nearest first even with words: that is what the page says
-        "distance"
-        if compiler.place is not None and compiler.place.kind != "country"
-        else "relevance"
-        if compiler.text is not None
-        else "updated"
-    )
+    sort = query.sort
     if sort == "distance" and (compiler.place is None or compiler.place.kind == "country"):
         raise QueryError(_("sorting by distance needs a place: a city or coordinates"))
-    query.sort = sort
     searcher = index.searcher()
     combined = compiler.combined()
     offset = (query.page - 1) * query.per_page

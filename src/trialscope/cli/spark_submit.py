@@ -3,7 +3,7 @@ environment come from spark-submit; the arguments are those of ``trialscope pres
 
     spark-submit --master yarn --archives trialscope-env.tar.gz#env \\
         --conf spark.pyspark.python=./env/bin/python \\
-        "$(python -c 'import trialscope.spark.submit as m; print(m.__file__)')" \\
+        "$(python -c 'import trialscope.cli.spark_submit as m; print(m.__file__)')" \\
         --all-open hdfs:///exports/patients.jsonl --output hdfs:///prescreen/results.parquet \\
         --db postgresql://trialscope@db.example.org/trialscope
 """

@@ -33,7 +33,6 @@ from trialscope.matching.verdict import (
 from trialscope.model.statuses import OPEN_STATUSES
 from trialscope.patients.model import Patient
 from trialscope.search.distance import nearest_sites
-from trialscope.store.criteria_store import stored_constraints, stored_outlines
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import _
 
@@ -83,8 +82,8 @@ def candidate_trials(
             nct_id=r.nct_id,
             title=r.brief_title or r.nct_id,
             overall_status=r.overall_status,
-            min_age_years=r.min_age_years,
-            max_age_years=r.max_age_years,
+            minimum_age=r.minimum_age,
+            maximum_age=r.maximum_age,
             sex=r.sex or "ALL",
         )
         for r in rows
@@ -136,7 +135,7 @@ def match_patient(
 
         infos = [i for i in infos if i.nct_id in sites and close_enough(i.nct_id)]
     # 1. screen every candidate from the compact form (one evaluation per distinct meaning)
-    outlines = stored_outlines(store, [i.nct_id for i in infos])
+    outlines = store.criteria.outlines_of([i.nct_id for i in infos])
     memo: StatusMemo = {}
     empty = Outline([], Shape([], [], [], []), written=False)
     screens = {i.nct_id: screen_trial(i, outlines.get(i.nct_id, empty), facts, vocab, memo) for i in infos}
@@ -147,7 +146,7 @@ def match_patient(
     else:
         shown = _for_the_patients_disease(store, order, diagnoses, vocab, limit)
     # 2. the evidence in words, for the trials shown
-    constraints = stored_constraints(store, [i.nct_id for i in shown])
+    constraints = store.criteria.constraints_of([i.nct_id for i in shown])
     evidence: Memo = {}
     matches = []
     for info in shown:
@@ -179,7 +178,7 @@ def _for_the_patients_disease(
 def draft_info(name: str) -> TrialInfo:
     """What stands for the record of eligibility text outside the catalogue: no age, sex or conditions."""
     title = _("eligibility criteria in %(name)s", name=name)
-    return TrialInfo(nct_id=name, title=title, overall_status=None, min_age_years=None, max_age_years=None, sex="ALL")
+    return TrialInfo(nct_id=name, title=title, overall_status=None, minimum_age=None, maximum_age=None, sex="ALL")
 
 
 def match_criteria_text(text: str, patient: Patient, name: str = "criteria") -> TrialMatch:
@@ -195,7 +194,7 @@ def trial_screen(store: TrialStore, nct_id: str) -> tuple[TrialScreen, str]:
     trial = store.get(nct_id)
     if trial is None:
         raise KeyError(nct_id)
-    constraints = stored_constraints(store, [trial.nct_id])[trial.nct_id]
+    constraints = store.criteria.constraints_of([trial.nct_id])[trial.nct_id]
     text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
     return TrialScreen(TrialInfo.from_study(trial.study), constraints), text
 
@@ -203,7 +202,7 @@ def trial_screen(store: TrialStore, nct_id: str) -> tuple[TrialScreen, str]:
 def trial_specs(store: TrialStore, nct_ids: Sequence[str]) -> list[TrialSpec]:
     """Stored trials as they travel to a prescreen's workers (their record's limits and stored criteria),
     in the order given; KeyError names the first that is not in the catalogue."""
-    constraints = stored_constraints(store, list(nct_ids))
+    constraints = store.criteria.constraints_of(list(nct_ids))
     specs = []
     for nct_id in nct_ids:
         trial = store.get(nct_id)

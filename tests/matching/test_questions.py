@@ -10,9 +10,9 @@ import orjson
 from tests.conftest import FIXTURES
 from trialscope.criteria import parse_criteria
 from trialscope.matching.facts import patient_facts
+from trialscope.matching.questions import patient_from_answers, questions_for, study_team_settles
 from trialscope.matching.verdict import TrialInfo, match_trial
 from trialscope.model.study import parse_study
-from trialscope.web.questionnaire import patient_from_answers, questions_for, study_team_settles
 
 
 def _trial(nct_id: str):  # type: ignore[no-untyped-def]
