@@ -8,7 +8,7 @@ each format once (under ``benchmarks/out/read-N/``, reused), then read back with
 on a shared machine) and wall time. ``--profile FORMAT`` prints where the time goes.
 
 A CSV or Parquet row holds what the prescreen columns hold (``patients/table.py``): no upper limits of
-normal, one diagnosis, markers and histories as lists; FHIR bundles what ``bundle_from_patient`` writes.
+normal, one diagnosis, markers and histories as lists; FHIR bulk NDJSON what ``bulk_resources`` gives.
 
     python benchmarks/prescreen_read_benchmark.py [--patients 20000] [--profile jsonl]
 """
@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from trialscope.patients.fhir import bundle_from_patient  # noqa: E402
+from trialscope.patients.fhir import bulk_resources  # noqa: E402
 from trialscope.patients.files import load_patient  # noqa: E402
 from trialscope.patients.model import Patient  # noqa: E402
 from trialscope.patients.sources import PatientError, read_patients  # noqa: E402
@@ -97,12 +97,7 @@ def _write(folder: Path, count: int) -> dict[str, Path]:
                 writer = csv.DictWriter(table, fieldnames=list(row))
                 writer.writeheader()
             writer.writerow(row)
-            for entry in bundle_from_patient(patient)["entry"]:
-                resource = entry["resource"]
-                if resource["resourceType"] == "Patient":
-                    resource = {**resource, "id": patient.id}
-                else:
-                    resource = {**resource, "subject": {"reference": f"Patient/{patient.id}"}}
+            for resource in bulk_resources(patient):
                 resources.setdefault(resource["resourceType"], []).append(json.dumps(resource))
     paths["ndjson"].mkdir(exist_ok=True)
     for kind, lines in resources.items():

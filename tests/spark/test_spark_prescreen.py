@@ -23,7 +23,7 @@ from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
 from trialscope.matching.catalogue_matching import open_trial_ids, trial_specs
 from trialscope.matching.prescreen import TrialSpec, screen_rows
-from trialscope.patients.fhir import bundle_from_patient
+from trialscope.patients.fhir import bulk_resources
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient
 from trialscope.patients.sources import PatientError, read_patients
@@ -171,12 +171,7 @@ def test_csv_parquet_and_bulk_export_read_like_the_local_engine(
     bulk.mkdir()
     by_type: dict[str, list[str]] = {}
     for patient in [load_patient(p) for p in VIGNETTES]:
-        for entry in bundle_from_patient(patient)["entry"]:
-            resource = entry["resource"]
-            if resource["resourceType"] == "Patient":
-                resource = {**resource, "id": patient.id}
-            else:
-                resource = {**resource, "subject": {"reference": f"Patient/{patient.id}"}}
+        for resource in bulk_resources(patient):
             by_type.setdefault(resource["resourceType"], []).append(json.dumps(resource))
     for kind, lines in by_type.items():
         (bulk / f"{kind}.ndjson").write_text("\n".join(lines) + "\n")

@@ -46,20 +46,32 @@ def ingest(
     ],
     db: DbOption = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Records per transaction.")] = DEFAULT_BATCH_SIZE,
+    criteria: Annotated[
+        bool,
+        typer.Option(
+            "--criteria/--no-criteria",
+            help="Then parse the criteria of new and changed trials (else each is parsed on first use).",
+        ),
+    ] = True,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes parsing criteria (default: one per CPU).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import trial records; prints added / updated / unchanged / rejected with every rejection's reason."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from trialscope.criteria_import import ParseSummary, parse_stale_criteria
     from trialscope.ingest import ingest_paths
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:  # a usage error (exit 2), not a rejected record
         raise fail(f"no such file or folder: {', '.join(missing)}")
+    parsed: ParseSummary | None = None
     with open_store(db, demo=False) as store:
         progress = Progress(
             SpinnerColumn(),
-            TextColumn("[bold]importing"),
+            TextColumn("[bold]{task.description}"),
             BarColumn(bar_width=None),
             MofNCompleteColumn(),
             TextColumn("records"),
@@ -69,12 +81,25 @@ def ingest(
             disable=as_json,
         )
         with progress:
-            task = progress.add_task("import", total=None)
+            task = progress.add_task("importing", total=None)
             summary = ingest_paths(store, paths, batch_size=batch_size, on_progress=lambda n: progress.advance(task, n))
+            if criteria:
+                parsing = progress.add_task("parsing criteria", total=None)
+                parsed = parse_stale_criteria(
+                    store, workers=workers, on_progress=lambda n: progress.advance(parsing, n)
+                )
     if as_json:
-        print_json(summary.as_dict())
+        document = summary.as_dict()
+        if parsed is not None:
+            document["criteria"] = {"parsed": parsed.parsed, "texts_read": parsed.texts_read, "failed": parsed.failed}
+        print_json(document)
     else:
         _print_summary(summary)
+        if parsed is not None and (parsed.parsed or parsed.failed):
+            console.print(
+                f"criteria parsed for {parsed.parsed} trials ({parsed.texts_read} distinct texts read)"
+                + (f"; {parsed.failed} records could not be read" if parsed.failed else "")
+            )
     if summary.rejected:
         raise typer.Exit(1)
 

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from trialscope.criteria.cues import cues
+from trialscope.criteria.memo import remembered
 from trialscope.criteria.model import Polarity, Window
 from trialscope.criteria.phrases import PhraseMatch
 from trialscope.criteria.text import WORD_NUMBERS, clause_bounds
@@ -75,6 +76,7 @@ class ConceptMatch:
 _TIME_WORD = re.compile(r"(?i)(?:hours?|hrs?|days?|weeks?|wks?|months?|years?)(?![A-Za-z])")
 
 
+@remembered
 def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int, Window]]:
     windows: list[tuple[int, int, Window]] = []
     if not _TIME_WORD.search(norm, start, end):
@@ -628,6 +630,7 @@ def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> li
     return spans
 
 
+@remembered
 def exception_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     """Where each clause's exception is written: from its cue ("except", "other than") to the closing bracket
     it sits in, else to the clause's end, as ``extract_concepts`` reads it."""

@@ -5,6 +5,9 @@ concepts from each item, marks what is administrative (consent, investigator jud
 ``unparsed`` every item where nothing was understood, with the reason. Given the study record, it also
 adds the trial's target antigen as an implicit inclusion when the text does not state it, and notes
 where the text and the record's structured fields disagree. It never raises on any text.
+
+A parse is two steps: ``read_text`` (everything the text says on its own: nearly all the work) and
+``with_record`` (what the record adds). Trials that share a criteria text can share its reading.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left
+from dataclasses import dataclass
 
 from trialscope.criteria.concepts import (
     CONTRAST,
@@ -1619,7 +1623,24 @@ def record_notes(constraints: list[Constraint], study: Study) -> list[str]:
     return notes
 
 
+@dataclass(slots=True)
+class TextReading:
+    """What a criteria text says on its own, before the trial's record is consulted: its items and constraints,
+    and how many constraints were made (the record's implied ones are numbered after them). Every step that
+    reads only the text is in it, so one reading serves every trial with the same text (``with_record``)."""
+
+    text: str
+    items: list[Item]
+    constraints: list[Constraint]
+    made: int
+
+
 def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriteria:
+    return with_record(read_text(text), study)
+
+
+def read_text(text: str | None) -> TextReading:
+    """The reading of a criteria text that does not depend on the record (the costly part of a parse)."""
     text = text or ""
     vocab = vocabulary()
     norm = normalise(text)
@@ -1666,6 +1687,16 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)
+    return TextReading(text, items, builder.constraints, builder.made)
+
+
+def with_record(reading: TextReading, study: Study | None = None) -> ParsedCriteria:
+    """A text's reading completed with what the trial's record says (its diseases, the antigens its therapy
+    targets, its age limits). Uses the reading up: its constraints are changed and become the result's."""
+    vocab = vocabulary()
+    builder = _Builder(reading.text, "")
+    builder.constraints = reading.constraints
+    builder.made = reading.made
     _distrust_conflicts(builder.constraints, _own_diseases(builder.constraints, study, vocab), vocab)
     notes: list[str] = []
     if study is not None:
@@ -1690,7 +1721,9 @@ def parse_criteria(text: str | None, study: Study | None = None) -> ParsedCriter
             )
         with reading_in(translations("en")):  # stored with the criteria, shown in each reader's language
             notes = record_notes(builder.constraints, study)
-    return ParsedCriteria(text=text, items=items, constraints=_alternatives_together(builder.constraints), notes=notes)
+    return ParsedCriteria(
+        text=reading.text, items=reading.items, constraints=_alternatives_together(builder.constraints), notes=notes
+    )
 
 
 def _alternatives_together(constraints: list[Constraint]) -> list[Constraint]:

@@ -14,6 +14,7 @@ import threading
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 # a run of letters and digits; a Chinese character is a token of its own ("HIV均为阴性": HIV, 均, 为, 阴, 性)
 _TOKEN = re.compile(r"[\u4e00-\u9fff]|[^\W_\u4e00-\u9fff]+(?:'[^\W_\u4e00-\u9fff]+)?")
@@ -41,25 +42,36 @@ _recent = threading.local()  # per thread: the last text tokenised, its tokens a
 
 @dataclass(frozen=True, slots=True)
 class _Tokens:
-    """A text's tokens (start, end, token), each lowercased, and where each distinct token stands."""
+    """A text's tokens (start, end, token); the tokens alone, lowercased, and lowercased without a final "'s"
+    (None when no token has one)."""
 
     found: list[tuple[int, int, str]]
+    words: list[str]
     lowered: list[str]
-    where: dict[str, list[int]]
+    stripped: list[str] | None
+
+
+# Texts remembered: a criteria text and the short phrases read between its items (a quantity's name, a
+# clause) take turns, so with one remembered the long one would be tokenised again and again.
+_REMEMBERED = 4
 
 
 def _tokenise_lowered(text: str) -> _Tokens:
-    """The tokens of a text. Every matcher reads the same normalised criteria text in turn, so the last one
-    is remembered (per thread)."""
-    entry: tuple[str, _Tokens] | None = getattr(_recent, "entry", None)
-    if entry is not None and entry[0] is text:
-        return entry[1]
+    """The tokens of a text. Every matcher reads the same normalised criteria text in turn, so the last few
+    are remembered (per thread)."""
+    recent: list[tuple[str, _Tokens]] | None = getattr(_recent, "entries", None)
+    if recent is None:
+        recent = _recent.entries = []
+    for entry in recent:
+        if entry[0] is text:
+            return entry[1]
     found = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
-    where: dict[str, list[int]] = {}
-    for index, (_, _, token) in enumerate(found):
-        where.setdefault(token, []).append(index)
-    tokenised = _Tokens(found, [token.lower() for _, _, token in found], where)
-    _recent.entry = (text, tokenised)
+    words = [token for _, _, token in found]
+    lowered = [token.lower() for token in words]
+    stripped = [w[:-2] if w.endswith("'s") else w for w in lowered] if "'" in text else None
+    tokenised = _Tokens(found, words, lowered, stripped if stripped != lowered else None)
+    recent.insert(0, (text, tokenised))
+    del recent[_REMEMBERED:]
     return tokenised
 
 
@@ -76,6 +88,21 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(text))
 
 
+# Names as a trie of tokens: token -> the names continuing with it (a trie again); "" -> the key of the name
+# ending there (no token is empty).
+_Trie = dict[str, Any]
+
+
+def _trie(names: dict[tuple[str, ...], str]) -> _Trie:
+    root: _Trie = {}
+    for toks, key in names.items():
+        node = root
+        for token in toks:
+            node = node.setdefault(token, {})
+        node[""] = key
+    return root
+
+
 class PhraseMatcher:
     def __init__(self, entries: Iterable[tuple[str, Iterable[str], Iterable[str]]]) -> None:
         """entries: (key, case-insensitive names, case-sensitive names)."""
@@ -90,19 +117,13 @@ class PhraseMatcher:
                 toks = tokens(name)
                 if toks:
                     self._exact.setdefault(toks, key)
-        # the lengths (in tokens) of the names that begin with a token, longest first: only those are tried
-        folded_lengths: dict[str, set[int]] = {}
-        exact_lengths: dict[str, set[int]] = {}
-        for toks in self._folded:
-            folded_lengths.setdefault(toks[0], set()).add(len(toks))
-        for toks in self._exact:
-            exact_lengths.setdefault(toks[0], set()).add(len(toks))
-        self._folded_lengths = {first: sorted(n, reverse=True) for first, n in folded_lengths.items()}
-        self._exact_lengths = {first: sorted(n, reverse=True) for first, n in exact_lengths.items()}
-        self._local = threading.local()  # per thread: the last text and where a name may begin in it
-        self._tried: dict[str, list[int]] = {}  # a token that may begin a name -> its lengths (``_lengths``)
+        # the names as tries of tokens: at each token of a text, the names beginning there are walked token
+        # by token, and the walk stops as soon as no name continues
+        self._exact_trie = _trie(self._exact)
+        self._folded_trie = _trie(self._folded)
+        self._local = threading.local()  # per thread: the last texts read and the matches found in them
 
-    def __getstate__(self) -> dict[str, object]:  # a matcher sent to another process leaves its cache behind
+    def __getstate__(self) -> dict[str, object]:  # a matcher sent to another process leaves its memory behind
         state = dict(self.__dict__)
         del state["_local"]
         return state
@@ -111,67 +132,62 @@ class PhraseMatcher:
         self.__dict__.update(state)
         self._local = threading.local()
 
-    def _lengths(self, token: str, lowered: str) -> list[int]:
-        """The lengths to try for a name beginning with this token (longest first); none when no name can."""
-        lengths = set(self._exact_lengths.get(token, ())) | set(self._folded_lengths.get(lowered, ()))
-        if lowered.endswith("'s"):  # "Non-Hodgkin's lymphoma"
-            lengths |= set(self._folded_lengths.get(lowered[:-2], ()))
-        return sorted(lengths, reverse=True)
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[PhraseMatch]:
+        """Leftmost-longest, non-overlapping matches wholly inside text[pos:endpos]. At one place, a
+        case-sensitive name comes before a case-insensitive one of the same length, and a name read without a
+        final "'s" ("Non-Hodgkin's lymphoma") after both.
 
-    def _starts(self, text: str) -> tuple[list[int], list[list[int]]]:
-        """The tokens of a text where a name may begin, and the lengths to try at each (remembered for the
-        last few texts, per thread: a criteria text and the phrases read between its items)."""
-        recent: list[tuple[str, list[int], list[list[int]]]] | None = getattr(self._local, "recent", None)
+        The engine asks the same stretch of a criteria text more than once (an item, then its clauses): the
+        answers are remembered for the last few texts, per thread."""
+        endpos = len(text) if endpos is None else endpos
+        recent: list[tuple[str, dict[tuple[int, int], list[PhraseMatch]]]] | None = getattr(self._local, "recent", None)
         if recent is None:
             recent = self._local.recent = []
         for entry in recent:
             if entry[0] is text:
-                return entry[1], entry[2]
-        known = self._tried
-        candidates: list[tuple[int, list[int]]] = []
-        for token, indices in _tokenise_lowered(text).where.items():
-            folded = token.lower()
-            if token in self._exact_lengths or folded in self._folded_lengths or folded.endswith("'s"):
-                tried = known.get(token)
-                if tried is None:
-                    tried = known[token] = self._lengths(token, folded)
-                if tried:
-                    candidates += [(index, tried) for index in indices]
-        candidates.sort(key=lambda candidate: candidate[0])
-        starts = [index for index, _ in candidates]
-        lengths = [tried for _, tried in candidates]
-        recent.insert(0, (text, starts, lengths))
-        del recent[4:]
-        return starts, lengths
+                memo = entry[1]
+                break
+        else:
+            memo = {}
+            recent.insert(0, (text, memo))
+            del recent[_REMEMBERED:]
+        found = memo.get((pos, endpos))
+        if found is None:
+            found = memo[(pos, endpos)] = self._find(text, pos, endpos)
+        return list(found)
 
-    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[PhraseMatch]:
-        """Leftmost-longest, non-overlapping matches wholly inside text[pos:endpos]."""
-        endpos = len(text) if endpos is None else endpos
+    def _find(self, text: str, pos: int, endpos: int) -> list[PhraseMatch]:
         tokenised = _tokenise_lowered(text)
-        toks, lowered = tokenised.found, tokenised.lowered
-        starts, lengths = self._starts(text)
+        toks = tokenised.found
         count = len(toks)
         found: list[PhraseMatch] = []
-        at = bisect_left(starts, bisect_left(toks, (pos, -1, "")))
-        while at < len(starts):
-            index = starts[at]
-            if toks[index][1] > endpos:
-                break
-            taken = 0
-            for length in lengths[at]:
-                last = index + length - 1
-                if last >= count or toks[last][1] > endpos:
-                    continue
-                folded = tuple(lowered[index : index + length])
-                key = self._exact.get(tuple(t[2] for t in toks[index : index + length])) or self._folded.get(folded)
-                if key is None and any(w.endswith("'s") for w in folded):  # "Non-Hodgkin's lymphoma"
-                    key = self._folded.get(tuple(w[:-2] if w.endswith("'s") else w for w in folded))
-                if key is not None:
-                    begin, finish = toks[index][0], toks[last][1]
-                    found.append(PhraseMatch(key, begin, finish, text[begin:finish]))
-                    taken = length
-                    break
-            at = bisect_left(starts, index + taken, at + 1) if taken else at + 1
+        index = bisect_left(toks, (pos, -1, ""))
+        ways = [(self._folded_trie, tokenised.lowered)]
+        if self._exact_trie:
+            ways.insert(0, (self._exact_trie, tokenised.words))
+        if tokenised.stripped is not None:
+            ways.append((self._folded_trie, tokenised.stripped))
+        while index < count and toks[index][1] <= endpos:
+            last, key = -1, ""
+            for root, words in ways:
+                node = root.get(words[index])
+                at = index
+                while node is not None:
+                    if toks[at][1] > endpos:
+                        break
+                    here = node.get("")
+                    if here is not None and at > last:  # longer than any found: an earlier way wins a tie
+                        last, key = at, here
+                    at += 1
+                    if at >= count:
+                        break
+                    node = node.get(words[at])
+            if last < 0:
+                index += 1
+                continue
+            begin, finish = toks[index][0], toks[last][1]
+            found.append(PhraseMatch(key, begin, finish, text[begin:finish]))
+            index = last + 1
         return found
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> PhraseMatch | None:

@@ -17,6 +17,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from trialscope.criteria.cues import cues
+from trialscope.criteria.memo import remembered
 from trialscope.criteria.model import TIME_UNITS, Comparator
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds
 from trialscope.criteria.thresholds import AGE_CONTEXT, COMPARATOR, Threshold, find_thresholds
@@ -69,7 +70,7 @@ class NumericMatch:
     one_of: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     key: str
     start: int
@@ -77,6 +78,7 @@ class Mention:
     generic: bool  # a bare scale word ("grade") that a named scale mentioned nearby overrides
 
 
+@remembered
 def find_mentions(norm: str, start: int, end: int, vocab: Vocabulary) -> list[Mention]:
     mentions = []
     for match in vocab.quantity_matcher.finditer(norm, start, end):

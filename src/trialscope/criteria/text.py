@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from trialscope.criteria.memo import remembered
+
 _TRANSLATION = str.maketrans(
     {
         "\\": " ",
@@ -89,6 +91,7 @@ CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|\n\s*\n")
 CLAUSE_OR_LABEL_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|:\s*(?=[A-Z])|\n\s*\n")
 
 
+@remembered
 def clause_bounds(norm: str, start: int, end: int, breaks: re.Pattern[str] = CLAUSE_BREAK) -> list[tuple[int, int]]:
     """(start, end) of each non-empty clause of norm[start:end]."""
     bounds, position = [], start

@@ -54,6 +54,14 @@ COMPARATOR = (
     r"(?:(?i:" + "|".join(re.escape(p) for p, _ in _COMPARATOR_PHRASES) + r")\s*(?i:of\s+|to\s+|than\s+)?"
     r"(?:\(\s*[≤≥<>=/]{1,3}\s*\)\s*)?(?:[≤≥<>=⩽⩾]{1,2}\s*)?|(?:[<>=]\s?[<>=]|[≤≥<>⩽⩾]|(?<![<>=])=(?!=)))"
 )
+# Where a comparator can begin: a sign, or the first two characters of a phrase. An expression that begins
+# with a comparator tries its phrases only there (the same matches, found without trying ~80 phrases at every
+# character of an item).
+_COMPARATOR_AHEAD = (
+    r"(?=[≤≥<>=⩽⩾]|(?i:" + "|".join(sorted({re.escape(p[:2]) for p, _ in _COMPARATOR_PHRASES})) + r"))"
+    if all(len(p) >= 2 for p, _ in _COMPARATOR_PHRASES)
+    else ""
+)
 _REVERSED: dict[Comparator, Comparator] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
 _SEP = r"\s*(?:-|~|to|–|and)\s*"
 _NEGATED: dict[Comparator, Comparator] = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "="}
@@ -98,7 +106,9 @@ _EXPRESSION_LIST = [
     # 18+ years
     re.compile(rf"(?P<v1>{_VALUE})(?P<suffix>\+)(?=\s*(?i:years?|yrs?|y/?o)\b)"),
     # under the age of 18
-    re.compile(rf"(?P<cmp>{COMPARATOR})\s*(?i:the\s+)?(?P<age>(?i:age))\s+(?i:of\s+)?(?P<v1>{_VALUE})"),
+    re.compile(
+        rf"{_COMPARATOR_AHEAD}(?P<cmp>{COMPARATOR})\s*(?i:the\s+)?(?P<age>(?i:age))\s+(?i:of\s+)?(?P<v1>{_VALUE})"
+    ),
     # 18 < age < 80 / 145 mmHg ≤ SBP: a value, then a comparator, then the quantity (the comparison reversed)
     re.compile(rf"(?P<v1>{_VALUE})\s*(?:[A-Za-zµμ%/]{{1,8}}\s*)?(?P<rcmp><=|=<|≤|<)\s*(?=[A-Za-z])"),
     # stage 4 / stages 3 and 4 / class 3 or 4: a stage or class written in digits
@@ -107,7 +117,7 @@ _EXPRESSION_LIST = [
         r"(?:\s*(?:or|and|-|to)\s*(?:(?i:stage|class)\s*)?(?P<v2>\d)(?!\d|[.,]\d))?"
     ),
     # comparator [grade|class] value
-    re.compile(rf"(?P<cmp>{COMPARATOR})\s*(?P<word>(?i:grade|class|stage)\s*)?(?P<v1>{_CMP_VALUE})"),
+    re.compile(rf"{_COMPARATOR_AHEAD}(?P<cmp>{COMPARATOR})\s*(?P<word>(?i:grade|class|stage)\s*)?(?P<v1>{_CMP_VALUE})"),
     # Glasgow coma scale of 15 / Gleason score 7 / Clinical Dementia Rating of 0: a score's value, that value
     re.compile(
         rf"(?P<lead>(?i:score|scale|rating|index)\s*(?i:of\s+|[:=]\s*)?)(?P<v1>{_VALUE})"
@@ -134,6 +144,13 @@ _EXPRESSION_LIST = [
     ),
     # a bare value followed by xULN ("2.5 ULN", "3 times the upper limit of normal")
     re.compile(rf"(?P<v1>{_VALUE})\s*(?=[x×*]?\s*(?i:times|ULN|upper\s+limit))"),
+]
+# Where a value can begin: a digit or a point, or the first two letters of a number word. An expression that
+# begins with a value tries it only there (the same matches).
+_VALUE_AHEAD = r"(?=[\d.]|" + "|".join(sorted({re.escape(w[:2]) for w in WORD_NUMBERS})) + ")"
+_EXPRESSION_LIST = [
+    re.compile(_VALUE_AHEAD + p.pattern, p.flags) if p.pattern.startswith(f"(?P<v1>{_VALUE})") else p
+    for p in _EXPRESSION_LIST
 ]
 _TRAILING_SUFFIX = re.compile(
     r"\s*(or\s+(?:less|lower|below|fewer|under|more|higher|greater|above|over))\b", re.IGNORECASE

@@ -49,10 +49,14 @@ class Place:
         return self.name if self.kind != "coordinates" else f"{self.lat:.3f}, {self.lon:.3f}"
 
 
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
 def _key(text: str) -> str:
-    """Case, accents and punctuation folded: 'São Paulo' and 'sao paulo' meet."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode() or text
-    return re.sub(r"[^\w]+", " ", folded.lower()).strip() or text.strip().lower()
+    """Case, accents and punctuation folded: 'São Paulo' and 'sao paulo' meet. (ASCII text has nothing to
+    decompose: it is folded as it is, which the gazetteer's ~360,000 names, read at each start, mostly are.)"""
+    folded = text if text.isascii() else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NOT_WORD.sub(" ", (folded or text).lower()).strip() or text.strip().lower()
 
 
 Gazetteer = tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]], dict[str, str]]

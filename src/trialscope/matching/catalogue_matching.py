@@ -23,6 +23,7 @@ from trialscope.matching.prescreen import Prescreen, TrialScreen, TrialSpec, pre
 from trialscope.matching.verdict import (
     VERDICT_ORDER,
     Memo,
+    RecordMemo,
     Screen,
     StatusMemo,
     TrialInfo,
@@ -76,7 +77,11 @@ def candidate_trials(
         diseases=() if nct_ids else diagnoses,  # named trials: whatever they are for
     )
     if not nct_ids and diagnoses:  # the SQL filter lets a B-ALL trial through for its word "leukemia"
-        rows = [r for r in rows if not for_another_disease(_concepts_of(r.condition_concepts), diagnoses, vocab)]
+        other: dict[str | None, bool] = {}  # many trials name the same diseases: each set is judged once
+        for r in rows:
+            if r.condition_concepts not in other:
+                other[r.condition_concepts] = for_another_disease(_concepts_of(r.condition_concepts), diagnoses, vocab)
+        rows = [r for r in rows if not other[r.condition_concepts]]
     infos = [
         TrialInfo(
             nct_id=r.nct_id,
@@ -137,8 +142,9 @@ def match_patient(
     # 1. screen every candidate from the compact form (one evaluation per distinct meaning)
     outlines = store.criteria.outlines_of([i.nct_id for i in infos])
     memo: StatusMemo = {}
+    records: RecordMemo = {}
     empty = Outline([], Shape([], [], [], []), written=False)
-    screens = {i.nct_id: screen_trial(i, outlines.get(i.nct_id, empty), facts, vocab, memo) for i in infos}
+    screens = {i.nct_id: screen_trial(i, outlines.get(i.nct_id, empty), facts, vocab, memo, records) for i in infos}
     order = sorted(infos, key=lambda i: rank_key(screens[i.nct_id], sites.get(i.nct_id, (None, ""))[0]))
     diagnoses = _diagnosis_concepts(facts, vocab)
     if nct_ids or not diagnoses:

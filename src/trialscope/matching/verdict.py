@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from trialscope.criteria.model import Comparator, Constraint, Kind, ParsedCriteria
 from trialscope.criteria.outline import Outline, Shape, constraint_for_key
@@ -473,19 +473,11 @@ class Screen:
     unchecked: bool  # no criteria text in the catalogue
 
 
-def screen_trial(info: TrialInfo, outline: Outline, facts: PatientFacts, vocab: Vocabulary, memo: StatusMemo) -> Screen:
-    """The same verdict and counts as ``match_trial`` (both settle through ``settle``), from the compact
-    form: each distinct meaning is evaluated once per patient."""
+def _record_statuses(
+    info: TrialInfo, facts: PatientFacts, vocab: Vocabulary, memo: StatusMemo
+) -> tuple[list[Status], Shape | None]:
+    """The statuses of the record's own checks (age limits, sex, conditions) and their shape (None: none)."""
     statuses: list[Status] = []
-    for key in outline.keys:
-        status = memo.get(key)
-        if status is None:
-            status = memo[key] = evaluate_constraint(constraint_for_key(key), facts, vocab).status
-        statuses.append(status)
-    shape = outline.shape
-    if not outline.written:
-        statuses.append("unknown")
-        shape = shape + _NO_CRITERIA
     extra: list[Constraint] = []
     for check in record_checks(info, vocab):
         c = check.constraint
@@ -501,8 +493,54 @@ def screen_trial(info: TrialInfo, outline: Outline, facts: PatientFacts, vocab: 
             status = result.status
         extra.append(c)
         statuses.append(status)
-    if extra:
-        shape = shape + Shape.of(extra)
+    return statuses, Shape.of(extra) if extra else None
+
+
+# The record's limits of many trials are the same few (18 years and over, any sex): for one patient, their
+# statuses and their shape are found once per set of limits, and each trial's shape joined to them once per
+# trial shape (kept with the shape: the key holds its identity).
+RecordMemo = dict[tuple[object, ...], Any]
+
+
+def screen_trial(
+    info: TrialInfo,
+    outline: Outline,
+    facts: PatientFacts,
+    vocab: Vocabulary,
+    memo: StatusMemo,
+    records: RecordMemo | None = None,
+) -> Screen:
+    """The same verdict and counts as ``match_trial`` (both settle through ``settle``), from the compact
+    form: each distinct meaning is evaluated once per patient (``memo``), and each set of record limits once
+    (``records``, when given)."""
+    statuses: list[Status] = []
+    for key in outline.keys:
+        status = memo.get(key)
+        if status is None:
+            status = memo[key] = evaluate_constraint(constraint_for_key(key), facts, vocab).status
+        statuses.append(status)
+    limits = (info.minimum_age, info.maximum_age, info.sex, info.diseases)
+    found = records.get(limits) if records is not None else None
+    if found is None:
+        found = _record_statuses(info, facts, vocab, memo)
+        if records is not None:
+            records[limits] = found
+    extra_statuses, extra = found
+    shape = outline.shape
+    if not outline.written:
+        statuses.append("unknown")
+    statuses += extra_statuses
+    joined = (id(outline.shape), outline.written, limits)
+    kept = records.get(joined) if records is not None else None
+    if kept is not None and kept[0] is outline.shape:
+        shape = kept[1]
+    else:
+        if not outline.written:
+            shape = shape + _NO_CRITERIA
+        if extra is not None:
+            shape = shape + extra
+        if records is not None:
+            records[joined] = (outline.shape, shape)
     settle(statuses, shape)
     return Screen(
         info.nct_id,

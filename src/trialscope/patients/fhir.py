@@ -376,3 +376,16 @@ def bundle_from_patient(patient: Patient) -> dict[str, Any]:
             for i, r in enumerate(resources)
         ],
     }
+
+
+def bulk_resources(patient: Patient) -> list[dict[str, Any]]:
+    """The profile's resources as a FHIR bulk data export holds them (one NDJSON file a resource type):
+    the Patient under its own id, every other resource linked to it by ``subject``."""
+    resources = []
+    for entry in bundle_from_patient(patient)["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "Patient":
+            resources.append({**resource, "id": patient.id})
+        else:
+            resources.append({**resource, "subject": {"reference": f"Patient/{patient.id}"}})
+    return resources

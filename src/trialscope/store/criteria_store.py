@@ -4,20 +4,25 @@ criteria text changes (a new version from an import or sync) or when the engine'
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import random
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Engine, bindparam, case, delete, insert, select, update
+import psycopg
+from sqlalchemy import ColumnElement, Engine, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from trialscope.criteria import ENGINE_VERSION, ParsedCriteria, parse_criteria
+from trialscope.criteria.forms import CriteriaForms, forms_of, text_hash
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline
 from trialscope.criteria.segment import items_to_json, segment
-from trialscope.store.schema import trial_criteria
+from trialscope.store.bulk import insert_rows
+from trialscope.store.schema import trial_criteria, trials
 from trialscope.store.stored_trial import StoredTrial
 
 
@@ -36,8 +41,18 @@ class StoredCriteria:
 _STORED = select(trial_criteria).where(trial_criteria.c.nct_id == bindparam("nct_id"))  # built once (trial_store.py)
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _row(nct_id: str, forms: CriteriaForms, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "nct_id": nct_id,
+        "text_hash": forms.text_hash,
+        "engine_version": ENGINE_VERSION,
+        "constraints": forms.constraints,
+        "notes": forms.notes,
+        "unparsed_share": forms.unparsed_share,
+        "parsed_at": now,
+        "outline": forms.outline,
+        "segmentation": forms.segmentation,
+    }
 
 
 # --- the stored forms, rebuilt once per stored version and kept in memory --------------------------------
@@ -100,28 +115,20 @@ class CriteriaStore:
                 recomputed=False,
                 segmentation=items,
             )
-        parsed = parse_criteria(text, trial.study)
-        flat = [c.as_flat() for c in parsed.constraints]
+        forms = forms_of(parse_criteria(text, trial.study))
         now = dt.datetime.now(dt.UTC)
-        outline = Outline.of_flat(flat).to_json()
-        items = items_to_json(parsed.items)
         with self.engine.begin() as conn:
             conn.execute(delete(trial_criteria).where(trial_criteria.c.nct_id == trial.nct_id))
-            conn.execute(
-                insert(trial_criteria).values(
-                    nct_id=trial.nct_id,
-                    text_hash=digest,
-                    engine_version=ENGINE_VERSION,
-                    constraints=orjson.dumps(flat).decode(),
-                    notes=orjson.dumps(parsed.notes).decode(),
-                    unparsed_share=parsed.unparsed_share,
-                    parsed_at=now,
-                    outline=outline,
-                    segmentation=items,
-                )
-            )
+            conn.execute(insert(trial_criteria).values(_row(trial.nct_id, forms, now)))
         return StoredCriteria(
-            trial.nct_id, flat, parsed.notes, parsed.unparsed_share, now, outline, recomputed=True, segmentation=items
+            trial.nct_id,
+            forms.flat(),
+            orjson.loads(forms.notes),
+            forms.unparsed_share,
+            now,
+            forms.outline,
+            recomputed=True,
+            segmentation=forms.segmentation,
         )
 
     def _fill_segmentation(self, nct_id: str, digest: str, items: str) -> None:
@@ -237,3 +244,63 @@ class CriteriaStore:
                     value = stored.outline if column == "outline" else orjson.dumps(stored.constraints).decode()
                     found[nct_id] = _cached(cache, (nct_id, f"{stored.parsed_at}"), rebuild(value, None))
         return found
+
+    # --- the import's parsing step (``criteria_import.py``) ----------------------------------------------
+    def _stale(self) -> Any:
+        return trials.outerjoin(trial_criteria, trial_criteria.c.nct_id == trials.c.nct_id), or_(
+            trial_criteria.c.nct_id.is_(None), trial_criteria.c.engine_version != ENGINE_VERSION
+        )
+
+    def count_stale(self) -> int:
+        """How many trials have no criteria stored by this engine version (new, changed, or parsed by an older
+        engine: a changed trial's stored criteria are deleted with its old version)."""
+        joined, stale = self._stale()
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(joined).where(stale)).scalar_one())
+
+    def stale_records(self, after: str, limit: int) -> list[tuple[str, int, str]]:
+        """The next ``limit`` such trials after NCT ID ``after``, in NCT ID order: (NCT ID, version, record JSON)."""
+        joined, stale = self._stale()
+        query = (
+            select(trials.c.nct_id, trials.c.version, trials.c.record)
+            .select_from(joined)
+            .where(stale, trials.c.nct_id > after)
+            .order_by(trials.c.nct_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(nct_id, int(version), record) for nct_id, version, record in conn.execute(query).all()]
+
+    def save_parsed(self, parsed: Sequence[tuple[str, int, CriteriaForms]]) -> int:
+        """Store criteria forms computed from these versions of these trials (NCT ID, version, forms) in one
+        transaction; a trial stored again since (another version now, whose write deleted its criteria) is
+        left to be parsed again. Returns how many were stored. The trials' rows are locked while it runs
+        (PostgreSQL; SQLite has one writer at a time), so a new version cannot slip in between."""
+        if not parsed:
+            return 0
+        for attempt in range(_SAVE_ATTEMPTS):
+            try:
+                return self._save_parsed_once(parsed)
+            except (IntegrityError, OperationalError, psycopg.IntegrityError, psycopg.OperationalError):
+                # a reader stored one of them meanwhile (the lazy path), or the database was busy: again
+                if attempt == _SAVE_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _save_parsed_once(self, parsed: Sequence[tuple[str, int, CriteriaForms]]) -> int:
+        now = dt.datetime.now(dt.UTC)
+        ids = [nct_id for nct_id, _, _ in parsed]
+        with self.engine.begin() as conn:
+            current = dict(
+                conn.execute(
+                    select(trials.c.nct_id, trials.c.version).where(trials.c.nct_id.in_(ids)).with_for_update()
+                ).all()
+            )
+            rows = [_row(nct_id, forms, now) for nct_id, version, forms in parsed if current.get(nct_id) == version]
+            conn.execute(delete(trial_criteria).where(trial_criteria.c.nct_id.in_([r["nct_id"] for r in rows])))
+            insert_rows(conn, trial_criteria, rows)
+        return len(rows)
+
+
+_SAVE_ATTEMPTS = 8

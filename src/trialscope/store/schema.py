@@ -299,3 +299,25 @@ trial_feed = Table(
     Column("version", Integer, nullable=False),  # the trial's version this change stored
     Column("stored_at", DateTime(timezone=True), nullable=False),
 )
+
+# --- the matcher's first filter as an index (migration 0013) ------------------------------------------------
+# One row per disease concept a trial's conditions, keywords and title name (``trials.condition_concepts``,
+# split), with the columns the filter reads and the candidate's summary: a patient's diagnoses (with everything
+# they are a kind of) find their trials through the index on (concept, status) instead of a pattern match over
+# every trial. Written with the trial, in the same transaction (``trial_store.py``).
+condition_index = Table(
+    "condition_index",
+    metadata,
+    Column("concept", String(200), primary_key=True),
+    Column("nct_id", String(11), primary_key=True),
+    Column("overall_status", String(40)),
+    Column("minimum_age", Text),  # the age limits as written (``trials``' columns of the same names)
+    Column("maximum_age", Text),
+    Column("age_from_years", Float),  # the ages they admit by the age rule (model/age.py ``AgeRange``)
+    Column("age_below_years", Float),
+    Column("sex", String(10)),
+    Column("brief_title", Text),
+    Column("condition_concepts", Text),
+    Index("ix_condition_index_concept_status", "concept", "overall_status"),
+    Index("ix_condition_index_nct_id", "nct_id"),
+)

@@ -27,7 +27,20 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import psycopg
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from trialscope.caches import VersionedCache
@@ -36,6 +49,7 @@ from trialscope.catalogue.records import ImportSummary, SourceRecord
 from trialscope.catalogue.validate import checked_record
 from trialscope.model.statuses import SITE_OPEN
 from trialscope.model.study import parse_study
+from trialscope.store.bulk import insert_rows
 from trialscope.store.commits import CommitCounter
 from trialscope.store.database import DatabaseUnavailable, create_database_engine, migrate
 from trialscope.store.people import PeopleStore
@@ -43,6 +57,7 @@ from trialscope.store.prepared import PreparedRecord, prepare
 from trialscope.store.rate_limits import SharedCounts
 from trialscope.store.schema import (
     change_events,
+    condition_index,
     import_runs,
     trial_criteria,
     trial_feed,
@@ -55,24 +70,6 @@ from trialscope.store.sync_state import SyncState
 
 if TYPE_CHECKING:
     from trialscope.store.criteria_store import CriteriaStore
-
-
-def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert: PostgreSQL's COPY (one stream instead of a statement per row), else executemany.
-
-    Runs in the caller's transaction either way, so a batch stays all-or-nothing.
-    """
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        columns = list(rows[0])
-        cursor = conn.connection.cursor()
-        names = ", ".join(f'"{c}"' for c in columns)
-        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-        return
-    conn.execute(insert(table), rows)
 
 
 _WRITE_ATTEMPTS = 8
@@ -139,7 +136,7 @@ def _append_feed(conn: Connection, changed: Sequence[tuple[str, int]], now: dt.d
     if not changed:
         return
     last = int(conn.execute(_FEED_HEAD).scalar_one())
-    _insert_rows(
+    insert_rows(
         conn,
         trial_feed,
         [
@@ -147,6 +144,50 @@ def _append_feed(conn: Connection, changed: Sequence[tuple[str, int]], now: dt.d
             for n, (nct_id, version) in enumerate(changed, start=1)
         ],
     )
+
+
+_INDEXED = (
+    "overall_status",
+    "minimum_age",
+    "maximum_age",
+    "age_from_years",
+    "age_below_years",
+    "sex",
+    "brief_title",
+    "condition_concepts",
+)
+
+
+def _index_rows(items: Sequence[PreparedRecord]) -> list[dict[str, Any]]:
+    """The matcher's index rows of these records (``condition_index``): one per disease concept each names."""
+    return [
+        {"concept": concept, "nct_id": c.nct_id, **{column: c.columns[column] for column in _INDEXED}}
+        for c in items
+        for concept in dict.fromkeys(k for k in (c.columns["condition_concepts"] or "").split("|") if k)
+    ]
+
+
+# --- the age rule of the matcher's first filter: the one place that says whether a patient of ``age`` (years)
+# is within a trial's age limits, for the trials table and for the condition index alike. The limits are the ages
+# they admit by the age rule (model/age.py ``AgeRange``): from ``age_from_years`` (inclusive) up to but not
+# including ``age_below_years``; None: no limit on that side
+def _open_to_age(table: Table, age: float) -> list[ColumnElement[bool]]:
+    return [
+        or_(table.c.age_from_years.is_(None), table.c.age_from_years <= age),
+        or_(table.c.age_below_years.is_(None), table.c.age_below_years > age),
+    ]
+
+
+def _filters(table: Table, statuses: Iterable[str] | None, age: float | None, sex: str | None) -> list[Any]:
+    """The matcher's first filter on a table with the trial's status, age limits and sex."""
+    found: list[Any] = []
+    if statuses is not None:
+        found.append(table.c.overall_status.in_(sorted(statuses)))
+    if age is not None:
+        found += _open_to_age(table, age)
+    if sex in ("FEMALE", "MALE"):
+        found.append(or_(table.c.sex.is_(None), table.c.sex.in_(["ALL", sex])))
+    return found
 
 
 @dataclass(slots=True, frozen=True)
@@ -451,7 +492,7 @@ class TrialStore:
     def _insert_new(self, conn: Connection, items: list[PreparedRecord], now: dt.datetime, run_id: int | None) -> None:
         if not items:
             return
-        _insert_rows(
+        insert_rows(
             conn,
             trials,
             [
@@ -473,7 +514,8 @@ class TrialStore:
             ],
         )
         locations = [row for c in items for row in c.locations]
-        _insert_rows(conn, trial_locations, locations)
+        insert_rows(conn, trial_locations, locations)
+        insert_rows(conn, condition_index, _index_rows(items))
         events = [(c.nct_id, 1, new_trial_event(c.overall_status)) for c in items]
         self._insert_events(conn, events, now, run_id)
 
@@ -488,7 +530,7 @@ class TrialStore:
     ) -> None:
         if not items:
             return
-        _insert_rows(
+        insert_rows(
             conn,
             trial_versions,
             [
@@ -530,8 +572,10 @@ class TrialStore:
         ids = [c.nct_id for c in items]
         conn.execute(delete(trial_locations).where(trial_locations.c.nct_id.in_(ids)))
         conn.execute(delete(trial_criteria).where(trial_criteria.c.nct_id.in_(ids)))  # recomputed on next use
+        conn.execute(delete(condition_index).where(condition_index.c.nct_id.in_(ids)))
         locations = [row for c in items for row in c.locations]
-        _insert_rows(conn, trial_locations, locations)
+        insert_rows(conn, trial_locations, locations)
+        insert_rows(conn, condition_index, _index_rows(items))
         events: list[tuple[str, int, ChangeEvent]] = []
         for c in items:
             old_study = parse_study(orjson.loads(old_rows[c.nct_id]["record"]))
@@ -548,7 +592,7 @@ class TrialStore:
     ) -> None:
         if not events:
             return
-        _insert_rows(
+        insert_rows(
             conn,
             change_events,
             [
@@ -687,7 +731,26 @@ class TrialStore:
     ) -> list[CandidateRow]:
         """Trials by NCT ID (all those named, whatever their status), else those with one of ``statuses``
         (None: any), open to a person of ``age`` and ``sex`` (FEMALE or MALE), with one of ``diseases``
-        among their condition concepts; in NCT ID order."""
+        among their condition concepts; in NCT ID order. With diseases, the trials are found through the
+        condition index (one look-up per disease); without, every trial is read."""
+        wanted = sorted(set(diseases))
+        if wanted and not nct_ids:
+            narrowed = (
+                select(
+                    condition_index.c.nct_id,
+                    condition_index.c.brief_title,
+                    condition_index.c.overall_status,
+                    condition_index.c.minimum_age,
+                    condition_index.c.maximum_age,
+                    condition_index.c.sex,
+                    condition_index.c.condition_concepts,
+                )
+                .where(condition_index.c.concept.in_(wanted), *_filters(condition_index, statuses, age, sex))
+                .distinct()
+                .order_by(condition_index.c.nct_id)
+            )
+            with self.engine.connect() as conn:
+                return [CandidateRow(*row) for row in conn.execute(narrowed).all()]
         query = select(
             trials.c.nct_id,
             trials.c.brief_title,
@@ -700,16 +763,7 @@ class TrialStore:
         if nct_ids:
             query = query.where(trials.c.nct_id.in_([n.upper() for n in nct_ids]))
         else:
-            if statuses is not None:
-                query = query.where(trials.c.overall_status.in_(sorted(statuses)))
-            if age is not None:  # the ages the limits admit by the age rule (model/age.py ``AgeRange``)
-                query = query.where(or_(trials.c.age_from_years.is_(None), trials.c.age_from_years <= age))
-                query = query.where(or_(trials.c.age_below_years.is_(None), trials.c.age_below_years > age))
-            if sex in ("FEMALE", "MALE"):
-                query = query.where(or_(trials.c.sex.is_(None), trials.c.sex.in_(["ALL", sex])))
-            wanted = sorted(set(diseases))
-            if wanted:
-                query = query.where(or_(*(trials.c.condition_concepts.contains(f"|{d}|") for d in wanted)))
+            query = query.where(*_filters(trials, statuses, age, sex))
         with self.engine.connect() as conn:
             return [CandidateRow(*row) for row in conn.execute(query.order_by(trials.c.nct_id)).all()]
 
