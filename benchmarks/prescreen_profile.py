@@ -41,10 +41,14 @@ from trialscope.cli import matching as matching_commands  # noqa: E402
 from trialscope.criteria.vocabulary import vocabulary  # noqa: E402
 from trialscope.demo import load_demo  # noqa: E402
 from trialscope.matching import prescreen  # noqa: E402
-from trialscope.matching.catalogue_matching import trial_specs  # noqa: E402
 from trialscope.matching.facts import patient_facts  # noqa: E402
 from trialscope.patients.sources import PatientError, read_patients  # noqa: E402
 from trialscope.store.trial_store import TrialStore  # noqa: E402
+
+try:
+    from trialscope.matching.catalogue_matching import trial_specs
+except ImportError:  # the code before the module renames (issue 38's baseline, 131eb2d)
+    from trialscope.matching.run import trial_specs  # type: ignore[no-redef]
 
 
 def main() -> None:
