@@ -68,7 +68,17 @@ def corpus(path: Path, count: int, last_update: str, title: str, start: int = 0)
 
 def ingest(db: str, path: Path, batch_size: int = 50) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TRIALSCOPE_DATABASE_URL": db}
-    command = [sys.executable, "-m", "trialscope", "ingest", str(path), "--batch-size", str(batch_size), "--json"]
+    command = [
+        sys.executable,
+        "-m",
+        "trialscope",
+        "ingest",
+        str(path),
+        "--batch-size",
+        str(batch_size),
+        "--json",
+        "--no-criteria",
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

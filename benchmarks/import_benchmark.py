@@ -77,7 +77,7 @@ def run_import(path: Path, url: str) -> tuple[float, float, TreeMemory, dict[str
     env = {**os.environ, "TRIALSCOPE_DATABASE_URL": url}
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "trialscope", "ingest", str(path), "--json"],
+        [sys.executable, "-m", "trialscope", "ingest", str(path), "--json", "--no-criteria"],  # the import alone
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -191,3 +191,13 @@ def test_the_command_line_loads_no_heavy_stack_until_a_command_runs() -> None:
     assert loaded.strip() == "[]", loaded
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0 and "prescreen" in result.output and "serve" in result.output
+
+
+def test_ingest_parses_the_criteria_of_new_trials_unless_told_not_to(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'trials.db'}"
+    code, out = _run("ingest", str(FIXTURES / "seed-trials"), "--db", db, "--json", "--no-criteria")
+    assert code == 0 and "criteria" not in json.loads(out)
+    code, out = _run("ingest", str(FIXTURES / "seed-trials"), "--db", db, "--json")
+    assert code == 0 and json.loads(out)["criteria"] == {"parsed": 5, "texts_read": 5, "failed": 0}
+    code, out = _run("ingest", str(FIXTURES / "seed-trials"), "--db", db)  # nothing new: nothing parsed
+    assert code == 0 and "criteria parsed" not in out
