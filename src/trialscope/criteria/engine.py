@@ -156,6 +156,16 @@ def _defined_requirements(builder: _Builder, definers: list[Item], norm: str, vo
         )
 
 
+def _doubt(c: Constraint, kind: str, words: str, *, first: bool = False) -> None:
+    """Mark ``c`` unsure of ``kind`` (a class of leftover words, ``matching/evaluate.py``), naming ``words``
+    after those it already names, or before them (``first``)."""
+    c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {kind}))
+    if not c.leftover:
+        c.leftover = words
+    else:
+        c.leftover = f"{words} … {c.leftover}" if first else f"{c.leftover} … {words}"
+
+
 _ALL_OF_THE_FOLLOWING = re.compile(r"(?i)\b(?:all|each|every\s+one)\s+(?:of\s+)?the\s+following\b")
 
 
@@ -886,10 +896,8 @@ def _apply_cohort_headings(
     diseases, opening = cohorts
 
     def conditional(c: Constraint, words: str) -> None:
-        kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
-        if "conflict" not in kinds:
-            c.leftover = f"{words} … {c.leftover}" if c.leftover else words
-            c.unsure = ",".join(sorted(kinds))
+        if "conflict" not in (c.unsure or "").split(","):
+            _doubt(c, "condition", words, first=True)
 
     for index, (a, b) in opening.items():
         for c in constraints:
@@ -921,11 +929,13 @@ def _alternative_items(constraints: list[Constraint], items: list[Item]) -> None
             if member is None:
                 continue
             for c in constraints:
-                if c.item == member.index and c.kind in ("numeric", "concept"):
-                    kinds = {k for k in (c.unsure or "").split(",") if k} | {"condition"}
-                    if "conflict" not in kinds and "or" not in (c.leftover or "").split(" … "):
-                        c.leftover = f"or … {c.leftover}" if c.leftover else "or"
-                        c.unsure = ",".join(sorted(kinds))
+                if (
+                    c.item == member.index
+                    and c.kind in ("numeric", "concept")
+                    and "conflict" not in (c.unsure or "").split(",")
+                    and "or" not in (c.leftover or "").split(" … ")
+                ):
+                    _doubt(c, "condition", "or", first=True)
 
 
 # what separates an age band from the limit that holds for it: "Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL"
@@ -1230,28 +1240,18 @@ def _read_item(
             c.unsure = kinds(found)
             c.leftover = leftover_words(list({(w.start, w.end): w for w in found}.values()))  # each word once
         for a, b in conditioned.get(id(c), []):  # whom the limit holds for (or spares)
-            whom = " ".join(norm[a:b].split())
-            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
-            c.leftover = f"{c.leftover} … {whom}" if c.leftover else whom
+            _doubt(c, "condition", " ".join(norm[a:b].split()))
         for a, b in loose:  # a window of its item that nothing took narrows what the item names
             if c.kind == "concept" and c.category != "pregnancy":
-                window_words = " ".join(norm[a:b].split())
-                c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
-                c.leftover = f"{c.leftover} … {window_words}" if c.leftover else window_words
+                _doubt(c, "qualifier", " ".join(norm[a:b].split()))
         for a, b in builder.qualified.get(c.id, []):  # words of a relation that qualify it
-            relation = " ".join(norm[a:b].split())
-            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
-            c.leftover = f"{c.leftover} … {relation}" if c.leftover else relation
+            _doubt(c, "qualifier", " ".join(norm[a:b].split()))
         turned = builder.turned.get(c.id)
         if turned is not None:
-            negation = " ".join(norm[turned[0] : turned[1]].split())
-            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"unplaced"}))
-            c.leftover = f"{negation} … {c.leftover}" if c.leftover else negation
+            _doubt(c, "unplaced", " ".join(norm[turned[0] : turned[1]].split()), first=True)
         band = builder.conditions.get(c.id)
         if band is not None:  # a limit that holds for an age band only
-            ages = " ".join(norm[band[0] : band[1]].split())
-            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
-            c.leftover = f"{ages} … {c.leftover}" if c.leftover else ages
+            _doubt(c, "condition", " ".join(norm[band[0] : band[1]].split()), first=True)
     _share_subgroup_limits(readable)
     _unread_status_alternatives(readable, norm, vocab)
 
@@ -1279,8 +1279,7 @@ def _unread_status_alternatives(readable: list[Constraint], norm: str, vocab: Vo
                 word
             ):
                 continue
-            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"alternative"}))
-            c.leftover = f"{c.leftover} … {word}" if c.leftover else word
+            _doubt(c, "alternative", word)
             break
 
 
@@ -1298,9 +1297,7 @@ def _share_subgroup_limits(readable: list[Constraint]) -> None:
             continue
         subgroup = next((o for o in subgroups.get(c.quantity or "", []) if o.value != c.value), None)
         if subgroup is not None:
-            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
-            words = f"otherwise than {subgroup.leftover}"
-            c.leftover = f"{c.leftover} … {words}" if c.leftover else words
+            _doubt(c, "condition", f"otherwise than {subgroup.leftover}")
 
 
 def _exception_read(text: str, read: set[str]) -> bool:
@@ -1447,8 +1444,7 @@ def _accept_listed_cases(builder: _Builder, items: list[Item], head: int) -> Non
             )
     if narrowed:  # the cases say more than a status ("after at least two lines", "within a year of ASCT")
         for c in own:
-            c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"qualifier"}))
-            c.leftover = f"{c.leftover} … as one of the cases listed" if c.leftover else "as one of the cases listed"
+            _doubt(c, "qualifier", "as one of the cases listed")
 
 
 # "de novo or secondary AML": both origins named as alternatives, so the origin is not a requirement at all
