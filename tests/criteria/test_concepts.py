@@ -102,3 +102,12 @@ def test_concept_hierarchy() -> None:
     vocab = vocabulary()
     assert "acute myeloid leukemia" in vocab.concept_ancestors("acute promyelocytic leukemia")
     assert "genetically modified T cell therapy" in vocab.concept_ancestors("CAR-T cell therapy")
+
+
+def test_a_disease_named_as_the_cause_of_an_organs_involvement_is_not_a_second_diagnosis() -> None:
+    """ "the brain involved by the lymphoma": the involvement is excluded, not every patient with lymphoma."""
+    for text in (
+        "Exclusion Criteria:\n\n* Central nervous system involvement with leukemia",
+        "Exclusion Criteria:\n\n* Known CNS involvement by the malignancy",
+    ):
+        assert {c.concept for c in _concepts(text)} == {"CNS disease"}, text

@@ -200,3 +200,25 @@ def test_limits_joined_by_or_across_a_bracketed_aside_are_alternatives() -> None
     limits = [c for c in parsed.constraints if c.kind == "numeric"]
     assert len(limits) == 2 and limits[0].any_of_group is not None
     assert limits[0].any_of_group == limits[1].any_of_group
+
+
+@pytest.mark.parametrize(
+    ("text", "sample"),
+    [
+        ("Blast percentage of 12% or more in the blood", "peripheral blood"),
+        ("PB blasts > 1%", "peripheral blood"),
+        ("Marrow blasts below 5%", None),
+        ("≥ 20% blasts", None),
+        ("Blasts ≥ 10% in the peripheral blood or the bone marrow", "bone marrow or peripheral blood"),
+        ("Blood and/or marrow blasts at or above 5%", "bone marrow or peripheral blood"),
+    ],
+)
+def test_a_blast_count_keeps_the_site_it_was_taken_from(text: str, sample: str | None) -> None:
+    (blasts,) = [c for c in parse_criteria(f"Inclusion Criteria:\n\n* {text}").constraints if c.kind == "numeric"]
+    assert blasts.quantity == "bone marrow blasts" and blasts.sample == sample
+
+
+def test_each_of_two_blast_limits_keeps_its_own_site() -> None:
+    text = "Inclusion Criteria:\n\n* BM blasts ≥ 5% by flow, or circulating blasts ≥ 1%"
+    sites = [c.sample for c in parse_criteria(text).constraints if c.kind == "numeric"]
+    assert sites == [None, "peripheral blood"]

@@ -159,3 +159,32 @@ def test_one_table_names_each_evaluator_and_what_it_reads() -> None:
             assert reads(c, vocab) == evaluator.reads(c, vocab)
             assert all(facet_reader(facet) for facet in evaluator.reads(c, vocab))
     assert set(EVALUATORS) - used == {"asked"}  # the seeds state no value trialscope only asks about
+
+
+def test_a_blast_limit_reads_the_count_of_the_site_it_names() -> None:
+    """A limit on peripheral blood blasts is not met by a marrow count, nor a marrow limit by a blood count;
+    a limit naming both sites is met by either count and asks for the other when one falls short."""
+    marrow_only = _patient(bone_marrow_blasts=[{"value": 3, "sample": "bone marrow"}])
+    blood_only = _patient(bone_marrow_blasts=[{"value": 40, "sample": "peripheral blood"}])
+
+    def result(criteria: str, patient: Patient):  # type: ignore[no-untyped-def]
+        (r,) = [r for r in _match(criteria, patient).criteria if r.constraint.quantity == "bone marrow blasts"]
+        return r
+
+    blood_limit = "Inclusion Criteria:\n\n* Circulating blasts of at least 10%"
+    assert result(blood_limit, marrow_only).status == "unknown"
+    assert "peripheral blood blast" in (result(blood_limit, marrow_only).question or "")
+    assert result(blood_limit, blood_only).status == "met"
+
+    marrow_limit = "Inclusion Criteria:\n\n* At least 10% blasts in the marrow"
+    assert result(marrow_limit, blood_only).status == "unknown"
+    assert result(marrow_limit, marrow_only).status == "not_met"
+
+    either = "Inclusion Criteria:\n\n* Marrow or blood blasts 10% or more"
+    assert result(either, blood_only).status == "met"
+    short = result(either, marrow_only)
+    assert short.status == "unknown" and "peripheral blood" in (short.question or "")
+    both_short = _patient(
+        bone_marrow_blasts=[{"value": 3, "sample": "bone marrow"}, {"value": 2, "sample": "peripheral blood"}]
+    )
+    assert result(either, both_short).status == "not_met"

@@ -430,6 +430,8 @@ def _admissible(
     context_after = norm[match.end() : min(clause_end, match.end() + 40)]
     if category == "condition" and cues().organ_qualifier.match(context_after):
         return False  # "lymphoma infiltrating the heart" is an organ's involvement, not the diagnosis itself
+    if category == "condition" and cues().organ_cause.search(context_before):
+        return False  # "CNS involvement by lymphoma": the cause of the organ's involvement, not a second diagnosis
     if category == "condition" and DISEASE_MATERIAL.match(context_after):
         return False  # "lymphoma cells": what is measured, not the diagnosis
     if category == "prior_therapy":

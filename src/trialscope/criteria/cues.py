@@ -28,12 +28,14 @@ class CuesFile(ReviewedFile):
     permission: list[str]
     exception_heading: list[str]
     organ_qualifier: list[str]
+    organ_cause: list[str]
     non_time_amount: list[str]
     negation_in_criteria: list[str]
     exception: list[str]
     exposure: list[str]
     comparators: list[tuple[str, ComparatorSymbol]]
     measurement_methods: list[tuple[str, str]]
+    blast_samples: list[tuple[str, str]]
     result_test_words: list[str]
     comparator_suffixes: list[tuple[str, ComparatorSymbol]]
     quantity_name_filler: list[str]
@@ -53,6 +55,7 @@ class Cues:
     permission: re.Pattern[str]  # "can be enrolled if ...": a permission inside an exclusion, not an exclusion
     exception_heading: re.Pattern[str]  # "... with the following exceptions:": the sub-items let patients in
     organ_qualifier: re.Pattern[str]  # matched against the words just after a diagnosis
+    organ_cause: re.Pattern[str]  # matched against the words just before a diagnosis ("involvement by")
     washout_alone: re.Pattern[str]  # links that make a washout by themselves ("since", "elapsed")
     washout_last: re.Pattern[str]  # otherwise the words after the link must say a last exposure ("prior")
     negation_in_criteria: re.Pattern[str]  # words that negate what follows them in a criterion's clause
@@ -60,6 +63,7 @@ class Cues:
     exposure: re.Pattern[str]  # words around a therapy that make it a prior therapy ("received", "within")
     comparators: tuple[tuple[str, str], ...]  # ("not more than", "<="), longest phrase first
     measurement_methods: tuple[tuple[re.Pattern[str], str], ...]  # (words near a blast count, its method)
+    blast_samples: tuple[tuple[re.Pattern[str], str], ...]  # (words near a blast count, where it was taken)
     result_test_words: frozenset[str]  # between a named test and its result ("HCV antibody ... negative")
     comparator_suffixes: tuple[tuple[str, str], ...]  # ("or more", ">="): after a value, in the file's order
     quantity_name_filler: frozenset[str]  # words padding a quantity's name ("the", "level")
@@ -95,6 +99,7 @@ def cues() -> Cues:
         permission=re.compile(rf"(?i)\b(?:{_alternatives(data.permission)})\b"),
         exception_heading=re.compile(rf"(?i)\b(?:{_alternatives(data.exception_heading)})\b"),
         organ_qualifier=re.compile(rf"(?i)^\s*(?:{_alternatives(data.organ_qualifier)})\b"),
+        organ_cause=re.compile(rf"(?i)\b(?:{_alternatives(data.organ_cause)})\s+(?:(?:the|a|an|his|her|their)\s+)?$"),
         washout_alone=re.compile(rf"(?i)^(?:{_alternatives(data.washout_link_alone)})$"),
         washout_last=re.compile(rf"(?i)\b(?:{_alternatives(data.washout_last_exposure)})\b"),
         negation_in_criteria=_words(data.negation_in_criteria),
@@ -102,6 +107,7 @@ def cues() -> Cues:
         exposure=_words(data.exposure),
         comparators=tuple(sorted(((p, c) for p, c in data.comparators), key=lambda pair: -len(pair[0]))),
         measurement_methods=tuple((re.compile(p, re.IGNORECASE), m) for p, m in data.measurement_methods),
+        blast_samples=tuple((re.compile(p, re.IGNORECASE), m) for p, m in data.blast_samples),
         result_test_words=frozenset(w.lower() for w in data.result_test_words),
         comparator_suffixes=tuple((p, c) for p, c in data.comparator_suffixes),
         quantity_name_filler=frozenset(data.quantity_name_filler),

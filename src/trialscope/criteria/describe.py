@@ -37,7 +37,17 @@ def unit_words(unit: str | None, quantity: str | None = None) -> str:
 def limit_words(c: Constraint) -> str:
     """ "total bilirubin ≤ 1.5 × ULN": the quantity, the comparison and the value with its unit."""
     symbol = SYMBOL.get(c.comparator or "", c.comparator)
-    return f"{term(c.quantity)} {symbol} {_number(c.value)} {unit_words(c.unit, c.quantity)}".rstrip()
+    return f"{quantity_words(c)} {symbol} {_number(c.value)} {unit_words(c.unit, c.quantity)}".rstrip()
+
+
+def quantity_words(c: Constraint) -> str:
+    """What a limit is on: the quantity's name, with the site of a blast count taken elsewhere than the
+    marrow ("peripheral blood blasts")."""
+    if c.sample == "peripheral blood":
+        return _("peripheral blood blasts")
+    if c.sample:
+        return _("blasts in the bone marrow or the peripheral blood")
+    return term(c.quantity)
 
 
 def window_words(window: Window) -> str:

@@ -256,6 +256,7 @@ def _add_numeric(
             value=m.value,
             unit=m.unit,
             method=m.method,
+            sample=m.sample,
             any_of_group=group,
             twin_of=ids[m.twin_of_index] if m.twin_of_index is not None and m.twin_of_index < len(ids) else None,
             definitional=definitional or _inside(defines, m.start),

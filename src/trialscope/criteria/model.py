@@ -48,6 +48,9 @@ class Constraint:
     value: float | None = None
     unit: str | None = None
     method: str | None = None  # morphology | flow cytometry (blast counts)
+    # where a blast count is taken: "peripheral blood", "bone marrow or peripheral blood" (either count may meet
+    # it); None: the bone marrow
+    sample: str | None = None
     any_of_group: str | None = None  # alternatives: meeting one constraint of the group is enough
     twin_of: str | None = None  # an absolute threshold stated beside a xULN one ("<=1.5 x ULN (<=51 umol/L)")
     # concept
@@ -89,6 +92,7 @@ class Constraint:
             value=flat.get("value"),
             unit=flat.get("unit"),
             method=flat.get("method"),
+            sample=flat.get("sample"),
             any_of_group=flat.get("any_of_group"),
             twin_of=flat.get("twin_of"),
             category=flat.get("category"),
@@ -122,6 +126,8 @@ class Constraint:
             }
             if self.method:
                 flat["method"] = self.method
+            if self.sample:
+                flat["sample"] = self.sample
             if self.concept:
                 flat["concept"] = self.concept  # what a count of prior therapy counts
             if self.any_of_group:

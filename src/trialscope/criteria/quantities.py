@@ -26,6 +26,15 @@ from trialscope.criteria.vocabulary import Quantity, Vocabulary
 _COORDINATION = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|and/or|&|\(\s*[A-Za-z0-9]{1,8}\s*\))*\s*$", re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
 _METHOD = cues().measurement_methods  # how a blast count was measured, by the words near it
+_SAMPLES = cues().blast_samples  # where a blast count was taken, by the words near it
+_SITE = "|".join(f"(?:{pattern.pattern})" for pattern, _ in _SAMPLES)
+_SITES = rf"(?:{_SITE})(?:\s*(?:,|/|\bor\b|and/or|\band\b)\s*(?:in\s+)?(?:the\s+)?(?:{_SITE}))*"
+# "bone marrow or peripheral blood blasts", "blasts in the peripheral blood": the sites a blast count names
+_SITES_BEFORE = re.compile(
+    rf"(?i)(?<![\w-])(?:{_SITES})\s+(?:leuka?emic\s+)?blasts?\b|\bblasts?(?:\s+count)?\s+(?:in|on|of|from)\s+(?:the\s+)?{_SITES}"
+)
+_SITES_AFTER = re.compile(rf"(?i)\s*(?:(?:leuka?emic\s+)?blasts?\s+)?(?:in|on|of|from)\s+(?:the\s+)?{_SITES}")
+BOTH_SITES = "bone marrow or peripheral blood"
 _CARDIAC_CONTEXT = re.compile(r"(?i)heart|cardiac|NYHA|New\s+York|angina|CCS")
 _TOXICITY_CONTEXT = re.compile(
     r"(?i)toxic|adverse|CTCAE|\bNCI\b|\bAEs?\b|side\s+effect|recover|allerg|hypersensitiv|reaction"
@@ -64,6 +73,7 @@ class NumericMatch:
     start: int
     end: int
     method: str | None = None
+    sample: str | None = None  # where a blast count was taken (``_sample_near``)
     group: int = 0  # thresholds sharing a group are alternatives (any of)
     twin_of_index: int | None = None
     # one threshold on several ways of measuring one thing ("Karnofsky/Lansky ≥ 50"): any one of them is enough
@@ -95,6 +105,23 @@ def _clause_of(clauses: list[tuple[int, int]], position: int) -> tuple[int, int]
     return clauses[-1]
 
 
+def _sample_near(norm: str, before_from: int, threshold: Threshold, after_to: int) -> str | None:
+    """Where the blast count a threshold limits was taken, from the sites named with it ("bone marrow or
+    peripheral blood blasts ≥ 5%", "blasts ≥ 20% in the peripheral blood"): "peripheral blood", both sites
+    (``BOTH_SITES``: either count may meet it), or None for the bone marrow, the convention when no site is
+    named."""
+    window = norm[before_from : threshold.start]
+    named = [m for m in _SITES_BEFORE.finditer(window) if len(window) - m.end() <= 30]
+    phrase = named[-1].group(0) if named else ""
+    after = _SITES_AFTER.match(norm, threshold.end, after_to)
+    if after:
+        phrase += " " + after.group(0)
+    sites = {sample for pattern, sample in _SAMPLES if pattern.search(phrase)}
+    if sites == {"peripheral blood"}:
+        return "peripheral blood"
+    return BOTH_SITES if len(sites) > 1 else None
+
+
 def _method_near(norm: str, start: int, end: int) -> str | None:
     window = norm[start : min(end, start + 45)]
     for pattern, method in _METHOD:
@@ -123,7 +150,7 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     results: list[NumericMatch] = []
     previous: tuple[Threshold, list[Quantity], int] | None = None
     group = 0
-    for threshold in thresholds:
+    for n, threshold in enumerate(thresholds):
         clause_start, clause_end = _clause_of(clauses, threshold.start)
         if threshold.pressure_pair:
             group += 1
@@ -197,6 +224,14 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                         start=threshold.start,
                         end=threshold.end,
                         method=_method_near(norm, threshold.end, clause_end)
+                        if quantity.key == "bone marrow blasts"
+                        else None,
+                        sample=_sample_near(
+                            norm,
+                            max(clause_start, threshold.start - 80, thresholds[n - 1].end if n else start),
+                            threshold,
+                            min(clause_end, thresholds[n + 1].start if n + 1 < len(thresholds) else end),
+                        )
                         if quantity.key == "bone marrow blasts"
                         else None,
                         group=group,

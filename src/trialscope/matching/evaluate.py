@@ -13,13 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from trialscope.criteria.describe import SYMBOL, conflict_words, describe, in_window, span_words, unit_words
+from trialscope.criteria.describe import (
+    SYMBOL,
+    conflict_words,
+    describe,
+    in_window,
+    quantity_words,
+    span_words,
+    unit_words,
+)
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.performance import SCALES, convert_performance
 from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
 from trialscope.criteria.vocabulary import Vocabulary
 from trialscope.matching.facts import STATUS, Facet, Fact, PatientFacts, concepts_named
 from trialscope.model.age import completed
+from trialscope.patients.model import BlastCount
 from trialscope.translation import N_, _, term
 
 Status = Literal["met", "not_met", "unknown", "not_applicable"]
@@ -84,7 +93,7 @@ def _limit(c: Constraint) -> str:
 
 def _rule(c: Constraint) -> str:
     """'total bilirubin ≤ 1.5 × the upper limit of normal (ULN)'."""
-    return f"{term(c.quantity)} {_limit(c)}"
+    return f"{quantity_words(c)} {_limit(c)}"
 
 
 def _unit_words(c: Constraint) -> str:
@@ -266,24 +275,36 @@ def _evaluate_lab(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> Crit
 
 
 def _evaluate_blasts(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
-    counts = facts.patient.bone_marrow_blasts
+    """A limit on blasts, compared with the patient's latest count from each site it names (the bone marrow
+    unless it names the peripheral blood; with both, either count may meet it, and a count from one site
+    that does not leaves the other to ask)."""
     assert c.value is not None and c.comparator is not None
-    usable = [b for b in counts if not c.method or not b.method or c.method.split()[0] in b.method.lower()]
-    if not usable:
-        method = _(" by %(method)s", method=term(c.method)) if c.method else ""
-        return CriterionResult(
-            c,
-            "unknown",
-            _("no bone marrow blast count%(method)s in your profile", method=method),
-            question=_("What was your latest bone marrow blast percentage%(method)s?", method=method),
-        )
-    blast = usable[-1]
-    how = _(" by %(method)s", method=term(blast.method)) if blast.method else ""
-    return _numeric_outcome(
-        c,
-        _compare(blast.value, c.comparator, c.value),
-        _("your bone marrow blasts are %(value)s%%%(method)s", value=_fmt(blast.value), method=how),
-    )
+    sites = (c.sample or "bone marrow").split(" or ")
+    latest: dict[str, BlastCount] = {}
+    for b in facts.patient.bone_marrow_blasts:
+        if b.sample in sites and (not c.method or not b.method or c.method.split()[0] in b.method.lower()):
+            latest[b.sample] = b
+    meeting = [b for b in latest.values() if _compare(b.value, c.comparator, c.value)]
+    if meeting or (latest and len(latest) == len(sites)):
+        shown = meeting[-1] if meeting else list(latest.values())[-1]
+        how = _(" by %(method)s", method=term(shown.method)) if shown.method else ""
+        return _numeric_outcome(c, bool(meeting), _blast_words(shown, how))
+    missing = next(site for site in sites if site not in latest)
+    method = _(" by %(method)s", method=term(c.method)) if c.method else ""
+    said = "; ".join(_blast_words(b, "") for b in latest.values())
+    if missing == "peripheral blood":
+        why = _("no peripheral blood blast count%(method)s in your profile", method=method)
+        question = _("What was your latest peripheral blood blast percentage%(method)s?", method=method)
+    else:
+        why = _("no bone marrow blast count%(method)s in your profile", method=method)
+        question = _("What was your latest bone marrow blast percentage%(method)s?", method=method)
+    return CriterionResult(c, "unknown", f"{said}; {why}" if said else why, question=question)
+
+
+def _blast_words(blast: BlastCount, how: str) -> str:
+    if blast.sample == "peripheral blood":
+        return _("your peripheral blood blasts are %(value)s%%%(method)s", value=_fmt(blast.value), method=how)
+    return _("your bone marrow blasts are %(value)s%%%(method)s", value=_fmt(blast.value), method=how)
 
 
 def _evaluate_count(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:

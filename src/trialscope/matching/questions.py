@@ -105,6 +105,9 @@ class Question:
         return _(self.label, x=term(self.subject), when=self.when)
 
 
+PERIPHERAL_BLOOD = "peripheral blood"
+
+
 # --- the questions a trial's criteria need -------------------------------------------------------------------
 
 
@@ -151,14 +154,16 @@ def _number_question(c: Constraint, vocab: Vocabulary) -> Question | None:
     label = N_("Your latest %(x)s") if q.kind in ("lab", "measurement") else N_("Your %(x)s")
     if q.kind == "prognosis":
         label = N_("How long does your doctor expect you to live? (life expectancy)")
+    peripheral = c.sample == PERIPHERAL_BLOOD  # a count the marrow's cannot answer; with both sites, it can
     return Question(
-        f"lab:{c.quantity}",
+        f"lab:{c.quantity}:{PERIPHERAL_BLOOD}" if peripheral else f"lab:{c.quantity}",
         "number",
         label,
         "lab",
         help=N_("From your latest report. Leave blank if you do not know."),
         units=units,
         concept=c.quantity,
+        subject=N_("peripheral blood blasts") if peripheral else "",
         asks_uln=c.unit == "xULN",
     )
 
@@ -345,8 +350,9 @@ def _lab_answer(patient: Patient, q: Question, number: float, answers: Mapping[s
     if uln is not None and uln <= 0:
         raise _out_of_range(uln_label, uln)
     try:
-        if q.concept == "bone marrow blasts":  # read where the matcher reads blast counts
-            patient.bone_marrow_blasts.append(BlastCount(value=number))
+        if q.concept == "bone marrow blasts":  # read where the matcher reads blast counts, from its site
+            sample = PERIPHERAL_BLOOD if q.key.endswith(f":{PERIPHERAL_BLOOD}") else "bone marrow"
+            patient.bone_marrow_blasts.append(BlastCount(value=number, sample=sample))
         elif q.concept == "life expectancy":
             patient.life_expectancy_months = convert(number, unit or "months", "months")
         else:
