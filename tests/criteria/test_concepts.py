@@ -111,3 +111,16 @@ def test_a_disease_named_as_the_cause_of_an_organs_involvement_is_not_a_second_d
         "Exclusion Criteria:\n\n* Known CNS involvement by the malignancy",
     ):
         assert {c.concept for c in _concepts(text)} == {"CNS disease"}, text
+
+
+def test_a_named_drug_is_a_kind_of_its_class_never_the_whole_class() -> None:
+    """ "prior cladribine or clofarabine chemotherapy": those drugs, with the window after them, not every
+    chemotherapy; a class with drugs as its examples stays the class."""
+    text = "Exclusion Criteria:\n\n* Received clofarabine or cladribine chemotherapy in the past 6 months"
+    found = {(c.concept, c.within.value if c.within else None) for c in _concepts(text)}
+    assert found == {("clofarabine", 6.0), ("cladribine", 6.0)}
+    examples = _concepts("Exclusion Criteria:\n\n* Ongoing immunosuppressive therapy such as sirolimus or tacrolimus")
+    assert [c.concept for c in examples] == ["immunosuppressants"]
+    vocab = vocabulary()
+    assert {"purine analogue", "chemotherapy"} <= vocab.concept_ancestors("clofarabine")
+    assert {"cladribine", "cytarabine", "mitoxantrone"} <= vocab.concept_ancestors("CLAG-M")

@@ -188,3 +188,20 @@ def test_a_blast_limit_reads_the_count_of_the_site_it_names() -> None:
         bone_marrow_blasts=[{"value": 3, "sample": "bone marrow"}, {"value": 2, "sample": "peripheral blood"}]
     )
     assert result(either, both_short).status == "not_met"
+
+
+def test_a_named_drug_is_matched_through_the_drug_hierarchy() -> None:
+    """Excluding one drug does not exclude every patient treated with its class; a regimen holds its drugs;
+    requiring the class is met by any of its drugs."""
+    exclusion = "Exclusion Criteria:\n\n* Prior treatment with clofarabine"
+
+    def status(criteria: str, patient: Patient) -> str:
+        (r,) = [r for r in _match(criteria, patient).criteria if r.constraint.kind == "concept"]
+        return r.status
+
+    assert status(exclusion, _patient(treatments=[{"name": "daunorubicin"}])) != "not_met"
+    assert status(exclusion, _patient(treatments=[{"name": "clofarabine"}])) == "not_met"
+    regimen = _patient(treatments=[{"name": "CLAG-M"}])
+    assert status("Exclusion Criteria:\n\n* Previous cladribine", regimen) == "not_met"
+    required = "Inclusion Criteria:\n\n* Previously treated with a hypomethylating agent"
+    assert status(required, _patient(treatments=[{"name": "decitabine"}])) == "met"

@@ -182,6 +182,7 @@ def extract_concepts(
             )
             order.append(key)
             previous_key = key
+        _fold_class_heads(norm, clause_matches, order, vocab)
         for window_start, window_end, window in windows:
             if any(a <= window_start < b for a, b in defines):
                 continue  # a duration inside a definition ('uncontrolled after >1 month of treatment')
@@ -204,13 +205,15 @@ def extract_concepts(
 
 # "infection of hepatitis B virus", "infection with HIV": the generic head names the specific one after it
 _HEAD_OF = re.compile(r"(?i)^\s*(?:virus\s+)?(?:of|with|by|due\s+to|caused\s+by)\s+(?:the\s+|a\s+|an\s+)?$")
-_GENERIC_HEADS = frozenset({"active infection"})
+_GENERIC_HEAD = "active infection"  # it, and its kinds by the kind of germ (viral, fungal), head a named infection
 
 
 def _fold_generic_heads(norm: str, matches: dict[str, ConceptMatch], order: list[str], vocab: Vocabulary) -> None:
     """A generic concept that only introduces a specific one of its category ("active infection of hepatitis
-    B virus or hepatitis C virus") is not a criterion of its own: its mention joins the specific one's."""
-    for key in [k for k in order if k in _GENERIC_HEADS and k in matches]:
+    B virus or hepatitis C virus", "viral infection with HBV") is not a criterion of its own: its mention
+    joins the specific one's."""
+    generic = [k for k in order if k in matches and _GENERIC_HEAD in vocab.concept_ancestors(k)]
+    for key in generic:
         head = matches[key]
         for other in order:
             found = matches.get(other)
@@ -220,6 +223,59 @@ def _fold_generic_heads(norm: str, matches: dict[str, ConceptMatch], order: list
                 found.mentions.append((head.start, head.end))
                 found.start = head.start
                 del matches[key]
+                break
+
+
+# "fludarabine or cladribine chemotherapy", "anthracycline-based chemotherapy": the class named after its kinds
+_CLASS_AFTER_KIND = re.compile(r"(?i)^\s*(?:-\s*)?(?:(?:based|containing)\s+)?$")
+
+
+def _fold_class_heads(norm: str, matches: dict[str, ConceptMatch], order: list[str], vocab: Vocabulary) -> None:
+    """A class and kinds of it in one phrase are one criterion. Written after the kinds, as their head noun
+    ("fludarabine or cladribine chemotherapy"), the class is not one of its own: "prior fludarabine
+    chemotherapy" does not exclude every chemotherapy, and its mention joins the kind's just before it.
+    A therapy written before its kinds as examples ("chemotherapy (e.g. cytarabine)", "immunosuppressants
+    such as tacrolimus") has them as examples, and their mentions join its own."""
+    for key in list(order):
+        kind = matches.get(key)
+        if kind is None:
+            continue
+        for other in order:
+            head = matches.get(other)
+            if (
+                head is not None
+                and other != key
+                and head.polarity == kind.polarity
+                and head.category == "prior_therapy"  # a disease's examples stay criteria of their own
+                and head.mentions[0][1] <= kind.start
+                and other in vocab.concept_ancestors(key)
+                and _EXAMPLES.search(norm, head.mentions[0][1], kind.start)
+                and not re.search(r";|(?<!\be\.g)(?<!\bi\.e)\.\s", norm[head.mentions[0][1] : kind.start])
+                and kind.start - head.mentions[0][1] <= 100
+            ):
+                head.mentions.extend(kind.mentions)
+                head.end = max(head.end, kind.end)
+                del matches[key]
+                order.remove(key)
+                break
+    for key in list(order):
+        head = matches.get(key)
+        if head is None or len(head.mentions) != 1:
+            continue
+        for other in order:
+            kind = matches.get(other)
+            if (
+                kind is not None
+                and other != key
+                and kind.polarity == head.polarity
+                and kind.end <= head.start
+                and key in vocab.concept_ancestors(other)
+                and _CLASS_AFTER_KIND.match(norm[kind.end : head.start])
+            ):
+                kind.mentions.append((head.start, head.end))
+                kind.end = head.end
+                del matches[key]
+                order.remove(key)
                 break
 
 
@@ -493,6 +549,9 @@ def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str
     )  # the window follows the concept: extend over the list that ends there, mention by mention
     while position > 0:
         earlier, later = mentions[position - 1], mentions[position]
+        if earlier[2] == later[2]:  # one concept's mentions ("cladribine chemotherapy"): the list goes on before it
+            position -= 1
+            continue
         gap_text = norm[earlier[1] : later[0]]
         if not (_LIST_GAP.match(gap_text) and re.search(r",|\bor\b|\band\b|/", gap_text)):
             break
