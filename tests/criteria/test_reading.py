@@ -595,3 +595,55 @@ def test_a_status_whose_listed_cases_say_more_is_narrowed_by_them() -> None:
     )
     status = next(c for c in _read(text) if c.category == "disease_status" and c.item == 0)
     assert "qualifier" in _kinds(status) and kept_answers(status) == {"not_met"}
+
+
+def test_a_lead_in_saying_the_tests_below_are_negative_excludes_what_they_name() -> None:
+    text = "Inclusion Criteria:\n- Screening serology must be negative for:\n  * HIV-1/2 antibody\n  * HBsAg"
+    found = {(c.concept, c.polarity) for c in _read(text)}
+    assert found == {("HIV", "exclude"), ("hepatitis B", "exclude")}
+
+
+def test_roman_classes_joined_by_a_slash_are_a_range() -> None:
+    (c,) = _read("Exclusion Criteria:\n- Heart failure, NYHA class II/III/IV")[-1:]
+    assert (c.quantity, c.comparator, c.value) == ("NYHA class", ">=", 2.0)
+
+
+def test_therapies_offered_with_and_or_in_an_inclusion_are_alternatives() -> None:
+    found = _read("Inclusion Criteria:\n- Has received radiotherapy and/or chemotherapy before")
+    assert len(found) == 2 and found[0].any_of_group and found[0].any_of_group == found[1].any_of_group
+    both = _read("Inclusion Criteria:\n- Has received chemotherapy and radiotherapy before")
+    assert not any(c.any_of_group for c in both)
+
+
+def test_a_permission_letting_in_the_excluded_thing_again_leaves_only_a_pass() -> None:
+    """ "no steroids ... low doses of steroids are allowed": the dose is not read, so having steroids cannot
+    rule the patient out."""
+    text = (
+        "Exclusion Criteria:\n- Systemic steroids within 7 days before apheresis. However, low doses of "
+        "steroids (up to 10 mg prednisone daily) are permitted."
+    )
+    c = _one(text, "systemic corticosteroids")
+    assert kept_answers(c) == {"met"}
+
+
+def test_a_disease_named_as_what_a_drug_is_for_is_not_the_disease() -> None:
+    for text in (
+        "Exclusion Criteria:\n- Medicines taken to prevent GVHD in the last 2 weeks",
+        "Exclusion Criteria:\n- GVHD prophylaxis within 14 days",
+    ):
+        assert "graft-versus-host disease" not in {c.concept for c in _read(text)}, text
+
+
+def test_an_age_band_labelling_a_row_of_values_requires_no_age() -> None:
+    text = "Inclusion Criteria:\n- Maximum serum creatinine by age:\n  * 13 to < 16 years: 1.5 (boys), 1.4 (girls)"
+    assert not [c for c in _read(text) if c.quantity == "age"]
+    assert [c.value for c in _read("Inclusion Criteria:\n- age ≥ 60 years; (2) able to walk") if c.quantity] == [60]
+
+
+def test_a_lead_in_exempting_some_patients_makes_its_limits_hold_for_the_others_only() -> None:
+    text = (
+        "Inclusion Criteria:\n- Blood counts as follows (patients whose marrow is infiltrated by the disease "
+        "do not need to meet these):\n  * Platelets ≥ 50 x 10^9/L"
+    )
+    c = _one(text, "platelets")
+    assert "condition" in _kinds(c) and kept_answers(c) == {"met"}

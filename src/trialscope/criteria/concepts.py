@@ -281,7 +281,7 @@ def _fold_class_heads(norm: str, matches: dict[str, ConceptMatch], order: list[s
 
 # A test result that negates what it reports on, written after it: "HIV antibody negative", "HBsAg, HCV
 # antibody and HIV antibody are negative", "HCV RNA not detected".
-_NEGATIVE_RESULT = re.compile(
+NEGATIVE_RESULT = re.compile(
     r"(?i)(?:is|are|was|were|must\s+be|should\s+be|to\s+be|be|tested|test(?:s|ed)?|result(?:s)?|:)?\s*"
     r"(?:negative|non-?reactive|not\s+detected|undetected|undetectable|not\s+detectable|absent)\b"
 )
@@ -292,7 +292,7 @@ def _negative_result_after(norm: str, position: int, clause_end: int, vocab: Voc
     are negative") and not past a clause or a "but"."""
     window_end = min(clause_end, position + 120)
     named = [(m.start(), m.end()) for m in vocab.concept_matcher.finditer(norm, position, window_end)]
-    for result in _NEGATIVE_RESULT.finditer(norm, position, window_end):
+    for result in NEGATIVE_RESULT.finditer(norm, position, window_end):
         gap = norm[position : result.start()]
         for a, b in named:
             if b <= result.start():
@@ -474,6 +474,16 @@ def _negation_before(norm: str, clause_start: int, position: int) -> tuple[int, 
     return (start + cue.start(), start + cue.end(), said)
 
 
+# "drugs used for GVHD", "medication to prevent seizures": a condition named as what unnamed drugs are for
+_PURPOSE_OF_A_DRUG = re.compile(
+    r"(?i)\b(?:drugs?|medications?|medicines?|agents?)\s+(?:(?:used|given|taken|prescribed)\s+)?"
+    r"(?:for|to\s+(?:treat|prevent|control|manage))\s+(?:the\s+|an?\s+)?$"
+)
+
+# "GVHD therapies", "graft-versus-host disease prophylaxis": the drugs for the condition, not the condition
+_DRUGS_FOR_IT = re.compile(r"(?i)\s*(?:therap(?:y|ies)|drugs?|medications?|prophylaxis)\b")
+
+
 # "leukemic blasts / lymphoma cells", "myeloma cell line", "tumor tissue": the disease's cells or tissue, named
 # to say what is measured, not the diagnosis
 DISEASE_MATERIAL = re.compile(r"(?i)\s*(?:cells?|blasts?|tissues?|cell\s+lines?|specimens?|samples?|biops(?:y|ies))\b")
@@ -490,6 +500,8 @@ def _admissible(
         return False  # "CNS involvement by lymphoma": the cause of the organ's involvement, not a second diagnosis
     if category == "condition" and DISEASE_MATERIAL.match(context_after):
         return False  # "lymphoma cells": what is measured, not the diagnosis
+    if category == "condition" and (_PURPOSE_OF_A_DRUG.search(context_before) or _DRUGS_FOR_IT.match(context_after)):
+        return False  # "any drug used for GVHD must be stopped": the drug is excluded, not the disease
     if category == "prior_therapy":
         earlier = re.search(
             r"(?i)\b(?:most\s+recent|latest|last|prior|previous|earlier)\s+(?:\w+\s+){0,2}$", context_before

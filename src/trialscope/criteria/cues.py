@@ -29,6 +29,7 @@ class CuesFile(ReviewedFile):
     exception_heading: list[str]
     organ_qualifier: list[str]
     organ_cause: list[str]
+    exemption: list[str]
     non_time_amount: list[str]
     negation_in_criteria: list[str]
     exception: list[str]
@@ -56,6 +57,7 @@ class Cues:
     exception_heading: re.Pattern[str]  # "... with the following exceptions:": the sub-items let patients in
     organ_qualifier: re.Pattern[str]  # matched against the words just after a diagnosis
     organ_cause: re.Pattern[str]  # matched against the words just before a diagnosis ("involvement by")
+    exemption: re.Pattern[str]  # a lead-in exempting some patients from its sub-items ("are exempt from")
     washout_alone: re.Pattern[str]  # links that make a washout by themselves ("since", "elapsed")
     washout_last: re.Pattern[str]  # otherwise the words after the link must say a last exposure ("prior")
     negation_in_criteria: re.Pattern[str]  # words that negate what follows them in a criterion's clause
@@ -100,6 +102,7 @@ def cues() -> Cues:
         exception_heading=re.compile(rf"(?i)\b(?:{_alternatives(data.exception_heading)})\b"),
         organ_qualifier=re.compile(rf"(?i)^\s*(?:{_alternatives(data.organ_qualifier)})\b"),
         organ_cause=re.compile(rf"(?i)\b(?:{_alternatives(data.organ_cause)})\s+(?:(?:the|a|an|his|her|their)\s+)?$"),
+        exemption=_words(data.exemption),
         washout_alone=re.compile(rf"(?i)^(?:{_alternatives(data.washout_link_alone)})$"),
         washout_last=re.compile(rf"(?i)\b(?:{_alternatives(data.washout_last_exposure)})\b"),
         negation_in_criteria=_words(data.negation_in_criteria),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from trialscope.criteria.concepts import (
     CONTRAST,
+    NEGATIVE_RESULT,
     ConceptMatch,
     construction_spans,
     definition_spans,
@@ -206,6 +207,9 @@ class _Builder:
         # item index -> (its condition phrases, its permission sentences): see ``_set_aside``
         self.set_aside: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
         self.permitted: dict[int, bool] = {}  # item index -> its permission names what it lets in
+        # item index -> what its exclusions exclude that its permission lets in again, narrowed by words not
+        # read ("therapeutic doses of steroids ... replacement doses of steroids are allowed")
+        self.permitted_again: dict[int, set[str]] = {}
 
     def add(self, **fields: object) -> Constraint:
         self.made += 1  # a constraint dropped later (a topic label, an age band) leaves its id unused
@@ -404,6 +408,9 @@ def _set_aside(
             if m.key in vocab.concept_ancestors(other) and m.key != other:
                 m.exceptions.append(vocab.concepts[other].names[0])
     builder.permitted[item.index] = bool(named)
+    builder.permitted_again[item.index] = {  # the thing excluded, or a broader one, let in again
+        m.key for m in kept_concepts if any(other in vocab.concept_ancestors(m.key) for other in named)
+    }
     kept_numeric = [m for m in numeric if not inside(permissions, m.start)]
     builder.set_aside[item.index] = (conditions, permissions)
     return kept_numeric, kept_concepts
@@ -941,7 +948,13 @@ def _alternative_items(constraints: list[Constraint], items: list[Item]) -> None
 
 # what separates an age band from the limit that holds for it: "Age 1 to < 2 years: creatinine ≤ 0.6 mg/dL"
 _BAND_SEPARATOR = re.compile(r"[\s)\]]*(?:[:|=]|-\s|–|→|->)")
+_ROW_LABEL = re.compile(r"[\s)\]]*[:|=]")  # an age band labelling a row of values: "≥ 16 years: 1.7 (male)"
 _ROW_SEPARATOR = re.compile(r"[\s)\]]*(?:[:|=;]|-\s|–|→|->)")  # a row of a table: "Age: 1 to < 2 years; maximum ..."
+
+
+def _after_age_words(norm: str, position: int, end: int) -> int:
+    words = re.match(r"[\s]*(?:years?|months?|yrs?|y|old|of\s+age)*", norm[position:end])
+    return position + (words.end() if words else 0)
 
 
 def _age_conditions(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
@@ -973,6 +986,16 @@ def _age_conditions(builder: _Builder, before: int, item: Item, norm: str, vocab
             ages.remove(c)
             builder.conditions[limit.id] = (opened, closed + 1)
     if not ages:
+        return
+    first_age = min(ages, key=lambda c: c.start or 0)
+    row = _ROW_LABEL.match(norm, _after_age_words(norm, first_age.end or 0, item.end), item.end)
+    if (
+        row is not None
+        and re.search(r"\d", norm[row.end() : item.end])
+        and not any(c.kind == "numeric" and c.quantity != "age" for c in own)
+    ):  # "≥ 16 years: male 1.7, female 1.4": a row of a table whose values were not read; it requires nothing
+        for c in ages:
+            builder.constraints.remove(c)
         return
     last_age = max(c.end or 0 for c in ages)
     words = re.match(r"[\s]*(?:years?|months?|yrs?|y|old|of\s+age)*", norm[last_age : item.end])
@@ -1018,6 +1041,11 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
             continue
         if not item.children:
             continue
+        exempt = cues().exemption.search(item.text)
+        if exempt is not None:  # "... with marrow involvement are exempt from these requirements": some only
+            for c in constraints:
+                if c.item in item.children and c.kind in ("numeric", "concept") and not c.definitional:
+                    _doubt(c, "condition", _sentence_around(item.text, exempt.start(), exempt.end()))
         if (
             item.section == "exclusion"
             and item.text.rstrip().endswith(":")
@@ -1025,6 +1053,8 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
         ):
             _let_in_below(constraints, item, own)
             continue
+        if item.text.rstrip().endswith(":") and item.section == "inclusion" and NEGATIVE_RESULT.search(item.text):
+            _negative_below(constraints, item)
         if item.text.rstrip().endswith(":"):  # a heading that names the topic its sub-items state
             # the same concept stated below with the heading's own polarity: the heading names its topic; a
             # heading whose sub-items only let some patients in ("Known CNS metastases: ... treated and stable
@@ -1042,6 +1072,23 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
                 if "conflict" not in kinds:
                     c.unsure = ",".join(sorted(kinds | {"alternative"}))
                     c.leftover = c.leftover or "one of the following"
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` that holds ``text[start:end]``, without its full stop."""
+    opened = max(text.rfind(". ", 0, start) + 2, text.rfind(": ", 0, start) + 2, 0)
+    closed = min((i for i in (text.find(". ", end), text.find(":", end)) if i >= 0), default=len(text))
+    return text[opened:closed].strip(" .:")
+
+
+def _negative_below(constraints: list[Constraint], item: Item) -> None:
+    """A lead-in that says the tests below must be negative ("Virology testing negative:", "Negative
+    for:"): each infection or marker a sub-item names is one the patient must not have, not one required."""
+    for c in constraints:
+        named = c.item in item.children and c.kind == "concept" and c.category in ("infection", "biomarker")
+        if named and c.polarity == "include" and not c.definitional:
+            c.polarity = "exclude"
+            c.current = True  # a test result says what the patient has now
 
 
 def _let_in_below(constraints: list[Constraint], item: Item, own: list[Constraint]) -> None:
@@ -1217,11 +1264,13 @@ def _read_item(
                 words[id(c)].append(Leftover(j.start or 0, j.end or 0, j.text.strip(), "condition"))
     conditions, permissions = builder.set_aside.get(item.index, ([], []))
     read_permission = builder.permitted.get(item.index, False)
+    again = builder.permitted_again.get(item.index, set())
     for a, b in permissions:  # a permission narrows every exclusion of its item: words of its exception
-        kind: LeftoverKind = "excepted" if read_permission else "exception"
-        said = [Leftover(w.start, w.end, w.word, kind) for w in leftovers(norm, a, b, [], known=known)]
+        said = leftovers(norm, a, b, [], known=known)
         for c in readable:
-            words[id(c)] += said
+            # what it lets in is read, unless it lets in the very thing excluded, narrowed by words not read
+            kind: LeftoverKind = "excepted" if read_permission and c.concept not in again else "exception"
+            words[id(c)] += [Leftover(w.start, w.end, w.word, kind) for w in said]
     conditioned: dict[int, list[tuple[int, int]]] = {}
     for c in readable:  # a limit right before a condition, or in the same brackets, holds only under it
         if c.kind != "numeric":
@@ -1369,6 +1418,8 @@ _ASIDE_IN_GAP = re.compile(r"\([^()]{0,25}\)")
 # between antigens that share one positivity cue: their hyphens and cue words ("CD19-expressing or CD20-")
 _MARKER_WORDS = re.compile(r"(?i)-|\b(?:positive|positivity|pos|expressing|expression|expressed)\b")
 _MARKER_JOINT = re.compile(r"(?i)^[\s,]*(?:(?:or|and/or|and|/)[\s,]*)?$")
+_THERAPY_OR = re.compile(r"(?i)[\s,]*(?:or|and/or|/)[\s,]*")  # what ends a list of therapies offered as either
+_THERAPY_JOINT = re.compile(r"(?i)[\s,]*(?:(?:or|and/or|/)[\s,]*)?")
 
 
 def _diagnosis_alternatives(norm: str, matches: list[ConceptMatch], vocab: Vocabulary) -> dict[int, int]:
@@ -1383,7 +1434,8 @@ def _diagnosis_alternatives(norm: str, matches: list[ConceptMatch], vocab: Vocab
         key=lambda m: m.start,
     )
     markers = sorted((m for m in matches if m.category == "biomarker"), key=lambda m: m.start)
-    for listed in (diseases, markers):  # diseases and antigens are listed apart
+    therapies = sorted((m for m in matches if m.category == "prior_therapy"), key=lambda m: m.start)
+    for listed in (diseases, markers, therapies):  # diseases, antigens and therapies are listed apart
         run += 1
         gaps = [
             re.sub(r"[()\[\]]", " ", _ASIDE_IN_GAP.sub(" ", norm[previous.end : current.start]))
@@ -1396,6 +1448,16 @@ def _diagnosis_alternatives(norm: str, matches: list[ConceptMatch], vocab: Vocab
                 # alternatives (a comma takes the joint that ends its list); "CD19 and CD22 positive" both required
                 joint = next((g for g in gaps[n:] if _MARKER_WORDS.sub(" ", g).strip(" ,")), gap)
                 if not re.search(r"(?i)\bor\b|/", joint) or not _MARKER_JOINT.match(_MARKER_WORDS.sub(" ", gap)):
+                    run += 1
+                    continue
+                groups.setdefault(id(previous), run)
+                groups[id(current)] = groups[id(previous)]
+                continue
+            if previous.category == "prior_therapy":
+                # "prior radiotherapy and/or chemotherapy", "chemotherapy, radiotherapy or surgery": either;
+                # "chemotherapy and radiotherapy", or words between them: not a list of alternatives
+                joint = next((g for g in gaps[n:] if g.strip(" ,")), gap)
+                if not (_THERAPY_OR.fullmatch(joint) and _THERAPY_JOINT.fullmatch(gap)):
                     run += 1
                     continue
                 groups.setdefault(id(previous), run)
