@@ -647,3 +647,22 @@ def test_a_lead_in_exempting_some_patients_makes_its_limits_hold_for_the_others_
     )
     c = _one(text, "platelets")
     assert "condition" in _kinds(c) and kept_answers(c) == {"met"}
+
+
+def test_a_looser_limit_for_some_patients_is_no_way_in_for_the_others() -> None:
+    """ "AST ≤ 2.5 × ULN (≤ 5 × ULN if related to liver metastases)": 4 × ULN without metastases fails."""
+    for text, looser in (
+        ("Inclusion Criteria:\n- AST ≤ 2.5 × ULN (≤ 5 × ULN if related to liver metastases)", 5.0),
+        ("Inclusion Criteria:\n- Bilirubin ≤ 1.5 × ULN (≤ 3.0 × ULN in patients with Gilbert's syndrome)", 3.0),
+        ("Inclusion Criteria:\n- Bilirubin ≤ 1.5 × ULN (≤ 3.0 × ULN for Gilbert's syndrome)", 3.0),
+    ):
+        found = _read(text)
+        assert "Gilbert's syndrome" not in {c.concept for c in found if c.polarity == "include"}, text
+        (relaxed,) = [c for c in found if c.value == looser]
+        assert kept_answers(relaxed) == frozenset(), text
+
+
+def test_a_minimum_time_after_a_procedure_does_not_require_the_procedure() -> None:
+    found = _read("Inclusion Criteria:\n- More than 100 days post autologous transplant")
+    assert [(c.concept, c.polarity) for c in found] == [("autologous HSCT", "exclude")]
+    assert found[0].within is not None and found[0].within.value == 100

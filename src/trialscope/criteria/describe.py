@@ -85,7 +85,7 @@ def _open_words(c: Constraint) -> str:
         said += _(" (or something trialscope could not read)")
     if "conjunct" in kinds:
         said += _(" (and something trialscope could not read)")
-    if "condition" in kinds:
+    if kinds & {"condition", "relaxation"}:
         said += _(" (only for some patients)")
     return said
 

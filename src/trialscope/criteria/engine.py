@@ -301,7 +301,8 @@ _CONDITION_PHRASE = re.compile(
     r"(?i)\b(?:(?:in|for|among|of)\s+(?:those|patients?|subjects?|participants?|cases|individuals|women|men)\s+"
     r"(?:with|who\s+(?:have|has|are|had)|having|on|receiving|taking|in\s+whom)\b|\bin\s+whom\b|"
     r"for\s+(?:[\w'-]+\s+){1,3}(?:patients?|subjects?|participants?)\b|"
-    r"(?:^|[(;,.]\s*)if\b|\bin\s+(?:the\s+)?(?:case|presence)\s+of\b|\bwhen\s+(?:there\s+is|due\s+to)\b)"
+    r"(?:^|[(;,.]\s*)if\b|\bif\s+(?:due|related|attributable|secondary|caused)\b|"
+    r"\bin\s+(?:the\s+)?(?:case|presence)\s+of\b|\bwhen\s+(?:there\s+is|due\s+to)\b)"
     r"[^,;()\[\]]*"
 )
 
@@ -351,6 +352,31 @@ def condition_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     return sorted(found)
 
 
+# after a limit, inside its brackets: "(≤ 3 × ULN for Gilbert's syndrome)", "(< 5 × ULN with liver metastases)"
+_SUBGROUP_AFTER_LIMIT = re.compile(
+    r"(?i)\s*(?:for|in|with)\s+(?:(?:patients?|subjects?|participants?|those)\s+with\s+)?"
+)
+
+
+def _limit_subgroups(
+    norm: str, numeric: list[NumericMatch], concepts: list[ConceptMatch], item: Item
+) -> list[tuple[int, int]]:
+    """The patients a limit in brackets is for, named by a condition right after it: "bilirubin ≤ 1.5 × ULN (≤ 3
+    × ULN for Gilbert's syndrome)" is the looser limit for those patients, not a requirement to have it."""
+    found: list[tuple[int, int]] = []
+    for m in numeric:
+        opened = norm.rfind("(", item.start, m.start)
+        if opened < 0 or ")" in norm[opened : m.start]:
+            continue
+        closed = norm.find(")", m.end, item.end)
+        cue = _SUBGROUP_AFTER_LIMIT.match(norm, m.end, closed if closed >= 0 else item.end)
+        if cue is None or closed < 0:
+            continue
+        if any(c.category == "condition" and cue.end() <= c.start < closed for c in concepts):
+            found.append((cue.start(), closed))
+    return found
+
+
 def _set_aside(
     builder: _Builder, item: Item, norm: str, numeric: list[NumericMatch], concepts: list[ConceptMatch]
 ) -> tuple[list[NumericMatch], list[ConceptMatch]]:
@@ -365,6 +391,7 @@ def _set_aside(
         if not any(a < v and u < b for u, v in excepted) or _right_after_a_limit(norm, a, numeric)
     ]  # "except for the patients receiving inhaled steroids" is an exception, not a condition; but after a
     # limit ("bilirubin < 1.5 × ULN, except in subjects with Gilbert's syndrome") it says whom the limit spares
+    conditions += _limit_subgroups(norm, numeric, concepts, item)
     permissions: list[tuple[int, int]] = []
     if item.section == "exclusion":
         for a, b in clause_bounds(norm, item.start, item.end):
@@ -1304,6 +1331,15 @@ def _read_item(
             _doubt(c, "condition", " ".join(norm[band[0] : band[1]].split()), first=True)
     _share_subgroup_limits(readable)
     _unread_status_alternatives(readable, norm, vocab)
+    for c in readable:  # "ALT ≤ 3 × ULN (≤ 5 × ULN if due to liver involvement)": the looser limit is no way in
+        group = [o for o in readable if c.any_of_group and o.any_of_group == c.any_of_group and o is not c]
+        under = conditioned.get(id(c), [])
+        if under and any((o.end or 0) <= (c.start or 0) for o in group):  # a later member, with its condition
+            said = " ".join(norm[under[0][0] : under[0][1]].split())
+            if said in (c.leftover or ""):
+                c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"relaxation"}))
+            else:
+                _doubt(c, "relaxation", said)
 
 
 # joined by the word "or" ("persistent or relapsed"); a slash is left alone, as it joins a status to the word

@@ -787,6 +787,7 @@ def reads(c: Constraint, vocab: Vocabulary) -> tuple[Facet, ...]:
 _EXCLUSION_KEEPS: dict[str, frozenset[str]] = {  # what an exclusion can still answer, per class of leftover
     "qualifier": frozenset({"met"}),  # no hypertension at all meets "no uncontrolled hypertension"
     "condition": frozenset({"met"}),
+    "relaxation": frozenset({"met"}),
     "exception": frozenset({"met"}),
     "excepted": frozenset({"met", "not_met"}),  # only the exception is narrowed (see _evaluate_history)
     "excepted_unapplied": frozenset({"met"}),  # an exception read, but nothing here applies it (a limit's)
@@ -798,6 +799,9 @@ _EXCLUSION_KEEPS: dict[str, frozenset[str]] = {  # what an exclusion can still a
 _INCLUSION_KEEPS: dict[str, frozenset[str]] = {  # and an inclusion
     "qualifier": frozenset({"not_met"}),  # no AML at all fails "AML with a poor response to induction"
     "condition": frozenset({"met"}),  # met whether or not it applies
+    # a looser alternative limit for some patients only ("≤ 5 × ULN if due to liver involvement"): meeting it
+    # meets the criterion only if the condition holds
+    "relaxation": frozenset(),
     "exception": frozenset(),
     "excepted": frozenset({"met", "not_met"}),
     "excepted_unapplied": frozenset({"met"}),  # within the limit meets it whoever the exception spares
