@@ -1335,11 +1335,11 @@ def _read_item(
         group = [o for o in readable if c.any_of_group and o.any_of_group == c.any_of_group and o is not c]
         under = conditioned.get(id(c), [])
         if under and any((o.end or 0) <= (c.start or 0) for o in group):  # a later member, with its condition
-            said = " ".join(norm[under[0][0] : under[0][1]].split())
-            if said in (c.leftover or ""):
+            condition = " ".join(norm[under[0][0] : under[0][1]].split())
+            if condition in (c.leftover or ""):
                 c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"relaxation"}))
             else:
-                _doubt(c, "relaxation", said)
+                _doubt(c, "relaxation", condition)
 
 
 # joined by the word "or" ("persistent or relapsed"); a slash is left alone, as it joins a status to the word
