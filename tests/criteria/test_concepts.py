@@ -110,7 +110,7 @@ def test_a_disease_named_as_the_cause_of_an_organs_involvement_is_not_a_second_d
         "Exclusion Criteria:\n\n* Central nervous system involvement with leukemia",
         "Exclusion Criteria:\n\n* Known CNS involvement by the malignancy",
     ):
-        assert {c.concept for c in _concepts(text)} == {"CNS disease"}, text
+        assert {c.concept for c in _concepts(text)} == {"CNS involvement"}, text
 
 
 def test_a_named_drug_is_a_kind_of_its_class_never_the_whole_class() -> None:

@@ -666,3 +666,52 @@ def test_a_minimum_time_after_a_procedure_does_not_require_the_procedure() -> No
     found = _read("Inclusion Criteria:\n- More than 100 days post autologous transplant")
     assert [(c.concept, c.polarity) for c in found] == [("autologous HSCT", "exclude")]
     assert found[0].within is not None and found[0].within.value == 100
+
+
+def test_a_therapy_after_which_something_happened_is_not_an_exclusion_of_its_own() -> None:
+    found = _read("Exclusion Criteria:\n- Disease relapse following an autologous transplant")
+    assert "autologous HSCT" not in {c.concept for c in found}
+    (relapse,) = found
+    assert "qualifier" in _kinds(relapse) and kept_answers(relapse) == {"met"}
+
+
+def test_the_involvement_of_the_brain_by_the_disease_is_not_every_brain_disorder() -> None:
+    (c,) = _read("Exclusion Criteria:\n- Leptomeningeal involvement")
+    assert c.concept == "CNS involvement"
+    from trialscope.criteria.vocabulary import vocabulary
+
+    assert "CNS disease" in vocabulary().concept_ancestors("CNS involvement")
+    assert "CNS involvement" not in vocabulary().concept_ancestors("epilepsy")
+
+
+def test_a_qualifier_before_a_list_qualifies_its_unread_members_too() -> None:
+    (c,) = _read("Exclusion Criteria:\n- Serious parasitic, viral or fungal infections")
+    assert {"qualifier", "alternative"} <= _kinds(c) and kept_answers(c) == frozenset()
+
+
+def test_two_tests_with_one_result_after_them_exclude_only_together() -> None:
+    """ "antibody and RNA positive": an antibody alone (a cured infection) excludes no one."""
+    (c,) = _read("Exclusion Criteria:\n- Antibody to HIV and p24 antigen positive")
+    assert c.concept == "HIV" and kept_answers(c) == {"met"}
+    text = "Exclusion Criteria:\n- Those testing positive for hepatitis B core antibody and also positive for HBV DNA"
+    assert [c.concept for c in _read(text)] == ["hepatitis B viraemia"]
+
+
+def test_inclusive_after_a_strict_bound_takes_the_bound_in() -> None:
+    (c,) = _read("Inclusion Criteria:\n- Older than 16 years (inclusive)")
+    assert (c.comparator, c.value) == (">=", 16)
+
+
+def test_a_malignancy_an_inclusion_names_is_the_trials_own() -> None:
+    assert not _read("Inclusion Criteria:\n- Pathologically confirmed malignancy")
+    (c,) = _read("Inclusion Criteria:\n- No other malignancy in the past 3 years")
+    assert (c.concept, c.polarity) == ("other malignancy", "exclude")
+
+
+def test_a_grade_written_after_a_diagnosis_grades_the_disease() -> None:
+    assert not [c for c in _read("Inclusion Criteria:\n- Follicular lymphoma, grade 1 to 3A") if c.quantity]
+
+
+def test_a_lab_named_in_full_then_by_its_acronym_joins_a_list() -> None:
+    text = "Inclusion Criteria:\n- Alanine aminotransferase (ALT) or aspartate aminotransferase (AST) < 3 × ULN"
+    assert {c.quantity for c in _read(text)} == {"ALT", "AST"}

@@ -5,7 +5,7 @@ from trialscope.criteria.model import Constraint, ParsedCriteria, Window
 
 # Bump when extraction rules, segmentation or vocabulary change: stored results of an older engine (constraints,
 # outline, segmentation) are recomputed.
-ENGINE_VERSION = "2026.12.07-13"
+ENGINE_VERSION = "2026.12.07-14"
 
 # The longest criteria text a caller may send to be checked (POST /api/check answers 413 above it). Registry
 # records are parsed whatever their length: parsing is linear in the text's length

@@ -156,6 +156,8 @@ def extract_concepts(
                 polarity = "exclude" if section_polarity == "include" else "include"
                 if section_polarity == "exclude" and negation is not None:
                     turned_by = negation[:2]
+            if polarity == "include" and concept.never_required:
+                continue  # "histological diagnosis of malignancy": the trial's own cancer, not another one
             if key in clause_matches and clause_matches[key].polarity == polarity:
                 clause_matches[key].end = max(clause_matches[key].end, match.end())
                 clause_matches[key].mentions.append((match.start(), match.end()))

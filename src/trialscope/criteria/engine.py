@@ -546,6 +546,13 @@ _REACTS_TO = re.compile(
 )
 
 
+# A therapy after which something happened, named after it: "relapse following allogeneic HSCT", "GVHD after a
+# prior transplant" (the words from the link to the therapy)
+_AFTER_THERAPY = re.compile(
+    r"(?i)\b(?:after|following|post|since)\s+(?:(?:the|an?|their|his|her|prior|previous|first|second|most\s+recent)\s+)*$"
+)
+
+
 # What a therapy is given for, between the therapy and the condition ("immunosuppressive therapy for GVHD",
 # "antibiotics to treat an infection", "steroids as prophylaxis of"): a few words at most.
 _THERAPY_FOR = re.compile(
@@ -626,6 +633,14 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
                 span = (c.start - (len(lead[-80:]) - needs.start()), c.end)
                 for o in owners:
                     _qualify(builder, o, span)
+                continue
+            anchored = _AFTER_THERAPY.search(lead[-60:]) if c.polarity == "exclude" else None
+            after = [o for o in owners + [o for o in own if o.category == "disease_status"] if o is not c]
+            after = [o for o in after if o.polarity == "exclude" and clause_start <= (o.start or 0) < c.start]
+            if anchored and after:  # "relapse following allogeneic HSCT": when the relapse was, not another exclusion
+                drop.append(c)
+                for o in after:
+                    _qualify(builder, o, (c.start - (len(lead[-60:]) - anchored.start()), c.end))
                 continue
             reacts = _REACTS_TO.search(lead[-90:])
             if reacts:  # "allergic to fludarabine": the drug narrows the reaction, which can then only let pass
@@ -807,9 +822,10 @@ def _narrowed_by_a_kind(builder: _Builder, before: int, item: Item, norm: str, v
                 continue
             if kind.kind == "numeric" and c.concept not in _concepts_a_quantity_tests(vocab, kind.quantity or ""):
                 continue
-            if (c.end or 0) > (kind.start or 0):
+            ends = [b for _a, b in builder.mentions.get(c.id) or [(c.start or 0, c.end or 0)] if b <= (kind.start or 0)]
+            if not ends:  # "antibody to hepatitis C virus (HCV) and HCV RNA": the thing is named before its kind
                 continue
-            between = norm[c.end or 0 : kind.start or 0]
+            between = norm[min(ends) : kind.start or 0]
             if len(between) <= 120 and _AND_BETWEEN.search(between) and not _OR_BETWEEN.search(between):
                 drop.append(c)
                 break

@@ -256,6 +256,23 @@ def _young_age(norm: str, threshold: Threshold) -> bool:
     )
 
 
+_GRADE_AFTER_DISEASE = re.compile(r"(?i)^[\s(,-]*(?:grades?|histolog\w*\s+grades?)?[\s:(]*$")
+
+
+def _grade_of_a_disease(norm: str, threshold: Threshold, clause_start: int, vocab: Vocabulary) -> bool:
+    """A grade written right after a diagnosis ("follicular lymphoma grade 1-3a", "FL (Grade 3b)") grades the
+    disease itself."""
+    diseases = [
+        m
+        for m in vocab.concept_matcher.finditer(norm, max(clause_start, threshold.start - 60), threshold.start)
+        if vocab.concepts[m.key].primary_diagnosis and m.end() <= threshold.start
+    ]
+    if not diseases:
+        return False
+    gap = norm[diseases[-1].end() : threshold.start]
+    return bool(_GRADE_AFTER_DISEASE.match(gap)) and (threshold.scale_word == "grade" or "grade" in gap.lower())
+
+
 def _is_twin(norm: str, xuln: Threshold, threshold: Threshold) -> bool:
     """'≤1.5 × ULN (≤51 μmol/L)': an absolute limit in parentheses right after a xULN one restates it."""
     gap = norm[xuln.end : threshold.start]
@@ -291,6 +308,8 @@ def _quantities_for(
     previous: tuple[Threshold, list[Quantity], int] | None,
 ) -> list[Quantity]:
     """The quantity (or coordinated quantities) a threshold is about."""
+    if _grade_of_a_disease(norm, threshold, clause_start, vocab):
+        return []  # "FL (grade 1-3a)": the lymphoma's histological grade, no toxicity of the patient's
     if threshold.scale_word:
         # "≤ grade 1", "class III or IV": the scale is named with the value; a named scale nearby wins
         named = [
@@ -322,7 +341,14 @@ def _quantities_for(
     if before and threshold.start - before[-1].end <= 70:
         chain = [before[-1]]
         for mention in reversed(before[:-1]):
-            if _COORDINATION.match(norm[mention.end : chain[-1].start]):
+            gap = norm[mention.end : chain[0].start]
+            if mention.key == chain[0].key and re.fullmatch(r"\s*[(\[]\s*", gap):
+                chain[0] = mention  # "alanine aminotransferase (ALT)": one name, written twice
+            elif _COORDINATION.match(gap) or (
+                norm[mention.start - 1 : mention.start] == "("
+                and _COORDINATION.match(gap.lstrip()[1:])
+                and gap.lstrip().startswith(")")
+            ):  # "AST or ALT", "aspartate aminotransferase (AST) or ...": the acronym's bracket closes first
                 chain.insert(0, mention)
             else:
                 break

@@ -359,12 +359,21 @@ def assign(
             negated_before = negated
             if inclusion and negated:
                 unread = "conjunct"  # "with no standard options or clinical trials": both required absent
+            elif (
+                not inclusion
+                and _joint == "and"
+                and (_TESTS_RESULT.search(norm, a, b) or _TESTS_RESULT.match(norm, b, end))
+            ):
+                unread = "conjunct"  # "HCV antibody and RNA positive": both results exclude, not either
             else:
                 unread = "alternative" if not inclusion or _or_beside(parts, named, index) else "conjunct"
         else:
             negated_before = False
         for word in inside:
-            if unread is not None and word.kind not in ("condition", "exception", "excepted"):
+            # a qualifier before the list's first mention qualifies every member ("severe bacterial, viral or
+            # fungal infection"), even when the member it stands in is not read
+            governs = word.kind == "qualifier" and word.end <= first
+            if unread is not None and word.kind not in ("condition", "exception", "excepted") and not governs:
                 word = Leftover(word.start, word.end, word.word, unread)
             everyone = unread is not None or word.end <= first or word.start >= last
             for owner in owners if everyone else named[index]:
@@ -388,6 +397,8 @@ def _owners_by_part(parts: list[tuple[Span, str]], owners: Sequence[Owner]) -> l
 
 
 _OR_JOINTS = frozenset({"or", "and/or", "/", "nor"})
+# a result said once after the tests a list names ("antibody and RNA positive", "... are both detectable")
+_TESTS_RESULT = re.compile(r"(?i)\s*(?:(?:are|is|both|tests?|results?)\s+)*(?:positive|detectable|detected|reactive)\b")
 # A member that says what must be absent ("with no standard options"): its "or" is a "nor".
 _NEGATED_MEMBER = re.compile(r"(?i)\s*(?:with\s+|and\s+)?(?:no|not|without|never|neither|absence\s+of|free\s+of)\b")
 

@@ -400,11 +400,20 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                 or bool(re.match(r"(?i)(?:older|younger)\s+than", groups.get("cmp") or ""))
             )  # only ages are older or younger
             is_list = groups.get("list") is not None
+            inclusive = _INCLUSIVE_AFTER.match(norm, unit_end, end)
+            if inclusive is not None and not is_range:  # "above 18 (inclusive)": the bound itself is in
+                bounds = [(_WITH_BOUND.get(c, c), v) for c, v in bounds]
+                unit_end = inclusive.end()
             found.append(Threshold(begin, unit_end, bounds, unit, is_range, scale_word, about_age, is_list))
             taken.add(begin, unit_end)
     found.sort(key=lambda t: t.start)
     _share_units(norm, found)
     return found
+
+
+# "(inclusive)" after a strict bound, over the unit's words: the bound belongs to the range
+_INCLUSIVE_AFTER = re.compile(r"(?i)\s*(?:years?(?:\s+old)?\s*)?[(\[,]?\s*inclusive(?:ly)?\s*[)\]]?")
+_WITH_BOUND: dict[str, Comparator] = {">": ">=", "<": "<="}
 
 
 # "and", "or", a comma, or a group the first bound is for: "HDL <50 in females, <40 mg/dL in males"

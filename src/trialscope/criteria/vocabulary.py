@@ -61,6 +61,7 @@ class _ConceptEntry(Entry):
     status_axis: Literal["course", "origin"] = "course"
     graded_by: str | None = None
     inactive: bool = False
+    never_required: bool = False
 
 
 class _Concepts(ReviewedFile):
@@ -134,6 +135,9 @@ class Concept:
     status_axis: str = "course"  # disease status: what it says ("course": relapsed, remission ...; "origin": de novo)
     graded_by: str | None = None  # the scale that grades this condition (heart failure: NYHA class)
     inactive: bool = False  # a form that is not active (latent or resolved hepatitis B): active is never it
+    # what an inclusion never requires: there its words name something else ("histological diagnosis of
+    # malignancy" is the trial's own cancer, not another malignancy)
+    never_required: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +209,7 @@ def vocabulary() -> Vocabulary:
             c.status_axis,
             c.graded_by,
             c.inactive,
+            c.never_required,
         )
         for c in concept_data
     }

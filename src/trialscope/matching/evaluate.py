@@ -792,7 +792,7 @@ _EXCLUSION_KEEPS: dict[str, frozenset[str]] = {  # what an exclusion can still a
     "excepted": frozenset({"met", "not_met"}),  # only the exception is narrowed (see _evaluate_history)
     "excepted_unapplied": frozenset({"met"}),  # an exception read, but nothing here applies it (a limit's)
     "alternative": frozenset({"not_met"}),  # having a member read is excluded; the unread ones are asked
-    "conjunct": frozenset({"not_met"}),
+    "conjunct": frozenset({"met"}),  # "antibody and RNA positive": one result read cannot exclude
     "unplaced": frozenset(),
     "conflict": frozenset(),
 }
