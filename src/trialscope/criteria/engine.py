@@ -66,6 +66,10 @@ def _polarity(item: Item) -> Polarity:
     return "include" if item.section == "inclusion" else "exclude"
 
 
+# "Relapsed or refractory B-ALL (meet one of the following conditions)": a line leading into its cases
+_LEADS_INTO_CASES = re.compile(r"(?i)\b(?:the\s+)?following(?:\s+\w+){0,2}\s*[)\]]?\s*[:.]?\s*$")
+
+
 def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
     """'Relapsed AML: Defined as ...', 'Refractory AML (meeting at least one criterion): ...'.
 
@@ -83,7 +87,8 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
     found = vocab.concept_matcher.finditer(norm, item.start, min(item.end, item.start + 80))
     named = [vocab.concepts[m.key] for m in found]
     # a line that names the disease and leads into a list requires it (its sub-items, if any, define it)
-    if own.rstrip().endswith(":") and any(c.primary_diagnosis for c in named):
+    leads_in = own.rstrip().endswith(":") or bool(item.children) or _LEADS_INTO_CASES.search(own[-70:])
+    if leads_in and any(c.primary_diagnosis for c in named):
         return False
     return any(
         vocab.concepts[m.key].category == "disease_status" and not _status_qualifies_other(norm, m, vocab, item.end)
