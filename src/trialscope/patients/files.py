@@ -9,7 +9,6 @@ from pathlib import Path
 
 import yaml
 
-from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, PatientFileError, patient_from_dict
 
 
@@ -28,6 +27,8 @@ def load_patient(path: Path) -> Patient:
             f"{path}: malformed {'YAML' if path.suffix.lower() in ('.yaml', '.yml') else 'JSON'} ({exc})"
         ) from None
     if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+        from trialscope.patients.fhir import patient_from_bundle  # FHIR's models: loaded for a bundle only
+
         fhir_patient: Patient = patient_from_bundle(data, origin=str(path))
         return fhir_patient
     patient = patient_from_dict(data, str(path))

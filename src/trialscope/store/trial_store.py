@@ -26,7 +26,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import orjson
-import psycopg
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -41,7 +40,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from trialscope.caches import VersionedCache
 from trialscope.catalogue.changes import ChangeEvent, diff_studies, new_trial_event
@@ -51,7 +50,7 @@ from trialscope.model.statuses import SITE_OPEN
 from trialscope.model.study import parse_study
 from trialscope.store.bulk import insert_rows
 from trialscope.store.commits import CommitCounter
-from trialscope.store.database import DatabaseUnavailable, create_database_engine, migrate
+from trialscope.store.database import DatabaseUnavailable, create_database_engine, migrate, write_conflicts
 from trialscope.store.people import PeopleStore
 from trialscope.store.prepared import PreparedRecord, prepare
 from trialscope.store.rate_limits import SharedCounts
@@ -409,7 +408,7 @@ class TrialStore:
         for attempt in range(_WRITE_ATTEMPTS):
             try:
                 return self._write_batch_once(batch, run_id)
-            except (IntegrityError, OperationalError, psycopg.IntegrityError, psycopg.OperationalError):
+            except write_conflicts():
                 if attempt == _WRITE_ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
