@@ -67,7 +67,9 @@ def main() -> None:
     for text in names:
         print(json.dumps([text, _resolved(text)], ensure_ascii=False))
     for city, country in sites:
-        print(json.dumps([city, country, canonical_city(city, country), local_names(city, country)], ensure_ascii=False))
+        print(
+            json.dumps([city, country, canonical_city(city, country), local_names(city, country)], ensure_ascii=False)
+        )
     print(
         f"{len(names):,} names and {len(sites):,} sites in {time.process_time() - started:.1f} s CPU", file=sys.stderr
     )

@@ -104,16 +104,27 @@ Factors = dict[tuple[str, str, float | None], float | str]
 
 
 def factor_table() -> Factors:
-    """pint's factor (or why there is none) between every two units of each quantity of the vocabulary
-    (its unit, the units it is written in, its upper limit of normal's), with its molar mass."""
+    """pint's factor (or why there is none) between every two units the vocabulary knows (its quantities'
+    units, the units of data/criteria/units.json), plain and with each molar mass of its quantities: a
+    criterion and a patient's lab may name different quantities' units (creatinine in mg/dL, a clearance in
+    mL/min), and every such pair is here."""
+    known = vocabulary()
+    units: dict[str, None] = dict.fromkeys(known.pint_units)
+    molar_masses: dict[float, None] = {}
+    for quantity in known.quantities.values():
+        units.update(
+            dict.fromkeys([quantity.unit, *quantity.units, *([quantity.uln_unit] if quantity.uln_unit else [])])
+        )
+        if quantity.molar_mass:
+            molar_masses[quantity.molar_mass] = None
     table: Factors = {}
-    for quantity in vocabulary().quantities.values():
-        units = dict.fromkeys([quantity.unit, *quantity.units, *([quantity.uln_unit] if quantity.uln_unit else [])])
-        molar_mass = quantity.molar_mass or None
-        for source in units:
-            for target in units:
-                if source != target and "" not in (source, target) and "xULN" not in (source, target):
-                    table[(source, target, molar_mass)] = pint_factor(source, target, molar_mass)
+    for source in units:
+        for target in units:
+            if source != target and "" not in (source, target) and "xULN" not in (source, target):
+                plain = table[(source, target, None)] = pint_factor(source, target, None)
+                for molar_mass in molar_masses:  # a molar mass changes only what pint cannot convert plainly
+                    found = pint_factor(source, target, molar_mass) if isinstance(plain, str) else plain
+                    table[(source, target, molar_mass)] = found
     return table
 
 

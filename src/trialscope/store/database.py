@@ -7,8 +7,9 @@ file in the user's data folder (created on first use). ``postgresql://`` URLs ar
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import re
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text

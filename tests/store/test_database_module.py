@@ -1,5 +1,6 @@
-"""Opening a store whose schema is current needs no migration machinery: the newest revision is read from
-the migrations' file names, which must then be one line of numbered revisions, each named by its number."""
+"""The database module: a store whose schema is current opens without the migration machinery (the newest
+revision is read from the migrations' file names, which must then be one line of numbered revisions, each
+named by its number); a write tries again after a conflict reported by SQLAlchemy or by psycopg itself."""
 
 from __future__ import annotations
 
@@ -41,6 +42,24 @@ def test_a_current_store_opens_without_importing_alembic(tmp_path: Path) -> None
         f"with TrialStore.open({url!r}) as store: print(first, 'alembic' in sys.modules, store.count())\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, check=True, env={"PYTHONPATH": str(ROOT / "src")}
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(ROOT / "src")},
     )
     assert done.stdout.split() == ["True", "False", "0"]  # a new database is migrated; a current one is not
+
+
+def test_a_write_tries_again_after_either_drivers_conflicts() -> None:
+    import psycopg
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from trialscope.store.database import write_conflicts
+
+    assert set(write_conflicts()) == {
+        IntegrityError,
+        OperationalError,
+        psycopg.IntegrityError,
+        psycopg.OperationalError,
+    }
