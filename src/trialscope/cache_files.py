@@ -26,8 +26,10 @@ def fingerprint(*parts: bytes) -> str:
     return digest.hexdigest()[:16]
 
 
-def write_atomically(path: Path, chunks: list[bytes]) -> None:
-    """``chunks`` as the file at ``path`` (raises OSError where it cannot be written)."""
+def write_atomically(path: Path, chunks: list[bytes], *, replaces: str = "") -> None:
+    """``chunks`` as the file at ``path`` (raises OSError where it cannot be written); then the files of the
+    folder named like ``replaces`` (a pattern: "gazetteer-*.bin"), other than this one, are removed: what an
+    earlier version of trialscope or its data derived."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as out:
         try:
@@ -39,3 +41,6 @@ def write_atomically(path: Path, chunks: list[bytes]) -> None:
         except BaseException:
             Path(out.name).unlink(missing_ok=True)
             raise
+    for earlier in path.parent.glob(replaces) if replaces else []:
+        if earlier != path:
+            earlier.unlink(missing_ok=True)

@@ -49,7 +49,14 @@ def test_the_index_holds_every_name_with_its_cities_in_order(indexed: IndexedGaz
     for key, code in memory.states.items():
         assert indexed.state(key) == code
     keys, owners = memory.spellings()
-    assert indexed.spellings() == (keys, owners)
+    indexed_keys, indexed_owners = indexed.spellings()
+    assert indexed_keys == keys and _ids(indexed_owners) == _ids(owners)
+    hangzhou = indexed.cities("hangzhou")[0]  # a city keeps its names in Chinese characters, no others
+    assert "杭州" in hangzhou["alternatenames"] and "Hangzhou" not in hangzhou["alternatenames"]
+    source = next(c for c in memory.cities("hangzhou") if c["geonameid"] == hangzhou["geonameid"])
+    assert {k: v for k, v in source.items() if k != "alternatenames"} == {
+        k: v for k, v in hangzhou.items() if k != "alternatenames"
+    }
 
 
 def _typed_names() -> list[str]:
@@ -131,8 +138,12 @@ def test_the_index_is_built_once_in_the_cache_folder(tmp_path: Path, monkeypatch
         builds.append(1)
         return _memory()
 
+    earlier = tmp_path / "trialscope" / "gazetteer-0000000000000000.bin"  # an earlier version's
+    earlier.parent.mkdir()
+    earlier.write_bytes(b"...")
     first = open_gazetteer(build)
     path = index_path()
+    assert not earlier.exists()
     assert isinstance(first, IndexedGazetteer) and path.parent == tmp_path / "trialscope" and path.exists()
     again = open_gazetteer(build)
     assert isinstance(again, IndexedGazetteer) and builds == [1]

@@ -149,21 +149,46 @@ def _factors_path() -> Path:
     )
 
 
+def _factor_key(source: str, target: str, molar_mass: float | None) -> str:
+    return f"{source}\t{target}\t{molar_mass!r}"
+
+
+class FactorTable:
+    """The factor table as its file holds it, each key joined into one string (read in milliseconds)."""
+
+    @classmethod
+    def of(cls, table: Factors) -> FactorTable:
+        return cls({_factor_key(*key): factor for key, factor in table.items()})
+
+    def __init__(self, by_key: dict[str, float | str]) -> None:
+        self.by_key = by_key
+
+    def get(self, key: tuple[str, str, float | None]) -> float | str | None:
+        return self.by_key.get(_factor_key(*key))
+
+    def table(self) -> Factors:
+        found: Factors = {}
+        for key, factor in self.by_key.items():
+            source, target, molar_mass = key.split("\t")
+            found[(source, target, None if molar_mass == "None" else float(molar_mass))] = factor
+        return found
+
+
 @cache
-def known_factors() -> Factors:
+def known_factors() -> FactorTable:
     """The factor table, read from the cache folder (``cache_files.py``), computed and kept there first when
     it is not there for this code, data and pint: a match converting a lab value then needs no pint, whose
     import and registry cost a fresh process half a second."""
     path = _factors_path()
     try:
-        return {(a, b, m): factor for a, b, m, factor in json.loads(path.read_bytes())}
+        return FactorTable(json.loads(path.read_bytes()))
     except FileNotFoundError:
         pass
     except (OSError, ValueError) as exc:
         log.warning("the unit factor table %s is unreadable (%s): computing it again", path, exc)
-    table = factor_table()
+    table = FactorTable.of(factor_table())
     try:
-        write_atomically(path, [json.dumps([[*key, factor] for key, factor in table.items()]).encode()])
+        write_atomically(path, [json.dumps(table.by_key).encode()], replaces="unit-factors-*.json")
     except OSError as exc:
         log.warning("cannot keep the unit factor table in %s (%s)", path.parent, exc)
     return table

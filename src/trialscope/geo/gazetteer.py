@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 City = dict[str, Any]
 _FORMAT = b"trialscope-gazetteer/1\n"
 _NAME_BUCKETS = 16384  # ~22 names each
-_CITY_CHUNK = 64  # cities read together
+_CITY_CHUNK = 16  # cities read together
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 _NOT_WORD = re.compile(r"[^\w]+")
 
@@ -143,19 +143,17 @@ def _bucket(key: str) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % _NAME_BUCKETS
 
 
-def _dump(value: Any) -> bytes:
-    return zlib.compress(marshal.dumps(value), 1)
-
-
-def _load(data: bytes | memoryview) -> Any:
-    return marshal.loads(zlib.decompress(data))
+def _stored(city: City) -> City:
+    """A city as the index keeps it: as the gazetteer has it, its alternate names only those in Chinese
+    characters (the others are read only to build the index, and make most of a city's size)."""
+    return {**city, "alternatenames": [n for n in city.get("alternatenames", []) if _HAN.fullmatch(n)]}
 
 
 def write_index(gazetteer: MemoryGazetteer, path: Path) -> None:
     """The index file of ``gazetteer`` at ``path`` (written beside it, then moved into place: a reader never
     sees half a file). Layout: the format line, the header's length (8 bytes), the header (countries,
     states, where each section starts), then the name buckets, the city chunks and the spellings, each
-    compressed marshal data."""
+    marshal data."""
     order: dict[int, int] = {}  # geonameid -> the city's place in the file
     cities: list[City] = []
     for found in gazetteer.by_name.values():
@@ -167,16 +165,20 @@ def write_index(gazetteer: MemoryGazetteer, path: Path) -> None:
     for key, found in gazetteer.by_name.items():
         buckets[_bucket(key)][key] = [order[c["geonameid"]] for c in found]
     keys, owners = gazetteer.spellings()
-    blobs = [_dump(b) for b in buckets]
-    blobs += [_dump(cities[start : start + _CITY_CHUNK]) for start in range(0, len(cities), _CITY_CHUNK)]
-    blobs.append(_dump((keys, [order[c["geonameid"]] for c in owners])))
+    blobs = [marshal.dumps(b) for b in buckets]
+    blobs += [
+        marshal.dumps([_stored(c) for c in cities[start : start + _CITY_CHUNK]])
+        for start in range(0, len(cities), _CITY_CHUNK)
+    ]
+    blobs.append(marshal.dumps((keys, [order[c["geonameid"]] for c in owners])))
     starts = array("Q", [0])
     for blob in blobs:
         starts.append(starts[-1] + len(blob))
     header = marshal.dumps(
         {"countries": gazetteer.countries, "states": gazetteer.states, "chunks": len(blobs) - _NAME_BUCKETS - 1}
     )
-    write_atomically(path, [_FORMAT + len(header).to_bytes(8, "little") + header + starts.tobytes(), *blobs])
+    first = _FORMAT + len(header).to_bytes(8, "little") + header + starts.tobytes()
+    write_atomically(path, [first, *blobs], replaces="gazetteer-*.bin")
 
 
 class IndexedGazetteer:
@@ -204,7 +206,7 @@ class IndexedGazetteer:
         self._spellings: tuple[list[str], list[City]] | None = None
 
     def _blob(self, number: int) -> Any:
-        return _load(self._map[self._base + self._starts[number] : self._base + self._starts[number + 1]])
+        return marshal.loads(self._map[self._base + self._starts[number] : self._base + self._starts[number + 1]])
 
     def _city(self, number: int) -> City:
         chunk = number // _CITY_CHUNK
