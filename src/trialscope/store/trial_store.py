@@ -51,9 +51,7 @@ from trialscope.model.study import parse_study
 from trialscope.store.bulk import insert_rows
 from trialscope.store.commits import CommitCounter
 from trialscope.store.database import DatabaseUnavailable, create_database_engine, migrate, write_conflicts
-from trialscope.store.people import PeopleStore
 from trialscope.store.prepared import PreparedRecord, prepare
-from trialscope.store.rate_limits import SharedCounts
 from trialscope.store.schema import (
     change_events,
     condition_index,
@@ -65,10 +63,12 @@ from trialscope.store.schema import (
     trials,
 )
 from trialscope.store.stored_trial import StoredTrial
-from trialscope.store.sync_state import SyncState
 
 if TYPE_CHECKING:
     from trialscope.store.criteria_store import CriteriaStore
+    from trialscope.store.people import PeopleStore
+    from trialscope.store.rate_limits import SharedCounts
+    from trialscope.store.sync_state import SyncState
 
 
 _WRITE_ATTEMPTS = 8
@@ -333,16 +333,22 @@ class TrialStore:
     @cached_property
     def sync_state(self) -> SyncState:
         """The sync queries and where each run got to (``store/sync_state.py``)."""
+        from trialscope.store.sync_state import SyncState  # each part loads when first asked for
+
         return SyncState(self.engine)
 
     @cached_property
     def people(self) -> PeopleStore:
         """Leads, the outbox, operators, subscriptions, notes and shared keys (``store/people/``)."""
+        from trialscope.store.people import PeopleStore
+
         return PeopleStore(self.engine)
 
     @cached_property
     def rate_limits(self) -> SharedCounts:
         """Request counts every worker of every server of this database shares (``store/rate_limits.py``)."""
+        from trialscope.store.rate_limits import SharedCounts
+
         return SharedCounts(self.engine)
 
     # --- import runs ----------------------------------------------------------------------------------
