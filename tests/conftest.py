@@ -41,6 +41,7 @@ POSTGRES_URL = os.environ.get("TRIALSCOPE_TEST_POSTGRES_URL", "postgresql://post
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test touches the user's real default database or environment."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
     monkeypatch.delenv("TRIALSCOPE_DATABASE_URL", raising=False)
 
 

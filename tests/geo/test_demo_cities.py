@@ -36,13 +36,13 @@ def _entries() -> dict[str, list[tuple[str, str]]]:
 def _a_country_not_a_city(name: str, country: str) -> bool:
     """A country's name where the gazetteer has no such city, in that country or as a city-state (Singapore;
     Hong Kong, China)."""
-    cities, countries, _states = _gazetteer()
-    named = countries.get(_key(name))
+    gazetteer = _gazetteer()
+    named = gazetteer.country(_key(name))
     if named is None:
         return False
-    home = countries.get(_key(country))
+    home = gazetteer.country(_key(country))
     places = {named["iso"], *([home["iso"]] if home else [])}
-    return not any(c["countrycode"] in places for c in cities.get(_key(name), []))
+    return not any(c["countrycode"] in places for c in gazetteer.cities(_key(name)))
 
 
 def _countries() -> list[str]:
@@ -65,11 +65,11 @@ def test_chinas_cities_are_gazetteer_cities_in_china() -> None:
     """No misspelling ('Hanzhou'), village ('Beijingcun'), province ('Guangdong') or country ('China') in a
     city's place: each city listed for China is one the gazetteer knows there."""
     listed = city_list(_entries()["China"], "China")
-    cities, countries, _states = _gazetteer()
+    gazetteer = _gazetteer()
     for name in listed:
-        city_state = countries.get(_key(name))  # Hong Kong: a city, and a territory of its own in the gazetteer
+        city_state = gazetteer.country(_key(name))  # Hong Kong: a city, and a territory of its own in the gazetteer
         here = ("CN", city_state["iso"] if city_state else "CN")
-        assert any(c["countrycode"] in here for c in cities.get(_key(name), [])), name
+        assert any(c["countrycode"] in here for c in gazetteer.cities(_key(name))), name
         assert _key(name) not in province_names() or name in {"Beijing", "Shanghai", "Tianjin", "Chongqing"}
     assert not {"Hanzhou", "Beijingcun", "China", "Guangdong", "Xi’an", "Xian"} & set(listed)
     assert {"Hangzhou", "Hanzhou"} <= listed["Hangzhou"][0]  # the registry's spellings of one city

@@ -52,7 +52,6 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def open_store(db: str | None, *, demo: bool = True) -> Iterator[TrialStore]:
     """Open the store; the default database is filled with the demo catalogue on first use."""
-    from trialscope.demo import ensure_demo
     from trialscope.store.database import DatabaseUnavailable, DatabaseUrlError, is_default_database, resolve_url
     from trialscope.store.trial_store import TrialStore
 
@@ -65,6 +64,8 @@ def open_store(db: str | None, *, demo: bool = True) -> Iterator[TrialStore]:
         raise fail(f"cannot open the database: {exc}") from None
     try:
         if demo and is_default_database(db) and store.count() == 0:
+            from trialscope.demo import ensure_demo
+
             err.print("First run: loading the bundled demo catalogue into the default database ...")
             ensure_demo(store)
         yield store

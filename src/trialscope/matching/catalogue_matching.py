@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 
-from trialscope.criteria import parse_criteria
 from trialscope.criteria.outline import Outline, Shape
 from trialscope.criteria.targets import trial_diseases
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
@@ -192,6 +191,8 @@ def match_criteria_text(text: str, patient: Patient, name: str = "criteria") -> 
     another registry): the same evaluation and result shape as a stored trial, without the record's fields
     (age limits, sex, conditions, targeted therapy) that only a registered trial has."""
     vocab = vocabulary()
+    from trialscope.criteria import parse_criteria  # the engine: loaded where a text is read here
+
     return match_trial(draft_info(name), parse_criteria(text), patient_facts(patient, vocab), vocab)
 
 
@@ -225,6 +226,8 @@ def open_trial_ids(store: TrialStore) -> list[str]:
 
 def criteria_text_screen(text: str, name: str) -> TrialScreen:
     """Eligibility text outside the catalogue (a draft protocol) compiled for a prescreen."""
+    from trialscope.criteria import parse_criteria
+
     return TrialScreen(draft_info(name), parse_criteria(text).constraints)
 
 

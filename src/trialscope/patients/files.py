@@ -7,9 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
-
-from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.model import Patient, PatientFileError, patient_from_dict
 
 
@@ -20,17 +17,30 @@ def load_patient(path: Path) -> Patient:
     except (OSError, UnicodeDecodeError) as exc:
         raise PatientFileError(f"{path}: cannot read ({exc})") from None
     try:
-        data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
+        data = _parsed(path, text)
     except RecursionError:
         raise PatientFileError(f"{path}: nested too deeply to be a patient profile") from None
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise PatientFileError(
-            f"{path}: malformed {'YAML' if path.suffix.lower() in ('.yaml', '.yml') else 'JSON'} ({exc})"
-        ) from None
     if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+        from trialscope.patients.fhir import patient_from_bundle  # FHIR's models: loaded for a bundle only
+
         fhir_patient: Patient = patient_from_bundle(data, origin=str(path))
         return fhir_patient
     patient = patient_from_dict(data, str(path))
     if patient.id == "patient":
         patient.id = path.stem
     return patient
+
+
+def _parsed(path: Path, text: str) -> object:
+    """The file's JSON or YAML (YAML's reader loaded for a YAML file only)."""
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise PatientFileError(f"{path}: malformed YAML ({exc})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PatientFileError(f"{path}: malformed JSON ({exc})") from None

@@ -5,10 +5,13 @@ ranking all ask this."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from trialscope.geo import Place, country_spellings, haversine_km, haversine_km_many, site_label
-from trialscope.search.index import SearchIndex
-from trialscope.store.trial_store import SiteRow, TrialStore
+
+if TYPE_CHECKING:
+    from trialscope.search.index import SearchIndex
+    from trialscope.store.trial_store import SiteRow, TrialStore
 
 
 def nearest_sites(store: TrialStore, nct_ids: Sequence[str], place: Place) -> dict[str, tuple[float | None, str]]:

@@ -63,6 +63,11 @@ KEYWORD_FIELDS = (
 REFRESH_EVERY_S = 2.0  # outside a server, a search checks the store for changes at most this often
 FOLLOW_EVERY_S = 0.25  # a server's follower thread looks at the feed this often (a cheap query; none on SQLite)
 FEED_PAGE = 1000  # changes read from the feed at once
+# A rebuild's memory, whatever the catalogue's size: the writer's arena (split between its two threads) and
+# a commit every so many documents, after which the arena's pages go back to the system. One arena of 256 MB
+# and one commit at the end held ~2 kB a trial until then (1.27 GB at 600,000: benchmarks/README.md).
+REBUILD_HEAP = 128_000_000
+REBUILD_COMMIT_EVERY = 20_000
 log = logging.getLogger("trialscope.search")
 
 
@@ -276,13 +281,18 @@ class SearchIndex:
         # the worker processes are forked before tantivy's writer starts its threads
         with ExitStack() as stack:
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers)) if workers > 1 else None
-            writer = self._writer(256_000_000, 2)
-            done = 0
+            writer = self._writer(REBUILD_HEAP, 2)
+            done = uncommitted = 0
             try:
                 for rows, fields in self._documents(self._all_records(), pool):
                     for _, doc in zip(rows, fields, strict=True):
                         writer.add_document(_tantivy_document(doc))
                     done += len(rows)
+                    uncommitted += len(rows)
+                    if uncommitted >= REBUILD_COMMIT_EVERY:  # the meta still says nothing applied: a
+                        writer.commit()  # rebuild stopped here is rebuilt, never taken for done
+                        release_freed_memory()
+                        uncommitted = 0
                     if progress:
                         progress(done, total)
                 writer.commit()

@@ -12,16 +12,15 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import orjson
-import psycopg
 from sqlalchemy import ColumnElement, Engine, bindparam, case, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
 
-from trialscope.criteria import ENGINE_VERSION, ParsedCriteria, parse_criteria
+from trialscope.criteria import ENGINE_VERSION, ParsedCriteria
 from trialscope.criteria.forms import CriteriaForms, forms_of, text_hash
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Outline
 from trialscope.criteria.segment import items_to_json, segment
 from trialscope.store.bulk import insert_rows
+from trialscope.store.database import write_conflicts
 from trialscope.store.schema import trial_criteria, trials
 from trialscope.store.stored_trial import StoredTrial
 
@@ -89,6 +88,8 @@ class CriteriaStore:
 
     def parsed(self, trial: StoredTrial) -> ParsedCriteria:
         """The full parse (items and typed constraints) of a trial's current criteria text."""
+        from trialscope.criteria.engine import parse_criteria  # loaded where a text is parsed: ~500 expressions
+
         text = trial.study.protocol_section.eligibility_module.eligibility_criteria or ""
         return parse_criteria(text, trial.study)
 
@@ -115,6 +116,8 @@ class CriteriaStore:
                 recomputed=False,
                 segmentation=items,
             )
+        from trialscope.criteria.engine import parse_criteria
+
         forms = forms_of(parse_criteria(text, trial.study))
         now = dt.datetime.now(dt.UTC)
         with self.engine.begin() as conn:
@@ -281,7 +284,7 @@ class CriteriaStore:
         for attempt in range(_SAVE_ATTEMPTS):
             try:
                 return self._save_parsed_once(parsed)
-            except (IntegrityError, OperationalError, psycopg.IntegrityError, psycopg.OperationalError):
+            except write_conflicts():
                 # a reader stored one of them meanwhile (the lazy path), or the database was busy: again
                 if attempt == _SAVE_ATTEMPTS - 1:
                     raise

@@ -26,7 +26,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import orjson
-import psycopg
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -41,7 +40,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from trialscope.caches import VersionedCache
 from trialscope.catalogue.changes import ChangeEvent, diff_studies, new_trial_event
@@ -51,10 +50,8 @@ from trialscope.model.statuses import SITE_OPEN
 from trialscope.model.study import parse_study
 from trialscope.store.bulk import insert_rows
 from trialscope.store.commits import CommitCounter
-from trialscope.store.database import DatabaseUnavailable, create_database_engine, migrate
-from trialscope.store.people import PeopleStore
+from trialscope.store.database import DatabaseUnavailable, create_database_engine, migrate, write_conflicts
 from trialscope.store.prepared import PreparedRecord, prepare
-from trialscope.store.rate_limits import SharedCounts
 from trialscope.store.schema import (
     change_events,
     condition_index,
@@ -66,10 +63,12 @@ from trialscope.store.schema import (
     trials,
 )
 from trialscope.store.stored_trial import StoredTrial
-from trialscope.store.sync_state import SyncState
 
 if TYPE_CHECKING:
     from trialscope.store.criteria_store import CriteriaStore
+    from trialscope.store.people import PeopleStore
+    from trialscope.store.rate_limits import SharedCounts
+    from trialscope.store.sync_state import SyncState
 
 
 _WRITE_ATTEMPTS = 8
@@ -334,16 +333,22 @@ class TrialStore:
     @cached_property
     def sync_state(self) -> SyncState:
         """The sync queries and where each run got to (``store/sync_state.py``)."""
+        from trialscope.store.sync_state import SyncState  # each part loads when first asked for
+
         return SyncState(self.engine)
 
     @cached_property
     def people(self) -> PeopleStore:
         """Leads, the outbox, operators, subscriptions, notes and shared keys (``store/people/``)."""
+        from trialscope.store.people import PeopleStore
+
         return PeopleStore(self.engine)
 
     @cached_property
     def rate_limits(self) -> SharedCounts:
         """Request counts every worker of every server of this database shares (``store/rate_limits.py``)."""
+        from trialscope.store.rate_limits import SharedCounts
+
         return SharedCounts(self.engine)
 
     # --- import runs ----------------------------------------------------------------------------------
@@ -409,7 +414,7 @@ class TrialStore:
         for attempt in range(_WRITE_ATTEMPTS):
             try:
                 return self._write_batch_once(batch, run_id)
-            except (IntegrityError, OperationalError, psycopg.IntegrityError, psycopg.OperationalError):
+            except write_conflicts():
                 if attempt == _WRITE_ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
