@@ -220,8 +220,10 @@ def patient_from_resources(owner: str, resources: Iterable[dict[str, Any]]) -> P
 
 
 def _bulk_export(files: list[Path]) -> Iterator[Patient | PatientError]:
-    """FHIR bulk data: resources of many patients, linked to their Patient by subject/patient reference."""
-    resources: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """FHIR bulk data: resources of many patients, linked to their Patient by subject/patient reference.
+    Each patient's lines are kept as text until all are read (a string is a third of its parsed resource's
+    memory, and none of the collector's work), then read again, a patient at a time."""
+    lines: dict[str, list[str]] = defaultdict(list)
     for path in files:
         with path.open(encoding="utf-8") as f:
             for line, text in enumerate(f, start=1):
@@ -231,9 +233,9 @@ def _bulk_export(files: list[Path]) -> Iterator[Patient | PatientError]:
                 if isinstance(owned, PatientError):
                     yield owned
                 else:
-                    resources[owned[0]].append(owned[1])
-    for owner, items in resources.items():
-        yield patient_from_resources(owner, items)
+                    lines[owned[0]].append(text)
+    for owner in list(lines):
+        yield patient_from_resources(owner, [_json(text) for text in lines.pop(owner)])
 
 
 def read_patients(path: Path) -> Iterator[Patient | PatientError]:
