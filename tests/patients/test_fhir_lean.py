@@ -75,6 +75,12 @@ CONDITION = {
     "clinicalStatus": {"coding": [{"system": "http://x", "code": "relapse"}]},
     "onsetDateTime": "2024-02-29",
 }
+MARKER = {
+    "resourceType": "Observation",
+    "status": "final",
+    "subject": {"reference": "Patient/p"},
+    "code": {"text": "CD33 [Presence] by flow cytometry"},
+}
 PERSON = {"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1970-01-01"}
 
 
@@ -99,6 +105,10 @@ PERSON = {"resourceType": "Patient", "id": "p", "gender": "female", "birthDate":
         (LAB, 'effectiveDateTime="2026-10"'),
         (LAB, 'effectiveDateTime="2026-10-01T23:30:00-05:00"'),
         (LAB, 'valueQuantity.comparator="<"'),
+        (LAB, "valueQuantity={}"),
+        (MARKER, "valueQuantity={}"),
+        (MARKER, 'valueCodeableConcept={"text": "Positive"}'),
+        (MARKER, 'valueString="not detected"'),
         (CONDITION, "subject=<gone>"),
         (CONDITION, 'clinicalStatus.coding.0.code="relapse "'),
         (CONDITION, 'verificationStatus={"coding": [{"code": "refuted"}]}'),
