@@ -218,3 +218,18 @@ def test_a_refused_row_is_named_alike_in_a_csv_and_a_parquet_table(
         assert isinstance(first, Patient) and first.id == "p0"
         assert isinstance(problem, PatientError)
         assert str(problem).startswith(f"{origin}: {said.replace('row 1', 'row 2')}"), str(problem)
+
+
+def test_the_answers_of_a_table_are_shared_and_cannot_change() -> None:
+    """Rows answering alike share each answer's one validated item (made once): a history item is frozen, so
+    no patient's answer can change another's."""
+    from pydantic import ValidationError
+
+    plan = row_plan(("id", "history yes", "history no"))
+    first = lean_patient(plan, ["p1", "epilepsy", "HIV; stroke"], "x")
+    second = lean_patient(plan, ["p2", "stroke", "HIV"], "x")
+    assert first is not None and second is not None
+    assert first.history[1] is second.history[1]  # "HIV", no
+    assert [(h.name, h.present) for h in first.history] == [("epilepsy", True), ("HIV", False), ("stroke", False)]
+    with pytest.raises(ValidationError, match="frozen"):
+        first.history[1].present = True  # type: ignore[misc]

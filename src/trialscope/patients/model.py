@@ -114,6 +114,10 @@ Timing = Literal["current", "past", "ever"]
 
 
 class HistoryItem(PatientModel):
+    # frozen: a history answer is a value, and the profiles read from a table share the answers given alike
+    # (``answer``: one object for the many patients who said no to "epilepsy")
+    model_config = ConfigDict(frozen=True)
+
     name: str
     present: bool
     date: dt.date | None = None
@@ -251,6 +255,14 @@ def unknown_keys(data: dict[str, Any], model: type[PatientModel] = Patient, wher
                 place = f"{where}.{key}" if where else str(key)
                 found += unknown_keys(item, nested, f"{place}[{index}]" if isinstance(value, list) else place)
     return found
+
+
+@lru_cache(maxsize=16_384)
+def answer(name: str, present: bool) -> HistoryItem:
+    """The validated history item of a plain yes or no (``{"name": name, "present": present}``), made once per
+    distinct answer: a history item is frozen, so the profiles read from a table share it (the model keeps an
+    item it is given as it is)."""
+    return HistoryItem.model_validate({"name": name, "present": present})
 
 
 def patient_from_dict(data: Any, origin: str = "patient") -> Patient:

@@ -27,7 +27,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from trialscope.criteria.phrases import tokenise
 from trialscope.criteria.vocabulary import vocabulary
-from trialscope.patients.model import Patient, PatientFileError, patient_from_dict
+from trialscope.patients.model import Patient, PatientFileError, answer, patient_from_dict
 from trialscope.patients.text import note_words
 
 _DATA = "data/patients/csv_columns.json"
@@ -675,6 +675,7 @@ def lean_patient(plan: RowPlan, cells: Sequence[str], origin: str) -> Patient | 
     data = lean_profile(plan, cells, origin)
     if data is None:
         return None
+    data["history"] = [answer(item["name"], item["present"]) for item in data["history"]]  # (validated once)
     try:
         return Patient.model_validate(data)  # (no key of its own making is unknown to the format)
     except ValidationError:
