@@ -39,6 +39,7 @@ from trialscope.patients.model import (
     PatientFileError,
     PerformanceStatus,
     Treatment,
+    answer,
 )
 
 _RELAPSE_STATUSES = {"relapse", "recurrence"}
@@ -125,6 +126,12 @@ def _named(name: str) -> tuple[str | None, str | None]:
     return (quantity.key if quantity else None), (antigen.key if antigen else None)
 
 
+@lru_cache(maxsize=16_384)
+def _had(name: str, onset: dt.date | None) -> HistoryItem:
+    """A condition as history answered yes (made once per name and date: a history item is frozen)."""
+    return HistoryItem(name=name, present=True, date=onset)
+
+
 def patient_from_bundle(bundle: dict[str, Any], origin: str = "bundle") -> Patient:
     """The patient of a bundle; entries that could not be read are listed in ``patient.ignored``."""
     reading = read_bundle(bundle, origin)
@@ -189,13 +196,13 @@ def _read(kind: str, data: dict[str, Any], patient: Patient) -> None:
         status = _code(data.get("clinicalStatus"))
         onset = _date(data.get("onsetDateTime"))
         if _code(data.get("verificationStatus")) == "refuted":  # ruled out: an explicit "no"
-            patient.history.append(HistoryItem(name=name, present=False))
+            patient.history.append(answer(name, False))
             return
         resolved = status in ("resolved", "inactive", "remission")
         patient.conditions.append(
             Condition(name=name, status="relapsed" if status in _RELAPSE_STATUSES else None, date=onset)
         )
-        patient.history.append(HistoryItem(name=name, present=True, date=onset))
+        patient.history.append(_had(name, onset))
         if "pregnan" in name.lower() and not resolved:
             patient.pregnant = True
     elif kind == "Observation":
