@@ -15,11 +15,13 @@ catalogue is the bundled demo one. Needs the ``spark`` extra and Java.
     python benchmarks/prescreen_benchmark.py [--scale 1.0] [--master local[2]] [--keep DIR]
         [--workloads one fifty] [--engines local spark] [--against OTHER/src]
 
-``--scale 0.01`` runs the same at 1% (10,000 and 1,000 patients) in about a minute. ``--against`` runs every
-command a second time with another tree's code (``PYTHONPATH``: a checkout of the previous commit), each
-run of the other code just before the same run of this one, and prints this code's time as a ratio of the
-other's: the figure to compare on a machine whose speed drifts. The machine's load (1-minute average) is
-printed beside each run. Rows are compared between the two codes (the local engine's CSV).
+``--scale 0.01`` runs the same at 1% (10,000 and 1,000 patients) in about a minute. ``--format csv`` (or
+``parquet``, ``ndjson``) gives the same patients in that file
+(``prescreen_read_benchmark.write_population``). ``--against`` runs every command a second time with another
+tree's code (``PYTHONPATH``: a checkout of the previous commit), each run of the other code just before the
+same run of this one, and prints this code's time as a ratio of the other's: the figure to compare on a
+machine whose speed drifts. The machine's load (1-minute average) is printed beside each run. Rows are
+compared between the two codes (the local engine's CSV).
 """
 
 from __future__ import annotations
@@ -136,6 +138,12 @@ def main() -> None:
     parser.add_argument("--workloads", nargs="+", default=["one", "fifty"], choices=["one", "fifty"])
     parser.add_argument("--engines", nargs="+", default=["local", "spark"], choices=["local", "spark"])
     parser.add_argument("--against", type=Path, help="another tree's src folder, run before this code each time")
+    parser.add_argument(
+        "--format",
+        default="jsonl",
+        choices=["jsonl", "csv", "parquet", "ndjson"],
+        help="the patients' file (csv, parquet: the prescreen columns; ndjson: a FHIR bulk export folder)",
+    )
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="prescreen-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -164,7 +172,11 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; Spark master {args.master}; work folder {folder}")
     for name, trials, count in workloads:
         patients = folder / f"patients-{count}.jsonl"
-        if not patients.exists():
+        if args.format != "jsonl":
+            from benchmarks.prescreen_read_benchmark import write_population
+
+            patients = write_population(folder / f"formats-{count}", count)[args.format]
+        elif not patients.exists():
             started = time.perf_counter()
             _population(patients, count)
             print(f"generated {count:,} patients in {time.perf_counter() - started:.0f} s")

@@ -76,7 +76,8 @@ def _cells(patient: Patient, labs: list[tuple[str, str]]) -> dict[str, str]:
     }
 
 
-def _write(folder: Path, count: int) -> dict[str, Path]:
+def write_population(folder: Path, count: int) -> dict[str, Path]:
+    """The population of ``count`` patients in each format under ``folder`` (written once, then reused)."""
     paths = {
         "jsonl": folder / "patients.jsonl",
         "csv": folder / "patients.csv",
@@ -129,7 +130,7 @@ def main() -> None:
     parser.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
     parser.add_argument("--profile", choices=FORMATS, help="print where reading this format spends its time")
     args = parser.parse_args()
-    paths = _write(HERE / "out" / f"read-{args.patients}", args.patients)
+    paths = write_population(HERE / "out" / f"read-{args.patients}", args.patients)
     _read(paths["jsonl"])  # imports, caches and the file in the page cache: not part of a patient's time
     if args.profile:
         cProfile.runctx("_read(paths[args.profile])", globals(), locals(), str(HERE / "out" / "read.prof"))

@@ -8,7 +8,7 @@ condition nobody asked about is simply missing, and matching treats the two diff
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -78,13 +78,9 @@ class PerformanceStatus(PatientModel):
     @model_validator(mode="after")
     def _on_its_scale(self) -> PerformanceStatus:
         """A score its scale has: ECOG 0-5, Karnofsky and Lansky 0-100 (the criteria vocabulary's ranges)."""
-        from trialscope.criteria.vocabulary import vocabulary
-
-        quantity = vocabulary().quantities.get(_SCALES.get(self.scale.strip().lower(), self.scale))
-        if quantity is not None and quantity.scale_range is not None:
-            low, high = quantity.scale_range
-            if not low <= self.value <= high:
-                raise ValueError(f"{quantity.key} is a score from {low:g} to {high:g}")
+        scale = _scale_range(self.scale)
+        if scale is not None and not scale[1] <= self.value <= scale[2]:
+            raise ValueError(f"{scale[0]} is a score from {scale[1]:g} to {scale[2]:g}")
         return self
 
 
@@ -99,12 +95,29 @@ class Treatment(PatientModel):
 
 _SCALES = {"ecog": "ECOG", "karnofsky": "Karnofsky", "kps": "Karnofsky", "lansky": "Lansky"}
 
+
+@lru_cache(maxsize=256)
+def _scale_range(scale: str) -> tuple[str, float, float] | None:
+    """A performance scale's name in the criteria vocabulary and its range (None: a scale it has no range for)."""
+    from trialscope.criteria.vocabulary import vocabulary
+
+    quantity = vocabulary().quantities.get(_SCALES.get(scale.strip().lower(), scale))
+    if quantity is None or quantity.scale_range is None:
+        return None
+    low, high = quantity.scale_range
+    return quantity.key, low, high
+
+
 # When a history answer holds: "current" (has it now), "past" (had it, no longer), "ever" (a yes to "have you
 # ever had ...?": now or in the past). A ``present: true`` without one is the format's "present": has it now.
 Timing = Literal["current", "past", "ever"]
 
 
 class HistoryItem(PatientModel):
+    # frozen: a history answer is a value, and the profiles read from a table share the answers given alike
+    # (``answer``: one object for the many patients who said no to "epilepsy")
+    model_config = ConfigDict(frozen=True)
+
     name: str
     present: bool
     date: dt.date | None = None
@@ -242,6 +255,14 @@ def unknown_keys(data: dict[str, Any], model: type[PatientModel] = Patient, wher
                 place = f"{where}.{key}" if where else str(key)
                 found += unknown_keys(item, nested, f"{place}[{index}]" if isinstance(value, list) else place)
     return found
+
+
+@lru_cache(maxsize=16_384)
+def answer(name: str, present: bool) -> HistoryItem:
+    """The validated history item of a plain yes or no (``{"name": name, "present": present}``), made once per
+    distinct answer: a history item is frozen, so the profiles read from a table share it (the model keeps an
+    item it is given as it is)."""
+    return HistoryItem.model_validate({"name": name, "present": present})
 
 
 def patient_from_dict(data: Any, origin: str = "patient") -> Patient:

@@ -26,7 +26,7 @@ from trialscope.extras import needs_extra
 from trialscope.patients.fhir import patient_from_bundle
 from trialscope.patients.files import load_patient
 from trialscope.patients.model import Patient, PatientFileError, patient_from_dict
-from trialscope.patients.table import CellError, patient_from_cells, read_header
+from trialscope.patients.table import CellError, lean_patient, patient_from_cells, read_header, row_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +45,35 @@ def _from_document(data: Any, origin: str) -> Patient:
 
 
 def _csv(path: Path) -> Iterator[Patient | PatientError]:
+    """The rows of a CSV, each named by its line (the line after the previous row's last: a cell may hold
+    line breaks) and its place among the data rows; read as ``csv.DictReader`` reads them (a blank line is
+    no row; a short row's missing cells are empty), a row at a time by the lean path of its header."""
     with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        _ = reader.fieldnames  # the header is read: a row's line is the one after the last read
+        reader = csv.reader(f)
+        names = next(reader, None)
+        if names is None:
+            return
+        plan = row_plan(tuple(names))
+        width = len(names)
         line = reader.line_num + 1
-        for number, row in enumerate(reader, start=1):
-            yield patient_from_row(row, f"{path}:{line}", number)
+        number = 0
+        for cells in reader:
+            if not cells:
+                continue  # (DictReader skips it, and the line count moves on)
+            number += 1
+            origin = f"{path}:{line}"
             line = reader.line_num + 1
+            if len(cells) == width:
+                patient = lean_patient(plan, [c.strip() for c in cells], origin)
+                if patient is not None:
+                    yield patient
+                    continue
+            row: dict[Any, Any] = dict(zip(names, cells, strict=False))  # as DictReader makes it
+            if len(cells) > width:
+                row[None] = cells[width:]
+            else:
+                row.update(dict.fromkeys(names[len(cells) :]))
+            yield patient_from_row(row, origin, number)
 
 
 def csv_notices(path: Path) -> list[str]:
@@ -81,6 +103,10 @@ def patient_from_row(row: dict[str, Any], origin: str, number: int | None = None
     """A patient from a row of named cells (a CSV line, a Parquet or table row: the columns of
     ``patients/table.py``); ``number`` is the row's place among the data rows, said in a problem."""
     cells = {str(k): "" if v is None else str(v) for k, v in row.items() if k is not None}
+    if None not in row:
+        patient = lean_patient(row_plan(tuple(cells)), [v.strip() for v in cells.values()], origin)
+        if patient is not None:
+            return patient
     header = read_header(tuple(cells))
     name = cells[header.id_header].strip() if header.id_header is not None else ""
     where = (f"row {number}" if number is not None else "row") + (f" ({name})" if name else "")
@@ -112,14 +138,29 @@ def _parquet(path: Path) -> Iterator[Patient | PatientError]:
         return
     try:
         table = pyarrow.parquet.ParquetFile(path)
-        batches = table.iter_batches(batch_size=PARQUET_BATCH)
+        names = tuple(table.schema_arrow.names)
+        plan = row_plan(names)
         number = 0
-        for batch in batches:
-            for row in batch.to_pylist():
+        for batch in table.iter_batches(batch_size=PARQUET_BATCH):
+            columns = [_texts(column) for column in batch.columns]
+            for cells in zip(*columns, strict=True):
                 number += 1
-                yield patient_from_row(row, f"{path}:{number}", number)
+                origin = f"{path}:{number}"
+                patient = lean_patient(plan, [c.strip() for c in cells], origin)
+                yield patient or patient_from_row(dict(zip(names, cells, strict=True)), origin, number)
     except (OSError, pyarrow.ArrowException) as exc:
         yield PatientError(str(path), f"cannot read as Parquet ({exc})")
+
+
+def _texts(column: Any) -> list[str]:
+    """A Parquet column's cells as a row's text (``patient_from_row``'s: nothing for a null, else ``str``)."""
+    import pyarrow
+    import pyarrow.compute
+
+    if pyarrow.types.is_string(column.type) or pyarrow.types.is_large_string(column.type):
+        texts: list[str] = pyarrow.compute.fill_null(column, "").to_pylist()
+        return texts
+    return ["" if value is None else str(value) for value in column.to_pylist()]
 
 
 def _json(text: str | bytes) -> Any:
@@ -179,8 +220,10 @@ def patient_from_resources(owner: str, resources: Iterable[dict[str, Any]]) -> P
 
 
 def _bulk_export(files: list[Path]) -> Iterator[Patient | PatientError]:
-    """FHIR bulk data: resources of many patients, linked to their Patient by subject/patient reference."""
-    resources: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """FHIR bulk data: resources of many patients, linked to their Patient by subject/patient reference.
+    Each patient's lines are kept as text until all are read (a string is a third of its parsed resource's
+    memory, and none of the collector's work), then read again, a patient at a time."""
+    lines: dict[str, list[str]] = defaultdict(list)
     for path in files:
         with path.open(encoding="utf-8") as f:
             for line, text in enumerate(f, start=1):
@@ -190,9 +233,9 @@ def _bulk_export(files: list[Path]) -> Iterator[Patient | PatientError]:
                 if isinstance(owned, PatientError):
                     yield owned
                 else:
-                    resources[owned[0]].append(owned[1])
-    for owner, items in resources.items():
-        yield patient_from_resources(owner, items)
+                    lines[owned[0]].append(text)
+    for owner in list(lines):
+        yield patient_from_resources(owner, [_json(text) for text in lines.pop(owner)])
 
 
 def read_patients(path: Path) -> Iterator[Patient | PatientError]:

@@ -70,8 +70,7 @@ def synthetic_patient(template: Patient, n: int, rng: random.Random, spread: Spr
             treatment.date = patient.as_of - dt.timedelta(days=rng.randint(3, 900))
         elif draw < 0.8:
             treatment.date = treatment.end_date = None
-    for item in patient.history:
-        item.present = rng.random() < 0.3
+    patient.history = [item.model_copy(update={"present": rng.random() < 0.3}) for item in patient.history]
     if patient.sex == "female":
         patient.pregnant = rng.choice((None, False, False, True))
         patient.lactating = rng.choice((None, False))

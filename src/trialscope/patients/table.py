@@ -27,7 +27,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from trialscope.criteria.phrases import tokenise
 from trialscope.criteria.vocabulary import vocabulary
-from trialscope.patients.model import Patient, PatientFileError, patient_from_dict
+from trialscope.patients.model import Patient, PatientFileError, answer, patient_from_dict
 from trialscope.patients.text import note_words
 
 _DATA = "data/patients/csv_columns.json"
@@ -509,3 +509,174 @@ def patient_from_cells(header: Header, row: dict[str, str], origin: str) -> Pati
         if source is None:
             raise PatientFileError(f"{'.'.join(str(p) for p in exc.field)}: {exc.problem}") from None
         raise CellError(source[0], source[1], _expected(exc)) from None
+
+
+# --- the lean path: many rows of one header ------------------------------------------------------------------
+#
+# A file's rows share a header, so what each column fills is worked out once (``RowPlan``), and a row is a
+# sequence of cells in the header's order. ``lean_profile`` builds the same profile ``_profile`` does for the
+# usual row, with the column words looked up once per distinct cell (markers, treatments), and gives up (None)
+# on anything that would be refused or that needs the row's other rules (a status without a diagnosis, two
+# performance scores, a transplant or blasts' site and method columns): the caller then reads the row by the
+# full path, so a refused row is reported in the same words. ``tests/patients/test_table_lean.py`` holds the
+# two to the same profiles.
+
+_SIMPLE = (
+    ("id", "id"),
+    ("as_of", "as_of"),
+    ("age", "age_years"),
+    ("birth_date", "birth_date"),
+    ("life_expectancy_months", "life_expectancy_months"),
+    ("pregnant", "pregnant"),
+    ("lactating", "lactating"),
+)
+_CONDITION = (("status", "status"), ("subtype", "subtype"), ("diagnosis_date", "date"))
+_FULL_PATH_ONLY = ("transplant", "transplant_date", "blasts_site", "blasts_method", "blasts_date")
+
+
+@dataclass(frozen=True, slots=True)
+class RowPlan:
+    """What each cell of a header's rows fills: positions in the row's cells (a header written twice: the
+    last column of that name, as a row read into a dict keeps it)."""
+
+    header: Header
+    names: tuple[str, ...]  # the file's header, as written (repeats kept)
+    simple: tuple[tuple[int, str], ...]  # (position, profile key)
+    sex: int | None
+    diagnosis: int | None
+    condition: tuple[tuple[int, str], ...]  # (position, key of the condition) for status, subtype, date
+    ecog: int | None
+    karnofsky: int | None
+    biomarkers: int | None
+    history: tuple[tuple[int, bool], ...]  # (position, present)
+    treatments: int | None
+    blasts: tuple[int, ...]
+    blast_samples: tuple[str, ...]  # each blasts column's sample (its header's, else bone marrow)
+    blast_methods: tuple[str | None, ...]
+    labs: tuple[tuple[int, str, str], ...]  # (position, name, unit)
+    markers: tuple[tuple[int, str, str], ...]  # (position, antigen, header)
+    lean: bool  # False: a column only the full path reads is there
+
+
+@lru_cache(maxsize=64)
+def row_plan(names: tuple[str, ...]) -> RowPlan:
+    """The plan of a header as the file writes it (``names``: its cells, in order, repeats kept)."""
+    position = {name: index for index, name in enumerate(names)}
+    header = read_header(tuple(position))
+    by_field = {c.field: position[c.header] for c in header.columns}
+    columns = header.columns
+    blasts = [c for c in columns if c.field in ("blasts", "blast count")]
+    return RowPlan(
+        header=header,
+        names=names,
+        simple=tuple((by_field[f], key) for f, key in _SIMPLE if f in by_field),
+        sex=by_field.get("sex"),
+        diagnosis=by_field.get("diagnosis"),
+        condition=tuple((by_field[f], key) for f, key in _CONDITION if f in by_field),
+        ecog=by_field.get("ecog"),
+        karnofsky=by_field.get("karnofsky"),
+        biomarkers=by_field.get("biomarkers"),
+        history=tuple((by_field[f], yes) for f, yes in (("history_yes", True), ("history_no", False)) if f in by_field),
+        treatments=by_field.get("treatments"),
+        blasts=tuple(position[c.header] for c in blasts),
+        blast_samples=tuple(c.site or "bone marrow" for c in blasts),
+        blast_methods=tuple(c.method for c in blasts),
+        labs=tuple((position[c.header], c.name, c.unit) for c in columns if c.field == "lab"),
+        markers=tuple((position[c.header], c.name, c.header) for c in columns if c.field == "marker"),
+        lean=not any(f in by_field for f in _FULL_PATH_ONLY),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _marker_item(item: str) -> dict[str, Any]:
+    return _marker(item)  # (shared by the rows that hold it: the model reads it, nothing changes it)
+
+
+@lru_cache(maxsize=8192)
+def _treatment_item(item: str) -> dict[str, Any] | None:
+    try:
+        return _treatment(item, "")
+    except CellError:
+        return None
+
+
+def lean_profile(plan: RowPlan, cells: Sequence[str], origin: str) -> dict[str, Any] | None:
+    """The profile ``_profile`` builds from a row of stripped cells (the header's order), or None when the
+    row needs the full path (to be refused in its words, or for a rule only it applies)."""
+    if not plan.lean:
+        return None
+    words = column_words()
+    data: dict[str, Any] = {"biomarkers": [], "history": [], "labs": [], "treatments": [], "bone_marrow_blasts": []}
+    for index, key in plan.simple:
+        if cells[index]:
+            data[key] = cells[index]
+    if plan.sex is not None and cells[plan.sex]:
+        value = cells[plan.sex]
+        data["sex"] = words.sex.get(_fold_word(value), value)
+    diagnosis = cells[plan.diagnosis] if plan.diagnosis is not None else ""
+    if diagnosis:
+        condition = {"name": diagnosis}
+        data["conditions"] = [condition]
+        for index, key in plan.condition:
+            if cells[index]:
+                condition[key] = cells[index]
+    elif any(cells[index] for index, _ in plan.condition):
+        return None  # a status of no named disease: the full path says so
+    ecog = cells[plan.ecog] if plan.ecog is not None else ""
+    karnofsky = cells[plan.karnofsky] if plan.karnofsky is not None else ""
+    if ecog and karnofsky:
+        return None
+    if ecog or karnofsky:
+        data["performance_status"] = {"scale": "ECOG" if ecog else "Karnofsky", "value": ecog or karnofsky}
+    separator = words.separator
+    if plan.biomarkers is not None and cells[plan.biomarkers]:
+        markers = data["biomarkers"]
+        for item in cells[plan.biomarkers].split(separator):
+            item = item.strip()
+            if item:
+                markers.append(_marker_item(item))
+    history = data["history"]
+    for index, present in plan.history:
+        if cells[index]:
+            history += [{"name": i, "present": present} for i in map(str.strip, cells[index].split(separator)) if i]
+    if plan.treatments is not None and cells[plan.treatments]:
+        treatments = data["treatments"]
+        for item in cells[plan.treatments].split(separator):
+            item = item.strip()
+            if item:
+                treatment = _treatment_item(item)
+                if treatment is None:
+                    return None
+                treatments.append(treatment)
+    for index, sample, method in zip(plan.blasts, plan.blast_samples, plan.blast_methods, strict=True):
+        value = cells[index].removesuffix("%").strip()
+        if value:
+            count: dict[str, Any] = {"value": value, "sample": sample}
+            if method:
+                count["method"] = method
+            data["bone_marrow_blasts"].append(count)
+    labs = data["labs"]
+    for index, name, unit in plan.labs:
+        if cells[index]:
+            labs.append({"name": name, "value": cells[index], "unit": unit})
+    for index, antigen, _ in plan.markers:
+        if cells[index]:
+            result = words.marker_results.get(_fold_word(cells[index]))
+            if result is None:
+                return None
+            data["biomarkers"].append({"name": antigen, "result": result})
+    data.setdefault("id", origin)
+    return data
+
+
+def lean_patient(plan: RowPlan, cells: Sequence[str], origin: str) -> Patient | None:
+    """The patient of a row by the lean path (the profile model checks it whole), or None: read it by the full
+    path (``patient_from_cells``), which refuses it in its words or applies the rules the lean path leaves."""
+    data = lean_profile(plan, cells, origin)
+    if data is None:
+        return None
+    data["history"] = [answer(item["name"], item["present"]) for item in data["history"]]  # (validated once)
+    try:
+        return Patient.model_validate(data)  # (no key of its own making is unknown to the format)
+    except ValidationError:
+        return None
