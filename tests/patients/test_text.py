@@ -56,3 +56,10 @@ def test_a_result_written_onto_its_marker_keeps_its_sign() -> None:
     results = {b.name: b.result for b in patient.biomarkers}
     assert results["CD22"] == "positive"
     assert results.get("CD20") in (None, "negative")
+
+
+def test_a_status_word_that_labels_a_measure_or_names_a_nerve_is_no_disease_status() -> None:
+    p = patient_from_text("Exam: pulse 88, RR 20 breaths per minute. Hoarse since the recurrent laryngeal nerve palsy.")
+    assert not [c for c in p.conditions if c.status]
+    relapsed = patient_from_text("Woman of 50 with AML, now relapsed; RR: 16")
+    assert [(c.name, c.status) for c in relapsed.conditions] == [("AML", "relapsed")]

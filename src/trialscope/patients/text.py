@@ -37,6 +37,7 @@ from typing import Any
 
 from trialscope.criteria.concepts import with_elliptic
 from trialscope.criteria.phrases import PhraseMatcher, tokenise
+from trialscope.criteria.reading import reading_rules
 from trialscope.criteria.text import WORD_NUMBERS, normalise
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.age import UNITS_PER_YEAR
@@ -228,7 +229,7 @@ def patient_from_text(text: str, as_of: dt.date | None = None, patient_id: str =
     for finding in findings:
         sure = whole(finding.start, value=finding.kind in ("lab", "blasts", "performance", "life"))
         _apply(finding, assertions.get(id(finding)), sure, dates, norm, patient)
-    _attach_statuses(patient, findings, assertions, whole)
+    _attach_statuses(patient, findings, assertions, whole, norm)
     return patient
 
 
@@ -712,9 +713,21 @@ def _story_therapies_given(findings: list[_Finding], assertions: dict[int, Asser
             assertions[id(finding)] = replace(said, negated=False)
 
 
-def _qualifies_other_condition(status: _Finding, findings: list[_Finding], vocab: Vocabulary) -> bool:
+# "RR: 22/min", "RR 18": a label of a measure (the respiratory rate), not a relapsed or refractory disease
+_MEASURE_AFTER = re.compile(r"\s*[:=]?\s*\d")
+_NEXT_WORD = re.compile(r"[\s-]*([A-Za-z][\w'-]*)")
+
+
+def _qualifies_other_condition(status: _Finding, findings: list[_Finding], vocab: Vocabulary, norm: str = "") -> bool:
     """ "Relapsing-remitting multiple sclerosis", "recurrent pericarditis": a status word right before a condition
-    that is no disease a trial is for is that condition's, not the patient's cancer's."""
+    that is no disease a trial is for is that condition's, not the patient's cancer's; so is one before a noun
+    a status qualifies that is no disease ("recurrent laryngeal nerve", data/criteria/reading.json's
+    "status_qualifies"), and a status abbreviation labelling a number ("RR: 22/min") is no status at all."""
+    if norm and _MEASURE_AFTER.match(norm, status.end):
+        return True
+    following_word = _NEXT_WORD.match(norm, status.end) if norm else None
+    if following_word is not None and following_word.group(1).lower() in reading_rules().status_qualifies:
+        return True
     after = [f for f in findings if f.kind == "concept" and status.end <= f.start <= status.end + 25]
     if not after:
         return False
@@ -723,7 +736,9 @@ def _qualifies_other_condition(status: _Finding, findings: list[_Finding], vocab
     return concept.category in ("condition", "infection") and not concept.primary_diagnosis
 
 
-def _attach_statuses(patient: Patient, findings: list[_Finding], assertions: dict[int, Assertion], whole: Any) -> None:
+def _attach_statuses(
+    patient: Patient, findings: list[_Finding], assertions: dict[int, Assertion], whole: Any, norm: str
+) -> None:
     """Disease status words ("relapsed", "did not respond to induction") go to the diagnosis nearest them; a
     note with a status and no diagnosis keeps the status alone."""
     vocab = vocabulary()
@@ -733,7 +748,7 @@ def _attach_statuses(patient: Patient, findings: list[_Finding], assertions: dic
         if f.kind == "concept"
         and vocab.concepts[f.key].category == "disease_status"
         and not ((a := assertions.get(id(f))) is not None and (a.negated or a.hypothetical or a.family))
-        and not _qualifies_other_condition(f, findings, vocab)
+        and not _qualifies_other_condition(f, findings, vocab, norm)
     ]
     if not statuses:
         return
