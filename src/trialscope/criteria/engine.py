@@ -175,6 +175,15 @@ def _doubt(c: Constraint, kind: str, words: str, *, first: bool = False) -> None
 _ALL_OF_THE_FOLLOWING = re.compile(r"(?i)\b(?:all|each|every\s+one)\s+(?:of\s+)?the\s+following\b")
 
 
+def _opens_with_a_disease(item: Item, norm: str, vocab: Vocabulary) -> bool:
+    """An item whose label, before its first colon, names a disease a trial is for ("Relapsed or refractory
+    mantle cell lymphoma (MCL): ...")."""
+    colon = norm.find(":", item.start, min(item.end, item.start + 120))
+    if colon < 0:
+        return False
+    return any(vocab.concepts[m.key].primary_diagnosis for m in vocab.concept_matcher.finditer(norm, item.start, colon))
+
+
 def _status_head(item: Item, norm: str, vocab: Vocabulary) -> bool:
     """A requirement line whose sub-items list the cases it covers: 'Acute leukemia complex/refractory
     cases ...: 1) no CR after 2 courses; 2) relapse within 6 months ...'. The sub-items are definitional."""
@@ -1763,6 +1772,7 @@ def read_text(text: str | None) -> TextReading:
     items = segment(text)
     builder = _Builder(text, norm)
     definitional_items: set[int] = set()
+    by_index = {item.index: item for item in items}
     heads: set[int] = set()  # requirement lines whose sub-items list the cases they cover
     definers: list[Item] = []  # lines that define a disease status ("Relapsed AML: defined as ...")
     for item in items:
@@ -1773,7 +1783,9 @@ def read_text(text: str | None) -> TextReading:
             definitional_items.update(item.children)
             definers.append(item)
         elif _status_head(item, norm, vocab):
-            definitional_items.update(item.children)
+            # its sub-items define its status, unless a sub-item is a disease's own case ("Relapsed MCL: at
+            # least 2 prior lines ..."): that one holds what the disease requires
+            definitional_items.update(i for i in item.children if not _opens_with_a_disease(by_index[i], norm, vocab))
             heads.add(item.index)
     for item in items:
         definitional = item.index in definitional_items

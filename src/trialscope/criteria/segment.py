@@ -49,7 +49,7 @@ _MARKER = re.compile(
       | \((?P<pletter>[a-zA-Z])\)
       | (?P<roman>(?:i{1,3}|iv|vi{0,3}|ix|x))[.)](?=\s)
       | (?P<bullet>[•\-*·●○▪■□◦‣⁃➢>])
-    )\s*""",
+    )\s*(?:[:：]\s*)?""",  # "1. :Relapsed MCL:" (a stray colon after the marker is no text of the item)
     re.VERBOSE,
 )
 _RUN_ON_LETTER = re.compile(r"(?P<label>[a-h])\)\.?(?=\s*[A-Za-z(])")
