@@ -661,6 +661,9 @@ def window_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tup
     return [w for a, b in clause_bounds(norm, start, end) for w in _windows(norm, a, b, vocab)]
 
 
+_SAYS_MORE = re.compile(r"(?i)requir|treated|fail")
+
+
 def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int]]:
     """The words of norm[start:end] the concept reader takes as constructions rather than content: cue words
     (negation, exposure, exception, definition, permission, washout and its links, the study's own
@@ -668,9 +671,19 @@ def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> li
     sure-reading check (``reading.py``) counts them as placed."""
     rules = cues()
     spans: list[tuple[int, int]] = []
+    therapies = [
+        (m.start(), m.end())
+        for m in vocab.concept_matcher.finditer(norm, start, end)
+        if vocab.concepts[m.key].category == "prior_therapy"
+    ]
+    for cue in rules.exposure.finditer(norm, start, end):
+        # "requiring", "treated", "failed" say something of their own ("disease requiring treatment", "treated
+        # brain metastases"): placed only beside a therapy, whose exposure they tell
+        beside = any(a - 60 <= cue.end() <= a or b <= cue.start() <= b + 40 for a, b in therapies)
+        if beside or not _SAYS_MORE.match(cue.group(0)):
+            spans.append((cue.start(), cue.end()))
     for pattern in (
         rules.negation_in_criteria,
-        rules.exposure,
         rules.exception,
         rules.definition,
         rules.permission,

@@ -560,6 +560,10 @@ _REACTS_TO = re.compile(
 )
 
 
+# between a condition and another that says which of it is meant: "autoimmune disease with CNS involvement"
+_WITH_CONDITION = re.compile(r"(?i)\s+(?:with|involving|affecting)\s+(?:(?:the|an?|any|known|evidence\s+of)\s+)?")
+
+
 # A therapy after which something happened, named after it: "relapse following allogeneic HSCT", "GVHD after a
 # prior transplant" (the words from the link to the therapy)
 _AFTER_THERAPY = re.compile(
@@ -589,7 +593,10 @@ def _qualify(builder: _Builder, c: Constraint, span: tuple[int, int]) -> None:
 # dose of more than 10 mg"): the thing is what the limit is on
 _SUBJECT_OF_LIMIT = re.compile(
     r"(?i)[\s:=(]*(?:(?:at\s+)?(?:a\s+)?(?:daily\s+)?(?:dose|level|count|titer|titre)s?\s+(?:of\s+)?)?"
+    r"(?:(?:at\s+a\s+dose\s+)?equivalent\s+(?:to\s+)?)?"
 )
+# between a dose limit and the drug its unit is of: "> 15 mg/day prednisone", "10 mg of prednisone"
+_UNIT_OF_LIMIT = re.compile(r"(?i)\s*(?:of\s+)?(?:oral\s+)?")
 
 
 _REACTION = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|reactions?)\b")
@@ -611,6 +618,7 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
     drop: list[Constraint] = []
     scales = {c.quantity for c in own if c.kind == "numeric"}
     limits = [c.start for c in own if c.kind == "numeric" and c.start is not None]
+    limit_ends = [c.end for c in own if c.kind == "numeric" and c.end is not None and c.unit and "mg" in c.unit]
     for c in own:
         concept = vocab.concepts.get(c.concept or "") if c.kind == "concept" else None
         if concept is None or c.start is None or c.end is None:
@@ -624,7 +632,9 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
             _qualify(builder, c, (c.end + len(said) - len(said.lstrip()), reaction_object.end()))
         mentions = builder.mentions.get(c.id) or [(c.start, c.end)]
         if limits and all(
-            any(_SUBJECT_OF_LIMIT.fullmatch(norm, b, at) for at in limits if at >= b) for _a, b in mentions
+            any(_SUBJECT_OF_LIMIT.fullmatch(norm, b, at) for at in limits if at >= b)
+            or any(_UNIT_OF_LIMIT.fullmatch(norm, end, a) for end in limit_ends if end <= a)
+            for a, b in mentions
         ):
             drop.append(c)  # "prednisone > 10 mg/day": the drug is what the limit is on, the limit decides
             continue
@@ -664,6 +674,24 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
                 for o in own:
                     if o is not c and o.kind == "concept" and clause_start <= (o.start or 0) <= reaction_start:
                         _qualify(builder, o, (reacts_to, c.end))
+                continue
+        if concept.category == "condition" and c.polarity == "exclude":
+            having = [
+                o
+                for o in own
+                if o is not c
+                and o.kind == "concept"
+                and o.category == "condition"
+                and o.polarity == "exclude"
+                and o.end is not None
+                and clause_start <= (o.start or 0)
+                and o.end <= c.start
+                and _WITH_CONDITION.fullmatch(norm, o.end, c.start)
+            ]
+            if having:  # "autoimmune disease with CNS involvement": which autoimmune disease, not a second one
+                drop.append(c)
+                for o in having:
+                    _qualify(builder, o, (o.end or 0, c.end))
                 continue
         if concept.category in ("condition", "infection"):
             therapies = [
@@ -819,6 +847,49 @@ _AND_BETWEEN = re.compile(r"(?i)\band\b(?!\s*/)")  # "and", not "and/or"
 _OR_BETWEEN = re.compile(r"(?i)\bor\b|/|;")
 
 
+# between a limit and a condition offered as another way in: "blasts ≥ 5% and/or extramedullary disease"
+_OR_ACROSS = re.compile(
+    r"(?i)^(?:\s*(?!and\b|with\b|but\b|or\b)[\w%-]+){0,3}\s*,?\s*(?:or|and/or)\s+"
+    r"(?:(?:with|has|have|an?|the|any|evidence\s+of)\s+){0,2}$"
+)
+
+
+def _limit_or_condition(builder: _Builder, before: int, item: Item, norm: str) -> None:
+    """In an inclusion, a limit and a condition joined by "or" are alternatives: either lets the patient in
+    ("marrow blasts ≥ 5% and/or extramedullary disease")."""
+    if item.section != "inclusion":
+        return
+    own = [c for c in builder.constraints[before:] if c.polarity == "include" and c.start is not None]
+    for limit in (c for c in own if c.kind == "numeric" and c.end is not None):
+        for other in (c for c in own if c.kind == "concept" and c.category == "condition"):
+            first, second = (limit, other) if (limit.start or 0) < (other.start or 0) else (other, limit)
+            if _OR_ACROSS.match(norm[first.end or 0 : second.start or 0]):
+                group = limit.any_of_group or other.any_of_group or f"x{item.index}.{limit.id}"
+                for c in own:
+                    if c.any_of_group and c.any_of_group in (limit.any_of_group, other.any_of_group):
+                        c.any_of_group = group
+                limit.any_of_group = other.any_of_group = group
+
+
+# a blood count the patient may reach with support: "Hb ≥ 8 g/dL (transfusion permitted)", "with or without
+# transfusion", "can be transfused to meet it"
+_WITH_SUPPORT = re.compile(
+    r"(?i)\b(?:transfusions?(?:\s+support)?\s+(?:is\s+|are\s+)?(?:allowed|permitted|acceptable)|"
+    r"(?:with|after)\s+(?:or\s+without\s+)?(?:red\s+(?:blood\s+)?cell\s+|platelet\s+)?transfusions?(?:\s+support)?|"
+    r"can\s+be\s+(?:transfused|supported)|(?:growth\s+factor|transfusion)\s+support\s+(?:is\s+)?(?:allowed|permitted))\b"
+)
+
+
+def _supported_limits(builder: _Builder, before: int, item: Item, norm: str) -> None:
+    """A minimum blood count the patient may reach with transfusions: a lower count now is no "not met"."""
+    support = _WITH_SUPPORT.search(norm, item.start, item.end)
+    if support is None or item.section != "inclusion":
+        return
+    for c in builder.constraints[before:]:
+        if c.kind == "numeric" and c.comparator in (">", ">=") and "conflict" not in (c.unsure or "").split(","):
+            _doubt(c, "condition", " ".join(support.group(0).split()))
+
+
 def _narrowed_by_a_kind(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
     """An exclusion that names a thing and, joined by "and", a kind of it ("HCV antibody positive and HCV RNA
     above the normal range") or a limit on a test of it ("HBsAg positive and HBV DNA ≥ 1000 IU/mL") excludes
@@ -952,6 +1023,29 @@ def _disease_cohorts(items: list[Item], norm: str, vocab: Vocabulary) -> tuple[s
     return heads, opening
 
 
+# "R/R B-NHL Inclusion Criteria:", "Part B exclusion criteria": a section's criteria for some patients only
+_COHORT_CRITERIA = re.compile(
+    r"(?i)^\s*(?P<who>[^:;.]{1,60}?)\s+(?:additional\s+)?(?:inclusion|exclusion|eligibility)\s+criteria\s*[:：]?\s*$"
+)
+_COHORT_WORDS = re.compile(r"(?i)\b(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion))\b")
+
+
+def _cohort_criteria_heading(item: Item, norm: str) -> bool:
+    """A sub-heading of criteria that names a disease or a cohort ("R/R B-ALL Inclusion Criteria")."""
+    found = _COHORT_CRITERIA.match(item.text)
+    if found is None:
+        return False
+    return _names_a_cohort(found.group("who"))
+
+
+def _names_a_cohort(who: str) -> bool:
+    """Words that name some patients only: a disease a trial is for, or a cohort, arm or part."""
+    vocab = vocabulary()
+    return bool(_COHORT_WORDS.search(who)) or any(
+        vocab.concepts[m.key].primary_diagnosis for m in vocab.concept_matcher.finditer(who)
+    )
+
+
 def _apply_cohort_headings(
     constraints: list[Constraint], items: list[Item], norm: str, cohorts: tuple[set[int], dict[int, tuple[int, int]]]
 ) -> None:
@@ -968,9 +1062,14 @@ def _apply_cohort_headings(
         for c in constraints:
             if c.item == index and c.kind in ("numeric", "concept"):
                 conditional(c, " ".join(norm[a:b].split()))
+    for item in items:  # under a heading "R/R B-NHL Inclusion Criteria": for those patients only
+        if item.heading and _names_a_cohort(item.heading):
+            for c in constraints:
+                if c.item == item.index and c.kind in ("numeric", "concept"):
+                    conditional(c, f"{item.heading} {item.section} criteria")
     heading: Item | None = None
     for item in items:
-        if _COHORT_HEADING.match(item.text) or item.index in diseases:
+        if _COHORT_HEADING.match(item.text) or item.index in diseases or _cohort_criteria_heading(item, norm):
             heading = item
         elif heading is None or item.index in opening or item.section != heading.section or item.level < heading.level:
             heading = None
@@ -1117,8 +1216,24 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
             # heading whose sub-items only let some patients in ("Known CNS metastases: ... treated and stable
             # metastases are allowed") states the criterion itself
             below = {(c.concept, c.polarity) for c in constraints if c.item in item.children and not c.definitional}
+            topics = (  # "the following active viral infections:": what the sub-items name is of its kind
+                {c.category for c in constraints if c.item in item.children and not c.definitional}
+                if _LEADS_INTO_LIST.search(item.text)
+                else set()
+            ) - {"disease_status"}
+            read_below = any(c.item in item.children and c.kind in ("numeric", "concept") for c in constraints)
+            if not read_below:  # "Active infection:" over sub-items not read: they may narrow it
+                for c in own:
+                    if c.kind in ("numeric", "concept") and "conflict" not in (c.unsure or "").split(","):
+                        _doubt(c, "qualifier", "the sub-items below it")
             for c in own:
-                if c.kind == "concept" and (c.concept, c.polarity) in below:
+                kinds_below = bool(topics) and any(
+                    polarity == c.polarity and c.concept in vocabulary().concept_ancestors(concept or "")
+                    for concept, polarity in below
+                )  # "Prior anticancer therapy, including:" then washouts of chemotherapy, antibodies ...
+                concept = vocabulary().concepts.get(c.concept or "")
+                topic = c.category in topics and concept is not None and not concept.primary_diagnosis
+                if c.kind == "concept" and (kinds_below or topic):
                     constraints.remove(c)
         if item.section != "inclusion" or not _ONE_OF.search(item.text):
             continue
@@ -1136,6 +1251,10 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     opened = max(text.rfind(". ", 0, start) + 2, text.rfind(": ", 0, start) + 2, 0)
     closed = min((i for i in (text.find(". ", end), text.find(":", end)) if i >= 0), default=len(text))
     return text[opened:closed].strip(" .:")
+
+
+# a heading that leads into the list below it: "any of the following active infections:", "therapy, including:"
+_LEADS_INTO_LIST = re.compile(r"(?i)\b(?:the\s+following|including|such\s+as|as\s+follows|e\.g\.)\b[^:]{0,60}[:：]\s*$")
 
 
 def _negative_below(constraints: list[Constraint], item: Item) -> None:
@@ -1802,8 +1921,10 @@ def read_text(text: str | None) -> TextReading:
         _drop_topic_labels(builder, before, item, norm, vocab)
         _narrowed_by_a_kind(builder, before, item, norm, vocab)
         _relations(builder, before, item, norm, vocab)
+        _limit_or_condition(builder, before, item, norm)
         _read_elliptic_exceptions(builder.constraints[before:], vocab)
         _read_item(builder, before, item, norm, vocab, numeric, concepts, defines)
+        _supported_limits(builder, before, item, norm)
         _judged_with_content(builder, before, item, norm)
         if len(builder.constraints) == before and not _is_heading(item):
             _keep_as_free_text(builder, item, "no recognised threshold or clinical concept")

@@ -494,7 +494,7 @@ def _group_alternatives(norm: str, results: list[NumericMatch]) -> None:
         stops = re.search(r"[;.]", gap)
         if (
             stops
-            and re.match(r"[;.]\s*(?:and/)?or\b", gap[stops.start() :])
+            and re.match(r"(?i)[;.]\s*(?:and/)?or\b", gap[stops.start() :])
             and not re.search(r"[;.]", gap[stops.end() :])
         ):
             stops = None  # "... based on age and gender; or estimated creatinine clearance > 50"

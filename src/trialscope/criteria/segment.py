@@ -33,7 +33,7 @@ Section = Literal["inclusion", "exclusion"]
 _HEADING = re.compile(
     r"""^\s*+(?:[-*•]\s*+)?
     (?:(?:key|main|major|general|other|additional|specific)\s+  # or a lead-in: "Procurement Exclusion Criteria:"
-      |(?:[A-Za-z0-9/\-]+\s+){1,3}(?=(?:inclusion|exclusion|eligibility)\s+criteri))?
+      |(?P<lead>(?:[A-Za-z0-9/\-]+\s+){1,3})(?=(?:inclusion|exclusion|eligibility)\s+criteri))?
     (?P<kind>inclusion|exclusion|eligibility|include|exclude|inclusive|exclusive)
     (?:\s+(?:criteria|criterion|criterias))?
     (?:\s+(?:for|of)\s+[a-z \-]{1,40})?
@@ -70,6 +70,7 @@ class Item:
     parent: int | None = None
     children: list[int] = field(default_factory=list)
     heading_stated: bool = True  # False when the text had no inclusion/exclusion heading at all
+    heading: str | None = None  # the words its heading put before "criteria": "R/R B-NHL Inclusion Criteria"
 
     @property
     def span(self) -> tuple[int, int]:
@@ -81,20 +82,31 @@ def items_to_json(items: list[Item]) -> str:
     list per item, its fields in order, without its text (always the criteria text's own characters at its
     span: the text is stored once, in the record)."""
     return orjson.dumps(
-        [[i.index, i.section, i.start, i.end, i.label, i.level, i.parent, i.children, i.heading_stated] for i in items]
+        [
+            [i.index, i.section, i.start, i.end, i.label, i.level, i.parent, i.children, i.heading_stated, i.heading]
+            for i in items
+        ]
     ).decode()
 
 
 def items_from_json(stored: str, text: str) -> list[Item]:
     """The items ``items_to_json`` stored for the criteria ``text``, equal to those ``segment(text)`` made."""
     return [
-        Item(index, cast(Section, section), start, end, text[start:end], label, level, parent, children, stated)
-        for index, section, start, end, label, level, parent, children, stated in orjson.loads(stored)
+        Item(index, cast(Section, section), start, end, text[start:end], label, level, parent, children, stated, *rest)
+        for index, section, start, end, label, level, parent, children, stated, *rest in orjson.loads(stored)
     ]
 
 
-def _heading_kind(line: str) -> tuple[Section | None, int]:
-    """Whether a line is (or starts with) a section heading, and where the rest of the line begins."""
+def _heading_kind(line: str) -> tuple[Section | None, int, str | None]:
+    """Whether a line is (or starts with) a section heading, where the rest of the line begins, and the words
+    it puts before "criteria" ("R/R B-ALL Inclusion Criteria": whom a sub-list is for)."""
+    section, end = _heading_section(line)
+    match = _HEADING.match(line) if section is not None else None
+    lead = match.group("lead") if match is not None else None
+    return section, end, lead.strip() if lead else None
+
+
+def _heading_section(line: str) -> tuple[Section | None, int]:
     match = _HEADING.match(line)
     if not match:
         return None, 0
@@ -163,6 +175,7 @@ def segment(text: str) -> list[Item]:
     items: list[Item] = []
     section: Section = "inclusion"
     saw_heading = False
+    under: str | None = None  # the lead-in words of the heading the items are under ("R/R B-NHL")
     stack: list[tuple[int, str, int]] = []  # (indent, marker kind, item index) of open items
     restarted: dict[int, int] = {}  # items of a numbered list restarted under a lead-in: their written indent
     lines: list[tuple[int, int]] = []
@@ -181,10 +194,10 @@ def segment(text: str) -> list[Item]:
             lines.append((line_start + glued, line_end))
             line_end = line_start + glued
             raw_line = norm[line_start:line_end]
-        kind, heading_end = _heading_kind(raw_line)
+        kind, heading_end, lead = _heading_kind(raw_line)
         content_start = line_start
         if kind is not None:
-            section, saw_heading = kind, True
+            section, saw_heading, under = kind, True, lead
             stack.clear()
             content_start = line_start + heading_end
             if not norm[content_start:line_end].strip():
@@ -243,6 +256,7 @@ def segment(text: str) -> list[Item]:
             label=label,
             level=(items[parent].level + 1) if parent is not None else 0,
             parent=parent,
+            heading=under,
         )
         items.append(item)
         if parent is not None:
@@ -323,6 +337,7 @@ def _split_run_on(text: str, norm: str, items: list[Item], item: Item) -> None:
             level=item.level + 1,
             parent=item.index,
             heading_stated=item.heading_stated,
+            heading=item.heading,
         )
         items.append(child)
         item.children.append(child.index)
