@@ -222,3 +222,8 @@ def test_each_of_two_blast_limits_keeps_its_own_site() -> None:
     text = "Inclusion Criteria:\n\n* BM blasts ≥ 5% by flow, or circulating blasts ≥ 1%"
     sites = [c.sample for c in parse_criteria(text).constraints if c.kind == "numeric"]
     assert sites == [None, "peripheral blood"]
+
+
+def test_a_share_of_the_cells_carrying_a_marker_is_no_blast_count() -> None:
+    found = parse_criteria("Inclusion Criteria:\n\n* CD33 detected on at least 50% of leukemic blasts").constraints
+    assert not [c for c in found if c.quantity == "bone marrow blasts"]

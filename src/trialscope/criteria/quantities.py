@@ -256,6 +256,11 @@ def _young_age(norm: str, threshold: Threshold) -> bool:
     )
 
 
+# after a percentage: "of blasts", "of the leukemic cells", "of lymphoma cells" (a share of the cells)
+_SHARE_OF_CELLS = re.compile(
+    r"(?i)\s*of\s+(?:the\s+)?(?:leuka?emic\s+|malignant\s+|tumou?r\s+|lymphoma\s+|neoplastic\s+)?"
+    r"(?:blasts?|cells?)\b"
+)
 _GRADE_AFTER_DISEASE = re.compile(r"(?i)^[\s(,-]*(?:grades?|histolog\w*\s+grades?)?[\s:(]*$")
 
 
@@ -310,6 +315,8 @@ def _quantities_for(
     """The quantity (or coordinated quantities) a threshold is about."""
     if _grade_of_a_disease(norm, threshold, clause_start, vocab):
         return []  # "FL (grade 1-3a)": the lymphoma's histological grade, no toxicity of the patient's
+    if threshold.unit == "%" and _SHARE_OF_CELLS.match(norm, threshold.end, clause_end):
+        return []  # "CD19 on ≥ 70% of blasts": how many of the cells carry a marker, no blast count
     if threshold.scale_word:
         # "≤ grade 1", "class III or IV": the scale is named with the value; a named scale nearby wins
         named = [
