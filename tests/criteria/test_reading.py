@@ -774,3 +774,9 @@ def test_a_kind_named_as_a_name_of_its_class_is_its_own_concept() -> None:
         assert kind_of in vocab.concept_ancestors(kind)
     (c,) = _read("Exclusion Criteria:\n- Known CNS lymphoma")
     assert c.concept == "CNS involvement"
+
+
+def test_the_longer_of_two_washouts_offered_whichever_is_shorter_cannot_rule_out() -> None:
+    text = "Inclusion Criteria:\n- At least 28 days or 5 half-lives, whichever comes first, since the last venetoclax"
+    (c,) = _read(text)
+    assert c.within is not None and "not_met" not in kept_answers(c)

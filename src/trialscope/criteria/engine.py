@@ -880,6 +880,25 @@ _WITH_SUPPORT = re.compile(
 )
 
 
+# "at least 3 weeks or 5 half-lives (whichever is shorter)": the window the text states is the longer bound
+_WHICHEVER_SHORTER = re.compile(r"(?i)\bwhichever\s+(?:is|comes|occurs)\s+(?:shorter|sooner|earlier|first)\b")
+
+
+def _shorter_of_two(builder: _Builder, before: int, item: Item, norm: str) -> None:
+    """A time window offered with another measure, "whichever is shorter", is only the longer of the two:
+    within it the other may already have passed, so having the therapy inside it rules nobody out."""
+    shorter = _WHICHEVER_SHORTER.search(norm, item.start, item.end)
+    if shorter is None:
+        return
+    for c in builder.constraints[before:]:
+        if c.kind == "concept" and c.within is not None and "conflict" not in (c.unsure or "").split(","):
+            said = " ".join(shorter.group(0).split())
+            if said not in (c.leftover or ""):
+                _doubt(c, "condition", said)
+            else:
+                c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
+
+
 def _supported_limits(builder: _Builder, before: int, item: Item, norm: str) -> None:
     """A minimum blood count the patient may reach with transfusions: a lower count now is no "not met"."""
     support = _WITH_SUPPORT.search(norm, item.start, item.end)
@@ -1925,6 +1944,7 @@ def read_text(text: str | None) -> TextReading:
         _read_elliptic_exceptions(builder.constraints[before:], vocab)
         _read_item(builder, before, item, norm, vocab, numeric, concepts, defines)
         _supported_limits(builder, before, item, norm)
+        _shorter_of_two(builder, before, item, norm)
         _judged_with_content(builder, before, item, norm)
         if len(builder.constraints) == before and not _is_heading(item):
             _keep_as_free_text(builder, item, "no recognised threshold or clinical concept")
