@@ -102,19 +102,32 @@ class PatientFacts:
     treatments: list[Fact] = field(default_factory=list)
     antigens: dict[str, tuple[str, str]] = field(default_factory=dict)  # antigen -> (result, as written)
     labs: dict[str, Reading] = field(default_factory=dict)  # quantity key -> the most recent value
-    # diagnoses and treatments by every concept they are a kind of (built on first use, once the lists are set)
-    _kinds: tuple[dict[str, tuple[Fact, ...]], dict[str, tuple[Fact, ...]]] | None = None
+    # diagnoses and treatments by every concept they are a kind of (built on first use, once the lists are set;
+    # each list is made a tuple when it is first read: a screen reads a few of the many kinds)
+    _kinds: tuple[dict[str, list[Fact] | tuple[Fact, ...]], dict[str, list[Fact] | tuple[Fact, ...]]] | None = None
+    _primaries: tuple[Fact, ...] | None = None  # the primary diagnoses among ``diagnoses`` (built on first use)
 
     def kinds_of(self, concept: str, vocab: Vocabulary, *, treatments: bool = False) -> tuple[Fact, ...]:
         """Diagnoses and history (or treatments) that are the concept or a kind of it, in the profile's order."""
-        if self._kinds is None:
-            indexes: tuple[dict[str, list[Fact]], dict[str, list[Fact]]] = ({}, {})
-            for facts, index in ((self.diagnoses, indexes[0]), (self.treatments, indexes[1])):
+        kinds = self._kinds
+        if kinds is None:
+            kinds = self._kinds = ({}, {})
+            ancestors = vocab.concept_ancestors
+            for facts, index in ((self.diagnoses, kinds[0]), (self.treatments, kinds[1])):
                 for fact in facts:
-                    for kind in vocab.concept_ancestors(fact.concept):
-                        index.setdefault(kind, []).append(fact)
-            self._kinds = ({k: tuple(v) for k, v in indexes[0].items()}, {k: tuple(v) for k, v in indexes[1].items()})
-        return self._kinds[treatments].get(concept, ())
+                    for kind in ancestors(fact.concept):
+                        found = index.get(kind)
+                        if found is None:
+                            index[kind] = [fact]
+                        else:
+                            found.append(fact)  # type: ignore[union-attr]  # lists until read
+        index = kinds[treatments]
+        found = index.get(concept)
+        if found is None:
+            return ()
+        if type(found) is list:
+            found = index[concept] = tuple(found)
+        return found  # type: ignore[return-value]
 
     def has(self, concept: str, vocab: Vocabulary) -> list[Fact]:
         """Diagnoses or history that are the concept or a kind of it."""
@@ -297,32 +310,77 @@ def _is_primary(concept: str) -> bool:
 def _denials(facts: PatientFacts, concept: str) -> Hashable:
     """Every way the patient said no to a concept (ever, now, in the last days), and whether it was said
     surely."""
-    vocab = vocabulary()
-    full = _denial(facts.denied, concept, vocab)  # facts.denies and facts.denies_now, each said once
-    now = full or _denial(facts.denied_now, concept, vocab)
+    return _denials_of(facts, concept, vocabulary().concept_ancestors(concept))
+
+
+def _denials_of(facts: PatientFacts, concept: str, ancestors: frozenset[str]) -> Hashable:
+    """``_denials`` with the concept's ancestors already found (a screen finds them once per trial)."""
+    denied, denied_now = facts.denied, facts.denied_now
+    full = _denied_as(denied, ancestors) if denied else None  # facts.denies and facts.denies_now, each said once
+    now = full or (_denied_as(denied_now, ancestors) if denied_now else None)
     within: Hashable = ()
     if facts.denied_within:
-        ancestors = vocab.concept_ancestors(concept)
         within = tuple(sorted((k, v) for k, v in facts.denied_within.items() if k in ancestors))
     unsure = tuple(sorted(k for kind, k in facts.uncertain if kind == "denied")) if facts.uncertain else ()
     return (full, now, within, unsure)
 
 
+def _denied_as(denied: dict[str, str], ancestors: frozenset[str]) -> str | None:
+    """``_denial`` with the concept's ancestors already found."""
+    found = denied.keys() & ancestors
+    if not found:
+        return None
+    if len(found) > 1:  # the first the patient said no to
+        order = {k: i for i, k in enumerate(denied)}
+        return denied[min(found, key=order.__getitem__)]
+    return denied[found.pop()]
+
+
 def _had_facet(facts: PatientFacts, concept: str) -> Hashable:
     """What a criterion on a diagnosis or history concept reads: the facts of that kind, a denial of it, and
     (for a primary diagnosis) the patient's other primary diagnoses."""
-    vocab = vocabulary()
-    others = _primary_diagnoses(facts) if _is_primary(concept) else None
-    return (_dated(facts.kinds_of(concept, vocab), facts), _denials(facts, concept), others)
+    return _had_reader(concept)(facts, concept)
 
 
 def _treated_facet(facts: PatientFacts, concept: str) -> Hashable:
+    return _treated_reader(concept)(facts, concept)
+
+
+def _had_reader(concept: str) -> Callable[[PatientFacts, str], Hashable]:
+    """``_had_facet`` for one concept, with what the vocabulary says of it found once."""
     vocab = vocabulary()
-    return (_dated(facts.kinds_of(concept, vocab, treatments=True), facts), _denials(facts, concept))
+    ancestors = vocab.concept_ancestors(concept)
+    primary = _is_primary(concept)
+
+    def read(facts: PatientFacts, _concept: str) -> Hashable:
+        others = _primary_diagnoses(facts) if primary else None
+        return (_dated(facts.kinds_of(concept, vocab), facts), _denials_of(facts, concept, ancestors), others)
+
+    return read
+
+
+def _treated_reader(concept: str) -> Callable[[PatientFacts, str], Hashable]:
+    """``_treated_facet`` for one concept, with its ancestors found once."""
+    vocab = vocabulary()
+    ancestors = vocab.concept_ancestors(concept)
+
+    def read(facts: PatientFacts, _concept: str) -> Hashable:
+        return (_dated(facts.kinds_of(concept, vocab, treatments=True), facts), _denials_of(facts, concept, ancestors))
+
+    return read
+
+
+def _denied_reader(concept: str) -> Callable[[PatientFacts, str], Hashable]:
+    """``_denials`` for one concept, with its ancestors found once."""
+    ancestors = vocabulary().concept_ancestors(concept)
+    return lambda facts, _concept: _denials_of(facts, concept, ancestors)
 
 
 def _primary_diagnoses(facts: PatientFacts, _: str = "") -> Hashable:
-    return tuple(f for f in facts.diagnoses if _is_primary(f.concept))
+    found = facts._primaries
+    if found is None:
+        found = facts._primaries = tuple(f for f in facts.diagnoses if _is_primary(f.concept))
+    return found
 
 
 def _lab_facet(facts: PatientFacts, quantity: str) -> Hashable:
@@ -367,4 +425,15 @@ _FACETS: dict[str, Callable[[PatientFacts, str], Hashable]] = {
 def facet_reader(facet: Facet) -> tuple[Callable[[PatientFacts, str], Hashable], str]:
     """The function that reads a facet and its argument: ``function(facts, argument)`` is its value."""
     kind, argument = facet
+    specialised = _BY_CONCEPT.get(kind)
+    if specialised is not None:
+        return specialised(argument), argument
     return _FACETS[kind], argument
+
+
+# readers made for one concept (its ancestors and kind found once, not once per patient)
+_BY_CONCEPT: dict[str, Callable[[str], Callable[[PatientFacts, str], Hashable]]] = {
+    "had": _had_reader,
+    "treated": _treated_reader,
+    "denied": _denied_reader,
+}

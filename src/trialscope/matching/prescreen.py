@@ -126,20 +126,24 @@ class TrialScreen:
         if memos is None:
             memos = self._answers[language] = [{} for _ in self._groups]
         values = []
-        for (read, argument), numbers in zip(self._readers, self._numbers, strict=True):
+        append = values.append
+        for (read, argument), numbers in zip(self._readers, self._numbers):  # as many of each (made together)
             value = read(facts, argument)
             number = numbers.get(value)
             if number is None:  # a small number for the value: a long tuple is hashed once, not once per check
                 number = numbers[value] = len(numbers)
                 self._remembered += 1
-            values.append(number)
+            append(number)
         answered = []
-        for g, (key_of, memo) in enumerate(zip(self._keys, memos, strict=True)):
+        append = answered.append
+        g = 0
+        for key_of, memo in zip(self._keys, memos):
             key = key_of(values)
             found = memo.get(key)
             if found is None:
                 found = memo[key] = self._evaluate(g, facts, language)
-            answered.append(found)
+            append(found)
+            g += 1
         return answered
 
     def _evaluate(self, group: int, facts: PatientFacts, language: int) -> GroupAnswer:
@@ -155,6 +159,8 @@ class TrialScreen:
             answers.append(None if r is None else (r.constraint, r.status, r.explanation, r.question, r.answered_by))
         settled: list[Status] = ["not_applicable" if a is None else a[1] for a in answers]
         settle(settled, self._shapes[group])
+        if "not_met" not in settled and "unknown" not in settled:  # nothing for a row to say: no words to put
+            return GroupAnswer(tuple(answers), tuple(settled), 0, 0, (), (), 0)
         present = [(i, a) for i, a in zip(members, answers, strict=True) if a is not None]
         results = [CriterionResult(*a) for _i, a in present]
         place = {id(r): i for r, (i, _a) in zip(results, present, strict=True)}  # a result's check
