@@ -5,7 +5,7 @@ lab values by quantity. Matching reads these, never the raw profile."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import ClassVar, NamedTuple
@@ -310,70 +310,28 @@ def _is_primary(concept: str) -> bool:
 def _denials(facts: PatientFacts, concept: str) -> Hashable:
     """Every way the patient said no to a concept (ever, now, in the last days), and whether it was said
     surely."""
-    return _denials_of(facts, concept, vocabulary().concept_ancestors(concept))
-
-
-def _denials_of(facts: PatientFacts, concept: str, ancestors: frozenset[str]) -> Hashable:
-    """``_denials`` with the concept's ancestors already found (a screen finds them once per trial)."""
-    denied, denied_now = facts.denied, facts.denied_now
-    full = _denied_as(denied, ancestors) if denied else None  # facts.denies and facts.denies_now, each said once
-    now = full or (_denied_as(denied_now, ancestors) if denied_now else None)
+    vocab = vocabulary()
+    full = _denial(facts.denied, concept, vocab)  # facts.denies and facts.denies_now, each said once
+    now = full or _denial(facts.denied_now, concept, vocab)
     within: Hashable = ()
     if facts.denied_within:
+        ancestors = vocab.concept_ancestors(concept)
         within = tuple(sorted((k, v) for k, v in facts.denied_within.items() if k in ancestors))
     unsure = tuple(sorted(k for kind, k in facts.uncertain if kind == "denied")) if facts.uncertain else ()
     return (full, now, within, unsure)
 
 
-def _denied_as(denied: dict[str, str], ancestors: frozenset[str]) -> str | None:
-    """``_denial`` with the concept's ancestors already found."""
-    found = denied.keys() & ancestors
-    if not found:
-        return None
-    if len(found) > 1:  # the first the patient said no to
-        order = {k: i for i, k in enumerate(denied)}
-        return denied[min(found, key=order.__getitem__)]
-    return denied[found.pop()]
-
-
 def _had_facet(facts: PatientFacts, concept: str) -> Hashable:
     """What a criterion on a diagnosis or history concept reads: the facts of that kind, a denial of it, and
     (for a primary diagnosis) the patient's other primary diagnoses."""
-    return _had_reader(concept)(facts, concept)
+    vocab = vocabulary()
+    others = _primary_diagnoses(facts) if _is_primary(concept) else None
+    return (_dated(facts.kinds_of(concept, vocab), facts), _denials(facts, concept), others)
 
 
 def _treated_facet(facts: PatientFacts, concept: str) -> Hashable:
-    return _treated_reader(concept)(facts, concept)
-
-
-def _had_reader(concept: str) -> Callable[[PatientFacts, str], Hashable]:
-    """``_had_facet`` for one concept, with what the vocabulary says of it found once."""
     vocab = vocabulary()
-    ancestors = vocab.concept_ancestors(concept)
-    primary = _is_primary(concept)
-
-    def read(facts: PatientFacts, _concept: str) -> Hashable:
-        others = _primary_diagnoses(facts) if primary else None
-        return (_dated(facts.kinds_of(concept, vocab), facts), _denials_of(facts, concept, ancestors), others)
-
-    return read
-
-
-def _treated_reader(concept: str) -> Callable[[PatientFacts, str], Hashable]:
-    """``_treated_facet`` for one concept, with its ancestors found once."""
-    vocab = vocabulary()
-    ancestors = vocab.concept_ancestors(concept)
-
-    def read(facts: PatientFacts, _concept: str) -> Hashable:
-        return (_dated(facts.kinds_of(concept, vocab, treatments=True), facts), _denials_of(facts, concept, ancestors))
-
-    return read
-
-
-def _denied_reader(concept: str) -> Callable[[PatientFacts, str], Hashable]:
-    """``_denials`` for one concept, with its ancestors found once."""
-    ancestors = vocabulary().concept_ancestors(concept)
-    return lambda facts, _concept: _denials_of(facts, concept, ancestors)
+    return (_dated(facts.kinds_of(concept, vocab, treatments=True), facts), _denials(facts, concept))
 
 
 def _primary_diagnoses(facts: PatientFacts, _: str = "") -> Hashable:
@@ -425,15 +383,129 @@ _FACETS: dict[str, Callable[[PatientFacts, str], Hashable]] = {
 def facet_reader(facet: Facet) -> tuple[Callable[[PatientFacts, str], Hashable], str]:
     """The function that reads a facet and its argument: ``function(facts, argument)`` is its value."""
     kind, argument = facet
-    specialised = _BY_CONCEPT.get(kind)
-    if specialised is not None:
-        return specialised(argument), argument
     return _FACETS[kind], argument
 
 
-# readers made for one concept (its ancestors and kind found once, not once per patient)
-_BY_CONCEPT: dict[str, Callable[[str], Callable[[PatientFacts, str], Hashable]]] = {
-    "had": _had_reader,
-    "treated": _treated_reader,
-    "denied": _denied_reader,
-}
+_OF_CONCEPTS = frozenset({"had", "treated", "denied"})  # facets of a concept's facts and denials
+
+
+def facets_reader(facets: Sequence[Facet]) -> Callable[[PatientFacts], list[Hashable]]:
+    """A function that reads every facet of ``facets`` for a patient, their values in that order: what a
+    screen compiled for one trial reads of each patient. Each value is ``facet_reader``'s; the facets of
+    concepts ("had", "treated", "denied") are read together, each fact and denial visited once."""
+    at = [i for i, (kind, _a) in enumerate(facets) if kind in _OF_CONCEPTS]
+    joint = _ConceptFacets([facets[i] for i in at])
+    others = [(i, *facet_reader(f)) for i, f in enumerate(facets) if f[0] not in _OF_CONCEPTS]
+    count = len(facets)
+
+    def read(facts: PatientFacts) -> list[Hashable]:
+        values: list[Hashable] = [None] * count
+        for i, value in zip(at, joint.read(facts), strict=True):
+            values[i] = value
+        for i, reader, argument in others:
+            values[i] = reader(facts, argument)
+        return values
+
+    return read
+
+
+class _ConceptFacets:
+    """The values of facets of concepts (``_had_facet``, ``_treated_facet``, ``_denials``), read together:
+    each of the patient's facts and denials is given to the facets whose concept it is a kind of (found once
+    per concept the patient names, for the trial's concepts only)."""
+
+    def __init__(self, facets: list[Facet]) -> None:
+        self._vocab = vocabulary()
+        self._kinds = [kind for kind, _c in facets]
+        self._concepts = [concept for _k, concept in facets]
+        self._primary = [kind == "had" and _is_primary(c) for kind, c in facets]
+        self._ancestors = [self._vocab.concept_ancestors(c) for c in self._concepts]
+        # a concept the patient names -> the positions of the facets (of diagnoses; of treatments; of any kind)
+        # whose concept it is, or is a kind of
+        self._hits: tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]] = (
+            {},
+            {},
+            {},
+        )
+
+    def _of(self, concept: str, which: int) -> tuple[int, ...]:
+        """The positions of the facets a fact of ``concept`` counts for (``which``: 0 a diagnosis or history,
+        1 a treatment: its concept is the facet's or a kind of it) or a denial of ``concept`` answers (2: the
+        facet's concept is ``concept`` or a kind of it, as "no CNS disease" denies epilepsy)."""
+        if which == 2:
+            found = tuple(j for j, ancestors in enumerate(self._ancestors) if concept in ancestors)
+        else:
+            ancestors = self._vocab.concept_ancestors(concept)
+            wanted = ("had", "treated")[which]
+            found = tuple(
+                j
+                for j, (kind, c) in enumerate(zip(self._kinds, self._concepts, strict=True))
+                if kind == wanted and c in ancestors
+            )
+        self._hits[which][concept] = found
+        return found
+
+    def read(self, facts: PatientFacts) -> list[Hashable]:
+        count = len(self._concepts)
+        found: list[list[Fact] | None] = [None] * count
+        for which, facts_of in ((0, facts.diagnoses), (1, facts.treatments)):
+            hits = self._hits[which]
+            for fact in facts_of:
+                positions = hits.get(fact.concept)
+                if positions is None:
+                    positions = self._of(fact.concept, which)
+                for j in positions:
+                    kinds = found[j]
+                    if kinds is None:
+                        found[j] = [fact]
+                    else:
+                        kinds.append(fact)
+        full = self._first(facts.denied, count)
+        now = self._first(facts.denied_now, count)
+        within: list[list[tuple[str, tuple[float, str]]]] | None = None
+        if facts.denied_within:
+            within = [[] for _j in range(count)]
+            hits = self._hits[2]
+            for k, said in facts.denied_within.items():
+                positions = hits.get(k)
+                if positions is None:
+                    positions = self._of(k, 2)
+                for j in positions:
+                    within[j].append((k, said))
+        unsure = tuple(sorted(k for kind, k in facts.uncertain if kind == "denied")) if facts.uncertain else ()
+        primaries = _primary_diagnoses(facts) if any(self._primary) else None
+        values: list[Hashable] = []
+        for j, kind in enumerate(self._kinds):
+            denial = full[j] if full else None
+            denials = (
+                denial,
+                denial or (now[j] if now else None),
+                tuple(sorted(within[j])) if within is not None else (),
+                unsure,
+            )
+            if kind == "denied":
+                values.append(denials)
+                continue
+            kinds = found[j]
+            dated = _dated(tuple(kinds), facts) if kinds is not None else ()
+            if kind == "had":
+                values.append((dated, denials, primaries if self._primary[j] else None))
+            else:
+                values.append((dated, denials))
+        return values
+
+    def _first(self, denied: dict[str, str], count: int) -> list[str | None] | None:
+        """For each facet, the first of the patient's denials (in the order said) of its concept or a broader
+        one (``_denial``); None when there are none."""
+        if not denied:
+            return None
+        first: list[str | None] = [None] * count
+        hits = self._hits[2]
+        for k, said in denied.items():
+            positions = hits.get(k)
+            if positions is None:
+                positions = self._of(k, 2)
+            for j in positions:
+                if first[j] is None:
+                    first[j] = said
+        return first
