@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.patients.model import LabValue, Patient
@@ -218,10 +218,43 @@ def _therapies_named(name: str, category: str | None, _vocab_id: int) -> tuple[s
     return tuple(sorted(k for k in keys if vocab.concepts[k].category == "prior_therapy"))
 
 
+class _Remembered(dict[Hashable, Any]):
+    """What ``compute`` gives for each key met, computed once: a dict look-up where an ``lru_cache`` costs a
+    call (a patient names some 40 things). At most ``limit`` are kept: then all are forgotten."""
+
+    def __init__(self, compute: Callable[[Any], Any], limit: int = 50_000) -> None:
+        super().__init__()
+        self._compute = compute
+        self._limit = limit
+
+    def __missing__(self, key: Hashable) -> Any:
+        if len(self) >= self._limit:
+            self.clear()
+        value = self[key] = self._compute(key)
+        return value
+
+
+# per vocabulary (by id): a history item's name -> _history_named; a lab's -> quantity_named; a marker's ->
+# _antigens_named
+_NAMES: dict[int, tuple[_Remembered, _Remembered, _Remembered]] = {}
+
+
+def _names(v: int) -> tuple[_Remembered, _Remembered, _Remembered]:
+    names = _NAMES.get(v)
+    if names is None:
+        names = _NAMES[v] = (
+            _Remembered(lambda name: _history_named(name, v)),
+            _Remembered(quantity_named),
+            _Remembered(_antigens_named),
+        )
+    return names
+
+
 def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientFacts:
     vocab = vocab or vocabulary()
     v = id(vocab)
     facts = PatientFacts(patient)
+    history_named, quantities_named, antigens_named = _names(v)
     for condition in patient.conditions:
         named, statuses = _named(condition.name, v)
         for key in sorted({*named, *_named(condition.subtype or "", v)[0]}):
@@ -231,20 +264,26 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
             facts.statuses.update(_named(condition.status, v)[1])
         if not condition.certain and (statuses or condition.status):
             facts.uncertain.add(STATUS)
+    diagnosed = facts.diagnoses.append
     for item in patient.history:
-        for key in _history_named(item.name, v):
-            if item.present:
-                current = _TIMING.get(item.timing or "current")
-                facts.diagnoses.append(Fact(key, item.name, item.date, current, item.certain))
-            else:
-                if item.within_days is not None:
-                    facts.denied_within.setdefault(key, (item.within_days, item.name))
-                elif item.timing == "current":
-                    facts.denied_now.setdefault(key, item.name)
-                else:
-                    facts.denied.setdefault(key, item.name)
-                if not item.certain:
-                    facts.uncertain.add(("denied", key))
+        keys = history_named[item.name]
+        if not keys:
+            continue
+        if item.present:
+            current = _TIMING.get(item.timing or "current")
+            for key in keys:
+                diagnosed(Fact(key, item.name, item.date, current, item.certain))
+            continue
+        if item.within_days is not None:
+            said: dict[str, Any] = facts.denied_within
+            answer: Any = (item.within_days, item.name)
+        else:
+            said = facts.denied_now if item.timing == "current" else facts.denied
+            answer = item.name
+        for key in keys:
+            said.setdefault(key, answer)
+            if not item.certain:
+                facts.uncertain.add(("denied", key))
     for treatment in patient.treatments:
         ended = treatment.end_date is not None and treatment.end_date <= patient.as_of
         current = treatment.ongoing if treatment.ongoing is not None else (False if ended else None)
@@ -254,13 +293,13 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
                 date = patient.as_of  # still being taken: its last dose is today
             facts.treatments.append(Fact(key, treatment.name, date, current, treatment.certain))
     for marker in patient.biomarkers:
-        for antigen in _antigens_named(marker.name):
+        for antigen in antigens_named[marker.name]:
             facts.antigens[antigen] = (marker.result, marker.name)
             if not marker.certain:
                 facts.uncertain.add(("antigen", antigen))
     for source in (patient.labs, patient.measurements):
         for value in source:
-            quantity_key = quantity_named(value.name)
+            quantity_key = quantities_named[value.name]
             if quantity_key is None:
                 continue
             previous = facts.labs.get(quantity_key)
