@@ -102,32 +102,20 @@ class PatientFacts:
     treatments: list[Fact] = field(default_factory=list)
     antigens: dict[str, tuple[str, str]] = field(default_factory=dict)  # antigen -> (result, as written)
     labs: dict[str, Reading] = field(default_factory=dict)  # quantity key -> the most recent value
-    # diagnoses and treatments by every concept they are a kind of (built on first use, once the lists are set;
-    # each list is made a tuple when it is first read: a screen reads a few of the many kinds)
-    _kinds: tuple[dict[str, list[Fact] | tuple[Fact, ...]], dict[str, list[Fact] | tuple[Fact, ...]]] | None = None
+    # diagnoses and treatments by every concept they are a kind of (built on first use, once the lists are set)
+    _kinds: tuple[dict[str, tuple[Fact, ...]], dict[str, tuple[Fact, ...]]] | None = None
     _primaries: tuple[Fact, ...] | None = None  # the primary diagnoses among ``diagnoses`` (built on first use)
 
     def kinds_of(self, concept: str, vocab: Vocabulary, *, treatments: bool = False) -> tuple[Fact, ...]:
         """Diagnoses and history (or treatments) that are the concept or a kind of it, in the profile's order."""
-        kinds = self._kinds
-        if kinds is None:
-            kinds = self._kinds = ({}, {})
-            ancestors = vocab.concept_ancestors
-            for facts, index in ((self.diagnoses, kinds[0]), (self.treatments, kinds[1])):
+        if self._kinds is None:
+            indexes: tuple[dict[str, list[Fact]], dict[str, list[Fact]]] = ({}, {})
+            for facts, index in ((self.diagnoses, indexes[0]), (self.treatments, indexes[1])):
                 for fact in facts:
-                    for kind in ancestors(fact.concept):
-                        found = index.get(kind)
-                        if found is None:
-                            index[kind] = [fact]
-                        else:
-                            found.append(fact)  # type: ignore[union-attr]  # lists until read
-        index = kinds[treatments]
-        found = index.get(concept)
-        if found is None:
-            return ()
-        if type(found) is list:
-            found = index[concept] = tuple(found)
-        return found  # type: ignore[return-value]
+                    for kind in vocab.concept_ancestors(fact.concept):
+                        index.setdefault(kind, []).append(fact)
+            self._kinds = ({k: tuple(v) for k, v in indexes[0].items()}, {k: tuple(v) for k, v in indexes[1].items()})
+        return self._kinds[treatments].get(concept, ())
 
     def has(self, concept: str, vocab: Vocabulary) -> list[Fact]:
         """Diagnoses or history that are the concept or a kind of it."""

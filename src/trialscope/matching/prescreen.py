@@ -13,8 +13,10 @@ join, form one group. So each group's answer is settled, and put into a row's wo
 of a single match), when it is first evaluated; a patient's verdict, counts and row are then the groups'
 kept answers put together, whatever the combination (a population seldom repeats one).
 
-The evidence in words for the whole trial is built only for the rows shown (``explain``), from the same
-remembered answers, in the reader's language of the moment. Verdicts and words are those of
+Words are made only where a row shows them: a check that can give its status without words (a lab or age
+limit, ``Check.status``) does, and a group met whole keeps no words. The evidence in words for the whole
+trial is built only for the rows shown (``explain``), from the remembered answers and, for a group kept
+without words, its checks evaluated again, in the reader's language of the moment. Verdicts and words are those of
 ``match_trial``; the tests compare the two on the shared vignettes and on generated populations.
 """
 
