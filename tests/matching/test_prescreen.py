@@ -18,11 +18,11 @@ from trialscope.criteria.vocabulary import vocabulary
 from trialscope.demo import load_demo
 from trialscope.ingest import ingest_paths
 from trialscope.matching import prescreen as prescreen_module
-from trialscope.matching.facts import patient_facts
+from trialscope.matching.facts import facet_reader, facets_reader, patient_facts
 from trialscope.matching.prescreen import PrescreenRow, TrialScreen, prescreen_patients, screen_rows
 from trialscope.matching.verdict import VERDICT_ORDER, TrialInfo, match_trial
 from trialscope.patients.files import load_patient
-from trialscope.patients.model import Patient, Treatment
+from trialscope.patients.model import HistoryItem, Patient, Treatment
 from trialscope.patients.synthetic import Spread, synthetic_population
 from trialscope.store.trial_store import TrialStore
 from trialscope.translation import reading_in
@@ -196,3 +196,33 @@ def test_rows_words_are_those_of_the_full_evaluation(demo_store: TrialStore, tem
         for info, constraints in trials
     ]
     assert rows == expected
+
+
+def test_a_trials_facets_read_together_are_each_facets_value(templates: list[Patient]) -> None:
+    """``facets_reader`` (every facet of a trial read in one pass, the facets of concepts together) gives
+    each facet the value ``facet_reader`` gives it alone: the facts of a concept's kinds, denials of it or of
+    a broader concept (ever, now, within days, said surely or not), a primary diagnosis's others."""
+    vocab = vocabulary()
+    facets = sorted(
+        {(kind, concept) for kind in ("had", "treated", "denied") for concept in vocab.concepts}
+        | {("age", ""), ("lab", "ALT"), ("diagnoses", ""), ("status", "")}
+    )
+    read = facets_reader(facets)
+    said = [  # a no in each way, to a concept and to a broader one, one of them unsure
+        HistoryItem(name="epilepsy", present=False, within_days=90),
+        HistoryItem(name="central nervous system disease", present=False, within_days=30, certain=False),
+        HistoryItem(name="heart failure", present=False, timing="current"),
+        HistoryItem(name="seizures", present=False),
+    ]
+    saying = [t.model_copy(update={"history": [*said, *t.history]}) for t in templates]
+    patients = [*templates, *saying, *synthetic_population(templates, 200, seed=11, spread="wide")]
+    denials = within = 0
+    for patient in patients:
+        values = read(patient_facts(patient, vocab))
+        facts = patient_facts(patient, vocab)
+        denials += bool(facts.denied or facts.denied_now)
+        within += bool(facts.denied_within)
+        for facet, value in zip(facets, values, strict=True):
+            function, argument = facet_reader(facet)
+            assert value == function(facts, argument), (patient.id, facet)
+    assert denials and within  # the patients say no in each way

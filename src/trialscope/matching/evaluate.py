@@ -24,9 +24,9 @@ from trialscope.criteria.describe import (
 )
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.performance import SCALES, convert_performance
-from trialscope.criteria.units import UnitConversionError, convert, xuln_to_absolute
-from trialscope.criteria.vocabulary import Vocabulary
-from trialscope.matching.facts import STATUS, Facet, Fact, PatientFacts, concepts_named
+from trialscope.criteria.units import AbsoluteLimit, UnitConversionError, convert, xuln_to_absolute
+from trialscope.criteria.vocabulary import Quantity, Vocabulary
+from trialscope.matching.facts import STATUS, Facet, Fact, PatientFacts, Reading, concepts_named
 from trialscope.model.age import completed
 from trialscope.patients.model import BlastCount
 from trialscope.translation import N_, _, term
@@ -72,6 +72,11 @@ def _compare(value: float, comparator: str, threshold: float) -> bool:
         ">=": value >= threshold - 1e-9,
         "=": abs(value - threshold) < 1e-9,
     }[comparator]
+
+
+def _numeric_status(c: Constraint, satisfied: bool) -> Status:
+    """What ``_numeric_outcome`` decides, without its words."""
+    return ("met" if satisfied else "not_met") if c.polarity == "include" else ("not_met" if satisfied else "met")
 
 
 def _numeric_outcome(c: Constraint, satisfied: bool, evidence: str) -> CriterionResult:
@@ -150,6 +155,15 @@ def _evaluate_age(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> Crit
     return _numeric_outcome(c, _compare(value, c.comparator, c.value), said)
 
 
+def _age_status(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> Status | None:
+    """``_evaluate_age``'s status without its words (None: no age to compare)."""
+    age = facts.patient.age
+    if age is None:
+        return None
+    assert c.value is not None and c.comparator is not None
+    return _numeric_status(c, _compare(completed(age, c.unit or "years"), c.comparator, c.value))
+
+
 def _evaluate_life_expectancy(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
     patient = facts.patient
     assert c.value is not None and c.comparator is not None
@@ -199,22 +213,39 @@ def _evaluate_performance(c: Constraint, facts: PatientFacts, vocab: Vocabulary)
     return _numeric_outcome(c, low_ok, said)
 
 
+def _scale_denial(c: Constraint, facts: PatientFacts, vocab: Vocabulary, quantity: Quantity | None) -> str | None:
+    """The patient's no to a concept that makes the constraint's scale absent (no heart failure: no NYHA
+    class), if its quantity has one."""
+    if quantity is not None and quantity.absent_when_denied and quantity.scale_range:
+        return next((d for k in quantity.absent_when_denied if (d := facts.denies(k, vocab))), None)
+    return None
+
+
+def _xuln_compared(c: Constraint, lab: Reading, quantity: Quantity) -> tuple[float, AbsoluteLimit]:
+    """The lab value in the unit of the upper limit of normal the constraint's multiple is taken of, and that
+    limit (raises ``UnitConversionError``)."""
+    assert c.value is not None
+    limit = xuln_to_absolute(c.value, quantity, lab.upper_limit_normal, lab.unit if lab.upper_limit_normal else None)
+    value = convert(lab.value, lab.unit, limit.uln_unit, quantity) if limit.uln_unit != lab.unit else lab.value
+    return value, limit
+
+
 def _evaluate_lab(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
     """A limit on a lab value or a measurement, converted to the criterion's unit (a multiple of the upper
     limit of normal with the lab's own or the usual one); a scale a denial makes absent (no heart failure: no
     NYHA class) at its lowest value."""
     quantity = vocab.quantities.get(c.quantity or "")
     assert c.value is not None and c.comparator is not None
-    if quantity is not None and quantity.absent_when_denied and quantity.scale_range:
-        denial = next((d for k in quantity.absent_when_denied if (d := facts.denies(k, vocab))), None)
-        if denial is not None:
-            lowest = quantity.scale_range[0]
-            said = _(
-                "you answered no to %(denial)s, so no %(quantity)s applies",
-                denial=term(denial),
-                quantity=term(c.quantity),
-            )
-            return _numeric_outcome(c, _compare(lowest, c.comparator, c.value), said)
+    denial = _scale_denial(c, facts, vocab, quantity)
+    if denial is not None:
+        assert quantity is not None and quantity.scale_range
+        lowest = quantity.scale_range[0]
+        said = _(
+            "you answered no to %(denial)s, so no %(quantity)s applies",
+            denial=term(denial),
+            quantity=term(c.quantity),
+        )
+        return _numeric_outcome(c, _compare(lowest, c.comparator, c.value), said)
     lab = facts.labs.get(c.quantity or "")
     if lab is None or quantity is None:
         return _ask_value(c, vocab)
@@ -223,10 +254,7 @@ def _evaluate_lab(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> Crit
     said = _("your %(quantity)s is %(value)s", quantity=name, value=reading)
     if c.unit == "xULN":
         try:
-            limit = xuln_to_absolute(
-                c.value, quantity, lab.upper_limit_normal, lab.unit if lab.upper_limit_normal else None
-            )
-            value = convert(lab.value, lab.unit, limit.uln_unit, quantity) if limit.uln_unit != lab.unit else lab.value
+            value, limit = _xuln_compared(c, lab, quantity)
         except UnitConversionError as exc:
             return CriterionResult(
                 c,
@@ -272,6 +300,28 @@ def _evaluate_lab(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> Crit
         )
     converted = "" if lab.unit == c.unit else f" (= {_fmt(value)} {c.unit})"
     return _numeric_outcome(c, _compare(value, c.comparator, c.value), f"{said}{converted}")
+
+
+def _lab_status(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> Status | None:
+    """``_evaluate_lab``'s status without its words, where it is the patient's value compared with the limit
+    (met or not met); None where ``_evaluate_lab`` says something else (a denial, a value missing or in a unit
+    that cannot be compared): ask it then."""
+    quantity = vocab.quantities.get(c.quantity or "")
+    assert c.value is not None and c.comparator is not None
+    lab = facts.labs.get(c.quantity or "")
+    if lab is None or quantity is None or _scale_denial(c, facts, vocab, quantity) is not None:
+        return None
+    try:
+        if c.unit == "xULN":
+            value, limit = _xuln_compared(c, lab, quantity)
+            satisfied = _compare(value / limit.uln, c.comparator, c.value)
+        elif not c.unit and lab.unit:
+            return None
+        else:
+            satisfied = _compare(convert(lab.value, lab.unit, c.unit or "", quantity), c.comparator, c.value)
+    except UnitConversionError:
+        return None
+    return _numeric_status(c, satisfied)
 
 
 def _evaluate_blasts(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionResult:
@@ -693,12 +743,15 @@ def _asked(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> CriterionRe
 
 Judge = Callable[[Constraint, PatientFacts, Vocabulary], CriterionResult]
 Reads = Callable[[Constraint, Vocabulary], tuple[Facet, ...]]
+Quick = Callable[[Constraint, PatientFacts, Vocabulary], "Status | None"]
 
 
 @dataclass(frozen=True, slots=True)
 class Evaluator:
     judge: Judge  # the patient's result on the constraint
     reads: Reads  # the facets of the patient's facts ``judge`` reads for it
+    # ``judge``'s status alone, where it can be had without the words ("met" or "not met"); None: ask ``judge``
+    status: Quick | None = None
 
 
 def _nothing(c: Constraint, vocab: Vocabulary) -> tuple[Facet, ...]:
@@ -729,12 +782,12 @@ EVALUATORS: dict[str, Evaluator] = {
     "administrative": Evaluator(_administrative, _nothing),
     "unread": Evaluator(_unread, _nothing),
     "asked": Evaluator(_asked, _nothing),
-    "age": Evaluator(_evaluate_age, _the("age")),
+    "age": Evaluator(_evaluate_age, _the("age"), _age_status),
     "life expectancy": Evaluator(_evaluate_life_expectancy, _the("life_expectancy")),
     "performance": Evaluator(_evaluate_performance, _the("performance")),
     "blasts": Evaluator(_evaluate_blasts, _the("blasts")),
     "count": Evaluator(_evaluate_count, _of_concept("treated")),
-    "lab": Evaluator(_evaluate_lab, _lab_reads),
+    "lab": Evaluator(_evaluate_lab, _lab_reads, _lab_status),
     "biomarker": Evaluator(_evaluate_biomarker, _of_concept("antigen")),
     "pregnancy": Evaluator(_evaluate_pregnancy, _the("pregnancy")),
     "disease status": Evaluator(_evaluate_status, lambda c, vocab: (STATUS,)),
@@ -771,6 +824,33 @@ def evaluate_constraint(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -
     """The patient's result on one constraint: what its reading and the patient's facts decide, and no
     more (``sure``)."""
     return sure(c, evaluator_of(c, vocab).judge(c, facts, vocab), facts, vocab)
+
+
+def quick_status(c: Constraint, vocab: Vocabulary) -> Callable[[PatientFacts], Status | None] | None:
+    """``evaluate_constraint(c, facts, vocab).status`` without the words, where the evaluator can give it and
+    the answer stands (``sure``): "met" or "not met"; the function gives None where it cannot say, and is
+    None where the evaluator never can. A prescreen asks it first: a row shows no words of a criterion met."""
+    evaluator = evaluator_of(c, vocab)
+    status = evaluator.status
+    if status is None:
+        return None
+    facets = evaluator.reads(c, vocab)
+    kept = kept_answers(c)
+
+    def quick(facts: PatientFacts) -> Status | None:
+        found = status(c, facts, vocab)
+        if found is None or found not in kept or any(facts.doubts(f, vocab) for f in facets):
+            return None  # sure() would make it unknown, in words: evaluate it
+        return found
+
+    return quick
+
+
+def record_quick_status(c: Constraint, vocab: Vocabulary) -> Callable[[PatientFacts], Status | None] | None:
+    """``quick_status`` for a limit of the record, which is judged as it is (no reading of text to be unsure
+    of)."""
+    status = evaluator_of(c, vocab).status
+    return None if status is None else lambda facts: status(c, facts, vocab)
 
 
 def reads(c: Constraint, vocab: Vocabulary) -> tuple[Facet, ...]:

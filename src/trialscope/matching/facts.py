@@ -5,10 +5,10 @@ lab values by quantity. Matching reads these, never the raw profile."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.patients.model import LabValue, Patient
@@ -104,6 +104,7 @@ class PatientFacts:
     labs: dict[str, Reading] = field(default_factory=dict)  # quantity key -> the most recent value
     # diagnoses and treatments by every concept they are a kind of (built on first use, once the lists are set)
     _kinds: tuple[dict[str, tuple[Fact, ...]], dict[str, tuple[Fact, ...]]] | None = None
+    _primaries: tuple[Fact, ...] | None = None  # the primary diagnoses among ``diagnoses`` (built on first use)
 
     def kinds_of(self, concept: str, vocab: Vocabulary, *, treatments: bool = False) -> tuple[Fact, ...]:
         """Diagnoses and history (or treatments) that are the concept or a kind of it, in the profile's order."""
@@ -205,10 +206,43 @@ def _therapies_named(name: str, category: str | None, _vocab_id: int) -> tuple[s
     return tuple(sorted(k for k in keys if vocab.concepts[k].category == "prior_therapy"))
 
 
+class _Remembered(dict[Hashable, Any]):
+    """What ``compute`` gives for each key met, computed once: a dict look-up where an ``lru_cache`` costs a
+    call (a patient names some 40 things). At most ``limit`` are kept: then all are forgotten."""
+
+    def __init__(self, compute: Callable[[Any], Any], limit: int = 50_000) -> None:
+        super().__init__()
+        self._compute = compute
+        self._limit = limit
+
+    def __missing__(self, key: Hashable) -> Any:
+        if len(self) >= self._limit:
+            self.clear()
+        value = self[key] = self._compute(key)
+        return value
+
+
+# per vocabulary (by id): a history item's name -> _history_named; a lab's -> quantity_named; a marker's ->
+# _antigens_named
+_NAMES: dict[int, tuple[_Remembered, _Remembered, _Remembered]] = {}
+
+
+def _names(v: int) -> tuple[_Remembered, _Remembered, _Remembered]:
+    names = _NAMES.get(v)
+    if names is None:
+        names = _NAMES[v] = (
+            _Remembered(lambda name: _history_named(name, v)),
+            _Remembered(quantity_named),
+            _Remembered(_antigens_named),
+        )
+    return names
+
+
 def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientFacts:
     vocab = vocab or vocabulary()
     v = id(vocab)
     facts = PatientFacts(patient)
+    history_named, quantities_named, antigens_named = _names(v)
     for condition in patient.conditions:
         named, statuses = _named(condition.name, v)
         for key in sorted({*named, *_named(condition.subtype or "", v)[0]}):
@@ -218,20 +252,26 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
             facts.statuses.update(_named(condition.status, v)[1])
         if not condition.certain and (statuses or condition.status):
             facts.uncertain.add(STATUS)
+    diagnosed = facts.diagnoses.append
     for item in patient.history:
-        for key in _history_named(item.name, v):
-            if item.present:
-                current = _TIMING.get(item.timing or "current")
-                facts.diagnoses.append(Fact(key, item.name, item.date, current, item.certain))
-            else:
-                if item.within_days is not None:
-                    facts.denied_within.setdefault(key, (item.within_days, item.name))
-                elif item.timing == "current":
-                    facts.denied_now.setdefault(key, item.name)
-                else:
-                    facts.denied.setdefault(key, item.name)
-                if not item.certain:
-                    facts.uncertain.add(("denied", key))
+        keys = history_named[item.name]
+        if not keys:
+            continue
+        if item.present:
+            current = _TIMING.get(item.timing or "current")
+            for key in keys:
+                diagnosed(Fact(key, item.name, item.date, current, item.certain))
+            continue
+        if item.within_days is not None:
+            said: dict[str, Any] = facts.denied_within
+            answer: Any = (item.within_days, item.name)
+        else:
+            said = facts.denied_now if item.timing == "current" else facts.denied
+            answer = item.name
+        for key in keys:
+            said.setdefault(key, answer)
+            if not item.certain:
+                facts.uncertain.add(("denied", key))
     for treatment in patient.treatments:
         ended = treatment.end_date is not None and treatment.end_date <= patient.as_of
         current = treatment.ongoing if treatment.ongoing is not None else (False if ended else None)
@@ -241,13 +281,13 @@ def patient_facts(patient: Patient, vocab: Vocabulary | None = None) -> PatientF
                 date = patient.as_of  # still being taken: its last dose is today
             facts.treatments.append(Fact(key, treatment.name, date, current, treatment.certain))
     for marker in patient.biomarkers:
-        for antigen in _antigens_named(marker.name):
+        for antigen in antigens_named[marker.name]:
             facts.antigens[antigen] = (marker.result, marker.name)
             if not marker.certain:
                 facts.uncertain.add(("antigen", antigen))
     for source in (patient.labs, patient.measurements):
         for value in source:
-            quantity_key = quantity_named(value.name)
+            quantity_key = quantities_named[value.name]
             if quantity_key is None:
                 continue
             previous = facts.labs.get(quantity_key)
@@ -322,7 +362,10 @@ def _treated_facet(facts: PatientFacts, concept: str) -> Hashable:
 
 
 def _primary_diagnoses(facts: PatientFacts, _: str = "") -> Hashable:
-    return tuple(f for f in facts.diagnoses if _is_primary(f.concept))
+    found = facts._primaries
+    if found is None:
+        found = facts._primaries = tuple(f for f in facts.diagnoses if _is_primary(f.concept))
+    return found
 
 
 def _lab_facet(facts: PatientFacts, quantity: str) -> Hashable:
@@ -368,3 +411,128 @@ def facet_reader(facet: Facet) -> tuple[Callable[[PatientFacts, str], Hashable],
     """The function that reads a facet and its argument: ``function(facts, argument)`` is its value."""
     kind, argument = facet
     return _FACETS[kind], argument
+
+
+_OF_CONCEPTS = frozenset({"had", "treated", "denied"})  # facets of a concept's facts and denials
+
+
+def facets_reader(facets: Sequence[Facet]) -> Callable[[PatientFacts], list[Hashable]]:
+    """A function that reads every facet of ``facets`` for a patient, their values in that order: what a
+    screen compiled for one trial reads of each patient. Each value is ``facet_reader``'s; the facets of
+    concepts ("had", "treated", "denied") are read together, each fact and denial visited once."""
+    at = [i for i, (kind, _a) in enumerate(facets) if kind in _OF_CONCEPTS]
+    joint = _ConceptFacets([facets[i] for i in at])
+    others = [(i, *facet_reader(f)) for i, f in enumerate(facets) if f[0] not in _OF_CONCEPTS]
+    count = len(facets)
+
+    def read(facts: PatientFacts) -> list[Hashable]:
+        values: list[Hashable] = [None] * count
+        for i, value in zip(at, joint.read(facts), strict=True):
+            values[i] = value
+        for i, reader, argument in others:
+            values[i] = reader(facts, argument)
+        return values
+
+    return read
+
+
+class _ConceptFacets:
+    """The values of facets of concepts (``_had_facet``, ``_treated_facet``, ``_denials``), read together:
+    each of the patient's facts and denials is given to the facets whose concept it is a kind of (found once
+    per concept the patient names, for the trial's concepts only)."""
+
+    def __init__(self, facets: list[Facet]) -> None:
+        self._vocab = vocabulary()
+        self._kinds = [kind for kind, _c in facets]
+        self._concepts = [concept for _k, concept in facets]
+        self._primary = [kind == "had" and _is_primary(c) for kind, c in facets]
+        self._ancestors = [self._vocab.concept_ancestors(c) for c in self._concepts]
+        # a concept the patient names -> the positions of the facets (of diagnoses; of treatments; of any kind)
+        # whose concept it is, or is a kind of
+        self._hits: tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]] = (
+            {},
+            {},
+            {},
+        )
+
+    def _of(self, concept: str, which: int) -> tuple[int, ...]:
+        """The positions of the facets a fact of ``concept`` counts for (``which``: 0 a diagnosis or history,
+        1 a treatment: its concept is the facet's or a kind of it) or a denial of ``concept`` answers (2: the
+        facet's concept is ``concept`` or a kind of it, as "no CNS disease" denies epilepsy)."""
+        if which == 2:
+            found = tuple(j for j, ancestors in enumerate(self._ancestors) if concept in ancestors)
+        else:
+            ancestors = self._vocab.concept_ancestors(concept)
+            wanted = ("had", "treated")[which]
+            found = tuple(
+                j
+                for j, (kind, c) in enumerate(zip(self._kinds, self._concepts, strict=True))
+                if kind == wanted and c in ancestors
+            )
+        self._hits[which][concept] = found
+        return found
+
+    def read(self, facts: PatientFacts) -> list[Hashable]:
+        count = len(self._concepts)
+        found: list[list[Fact] | None] = [None] * count
+        for which, facts_of in ((0, facts.diagnoses), (1, facts.treatments)):
+            hits = self._hits[which]
+            for fact in facts_of:
+                positions = hits.get(fact.concept)
+                if positions is None:
+                    positions = self._of(fact.concept, which)
+                for j in positions:
+                    kinds = found[j]
+                    if kinds is None:
+                        found[j] = [fact]
+                    else:
+                        kinds.append(fact)
+        full = self._first(facts.denied, count)
+        now = self._first(facts.denied_now, count)
+        within: list[list[tuple[str, tuple[float, str]]]] | None = None
+        if facts.denied_within:
+            within = [[] for _j in range(count)]
+            hits = self._hits[2]
+            for k, said in facts.denied_within.items():
+                positions = hits.get(k)
+                if positions is None:
+                    positions = self._of(k, 2)
+                for j in positions:
+                    within[j].append((k, said))
+        unsure = tuple(sorted(k for kind, k in facts.uncertain if kind == "denied")) if facts.uncertain else ()
+        primaries = _primary_diagnoses(facts) if any(self._primary) else None
+        values: list[Hashable] = []
+        for j, kind in enumerate(self._kinds):
+            denial = full[j] if full else None
+            denials = (
+                denial,
+                denial or (now[j] if now else None),
+                tuple(sorted(within[j])) if within is not None else (),
+                unsure,
+            )
+            if kind == "denied":
+                values.append(denials)
+                continue
+            kinds = found[j]
+            dated = _dated(tuple(kinds), facts) if kinds is not None else ()
+            if kind == "had":
+                values.append((dated, denials, primaries if self._primary[j] else None))
+            else:
+                values.append((dated, denials))
+        return values
+
+    def _first(self, denied: dict[str, str], count: int) -> list[str | None] | None:
+        """For each facet, the first of the patient's denials (in the order said) of its concept or a broader
+        one (``_denial``); None when there are none."""
+        if not denied:
+            return None
+        first: list[str | None] = [None] * count
+        hits = self._hits[2]
+        for k, said in denied.items():
+            positions = hits.get(k)
+            if positions is None:
+                positions = self._of(k, 2)
+            for j in positions:
+                if first[j] is None:
+                    first[j] = said
+        return first

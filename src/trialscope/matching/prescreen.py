@@ -13,8 +13,10 @@ join, form one group. So each group's answer is settled, and put into a row's wo
 of a single match), when it is first evaluated; a patient's verdict, counts and row are then the groups'
 kept answers put together, whatever the combination (a population seldom repeats one).
 
-The evidence in words for the whole trial is built only for the rows shown (``explain``), from the same
-remembered answers, in the reader's language of the moment. Verdicts and words are those of
+Words are made only where a row shows them: a check that can give its status without words (a lab or age
+limit, ``Check.status``) does, and a group met whole keeps no words. The evidence in words for the whole
+trial is built only for the rows shown (``explain``), from the remembered answers and, for a group kept
+without words, its checks evaluated again, in the reader's language of the moment. Verdicts and words are those of
 ``match_trial``; the tests compare the two on the shared vignettes and on generated populations.
 """
 
@@ -31,7 +33,7 @@ from trialscope.criteria.model import Constraint
 from trialscope.criteria.outline import Shape
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.matching.evaluate import Answerer, CriterionResult, Status
-from trialscope.matching.facts import Facet, PatientFacts, facet_reader, patient_facts
+from trialscope.matching.facts import Facet, PatientFacts, facets_reader, patient_facts
 from trialscope.matching.verdict import (
     VERDICT_ORDER,
     Check,
@@ -55,7 +57,7 @@ MEMO_LIMIT = 200_000  # distinct facet values remembered before the screen forge
 class GroupAnswer(NamedTuple):
     """What a group of checks answered for one value of the facets they read, settled and in words."""
 
-    answers: tuple[Answer, ...]  # as evaluated, in the group's order (the trial's)
+    answers: tuple[Answer, ...] | None  # as evaluated, in the group's order (the trial's); None: not in words
     settled: tuple[Status, ...]  # once the rules between criteria are applied ("not_applicable" for None)
     unknown: int  # settled statuses "unknown"
     failing: int  # settled statuses "not_met"
@@ -94,7 +96,7 @@ class TrialScreen:
         checks = trial_checks(info, constraints, self.vocab)  # in the words of the language compiled in
         self._checks_in = {language_key(): checks}  # the record's limits are in words too: per language
         self._facets = sorted({f for c in checks for f in c.reads})
-        self._readers = [facet_reader(f) for f in self._facets]
+        self._read = facets_reader(self._facets)
         groups: list[set[int]] = []
         by_reads: dict[tuple[Facet, ...], set[int]] = {}
         for i, check in enumerate(checks):
@@ -125,42 +127,54 @@ class TrialScreen:
         memos = self._answers.get(language)
         if memos is None:
             memos = self._answers[language] = [{} for _ in self._groups]
-        values = []
-        for (read, argument), numbers in zip(self._readers, self._numbers, strict=True):
-            value = read(facts, argument)
+        values: list[int] = []
+        number_of = values.append
+        for value, numbers in zip(self._read(facts), self._numbers, strict=True):
             number = numbers.get(value)
             if number is None:  # a small number for the value: a long tuple is hashed once, not once per check
                 number = numbers[value] = len(numbers)
                 self._remembered += 1
-            values.append(number)
-        answered = []
+            number_of(number)
+        answered: list[GroupAnswer] = []
+        answer = answered.append
         for g, (key_of, memo) in enumerate(zip(self._keys, memos, strict=True)):
             key = key_of(values)
             found = memo.get(key)
             if found is None:
                 found = memo[key] = self._evaluate(g, facts, language)
-            answered.append(found)
+            answer(found)
         return answered
 
     def _evaluate(self, group: int, facts: PatientFacts, language: int) -> GroupAnswer:
         """The group's answers for this patient, settled, and what a row says of them (``decide`` on the
-        group's results alone: the rules between criteria join no check outside it)."""
-        checks = self._checks_in.get(language)
-        if checks is None:
-            checks = self._checks_in[language] = trial_checks(self.info, self._constraints, self.vocab)
+        group's results alone: the rules between criteria join no check outside it). The words are put only
+        where a row shows them: where every check of the group says "met" or "not met" without them
+        (``Check.status``) and, settled, nothing fails or stays open, none are made (``answers`` is None:
+        ``explain`` evaluates the group again)."""
+        checks = self._checks(language)
         members = self._groups[group]
-        answers: list[Answer] = []
+        quick: list[Status] = []
         for i in members:
-            r = checks[i].evaluate(facts)
-            answers.append(None if r is None else (r.constraint, r.status, r.explanation, r.question, r.answered_by))
+            status = checks[i].status
+            found = None if status is None else status(facts)
+            if found is None:
+                break
+            quick.append(found)
+        else:
+            settle(quick, self._shapes[group])
+            if "not_met" not in quick and "unknown" not in quick:
+                return GroupAnswer(None, tuple(quick), 0, 0, (), (), 0)
+        answers = self._answers_of(group, facts, language)
         settled: list[Status] = ["not_applicable" if a is None else a[1] for a in answers]
         settle(settled, self._shapes[group])
+        if "not_met" not in settled and "unknown" not in settled:  # nothing for a row to say: no words to put
+            return GroupAnswer(answers, tuple(settled), 0, 0, (), (), 0)
         present = [(i, a) for i, a in zip(members, answers, strict=True) if a is not None]
         results = [CriterionResult(*a) for _i, a in present]
         place = {id(r): i for r, (i, _a) in zip(results, present, strict=True)}  # a result's check
         match = decide(self.info, results)
         return GroupAnswer(
-            tuple(answers),
+            answers,
             tuple(settled),
             settled.count("unknown"),
             settled.count("not_met"),
@@ -169,11 +183,31 @@ class TrialScreen:
             len(match.unread),
         )
 
-    def _in_order(self, answered: list[GroupAnswer]) -> list[Answer]:
-        """The answers in the order of the trial's checks."""
+    def _checks(self, language: int) -> list[Check]:
+        """The trial's checks in the words of ``language`` (compiled the first time it is asked)."""
+        checks = self._checks_in.get(language)
+        if checks is None:
+            checks = self._checks_in[language] = trial_checks(self.info, self._constraints, self.vocab)
+        return checks
+
+    def _answers_of(self, group: int, facts: PatientFacts, language: int) -> tuple[Answer, ...]:
+        """The group's checks evaluated for the patient, with their words, in the group's order."""
+        checks = self._checks(language)
+        answers: list[Answer] = []
+        for i in self._groups[group]:
+            r = checks[i].evaluate(facts)
+            answers.append(None if r is None else (r.constraint, r.status, r.explanation, r.question, r.answered_by))
+        return tuple(answers)
+
+    def _in_order(self, answered: list[GroupAnswer], facts: PatientFacts) -> list[Answer]:
+        """The answers in the order of the trial's checks (a group's evaluated now if kept without words)."""
         ordered: list[Answer] = [None] * self._count
-        for members, answer in zip(self._groups, answered, strict=True):
-            for i, item in zip(members, answer.answers, strict=True):
+        language = language_key()
+        for g, (members, answer) in enumerate(zip(self._groups, answered, strict=True)):
+            items = answer.answers
+            if items is None:
+                items = self._answers_of(g, facts, language)
+            for i, item in zip(members, items, strict=True):
                 ordered[i] = item
         return ordered
 
@@ -202,7 +236,7 @@ class TrialScreen:
 
     def explain(self, facts: PatientFacts) -> TrialMatch:
         """The full match with its evidence in words: what ``match_trial`` returns."""
-        results = [CriterionResult(*a) for a in self._in_order(self._answered(facts)) if a is not None]
+        results = [CriterionResult(*a) for a in self._in_order(self._answered(facts), facts) if a is not None]
         return decide(self.info, results)
 
     def row(self, patient: Patient, facts: PatientFacts) -> PrescreenRow:

@@ -26,7 +26,9 @@ from trialscope.matching.evaluate import (
     Status,
     evaluate_constraint,
     evaluator_of,
+    quick_status,
     reads,
+    record_quick_status,
 )
 from trialscope.matching.facts import DIAGNOSES, Facet, PatientFacts
 from trialscope.model.age import AgeLimit
@@ -380,13 +382,21 @@ class Check:
     evaluate: Callable[[PatientFacts], CriterionResult | None]
     reads: tuple[Facet, ...]
     from_text: bool = False  # a constraint of the criteria text (its answer may be shared across trials)
+    # ``evaluate(facts).status`` without the words where it can be had so ("met", "not met"; None: evaluate)
+    status: Callable[[PatientFacts], Status | None] | None = None
 
 
 def trial_checks(info: TrialInfo, constraints: list[Constraint], vocab: Vocabulary) -> list[Check]:
     """Everything the verdict on ``info`` checks, in the order of the verdict's criteria."""
 
     def criterion(c: Constraint) -> Check:
-        return Check(c, lambda facts: evaluate_constraint(c, facts, vocab), reads(c, vocab), from_text=True)
+        return Check(
+            c,
+            lambda facts: evaluate_constraint(c, facts, vocab),
+            reads(c, vocab),
+            from_text=True,
+            status=quick_status(c, vocab),
+        )
 
     checks = [criterion(c) for c in constraints]
     if not any(not c.implicit for c in constraints):  # no criteria text (a partial record): never "eligible"
@@ -410,7 +420,12 @@ def record_checks(info: TrialInfo, vocab: Vocabulary) -> list[Check]:
 
     def limit(c: Constraint) -> Check:  # the record's own limit: no reading of text to be unsure of
         evaluator = evaluator_of(c, vocab)
-        return Check(c, lambda facts: evaluator.judge(c, facts, vocab), evaluator.reads(c, vocab))
+        return Check(
+            c,
+            lambda facts: evaluator.judge(c, facts, vocab),
+            evaluator.reads(c, vocab),
+            status=record_quick_status(c, vocab),
+        )
 
     checks = [limit(c) for c in _record_constraints(info)]
     if info.sex != "ALL":
