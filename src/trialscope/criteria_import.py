@@ -52,13 +52,18 @@ def _forms_of_records(jobs: list[tuple[str, int, str]]) -> tuple[list[tuple[str,
     global _reader
     if _reader is None:
         _reader = FormsReader()
+    return _forms_of(_reader, jobs), _reader.read
+
+
+def _forms_of(reader: FormsReader, jobs: list[tuple[str, int, str]]) -> list[tuple[str, int, CriteriaForms | None]]:
+    """The forms of each (NCT ID, version, record JSON), None for a record that is not a valid study."""
     done: list[tuple[str, int, CriteriaForms | None]] = []
     for nct_id, version, record in jobs:
         try:
-            done.append((nct_id, version, _reader.forms_of_record(record)))
+            done.append((nct_id, version, reader.forms_of_record(record)))
         except ValueError:
             done.append((nct_id, version, None))
-    return done, _reader.read
+    return done
 
 
 def _criteria_text(record: str) -> str:
@@ -101,13 +106,7 @@ def parse_stale_criteria(
     if workers == 1 or criteria.count_stale() < IN_PROCESS_BELOW:
         reader = FormsReader()
         for page in _pages(criteria):
-            done: list[tuple[str, int, CriteriaForms | None]] = []
-            for nct_id, version, record in page:
-                try:
-                    done.append((nct_id, version, reader.forms_of_record(record)))
-                except ValueError:
-                    done.append((nct_id, version, None))
-            saver.add(done)
+            saver.add(_forms_of(reader, page))
         saver.flush()
         summary.texts_read = reader.read
         return summary

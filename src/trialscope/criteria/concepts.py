@@ -222,10 +222,17 @@ def _fold_generic_heads(norm: str, matches: dict[str, ConceptMatch], order: list
             if found is None or other == key or vocab.concepts[other].category != head.category:
                 continue
             if found.start > head.end and _HEAD_OF.match(norm[head.end : found.start]):
-                found.mentions.append((head.start, head.end))
-                found.start = head.start
-                del matches[key]
+                _absorb(found, head, matches, order)
                 break
+
+
+def _absorb(into: ConceptMatch, gone: ConceptMatch, matches: dict[str, ConceptMatch], order: list[str]) -> None:
+    """One criterion of two mentions: ``gone``'s mentions join ``into``'s, which spans both, and ``gone`` is
+    no criterion of its own."""
+    into.mentions.extend(gone.mentions)
+    into.start, into.end = min(into.start, gone.start), max(into.end, gone.end)
+    del matches[gone.key]
+    order.remove(gone.key)
 
 
 # "fludarabine or cladribine chemotherapy", "anthracycline-based chemotherapy": the class named after its kinds
@@ -255,10 +262,7 @@ def _fold_class_heads(norm: str, matches: dict[str, ConceptMatch], order: list[s
                 and not re.search(r";|(?<!\be\.g)(?<!\bi\.e)\.\s", norm[head.mentions[0][1] : kind.start])
                 and kind.start - head.mentions[0][1] <= 100
             ):
-                head.mentions.extend(kind.mentions)
-                head.end = max(head.end, kind.end)
-                del matches[key]
-                order.remove(key)
+                _absorb(head, kind, matches, order)
                 break
     for key in list(order):
         head = matches.get(key)
@@ -274,10 +278,7 @@ def _fold_class_heads(norm: str, matches: dict[str, ConceptMatch], order: list[s
                 and key in vocab.concept_ancestors(other)
                 and _CLASS_AFTER_KIND.match(norm[kind.end : head.start])
             ):
-                kind.mentions.append((head.start, head.end))
-                kind.end = head.end
-                del matches[key]
-                order.remove(key)
+                _absorb(kind, head, matches, order)
                 break
 
 

@@ -172,6 +172,14 @@ def _doubt(c: Constraint, kind: str, words: str, *, first: bool = False) -> None
         c.leftover = f"{words} … {c.leftover}" if first else f"{c.leftover} … {words}"
 
 
+def _doubt_once(c: Constraint, kind: str, words: str) -> None:
+    """``_doubt``, naming ``words`` only when the constraint does not name them already."""
+    if words in (c.leftover or ""):
+        c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {kind}))
+    else:
+        _doubt(c, kind, words)
+
+
 _ALL_OF_THE_FOLLOWING = re.compile(r"(?i)\b(?:all|each|every\s+one)\s+(?:of\s+)?the\s+following\b")
 
 
@@ -892,11 +900,7 @@ def _shorter_of_two(builder: _Builder, before: int, item: Item, norm: str) -> No
         return
     for c in builder.constraints[before:]:
         if c.kind == "concept" and c.within is not None and "conflict" not in (c.unsure or "").split(","):
-            said = " ".join(shorter.group(0).split())
-            if said not in (c.leftover or ""):
-                _doubt(c, "condition", said)
-            else:
-                c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"condition"}))
+            _doubt_once(c, "condition", " ".join(shorter.group(0).split()))
 
 
 def _supported_limits(builder: _Builder, before: int, item: Item, norm: str) -> None:
@@ -1049,7 +1053,7 @@ _COHORT_CRITERIA = re.compile(
 _COHORT_WORDS = re.compile(r"(?i)\b(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion))\b")
 
 
-def _cohort_criteria_heading(item: Item, norm: str) -> bool:
+def _cohort_criteria_heading(item: Item) -> bool:
     """A sub-heading of criteria that names a disease or a cohort ("R/R B-ALL Inclusion Criteria")."""
     found = _COHORT_CRITERIA.match(item.text)
     if found is None:
@@ -1088,7 +1092,7 @@ def _apply_cohort_headings(
                     conditional(c, f"{item.heading} {item.section} criteria")
     heading: Item | None = None
     for item in items:
-        if _COHORT_HEADING.match(item.text) or item.index in diseases or _cohort_criteria_heading(item, norm):
+        if _COHORT_HEADING.match(item.text) or item.index in diseases or _cohort_criteria_heading(item):
             heading = item
         elif heading is None or item.index in opening or item.section != heading.section or item.level < heading.level:
             heading = None
@@ -1503,11 +1507,7 @@ def _read_item(
         group = [o for o in readable if c.any_of_group and o.any_of_group == c.any_of_group and o is not c]
         under = conditioned.get(id(c), [])
         if under and any((o.end or 0) <= (c.start or 0) for o in group):  # a later member, with its condition
-            condition = " ".join(norm[under[0][0] : under[0][1]].split())
-            if condition in (c.leftover or ""):
-                c.unsure = ",".join(sorted({k for k in (c.unsure or "").split(",") if k} | {"relaxation"}))
-            else:
-                _doubt(c, "relaxation", condition)
+            _doubt_once(c, "relaxation", " ".join(norm[under[0][0] : under[0][1]].split()))
 
 
 # joined by the word "or" ("persistent or relapsed"); a slash is left alone, as it joins a status to the word

@@ -100,16 +100,15 @@ def items_from_json(stored: str, text: str) -> list[Item]:
 def _heading_kind(line: str) -> tuple[Section | None, int, str | None]:
     """Whether a line is (or starts with) a section heading, where the rest of the line begins, and the words
     it puts before "criteria" ("R/R B-ALL Inclusion Criteria": whom a sub-list is for)."""
-    section, end = _heading_section(line)
-    match = _HEADING.match(line) if section is not None else None
-    lead = match.group("lead") if match is not None else None
+    match = _HEADING.match(line)
+    if not match:
+        return None, 0, None
+    section, end = _heading_section(line, match)
+    lead = match.group("lead") if section is not None else None
     return section, end, lead.strip() if lead else None
 
 
-def _heading_section(line: str) -> tuple[Section | None, int]:
-    match = _HEADING.match(line)
-    if not match:
-        return None, 0
+def _heading_section(line: str, match: re.Match[str]) -> tuple[Section | None, int]:
     rest = line[match.end() :]
     kind = match.group("kind").lower()
     has_colon = ":" in line[: match.end()] or "：" in line[: match.end()]
