@@ -83,3 +83,17 @@ def test_a_killed_imports_run_is_marked_interrupted(store: TrialStore) -> None:
     with store.engine.connect() as conn:
         statuses = dict(conn.execute(select(import_runs.c.id, import_runs.c.status)).all())
     assert statuses[run_id] == "interrupted" and statuses[alive] == "running"
+
+
+def test_processes_opening_a_new_database_at_once_all_open_it(db_url: str) -> None:
+    """Four processes open a database none has created yet (a server's workers, an import beside them): one
+    creates the schema while the others wait for its lock; none fails on a table another just made."""
+    code = "import sys\nfrom trialscope.store.trial_store import TrialStore\nTrialStore.open(sys.argv[1]).close()"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE, text=True) for _ in range(4)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err[-2000:]
+    with TrialStore.open(db_url) as store:
+        assert store.count() == 0

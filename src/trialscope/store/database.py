@@ -172,11 +172,13 @@ def migrate(engine: Engine) -> None:
         return
     config = _alembic_config()
     with engine.begin() as connection:
+        # several processes opening a new database at once (two imports, a server's workers): one
+        # migrates, the others wait for its lock here (released at commit), then find nothing left to do
         if engine.dialect.name == "postgresql":
-            # several processes opening a new database at once (two imports, a server's workers): one
-            # migrates, the others wait for it here (released at commit), then find nothing left to do
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-            if MigrationContext.configure(connection).get_current_revision() == head_revision():
-                return
+        else:  # SQLite: the database's write lock, taken now rather than at the first CREATE TABLE
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if MigrationContext.configure(connection).get_current_revision() == head_revision():
+            return
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
