@@ -780,3 +780,114 @@ def test_the_longer_of_two_washouts_offered_whichever_is_shorter_cannot_rule_out
     text = "Inclusion Criteria:\n- At least 28 days or 5 half-lives, whichever comes first, since the last venetoclax"
     (c,) = _read(text)
     assert c.within is not None and "not_met" not in kept_answers(c)
+
+
+# --- held-out draw r12 and its classes (issue 33) -------------------------------------------------------------
+
+
+def test_a_therapy_after_another_says_when_not_a_second_exclusion() -> None:
+    found = _read("Exclusion Criteria:\n- Radiation given within three weeks following an autologous transplant")
+    assert [c.concept for c in found] == ["radiotherapy"]
+    assert kept_answers(found[0]) == {"met"} and found[0].within is None
+
+
+def test_a_window_counted_from_another_event_is_no_window_back_from_now() -> None:
+    c = _one("Inclusion Criteria:\n- Relapse within 9 months after CAR-T cell therapy", "CAR-T cell therapy")
+    assert c.within is None and kept_answers(c) == frozenset()
+    since = _one("Exclusion Criteria:\n- Patients within 60 days after allogeneic HSCT", "allogeneic HSCT")
+    assert since.within is not None and since.within.days == 60  # only the patient named before: back from now
+
+
+def test_a_grade_written_on_a_condition_narrows_that_condition() -> None:
+    found = _read("Exclusion Criteria:\n- Grade 3-4 chronic graft-versus-host disease")
+    assert [c.concept for c in found] == ["graft-versus-host disease"]  # no limit on any toxicity's grade
+    assert kept_answers(found[0]) == {"met"}
+    lymphoma = _one("Exclusion Criteria:\n- Follicular lymphoma of grade 3b", "follicular lymphoma")
+    assert kept_answers(lymphoma) == {"met"}
+
+
+def test_a_narrowed_exclusion_does_not_conflict_with_the_broad_requirement() -> None:
+    found = _read("Inclusion Criteria:\n- Prior chemotherapy\n\nExclusion Criteria:\n- Chemotherapy given after HSCT")
+    assert {c.polarity: c.unsure for c in found} == {"include": None, "exclude": "qualifier"}
+
+
+def test_a_predicate_after_and_says_which_of_it_excludes() -> None:
+    c = _one("Exclusion Criteria:\n- Drug abuse and not willing to stop", "substance abuse")
+    assert kept_answers(c) == {"met"}
+
+
+def test_a_relative_clause_after_the_last_member_may_qualify_them_all() -> None:
+    found = _read(
+        "Exclusion Criteria:\n- Heart failure, psychiatric illness, or family circumstances that would prevent "
+        "follow-up visits"
+    )
+    assert {c.concept for c in found} >= {"heart failure", "mental illness"}
+    assert all(kept_answers(c) != {"not_met"} for c in found)
+
+
+def test_an_infection_with_its_viral_load_is_the_viraemia() -> None:
+    found = _read("Exclusion Criteria:\n- HBsAg or HBcAb positive with detectable HBV DNA")
+    assert [c.concept for c in found] == ["hepatitis B viraemia"]
+    separate = _read("Exclusion Criteria:\n- Positive for HBsAg, or positive for HBcAb with detectable HBV DNA")
+    assert sorted(c.concept or "" for c in separate) == ["hepatitis B", "hepatitis B viraemia"]
+
+
+def test_unless_after_a_limit_says_whom_it_spares() -> None:
+    c = _one(
+        "Inclusion Criteria:\n- Total bilirubin up to 2 x ULN, unless the patient has Gilbert syndrome",
+        "total bilirubin",
+    )
+    assert "condition" in _kinds(c) and kept_answers(c) == {"met"}
+    bracketed = _one(
+        "Inclusion Criteria:\n- Bilirubin ≤ 1.5 mg/dL (except patients with Gilbert syndrome)", "total bilirubin"
+    )
+    assert "condition" in _kinds(bracketed)
+
+
+def test_patients_named_by_age_say_whom_a_limit_is_for() -> None:
+    found = _read(
+        "Inclusion Criteria:\n- Lansky ≥ 60 for patients under 16 years and Karnofsky ≥ 60 for patients 16 years "
+        "or older"
+    )
+    assert "age" not in {c.quantity for c in found}
+    assert all("condition" in _kinds(c) for c in found)
+    plain = _read("Inclusion Criteria:\n- Patients aged 18 years or older with ECOG 0-2")
+    assert {c.quantity for c in plain} == {"age", "ECOG"} and all(c.unsure is None for c in plain)
+
+
+def test_a_duration_is_not_a_washout() -> None:
+    c = _one("Exclusion Criteria:\n- Systemic corticosteroids taken for at least 10 days", "systemic corticosteroids")
+    assert c.within is None and kept_answers(c) == frozenset()
+    washout = _one("Inclusion Criteria:\n- At least 3 weeks after the last dose of chemotherapy", "chemotherapy")
+    assert washout.unsure is None and washout.within is not None and washout.within.days == 21
+
+
+def test_more_than_a_time_ago_is_no_window_back_from_now() -> None:
+    c = _one("Exclusion Criteria:\n- Prior radiotherapy given more than 5 years before enrollment", "radiotherapy")
+    assert c.within is None and kept_answers(c) == frozenset()
+
+
+def test_a_limit_its_clause_negates_decides_nothing() -> None:
+    c = _one("Exclusion Criteria:\n- Patients who never reached a platelet count ≥ 20,000", "platelets")
+    assert kept_answers(c) == frozenset()
+    recovered = _one(
+        "Exclusion Criteria:\n- Adverse events of earlier therapy not resolved to baseline level or grade ≤ 1",
+        "toxicity grade",
+    )
+    assert recovered.comparator == ">" and recovered.unsure is None
+
+
+def test_a_window_in_a_member_the_engine_did_not_read_is_not_given_to_another() -> None:
+    c = _one(
+        "Exclusion Criteria:\n- Bowel obstruction, or a history of gastric ulcer bleeding within 6 months",
+        "intestinal obstruction",
+    )
+    assert c.within is None
+
+
+def test_a_substudy_heading_makes_its_items_conditional() -> None:
+    found = _read(
+        "Exclusion Criteria:\n- Active hepatitis B\n\nCombination with Nivolumab Substudy Only:\n\n- Prior radiotherapy"
+    )
+    radiotherapy = next(c for c in found if c.concept == "radiotherapy")
+    assert "condition" in _kinds(radiotherapy)

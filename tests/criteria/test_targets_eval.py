@@ -33,3 +33,14 @@ def test_a_marker_the_cells_carry_is_not_their_target() -> None:
     named = "IL13Ralpha2-specific CAR/truncated CD19-expressing autologous T cells"
     assert targets_in_text(named) == ["IL13Ra2"]
     assert targets_in_text("HER2-specific CAR T cells co-expressing EGFRt") == ["HER2"]
+
+
+def test_a_gene_edited_out_of_the_cells_is_not_their_target() -> None:
+    from trialscope.criteria.targets import targets_in_text
+
+    edited = "NK cells from an iPSC line with the gene for CD38 knocked out (CD38-KO) and a CAR against MICA/B"
+    assert "CD38" not in targets_in_text(edited)
+    assert targets_in_text("deletion of the gene encoding CD38 and expression of a BCMA chimeric antigen receptor") == [
+        "BCMA"
+    ]
+    assert targets_in_text("CD7-deleted T cells carrying a CD7 CAR") == ["CD7"]  # the CAR still aims at CD7

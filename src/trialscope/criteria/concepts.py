@@ -43,6 +43,16 @@ _WINDOW = re.compile(
     r"(?![A-Za-z])"
     r"(?P<after>\s*(?:prior\s*to|before|preceding|of|from|ago)?)"
 )
+# after a window, a link to another event the window counts from ("progression within 12 months after CAR-T",
+# "chemotherapy within 2 weeks after HSCT"): the window is not a time back from now
+_RELATIVE_TO_EVENT = re.compile(r"(?i)\s*(?:after|following|post)\b")
+# ... unless only the patient is named before it ("patients less than 100 days after HSCT": the transplant was
+# less than 100 days ago)
+_ONLY_THE_PATIENT = re.compile(
+    r"(?i)[\s\W]*(?:(?:patients?|subjects?|participants?|who|are|is|being|currently|still|less|than|fewer|within|"
+    r"no|more|at|least|[<≤>≥=])[\s\W]+)*"
+)
+_AT_LEAST_BEFORE = re.compile(r"(?i)(?:(?:more|greater|longer)\s+than|\bover|\bat\s+least|\bbeyond|[≥>]=?)\s*$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
 # A therapy named as the cause of something ("toxicity caused by previous antitumor therapy") is not required.
 _CAUSE = re.compile(
@@ -87,6 +97,8 @@ def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[i
             continue
         if cue and cue.lower().strip() in ("in the", "for") and not after:
             continue
+        if not cue and _AT_LEAST_BEFORE.search(norm, max(start, match.start() - 20), match.start()):
+            continue  # "more than 3 years before enrollment": long ago, no window back from now (a washout's own)
         if match.group("single"):  # "within the past year", "within a year": one of it, after a cue
             recent = cue and re.search(r"(?i)\b(?:last|past|previous|prior)$", cue.strip())
             if not (recent or (cue and match.group("article") and cue.lower().startswith("within"))):
@@ -100,6 +112,13 @@ def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[i
         anchor_match = vocab.anchor_matcher.search(norm, match.end(), min(end, match.end() + 60))
         if anchor_match and not re.search(r"[;.]", norm[match.end() : anchor_match.start()]):
             anchor = anchor_match.key
+        to_anchor = anchor_match is not None and _WINDOW_TO_ANCHOR.fullmatch(norm, match.end(), anchor_match.start())
+        if (
+            not to_anchor
+            and _RELATIVE_TO_EVENT.match(norm, match.end(), end)
+            and not _ONLY_THE_PATIENT.fullmatch(norm, start, match.start())
+        ):
+            continue  # "chemotherapy within 2 weeks after HSCT": from another event, not back from now
         windows.append((match.start(), match.end(), Window(value, unit, anchor)))
     return windows
 
@@ -166,13 +185,15 @@ def extract_concepts(
             restated = clause_matches.get(previous_key) if previous_key is not None else None
             if (
                 restated is not None
-                and len(restated.mentions) == 1
                 and restated.polarity == polarity
                 and _restated_as_kind(norm, restated, match, vocab)
             ):  # "cytomegalovirus (CMV) DNA": one mention of the kind, not the virus and its kind
-                del clause_matches[restated.key]
-                order.remove(restated.key)
-                mentions.insert(0, restated.mentions[0])
+                mentions.insert(0, restated.mentions.pop())
+                if restated.mentions:  # "HBsAg or HBcAb with hepatitis B virus (HBV) DNA": the others stay
+                    restated.end = max(b for _a, b in restated.mentions)
+                else:
+                    del clause_matches[restated.key]
+                    order.remove(restated.key)
             clause_matches[key] = ConceptMatch(
                 key,
                 concept.category,
@@ -239,6 +260,18 @@ def _absorb(into: ConceptMatch, gone: ConceptMatch, matches: dict[str, ConceptMa
 _CLASS_AFTER_KIND = re.compile(r"(?i)^\s*(?:-\s*)?(?:(?:based|containing)\s+)?$")
 
 
+# between an infection and a kind of it that says which of it is meant: "HBsAg or HBcAb with HBV DNA above the
+# limit of detection", "HCV antibody positive and HCV RNA positive"
+_NARROWED_BY_KIND = re.compile(
+    r"(?i)[\s)\]]*(?:(?:antibody|antigen|positive|positivity|reactive|seropositive|\+)[\s)\]]*){0,2},?\s*"
+    r"(?:with|and|plus)\s+(?:(?:a|an|the|positive|detectable|detected|peripheral|blood|serum|plasma|viral|"
+    r"quantitative)\s+)*"
+)
+
+
+_OWN_MEMBER = re.compile(r"(?i)[\s)\]]*,?\s*(?:or|and/or)\s+(?:positive|reactive|seropositive)\b")
+
+
 def _fold_class_heads(norm: str, matches: dict[str, ConceptMatch], order: list[str], vocab: Vocabulary) -> None:
     """A class and kinds of it in one phrase are one criterion. Written after the kinds, as their head noun
     ("fludarabine or cladribine chemotherapy"), the class is not one of its own: "prior fludarabine
@@ -279,6 +312,39 @@ def _fold_class_heads(norm: str, matches: dict[str, ConceptMatch], order: list[s
                 and _CLASS_AFTER_KIND.match(norm[kind.end : head.start])
             ):
                 _absorb(kind, head, matches, order)
+                break
+    for key in list(order):  # "HBsAg positive with detectable HBV DNA": the infection, narrowed to its kind
+        kind = matches.get(key)
+        if kind is None or kind.category != "infection":
+            continue
+        for other in order:
+            broad = matches.get(other)
+            if (
+                broad is not None
+                and other != key
+                and broad.polarity == kind.polarity
+                and broad.end <= kind.start
+                and other in vocab.concept_ancestors(key)
+                and _NARROWED_BY_KIND.fullmatch(norm, broad.end, kind.start)
+            ):
+                # a member of its own ("positive for HBsAg, or positive for HBcAb with HBV DNA ..."): HBsAg alone
+                # still excludes; the mentions after it are the narrowed ones
+                ordered = sorted(broad.mentions)
+                cut = max(
+                    (
+                        n + 1
+                        for n in range(len(ordered) - 1)
+                        if _OWN_MEMBER.match(norm, ordered[n][1], ordered[n + 1][0])
+                    ),
+                    default=0,
+                )
+                if cut == 0:
+                    _absorb(kind, broad, matches, order)
+                else:
+                    kind.mentions.extend(ordered[cut:])
+                    kind.start = min(kind.start, ordered[cut][0])
+                    broad.mentions = ordered[:cut]
+                    broad.end = ordered[cut - 1][1]
                 break
 
 
@@ -332,7 +398,7 @@ def _restated_as_kind(norm: str, restated: ConceptMatch, match: PhraseMatch, voc
     opening bracket) a kind of it: the kind is what the criterion names."""
     if restated.key not in vocab.concept_ancestors(match.key):
         return False
-    return re.fullmatch(r"[\s(\[]{0,3}", norm[restated.end : match.start()]) is not None
+    return re.fullmatch(r"[\s(\[]{0,3}", norm[restated.mentions[-1][1] : match.start()]) is not None
 
 
 def _same_mention(norm: str, previous: PhraseMatch | None, match: PhraseMatch, vocab: Vocabulary) -> bool:
@@ -351,13 +417,7 @@ def _apply_washout(
     excludes, and no exposure is required. The amount becomes the window ('5 half-lives' stays as written)."""
     rules = cues()
     for found in rules.washout.finditer(norm, clause_start, clause_end):
-        links = rules.washout_link.finditer(norm, found.end(), min(clause_end, found.end() + 120))
-        if not any(
-            rules.washout_alone.match(link.group(0))
-            or rules.washout_last.search(norm, link.end(), link.end() + 40)
-            or _before_anchor(norm, link, vocab)
-            for link in links
-        ):
+        if not _is_washout(norm, found, clause_end, vocab):
             continue
         raw = found.group("value").lower()
         value = float(WORD_NUMBERS.get(raw, 0) or raw)
@@ -369,6 +429,19 @@ def _apply_washout(
                 m.polarity = "exclude"
                 if m.within is None or not m.within.countable or unit != "half-lives":
                     m.within = window
+
+
+def _is_washout(norm: str, found: re.Match[str], clause_end: int, vocab: Vocabulary) -> bool:
+    """Whether a minimum time ("at least 2 weeks") is a washout: a link follows that counts it since a last
+    exposure ("since", "after prior therapy", "prior to enrollment"); "steroids for at least 7 days" is a
+    duration, not one."""
+    rules = cues()
+    return any(
+        rules.washout_alone.match(link.group(0))
+        or rules.washout_last.search(norm, link.end(), link.end() + 40)
+        or _before_anchor(norm, link, vocab)
+        for link in rules.washout_link.finditer(norm, found.end(), min(clause_end, found.end() + 120))
+    )
 
 
 def _before_anchor(norm: str, link: re.Match[str], vocab: Vocabulary) -> bool:
@@ -542,6 +615,11 @@ def _gap(mentions: list[tuple[int, int]], start: int, end: int) -> int:
     return min(max(start - b, a - end, 0) for a, b in mentions)
 
 
+# a list joint and the words of another member between a concept and a window after it
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # an aside ("(except diagnostic surgery and biopsy)")
+_ANOTHER_MEMBER = re.compile(r"(?i)(?:[,;]|\bor\b|\band\b)\s*(?:(?:a|an|the|any)\s+)?[A-Za-z]{3,}")
+
+
 def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str], start: int, end: int) -> list[str]:
     """The concept a window belongs to (the nearest in its clause), and those listed before it with it:
     'myocardial infarction, unstable angina, or heart failure within 12 months'."""
@@ -557,6 +635,9 @@ def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str
     nearest = min(owners, key=lambda k: _gap(matches[k].mentions, start, end))
     if _gap(matches[nearest].mentions, start, end) > 120:
         return []
+    behind = max((b for _a, b in matches[nearest].mentions if b <= start), default=None)
+    if behind is not None and _ANOTHER_MEMBER.search(_BRACKETED.sub(" ", norm[behind:start])):
+        return []  # "intestinal obstruction, or GI bleeding within 3 months": the window is the unread member's
     targets = [nearest]
     mentions = sorted((a, b, k) for k in owners for a, b in matches[k].mentions)
     position = max(
@@ -665,11 +746,15 @@ def window_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tup
 _SAYS_MORE = re.compile(r"(?i)requir|treated|fail")
 
 
-def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[int, int]]:
+def construction_spans(
+    norm: str, start: int, end: int, vocab: Vocabulary, *, washouts: bool = True
+) -> list[tuple[int, int]]:
     """The words of norm[start:end] the concept reader takes as constructions rather than content: cue words
     (negation, exposure, exception, definition, permission, washout and its links, the study's own
     procedures, examples), time windows with their anchor events, and the positivity words of antigens. The
-    sure-reading check (``reading.py``) counts them as placed."""
+    sure-reading check (``reading.py``) counts them as placed. A washout ("at least 4 weeks since") is placed
+    only where it is read (``washouts``: an inclusion's; "more than 3 years before enrollment" in an exclusion
+    is not)."""
     rules = cues()
     spans: list[tuple[int, int]] = []
     therapies = [
@@ -689,7 +774,6 @@ def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> li
         rules.definition,
         rules.permission,
         rules.heading,
-        rules.washout,
         rules.washout_link,
         _NOT_A_NEGATION,
         _EXAMPLES,
@@ -698,6 +782,11 @@ def construction_spans(norm: str, start: int, end: int, vocab: Vocabulary) -> li
     ):
         spans += [(m.start(), m.end()) for m in pattern.finditer(norm, start, end)]
     for clause_start, clause_end in clause_bounds(norm, start, end):
+        spans += [
+            (m.start(), m.end())
+            for m in rules.washout.finditer(norm, clause_start, clause_end)
+            if washouts and _is_washout(norm, m, clause_end, vocab)  # "for at least 7 days" is a duration
+        ]
         for window_start, window_end, window in _windows(norm, clause_start, clause_end, vocab):
             spans.append((window_start, window_end))
             if window.anchor:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from trialscope.criteria.concepts import (
@@ -46,6 +46,7 @@ from trialscope.criteria.reading import (
 from trialscope.criteria.segment import Item, segment
 from trialscope.criteria.targets import trial_diseases, trial_targets
 from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
+from trialscope.criteria.thresholds import NOT_REACHED
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.age import age_in_years
 from trialscope.model.study import Study
@@ -324,12 +325,13 @@ _CONDITION_PHRASE = re.compile(
     r"(?:with|who\s+(?:have|has|are|had)|having|on|receiving|taking|in\s+whom)\b|\bin\s+whom\b|"
     r"for\s+(?:[\w'-]+\s+){1,3}(?:patients?|subjects?|participants?)\b|"
     r"(?:^|[(;,.]\s*)if\b|\bif\s+(?:due|related|attributable|secondary|caused)\b|"
-    r"\bin\s+(?:the\s+)?(?:case|presence)\s+of\b|\bwhen\s+(?:there\s+is|due\s+to)\b)"
+    r"\bin\s+(?:the\s+)?(?:case|presence)\s+of\b|\bwhen\s+(?:there\s+is|due\s+to)\b|\bunless\b|"
+    r"\bexcept\s+(?:for\s+|in\s+)?(?:those|patients?|subjects?|participants?)\s+(?:with|who|having)\b)"
     r"[^,;()\[\]]*"
 )
 
 
-_LIMIT_TO_CONDITION = re.compile(r"(?i)^[\s,;]*(?:except|unless|but|other\s+than)?[\s,]*(?:for|in)?\s*$")
+_LIMIT_TO_CONDITION = re.compile(r"(?i)^[\s,;(]*(?:except|unless|but|other\s+than)?[\s,]*(?:for|in)?\s*$")
 
 
 # Where a permission's own condition begins ("may participate if HBV DNA is undetectable").
@@ -579,6 +581,9 @@ _AFTER_THERAPY = re.compile(
 )
 
 
+_HAPPENS_AFTER = frozenset({"condition", "infection", "disease_status", "prior_therapy"})
+
+
 # What a therapy is given for, between the therapy and the condition ("immunosuppressive therapy for GVHD",
 # "antibiotics to treat an infection", "steroids as prophylaxis of"): a few words at most.
 _THERAPY_FOR = re.compile(
@@ -613,6 +618,70 @@ _REACTION_OBJECT = re.compile(
 )
 
 
+# a grade with its value: "grade 2-4", "grade ≥ 2", "≥ grade 3", "grade III or higher", "CTCAE grade 3b"
+_GRADE = r"(?:[<>≤≥]=?\s*)?(?:(?:CTCAE|NCI|histolog\w*)\s+)?grades?\s*(?:of\s+|:\s*)?(?:[<>≤≥]=?\s*)?"
+_GRADE_VALUE = r"(?:[0-5]|IV|V|I{1,3})[ab]?\b"
+_GRADE_PHRASE = re.compile(
+    rf"(?i){_GRADE}{_GRADE_VALUE}(?:\s*(?:-|–|to|or|and|/|,)\s*{_GRADE_VALUE})*"
+    r"(?:\s+or\s+(?:higher|greater|worse|above|more|lower|less|below))?"
+)
+_GRADE_BEFORE = re.compile(r"(?i)[\s)]*(?:[A-Za-z-]+\s+){0,2}")  # "grade 2-4 acute GVHD"
+_GRADE_AFTER = re.compile(r"(?i)[\s(,:-]*(?:(?:of|with)\s+)?")  # "GVHD grade 2-4", "FL (grade 3b)", "FL of grade 3b"
+_GRADED = frozenset({"condition", "infection"})
+
+
+def _graded_conditions(
+    builder: _Builder, own: list[Constraint], item: Item, norm: str, vocab: Vocabulary
+) -> list[Constraint]:
+    """A grade written on a named condition or disease ("grade 2-4 acute GVHD", "follicular lymphoma grade
+    3b") says which of it is meant: the grade's words narrow that concept (kept as a qualifier), and no limit on
+    the patient's toxicity grade is read from them. Returns the toxicity-grade limits so taken."""
+    taken: list[Constraint] = []
+    for grade in _GRADE_PHRASE.finditer(norm, item.start, item.end):
+        graded = None
+        for o in own:
+            concept = vocab.concepts.get(o.concept or "") if o.kind == "concept" else None
+            if concept is None or not (concept.category in _GRADED or concept.primary_diagnosis):
+                continue
+            for a, b in builder.mentions.get(o.id) or [(o.start or 0, o.end or 0)]:
+                if (b <= grade.start() and _GRADE_AFTER.fullmatch(norm, b, grade.start())) or (
+                    a >= grade.end() and _GRADE_BEFORE.fullmatch(norm, grade.end(), a)
+                ):
+                    graded = o
+        if graded is None:
+            continue
+        _qualify(builder, graded, (grade.start(), grade.end()))
+        taken += [
+            c
+            for c in own
+            if c.kind == "numeric" and c.quantity == "toxicity grade" and grade.start() <= (c.start or -1) < grade.end()
+        ]
+    return taken
+
+
+# a negation before a limit in its clause: "toxicity that has not improved to ≤ grade 1", "never reached ANC
+# ≥ 500" (the comparator's own words, "not more than", are the limit's)
+_NEGATION_BEFORE_LIMIT = re.compile(r"(?i)\b(?:not|never|no\s+longer|fail(?:ed|s)?\s+to|unable\s+to)\b")
+
+
+def _negated_limits(builder: _Builder, own: list[Constraint], item: Item, norm: str) -> None:
+    """A limit its clause negates says the opposite of its comparator ("has not improved to ≤ grade 1" is
+    about a grade above 1): the negation is kept as a word the reading could not place, so the limit decides
+    nothing."""
+    starts = [a for a, _b in clause_bounds(norm, item.start, item.end)]
+    negations = list(_NEGATION_BEFORE_LIMIT.finditer(norm, item.start, item.end))
+    negation_ends = [n.end() for n in negations]
+    for c in own:
+        if c.kind != "numeric" or c.start is None or c.id in builder.turned:
+            continue
+        at = bisect_right(starts, c.start) - 1
+        clause_start = starts[at] if at >= 0 else item.start
+        last = bisect_right(negation_ends, c.start) - 1  # the last negation ending before the limit
+        negation = negations[last] if last >= 0 and negations[last].start() >= clause_start else None
+        if negation is not None and not NOT_REACHED.match(norm, negation.start(), c.start):  # read: turned over
+            builder.turned[c.id] = (negation.start(), c.end or c.start)
+
+
 def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Vocabulary) -> None:
     """Relations between what an item names that change what it requires:
     - a condition graded on a scale the item limits ("heart failure of NYHA class III or higher"): the limit
@@ -623,7 +692,8 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
     - a disease status that qualifies something else ("recurrent drainage", "refractory hypertension",
       "transfusion refractory"): not the disease's status."""
     own = builder.constraints[before:]
-    drop: list[Constraint] = []
+    _negated_limits(builder, own, item, norm)
+    drop: list[Constraint] = _graded_conditions(builder, own, item, norm, vocab)
     scales = {c.quantity for c in own if c.kind == "numeric"}
     limits = [c.start for c in own if c.kind == "numeric" and c.start is not None]
     limit_ends = [c.end for c in own if c.kind == "numeric" and c.end is not None and c.unit and "mg" in c.unit]
@@ -667,12 +737,17 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
                     _qualify(builder, o, span)
                 continue
             anchored = _AFTER_THERAPY.search(lead[-60:]) if c.polarity == "exclude" else None
-            after = [o for o in owners + [o for o in own if o.category == "disease_status"] if o is not c]
+            # what happened after the therapy: a condition, a status, or another therapy ("chemotherapy within 2
+            # weeks after HSCT": when the chemotherapy was, not an exclusion of every transplant)
+            after = [o for o in own if o.kind == "concept" and o.category in _HAPPENS_AFTER and o is not c]
             after = [o for o in after if o.polarity == "exclude" and clause_start <= (o.start or 0) < c.start]
             if anchored and after:  # "relapse following allogeneic HSCT": when the relapse was, not another exclusion
                 drop.append(c)
-                for o in after:
-                    _qualify(builder, o, (c.start - (len(lead[-60:]) - anchored.start()), c.end))
+                link = c.start - (len(lead[-60:]) - anchored.start())
+                for o in after:  # with the time between them ("within 2 weeks after HSCT"), when nothing else is
+                    between = norm[o.end or link : link]
+                    near = (o.end or link) <= link and len(between) <= 40 and not re.search(r"[;,.:]", between)
+                    _qualify(builder, o, ((o.end or link) if near else link, c.end))
                 continue
             reacts = _REACTS_TO.search(lead[-90:])
             if reacts:  # "allergic to fludarabine": the drug narrows the reaction, which can then only let pass
@@ -1006,7 +1081,8 @@ def _squashed_names(text: str, family: set[str], vocab: Vocabulary) -> list[str]
 _COHORT_HEADING = re.compile(
     r"(?i)^\s*(?:(?:(?:additional\s+|specific\s+)?(?:inclusion\s+|exclusion\s+|eligibility\s+)?criteria\s+)?(?:only\s+)?"
     r"(?:for|in)\s+(?:patients?\s+with\s+|subjects?\s+with\s+|the\s+)?[^:;.]{1,60}|"
-    r"(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion))\b[^:;.]{0,60}):\s*$"
+    r"(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion))\b[^:;.]{0,60}|"
+    r"[^:;.]{1,80}\b(?:only|sub-?\s?stud(?:y|ies)|sub-?protocol|module))\s*:\s*$"  # "... Substudy Only:"
 )
 
 
@@ -1050,7 +1126,9 @@ def _disease_cohorts(items: list[Item], norm: str, vocab: Vocabulary) -> tuple[s
 _COHORT_CRITERIA = re.compile(
     r"(?i)^\s*(?P<who>[^:;.]{1,60}?)\s+(?:additional\s+)?(?:inclusion|exclusion|eligibility)\s+criteria\s*[:：]?\s*$"
 )
-_COHORT_WORDS = re.compile(r"(?i)\b(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion))\b")
+_COHORT_WORDS = re.compile(
+    r"(?i)\b(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion)|sub-?\s?stud(?:y|ies)|module)\b"
+)
 
 
 def _cohort_criteria_heading(item: Item) -> bool:
@@ -1131,6 +1209,16 @@ _ROW_LABEL = re.compile(r"[\s)\]]*[:|=]")  # an age band labelling a row of valu
 _ROW_SEPARATOR = re.compile(r"[\s)\]]*(?:[:|=;]|-\s|–|→|->)")  # a row of a table: "Age: 1 to < 2 years; maximum ..."
 
 
+# patients named by their age to say whom a limit is for: "for patients > 16 years of age", "in subjects aged
+# 1 to < 2 years", "patients ≤ 16 years of age:" (a label before a colon)
+_AGED = (
+    r"(?:patients?|subjects?|participants?|children|adolescents|adults|those|individuals)\s+"
+    r"(?:(?:aged?|who\s+are|of\s+age)\s+)?\\?(?:[<>≤≥]|greater|less|older|younger|under|over|between|from|\d)"
+    r"[^:;,()]{0,30}?(?:years?|yrs?|months?)(?:\s+(?:of\s+age|old|or\s+(?:older|younger|more|less)))?"
+)
+_AGE_SUBGROUP = re.compile(rf"(?i)\b(?:(?:for|in|among)\s+{_AGED}|{_AGED}\s*:)")
+
+
 def _after_age_words(norm: str, position: int, end: int) -> int:
     words = re.match(r"[\s]*(?:years?|months?|yrs?|y|old|of\s+age)*", norm[position:end])
     return position + (words.end() if words else 0)
@@ -1142,6 +1230,15 @@ def _age_conditions(builder: _Builder, before: int, item: Item, norm: str, vocab
     the limit after the band is not read ("maximum creatinine (mg/dL): 0.6 (male)"), the band requires
     nothing either."""
     own = builder.constraints[before:]
+    limits = [c for c in own if c.kind == "numeric" and c.quantity != "age"]
+    for label in _AGE_SUBGROUP.finditer(norm, item.start, item.end) if limits else ():
+        # "Karnofsky ≥ 50 for patients > 16 years and Lansky ≥ 50 for patients ≤ 16 years", "patients > 16 years
+        # of age: Karnofsky ≥ 60%": who each limit is for, named by age; which limit is whose is not read
+        for c in [c for c in own if c.quantity == "age" and label.start() <= (c.start or -1) < label.end()]:
+            builder.constraints.remove(c)
+            own.remove(c)
+        for c in limits:
+            builder.conditions.setdefault(c.id, (label.start(), label.end()))
     ages = [c for c in own if c.kind == "numeric" and c.quantity == "age" and c.end is not None]
     for c in list(ages):  # "Karnofsky ≥ 50 (subjects ≥ 16 years of age)": the ages the limit before holds for
         opened = norm.rfind("(", item.start, c.start or 0)
@@ -1376,7 +1473,7 @@ def _read_item(
         for a, b, window in window_spans(norm, item.start, item.end, vocab)
         if window not in taken and not any(m.start <= a < m.end for m in numeric)
     ]
-    placed += construction_spans(norm, item.start, item.end, vocab)
+    placed += construction_spans(norm, item.start, item.end, vocab, washouts=item.section == "inclusion")
     placed += [span for c in readable for span in builder.qualified.get(c.id, [])]  # named as its qualifier
     placed += defines
     placed += [builder.conditions[c.id] for c in readable if c.id in builder.conditions]  # age bands
@@ -1763,6 +1860,10 @@ def _own_diseases(constraints: list[Constraint], study: Study | None, vocab: Voc
     )
 
 
+# leftovers that narrow what an exclusion names: it then excludes some of what an inclusion requires, not all
+_NARROWED = frozenset({"qualifier", "condition", "relaxation", "exception"})
+
+
 def _distrust_conflicts(constraints: list[Constraint], diseases: tuple[str, ...], vocab: Vocabulary) -> None:
     """Readings no patient of the trial could pass are not trusted (they become questions, never "not met"):
     an exclusion of the trial's own disease or of a broader one ("CNS involvement with myeloma" read as
@@ -1781,6 +1882,8 @@ def _distrust_conflicts(constraints: list[Constraint], diseases: tuple[str, ...]
         if own and vocab.concepts[c.concept].primary_diagnosis:
             _conflict(c, "own condition", own[0])
             continue
+        if _NARROWED.intersection((c.unsure or "").split(",")):
+            continue  # "follicular lymphoma grade 3b" beside "follicular lymphoma grade 1-3a": a kind of it only
         required = [
             i
             for i in active

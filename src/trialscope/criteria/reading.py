@@ -362,9 +362,14 @@ def assign(
             elif (
                 not inclusion
                 and _joint == "and"
-                and (_TESTS_RESULT.search(norm, a, b) or _TESTS_RESULT.match(norm, b, end))
+                and (_TESTS_RESULT.search(norm, a, b) or _TESTS_RESULT.match(norm, b, end) or _PREDICATE.match(norm, a))
             ):
-                unread = "conjunct"  # "HCV antibody and RNA positive": both results exclude, not either
+                # "HCV antibody and RNA positive": both results exclude, not either; "substance abuse and is
+                # unable to quit": what is said of the thing named, which then excludes only with it
+                unread = "conjunct"
+            elif not inclusion and _RELATIVE_CLAUSE.search(norm, a, b) is not None:
+                # "..., or social situations that would limit compliance": the clause may qualify every member
+                unread = "qualifier"
             else:
                 unread = "alternative" if not inclusion or _or_beside(parts, named, index) else "conjunct"
         else:
@@ -397,6 +402,11 @@ def _owners_by_part(parts: list[tuple[Span, str]], owners: Sequence[Owner]) -> l
 
 
 _OR_JOINTS = frozenset({"or", "and/or", "/", "nor"})
+# a member after "and" that says something of what the list named rather than naming a thing of its own
+_PREDICATE = re.compile(
+    r"(?i)\s*(?:(?:is|are|was|were|has|have|had|who|which|that|unable|not|cannot|can't|could\s+not|"
+    r"without|requiring|requires?|needing|needs?|in\s+need)\b)"
+)
 # a result said once after the tests a list names ("antibody and RNA positive", "... are both detectable")
 _TESTS_RESULT = re.compile(r"(?i)\s*(?:(?:are|is|both|tests?|results?)\s+)*(?:positive|detectable|detected|reactive)\b")
 # A member that says what must be absent ("with no standard options"): its "or" is a "nor".

@@ -40,8 +40,15 @@ _CELL_SUBSET = re.compile(
 )
 # A marker the product's cells carry for tracking or safety ("truncated CD19", "CD19t", "EGFRt", a "tag"): not
 # what the therapy is aimed at.
-_TAG_BEFORE = re.compile(r"(?i)\btruncated[\s-]*$")
-_TAG_AFTER = re.compile(r"(?i)t\b|[\s-]*tag(?:ged)?\b")  # "AFP-expressing carcinoma" is the target: no "expressing"
+# So is a gene edited out of the product's own cells ("deletion of the gene encoding CD38", "CD38 knockout",
+# "CD7-deleted"): the therapy lacks it, it does not aim at it.
+_TAG_BEFORE = re.compile(
+    r"(?i)(?:\btruncated[\s-]*|\b(?:deletion|knock[\s-]?out|knock[\s-]?down|disruption|inactivation)\s+of\s+"
+    r"(?:the\s+)?(?:(?:endogenous\s+)?gene\s+(?:encoding|for)\s+)?)$"
+)
+_TAG_AFTER = re.compile(  # "AFP-expressing carcinoma" is the target: no "expressing"
+    r"(?i)t\b|[\s-]*(?:tag(?:ged)?|knock(?:ed)?[\s-]?(?:out|down)|KO|deleted|deletion|disrupted|null|deficient)\b"
+)
 _SHORTHAND_CD = re.compile(r"\bCD\d{1,3}\s*/\s*(\d{1,3})\b")  # "CD19/22": the second is CD22
 
 
@@ -83,7 +90,7 @@ def targets_in_text(text: str, vocab: Vocabulary | None = None) -> list[str]:
     for match in vocab.antigen_matcher.finditer(text):
         if _CELL_SUBSET.match(text, match.end()):
             continue  # "CD4+ T cells", "CD3+ and CD8+ T lymphocytes": the product's cells, not its target
-        if _TAG_BEFORE.search(text[max(0, match.start() - 20) : match.start()]) or _TAG_AFTER.match(text, match.end()):
+        if _TAG_BEFORE.search(text[max(0, match.start() - 50) : match.start()]) or _TAG_AFTER.match(text, match.end()):
             continue  # "truncated CD19-expressing cells", "EGFRt": a marker the cells carry, not their target
         found.setdefault(match.key, match.start())
     for match in vocab.binder_matcher.finditer(text):

@@ -70,7 +70,7 @@ _NEGATED: dict[Comparator, Comparator] = {"<": ">=", "<=": ">", ">": "<=", ">=":
 _NOT_REACHED_WORDS = (
     r"(?i)\b(?:not|never|failed\s+to|unable\s+to|yet\s+to)\s+(?:yet\s+)?(?:been\s+)?(?:fully\s+)?"
     r"(?:recover|resolv|return|improv|revert|declin|decreas|reduc)\w*"
-    r"(?:\s+(?:back|fully|completely))?(?:\s+(?:to|at)\s+(?:(?:the\s+)?baseline|pre-?treatment\s+levels?)"
+    r"(?:\s+(?:back|fully|completely))?(?:\s+(?:to|at)\s+(?:(?:the\s+)?baseline(?:\s+levels?)?|pre-?treatment\s+levels?)"
     r"(?:\s+(?:or|and/or)\s+(?:to\s+)?)?)?(?:\s*(?:to|at))?\s*(?:ctcae\s+(?:v\d+(?:\.\d+)?\s+)?)?(?:grade\s*)?"
 )
 _NOT_REACHED = re.compile(_NOT_REACHED_WORDS + "$")
