@@ -202,7 +202,10 @@ def test_a_kind_of_a_disease_is_required_as_that_kind() -> None:
         == "epithelial ovarian cancer"
     )
     assert _read("Inclusion Criteria:\n- Stage IV NSCLC")[-1].concept == "non-small cell lung cancer"
-    assert _read("Inclusion Criteria:\n- Relapsed peripheral T-cell lymphoma")[-1].concept == "T-cell lymphoma"
+    assert (
+        _read("Inclusion Criteria:\n- Relapsed peripheral T-cell lymphoma")[-1].concept == "peripheral T-cell lymphoma"
+    )
+    assert _read("Inclusion Criteria:\n- CD30-positive ALCL")[-1].concept == "anaplastic large cell lymphoma"
     assert _read("Exclusion Criteria:\n- Known pulmonary arterial hypertension")[0].concept == "pulmonary hypertension"
 
 
@@ -891,3 +894,68 @@ def test_a_substudy_heading_makes_its_items_conditional() -> None:
     )
     radiotherapy = next(c for c in found if c.concept == "radiotherapy")
     assert "condition" in _kinds(radiotherapy)
+
+
+# --- held-out draw r13 and its classes (issue 33) -------------------------------------------------------------
+
+
+def test_words_of_a_clause_that_names_nothing_read_are_not_lost() -> None:
+    c = _one(
+        "Inclusion Criteria:\n- Multiple myeloma confirmed by biopsy: Patients classified as unfit for surgery",
+        "multiple myeloma",
+    )
+    assert "conjunct" in _kinds(c) and kept_answers(c) == {"not_met"}  # no myeloma fails; myeloma is asked
+
+
+def test_limits_no_value_meets_together_are_not_trusted() -> None:
+    found = _read(
+        "Inclusion Criteria:\n- Any grade 3-4 neuropathy from earlier treatment must have improved to grade 1 or less"
+    )
+    grades = [c for c in found if c.quantity == "toxicity grade"]
+    assert grades and all(c.unsure == "conflict" and kept_answers(c) == frozenset() for c in grades)
+    plain = _read("Inclusion Criteria:\n- Age between 18 and 70 years")
+    assert all(c.unsure is None for c in plain)
+
+
+def test_a_cohort_in_brackets_after_a_limit_is_its_condition() -> None:
+    found = _read("Inclusion Criteria:\n- ECOG 0-1 (part 1, escalation); ECOG 0-2 (part 2, expansion)")
+    assert [c.value for c in found] == [1, 2] and all("condition" in _kinds(c) for c in found)
+
+
+def test_a_subgroup_limit_in_brackets_is_no_quantity_of_its_own() -> None:
+    found = _read("Inclusion Criteria:\n- AST ≤ 3 × ULN (in patients with hepatic metastases ≤ 5 × ULN)")
+    assert {c.quantity for c in found} == {"AST"}
+
+
+def test_a_later_if_positive_is_a_second_way_in() -> None:
+    c = _one(
+        "Inclusion Criteria:\n- Hepatitis C antibody negative. If hepatitis C antibody is positive, HCV RNA must "
+        "be undetectable.",
+        "hepatitis C",
+    )
+    assert "exception" in _kinds(c) and kept_answers(c) == {"met"}
+
+
+def test_or_other_of_its_kind_is_another_way_in() -> None:
+    c = _one("Inclusion Criteria:\n- Received prior obinutuzumab (or other anti-CD20 antibodies)", "obinutuzumab")
+    assert kept_answers(c) == {"met"}
+
+
+def test_a_label_excluded_before_patients_names_the_exceptions() -> None:
+    c = _one(
+        "Exclusion Criteria:\n- Other malignancy in the past 5 years. Excluded: patients with cured cervical "
+        "carcinoma in situ",
+        "other malignancy",
+    )
+    assert kept_answers(c) == {"met"}
+
+
+def test_cell_therapy_is_its_own_concept_with_its_window() -> None:
+    found = _read("Exclusion Criteria:\n- Any cell therapy or gene therapy product in past 28 days")
+    assert {c.concept for c in found} == {"cell therapy", "gene therapy"}
+    assert all(c.within is not None and c.within.days == 28 for c in found)
+
+
+def test_seronegative_is_a_negative_result() -> None:
+    c = _one("Inclusion Criteria:\n- HIV seronegative", "HIV")
+    assert c.polarity == "exclude" and c.unsure is None

@@ -36,7 +36,7 @@ _POSITIVE = re.compile(r"(?i)(?:\+|[-\s]?positive|positivity|-?\bexpress(?:ion|i
 _EXPOSURE = cues().exposure
 _STUDY_OWN = re.compile(r"(?i)\s*(?:cells?\s+)?(?:manufactur|infusion|collection|production|preparation)")
 _WINDOW = re.compile(
-    r"(?i)(?P<cue>within(?:\s+the)?(?:\s+(?:last|past|previous|prior))?|in\s+the\s+(?:last|past|previous|prior)|"
+    r"(?i)(?P<cue>within(?:\s+the)?(?:\s+(?:last|past|previous|prior))?|in\s+(?:the\s+)?(?:last|past|previous|prior)|"
     r"during\s+the\s+(?:last|past|previous)|in\s+the|for)?\s*(?:[≤<]=?\s*|less\s+than\s+|no\s+more\s+than\s+)?"
     r"(?:(?P<value>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
     r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|years?)|(?:(?P<article>an?)\s+)?(?P<single>hour|day|week|month|year))"
@@ -352,7 +352,7 @@ def _fold_class_heads(norm: str, matches: dict[str, ConceptMatch], order: list[s
 # antibody and HIV antibody are negative", "HCV RNA not detected".
 NEGATIVE_RESULT = re.compile(
     r"(?i)(?:is|are|was|were|must\s+be|should\s+be|to\s+be|be|tested|test(?:s|ed)?|result(?:s)?|:)?\s*"
-    r"(?:negative|non-?reactive|not\s+detected|undetected|undetectable|not\s+detectable|absent)\b"
+    r"(?:(?:sero-?)?negative|non-?reactive|not\s+detected|undetected|undetectable|not\s+detectable|absent)\b"
 )
 
 

@@ -197,6 +197,7 @@ _CONFLICT_WORDS = {
     "excludes a requirement": N_("it would exclude %(concept)s, which another criterion requires"),
     "required and excluded": N_("another criterion would exclude %(concept)s"),
     "record lists another condition": N_("the record says the trial is also for %(concept)s"),
+    "limits no one meets": N_("its limits on %(concept)s together leave no value that meets them all"),
 }
 
 

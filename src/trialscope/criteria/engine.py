@@ -317,7 +317,11 @@ def _allowed_bounds(own: list[Constraint]) -> None:
 # aPTT is between 1.5 and 2.5 x ULN"): what it names is not excluded, it narrows the exclusion.
 # "Exception: ... may be allowed": a label that opens a permission (not one that closes a heading: "Prior
 # malignancy with the following exceptions:" is the exclusion, its sub-items the exceptions)
-_EXCEPTION_LABEL = re.compile(r"(?i)\b(?:exceptions?|exempt(?:ion)?s?)\s*:(?=\s*\S)")
+_EXCEPTION_LABEL = re.compile(
+    r"(?i)\b(?:exceptions?|exempt(?:ion)?s?)\s*:(?=\s*\S)|"
+    # "... Excluded: patients with cured skin cancer": a label of the exceptions
+    r"\b(?:excluded|excluding)\s*:(?=\s*(?:patients|subjects|participants|those|persons)\b)"
+)
 # Who a limit or a requirement is for ("in patients with Gilbert's syndrome", "for Gilbert syndrome patients",
 # "if HBsAg positive"): the condition, not a requirement of its own.
 _CONDITION_PHRASE = re.compile(
@@ -326,7 +330,9 @@ _CONDITION_PHRASE = re.compile(
     r"for\s+(?:[\w'-]+\s+){1,3}(?:patients?|subjects?|participants?)\b|"
     r"(?:^|[(;,.]\s*)if\b|\bif\s+(?:due|related|attributable|secondary|caused)\b|"
     r"\bin\s+(?:the\s+)?(?:case|presence)\s+of\b|\bwhen\s+(?:there\s+is|due\s+to)\b|\bunless\b|"
-    r"\bexcept\s+(?:for\s+|in\s+)?(?:those|patients?|subjects?|participants?)\s+(?:with|who|having)\b)"
+    r"\bexcept\s+(?:for\s+|in\s+)?(?:those|patients?|subjects?|participants?)\s+(?:with|who|having)\b|"
+    # a cohort in brackets after a limit: "ECOG 0-1 (dose escalation phase)"
+    r"(?<=\()(?=[^()]{0,40}\b(?:cohorts?|arms?|part|dose[- ]escalation|dose[- ]expansion|escalation|expansion)\b))"
     r"[^,;()\[\]]*"
 )
 
@@ -569,6 +575,11 @@ _REACTS_TO = re.compile(
     r"(?:\w+[\s,/-]+){0,6})$"
 )
 
+# the same, further back in the clause: a list of what the patient reacts to, after "including" or "such as"
+_REACTS_TO_FAR = re.compile(
+    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*)\s+((?:to|of|against)\s+[^;]*)$"
+)
+
 
 # between a condition and another that says which of it is meant: "autoimmune disease with CNS involvement"
 _WITH_CONDITION = re.compile(r"(?i)\s+(?:with|involving|affecting)\s+(?:(?:the|an?|any|known|evidence\s+of)\s+)?")
@@ -749,11 +760,15 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
                     near = (o.end or link) <= link and len(between) <= 40 and not re.search(r"[;,.:]", between)
                     _qualify(builder, o, ((o.end or link) if near else link, c.end))
                 continue
-            reacts = _REACTS_TO.search(lead[-90:])
+            tail = lead[-90:]
+            reacts = _REACTS_TO.search(tail)
+            if reacts is None:  # "allergic to any component of the drugs of this study, including fludarabine"
+                tail = lead
+                reacts = _REACTS_TO_FAR.search(tail)
             if reacts:  # "allergic to fludarabine": the drug narrows the reaction, which can then only let pass
                 drop.append(c)
-                reaction_start = c.start - (len(lead[-90:]) - reacts.start())
-                reacts_to = c.start - (len(lead[-90:]) - reacts.start(1))
+                reaction_start = c.start - (len(tail) - reacts.start())
+                reacts_to = c.start - (len(tail) - reacts.start(1))
                 for o in own:
                     if o is not c and o.kind == "concept" and clause_start <= (o.start or 0) <= reaction_start:
                         _qualify(builder, o, (reacts_to, c.end))
@@ -1506,6 +1521,7 @@ def _read_item(
     owned = {i: [c for c in readable if a <= (c.start or 0) < b] for i, (a, b) in enumerate(clauses)}
     words: dict[int, list[Leftover]] = {id(c): [] for c in readable}
     carried: list[Leftover] = []  # a label clause ("Uncontrolled disease of:") governs the clauses after it
+    orphans: list[Leftover] = []  # the words of a clause that owns no constraint and continues none
     previous: list[Constraint] = []
     for i, (a, b) in enumerate(clauses):
         specimen = _SPECIMEN_SUBJECT.match(norm, a, b)
@@ -1535,12 +1551,22 @@ def _read_item(
             elif previous and _CONTINUES.match(norm, a):
                 for c in previous:
                     words[id(c)] += found
+            else:
+                orphans += found
             continue
         owners = [Owner(n, tuple(_mentions_of(c, builder.mentions, named_where))) for n, c in enumerate(owned[i])]
         assigned = assign(norm, a, b, found, owners, inclusion=item.section == "inclusion")
         for n, c in enumerate(owned[i]):
             words[id(c)] += carried + assigned[n]
-        previous = owned[i]
+        previous, carried = owned[i], []
+    # the words of a clause that names nothing read ("Hepatocellular carcinoma: patients classified as
+    # inoperable stage IIIa"), and of a label nothing followed, are another thing the item says: in an
+    # inclusion another requirement, in an exclusion another way to be excluded
+    another: LeftoverKind = "conjunct" if item.section == "inclusion" else "alternative"
+    permitting = builder.set_aside.get(item.index, ([], []))[1]  # a permission's words are weighed below
+    said = [w for w in orphans + carried if not any(a <= w.start < b for a, b in permitting)]
+    for c in readable:
+        words[id(c)] += [Leftover(w.start, w.end, w.word, another) if w.kind == "unplaced" else w for w in said]
     for clause_start, clause_end in clauses:
         ahead, behind = current_cues(norm, clause_start, clause_end)
         for c in readable:
@@ -1567,6 +1593,16 @@ def _read_item(
             # what it lets in is read, unless it lets in the very thing excluded, narrowed by words not read
             kind: LeftoverKind = "excepted" if read_permission and c.concept not in again else "exception"
             words[id(c)] += [Leftover(w.start, w.end, w.word, kind) for w in said]
+    for c in readable:  # "HCV antibody negative. If it is positive, HCV RNA must be negative": a second way in
+        if c.kind != "concept" or c.polarity != "exclude" or c.concept is None:
+            continue
+        related = vocab.concept_ancestors(c.concept)
+        for a, b in conditions:
+            if a >= (c.end or 0) and any(
+                m.key in related or c.concept in vocab.concept_ancestors(m.key)
+                for m in vocab.concept_matcher.finditer(norm, a, b)
+            ):
+                _doubt_once(c, "exception", " ".join(norm[a:b].split()).lstrip(".;, "))
     conditioned: dict[int, list[tuple[int, int]]] = {}
     for c in readable:  # a limit right before a condition, or in the same brackets, holds only under it
         if c.kind != "numeric":
@@ -1580,8 +1616,12 @@ def _read_item(
         ]
         if under:
             conditioned.setdefault(id(c), []).extend(under)
+    others = [(m.start(), m.end()) for m in _OR_OTHER.finditer(norm, item.start, item.end)]
     for c in readable:
         found = words[id(c)]
+        for a, b in others:  # "rituximab (or other anti-CD20 drugs)": the words name other ways to meet it
+            if c.end is not None and c.end <= a and not norm[c.end : a].strip():
+                found = [Leftover(w.start, w.end, w.word, "alternative") if a <= w.start < b else w for w in found]
         if found and c.category != "pregnancy":
             c.unsure = kinds(found)
             c.leftover = leftover_words(list({(w.start, w.end): w for w in found}.values()))  # each word once
@@ -1897,6 +1937,39 @@ def _distrust_conflicts(constraints: list[Constraint], diseases: tuple[str, ...]
                 _conflict(i, "required and excluded", c.concept or "")
 
 
+# an aside after a name offering others of its kind: "(or other CD20-targeting drugs)", "(or equivalent)"
+_OR_OTHER = re.compile(r"(?i)\(\s*or\s+(?:an?\s+|any\s+)?(?:other|another|similar|equivalent|comparable)\b[^()]*\)")
+
+
+def _distrust_impossible_limits(constraints: list[Constraint]) -> None:
+    """Limits of one item on one quantity that no value meets together ("grade 3 or 4 toxicity ... resolved to
+    grade 2 or less" read as grade ≥ 3 and ≤ 2; "Karnofsky for patients > 16 years, Lansky for those ≤ 16"
+    read as both ages required) misread what the item says: none of them is trusted."""
+    groups: dict[tuple[int | None, str, str], list[Constraint]] = {}
+    for c in constraints:
+        if (
+            c.kind == "numeric"
+            and c.polarity == "include"
+            and c.any_of_group is None
+            and not c.definitional
+            and not c.implicit
+            and c.twin_of is None
+            and c.value is not None
+            and not {"condition", "relaxation", "alternative", "conflict"} & set((c.unsure or "").split(","))
+        ):  # a limit for some patients only, or one way in of several, is no requirement of everyone
+            groups.setdefault((c.item, c.quantity or "", c.unit or ""), []).append(c)
+    for (_item, quantity, _unit), limits in groups.items():
+        lows = [(c.value, c.comparator == ">") for c in limits if c.comparator in (">", ">=") and c.value is not None]
+        highs = [(c.value, c.comparator == "<") for c in limits if c.comparator in ("<", "<=") and c.value is not None]
+        if not lows or not highs:
+            continue
+        low, low_strict = max(lows)
+        high, high_strict = min(highs)
+        if low > high or (low == high and (low_strict or high_strict)):
+            for c in limits:
+                _conflict(c, "limits no one meets", quantity)
+
+
 def _distrust_narrower_diagnoses(active: list[Constraint], diseases: tuple[str, ...], vocab: Vocabulary) -> None:
     """An inclusion of diagnoses that leaves out a disease the record says the trial is for (text "B-ALL",
     record "lymphoma"): the record and the text disagree, so the text's reading is not trusted."""
@@ -1920,7 +1993,13 @@ def _distrust_narrower_diagnoses(active: list[Constraint], diseases: tuple[str, 
 
 # Why a reading is not trusted (the reason's code, then the concept it names): said in the reader's language
 # by the matcher (``matching/evaluate.py``).
-CONFLICTS = ("own condition", "excludes a requirement", "required and excluded", "record lists another condition")
+CONFLICTS = (
+    "own condition",
+    "excludes a requirement",
+    "required and excluded",
+    "record lists another condition",
+    "limits no one meets",
+)
 
 
 def _conflict(c: Constraint, why: str, concept: str) -> None:
@@ -2070,6 +2149,7 @@ def with_record(reading: TextReading, study: Study | None = None) -> ParsedCrite
     builder.constraints = reading.constraints
     builder.made = reading.made
     _distrust_conflicts(builder.constraints, _own_diseases(builder.constraints, study, vocab), vocab)
+    _distrust_impossible_limits(builder.constraints)
     notes: list[str] = []
     if study is not None:
         stated = {c.concept for c in builder.constraints if c.category == "biomarker" and c.polarity == "include"}

@@ -416,6 +416,10 @@ def _starting_in(mentions: list[Mention], low: int, high: int) -> list[Mention]:
     return mentions[first : bisect_right(mentions, high, key=lambda m: m.start)]
 
 
+# inside brackets right after another limit, a subgroup before a limit of its own
+_SUBGROUP_IN_BRACKETS = re.compile(r"(?i)\d[^()]{0,40}\(\s*(?:with|in|for|if)\s+[^()\d]*$")
+
+
 def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Quantity | None:
     """A quantity outside the vocabulary, named by the words just before the threshold ('systolic blood
     pressure > 140 mmHg'). Durations are left to the concepts (they are time windows)."""
@@ -439,6 +443,8 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
     if acronym:  # "Expanded Disability Status Scale (EDSS) between 0 and 6.5"
         name = acronym.group(1)
         return Quantity(key=name.lower(), kind="other", names=(name,), unit=threshold.unit, units=(threshold.unit,))
+    if _SUBGROUP_IN_BRACKETS.search(norm, max(0, threshold.start - 90), threshold.start):
+        return None  # "< 2.5 × ULN (with liver involvement < 5 × ULN)": the words name whom, not what
     before = re.sub(r"\s*[:=]\s*$", " ", before)  # "asthenozoospermia: < 32%"
     before = re.sub(r"\([^()]{0,30}\)\s*$", " ", before)  # "UAS7 score (range 0-42) ≥16": skip the aside
     if re.search(r"\(\s*$", before) and re.match(r"\s*[A-Za-z][^()]{0,30}\)", norm[threshold.end : threshold.end + 40]):
