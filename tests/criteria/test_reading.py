@@ -959,3 +959,70 @@ def test_cell_therapy_is_its_own_concept_with_its_window() -> None:
 def test_seronegative_is_a_negative_result() -> None:
     c = _one("Inclusion Criteria:\n- HIV seronegative", "HIV")
     assert c.polarity == "exclude" and c.unsure is None
+
+
+# --- held-out draw r14 and its classes (issue 33) -------------------------------------------------------------
+
+
+def test_a_line_naming_a_subgroup_heads_the_limits_after_it() -> None:
+    text = (
+        "Inclusion Criteria:\n\nKidney function: participants without renal involvement\n\nCreatinine ≤ 1.5 × ULN\n\n"
+        "cardiac function\n\nLVEF ≥ 45%\n\n* Participants with relapsed myeloma"
+    )
+    creatinine, lvef = _one(text, "creatinine"), _one(text, "LVEF")
+    assert "condition" in _kinds(creatinine) and lvef.unsure is None  # the next topic is for everyone again
+    myeloma = _one(text, "multiple myeloma")
+    assert myeloma.unsure is None  # a plain item naming patients is a requirement, not a heading
+
+
+def test_a_retreatment_heading_is_a_cohort() -> None:
+    c = _one(
+        "Inclusion Criteria:\n* Relapsed AML\n\nRe-treatment Inclusion Criteria\n\n* Platelets ≥ 20,000/uL", "platelets"
+    )
+    assert "condition" in _kinds(c)
+
+
+def test_an_item_ending_in_or_is_one_way_in_with_the_next() -> None:
+    found = _read("Inclusion Criteria:\n* Prior autologous transplant OR\n* Refractory to two lines of therapy")
+    assert found and all(kept_answers(c) <= {"met"} for c in found)
+
+
+def test_a_seizure_is_not_epilepsy() -> None:
+    c = _one("Exclusion Criteria:\n- Any history of seizures", "seizure")
+    assert c.unsure is None
+    assert _one("Exclusion Criteria:\n- Known epilepsy", "epilepsy").unsure is None
+
+
+def test_an_ejection_fraction_written_as_a_fraction_is_a_percentage() -> None:
+    c = _one("Inclusion Criteria:\n- Ejection fraction of at least 0.45 on echocardiogram", "LVEF")
+    assert c.value == 45 and c.unit == "%"
+
+
+def test_examples_after_a_window_and_its_anchor_share_the_window() -> None:
+    found = _read("Exclusion Criteria:\n- Stroke within 3 months before the first dose, including cerebral hemorrhage")
+    assert len(found) == 2 and all(
+        c.within is not None and (c.within.value, c.within.unit) == (3, "months") for c in found
+    )
+
+
+def test_examples_of_a_required_disease_are_that_disease() -> None:
+    found = _read(
+        "Inclusion Criteria:\n- Advanced solid tumours, including but not limited to gastric and breast cancer"
+    )
+    assert [c.concept for c in found] == ["solid tumor"]
+    excluded = _read("Exclusion Criteria:\n- Heart disease, including heart failure")
+    assert {c.concept for c in excluded} == {"heart disease", "heart failure"}
+
+
+def test_planning_a_pregnancy_is_asked_as_contraception() -> None:
+    found = _read("Exclusion Criteria:\n- Breastfeeding, or planning to become pregnant during the study")
+    assert {c.concept for c in found} == {"lactation", "contraception"}
+
+
+def test_a_status_defined_in_its_item_is_narrowed_by_the_definition() -> None:
+    found = _read(
+        "Inclusion Criteria:\n- Refractory multiple myeloma. Refractory is defined as progression on or within 60 "
+        "days of the last therapy."
+    )
+    refractory = next(c for c in found if c.concept == "refractory" and not c.definitional)
+    assert "qualifier" in _kinds(refractory) and "met" not in kept_answers(refractory)

@@ -35,7 +35,7 @@ OTHERS = ("NCT07429461", "NCT05979363", "NCT07509086", "NCT06071624", "NCT071093
         ("Acute Myeloblastic Leukaemia", "acute myeloid leukemia"),
         ("Lymphoma, Large B-Cell, Diffuse", "diffuse large B-cell lymphoma"),
         ("Mantle Cell Lymphoma (MCL)", "mantle cell lymphoma"),
-        ("Peripheral T-cell Lymphoma", "T-cell lymphoma"),
+        ("Peripheral T-cell Lymphoma", "peripheral T-cell lymphoma"),  # its own concept, a kind of T-cell lymphoma
         ("B-cell Malignancies", "B-cell malignancy"),
         ("Recurrent Plasma Cell Myeloma", "multiple myeloma"),
     ],

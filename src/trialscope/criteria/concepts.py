@@ -284,16 +284,22 @@ def _fold_class_heads(norm: str, matches: dict[str, ConceptMatch], order: list[s
             continue
         for other in order:
             head = matches.get(other)
+            if head is None or other == key or head.polarity != kind.polarity:
+                continue
+            # a therapy's examples are that therapy; so are a required disease's ("solid tumours, including
+            # mesothelioma and breast cancer": any solid tumour, not each); an excluded disease's examples stay
+            # exclusions of their own ("cardiac disease, including myocardial infarction")
+            examples_of = head.category == "prior_therapy" or (
+                head.polarity == "include" and vocab.concepts[other].primary_diagnosis
+            )
+            named_at = max((b for _a, b in head.mentions if b <= kind.start), default=None)
             if (
-                head is not None
-                and other != key
-                and head.polarity == kind.polarity
-                and head.category == "prior_therapy"  # a disease's examples stay criteria of their own
-                and head.mentions[0][1] <= kind.start
+                examples_of
+                and named_at is not None
                 and other in vocab.concept_ancestors(key)
                 and _EXAMPLES.search(norm, head.mentions[0][1], kind.start)
-                and not re.search(r";|(?<!\be\.g)(?<!\bi\.e)\.\s", norm[head.mentions[0][1] : kind.start])
-                and kind.start - head.mentions[0][1] <= 100
+                and not re.search(r";|(?<!\be\.g)(?<!\bi\.e)\.\s", norm[named_at : kind.start])
+                and kind.start - named_at <= 100
             ):
                 _absorb(head, kind, matches, order)
                 break
@@ -606,6 +612,9 @@ _EXAMPLES = re.compile(r"(?i)\b(?:including(?:\s+but\s+not\s+limited\s+to)?|such
 
 
 # A window before the list it holds for: "within the past 6 months:" or "within 6 months, such as".
+_ANCHOR_WORDS_AFTER = re.compile(
+    r"(?i)\s*(?:(?:prior\s+to|before|of)\s+)?(?:[\w-]+\s+){0,4}?[\w-]+(?=\s*,?\s*(?:including|such\s+as|e\.g\.))"
+)
 _LIST_AFTER_WINDOW = re.compile(
     r"(?i)\s*(?::|,?\s*(?:including(?:\s+but\s+not\s+limited\s+to)?|such\s+as|e\.g\.|for\s+example)\b:?)"
 )
@@ -626,7 +635,10 @@ def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str
     owners = [k for k in order if k in matches and matches[k].category in _WINDOW_OWNERS]
     if not owners:
         return []
-    opener = _LIST_AFTER_WINDOW.match(norm, end)
+    anchored = _ANCHOR_WORDS_AFTER.match(norm, end)  # "within 6 months prior to signing consent, including ..."
+    opener = _LIST_AFTER_WINDOW.match(norm, end) or (
+        _LIST_AFTER_WINDOW.match(norm, anchored.end()) if anchored else None
+    )
     if opener is not None:  # "events within the past 6 months, such as MI, angina or heart failure": each of them
         listed = [k for k in owners if any(a >= opener.end() for a, _ in matches[k].mentions)]
         if listed:

@@ -129,7 +129,7 @@ def _defined_requirements(builder: _Builder, definers: list[Item], norm: str, vo
     """A line that defines a status is usually beside the line that requires it ("Relapsed or refractory AML"
     then "Relapsed AML: defined as ..."). Where no line requires a status, the defining line is the
     requirement ("Chemotherapy-refractory disease, defined as ... OR ..."): the status it names before its
-    definition stands, and the cases of the definition, not read as ways in, keep it from ruling anybody out."""
+    definition stands, and the cases of the definition, not read, keep it from deciding either way."""
     if any(
         c.category == "disease_status" and c.polarity == "include" and not c.definitional for c in builder.constraints
     ):
@@ -158,7 +158,9 @@ def _defined_requirements(builder: _Builder, definers: list[Item], norm: str, vo
             text=builder.text[head.start() : head.end()],
             category="disease_status",
             concept=head.key,
-            unsure="alternative",
+            # the cases may widen the status or narrow it ("refractory, defined as progression within 60 days"):
+            # neither having the status nor lacking it settles the definition
+            unsure="alternative,qualifier",
             leftover=cases if len(cases) <= 120 else cases[:117] + "...",
         )
 
@@ -1142,7 +1144,8 @@ _COHORT_CRITERIA = re.compile(
     r"(?i)^\s*(?P<who>[^:;.]{1,60}?)\s+(?:additional\s+)?(?:inclusion|exclusion|eligibility)\s+criteria\s*[:：]?\s*$"
 )
 _COHORT_WORDS = re.compile(
-    r"(?i)\b(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion)|sub-?\s?stud(?:y|ies)|module)\b"
+    r"(?i)\b(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion)|sub-?\s?stud(?:y|ies)|module|"
+    r"re-?treatment|re-?dosing|re-?infusion|second\s+infusion|crossover|cross-over|extension)\b"
 )
 
 
@@ -1160,6 +1163,19 @@ def _names_a_cohort(who: str) -> bool:
     return bool(_COHORT_WORDS.search(who)) or any(
         vocab.concepts[m.key].primary_diagnosis for m in vocab.concept_matcher.finditer(who)
     )
+
+
+# a line that only names some patients, heading the limits after it: "Liver function: subjects without liver
+# metastasis", "For patients with Gilbert syndrome:"
+_SUBGROUP = (
+    r"(?:subjects?|patients?|participants?|those)\s+(?:with(?:out)?|who|having|receiving|aged?)\b[^:;.\d≤≥<>]{1,80}"
+)
+_SUBGROUP_HEADING = re.compile(  # labelled, led by "for"/"in", or ending in a colon: a plain item is a requirement
+    r"(?i)^(?!.*\b(?:following|criteria|criterion|eligib\w*|enrol\w*|excluded|included)\b)"  # a lead-in to all
+    rf"\s*(?:[^:;.]{{1,40}}:\s*{_SUBGROUP}|(?:for|in)\s+{_SUBGROUP}:?|{_SUBGROUP}:)\s*$"
+)
+# a short line naming a topic and nothing else ("renal function", "Hematology:")
+_TOPIC_LINE = re.compile(r"(?i)\s*[a-z][a-z /-]{2,40}:?\s*")
 
 
 def _apply_cohort_headings(
@@ -1185,9 +1201,23 @@ def _apply_cohort_headings(
                     conditional(c, f"{item.heading} {item.section} criteria")
     heading: Item | None = None
     for item in items:
-        if _COHORT_HEADING.match(item.text) or item.index in diseases or _cohort_criteria_heading(item):
+        if (
+            _COHORT_HEADING.match(item.text)
+            or _SUBGROUP_HEADING.match(item.text)
+            or item.index in diseases
+            or _cohort_criteria_heading(item)
+        ):
             heading = item
-        elif heading is None or item.index in opening or item.section != heading.section or item.level < heading.level:
+        elif (
+            heading is None
+            or item.index in opening
+            or item.section != heading.section
+            or item.level < heading.level
+            or (  # "renal function": a line naming the next topic and nothing read, for everyone again
+                _TOPIC_LINE.fullmatch(item.text)
+                and not any(c.item == item.index and c.kind in ("numeric", "concept") for c in constraints)
+            )
+        ):
             heading = None
             continue
         for c in constraints:
@@ -1196,12 +1226,19 @@ def _apply_cohort_headings(
 
 
 _OR_ITEM = re.compile(r"(?i)^\s*(?:or|and/or)\b[\s,:]")
+_OR_ITEM_END = re.compile(r"(?i)[\s,;]\(?(?:or|and/or)\)?[\s:;,.]*$")
 
 
 def _alternative_items(constraints: list[Constraint], items: list[Item]) -> None:
     """An item that opens with "OR" is an alternative to the item before it (at its level, in its section):
     neither is required of everyone, so what each requires holds only for the patients it describes."""
     for n, item in enumerate(items):
+        if _OR_ITEM_END.search(item.text):  # "... > 100 days from transplant OR": the next item is the other way
+            later = next((o for o in items[n + 1 :] if o.section == item.section and o.level == item.level), None)
+            for member in (item, later):
+                for c in constraints:
+                    if member is not None and c.item == member.index and c.kind in ("numeric", "concept"):
+                        _doubt_once(c, "condition", "or")
         if not _OR_ITEM.match(item.text):
             continue
         earlier = next((o for o in reversed(items[:n]) if o.section == item.section and o.level == item.level), None)
@@ -1638,6 +1675,20 @@ def _read_item(
         band = builder.conditions.get(c.id)
         if band is not None:  # a limit that holds for an age band only
             _doubt(c, "condition", " ".join(norm[band[0] : band[1]].split()), first=True)
+    for a, b in defines:  # "... refractory AML. Refractory is defined as ...": the definition narrows the status
+        term = max(vocab.concept_matcher.finditer(norm, max(item.start, a - 40), a), key=_start_of, default=None)
+        if term is None or norm[term.end() : a].strip(" ,:") not in ("is", "are", "was", ""):
+            continue
+        related = vocab.concept_ancestors(term.key)
+        for c in readable:
+            if (
+                c.kind == "concept"
+                and c.concept is not None
+                and not c.definitional
+                and (c.start or 0) <= term.start()
+                and (c.concept in related or term.key in vocab.concept_ancestors(c.concept))
+            ):
+                _doubt_once(c, "qualifier", " ".join(norm[term.start() : b].split()))
     _share_subgroup_limits(readable)
     _unread_status_alternatives(readable, norm, vocab)
     for c in readable:  # "ALT ≤ 3 × ULN (≤ 5 × ULN if due to liver involvement)": the looser limit is no way in
@@ -1939,6 +1990,10 @@ def _distrust_conflicts(constraints: list[Constraint], diseases: tuple[str, ...]
 
 # an aside after a name offering others of its kind: "(or other CD20-targeting drugs)", "(or equivalent)"
 _OR_OTHER = re.compile(r"(?i)\(\s*or\s+(?:an?\s+|any\s+)?(?:other|another|similar|equivalent|comparable)\b[^()]*\)")
+
+
+def _start_of(match: PhraseMatch) -> int:
+    return match.start()
 
 
 def _distrust_impossible_limits(constraints: list[Constraint]) -> None:

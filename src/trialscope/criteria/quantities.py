@@ -203,8 +203,9 @@ def extract_numeric(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
         measures = {q.measures for q in quantities}
         one_of = len(quantities) > 1 and len(measures) == 1 and None not in measures
         for quantity in quantities:
-            for comparator, value in _bounds_for(quantity, threshold):
+            for comparator, bound in _bounds_for(quantity, threshold):
                 unit = threshold.unit or _default_unit(quantity, threshold)
+                value = bound * 100 if quantity.written_as_fraction and not threshold.unit and 0 < bound < 1 else bound
                 if unit is None:
                     continue
                 if unit and quantity.units and unit not in quantity.units and quantity.kind != "other":

@@ -41,6 +41,7 @@ class _QuantityEntry(Entry):
     counts: str | None = None
     absent_when_denied: tuple[str, ...] = ()
     measures: str | None = None
+    written_as_fraction: bool = False
 
 
 class _Quantities(ReviewedFile):
@@ -119,6 +120,7 @@ class Quantity:
     counts: str | None = None  # for a count of prior therapy: the therapy counted when the text names none
     absent_when_denied: tuple[str, ...] = ()  # a denial of these means the scale's lowest value (no heart failure)
     measures: str | None = None  # what it measures when other quantities measure it too (performance status)
+    written_as_fraction: bool = False  # a percentage also written as a fraction ("LVEF ≥ 0.5" is 50%)
 
     @property
     def is_time(self) -> bool:
@@ -197,6 +199,7 @@ def vocabulary() -> Vocabulary:
             counts=q.counts,
             absent_when_denied=tuple(q.absent_when_denied),
             measures=q.measures,
+            written_as_fraction=q.written_as_fraction,
         )
     concept_data = read_reviewed(_Concepts).concepts
     concepts = {
