@@ -1026,3 +1026,42 @@ def test_a_status_defined_in_its_item_is_narrowed_by_the_definition() -> None:
     )
     refractory = next(c for c in found if c.concept == "refractory" and not c.definitional)
     assert "qualifier" in _kinds(refractory) and "met" not in kept_answers(refractory)
+
+
+# --- held-out draw r15 and its classes (issue 33) -------------------------------------------------------------
+
+
+def test_removed_in_the_text_of_a_criterion_is_no_struck_mark() -> None:
+    c = _one(
+        "Exclusion Criteria:\n- Another malignancy within 3 years, except a tumour surgically removed with clear margins",
+        "other malignancy",
+    )
+    assert c.within is not None
+    assert _read("Exclusion Criteria:\n- [Removed] Prior radiotherapy") == []
+
+
+def test_an_item_whose_readings_were_all_set_aside_is_still_asked() -> None:
+    parsed = parse_criteria("Exclusion Criteria:\n- Prior HSCT (retired in amendment 4)\n- HIV")
+    assert [c.concept for c in parsed.constraints] == ["HIV"]  # a struck item requires nothing
+    # an item the engine read nothing of is kept as text to read, never dropped
+    text = parse_criteria("Inclusion Criteria:\n- Able to swallow capsules whole").constraints
+    assert [c.kind for c in text] == ["unparsed"]
+
+
+def test_not_exclusionary_lets_in_what_the_sub_items_name() -> None:
+    text = (
+        "Exclusion Criteria:\n1. Active uncontrolled infection; the following are not exclusionary:\n"
+        "   1. HIV on antiretroviral therapy with an undetectable viral load\n2. Prior HSCT"
+    )
+    infection = _one(text, "active infection")
+    assert "exception" in _kinds(infection) and kept_answers(infection) == {"met"}
+
+
+def test_a_cd4_count_is_a_count_of_cells_not_a_marker_of_the_disease() -> None:
+    found = _read("Inclusion Criteria:\n- CD4+ T-cell count of at least 200 cells/uL")
+    assert {c.category for c in found if c.kind == "concept"} == set()
+
+
+def test_such_as_with_a_condition_says_whom_the_second_limit_is_for() -> None:
+    found = _read("Inclusion Criteria:\n- AST ≤ 3×ULN, such as with hepatic metastases, ≤ 5×ULN")
+    assert [c.value for c in found] == [3, 5] and all(kept_answers(c) == {"met"} for c in found)

@@ -696,6 +696,10 @@ def therapy_targets(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
     return spans
 
 
+_CELL_COUNT = re.compile(
+    r"(?i)\s*(?:\+|-?positive)?\s*(?:T[\s-]*)?(?:cells?|lymphocytes?|T[\s-]*cells?)?\s*(?:counts?|numbers?|levels?)\b|"
+    r"\s*(?:\+|-?positive)?\s*(?:T[\s-]*)?(?:cells?|lymphocytes)\b"
+)
 _ANTIGEN_JOINT = re.compile(r"-?\s*(?:,|or|and|/|and/or|,\s*or|,\s*and)\s*")
 
 
@@ -729,6 +733,9 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
             continue
         if re.match(r"\s*/\s*CD\d", after) or re.search(r"CD\d+\s*/\s*$", before):
             continue  # "CD3/CD28 co-stimulation": a lab reagent, not the patient's disease
+        if _CELL_COUNT.match(after):
+            continue  # "CD4+ cell count ≥ 350", "CD4+ T lymphocytes": a count of the patient's cells
+
         polarity = section_polarity
         if re.search(r"(?i)\bnegative\b", after[:15]) or _negated(norm, max(start, match.start() - 60), match.start()):
             polarity = "exclude" if section_polarity == "include" else "include"

@@ -333,6 +333,7 @@ _CONDITION_PHRASE = re.compile(
     r"(?:^|[(;,.]\s*)if\b|\bif\s+(?:due|related|attributable|secondary|caused)\b|"
     r"\bin\s+(?:the\s+)?(?:case|presence)\s+of\b|\bwhen\s+(?:there\s+is|due\s+to)\b|\bunless\b|"
     r"\bexcept\s+(?:for\s+|in\s+)?(?:those|patients?|subjects?|participants?)\s+(?:with|who|having)\b|"
+    r"\b(?:such\s+as|as|or)\s+with\b|"  # "≤ 2.5 × ULN, such as with liver metastasis, ≤ 5 × ULN"
     # a cohort in brackets after a limit: "ECOG 0-1 (dose escalation phase)"
     r"(?<=\()(?=[^()]{0,40}\b(?:cohorts?|arms?|part|dose[- ]escalation|dose[- ]expansion|escalation|expansion)\b))"
     r"[^,;()\[\]]*"
@@ -1353,7 +1354,11 @@ _ONE_OF = re.compile(
     r"\bone\s+of\s+(?:these|the\s+criteria|the\s+conditions)|\beither\s*:\s*$"
 )
 # A criterion struck from the protocol: "(Retired with Protocol Version 3)", "[deleted]".
-_RETIRED = re.compile(r"(?i)\b(?:retired|deleted|removed|no\s+longer\s+(?:applies|applicable|required))\b")
+_RETIRED = re.compile(  # as a mark, not a word of the criterion ("completely surgically removed tumour")
+    r"(?i)^\W*(?:retired|deleted|removed|struck)\b|[(\[]\s*(?:retired|deleted|removed|struck)\b|"
+    r"\b(?:retired|deleted|removed|struck)\s+(?:with|per|in|by|from)\s+(?:the\s+)?(?:protocol|amendment|version)|"
+    r"\bno\s+longer\s+(?:applies|applicable|required)\b"
+)
 
 
 def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm: str) -> None:
@@ -2193,6 +2198,10 @@ def read_text(text: str | None) -> TextReading:
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)
+    kept = {c.item for c in builder.constraints}
+    for item in items:  # an item whose readings were all set aside later is still a criterion: asked, not lost
+        if item.index not in kept and not _is_heading(item) and not _RETIRED.search(norm, item.start, item.end):
+            _keep_as_free_text(builder, item, "no recognised threshold or clinical concept")
     return TextReading(text, items, builder.constraints, builder.made)
 
 
