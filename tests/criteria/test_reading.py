@@ -1033,7 +1033,8 @@ def test_a_status_defined_in_its_item_is_narrowed_by_the_definition() -> None:
 
 def test_removed_in_the_text_of_a_criterion_is_no_struck_mark() -> None:
     c = _one(
-        "Exclusion Criteria:\n- Another malignancy within 3 years, except a tumour surgically removed with clear margins",
+        "Exclusion Criteria:\n- Another malignancy within 3 years, except a tumour surgically removed with clear "
+        "margins",
         "other malignancy",
     )
     assert c.within is not None
@@ -1065,3 +1066,34 @@ def test_a_cd4_count_is_a_count_of_cells_not_a_marker_of_the_disease() -> None:
 def test_such_as_with_a_condition_says_whom_the_second_limit_is_for() -> None:
     found = _read("Inclusion Criteria:\n- AST ≤ 3×ULN, such as with hepatic metastases, ≤ 5×ULN")
     assert [c.value for c in found] == [3, 5] and all(kept_answers(c) == {"met"} for c in found)
+
+
+# --- held-out draw r16 and its classes (issue 33) -------------------------------------------------------------
+
+
+def test_a_topic_heading_over_its_kinds_excludes_nothing_of_its_own() -> None:
+    found = _read("Exclusion Criteria:\n* Viral infections:\n  * HIV positive\n  * HCV RNA detectable")
+    assert {c.concept for c in found} == {"HIV", "hepatitis C viraemia"}
+
+
+def test_a_qualifier_before_one_member_carries_over_the_names_joined_to_it() -> None:
+    found = _read("Exclusion Criteria:\n- Autoimmune disease, or long-term use of immunosuppressants or steroids")
+    therapies = [c for c in found if c.category == "prior_therapy"]
+    assert len(therapies) == 2 and all(kept_answers(c) == {"met"} for c in therapies)
+
+
+def test_and_slash_or_with_spaces_is_one_joint() -> None:
+    c = _one("Inclusion Criteria:\n- Unresectable, recurrent and / or metastatic melanoma", "relapsed")
+    assert kept_answers(c) == {"met"}
+
+
+def test_a_second_limit_joined_by_and_shares_the_subgroup_of_the_first() -> None:
+    found = _read(
+        "Inclusion Criteria:\n- Bilirubin of patients with Gilbert syndrome ≤ 3 × ULN and direct bilirubin ≤ 1.5 × ULN"
+    )
+    assert len(found) == 2 and all("condition" in _kinds(c) for c in found)
+
+
+def test_antibody_therapy_is_a_monoclonal_antibody() -> None:
+    found = _read("Exclusion Criteria:\n- Prior cellular immunotherapy or antibody therapy")
+    assert {c.concept for c in found} == {"cell therapy", "monoclonal antibody"}

@@ -293,13 +293,15 @@ def _fold_class_heads(norm: str, matches: dict[str, ConceptMatch], order: list[s
                 head.polarity == "include" and vocab.concepts[other].primary_diagnosis
             )
             named_at = max((b for _a, b in head.mentions if b <= kind.start), default=None)
+            opener = _EXAMPLES.search(norm, head.mentions[0][1], kind.start) if named_at is not None else None
             if (
                 examples_of
                 and named_at is not None
+                and opener is not None
                 and other in vocab.concept_ancestors(key)
-                and _EXAMPLES.search(norm, head.mentions[0][1], kind.start)
                 and not re.search(r";|(?<!\be\.g)(?<!\bi\.e)\.\s", norm[named_at : kind.start])
-                and kind.start - named_at <= 100
+                and kind.start - max(named_at, opener.end()) <= 100
+                and opener.start() - head.mentions[0][1] <= 160
             ):
                 _absorb(head, kind, matches, order)
                 break

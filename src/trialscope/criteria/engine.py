@@ -1408,9 +1408,16 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
                     polarity == c.polarity and c.concept in vocabulary().concept_ancestors(concept or "")
                     for concept, polarity in below
                 )  # "Prior anticancer therapy, including:" then washouts of chemotherapy, antibodies ...
+                # a heading of a few words naming only the topic ("Viral infections:") over sub-items of that
+                # kind of thing (hepatitis B with detectable DNA, HIV): the sub-items state what it excludes
+                named_only = len(item.text.split()) <= 4 and any(
+                    o.item in item.children and o.polarity == c.polarity and o.category == c.category
+                    for o in constraints
+                    if not o.definitional
+                )
                 concept = vocabulary().concepts.get(c.concept or "")
                 topic = c.category in topics and concept is not None and not concept.primary_diagnosis
-                if c.kind == "concept" and (kinds_below or topic):
+                if c.kind == "concept" and (kinds_below or topic or named_only):
                     constraints.remove(c)
         if item.section != "inclusion" or not _ONE_OF.search(item.text):
             continue
@@ -1658,6 +1665,12 @@ def _read_item(
         ]
         if under:
             conditioned.setdefault(id(c), []).extend(under)
+    limits = sorted((c for c in readable if c.kind == "numeric"), key=lambda c: c.start or 0)
+    for earlier, later in itertools.pairwise(limits):  # "TBIL of patients with Gilbert's ≤ 3 × ULN and DBIL ≤ 1.5
+        between = norm[earlier.end or 0 : later.start or 0]  # × ULN": the second limit is for them too
+        shared = _AND_ONLY.search(between) and not re.search(r"[;.]", between)
+        if shared and id(earlier) in conditioned and id(later) not in conditioned:
+            conditioned[id(later)] = list(conditioned[id(earlier)])
     others = [(m.start(), m.end()) for m in _OR_OTHER.finditer(norm, item.start, item.end)]
     for c in readable:
         found = words[id(c)]
@@ -1995,6 +2008,9 @@ def _distrust_conflicts(constraints: list[Constraint], diseases: tuple[str, ...]
 
 # an aside after a name offering others of its kind: "(or other CD20-targeting drugs)", "(or equivalent)"
 _OR_OTHER = re.compile(r"(?i)\(\s*or\s+(?:an?\s+|any\s+)?(?:other|another|similar|equivalent|comparable)\b[^()]*\)")
+
+
+_AND_ONLY = re.compile(r"(?i)\band\b")
 
 
 def _start_of(match: PhraseMatch) -> int:

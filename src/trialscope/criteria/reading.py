@@ -283,8 +283,8 @@ def leftovers(
 
 # The joints of a list inside a clause (outside brackets): a comma, "or", "and", "and/or", "nor", a slash
 # between words.
-_JOINT = re.compile(r"(?i),|\band/or\b|\bor\b|\band\b|\bnor\b|(?<=[A-Za-z])/(?=[A-Za-z])")
-_OR = re.compile(r"(?i)\bor\b|\band/or\b|\bnor\b")
+_JOINT = re.compile(r"(?i),|\band\s*/\s*or\b|\bor\b|\band\b|\bnor\b|(?<=[A-Za-z])/(?=[A-Za-z])")
+_OR = re.compile(r"(?i)\bor\b|\band\s*/\s*or\b|\bnor\b")
 
 
 def members(norm: str, start: int, end: int, keep: Sequence[Span] = ()) -> list[tuple[Span, str]]:
@@ -300,7 +300,7 @@ def members(norm: str, start: int, end: int, keep: Sequence[Span] = ()) -> list[
         seen = joint.start()
         if depth <= 0 and not inside.covers(joint.start(), joint.end()):
             found.append(((position, joint.start()), joint_before))
-            position, joint_before = joint.end(), joint.group(0).lower()
+            position, joint_before = joint.end(), re.sub(r"\s+", "", joint.group(0).lower())
     found.append(((position, end), joint_before))
     return [(span, joint) for span, joint in found if norm[span[0] : span[1]].strip()]
 
@@ -340,11 +340,19 @@ def assign(
     words = sorted(found, key=lambda w: w.start)
     word_starts = [w.start for w in words]
     negated_before = False
+    leading: list[Leftover] = []  # "long-term use of A or B": a qualifier before a member's name, shared onward
     for index, ((a, b), _joint) in enumerate(parts):
         inside = words[bisect_left(word_starts, a) : bisect_left(word_starts, b)]
         if not inside:
             negated_before = False
+            if leading and named[index] and _joint in ("or", "and", "and/or", "/"):
+                for owner in named[index]:
+                    result[owner.key] += leading
+            else:
+                leading = []
             continue
+        first_named = min((m[0] for o in named[index] for m in o.mentions if a <= m[0] < b), default=None)
+        leading = [w for w in inside if w.kind == "qualifier" and first_named is not None and w.end <= first_named]
         unread: LeftoverKind | None = None
         if _RELATIVE_CLAUSE.match(norm, a, b) is not None:  # ", which may cause ...": it qualifies the whole list
             for word in inside:
