@@ -1097,3 +1097,16 @@ def test_a_second_limit_joined_by_and_shares_the_subgroup_of_the_first() -> None
 def test_antibody_therapy_is_a_monoclonal_antibody() -> None:
     found = _read("Exclusion Criteria:\n- Prior cellular immunotherapy or antibody therapy")
     assert {c.concept for c in found} == {"cell therapy", "monoclonal antibody"}
+
+
+# --- the final fresh draw r17 (issue 33) ----------------------------------------------------------------------
+
+
+def test_a_heading_with_a_word_in_brackets_still_opens_its_section() -> None:
+    found = _read("Inclusion Criteria (main):\n* Age ≥ 18\n\nExclusion Criteria (main):\n* Active infection")
+    assert {c.polarity for c in found if c.kind == "concept"} == {"exclude"}
+
+
+def test_seronegative_for_a_virus_excludes_it() -> None:
+    c = _one("Inclusion Criteria:\n- Seronegative for hepatitis C antibody", "hepatitis C")
+    assert c.polarity == "exclude"

@@ -642,6 +642,7 @@ _GRADE_PHRASE = re.compile(
 _GRADE_BEFORE = re.compile(r"(?i)[\s)]*(?:[A-Za-z-]+\s+){0,2}")  # "grade 2-4 acute GVHD"
 _GRADE_AFTER = re.compile(r"(?i)[\s(,:-]*(?:(?:of|with)\s+)?")  # "GVHD grade 2-4", "FL (grade 3b)", "FL of grade 3b"
 _GRADED = frozenset({"condition", "infection"})
+_GRADE_WORD = re.compile(r"(?i)grade")
 
 
 def _graded_conditions(
@@ -651,6 +652,8 @@ def _graded_conditions(
     3b") says which of it is meant: the grade's words narrow that concept (kept as a qualifier), and no limit on
     the patient's toxicity grade is read from them. Returns the toxicity-grade limits so taken."""
     taken: list[Constraint] = []
+    if not _GRADE_WORD.search(norm, item.start, item.end):
+        return taken
     for grade in _GRADE_PHRASE.finditer(norm, item.start, item.end):
         graded = None
         for o in own:
@@ -682,8 +685,12 @@ def _negated_limits(builder: _Builder, own: list[Constraint], item: Item, norm: 
     """A limit its clause negates says the opposite of its comparator ("has not improved to ≤ grade 1" is
     about a grade above 1): the negation is kept as a word the reading could not place, so the limit decides
     nothing."""
-    starts = [a for a, _b in clause_bounds(norm, item.start, item.end)]
+    if not any(c.kind == "numeric" for c in own):
+        return
     negations = list(_NEGATION_BEFORE_LIMIT.finditer(norm, item.start, item.end))
+    if not negations:
+        return
+    starts = [a for a, _b in clause_bounds(norm, item.start, item.end)]
     negation_ends = [n.end() for n in negations]
     for c in own:
         if c.kind != "numeric" or c.start is None or c.id in builder.turned:

@@ -37,6 +37,7 @@ _HEADING = re.compile(
     (?P<kind>inclusion|exclusion|eligibility|include|exclude|inclusive|exclusive)
     (?:\s+(?:criteria|criterion|criterias))?
     (?:\s+(?:for|of)\s+[a-z \-]{1,40})?
+    (?:\s*\((?:main|key|general|all\s+\w+|part\s+\w+|cohort\s+\w+|[a-z]{1,12})\))?  # "Exclusion Criteria (main):"
     \s*[:：]?\s*""",
     re.IGNORECASE | re.VERBOSE,
 )
