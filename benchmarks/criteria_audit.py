@@ -5,8 +5,9 @@ judgements.
     .venv/bin/python benchmarks/criteria_audit.py draw --seed 33 --trials 30 --out /tmp/audit/round1
     .venv/bin/python benchmarks/criteria_audit.py count benchmarks/audit/round1.jsonl
 
-``draw`` takes trials with a criteria text from the CAR-T monitor's sample (``sample_v1.json``; never the
-five seed trials, which the engine was built on) in the order ``random.Random(seed).sample`` gives, and
+``draw`` takes trials with a criteria text from the CAR-T monitor's sample (``sample_v1.json``), or with
+``--pool catalogue`` from the demo catalogue's 2,290 records (never the five seed trials, which the engine was
+built on) in the order ``random.Random(seed).sample`` gives, and
 writes one file per trial: the criteria text, then every item as the engine read it ("read", "partly read"
 with the words not weighed, "unread") and its constraints in words. The reviewer reads only these files
 (never the code) and writes one JSON line per item: ``{"nct_id", "item", "judgement", "why"}`` with the
@@ -43,7 +44,18 @@ DEMO = ROOT / "src" / "trialscope" / "data" / "demo-catalogue.jsonl.gz"
 SEEDS = {"NCT07144020", "NCT04599543", "NCT06125652", "NCT07342244", "NCT06585345"}
 
 
-def candidates(shared: Path) -> list[str]:
+def candidates(shared: Path, pool: str = "car-t") -> list[str]:
+    """The trials a draw takes from: the CAR-T monitor's sample ("car-t", 199 trials, all drawn by 2026-12-07),
+    or every trial of the demo catalogue with a criteria text ("catalogue": 2,290 heme-onc records, the sample's
+    among them, so exclude the earlier draws); never the five seed trials."""
+    if pool == "catalogue":
+        found = {
+            item.study["protocolSection"]["identificationModule"]["nctId"]
+            for item in read_paths([DEMO])
+            if isinstance(item, SourceRecord)
+            and (item.study["protocolSection"].get("eligibilityModule", {}).get("eligibilityCriteria") or "").strip()
+        }
+        return sorted(found - SEEDS)
     sample = json.loads((shared / "data" / "car-t-monitor" / "sample_v1.json").read_text(encoding="utf-8"))
     return sorted(
         t["NCTId"] for t in sample["trials"] if (t.get("EligibilityCriteria") or "").strip() and t["NCTId"] not in SEEDS
@@ -94,8 +106,8 @@ def _decides(c: Constraint) -> str:
     return ""
 
 
-def draw(shared: Path, seed: int, trials: int, out: Path, exclude: set[str]) -> list[str]:
-    pool = [n for n in candidates(shared) if n not in exclude]
+def draw(shared: Path, seed: int, trials: int, out: Path, exclude: set[str], pool_name: str = "car-t") -> list[str]:
+    pool = [n for n in candidates(shared, pool_name) if n not in exclude]
     chosen = random.Random(seed).sample(pool, trials)
     wanted = set(chosen)
     out.mkdir(parents=True, exist_ok=True)
@@ -130,12 +142,13 @@ def main() -> None:
     d.add_argument("--trials", type=int, default=30)
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--exclude", type=Path, nargs="*", default=[], help="trials.txt of earlier draws")
+    d.add_argument("--pool", choices=("car-t", "catalogue"), default="car-t", help="where the trials are drawn from")
     c = sub.add_parser("count")
     c.add_argument("judgements", type=Path, nargs="+")
     args = parser.parse_args()
     if args.command == "draw":
         exclude = {n for p in args.exclude for n in p.read_text(encoding="utf-8").split()}
-        print("\n".join(draw(args.shared, args.seed, args.trials, args.out, exclude)))
+        print("\n".join(draw(args.shared, args.seed, args.trials, args.out, exclude, args.pool)))
     else:
         count(args.judgements)
 
