@@ -1110,3 +1110,9 @@ def test_a_heading_with_a_word_in_brackets_still_opens_its_section() -> None:
 def test_seronegative_for_a_virus_excludes_it() -> None:
     c = _one("Inclusion Criteria:\n- Seronegative for hepatitis C antibody", "hepatitis C")
     assert c.polarity == "exclude"
+
+
+def test_a_thing_named_now_and_in_the_past_is_about_ever() -> None:
+    c = _one("Exclusion Criteria:\n- Concurrent malignancy or a previous history of malignancy", "other malignancy")
+    assert not c.current
+    assert _one("Exclusion Criteria:\n- Active hepatitis B", "hepatitis B").current

@@ -1812,6 +1812,8 @@ def _in_present(norm: str, c: Constraint, ahead: list[tuple[int, int]], behind: 
     """Whether a cue of a present state governs the constraint: one before it in the clause with no word of
     the past between ("active hepatitis B or C"), or one right after it ("HBV DNA detectable")."""
     start, end = c.start or 0, c.end or 0
+    if _PAST.search(norm, start, end):  # "concurrent malignancy or a history of malignancy": named in the past too
+        return False
     if any(
         b <= end and not _PAST.search(norm, b, max(b, start)) and not _PAST_OR.search(norm, max(0, a - 30), a)
         for a, b in ahead
