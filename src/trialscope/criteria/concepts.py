@@ -257,7 +257,7 @@ def _absorb(into: ConceptMatch, gone: ConceptMatch, matches: dict[str, ConceptMa
 
 
 # "fludarabine or cladribine chemotherapy", "anthracycline-based chemotherapy": the class named after its kinds
-_CLASS_AFTER_KIND = re.compile(r"(?i)^\s*(?:-\s*)?(?:(?:based|containing)\s+)?$")
+_CLASS_AFTER_KIND = re.compile(r"(?i)\s*(?:-\s*)?(?:(?:based|containing)\s+)?")
 
 
 # between an infection and a kind of it that says which of it is meant: "HBsAg or HBcAb with HBV DNA above the
@@ -309,51 +309,59 @@ def _fold_class_heads(norm: str, matches: dict[str, ConceptMatch], order: list[s
         head = matches.get(key)
         if head is None or len(head.mentions) != 1:
             continue
-        for other in order:
-            kind = matches.get(other)
-            if (
-                kind is not None
-                and other != key
-                and kind.polarity == head.polarity
-                and kind.end <= head.start
-                and key in vocab.concept_ancestors(other)
-                and _CLASS_AFTER_KIND.match(norm[kind.end : head.start])
-            ):
-                _absorb(kind, head, matches, order)
-                break
+        kind = _named_before(norm, matches, order, key, _CLASS_AFTER_KIND, vocab, broader=False)
+        if kind is not None:
+            _absorb(kind, head, matches, order)
     for key in list(order):  # "HBsAg positive with detectable HBV DNA": the infection, narrowed to its kind
         kind = matches.get(key)
         if kind is None or kind.category != "infection":
             continue
-        for other in order:
-            broad = matches.get(other)
-            if (
-                broad is not None
-                and other != key
-                and broad.polarity == kind.polarity
-                and broad.end <= kind.start
-                and other in vocab.concept_ancestors(key)
-                and _NARROWED_BY_KIND.fullmatch(norm, broad.end, kind.start)
-            ):
-                # a member of its own ("positive for HBsAg, or positive for HBcAb with HBV DNA ..."): HBsAg alone
-                # still excludes; the mentions after it are the narrowed ones
-                ordered = sorted(broad.mentions)
-                cut = max(
-                    (
-                        n + 1
-                        for n in range(len(ordered) - 1)
-                        if _OWN_MEMBER.match(norm, ordered[n][1], ordered[n + 1][0])
-                    ),
-                    default=0,
-                )
-                if cut == 0:
-                    _absorb(kind, broad, matches, order)
-                else:
-                    kind.mentions.extend(ordered[cut:])
-                    kind.start = min(kind.start, ordered[cut][0])
-                    broad.mentions = ordered[:cut]
-                    broad.end = ordered[cut - 1][1]
-                break
+        broad = _named_before(norm, matches, order, key, _NARROWED_BY_KIND, vocab, broader=True)
+        if broad is None:
+            continue
+        # a member of its own ("positive for HBsAg, or positive for HBcAb with HBV DNA ..."): HBsAg alone still
+        # excludes; the mentions after it are the narrowed ones
+        ordered = sorted(broad.mentions)
+        cut = max(
+            (n + 1 for n in range(len(ordered) - 1) if _OWN_MEMBER.match(norm, ordered[n][1], ordered[n + 1][0])),
+            default=0,
+        )
+        if cut == 0:
+            _absorb(kind, broad, matches, order)
+        else:
+            kind.mentions.extend(ordered[cut:])
+            kind.start = min(kind.start, ordered[cut][0])
+            broad.mentions = ordered[:cut]
+            broad.end = ordered[cut - 1][1]
+
+
+def _named_before(
+    norm: str,
+    matches: dict[str, ConceptMatch],
+    order: list[str],
+    key: str,
+    gap: re.Pattern[str],
+    vocab: Vocabulary,
+    *,
+    broader: bool,
+) -> ConceptMatch | None:
+    """The first concept of the clause named before ``key``'s, with its polarity, that is a broader concept of it
+    (``broader``) or a narrower one, with nothing but ``gap`` between the two ("fludarabine chemotherapy": the
+    kind before its class; "HBsAg with HBV DNA": the infection before its kind)."""
+    later = matches[key]
+    for other in order:
+        earlier = matches.get(other)
+        related = other in vocab.concept_ancestors(key) if broader else key in vocab.concept_ancestors(other)
+        if (
+            earlier is not None
+            and other != key
+            and earlier.polarity == later.polarity
+            and earlier.end <= later.start
+            and related
+            and gap.fullmatch(norm, earlier.end, later.start)
+        ):
+            return earlier
+    return None
 
 
 # A test result that negates what it reports on, written after it: "HIV antibody negative", "HBsAg, HCV

@@ -1207,6 +1207,7 @@ def _apply_cohort_headings(
             for c in constraints:
                 if c.item == item.index and c.kind in ("numeric", "concept"):
                     conditional(c, f"{item.heading} {item.section} criteria")
+    read_items = {c.item for c in constraints if c.kind in ("numeric", "concept")}
     heading: Item | None = None
     for item in items:
         if (
@@ -1222,8 +1223,7 @@ def _apply_cohort_headings(
             or item.section != heading.section
             or item.level < heading.level
             or (  # "renal function": a line naming the next topic and nothing read, for everyone again
-                _TOPIC_LINE.fullmatch(item.text)
-                and not any(c.item == item.index and c.kind in ("numeric", "concept") for c in constraints)
+                _TOPIC_LINE.fullmatch(item.text) and item.index not in read_items
             )
         ):
             heading = None
