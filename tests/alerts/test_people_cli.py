@@ -3,18 +3,21 @@ alerts send (also after a sync), and a person's data (export, delete, purge), ag
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from tests.conftest import FIXTURES
+from tests.factories import queue_mails
 from tests.mail_server import MailServer
 from trialscope.cli import app
 from trialscope.contact.entries import CheckedContact
 from trialscope.contact.recipients import Recipient
 from trialscope.contact.requests import submit_lead
 from trialscope.operators import check_operator
+from trialscope.store.people import new_id
 from trialscope.store.trial_store import TrialStore
 
 runner = CliRunner()
@@ -94,3 +97,16 @@ def test_alerts_send_reports_and_delivers(tmp_path: Path, mail_server: MailServe
     _run("ingest", str(FIXTURES / "seed-trials"), "--db", db)
     result = runner.invoke(app, ["alerts", "send", "--db", db], env={"TRIALSCOPE_SMTP_URL": mail_server.url})
     assert result.exit_code == 0 and "0 subscription(s)" in result.output and "0 sent" in result.output
+
+
+def test_new_ids_never_read_as_options_and_an_old_one_is_deleted_after_a_double_dash(tmp_path: Path) -> None:
+    # One URL-safe token in 64 began with "-", which the command line took for an option (a CI run failed
+    # on it); ids are now hex, and one stored by an earlier version still goes after "--".
+    assert not any(new_id().startswith("-") for _ in range(2000))
+    url = f"sqlite:///{tmp_path / 'people.db'}"
+    with TrialStore.open(url) as store:
+        queue_mails(store.people, [])
+        old_id = "-" + new_id()[:21]
+        store.people.leads.add(dataclasses.replace(store.people.leads.find()[0], id=old_id), [])
+    _run("leads", "delete", "--db", url, "--", old_id)
+    assert old_id not in {lead["id"] for lead in json.loads(_run("leads", "list", "--db", url, "--json"))}

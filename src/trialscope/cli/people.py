@@ -140,7 +140,8 @@ def leads_delete(
         typer.Argument(
             metavar="ID...",
             help=f"The leads' ids as leads list shows them, or any beginning of {SHORTEST_PREFIX} characters or "
-            "more that only one lead's id has.",
+            "more that only one lead's id has. An id that begins with '-' (made by a version before 2026-12) "
+            "goes after '--'.",
         ),
     ],
     db: DbOption = None,

@@ -11,8 +11,9 @@ from trialscope.store.schema import site_secrets
 
 
 def new_id() -> str:
-    """An unguessable identifier for a link (128 bits)."""
-    return secrets.token_urlsafe(16)
+    """An unguessable identifier for a link (128 bits), in hex: an id that began with "-" (as one in 64
+    URL-safe tokens does) would read as an option to ``trialscope leads delete``."""
+    return secrets.token_hex(16)
 
 
 class SiteKeys:
