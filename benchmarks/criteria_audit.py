@@ -5,9 +5,10 @@ judgements.
     .venv/bin/python benchmarks/criteria_audit.py draw --seed 33 --trials 30 --out /tmp/audit/round1
     .venv/bin/python benchmarks/criteria_audit.py count benchmarks/audit/round1.jsonl
 
-``draw`` takes trials with a criteria text from the CAR-T monitor's sample (``sample_v1.json``), or with
-``--pool catalogue`` from the demo catalogue's 2,290 records (never the five seed trials, which the engine was
-built on) in the order ``random.Random(seed).sample`` gives, and
+``draw`` takes trials with a criteria text from the CAR-T monitor's sample (``sample_v1.json``), with
+``--pool catalogue`` from the demo catalogue's 2,290 records, or with ``--pool hint`` from the HINT benchmark's
+trials of a blood cancer (never the five seed trials, which the engine was built on) in the order
+``random.Random(seed).sample`` gives, and
 writes one file per trial: the criteria text, then every item as the engine read it ("read", "partly read"
 with the words not weighed, "unread") and its constraints in words. The reviewer reads only these files
 (never the code) and writes one JSON line per item: ``{"nct_id", "item", "judgement", "why"}`` with the
@@ -23,6 +24,8 @@ headings are ``skip``.
 from __future__ import annotations
 
 import argparse
+import ast
+import csv
 import json
 import random
 import sys
@@ -44,10 +47,40 @@ DEMO = ROOT / "src" / "trialscope" / "data" / "demo-catalogue.jsonl.gz"
 SEEDS = {"NCT07144020", "NCT04599543", "NCT06125652", "NCT07342244", "NCT06585345"}
 
 
+BLOOD_CANCER = ("leukemia", "leukaemia", "lymphoma", "myeloma", "myelodysplastic", "myeloproliferative")
+
+
+def hint_studies(shared: Path) -> dict[str, Study]:
+    """The HINT benchmark's trials (``criteria-texts/hint``, phase I-III) whose diseases name a blood cancer,
+    as studies with their criteria text and diseases as conditions (the CSVs hold no title)."""
+    csv.field_size_limit(10**8)
+    found: dict[str, Study] = {}
+    for path in sorted((shared / "data" / "criteria-texts" / "hint").glob("*.csv")):
+        with path.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                diseases = [str(d) for d in ast.literal_eval(row.get("diseases") or "[]")]
+                text = (row.get("criteria") or "").strip()
+                if not text or not any(word in d.lower() for d in diseases for word in BLOOD_CANCER):
+                    continue
+                found[row["nctid"]] = Study.model_validate(
+                    {
+                        "protocolSection": {
+                            "identificationModule": {"nctId": row["nctid"], "briefTitle": "; ".join(diseases)},
+                            "conditionsModule": {"conditions": diseases},
+                            "eligibilityModule": {"eligibilityCriteria": text},
+                        }
+                    }
+                )
+    return found
+
+
 def candidates(shared: Path, pool: str = "car-t") -> list[str]:
     """The trials a draw takes from: the CAR-T monitor's sample ("car-t", 199 trials, all drawn by 2026-12-07),
-    or every trial of the demo catalogue with a criteria text ("catalogue": 2,290 heme-onc records, the sample's
-    among them, so exclude the earlier draws); never the five seed trials."""
+    every trial of the demo catalogue with a criteria text ("catalogue": 213 with a text, the sample's among
+    them, so exclude the earlier draws; used up by 2026-12-07), or the HINT trials of a blood cancer ("hint");
+    never the five seed trials."""
+    if pool == "hint":
+        return sorted(set(hint_studies(shared)) - SEEDS)
     if pool == "catalogue":
         found = {
             item.study["protocolSection"]["identificationModule"]["nctId"]
@@ -111,7 +144,11 @@ def draw(shared: Path, seed: int, trials: int, out: Path, exclude: set[str], poo
     chosen = random.Random(seed).sample(pool, trials)
     wanted = set(chosen)
     out.mkdir(parents=True, exist_ok=True)
-    for item in read_paths([DEMO]):
+    if pool_name == "hint":
+        studies = hint_studies(shared)
+        for nct_id in chosen:
+            (out / f"{nct_id}.txt").write_text(render(studies[nct_id]), encoding="utf-8")
+    for item in read_paths([DEMO] if pool_name != "hint" else []):
         if isinstance(item, SourceRecord) and item.study["protocolSection"]["identificationModule"]["nctId"] in wanted:
             study = Study.model_validate(item.study)
             (out / f"{study.nct_id}.txt").write_text(render(study), encoding="utf-8")
@@ -142,7 +179,7 @@ def main() -> None:
     d.add_argument("--trials", type=int, default=30)
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--exclude", type=Path, nargs="*", default=[], help="trials.txt of earlier draws")
-    d.add_argument("--pool", choices=("car-t", "catalogue"), default="car-t", help="where the trials are drawn from")
+    d.add_argument("--pool", choices=("car-t", "catalogue", "hint"), default="car-t", help="where the trials are drawn from")
     c = sub.add_parser("count")
     c.add_argument("judgements", type=Path, nargs="+")
     args = parser.parse_args()

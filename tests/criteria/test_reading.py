@@ -1116,3 +1116,72 @@ def test_a_thing_named_now_and_in_the_past_is_about_ever() -> None:
     c = _one("Exclusion Criteria:\n- Concurrent malignancy or a previous history of malignancy", "other malignancy")
     assert not c.current
     assert _one("Exclusion Criteria:\n- Active hepatitis B", "hepatitis B").current
+
+
+# --- held-out draws r19 and r20 from the HINT trials of a blood cancer (issue 33) -------------------------------
+
+
+def test_a_heading_naming_a_cohort_in_brackets_makes_its_items_for_that_cohort() -> None:
+    c = _one("Inclusion Criteria:\n- AML\nExclusion Criteria (arm B):\n- Prior autologous transplant", "autologous HSCT")
+    assert kept_answers(c) == {"met"} and "arm B" in (c.leftover or "")
+
+
+def test_a_marker_whose_status_must_be_known_is_no_positive_marker() -> None:
+    assert _read("Inclusion Criteria:\n- FLT3 and CD33 expression status known before day 8") == []
+    assert _read("Inclusion Criteria:\n- Expression of CD123 must have been measured on the blasts") == []
+    assert _one("Inclusion Criteria:\n- CD123 positive AML assessed by flow", "CD123").polarity == "include"
+
+
+def test_a_status_reached_before_another_is_no_way_in_of_its_own() -> None:
+    found = _read("Inclusion Criteria:\n- Disease that relapsed after a second remission")
+    assert {c.concept for c in found if c.category == "disease_status"} == {"relapsed"}
+    (relapsed,) = [c for c in found if c.concept == "relapsed"]
+    assert kept_answers(relapsed) == {"not_met"}  # a first relapse does not meet it; no relapse fails it
+    plain = _one("Inclusion Criteria:\n- Relapse after complete remission", "relapsed")
+    assert plain.any_of_group is None
+
+
+def test_an_unread_member_with_an_object_after_it_may_qualify_every_member() -> None:
+    c = _one("Exclusion Criteria:\n- Known allergy or intolerance to the excipients of the study product", "hypersensitivity")
+    assert kept_answers(c) == {"met"}  # no allergy at all passes; an allergy to penicillin does not exclude
+    c = _one("Inclusion Criteria:\n- No mental illness or family situation that could limit adherence", "mental illness")
+    assert c.polarity == "exclude" and kept_answers(c) == {"met"}
+
+
+def test_a_permission_in_a_later_sentence_of_an_inclusion_lets_others_in() -> None:
+    text = (
+        "Inclusion Criteria:\n- Creatinine ≤ 1.8 mg/dL. Patients with kidney involvement by lymphoma may also be "
+        "eligible after review by the study chair."
+    )
+    assert kept_answers(_one(text, "creatinine")) == {"met"}
+    text = "Inclusion Criteria:\n- Direct bilirubin ≤ 2 × ULN; those with Gilbert syndrome may be enrolled"
+    assert {c.concept or c.quantity for c in _read(text)} == {"direct bilirubin"}
+
+
+def test_an_item_that_only_lets_some_in_requires_nothing_and_relaxes_the_one_before() -> None:
+    text = (
+        "Inclusion Criteria:\n- Total bilirubin ≤ 1.5 mg/dL\n- Patients with Gilbert syndrome are eligible\n"
+        "Exclusion Criteria:\n- Prior malignancy\n- Treated skin basal cell carcinoma allowed"
+    )
+    found = _read(text)
+    assert "Gilbert's syndrome" not in {c.concept for c in found}
+    assert kept_answers(_one(text, "total bilirubin")) == {"met"}
+    assert kept_answers(_one(text, "other malignancy")) == {"met"}
+
+
+def test_items_opening_with_several_diseases_after_their_status_are_cohorts() -> None:
+    text = "Inclusion Criteria:\n- Refractory Hodgkin lymphoma\n- Relapsed or refractory multiple myeloma\n- ECOG 0-2"
+    status = [c for c in _read(text) if c.category == "disease_status"]
+    assert status and all("met" in kept_answers(c) and "not_met" not in kept_answers(c) for c in status)
+
+
+def test_a_negated_lead_in_of_an_inclusion_makes_every_thing_below_it_an_exclusion() -> None:
+    text = (
+        "Inclusion Criteria:\n- No significant comorbidity, including any of the following:\n"
+        "    - Heart disease, including:\n        - Stroke within the last 3 months\n"
+        "        - NYHA class III or IV\n- ECOG 0-1"
+    )
+    found = _read(text)
+    assert _one(text, "stroke").polarity == "exclude"
+    assert next(c for c in found if c.quantity == "NYHA class").polarity == "exclude"
+    assert next(c for c in found if c.quantity == "ECOG").polarity == "include"

@@ -33,6 +33,13 @@ from trialscope.criteria.vocabulary import Vocabulary
 _NEGATION = cues().negation_in_criteria
 _EXCEPTION = cues().exception
 _POSITIVE = re.compile(r"(?i)(?:\+|[-\s]?positive|positivity|-?\bexpress(?:ion|ing|ed|es)?\b|\btarget\b|\bpos\b)")
+# "CD33 status", "CD33 expression level": the result of a test, not a positive one; "expression of CD33 must be
+# assessed": a test to be done (unless a result is stated: "positive", "+")
+_RESULT_UNSTATED = re.compile(
+    r"(?i)\s*(?:expression\s+|antigen\s+)?(?:status|levels?|testing|assessment|results?)\b(?![^,;.]{0,20}positiv)"
+)
+_TESTED = re.compile(r"(?i)\b(?:determined|assessed|evaluated|tested|measured|analy[sz]ed|evaluable|assessable)\b")
+_STATED_RESULT = re.compile(r"(?i)\+|positiv|\bpos\b|negativ")
 _EXPOSURE = cues().exposure
 _STUDY_OWN = re.compile(r"(?i)\s*(?:cells?\s+)?(?:manufactur|infusion|collection|production|preparation)")
 _WINDOW = re.compile(
@@ -741,6 +748,10 @@ def _biomarkers(norm: str, start: int, end: int, vocab: Vocabulary, section_pola
             or re.match(r"\s*(?:\+|-?positive)", after)
         ):
             continue
+        if _RESULT_UNSTATED.match(after) or (
+            _TESTED.search(norm, start, end) and not _STATED_RESULT.search(f"{before[-25:]} {after}")
+        ):
+            continue  # "CD33 expression status must be determined": a test done, whatever its result
         if re.match(r"\s*/\s*CD\d", after) or re.search(r"CD\d+\s*/\s*$", before):
             continue  # "CD3/CD28 co-stimulation": a lab reagent, not the patient's disease
         if _CELL_COUNT.match(after):

@@ -426,14 +426,16 @@ def _set_aside(
     # limit ("bilirubin < 1.5 × ULN, except in subjects with Gilbert's syndrome") it says whom the limit spares
     conditions += _limit_subgroups(norm, numeric, concepts, item)
     permissions: list[tuple[int, int]] = []
-    if item.section == "exclusion":
-        for a, b in clause_bounds(norm, item.start, item.end):
+    for n, (a, b) in enumerate(clause_bounds(norm, item.start, item.end)):
+        if item.section == "exclusion":
             allowed = cues().permission.search(norm, a, b) or _EXCEPTION_LABEL.search(norm, a, b)
-            if allowed:
-                # "Known CNS metastases, but the following patients will be allowed": what comes before the
-                # contrast is the exclusion itself
-                contrast = list(CONTRAST.finditer(norm, a, allowed.start()))
-                permissions.append((contrast[-1].start() if contrast else a, b))
+        else:  # "Creatinine ≤ 2 mg/dL. Patients with renal infiltration may be eligible ...": others let in too
+            allowed = cues().permission.search(norm, a, b) if n else None
+        if allowed:
+            # "Known CNS metastases, but the following patients will be allowed": what comes before the
+            # contrast is the exclusion itself
+            contrast = list(CONTRAST.finditer(norm, a, allowed.start()))
+            permissions.append((contrast[-1].start() if contrast else a, b))
     if not conditions and not permissions:
         return numeric, concepts
 
@@ -463,7 +465,7 @@ def _set_aside(
         lets_in_until.append((a, condition.start() if condition else b))
     named = [m.key for a, b in lets_in_until for m in vocab.concept_matcher.finditer(norm, a, b)]
     named += [m.key for m in let_in if inside(lets_in_until, m.start)]
-    for m in kept_concepts:
+    for m in kept_concepts if item.section == "exclusion" else ():
         for other in dict.fromkeys(named):
             if m.key in vocab.concept_ancestors(other) and m.key != other:
                 m.exceptions.append(vocab.concepts[other].names[0])
@@ -515,6 +517,14 @@ def _exclusion_ranges(matches: list[NumericMatch]) -> dict[int, int]:
     return ranges
 
 
+# A therapy or state after which something happened, named after it: "relapse following allogeneic HSCT", "GVHD
+# after a prior transplant", "relapse after achieving a second remission" (the words from the link to it)
+_AFTER_THERAPY = re.compile(
+    r"(?i)\b(?:after|following|post|since|subsequent\s+to)\s+(?:(?:the|an?|their|his|her|prior|previous|initial|"
+    r"first|second|third|1st|2nd|3rd|most\s+recent|achieving|attaining|reaching|obtaining)\s+)*$"
+)
+
+
 def _add_concepts(
     builder: _Builder,
     item: Item,
@@ -531,6 +541,13 @@ def _add_concepts(
         for m in matches
         if m.category == "disease_status" and m.polarity == "include" and vocab.concepts[m.key].status_axis == "course"
     ]  # alternatives on one axis: 'relapsed/refractory de novo or secondary AML' needs R/R whatever its origin
+    earlier = {  # 'relapse after a second complete remission': the remission came before; no way in of its own
+        id(m): statuses[n - 1]
+        for n, m in enumerate(statuses)
+        if n and _AFTER_THERAPY.search(builder.norm, max(statuses[n - 1].start, m.start - 60), m.start)
+    }
+    matches = [m for m in matches if id(m) not in earlier]
+    statuses_named, statuses = statuses, [m for m in statuses if id(m) not in earlier]
     diagnoses = _diagnosis_alternatives(builder.norm, [m for m in matches if m.polarity == "include"], vocab)
     seen: dict[tuple[object, ...], Constraint] = {}
     for m in matches:
@@ -564,6 +581,12 @@ def _add_concepts(
         if m.turned_by is not None:
             builder.turned[seen[key].id] = m.turned_by
         builder.mentions[seen[key].id] = list(m.mentions or [(m.start, m.end)])
+    for m in (m for m in statuses_named if id(m) in earlier and m.key != "complete remission"):
+        # "relapse after a second remission" is a second relapse at least: a relapse alone does not meet it
+        before = earlier[id(m)]
+        for c in builder.constraints:
+            if c.item == item.index and c.concept == before.key:
+                _doubt(c, "qualifier", " ".join(builder.norm[before.end : m.end].split()))
 
 
 # A therapy named as what a condition needs ("autoimmune disease requiring immunosuppression", "infection
@@ -586,13 +609,6 @@ _REACTS_TO_FAR = re.compile(
 
 # between a condition and another that says which of it is meant: "autoimmune disease with CNS involvement"
 _WITH_CONDITION = re.compile(r"(?i)\s+(?:with|involving|affecting)\s+(?:(?:the|an?|any|known|evidence\s+of)\s+)?")
-
-
-# A therapy after which something happened, named after it: "relapse following allogeneic HSCT", "GVHD after a
-# prior transplant" (the words from the link to the therapy)
-_AFTER_THERAPY = re.compile(
-    r"(?i)\b(?:after|following|post|since)\s+(?:(?:the|an?|their|his|her|prior|previous|first|second|most\s+recent)\s+)*$"
-)
 
 
 _HAPPENS_AFTER = frozenset({"condition", "infection", "disease_status", "prior_therapy"})
@@ -1111,10 +1127,19 @@ _COHORT_HEADING = re.compile(
 )
 
 
+# what may stand before the disease an item opens with: its status or risk ("Relapsed or refractory NHL",
+# "High-risk AML in first remission", "Histologically confirmed ...")
+_DISEASE_LEAD = re.compile(
+    r"(?i)(?:\s|,|/|\b(?:or|and|relapsed|relapse|refractory|recurrent|persistent|progressive|high|poor|risk|"
+    r"intermediate|advanced|secondary|de|novo|newly|diagnosed|untreated|previously|primary|malignant|confirmed|"
+    r"histologically|cytologically|documented|patients?|with|a|an|diagnosis|of|r/r|-)\b|-)*"
+)
+
+
 def _disease_cohorts(items: list[Item], norm: str, vocab: Vocabulary) -> tuple[set[int], dict[int, tuple[int, int]]]:
     """Where a section speaks to several diseases' patients in turn: lines that name a disease and lead into a
     list ("CLL:", "Mantle cell lymphoma:"), which head what follows, and items that open with one ("ALL in
-    CR2 or CR3 ..."), whose own constraints hold for that disease only (the name's span). Only when the
+    CR2 or CR3 ...", after its status at most: "Relapsed or refractory NHL"), whose own constraints hold for that disease only (the name's span). Only when the
     section names two or more diseases that way, each then one cohort of several."""
     headings: dict[str, dict[int, set[str]]] = {}
     led: dict[str, dict[int, tuple[set[str], tuple[int, int]]]] = {}
@@ -1129,8 +1154,11 @@ def _disease_cohorts(items: list[Item], norm: str, vocab: Vocabulary) -> tuple[s
             continue
         if own.endswith(":") and len(own) <= 120:
             headings.setdefault(item.section, {})[item.index] = {m.key for m in found}
-        elif found[0].start() == item.start and norm[found[0].end() : found[0].end() + 1] != ":":
-            led.setdefault(item.section, {})[item.index] = ({found[0].key}, (found[0].start(), found[0].end()))
+        elif (
+            _DISEASE_LEAD.fullmatch(norm, item.start, found[0].start())
+            and norm[found[0].end() : found[0].end() + 1] != ":"
+        ):
+            led.setdefault(item.section, {})[item.index] = ({found[0].key}, (item.start, found[0].end()))
     heads: set[int] = set()
     opening: dict[int, tuple[int, int]] = {}
     for section in set(headings) | set(led):
@@ -1231,6 +1259,66 @@ def _apply_cohort_headings(
         for c in constraints:
             if c.item == item.index and c.kind in ("numeric", "concept"):
                 conditional(c, " ".join(heading.text.strip().rstrip(":").split()))
+
+
+# an inclusion's lead-in that says what the patient must be free of: "No other serious illness, including:"
+_NEGATED_LEAD_IN = re.compile(r"(?i)^\W*(?:no|none\s+of|without|absence\s+of|free\s+of|must\s+not\s+have)\b")
+
+
+def _negated_lead_ins(constraints: list[Constraint], items: list[Item]) -> None:
+    """An inclusion's lead-in that negates what its sub-items list ("No serious illness, including any of the
+    following:" over "Myocardial infarction within 6 months", "NYHA class III-IV heart failure") makes every
+    thing below it, however deep, one the patient must not have: each excludes, none is required."""
+    by_index = {item.index: item for item in items}
+    below: set[int] = set()
+    for item in items:
+        if item.section == "inclusion" and item.children and _NEGATED_LEAD_IN.match(item.text):
+            if item.text.rstrip().endswith(":"):
+                stack = list(item.children)
+                while stack:
+                    child = stack.pop()
+                    if child not in below:
+                        below.add(child)
+                        stack += by_index[child].children if child in by_index else []
+    for c in constraints:
+        if c.item in below and c.kind in ("numeric", "concept") and c.polarity == "include" and not c.definitional:
+            c.polarity = "exclude"
+
+
+# an item that only lets some patients in, said without "are" ("Renal dysfunction due to infiltration allowed")
+_BARE_PERMISSION = re.compile(r"(?i)\b(?:allowed|permitted|acceptable|eligible)\s*[.;]?\s*$")
+
+
+def _permission_items(constraints: list[Constraint], items: list[Item], norm: str) -> None:
+    """An item that only lets some patients in ("Patients with Gilbert's syndrome are eligible", "Renal
+    dysfunction due to organ infiltration allowed") requires and excludes nothing of its own: what it names is
+    who it is for, and it is kept as text to read. It narrows the item before it in its section: a limit still lets in whoever meets it, an
+    exclusion still passes whoever has none of it; the rest is for the study team."""
+    by_item: dict[int, list[Constraint]] = {}
+    for c in constraints:
+        if c.kind in ("numeric", "concept"):
+            by_item.setdefault(c.item, []).append(c)
+    def lets_in(a: int, b: int) -> bool:  # "Known brain metastases, but these may be included": a contrast
+        found = cues().permission.search(norm, a, b) or _BARE_PERMISSION.search(norm, a, b)  # keeps what is before
+        if found is None or CONTRAST.search(norm, a, found.start()) is not None:
+            return False
+        lead = norm[a : found.start()]
+        return lead.count("(") <= lead.count(")")  # "Platelets ≥ 30 (transfusions are allowed)": a remark
+
+    for n, item in enumerate(items):
+        clauses = clause_bounds(norm, item.start, item.end)
+        if item.children or not clauses or not all(lets_in(a, b) for a, b in clauses):
+            continue
+        words = " ".join(item.text.split()).rstrip(".;")
+        own = {id(c) for c in by_item.get(item.index, [])}  # kept as text to read (see parse)
+        constraints[:] = [c for c in constraints if id(c) not in own]
+        before = next(
+            (p for p in reversed(items[:n]) if p.section == item.section and p.level <= item.level), None
+        )
+        if before is None or before.section != item.section:
+            continue
+        for c in by_item.get(before.index, []):
+            _doubt(c, "excepted" if item.section == "inclusion" else "exception", words)
 
 
 _OR_ITEM = re.compile(r"(?i)^\s*(?:or|and/or)\b[\s,:]")
@@ -1611,7 +1699,9 @@ def _read_item(
                 orphans += found
             continue
         owners = [Owner(n, tuple(_mentions_of(c, builder.mentions, named_where))) for n, c in enumerate(owned[i])]
-        assigned = assign(norm, a, b, found, owners, inclusion=item.section == "inclusion")
+        polarities = {c.polarity for c in owned[i]}  # "No psychiatric illness ...": an inclusion that excludes
+        inclusion = polarities == {"include"} if len(polarities) == 1 else item.section == "inclusion"
+        assigned = assign(norm, a, b, found, owners, inclusion=inclusion)
         for n, c in enumerate(owned[i]):
             words[id(c)] += carried + assigned[n]
         previous, carried = owned[i], []
@@ -1646,8 +1736,13 @@ def _read_item(
     for a, b in permissions:  # a permission narrows every exclusion of its item: words of its exception
         said = leftovers(norm, a, b, [], known=known)
         for c in readable:
-            # what it lets in is read, unless it lets in the very thing excluded, narrowed by words not read
-            kind: LeftoverKind = "excepted" if read_permission and c.concept not in again else "exception"
+            # what it lets in is read, unless it lets in the very thing excluded, narrowed by words not read; an
+            # inclusion's limit still lets in whoever meets it
+            kind: LeftoverKind = (
+                "excepted"
+                if item.section == "inclusion" or (read_permission and c.concept not in again)
+                else "exception"
+            )
             words[id(c)] += [Leftover(w.start, w.end, w.word, kind) for w in said]
     for c in readable:  # "HCV antibody negative. If it is positive, HCV RNA must be negative": a second way in
         if c.kind != "concept" or c.polarity != "exclude" or c.concept is None:
@@ -2219,6 +2314,8 @@ def read_text(text: str | None) -> TextReading:
     for head in heads:
         _accept_listed_cases(builder, items, head)
     _apply_cohort_headings(builder.constraints, items, norm, _disease_cohorts(items, norm, vocab))
+    _permission_items(builder.constraints, items, norm)
+    _negated_lead_ins(builder.constraints, items)
     _alternative_items(builder.constraints, items)
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)

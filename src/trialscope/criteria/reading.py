@@ -375,8 +375,12 @@ def assign(
                 # "HCV antibody and RNA positive": both results exclude, not either; "substance abuse and is
                 # unable to quit": what is said of the thing named, which then excludes only with it
                 unread = "conjunct"
-            elif not inclusion and _RELATIVE_CLAUSE.search(norm, a, b) is not None:
-                # "..., or social situations that would limit compliance": the clause may qualify every member
+            elif not inclusion and (
+                _RELATIVE_CLAUSE.search(norm, a, b) is not None
+                or (index == len(parts) - 1 and index > 0 and _SHARED_TAIL.search(norm, a, b) is not None)
+            ):
+                # "..., or social situations that would limit compliance", "hypersensitivity or intolerance to
+                # the study drug": the clause or the object after the last member may qualify every member
                 unread = "qualifier"
             else:
                 unread = "alternative" if not inclusion or _or_beside(parts, named, index) else "conjunct"
@@ -410,6 +414,12 @@ def _owners_by_part(parts: list[tuple[Span, str]], owners: Sequence[Owner]) -> l
 
 
 _OR_JOINTS = frozenset({"or", "and/or", "/", "nor"})
+# an object or cause after a list's last member, which may be said of every member ("hypersensitivity or
+# intolerance to the drug", "bleeding or thrombosis requiring treatment"): after a word of the member's own
+_SHARED_TAIL = re.compile(
+    r"(?i)\w[\w-]*\s+(?:to|towards|against|due\s+to|caused\s+by|secondary\s+to|related\s+to|associated\s+with|"
+    r"attributed\s+to|requiring|that|which)\b"
+)
 # a member after "and" that says something of what the list named rather than naming a thing of its own
 _PREDICATE = re.compile(
     r"(?i)\s*(?:(?:is|are|was|were|has|have|had|who|which|that|unable|not|cannot|can't|could\s+not|"

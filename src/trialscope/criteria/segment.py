@@ -37,7 +37,7 @@ _HEADING = re.compile(
     (?P<kind>inclusion|exclusion|eligibility|include|exclude|inclusive|exclusive)
     (?:\s+(?:criteria|criterion|criterias))?
     (?:\s+(?:for|of)\s+[a-z \-]{1,40})?
-    (?:\s*\((?:main|key|general|all\s+\w+|part\s+\w+|cohort\s+\w+|[a-z]{1,12})\))?  # "Exclusion Criteria (main):"
+    (?:\s*\((?:main|key|general|all\s+\w+|(?P<part>(?:part|cohort|arm)\s+\w+)|[a-z]{1,12})\))?  # "(main)", "(cohort B)"
     \s*[:：]?\s*""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -100,12 +100,13 @@ def items_from_json(stored: str, text: str) -> list[Item]:
 
 def _heading_kind(line: str) -> tuple[Section | None, int, str | None]:
     """Whether a line is (or starts with) a section heading, where the rest of the line begins, and the words
-    it puts before "criteria" ("R/R B-ALL Inclusion Criteria": whom a sub-list is for)."""
+    it puts before "criteria" or in brackets after it ("R/R B-ALL Inclusion Criteria", "Exclusion Criteria (cohort
+    B)": whom a sub-list is for)."""
     match = _HEADING.match(line)
     if not match:
         return None, 0, None
     section, end = _heading_section(line, match)
-    lead = match.group("lead") if section is not None else None
+    lead = (match.group("lead") or match.group("part")) if section is not None else None
     return section, end, lead.strip() if lead else None
 
 
