@@ -179,7 +179,9 @@ def main() -> None:
     d.add_argument("--trials", type=int, default=30)
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--exclude", type=Path, nargs="*", default=[], help="trials.txt of earlier draws")
-    d.add_argument("--pool", choices=("car-t", "catalogue", "hint"), default="car-t", help="where the trials are drawn from")
+    d.add_argument(
+        "--pool", choices=("car-t", "catalogue", "hint"), default="car-t", help="where the trials are drawn from"
+    )
     c = sub.add_parser("count")
     c.add_argument("judgements", type=Path, nargs="+")
     args = parser.parse_args()

@@ -1122,7 +1122,9 @@ def test_a_thing_named_now_and_in_the_past_is_about_ever() -> None:
 
 
 def test_a_heading_naming_a_cohort_in_brackets_makes_its_items_for_that_cohort() -> None:
-    c = _one("Inclusion Criteria:\n- AML\nExclusion Criteria (arm B):\n- Prior autologous transplant", "autologous HSCT")
+    c = _one(
+        "Inclusion Criteria:\n- AML\nExclusion Criteria (arm B):\n- Prior autologous transplant", "autologous HSCT"
+    )
     assert kept_answers(c) == {"met"} and "arm B" in (c.leftover or "")
 
 
@@ -1142,9 +1144,13 @@ def test_a_status_reached_before_another_is_no_way_in_of_its_own() -> None:
 
 
 def test_an_unread_member_with_an_object_after_it_may_qualify_every_member() -> None:
-    c = _one("Exclusion Criteria:\n- Known allergy or intolerance to the excipients of the study product", "hypersensitivity")
+    c = _one(
+        "Exclusion Criteria:\n- Known allergy or intolerance to the excipients of the study product", "hypersensitivity"
+    )
     assert kept_answers(c) == {"met"}  # no allergy at all passes; an allergy to penicillin does not exclude
-    c = _one("Inclusion Criteria:\n- No mental illness or family situation that could limit adherence", "mental illness")
+    c = _one(
+        "Inclusion Criteria:\n- No mental illness or family situation that could limit adherence", "mental illness"
+    )
     assert c.polarity == "exclude" and kept_answers(c) == {"met"}
 
 
@@ -1185,3 +1191,38 @@ def test_a_negated_lead_in_of_an_inclusion_makes_every_thing_below_it_an_exclusi
     assert _one(text, "stroke").polarity == "exclude"
     assert next(c for c in found if c.quantity == "NYHA class").polarity == "exclude"
     assert next(c for c in found if c.quantity == "ECOG").polarity == "include"
+
+
+def test_a_range_under_a_topic_line_names_nothing_from_the_next_line() -> None:
+    text = "Inclusion Criteria:\n\n    Age\n\n      -  5 to 30\n\n    Performance status\n\n      -  ECOG 0-1"
+    assert all(c.quantity != "number of performance status" for c in _read(text))
+
+
+def test_an_extent_written_after_a_therapy_narrows_it() -> None:
+    found = _read("Inclusion Criteria:\n- No previous radiation to more than 30% of the marrow")
+    assert [c.kind for c in found] == ["concept"]
+    assert found[0].polarity == "exclude" and kept_answers(found[0]) == {"met"}
+
+
+def test_recovery_from_a_therapy_neither_requires_nor_excludes_it() -> None:
+    assert _read("Inclusion Criteria:\n- Recovered fully from prior cytotoxic chemotherapy or radiation") == []
+    c = _one("Inclusion Criteria:\n- At least 3 weeks since prior chemotherapy and recovered", "chemotherapy")
+    assert c.polarity == "exclude" and kept_answers(c) == {"not_met"}
+
+
+def test_an_allergy_attributed_to_a_drug_is_no_exposure_to_it() -> None:
+    found = _read("Exclusion Criteria:\n- Prior allergic reactions attributed to busulfan or melphalan")
+    assert {c.concept for c in found} == {"hypersensitivity"}
+
+
+def test_with_or_without_names_what_may_be_there_or_not() -> None:
+    found = _read(
+        "Inclusion Criteria:\n- Failed prior chemotherapy with or without rituximab, or prior autologous HSCT"
+    )
+    assert "rituximab" not in {c.concept for c in found}
+    assert all(c.polarity == "include" for c in found)
+
+
+def test_a_virus_written_as_a_mark_of_the_tumour_is_no_infection() -> None:
+    found = _read("Inclusion Criteria:\n- Histologically confirmed HHV8-associated lymphoma")
+    assert all(c.category != "infection" for c in found)

@@ -68,8 +68,11 @@ _CAUSE = re.compile(
 )
 # "including but not limited to" introduces examples: its "not" negates nothing.
 # "not due to dehydration" negates a cause, and "non-ischemic" is an adjective: neither negates what follows.
+# what may be there or not: "with or without monoclonal antibody-based therapies"
+_OPTIONAL = re.compile(r"(?i)\bwith\s+or\s+without\s+(?:(?:an?|any|the|prior|concurrent)\s+)?(?:[\w-]+[\s/-]+){0,3}$")
 _NOT_A_NEGATION = re.compile(
-    r"(?i)\b(?:(?:but\s+)?not\s+(?:be\s+)?limited\s+to|not\s+(?:due\s+to|caused\s+by|related\s+to)\s+[^,;]*|non-)"
+    r"(?i)\b(?:(?:but\s+)?not\s+(?:be\s+)?limited\s+to|not\s+(?:due\s+to|caused\s+by|related\s+to)\s+[^,;]*|non-|"
+    r"with\s+or\s+without)"
 )
 # A category's head word right after a specific member of it names the same thing ("HIV infection").
 _HEAD_WORD = re.compile(r"(?i)^(?:infections?|infected|disease|diseases|disorders?)$")
@@ -173,6 +176,8 @@ def extract_concepts(
                 continue
             if not _admissible(norm, concept.category, match, clause_start, clause_end, section_polarity):
                 continue
+            if _OPTIONAL.search(norm, max(clause_start, match.start() - 60), match.start()):
+                continue  # "chemotherapy with or without rituximab": neither required nor excluded
             polarity = section_polarity
             negation = _negation_before(norm, clause_start, match.start())
             turned_by: tuple[int, int] | None = None

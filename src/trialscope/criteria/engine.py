@@ -410,6 +410,28 @@ def _limit_subgroups(
     return found
 
 
+# a virus written as a mark of the tumour: "EBV(+) malignancy", "HPV-associated cancer", "HTLV-1-related leukaemia"
+_TUMOUR_FEATURE = re.compile(
+    r"(?i)\s*(?:\(\s*\+\s*\)|\+|-?\s*positive|-?\s*associated|-?\s*related|-?\s*driven|-?\s*induced)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:malignan\w*|lymphomas?|tumou?rs?|cancers?|carcinomas?|neoplasms?|neoplasia|"
+    r"leuka?emias?|lymphoproliferative|PTLD|sarcomas?)\b"
+)
+
+
+def _without_tumour_features(
+    builder: _Builder, norm: str, item: Item, concepts: list[ConceptMatch], vocab: Vocabulary
+) -> list[ConceptMatch]:
+    """A virus written as a mark of the tumour ("EBV(+) lymphoma") is no infection of the patient's: it is
+    dropped, and its words are left over, as they narrow the disease."""
+    kept = []
+    for m in concepts:
+        if m.category == "infection" and _TUMOUR_FEATURE.match(norm, m.end, item.end):
+            builder.unplaced += list(m.mentions or [(m.start, m.end)])
+            continue
+        kept.append(m)
+    return kept
+
+
 def _set_aside(
     builder: _Builder, item: Item, norm: str, numeric: list[NumericMatch], concepts: list[ConceptMatch]
 ) -> tuple[list[NumericMatch], list[ConceptMatch]]:
@@ -597,9 +619,12 @@ _NEEDS_THERAPY = re.compile(
     r"dependen\w*\s+on|for\s+which)\s+(?:\w+[\s/-]+){0,4}$"
 )
 _REACTS_TO = re.compile(
-    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*|reactions?)\s+((?:to|of|against)\s+"
-    r"(?:\w+[\s,/-]+){0,6})$"
+    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*|reactions?)\s+"
+    r"(?:(?:attributed|attributable|due|related|secondary)\s+)?((?:to|of|against)\s+(?:\w+[\s,/-]+){0,6})$"
 )
+# a therapy the patient must have recovered from ("recovered from the toxic effects of prior chemotherapy"):
+# what is asked is the recovery, whoever had the therapy; no therapy is required or excluded
+_RECOVERED_FROM = re.compile(r"(?i)\brecover\w*\s+(?:fully\s+|completely\s+)?from\s+(?:[\w-]+[\s,/]+){0,6}$")
 
 # the same, further back in the clause: a list of what the patient reacts to, after "including" or "such as"
 _REACTS_TO_FAR = re.compile(
@@ -757,6 +782,9 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
             (a for a, _b in clause_bounds(norm, item.start, item.end) if a <= c.start), default=item.start
         )
         lead = norm[clause_start : c.start]
+        if concept.category == "prior_therapy" and _RECOVERED_FROM.search(lead[-80:]):
+            drop.append(c)
+            continue
         if concept.category == "prior_therapy":
             needs = _NEEDS_THERAPY.search(lead[-80:])
             owners = [
@@ -1261,6 +1289,48 @@ def _apply_cohort_headings(
                 conditional(c, " ".join(heading.text.strip().rstrip(":").split()))
 
 
+_MEASURE_WORD = re.compile(r"(?i)\b(?:score|scale|rating|index|level|count|dose|doses|mg)\b")
+
+
+def _extents_of_concepts(constraints: list[Constraint], norm: str, vocab: Vocabulary) -> None:
+    """A limit outside the vocabulary named by a therapy just before it ("prior radiotherapy to > 25% of the
+    bone marrow", "surgery involving > 2 vertebrae") says how much of it is meant: no quantity of the patient's,
+    but words that narrow the therapy."""
+    concepts = [
+        c
+        for c in constraints
+        if c.kind == "concept" and c.category == "prior_therapy" and c.start is not None and c.end is not None
+    ]  # a score written after a condition ("dementia (CDR 0.5-1)") is the patient's quantity
+    for c in [
+        c
+        for c in constraints
+        if c.kind == "numeric"
+        and c.quantity not in vocab.quantities
+        and not _MEASURE_WORD.search(c.quantity or "")
+        and "g" not in (c.unit or "")  # "steroids at ≥ 5 mg/day prednisone": a dose is a limit of its own
+    ]:
+        named = next(
+            (
+                d
+                for d in concepts
+                if d.item == c.item
+                and d.end is not None
+                and 0 <= (c.start or 0) - d.end <= 25
+                and not re.search(r"[;.,]", norm[d.end : c.start or 0])
+            ),
+            None,
+        )
+        if named is None:
+            continue
+        constraints.remove(c)
+        tail = re.match(r"[^;.,\n]{0,40}", norm[c.end or 0 :])
+        _doubt(
+            named,
+            "qualifier",
+            " ".join(norm[named.end or 0 : (c.end or 0) + len(tail.group(0) if tail else "")].split()),
+        )
+
+
 # an inclusion's lead-in that says what the patient must be free of: "No other serious illness, including:"
 _NEGATED_LEAD_IN = re.compile(r"(?i)^\W*(?:no|none\s+of|without|absence\s+of|free\s+of|must\s+not\s+have)\b")
 
@@ -1298,6 +1368,7 @@ def _permission_items(constraints: list[Constraint], items: list[Item], norm: st
     for c in constraints:
         if c.kind in ("numeric", "concept"):
             by_item.setdefault(c.item, []).append(c)
+
     def lets_in(a: int, b: int) -> bool:  # "Known brain metastases, but these may be included": a contrast
         found = cues().permission.search(norm, a, b) or _BARE_PERMISSION.search(norm, a, b)  # keeps what is before
         if found is None or CONTRAST.search(norm, a, found.start()) is not None:
@@ -1312,9 +1383,7 @@ def _permission_items(constraints: list[Constraint], items: list[Item], norm: st
         words = " ".join(item.text.split()).rstrip(".;")
         own = {id(c) for c in by_item.get(item.index, [])}  # kept as text to read (see parse)
         constraints[:] = [c for c in constraints if id(c) not in own]
-        before = next(
-            (p for p in reversed(items[:n]) if p.section == item.section and p.level <= item.level), None
-        )
+        before = next((p for p in reversed(items[:n]) if p.section == item.section and p.level <= item.level), None)
         if before is None or before.section != item.section:
             continue
         for c in by_item.get(before.index, []):
@@ -2294,6 +2363,7 @@ def read_text(text: str | None) -> TextReading:
         numeric = extract_numeric(norm, item.start, item.end, vocab)
         concepts = extract_concepts(norm, item.start, item.end, vocab, _polarity(item), defines)
         numeric, concepts = _set_aside(builder, item, norm, numeric, concepts)
+        concepts = _without_tumour_features(builder, norm, item, concepts, vocab)
         concepts = _without_limited_names(norm, item, numeric, concepts, vocab)
         defines = _explaining(defines, numeric, concepts, item)
         _add_numeric(builder, item, numeric, definitional, defines)
@@ -2316,6 +2386,7 @@ def read_text(text: str | None) -> TextReading:
     _apply_cohort_headings(builder.constraints, items, norm, _disease_cohorts(items, norm, vocab))
     _permission_items(builder.constraints, items, norm)
     _negated_lead_ins(builder.constraints, items)
+    _extents_of_concepts(builder.constraints, norm, vocab)
     _alternative_items(builder.constraints, items)
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)

@@ -427,7 +427,7 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
     if threshold.unit in TIME_UNITS or threshold.unit == "half-lives":
         return None
     if not threshold.unit:  # "≥3 antihypertensive drugs": a count of what follows the number
-        counted = re.match(r"\s*((?:[A-Za-z][A-Za-z\-']*\s*){1,4})", norm[threshold.end : threshold.end + 50])
+        counted = re.match(r"\s*((?:[A-Za-z][A-Za-z\-']*\s*){1,4})", _to_next_item(norm, threshold.end, 50))
         if counted:
             noun_words = []
             for word in counted.group(1).split():
@@ -480,9 +480,21 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
     return Quantity(key=name.lower(), kind="other", names=(name,), unit=threshold.unit, units=(threshold.unit,))
 
 
+# where the next item or heading begins: a blank line, or a line opening with a list marker
+_NEXT_ITEM = re.compile(r"\n\s*(?:\n|[-*•]|\d{1,2}[.)]\s)")
+
+
+def _to_next_item(norm: str, start: int, length: int) -> str:
+    """The ``length`` characters of ``norm`` from ``start``, cut where the next item begins ("Age" over "3 to 21"
+    then "Performance status": the range names nothing after it)."""
+    window = norm[start : start + length]
+    found = _NEXT_ITEM.search(window)
+    return window[: found.start()] if found else window
+
+
 def _named_after(norm: str, threshold: Threshold) -> list[str]:
     """A threshold that opens its phrase names its quantity after it: up to three words, to a stop word."""
-    words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|[^\sA-Za-z]", norm[threshold.end : threshold.end + 40])
+    words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|[^\sA-Za-z]", _to_next_item(norm, threshold.end, 40))
     phrase: list[str] = []
     for word in words:
         if not word[0].isalpha() or word.lower() in _PHRASE_STOP or word.lower() in _FILLER or len(phrase) == 3:
