@@ -1167,8 +1167,9 @@ _DISEASE_LEAD = re.compile(
 def _disease_cohorts(items: list[Item], norm: str, vocab: Vocabulary) -> tuple[set[int], dict[int, tuple[int, int]]]:
     """Where a section speaks to several diseases' patients in turn: lines that name a disease and lead into a
     list ("CLL:", "Mantle cell lymphoma:"), which head what follows, and items that open with one ("ALL in
-    CR2 or CR3 ...", after its status at most: "Relapsed or refractory NHL"), whose own constraints hold for that disease only (the name's span). Only when the
-    section names two or more diseases that way, each then one cohort of several."""
+    CR2 or CR3 ...", after its status at most: "Relapsed or refractory NHL"), whose own constraints hold for
+    that disease only (the words up to its name). Only when the section names two or more diseases that way,
+    each then one cohort of several."""
     headings: dict[str, dict[int, set[str]]] = {}
     led: dict[str, dict[int, tuple[set[str], tuple[int, int]]]] = {}
     for item in items:
@@ -1342,14 +1343,18 @@ def _negated_lead_ins(constraints: list[Constraint], items: list[Item]) -> None:
     by_index = {item.index: item for item in items}
     below: set[int] = set()
     for item in items:
-        if item.section == "inclusion" and item.children and _NEGATED_LEAD_IN.match(item.text):
-            if item.text.rstrip().endswith(":"):
-                stack = list(item.children)
-                while stack:
-                    child = stack.pop()
-                    if child not in below:
-                        below.add(child)
-                        stack += by_index[child].children if child in by_index else []
+        if (
+            item.section == "inclusion"
+            and item.children
+            and _NEGATED_LEAD_IN.match(item.text)
+            and item.text.rstrip().endswith(":")
+        ):
+            stack = list(item.children)
+            while stack:
+                child = stack.pop()
+                if child not in below:
+                    below.add(child)
+                    stack += by_index[child].children if child in by_index else []
     for c in constraints:
         if c.item in below and c.kind in ("numeric", "concept") and c.polarity == "include" and not c.definitional:
             c.polarity = "exclude"
@@ -1362,11 +1367,12 @@ _BARE_PERMISSION = re.compile(r"(?i)\b(?:allowed|permitted|acceptable|eligible)\
 def _permission_items(constraints: list[Constraint], items: list[Item], norm: str) -> None:
     """An item that only lets some patients in ("Patients with Gilbert's syndrome are eligible", "Renal
     dysfunction due to organ infiltration allowed") requires and excludes nothing of its own: what it names is
-    who it is for, and it is kept as text to read. It narrows the item before it in its section: a limit still lets in whoever meets it, an
-    exclusion still passes whoever has none of it; the rest is for the study team."""
+    who it is for, and it is kept as text to read. It narrows the item before it in its section: a limit still
+    lets in whoever meets it, an exclusion still passes whoever has none of it; the rest is for the study
+    team."""
     by_item: dict[int, list[Constraint]] = {}
     for c in constraints:
-        if c.kind in ("numeric", "concept"):
+        if c.kind in ("numeric", "concept") and c.item is not None:
             by_item.setdefault(c.item, []).append(c)
 
     def lets_in(a: int, b: int) -> bool:  # "Known brain metastases, but these may be included": a contrast
