@@ -1226,3 +1226,89 @@ def test_with_or_without_names_what_may_be_there_or_not() -> None:
 def test_a_virus_written_as_a_mark_of_the_tumour_is_no_infection() -> None:
     found = _read("Inclusion Criteria:\n- Histologically confirmed HHV8-associated lymphoma")
     assert all(c.category != "infection" for c in found)
+
+
+def test_a_window_closes_the_member_it_ends_and_the_next_member_has_its_own() -> None:
+    text = "Exclusion Criteria:\n- Antibody therapy within 14 days, radiotherapy or surgery within 4 weeks"
+    radiotherapy = _one(text, "radiotherapy").within
+    assert radiotherapy is not None and (radiotherapy.value, radiotherapy.unit) == (4, "weeks")
+
+
+def test_a_window_opening_its_line_holds_for_the_list_after_it() -> None:
+    text = "Exclusion Criteria:\n- Within 3 weeks, radiotherapy or major surgery"
+    assert all(c.within is not None for c in _read(text))
+
+
+def test_an_age_group_in_brackets_after_a_limit_says_whom_it_is_for() -> None:
+    text = "Exclusion Criteria:\n- Ejection fraction below 50% (children) or below 40% (adults)"
+    assert all(kept_answers(c) == {"met"} for c in _read(text))
+
+
+def test_a_therapy_the_patient_may_instead_be_unfit_for_is_no_requirement() -> None:
+    c = _one("Inclusion Criteria:\n- Prior autologous HSCT, or not a candidate for it", "autologous HSCT")
+    assert "not_met" not in kept_answers(c)
+
+
+# --- held-out draws r21 and r22 (HINT pool) and their classes (issue 33) ----------------------------------------
+
+
+def test_a_negation_before_a_limits_quantity_in_an_inclusion_excludes_what_meets_it() -> None:
+    found = _read("Inclusion Criteria:\n- No ECOG performance status of 3 or 4")
+    ecog = [c for c in found if c.quantity == "ECOG"]  # outside 3-4: below 3 (or above 4)
+    assert ecog and all(c.polarity == "include" and c.comparator in ("<", ">") for c in ecog)
+    found = _read("Inclusion Criteria:\n- No evidence of brain metastases and platelets ≥ 75,000/uL")
+    assert next(c for c in found if c.quantity == "platelets").polarity == "include"
+
+
+def test_a_comparator_phrase_broken_over_two_lines_keeps_its_direction() -> None:
+    text = "Exclusion Criteria:\n\n   -  Total bilirubin greater than or\n      equal to 3 x ULN\n"
+    c = _one(text, "total bilirubin")
+    assert c.comparator == ">=" and c.polarity == "exclude"
+
+
+def test_a_kind_named_right_after_its_members_names_them_again() -> None:
+    found = _read("Exclusion Criteria:\n- Uncontrolled cytomegalovirus or Epstein-Barr viral infection")
+    assert "viral infection" not in {c.concept for c in found}
+
+
+def test_an_exclusion_ending_in_except_colon_lets_its_sub_items_in() -> None:
+    text = "Exclusion Criteria:\n- Other cancer within 3 years, except:\n   - Treated skin cancer\n- HIV"
+    c = _one(text, "other malignancy")
+    assert kept_answers(c) == {"met"}
+    assert "solid tumor" not in {o.concept for o in _read(text)}
+
+
+def test_the_people_a_rule_is_put_to_are_no_requirement() -> None:
+    text = "Inclusion Criteria:\n- Participants infected with hepatitis C should be on antiviral therapy"
+    assert all(kept_answers(c) != {"met", "not_met"} for c in _read(text) if c.concept == "hepatitis C")
+
+
+def test_a_relative_clause_after_an_exception_is_said_of_the_thing_excepted_from() -> None:
+    c = _one("Exclusion Criteria:\n- Any infection other than HIV which requires IV antibiotics", "active infection")
+    assert "HIV" in " ".join(c.exceptions) and "requires" in (c.leftover or "")
+    assert "not_met" not in kept_answers(c)
+
+
+def test_a_limit_for_one_group_beside_another_groups_unread_value_decides_nothing() -> None:
+    c = _one("Inclusion Criteria:\n- QTcF ≤ 480 ms in women (450 ms in men)", "QTc")
+    assert kept_answers(c) == frozenset()
+
+
+def test_common_abbreviations_of_cardiovascular_events() -> None:
+    found = _read("Exclusion Criteria:\n- MI or CVA in the last 6 months")
+    assert {c.concept for c in found} == {"myocardial infarction", "stroke"}
+
+
+def test_a_therapy_that_must_have_been_stopped_is_no_requirement() -> None:
+    text = "Inclusion Criteria:\n- Any earlier radiotherapy must have been completed 3 weeks before day 1"
+    assert all(not (c.polarity == "include" and "not_met" in kept_answers(c)) for c in _read(text))
+
+
+def test_a_list_of_one_of_the_following_written_with_a_digit_offers_alternatives() -> None:
+    text = "Inclusion Criteria:\n- At least 1 of the following:\n   - Serum free light chain ≥ 10 mg/dL\n   - ECOG 0-1"
+    assert all("not_met" not in kept_answers(c) for c in _read(text))
+
+
+def test_a_negated_member_after_or_in_an_inclusion_is_another_way_in() -> None:
+    c = _one("Inclusion Criteria:\n- Relapsed after transplant OR no curative option is available", "relapsed")
+    assert "not_met" not in kept_answers(c)

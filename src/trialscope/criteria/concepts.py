@@ -179,7 +179,7 @@ def extract_concepts(
             if _OPTIONAL.search(norm, max(clause_start, match.start() - 60), match.start()):
                 continue  # "chemotherapy with or without rituximab": neither required nor excluded
             polarity = section_polarity
-            negation = _negation_before(norm, clause_start, match.start())
+            negation = negation_before(norm, clause_start, match.start())
             turned_by: tuple[int, int] | None = None
             if section_polarity == "exclude" and negation is not None and _PROHIBITION.search(negation[2]):
                 negation = None  # "participants may not have had major surgery": the exclusion said again
@@ -521,14 +521,21 @@ def _exception_text(norm: str, start: int, clause_end: int) -> str:
     return " ".join(text.strip(" ,:;.").split())[:400]
 
 
+# a relative clause after an exception's list, said of what the exception narrows
+_SAID_OF_THE_HEAD = re.compile(
+    r"(?i)\b(?:that|which)\s+(?:is|are|has|have|requires?|required|needs?|needing|causes?)\b|\brequiring\b"
+)
+
+
 def _reopened(norm: str, after_exception: int, position: int) -> bool:
-    """A new clause of the list resumes after an exception ends: 'except X) and Y', 'except X; Y'."""
+    """A new clause of the list resumes after an exception ends: 'except X) and Y', 'except X; Y', 'other than X
+    that requires treatment'."""
     between = norm[after_exception:position]
     return (
         ")" in between
         and "(" not in between.split(")")[-1]
         and norm[after_exception - 40 : after_exception].count("(") > 0
-    )
+    ) or _SAID_OF_THE_HEAD.search(between) is not None
 
 
 # What ends a negation's reach before a mention: a contrast, an exception, a relative clause that starts a new
@@ -554,10 +561,10 @@ def _negated(norm: str, clause_start: int, position: int) -> bool:
     receive ... radiation therapy"), up to 150 characters back, its reach not ended between them (a contrast,
     an exception, a relative clause, a semicolon) and not shut in a bracket that closes before the mention
     ("(no pleural effusion), or psychiatric illness")."""
-    return _negation_before(norm, clause_start, position) is not None
+    return negation_before(norm, clause_start, position) is not None
 
 
-def _negation_before(norm: str, clause_start: int, position: int) -> tuple[int, int, str] | None:
+def negation_before(norm: str, clause_start: int, position: int) -> tuple[int, int, str] | None:
     """The negation cue whose reach covers the mention (``_negated``), with the words from a modal before it
     to the cue's end (to tell a prohibition), or None."""
     start = max(clause_start, position - 150)
@@ -651,6 +658,10 @@ _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # an aside ("(except diagno
 _ANOTHER_MEMBER = re.compile(r"(?i)(?:[,;]|\bor\b|\band\b)\s*(?:(?:a|an|the|any)\s+)?[A-Za-z]{3,}")
 
 
+_OPENS_LINE = re.compile(r"(?:^|\n)[ \t]*(?:[-*•·]|\d{1,2}[.)])?[ \t]*$")
+_NEXT_MEMBER = re.compile(r"(?i)\s*(?:[,;]|\b(?:and|or|and/or)\b)")
+
+
 def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str], start: int, end: int) -> list[str]:
     """The concept a window belongs to (the nearest in its clause), and those listed before it with it:
     'myocardial infarction, unstable angina, or heart failure within 12 months'."""
@@ -658,8 +669,12 @@ def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str
     if not owners:
         return []
     anchored = _ANCHOR_WORDS_AFTER.match(norm, end)  # "within 6 months prior to signing consent, including ..."
-    opener = _LIST_AFTER_WINDOW.match(norm, end) or (
-        _LIST_AFTER_WINDOW.match(norm, anchored.end()) if anchored else None
+    opener = (
+        _LIST_AFTER_WINDOW.match(norm, end)
+        or (_LIST_AFTER_WINDOW.match(norm, anchored.end()) if anchored else None)
+        or (  # "Within 4 weeks, chemotherapy or radiotherapy": a window that opens its line, then its list
+            re.match(r"\s*,", norm[end:]) if _OPENS_LINE.search(norm, max(0, start - 12), start) else None
+        )
     )
     if opener is not None:  # "events within the past 6 months, such as MI, angina or heart failure": each of them
         listed = [k for k in owners if any(a >= opener.end() for a, _ in matches[k].mentions)]
@@ -667,6 +682,13 @@ def _window_targets(norm: str, matches: dict[str, ConceptMatch], order: list[str
             before = [k for k in owners if k not in listed and _gap(matches[k].mentions, start, end) <= 30]
             return before + listed
     nearest = min(owners, key=lambda k: _gap(matches[k].mentions, start, end))
+    first_after = min((a for a, _b in matches[nearest].mentions if a >= end), default=None)
+    if first_after is not None and _NEXT_MEMBER.match(norm, end, first_after):
+        # "chemotherapy within 21 days, immunotherapy or surgery within 28 days": a window closes the member it
+        # ends; the one after the joint begins another, with a window of its own
+        before = [k for k in owners if any(b <= start for _a, b in matches[k].mentions)]
+        if before:  # "Within 4 weeks, chemotherapy or radiotherapy": nothing before, so the list after
+            nearest = min(before, key=lambda k: _gap(matches[k].mentions, start, end))
     if _gap(matches[nearest].mentions, start, end) > 120:
         return []
     behind = max((b for _a, b in matches[nearest].mentions if b <= start), default=None)
@@ -866,5 +888,8 @@ def exception_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
         text = norm[found.end() : clause_end]
         if ")" in text and "(" not in text.split(")")[0]:
             stop = found.end() + text.index(")")
+        said_of = _SAID_OF_THE_HEAD.search(norm, found.end(), stop)
+        if said_of is not None:  # "infection other than HIV that requires systemic treatment": the infection's
+            stop = said_of.start()
         spans.append((found.end(), stop))
     return spans

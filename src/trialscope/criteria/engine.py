@@ -25,6 +25,7 @@ from trialscope.criteria.concepts import (
     definition_spans,
     exception_spans,
     extract_concepts,
+    negation_before,
     therapy_targets,
     window_spans,
 )
@@ -250,6 +251,13 @@ def _inside(spans: Defines, start: int) -> bool:
     return any(a <= start < b for a, b in spans)
 
 
+def _negates_the_limit(norm: str, item_start: int, start: int) -> bool:
+    """A negation right before a limit's quantity ("No NYHA class III or IV"), with nothing of another thing
+    between them ("no CNS disease and ANC ≥ 1000": the negation is the disease's)."""
+    negation = negation_before(norm, max(item_start, start - 60), start)
+    return negation is not None and not re.search(r"(?i)[,;]|\b(?:and|or|with|but)\b", norm[negation[1] : start])
+
+
 def _add_numeric(
     builder: _Builder, item: Item, matches: list[NumericMatch], definitional: bool, defines: Defines
 ) -> None:
@@ -262,7 +270,11 @@ def _add_numeric(
     for m in matches:
         if m.twin_of_index is None:
             expressions.setdefault(m.group, set()).add((m.start, m.end))
-    ranges = _exclusion_ranges(matches) if polarity == "exclude" else {}
+    # "No NYHA class III or IV heart failure": an inclusion's limits that a negation right before them excludes
+    flipped = {
+        id(m) for m in matches if polarity == "include" and _negates_the_limit(builder.norm, item.start, m.start)
+    }
+    ranges = _exclusion_ranges(matches if polarity == "exclude" else [m for m in matches if id(m) in flipped])
     for m in matches:
         alternatives = polarity == "include" and (len(expressions.get(m.group, ())) > 1 or m.one_of)
         comparator, own_polarity, group = m.comparator, polarity, f"g{item.index}.{m.group}" if alternatives else None
@@ -272,6 +284,8 @@ def _add_numeric(
             re.split(r"[;.]\s", builder.text[max(item.start, m.start - 80) : m.start])[-1]
         ):
             own_polarity = "include"
+        elif id(m) in flipped:
+            own_polarity = "exclude"
         constraint = builder.add(
             kind="numeric",
             polarity=own_polarity,
@@ -334,8 +348,10 @@ _CONDITION_PHRASE = re.compile(
     r"\bin\s+(?:the\s+)?(?:case|presence)\s+of\b|\bwhen\s+(?:there\s+is|due\s+to)\b|\bunless\b|"
     r"\bexcept\s+(?:for\s+|in\s+)?(?:those|patients?|subjects?|participants?)\s+(?:with|who|having)\b|"
     r"\b(?:such\s+as|as|or)\s+with\b|"  # "≤ 2.5 × ULN, such as with liver metastasis, ≤ 5 × ULN"
-    # a cohort in brackets after a limit: "ECOG 0-1 (dose escalation phase)"
-    r"(?<=\()(?=[^()]{0,40}\b(?:cohorts?|arms?|part|dose[- ]escalation|dose[- ]expansion|escalation|expansion)\b))"
+    # a cohort or an age group in brackets after a limit: "ECOG 0-1 (dose escalation phase)", "LVEF < 45% (adults)"
+    r"(?<=\()(?=[^()]{0,40}\b(?:cohorts?|arms?|part|dose[- ]escalation|dose[- ]expansion|escalation|expansion|"
+    r"adults?|children|child|paediatric|pediatric|adolescents?|infants?)\b)|"
+    r"\bin\s+(?=(?:adults?|children|paediatric|pediatric|adolescents?|infants?)\b))"
     r"[^,;()\[\]]*"
 )
 
@@ -369,10 +385,12 @@ def _right_after_a_limit(norm: str, position: int, numeric: list[NumericMatch]) 
 
 
 # the people a requirement is put to, as the subject of its sentence: "Participants with a positive HCV
-# antibody must have undetectable HCV RNA", "Patients who had a transplant should be off immunosuppression"
+# antibody must have undetectable HCV RNA", "Patients who had a transplant should be off immunosuppression",
+# "Subjects infected with hepatitis B must receive antiviral therapy"
 _CONDITION_SUBJECT = re.compile(
     r"(?i)(?<![\w,])(?<![\w,]\s)(?:those|patients?|subjects?|participants?|individuals|women|men)\s+"
-    r"(?:with|who\s+(?:have|has|are|had|were)|having)\b[^,;()\[\]]*?"
+    r"(?:with|who\s+(?:have|has|are|had|were)|having|(?:who\s+are\s+)?(?:infected|diagnosed)\s+with|"
+    r"(?:who\s+are\s+)?positive\s+for)\b[^,;()\[\]]*?"
     r"(?=\s+(?:must|should|shall|needs?\s+to|have\s+to|has\s+to|(?:is|are)\s+required\s+to)\b)"
 )
 
@@ -416,6 +434,37 @@ _TUMOUR_FEATURE = re.compile(
     r"(?:[\w-]+\s+){0,3}?(?:malignan\w*|lymphomas?|tumou?rs?|cancers?|carcinomas?|neoplasms?|neoplasia|"
     r"leuka?emias?|lymphoproliferative|PTLD|sarcomas?)\b"
 )
+
+
+def _without_kind_heads(norm: str, concepts: list[ConceptMatch], vocab: Vocabulary) -> list[ConceptMatch]:
+    """A kind's name right after a member of it names that member again ("hepatitis B or C viral infection": the
+    viral infection is the hepatitis, not any viral infection): one mention of the member, not another thing."""
+    kept = []
+    for m in concepts:
+        member = next(
+            (
+                o
+                for o in concepts
+                if o is not m
+                and o.end <= m.start
+                and not norm[o.end : m.start].strip()
+                and m.key != o.key
+                and (
+                    m.key in vocab.concept_ancestors(o.key)
+                    or (  # a named virus, then "viral infection": the hierarchy keeps them apart (a resolved
+                        # hepatitis is no active infection), the words do not
+                        m.category == o.category == "infection" and "active infection" in vocab.concept_ancestors(m.key)
+                    )
+                )
+            ),
+            None,
+        )
+        if member is not None and m.polarity == member.polarity:
+            member.mentions = list(member.mentions or [(member.start, member.end)]) + [(m.start, m.end)]
+            member.end = max(member.end, m.end)
+            continue
+        kept.append(m)
+    return kept
 
 
 def _without_tumour_features(
@@ -624,6 +673,20 @@ _REACTS_TO = re.compile(
 )
 # a therapy the patient must have recovered from ("recovered from the toxic effects of prior chemotherapy"):
 # what is asked is the recovery, whoever had the therapy; no therapy is required or excluded
+# a therapy the patient may instead be unfit for: "received, or is ineligible for, intensive chemotherapy"
+_NOT_A_CANDIDATE = re.compile(
+    r"(?i)\b(?:ineligible|not\s+eligible|not\s+(?:a\s+)?candidates?|unfit|unsuitable|not\s+suitable|refused|declined)"
+    r"\s+(?:for|to)\b[^;.]*$"
+)
+_OR_NOT_A_CANDIDATE = re.compile(
+    r"(?i)[^;.]{0,30}?\bor\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:ineligible|not\s+eligible|not\s+(?:a\s+)?candidates?|"
+    r"unfit|unsuitable|not\s+suitable|refused|declined)\b"
+)
+# a therapy that must have been stopped some time before: a washout of whoever had it, no requirement
+_STOPPED = re.compile(
+    r"(?i)[^;.]{0,90}?\b((?:must|should)\s+(?:have\s+)?(?:been\s+)?(?:discontinued|stopped|completed|ceased|finished|"
+    r"washed\s+out))\b"
+)
 _RECOVERED_FROM = re.compile(r"(?i)\brecover\w*\s+(?:fully\s+|completely\s+)?from\s+(?:[\w-]+[\s,/]+){0,6}$")
 
 # the same, further back in the clause: a list of what the patient reacts to, after "including" or "such as"
@@ -1290,6 +1353,34 @@ def _apply_cohort_headings(
                 conditional(c, " ".join(heading.text.strip().rstrip(":").split()))
 
 
+def _another_groups_limit(constraints: list[Constraint]) -> None:
+    """A limit for some patients only, beside a value left unread ("QTc < 500 ms for men (470 ms for women)"):
+    the others have a limit of their own, maybe a stricter one, so meeting this one proves nothing."""
+    for c in constraints:
+        kinds = set((c.unsure or "").split(","))
+        if c.kind == "numeric" and "condition" in kinds and re.search(r"\d", c.leftover or ""):
+            _doubt_once(c, "unplaced", c.leftover or "")
+
+
+def _or_unfit_for(constraints: list[Constraint], items: list[Item], norm: str) -> None:
+    """A therapy the patient may have had or be unfit for ("received, or ineligible for, curative regimens
+    including transplant"): having had it is one way in, not a requirement. One that must have been stopped
+    some time before ("all prior therapy ... must have been discontinued 4 weeks before") is no requirement
+    either."""
+    starts = {item.index: item.start for item in items}
+    for c in constraints:
+        if c.kind != "concept" or c.category != "prior_therapy" or c.polarity != "include" or c.start is None:
+            continue
+        unfit = _NOT_A_CANDIDATE.search(norm, max(starts.get(c.item or 0, 0), c.start - 100), c.start)
+        if unfit is None and c.end is not None:  # "prior autologous HSCT, or not a candidate for it"
+            unfit = _OR_NOT_A_CANDIDATE.match(norm, c.end, min(len(norm), c.end + 80))
+        if unfit is not None:
+            _doubt_once(c, "alternative", " ".join(unfit.group(0).split()))
+        stopped = _STOPPED.match(norm, c.end or c.start, min(len(norm), (c.end or c.start) + 120))
+        if stopped is not None:  # "all prior therapy, including radiation, must have been stopped 4 weeks before":
+            _doubt_once(c, "unplaced", " ".join(stopped.group(1).split()))  # a washout, whoever had it
+
+
 _MEASURE_WORD = re.compile(r"(?i)\b(?:score|scale|rating|index|level|count|dose|doses|mg)\b")
 
 
@@ -1520,7 +1611,7 @@ def _age_conditions(builder: _Builder, before: int, item: Item, norm: str, vocab
 # A line that offers its sub-items as alternatives: "meet one of the following criteria:", "any of the
 # following:", "at least one of:", "either".
 _ONE_OF = re.compile(
-    r"(?i)\b(?:one|any|at\s+least\s+one|either)\s+(?:\w+\s+){0,2}(?:of\s+the\s+following|of:|below)|"
+    r"(?i)\b(?:one|1|any|at\s+least\s+(?:one|1)|either)\s+(?:\w+\s+){0,2}(?:of\s+the\s+following|of:|below)|"
     r"\bone\s+of\s+(?:these|the\s+criteria|the\s+conditions)|\beither\s*:\s*$"
 )
 # A criterion struck from the protocol: "(Retired with Protocol Version 3)", "[deleted]".
@@ -2370,6 +2461,7 @@ def read_text(text: str | None) -> TextReading:
         concepts = extract_concepts(norm, item.start, item.end, vocab, _polarity(item), defines)
         numeric, concepts = _set_aside(builder, item, norm, numeric, concepts)
         concepts = _without_tumour_features(builder, norm, item, concepts, vocab)
+        concepts = _without_kind_heads(norm, concepts, vocab)
         concepts = _without_limited_names(norm, item, numeric, concepts, vocab)
         defines = _explaining(defines, numeric, concepts, item)
         _add_numeric(builder, item, numeric, definitional, defines)
@@ -2393,6 +2485,8 @@ def read_text(text: str | None) -> TextReading:
     _permission_items(builder.constraints, items, norm)
     _negated_lead_ins(builder.constraints, items)
     _extents_of_concepts(builder.constraints, norm, vocab)
+    _or_unfit_for(builder.constraints, items, norm)
+    _another_groups_limit(builder.constraints)
     _alternative_items(builder.constraints, items)
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)

@@ -365,7 +365,11 @@ def assign(
                 index > 0 and not named[index - 1] and parts[index][1] in _OR_JOINTS and negated_before
             )
             negated_before = negated
-            if inclusion and negated:
+            if (
+                inclusion
+                and negated
+                and not (_joint in _OR_JOINTS and index > 0 and named[index - 1] and _NEGATED_MEMBER.match(norm, a))
+            ):
                 unread = "conjunct"  # "with no standard options or clinical trials": both required absent
             elif (
                 not inclusion

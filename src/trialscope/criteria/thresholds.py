@@ -50,8 +50,10 @@ _VALUE = rf"(?:(?<![A-Za-z0-9.\-/])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?
 # after a comparator the value may be glued to it ("equal to or greater than100 g/L")
 _CMP_VALUE = rf"(?:(?:(?<![A-Za-z0-9.\-/])|(?<=than))(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"
 _VALUE2 = rf"(?:(?<![A-Za-z0-9./])(?:{_NUM})(?![\d])|(?<![A-Za-z]){_WORD_NUM}(?![A-Za-z]))"  # after "-" in a range
+# a phrase's words apart by any white space, a line break among them ("greater than or\n    equal to")
+_PHRASES = "|".join(r"\s+".join(re.escape(word) for word in p.split(" ")) for p, _ in _COMPARATOR_PHRASES)
 COMPARATOR = (
-    r"(?:(?i:" + "|".join(re.escape(p) for p, _ in _COMPARATOR_PHRASES) + r")\s*(?i:of\s+|to\s+|than\s+)?"
+    r"(?:(?i:" + _PHRASES + r")\s*(?i:of\s+|to\s+|than\s+)?"
     r"(?:\(\s*[≤≥<>=/]{1,3}\s*\)\s*)?(?:[≤≥<>=⩽⩾]{1,2}\s*)?|(?:[<>=]\s?[<>=]|[≤≥<>⩽⩾]|(?<![<>=])=(?!=)))"
 )
 # Where a comparator can begin: a sign, or the first two characters of a phrase. An expression that begins
