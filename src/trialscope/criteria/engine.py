@@ -460,7 +460,7 @@ def _without_kind_heads(norm: str, concepts: list[ConceptMatch], vocab: Vocabula
             None,
         )
         if member is not None and m.polarity == member.polarity:
-            member.mentions = list(member.mentions or [(member.start, member.end)]) + [(m.start, m.end)]
+            member.mentions = [*(member.mentions or [(member.start, member.end)]), (m.start, m.end)]
             member.end = max(member.end, m.end)
             continue
         kept.append(m)
