@@ -687,6 +687,12 @@ _STOPPED = re.compile(
     r"(?i)[^;.]{0,90}?\b((?:must|should)\s+(?:have\s+)?(?:been\s+)?(?:discontinued|stopped|completed|ceased|finished|"
     r"washed\s+out))\b"
 )
+# what a count must be reached without: "ANC ≥ 1.0 × 10^9/L without growth factor support", "independent of
+# transfusions"
+_UNSUPPORTED = re.compile(
+    r"(?i)\b(?:without|independent\s+of|in\s+the\s+absence\s+of|not\s+supported\s+by)\s+(?:(?:the|any)\s+)?"
+    r"(?:(?:use|support|aid|help|administration)\s+of\s+)?(?:[\w-]+\s+){0,2}$"
+)
 _RECOVERED_FROM = re.compile(r"(?i)\brecover\w*\s+(?:fully\s+|completely\s+)?from\s+(?:[\w-]+[\s,/]+){0,6}$")
 
 # the same, further back in the clause: a list of what the patient reacts to, after "including" or "such as"
@@ -731,8 +737,10 @@ _UNIT_OF_LIMIT = re.compile(r"(?i)\s*(?:of\s+)?(?:oral\s+)?")
 
 
 _REACTION = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|reactions?)\b")
-_REACTION_OBJECT = re.compile(
-    r"(?i)\s*(?:to|against|towards?)\s+[^;.()]{1,80}?(?=$|[;.()]|\s+(?:or|and)\s+(?:any|other|prior|history|known)\b)"
+_REACTION_OBJECT = re.compile(  # "anaphylaxis or IgE-mediated hypersensitivity to murine proteins": both
+    r"(?i)(?:\s+(?:or|and/or|and)\s+(?:[\w-]+\s+){0,2}?(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|"
+    r"reactions?))?\s*(?:to|against|towards?)\s+[^;.()]{1,80}?"
+    r"(?=$|[;.()]|\s+(?:or|and)\s+(?:any|other|prior|history|known)\b)"
 )
 
 
@@ -847,6 +855,13 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
         lead = norm[clause_start : c.start]
         if concept.category == "prior_therapy" and _RECOVERED_FROM.search(lead[-80:]):
             drop.append(c)
+            continue
+        unsupported = _UNSUPPORTED.search(lead[-60:]) if concept.category == "prior_therapy" else None
+        measured = [o for o in own if o.kind == "numeric" and (o.end or 0) <= c.start and o.polarity == "include"]
+        if unsupported and measured:  # "ANC ≥ 750/uL without the use of growth factors": how it is measured
+            drop.append(c)
+            for o in measured:
+                _qualify(builder, o, (c.start - (len(lead[-60:]) - unsupported.start()), c.end))
             continue
         if concept.category == "prior_therapy":
             needs = _NEEDS_THERAPY.search(lead[-80:])

@@ -216,18 +216,23 @@ def leftovers(
     phrases the engine found saying who something holds for (their words are conditions); ``narrowing``: words
     the engine found narrowing what they stand beside ("CD19" in "CD19 CAR-T": their words are qualifiers)."""
     rules = reading_rules()
-    spans = list(placed)
-    spans += [(m.start(), m.end()) for m in rules.neutral.finditer(norm, start, end)]
-    if headings:
-        spans += [(m.start(), m.end()) for m in rules.headings.finditer(norm, start, end)]
-    if pregnancy:
-        spans += [(m.start(), m.end()) for m in rules.neutral_for_pregnancy.finditer(norm, start, end)]
-    spans += [(m.start(), m.end()) for m in _GUIDELINE_YEAR.finditer(norm, start, end)]
     qualified = _Spans(
         [(m.start(), m.end()) for m in rules.qualifiers.finditer(norm, start, end)]
         + [(m.start(), m.end()) for m in _RELATIVE_CLAUSE.finditer(norm, start, end)]
         + list(narrowing)
     )
+    spans = list(placed)
+    # a neutral word inside a qualifier's phrase is the qualifier's ("under treatment", "which requires")
+    spans += [
+        (m.start(), m.end())
+        for m in rules.neutral.finditer(norm, start, end)
+        if not qualified.covers(m.start(), m.end())
+    ]
+    if headings:
+        spans += [(m.start(), m.end()) for m in rules.headings.finditer(norm, start, end)]
+    if pregnancy:
+        spans += [(m.start(), m.end()) for m in rules.neutral_for_pregnancy.finditer(norm, start, end)]
+    spans += [(m.start(), m.end()) for m in _GUIDELINE_YEAR.finditer(norm, start, end)]
     before, after = current_cues(norm, start, end)
     spans += [(a, b) for a, b in before + after if not qualified.covers(a, b)]  # a present state is modelled
     future = _Spans(
