@@ -1312,3 +1312,46 @@ def test_a_list_of_one_of_the_following_written_with_a_digit_offers_alternatives
 def test_a_negated_member_after_or_in_an_inclusion_is_another_way_in() -> None:
     c = _one("Inclusion Criteria:\n- Relapsed after transplant OR no curative option is available", "relapsed")
     assert "not_met" not in kept_answers(c)
+
+
+# --- held-out draws r23 and r24 (HINT pool) and their classes (issue 33) ----------------------------------------
+
+
+def test_a_heading_run_onto_the_end_of_a_wrapped_line_still_opens_its_section() -> None:
+    text = (
+        "Inclusion Criteria:\n\n  -  Able to walk and to care for oneself without any help at all Exclusion\n"
+        "     Criteria:\n\n  -  Active hepatitis B\n"
+    )
+    assert _one(text, "hepatitis B").polarity == "exclude"
+
+
+def test_what_a_donor_must_meet_is_not_the_patients_criterion() -> None:
+    text = (
+        "Inclusion Criteria:\n- AML\n- A matched sibling donor who meets the following criteria:\n"
+        "    - Age 18 to 60\n    - HIV negative\n- The donor must not be pregnant\n"
+    )
+    donors = [c for c in _read(text) if c.concept != "acute myeloid leukemia"]
+    assert donors and all(kept_answers(c) == frozenset() for c in donors)
+
+
+def test_a_limit_after_a_condition_says_which_of_it_is_meant() -> None:
+    c = _one("Exclusion Criteria:\n- Heart disease, with NYHA class III or IV", "heart disease")
+    assert kept_answers(c) == {"met"}
+
+
+def test_the_nationality_of_the_patients_narrows_a_requirement() -> None:
+    c = _one("Inclusion Criteria:\n- Korean patients aged 19 or older", "age")
+    assert "not_met" in kept_answers(c) and "met" not in kept_answers(c)
+
+
+def test_childbearing_potential_is_no_pregnancy() -> None:
+    text = "Inclusion Criteria:\n- Men with a partner of childbearing potential must use condoms"
+    assert "pregnancy" not in {c.concept for c in parse_criteria(text).constraints}
+
+
+def test_an_allergy_to_compounds_like_a_long_list_of_drugs_is_no_exposure_to_them() -> None:
+    text = (
+        "Exclusion Criteria:\n- Hypersensitivity to compounds of a chemical or biologic composition similar to "
+        "fludarabine or to rituximab"
+    )
+    assert {c.concept for c in _read(text)} <= {"hypersensitivity"}

@@ -669,7 +669,7 @@ _NEEDS_THERAPY = re.compile(
 )
 _REACTS_TO = re.compile(
     r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*|reactions?)\s+"
-    r"(?:(?:attributed|attributable|due|related|secondary)\s+)?((?:to|of|against)\s+(?:\w+[\s,/-]+){0,6})$"
+    r"(?:(?:attributed|attributable|due|related|secondary)\s+)?((?:to|of|against)\s+(?:\w+[\s,/-]+){0,12})$"
 )
 # a therapy the patient must have recovered from ("recovered from the toxic effects of prior chemotherapy"):
 # what is asked is the recovery, whoever had the therapy; no therapy is required or excluded
@@ -697,7 +697,8 @@ _RECOVERED_FROM = re.compile(r"(?i)\brecover\w*\s+(?:fully\s+|completely\s+)?fro
 
 # the same, further back in the clause: a list of what the patient reacts to, after "including" or "such as"
 _REACTS_TO_FAR = re.compile(
-    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*)\s+((?:to|of|against)\s+[^;]*)$"
+    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*)(?:\s+reactions?)?\s+"
+    r"(?:(?:attributed|attributable|due|related|secondary)\s+)?((?:to|of|against)\s+[^;]*)$"
 )
 
 
@@ -1368,6 +1369,24 @@ def _apply_cohort_headings(
                 conditional(c, " ".join(heading.text.strip().rstrip(":").split()))
 
 
+# between a condition and the limit that says which of it is meant: "cardiac disease, with NYHA class II or more"
+_WITH_LIMIT = re.compile(r"(?i)\s*,?\s*(?:with|having|defined\s+as|i\.e\.,?|as\s+defined\s+by)\s+[^,;.]{0,60}")
+
+
+def _limits_narrowing_a_concept(constraints: list[Constraint], norm: str) -> None:
+    """A condition and, right after it, a limit that says which of it is meant ("History of cardiac disease,
+    with NYHA class II or greater"): the limit decides; the condition alone is narrowed by it."""
+    limits = [c for c in constraints if c.kind == "numeric" and c.start is not None]
+    for c in constraints:
+        if c.kind != "concept" or c.category != "condition" or c.end is None:
+            continue
+        for n in limits:
+            if n.item == c.item and n.polarity == c.polarity and (n.start or 0) > c.end:
+                if _WITH_LIMIT.fullmatch(norm, c.end, n.start or 0):
+                    _doubt_once(c, "qualifier", " ".join(norm[c.end : n.end or 0].split()).lstrip(", "))
+                break
+
+
 def _another_groups_limit(constraints: list[Constraint]) -> None:
     """A limit for some patients only, beside a value left unread ("QTc < 500 ms for men (470 ms for women)"):
     the others have a limit of their own, maybe a stricter one, so meeting this one proves nothing."""
@@ -1436,6 +1455,35 @@ def _extents_of_concepts(constraints: list[Constraint], norm: str, vocab: Vocabu
             "qualifier",
             " ".join(norm[named.end or 0 : (c.end or 0) + len(tail.group(0) if tail else "")].split()),
         )
+
+
+# the person a lead-in or an item is about, when it is not the patient: "Available donor that meets the following
+# criteria:", "The donor must be HIV negative"
+_SOMEONE_ELSE = re.compile(r"(?i)\b(?:donors?|caregivers?|care\s+givers?|legal\s+guardians?)\b")
+_SOMEONE_ELSE_SUBJECT = re.compile(
+    r"(?i)^\W*(?:the\s+|a\s+|an\s+|each\s+)?(?:[\w-]+\s+){0,2}?(?:donors?|caregivers?)\b"
+)
+
+
+def _about_someone_else(constraints: list[Constraint], items: list[Item]) -> None:
+    """What a donor (or caregiver) must meet is not the patient's criterion: the sub-items of a lead-in naming
+    the donor ("HLA-haploidentical donor that meets the following criteria:"), however deep, and an item whose
+    subject is the donor ("The donor must be at least 18"), decide nothing: the study team checks them."""
+    by_index = {item.index: item for item in items}
+    theirs: set[int] = set()
+    for item in items:
+        if _SOMEONE_ELSE_SUBJECT.match(item.text):
+            theirs.add(item.index)
+        if item.children and _SOMEONE_ELSE.search(item.text) and item.text.rstrip().endswith(":"):
+            stack = list(item.children)
+            while stack:
+                child = stack.pop()
+                if child not in theirs:
+                    theirs.add(child)
+                    stack += by_index[child].children if child in by_index else []
+    for c in constraints:
+        if c.item in theirs and c.kind in ("numeric", "concept"):
+            _doubt(c, "unplaced", "the donor's criterion, not the patient's", first=True)
 
 
 # an inclusion's lead-in that says what the patient must be free of: "No other serious illness, including:"
@@ -2499,9 +2547,11 @@ def read_text(text: str | None) -> TextReading:
     _apply_cohort_headings(builder.constraints, items, norm, _disease_cohorts(items, norm, vocab))
     _permission_items(builder.constraints, items, norm)
     _negated_lead_ins(builder.constraints, items)
+    _about_someone_else(builder.constraints, items)
     _extents_of_concepts(builder.constraints, norm, vocab)
     _or_unfit_for(builder.constraints, items, norm)
     _another_groups_limit(builder.constraints)
+    _limits_narrowing_a_concept(builder.constraints, norm)
     _alternative_items(builder.constraints, items)
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)

@@ -41,6 +41,12 @@ _HEADING = re.compile(
     \s*[:：]?\s*""",
     re.IGNORECASE | re.VERBOSE,
 )
+# a section's heading written at the end of another line, capitalised as a heading (not "... meets all the
+# exclusion criteria"), after a word that is no determiner
+_TRAILING_HEADING = re.compile(
+    r"(?<!\bthe)(?<!\ball)(?<!\bany)(?<!\bof)(?<!\bthese)(?<!\bfollowing)(?<!\blisted)(?<!\bother)(?<!\bstudy)"
+    r"\s+(?P<heading>(?:Inclusion|Exclusion|INCLUSION|EXCLUSION)\s+(?:Criteria|CRITERIA)\s*:?)\s*$"
+)
 _MARKER = re.compile(
     r"""^(?P<indent>\s*)
     (?P<marker>
@@ -170,9 +176,32 @@ def _run_on_children(norm: str, start: int, end: int) -> list[tuple[str, int, in
     return []
 
 
+# a heading run onto the end of a line and broken over the next: "... self-care Exclusion\n     Criteria"
+_RUN_ON_HEADING = re.compile(
+    r"(?<=\S)(?P<before>[ \t]+)"
+    r"(?=(?:Inclusion|Exclusion|INCLUSION|EXCLUSION)(?P<gap>[ \t]*\n[ \t]*)(?:Criteria|CRITERIA)\b)"
+)
+
+
+def _heading_on_its_line(norm: str) -> str:
+    """The text with such a heading put on a line of its own, each character where it was (spans stay true),
+    when a criterion's words stand before it (five words at least: not a lead-in such as "Key")."""
+    out, position = [], 0
+    for m in _RUN_ON_HEADING.finditer(norm):
+        line_start = norm.rfind("\n", 0, m.start()) + 1
+        if len(norm[line_start : m.start()].split()) < 5:
+            continue
+        gap = m.end() + len("Exclusion")  # as long as "Inclusion"
+        gap_end = gap + len(m.group("gap"))
+        out += [norm[position : m.start()], "\n" + m.group("before")[1:], norm[m.end() : gap], " " * (gap_end - gap)]
+        position = gap_end
+    out.append(norm[position:])
+    return "".join(out)
+
+
 def segment(text: str) -> list[Item]:
     """Items of a criteria text, in document order, with nesting."""
-    norm = normalise(text)
+    norm = _heading_on_its_line(normalise(text))
     items: list[Item] = []
     section: Section = "inclusion"
     saw_heading = False
@@ -194,6 +223,12 @@ def segment(text: str) -> list[Item]:
         if glued is not None:  # "... (PMBCL). 3. Relapsed ...": the next top-level item glued on
             lines.append((line_start + glued, line_end))
             line_end = line_start + glued
+            raw_line = norm[line_start:line_end]
+        trailing = _TRAILING_HEADING.search(raw_line)
+        if trailing is not None and len(raw_line[: trailing.start()].split()) >= 5:  # not a lead-in: "Key ..."
+            # "... capable of all self-care Exclusion Criteria": the next section's heading run onto a line
+            lines.append((line_start + trailing.start("heading"), line_end))
+            line_end = line_start + trailing.start()
             raw_line = norm[line_start:line_end]
         kind, heading_end, lead = _heading_kind(raw_line)
         content_start = line_start
