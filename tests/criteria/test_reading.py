@@ -1355,3 +1355,28 @@ def test_an_allergy_to_compounds_like_a_long_list_of_drugs_is_no_exposure_to_the
         "fludarabine or to rituximab"
     )
     assert {c.concept for c in _read(text)} <= {"hypersensitivity"}
+
+
+def test_the_therapy_a_status_is_counted_from_is_one_way_in_among_statuses() -> None:
+    text = "Inclusion Criteria:\n- Disease refractory to induction chemotherapy, or relapsed after an allogeneic HSCT"
+    c = _one(text, "allogeneic HSCT")
+    assert "not_met" not in kept_answers(c)
+
+
+def test_a_unit_is_no_thing_counted() -> None:
+    assert all(not (c.quantity or "").startswith("number of mg") for c in _read("Exclusion Criteria:\n- < 20 mg daily"))
+
+
+def test_a_condition_caused_by_medication_is_narrowed() -> None:
+    c = _one("Exclusion Criteria:\n- History of QT prolongation with other medication", "QT prolongation")
+    assert kept_answers(c) == {"met"}
+
+
+def test_a_limit_inside_an_exclusions_exception_is_whom_it_spares() -> None:
+    text = "Exclusion Criteria:\n- Daily steroids in the last 2 weeks, unless at a dose below 10 mg/day of prednisone"
+    assert all(c.kind != "numeric" for c in _read(text))
+
+
+def test_an_exclusions_limit_with_an_exception_after_it_excludes_no_one_surely() -> None:
+    c = _one("Exclusion Criteria:\n- ALT > 5 × ULN except in liver involvement by lymphoma", "ALT")
+    assert kept_answers(c) == {"met"}

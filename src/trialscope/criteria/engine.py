@@ -507,7 +507,7 @@ def _set_aside(
             # contrast is the exclusion itself
             contrast = list(CONTRAST.finditer(norm, a, allowed.start()))
             permissions.append((contrast[-1].start() if contrast else a, b))
-    if not conditions and not permissions:
+    if not conditions and not permissions and not (item.section == "exclusion" and excepted):
         return numeric, concepts
 
     def inside(spans: list[tuple[int, int]], position: int) -> bool:
@@ -544,7 +544,11 @@ def _set_aside(
     builder.permitted_again[item.index] = {  # the thing excluded, or a broader one, let in again
         m.key for m in kept_concepts if any(other in vocab.concept_ancestors(m.key) for other in named)
     }
-    kept_numeric = [m for m in numeric if not inside(permissions, m.start)]
+    kept_numeric = [  # "... unless at a dose < 30 mg/day": a limit inside an exclusion's exception is whom it spares
+        m
+        for m in numeric
+        if not inside(permissions, m.start) and not (item.section == "exclusion" and inside(excepted, m.start))
+    ]
     builder.set_aside[item.index] = (conditions, permissions)
     return kept_numeric, kept_concepts
 
@@ -681,6 +685,11 @@ _NOT_A_CANDIDATE = re.compile(
 _OR_NOT_A_CANDIDATE = re.compile(
     r"(?i)[^;.]{0,30}?\bor\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:ineligible|not\s+eligible|not\s+(?:a\s+)?candidates?|"
     r"unfit|unsuitable|not\s+suitable|refused|declined)\b"
+)
+# a therapy a disease status is counted from: "refractory to chemotherapy", "relapsed after HSCT"
+_STATUS_ANCHOR = re.compile(
+    r"(?i)\b(?:refractory|resistant|relaps\w*|progress\w*|fail\w*)\s+(?:to|after|following|post|on|of)\s+"
+    r"(?:(?:the|a|an|prior|previous|their|first-line|standard)\s+){0,2}$"
 )
 # a therapy that must have been stopped some time before: a washout of whoever had it, no requirement
 _STOPPED = re.compile(
@@ -1373,6 +1382,19 @@ def _apply_cohort_headings(
 _WITH_LIMIT = re.compile(r"(?i)\s*,?\s*(?:with|having|defined\s+as|i\.e\.,?|as\s+defined\s+by)\s+[^,;.]{0,60}")
 
 
+def _limits_with_exceptions(constraints: list[Constraint], items: list[Item], norm: str) -> None:
+    """An exclusion's limit with an exception after it in its clause ("bilirubin > 3 mg/dL except in Gilbert
+    syndrome"): a value the limit lets through answers surely; one it would exclude may be excepted, so it asks."""
+    spans = {item.index: exception_spans(norm, item.start, item.end) for item in items}
+    for c in constraints:
+        if c.kind != "numeric" or c.polarity != "exclude" or c.end is None or c.definitional:
+            continue  # an inclusion's limit excepting some patients is read with its subgroups (_set_aside)
+        for a, b in spans.get(c.item or 0, []):
+            if c.end <= a and not re.search(r"[;\n]|\.\s", norm[c.end : a]):
+                _doubt_once(c, "excepted", " ".join(norm[a:b].split()))
+                break
+
+
 def _limits_narrowing_a_concept(constraints: list[Constraint], norm: str) -> None:
     """A condition and, right after it, a limit that says which of it is meant ("History of cardiac disease,
     with NYHA class II or greater"): the limit decides; the condition alone is narrowed by it."""
@@ -1410,6 +1432,10 @@ def _or_unfit_for(constraints: list[Constraint], items: list[Item], norm: str) -
             unfit = _OR_NOT_A_CANDIDATE.match(norm, c.end, min(len(norm), c.end + 80))
         if unfit is not None:
             _doubt_once(c, "alternative", " ".join(unfit.group(0).split()))
+        anchored = _STATUS_ANCHOR.search(norm, max(starts.get(c.item or 0, 0), c.start - 50), c.start)
+        statuses = [o for o in constraints if o.item == c.item and o.category == "disease_status" and o.any_of_group]
+        if anchored is not None and statuses:  # "relapsed or refractory to chemotherapy, or relapsed after HSCT"
+            _doubt_once(c, "alternative", " ".join(anchored.group(0).split()))  # the therapy of one way in
         stopped = _STOPPED.match(norm, c.end or c.start, min(len(norm), (c.end or c.start) + 120))
         if stopped is not None:  # "all prior therapy, including radiation, must have been stopped 4 weeks before":
             _doubt_once(c, "unplaced", " ".join(stopped.group(1).split()))  # a washout, whoever had it
@@ -2552,6 +2578,7 @@ def read_text(text: str | None) -> TextReading:
     _or_unfit_for(builder.constraints, items, norm)
     _another_groups_limit(builder.constraints)
     _limits_narrowing_a_concept(builder.constraints, norm)
+    _limits_with_exceptions(builder.constraints, items, norm)
     _alternative_items(builder.constraints, items)
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)

@@ -421,6 +421,10 @@ def _starting_in(mentions: list[Mention], low: int, high: int) -> list[Mention]:
 _SUBGROUP_IN_BRACKETS = re.compile(r"(?i)\d[^()]{0,40}\(\s*(?:with|in|for|if)\s+[^()\d]*$")
 
 
+# words that are units, not things counted ("< 30 mg/day", "5 x ULN"): no "number of mg"
+_UNIT_WORDS = frozenset({"mg", "g", "kg", "ml", "l", "mmol", "umol", "µmol", "x", "uln", "times", "iu", "u"})
+
+
 def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Quantity | None:
     """A quantity outside the vocabulary, named by the words just before the threshold ('systolic blood
     pressure > 140 mmHg'). Durations are left to the concepts (they are time windows)."""
@@ -434,7 +438,7 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
                 if word.lower() in _PHRASE_STOP or word.lower() in _COUNT_STOP:
                     break
                 noun_words.append(word)
-            if noun_words and noun_words[0].lower() not in _FILLER:
+            if noun_words and noun_words[0].lower() not in _FILLER and noun_words[0].lower() not in _UNIT_WORDS:
                 name = "number of " + " ".join(noun_words)
                 return Quantity(key=name.lower(), kind="count", names=(name,), unit="", units=("",))
             if counted.group(1).split()[0].lower() in _NOT_A_QUANTITY:
