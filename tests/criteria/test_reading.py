@@ -1380,3 +1380,31 @@ def test_a_limit_inside_an_exclusions_exception_is_whom_it_spares() -> None:
 def test_an_exclusions_limit_with_an_exception_after_it_excludes_no_one_surely() -> None:
     c = _one("Exclusion Criteria:\n- ALT > 5 × ULN except in liver involvement by lymphoma", "ALT")
     assert kept_answers(c) == {"met"}
+
+
+# --- held-out draws r25 and r26 (HINT pool) and their classes (issue 33) ----------------------------------------
+
+
+def test_a_lettered_section_heading_opens_its_section() -> None:
+    text = "A. INCLUSION CRITERIA\n\n   1. AML\n\nB. EXCLUSION CRITERIA\n\n   1. Prior clofarabine"
+    assert _one(text, "clofarabine").polarity == "exclude"
+
+
+def test_a_grade_written_before_the_condition_it_grades_narrows_it() -> None:
+    c = _one("Inclusion Criteria:\n- No NYHA class III or IV cardiac disease", "heart disease")
+    assert kept_answers(c) == {"met"}
+
+
+def test_primary_amyloidosis_is_a_kind_of_amyloidosis_not_all_of_it() -> None:
+    assert _one("Exclusion Criteria:\n- Light chain amyloidosis", "AL amyloidosis").polarity == "exclude"
+    assert "amyloidosis" not in {c.concept for c in _read("Exclusion Criteria:\n- Primary amyloidosis")}
+
+
+def test_a_disease_said_to_be_included_too_is_no_requirement() -> None:
+    text = "Inclusion Criteria:\n- AML\n- Therapy-related AML is also included"
+    assert "secondary acute myeloid leukemia" not in {c.concept for c in _read(text)}
+
+
+def test_counselling_about_pregnancy_precautions_is_about_contraception() -> None:
+    found = parse_criteria("Inclusion Criteria:\n- Men must be counselled about pregnancy precautions").constraints
+    assert "pregnancy" not in {c.concept for c in found}

@@ -1396,17 +1396,23 @@ def _limits_with_exceptions(constraints: list[Constraint], items: list[Item], no
 
 
 def _limits_narrowing_a_concept(constraints: list[Constraint], norm: str) -> None:
-    """A condition and, right after it, a limit that says which of it is meant ("History of cardiac disease,
-    with NYHA class II or greater"): the limit decides; the condition alone is narrowed by it."""
+    """A condition and, right after it (or right before it), a limit that says which of it is meant ("History of
+    cardiac disease, with NYHA class II or greater", "NYHA class III or IV heart disease"): the limit decides;
+    the condition alone is narrowed by it."""
     limits = [c for c in constraints if c.kind == "numeric" and c.start is not None]
     for c in constraints:
         if c.kind != "concept" or c.category != "condition" or c.end is None:
             continue
         for n in limits:
-            if n.item == c.item and n.polarity == c.polarity and (n.start or 0) > c.end:
+            if n.item != c.item or n.polarity != c.polarity:
+                continue
+            if (n.start or 0) > c.end:
                 if _WITH_LIMIT.fullmatch(norm, c.end, n.start or 0):
                     _doubt_once(c, "qualifier", " ".join(norm[c.end : n.end or 0].split()).lstrip(", "))
                 break
+            if n.end is not None and c.start is not None and n.end <= c.start and not norm[n.end : c.start].strip():
+                # "NYHA class III or IV heart disease": the grade written before the condition it grades
+                _doubt_once(c, "qualifier", " ".join(norm[n.start or 0 : n.end].split()))
 
 
 def _another_groups_limit(constraints: list[Constraint]) -> None:

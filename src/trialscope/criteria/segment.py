@@ -31,7 +31,7 @@ Section = Literal["inclusion", "exclusion"]
 # spaces between its two runs (37 us a line, most of segmenting a trial's criteria); what follows the space
 # is never a space, so nothing given back could ever match
 _HEADING = re.compile(
-    r"""^\s*+(?:[-*•]\s*+)?
+    r"""^\s*+(?:[-*•]\s*+)?(?:(?:[A-H]|[IVX]{1,4}|\d{1,2})[.)]\s++)?  # "B. EXCLUSION CRITERIA"
     (?:(?:key|main|major|general|other|additional|specific)\s+  # or a lead-in: "Procurement Exclusion Criteria:"
       |(?P<lead>(?:[A-Za-z0-9/\-]+\s+){1,3})(?=(?:inclusion|exclusion|eligibility)\s+criteri))?
     (?P<kind>inclusion|exclusion|eligibility|include|exclude|inclusive|exclusive)
