@@ -671,21 +671,17 @@ _NEEDS_THERAPY = re.compile(
     r"(?i)\b(?:requir\w*|need\w*|treated\s+with|treated\s+by|managed\s+with|controlled\s+(?:with|by)|"
     r"dependen\w*\s+on|for\s+which)\s+(?:\w+[\s/-]+){0,4}$"
 )
+_REACTION_WORDS = r"(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*)"
+_ATTRIBUTED = r"(?:(?:attributed|attributable|due|related|secondary)\s+)?"
 _REACTS_TO = re.compile(
-    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*|reactions?)\s+"
-    r"(?:(?:attributed|attributable|due|related|secondary)\s+)?((?:to|of|against)\s+(?:\w+[\s,/-]+){0,12})$"
+    rf"(?i)\b(?:{_REACTION_WORDS}|reactions?)\s+{_ATTRIBUTED}((?:to|of|against)\s+(?:\w+[\s,/-]+){{0,12}})$"
 )
 # a therapy the patient must have recovered from ("recovered from the toxic effects of prior chemotherapy"):
 # what is asked is the recovery, whoever had the therapy; no therapy is required or excluded
 # a therapy the patient may instead be unfit for: "received, or is ineligible for, intensive chemotherapy"
-_NOT_A_CANDIDATE = re.compile(
-    r"(?i)\b(?:ineligible|not\s+eligible|not\s+(?:a\s+)?candidates?|unfit|unsuitable|not\s+suitable|refused|declined)"
-    r"\s+(?:for|to)\b[^;.]*$"
-)
-_OR_NOT_A_CANDIDATE = re.compile(
-    r"(?i)[^;.]{0,30}?\bor\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:ineligible|not\s+eligible|not\s+(?:a\s+)?candidates?|"
-    r"unfit|unsuitable|not\s+suitable|refused|declined)\b"
-)
+_UNFIT = r"(?:ineligible|not\s+eligible|not\s+(?:a\s+)?candidates?|unfit|unsuitable|not\s+suitable|refused|declined)"
+_NOT_A_CANDIDATE = re.compile(rf"(?i)\b{_UNFIT}\s+(?:for|to)\b[^;.]*$")
+_OR_NOT_A_CANDIDATE = re.compile(rf"(?i)[^;.]{{0,30}}?\bor\s+(?:is\s+|are\s+|was\s+|were\s+)?{_UNFIT}\b")
 # a therapy a disease status is counted from: "refractory to chemotherapy", "relapsed after HSCT"
 _STATUS_ANCHOR = re.compile(
     r"(?i)\b(?:refractory|resistant|relaps\w*|progress\w*|fail\w*)\s+(?:to|after|following|post|on|of)\s+"
@@ -705,10 +701,7 @@ _UNSUPPORTED = re.compile(
 _RECOVERED_FROM = re.compile(r"(?i)\brecover\w*\s+(?:fully\s+|completely\s+)?from\s+(?:[\w-]+[\s,/]+){0,6}$")
 
 # the same, further back in the clause: a list of what the patient reacts to, after "including" or "such as"
-_REACTS_TO_FAR = re.compile(
-    r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|contraindicat\w*)(?:\s+reactions?)?\s+"
-    r"(?:(?:attributed|attributable|due|related|secondary)\s+)?((?:to|of|against)\s+[^;]*)$"
-)
+_REACTS_TO_FAR = re.compile(rf"(?i)\b{_REACTION_WORDS}(?:\s+reactions?)?\s+{_ATTRIBUTED}((?:to|of|against)\s+[^;]*)$")
 
 
 # between a condition and another that says which of it is meant: "autoimmune disease with CNS involvement"
@@ -1489,6 +1482,19 @@ def _extents_of_concepts(constraints: list[Constraint], norm: str, vocab: Vocabu
         )
 
 
+def _descendants(items: list[Item], heads: list[Item]) -> set[int]:
+    """The indexes of every item below the given ones, however deep."""
+    by_index = {item.index: item for item in items}
+    found: set[int] = set()
+    stack = [child for head in heads for child in head.children]
+    while stack:
+        child = stack.pop()
+        if child not in found:
+            found.add(child)
+            stack += by_index[child].children if child in by_index else []
+    return found
+
+
 # the person a lead-in or an item is about, when it is not the patient: "Available donor that meets the following
 # criteria:", "The donor must be HIV negative"
 _SOMEONE_ELSE = re.compile(r"(?i)\b(?:donors?|caregivers?|care\s+givers?|legal\s+guardians?)\b")
@@ -1501,18 +1507,10 @@ def _about_someone_else(constraints: list[Constraint], items: list[Item]) -> Non
     """What a donor (or caregiver) must meet is not the patient's criterion: the sub-items of a lead-in naming
     the donor ("HLA-haploidentical donor that meets the following criteria:"), however deep, and an item whose
     subject is the donor ("The donor must be at least 18"), decide nothing: the study team checks them."""
-    by_index = {item.index: item for item in items}
-    theirs: set[int] = set()
-    for item in items:
-        if _SOMEONE_ELSE_SUBJECT.match(item.text):
-            theirs.add(item.index)
-        if item.children and _SOMEONE_ELSE.search(item.text) and item.text.rstrip().endswith(":"):
-            stack = list(item.children)
-            while stack:
-                child = stack.pop()
-                if child not in theirs:
-                    theirs.add(child)
-                    stack += by_index[child].children if child in by_index else []
+    theirs = {item.index for item in items if _SOMEONE_ELSE_SUBJECT.match(item.text)}
+    theirs |= _descendants(
+        items, [i for i in items if i.children and _SOMEONE_ELSE.search(i.text) and i.text.rstrip().endswith(":")]
+    )
     for c in constraints:
         if c.item in theirs and c.kind in ("numeric", "concept"):
             _doubt(c, "unplaced", "the donor's criterion, not the patient's", first=True)
@@ -1526,21 +1524,17 @@ def _negated_lead_ins(constraints: list[Constraint], items: list[Item]) -> None:
     """An inclusion's lead-in that negates what its sub-items list ("No serious illness, including any of the
     following:" over "Myocardial infarction within 6 months", "NYHA class III-IV heart failure") makes every
     thing below it, however deep, one the patient must not have: each excludes, none is required."""
-    by_index = {item.index: item for item in items}
-    below: set[int] = set()
-    for item in items:
-        if (
-            item.section == "inclusion"
+    below = _descendants(
+        items,
+        [
+            item
+            for item in items
+            if item.section == "inclusion"
             and item.children
             and _NEGATED_LEAD_IN.match(item.text)
             and item.text.rstrip().endswith(":")
-        ):
-            stack = list(item.children)
-            while stack:
-                child = stack.pop()
-                if child not in below:
-                    below.add(child)
-                    stack += by_index[child].children if child in by_index else []
+        ],
+    )
     for c in constraints:
         if c.item in below and c.kind in ("numeric", "concept") and c.polarity == "include" and not c.definitional:
             c.polarity = "exclude"
