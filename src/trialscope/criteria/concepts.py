@@ -68,6 +68,8 @@ _CAUSE = re.compile(
 )
 # "including but not limited to" introduces examples: its "not" negates nothing.
 # "not due to dehydration" negates a cause, and "non-ischemic" is an adjective: neither negates what follows.
+# a prefix that names everything but the thing after it: "non-hematologic malignancy"
+_COMPLEMENT = re.compile(r"(?i)\bnon[-\s]?$")
 # what may be there or not: "with or without monoclonal antibody-based therapies"
 _OPTIONAL = re.compile(r"(?i)\bwith\s+or\s+without\s+(?:(?:an?|any|the|prior|concurrent)\s+)?(?:[\w-]+[\s/-]+){0,3}$")
 _NOT_A_NEGATION = re.compile(
@@ -176,6 +178,8 @@ def extract_concepts(
                 continue
             if not _admissible(norm, concept.category, match, clause_start, clause_end, section_polarity):
                 continue
+            if _COMPLEMENT.search(norm, max(clause_start, match.start() - 5), match.start()):
+                continue  # "non-hematologic malignancy": everything but the thing named
             if _OPTIONAL.search(norm, max(clause_start, match.start() - 60), match.start()):
                 continue  # "chemotherapy with or without rituximab": neither required nor excluded
             polarity = section_polarity

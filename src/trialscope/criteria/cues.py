@@ -44,6 +44,8 @@ class CuesFile(ReviewedFile):
     counted_links: list[str]
     quantity_name_stop: list[str]
     subgroup_cues: list[str]
+    not_a_quantity_name: list[str]
+    people_not_a_quantity_name: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,8 @@ class Cues:
     counted_links: frozenset[str]  # after a bare count: the end of what it counts ("within", "at")
     quantity_name_stop: frozenset[str]  # where a quantity's name ends ("with", "who")
     subgroup_cues: frozenset[str]  # before a threshold: for whom it holds ("unless", "due")
+    not_a_quantity_name: frozenset[str]  # units named where a quantity's name would be ("mg", "ULN")
+    people_not_a_quantity_name: frozenset[str]  # the people a threshold is for ("women")
 
 
 def _alternatives(words: list[str]) -> str:
@@ -118,4 +122,6 @@ def cues() -> Cues:
         counted_links=frozenset(data.counted_links),
         quantity_name_stop=frozenset(data.quantity_name_stop),
         subgroup_cues=frozenset(data.subgroup_cues),
+        not_a_quantity_name=frozenset(data.not_a_quantity_name),
+        people_not_a_quantity_name=frozenset(data.people_not_a_quantity_name),
     )

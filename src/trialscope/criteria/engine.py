@@ -80,7 +80,9 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
     not a definition (its sub-items are, through ``_status_head``)."""
     own = norm[item.start : item.end]
     label = _STATUS_LABEL.match(own)
-    if label is not None:  # "Refractory disease: failure to achieve CR after 2 cycles": the label is defined
+    if label is not None and not _names_a_group(label.group(1)):
+        # "Refractory disease: failure to achieve CR after 2 cycles": the label is defined (not "FOR THE
+        # TREATMENT-NAIVE GROUP ONLY: ...", which names whom the item is for)
         in_label = vocab.concept_matcher.finditer(norm, item.start, item.start + label.end(1))
         if in_label and all(vocab.concepts[m.key].category == "disease_status" for m in in_label):
             return True
@@ -1324,6 +1326,15 @@ _SUBGROUP_HEADING = re.compile(  # labelled, led by "for"/"in", or ending in a c
 _TOPIC_LINE = re.compile(r"(?i)\s*[a-z][a-z /-]{2,40}:?\s*")
 
 
+def _names_a_group(label: str) -> bool:
+    """A label naming a group of the trial's patients: "Arm B", "FOR HIGH-RISK REFRACTORYGROUP ONLY" (glued)."""
+    return bool(_COHORT_WORDS.search(label) or re.search(r"(?i)(?:group|cohort|arm)\s*only\b", label))
+
+
+# a label before a colon opening an item: "FOR TREATMENT-NAIVE GROUP ONLY: Men and women ≥ 65 ..."
+_COHORT_LABEL = re.compile(r"\s*([^:;.]{2,60}?)\s*:\s*\S")
+
+
 def _apply_cohort_headings(
     constraints: list[Constraint], items: list[Item], norm: str, cohorts: tuple[set[int], dict[int, tuple[int, int]]]
 ) -> None:
@@ -1340,6 +1351,12 @@ def _apply_cohort_headings(
         for c in constraints:
             if c.item == index and c.kind in ("numeric", "concept"):
                 conditional(c, " ".join(norm[a:b].split()))
+    for item in items:  # "FOR THE RELAPSED GROUP ONLY: ...", "Arm B: ...": the item is for those patients only
+        labelled = _COHORT_LABEL.match(item.text)
+        if labelled is not None and _names_a_group(labelled.group(1)):
+            for c in constraints:
+                if c.item == item.index and c.kind in ("numeric", "concept"):
+                    conditional(c, " ".join(labelled.group(1).split()))
     for item in items:  # under a heading "R/R B-NHL Inclusion Criteria": for those patients only
         if item.heading and _names_a_cohort(item.heading):
             for c in constraints:
@@ -1373,6 +1390,49 @@ def _apply_cohort_headings(
 
 # between a condition and the limit that says which of it is meant: "cardiac disease, with NYHA class II or more"
 _WITH_LIMIT = re.compile(r"(?i)\s*,?\s*(?:with|having|defined\s+as|i\.e\.,?|as\s+defined\s+by)\s+[^,;.]{0,60}")
+
+
+def _exceptions_over_sub_items(constraints: list[Constraint], items: list[Item], norm: str) -> None:
+    """A lead-in with an exception ("Laboratory results within these ranges (unless related to CLL
+    involvement):") spares some patients from every limit below it: a value within a limit answers surely, one
+    outside it may be spared, so it asks."""
+    for item in items:
+        if not item.children or not item.text.rstrip().endswith(":"):
+            continue
+        spans = exception_spans(norm, item.start, item.end)
+        if not spans:
+            continue
+        words = " ".join(norm[spans[0][0] : spans[0][1]].split()).rstrip(":) ")
+        below = _descendants(items, [item])
+        for c in constraints:
+            if c.item in below and c.kind in ("numeric", "concept") and not c.definitional:
+                _doubt_once(c, "excepted", words)
+
+
+# the people an age names, before it: "for patients aged 65 or older", "in subjects < 60", "for those over 70"
+_WHOSE_AGE = re.compile(
+    r"(?i)\b(?:for|in|among|of)\s+(?:those|patients?|subjects?|participants?|individuals|people|children|adults)\s+"
+    r"(?:(?:who\s+are|aged?|of\s+age|age[ds]?)\s+)?(?:(?:years?\s+)?(?:old\s+)?)?$"
+)
+
+
+def _ages_naming_whom(constraints: list[Constraint], norm: str) -> None:
+    """An age written after "for patients" or "in subjects" ("ECOG 0-2 for patients aged 65 or older", "≤ 5
+    points for patients < 60") names whom the item's other limits hold for: it requires no age, and the
+    others of its clause hold for those patients only."""
+    for c in [c for c in constraints if c.kind == "numeric" and c.quantity == "age"]:
+        at = c.start or 0
+        whose = _WHOSE_AGE.search(norm, max(0, at - 40), at)
+        if whose is None:
+            continue
+        constraints.remove(c)
+        words = " ".join(norm[whose.start() : c.end or at].split())
+        for o in constraints:
+            same_clause = o.start is not None and not re.search(
+                r"[;\n]|\.\s", norm[min(o.start, at) : max(o.start, at)]
+            )
+            if o.item == c.item and o.kind in ("numeric", "concept") and same_clause:
+                _doubt_once(o, "condition", words)
 
 
 def _limits_with_exceptions(constraints: list[Constraint], items: list[Item], norm: str) -> None:
@@ -2579,6 +2639,8 @@ def read_text(text: str | None) -> TextReading:
     _another_groups_limit(builder.constraints)
     _limits_narrowing_a_concept(builder.constraints, norm)
     _limits_with_exceptions(builder.constraints, items, norm)
+    _ages_naming_whom(builder.constraints, norm)
+    _exceptions_over_sub_items(builder.constraints, items, norm)
     _alternative_items(builder.constraints, items)
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)

@@ -421,8 +421,8 @@ def _starting_in(mentions: list[Mention], low: int, high: int) -> list[Mention]:
 _SUBGROUP_IN_BRACKETS = re.compile(r"(?i)\d[^()]{0,40}\(\s*(?:with|in|for|if)\s+[^()\d]*$")
 
 
-# words that are units, not things counted ("< 30 mg/day", "5 x ULN"): no "number of mg"
-_UNIT_WORDS = frozenset({"mg", "g", "kg", "ml", "l", "mmol", "umol", "µmol", "x", "uln", "times", "iu", "u"})
+_UNIT_WORDS = cues().not_a_quantity_name  # "< 30 mg/day", "5 x ULN": no "number of mg"
+_PEOPLE_WORDS = cues().people_not_a_quantity_name  # "≤ 470 ms for women": no quantity called "women"
 
 
 def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Quantity | None:
@@ -478,6 +478,8 @@ def _generic_quantity(norm: str, threshold: Threshold, clause_start: int) -> Qua
         phrase = _named_after(norm, threshold)  # "(>1.5cm diameter)", ">=80% diary compliance"
     if len(phrase) == 1 and len(phrase[0]) == 1:
         return None  # "(n=20)": a sample size, not a patient's quantity
+    if phrase and (phrase[0].lower() in _UNIT_WORDS or all(w.lower() in _PEOPLE_WORDS for w in phrase)):
+        return None  # "< 1.5 mg/dL in males", "≤ 470 ms for women": a unit or the people, no quantity's name
     if not phrase:
         return None
     name = " ".join(phrase)

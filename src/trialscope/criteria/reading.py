@@ -389,8 +389,9 @@ def assign(
                 or (index == len(parts) - 1 and index > 0 and _SHARED_TAIL.search(norm, a, b) is not None)
             ):
                 # "..., or social situations that would limit compliance", "hypersensitivity or intolerance to
-                # the study drug": the clause or the object after the last member may qualify every member
-                unread = "qualifier"
+                # the study drug": the clause or the object after the last member may qualify every member, or
+                # only the last, another way to be excluded; which, the words do not say
+                unread = "unplaced"
             else:
                 unread = "alternative" if not inclusion or _or_beside(parts, named, index) else "conjunct"
         else:
