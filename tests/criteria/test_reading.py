@@ -1444,3 +1444,22 @@ def test_an_exception_in_a_lead_in_spares_some_patients_from_every_limit_below()
         "    - Platelets ≥ 75,000/uL"
     )
     assert kept_answers(_one(text, "platelets")) == {"met"}
+
+
+# --- the final draws r30 to r32 (HINT pool) and their classes (issue 33) ----------------------------------------
+
+
+def test_two_performance_scales_joined_by_or_are_alternatives() -> None:
+    text = "Inclusion Criteria:\n- Karnofsky score of at least 70 or Eastern Cooperative Oncology Group (ECOG) 0 to 1"
+    found = _read(text)
+    assert len(found) == 2 and found[0].any_of_group and found[0].any_of_group == found[1].any_of_group
+
+
+def test_a_negation_reaches_a_limit_named_after_or() -> None:
+    c = _one("Inclusion Criteria:\n- No prior transplant or prior cytarabine dose ≥ 3 g/m2", "prior cytarabine dose")
+    assert c.polarity == "exclude"
+
+
+def test_a_phase_named_alone_on_its_line_heads_the_items_below() -> None:
+    c = _one("Exclusion Criteria:\n- Phase 2\n- Hepatitis C", "hepatitis C")
+    assert kept_answers(c) == {"met"}

@@ -571,7 +571,7 @@ def _negated(norm: str, clause_start: int, position: int) -> bool:
 def negation_before(norm: str, clause_start: int, position: int) -> tuple[int, int, str] | None:
     """The negation cue whose reach covers the mention (``_negated``), with the words from a modal before it
     to the cue's end (to tell a prohibition), or None."""
-    start = max(clause_start, position - 150)
+    start = max(clause_start, position - 250)  # "No significant history of ... (i.e., ..., or heart failure)"
     window = _NOT_A_NEGATION.sub(lambda m: " " * len(m.group(0)), norm[start:position])
     cues = list(_NEGATION.finditer(window))
     if not cues:

@@ -256,8 +256,8 @@ def _inside(spans: Defines, start: int) -> bool:
 def _negates_the_limit(norm: str, item_start: int, start: int) -> bool:
     """A negation right before a limit's quantity ("No NYHA class III or IV"), with nothing of another thing
     between them ("no CNS disease and ANC ≥ 1000": the negation is the disease's)."""
-    negation = negation_before(norm, max(item_start, start - 60), start)
-    return negation is not None and not re.search(r"(?i)[,;]|\b(?:and|or|with|but)\b", norm[negation[1] : start])
+    negation = negation_before(norm, max(item_start, start - 80), start)
+    return negation is not None and not re.search(r"(?i)[,;]|\b(?:and|with|but)\b", norm[negation[1] : start])
 
 
 def _add_numeric(
@@ -744,7 +744,7 @@ _UNIT_OF_LIMIT = re.compile(r"(?i)\s*(?:of\s+)?(?:oral\s+)?")
 _REACTION = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|reactions?)\b")
 _REACTION_OBJECT = re.compile(  # "anaphylaxis or IgE-mediated hypersensitivity to murine proteins": both
     r"(?i)(?:\s+(?:or|and/or|and)\s+(?:[\w-]+\s+){0,2}?(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|"
-    r"reactions?))?\s*(?:to|against|towards?)\s+[^;.()]{1,80}?"
+    r"reactions?))?\s*(?:to|against|towards?)\s+[^;.()]{1,160}?"
     r"(?=$|[;.()]|\s+(?:or|and)\s+(?:any|other|prior|history|known)\b)"
 )
 
@@ -1234,7 +1234,8 @@ _COHORT_HEADING = re.compile(
     r"(?i)^\s*(?:(?:(?:additional\s+|specific\s+)?(?:inclusion\s+|exclusion\s+|eligibility\s+)?criteria\s+)?(?:only\s+)?"
     r"(?:for|in)\s+(?:patients?\s+with\s+|subjects?\s+with\s+|the\s+)?[^:;.]{1,60}|"
     r"(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion))\b[^:;.]{0,60}|"
-    r"[^:;.]{1,80}\b(?:only|sub-?\s?stud(?:y|ies)|sub-?protocol|module))\s*:\s*$"  # "... Substudy Only:"
+    r"[^:;.]{1,80}\b(?:only|sub-?\s?stud(?:y|ies)|sub-?protocol|module))\s*:\s*$|"  # "... Substudy Only:"
+    r"^\s*(?:cohort|arm|part|group|stratum|phase)\s+(?:[ivx]{1,4}|\d{1,2}|[a-h])\s*$"  # "Phase II" alone on its line
 )
 
 

@@ -531,7 +531,7 @@ def _group_alternatives(norm: str, results: list[NumericMatch]) -> None:
         ):
             stops = None  # "... based on age and gender; or estimated creatinine clearance > 50"
         bare = re.sub(r"\([^()]*\)", " ", gap)  # "CrCl (calculated using the Cockcroft-Gault formula) >= 30"
-        if len(bare) <= 60 and _ALTERNATIVE.search(bare) and not stops:
+        if len(bare) <= 90 and _ALTERNATIVE.search(bare) and not stops:  # a long name: "Eastern ... Group"
             old = current.group
             for later in results[index:]:
                 if later.group == old:
