@@ -1601,6 +1601,8 @@ def _negated_lead_ins(constraints: list[Constraint], items: list[Item]) -> None:
             c.polarity = "exclude"
 
 
+# a word every permission holds (cues.json "permission", and _BARE_PERMISSION)
+_PERMISSION_WORD = re.compile(r"(?i)allow|permit|eligib|accept|includ|enrol|particip|exclu|not\s+an?\s+exclusion")
 # an item that only lets some patients in, said without "are" ("Renal dysfunction due to infiltration allowed")
 _BARE_PERMISSION = re.compile(r"(?i)\b(?:allowed|permitted|acceptable|eligible)\s*[.;]?\s*$")
 
@@ -1624,8 +1626,10 @@ def _permission_items(constraints: list[Constraint], items: list[Item], norm: st
         return lead.count("(") <= lead.count(")")  # "Platelets ≥ 30 (transfusions are allowed)": a remark
 
     for n, item in enumerate(items):
+        if item.children or not _PERMISSION_WORD.search(item.text):  # a cheap look before each clause's
+            continue
         clauses = clause_bounds(norm, item.start, item.end)
-        if item.children or not clauses or not all(lets_in(a, b) for a, b in clauses):
+        if not clauses or not all(lets_in(a, b) for a, b in clauses):
             continue
         words = " ".join(item.text.split()).rstrip(".;")
         own = {id(c) for c in by_item.get(item.index, [])}  # kept as text to read (see parse)

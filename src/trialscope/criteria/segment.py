@@ -224,7 +224,7 @@ def segment(text: str) -> list[Item]:
             lines.append((line_start + glued, line_end))
             line_end = line_start + glued
             raw_line = norm[line_start:line_end]
-        trailing = _TRAILING_HEADING.search(raw_line)
+        trailing = _TRAILING_HEADING.search(raw_line) if "RITERI" in raw_line.upper() else None
         if trailing is not None and len(raw_line[: trailing.start()].split()) >= 5:  # not a lead-in: "Key ..."
             # "... capable of all self-care Exclusion Criteria": the next section's heading run onto a line
             lines.append((line_start + trailing.start("heading"), line_end))
