@@ -1568,13 +1568,17 @@ def _about_someone_else(constraints: list[Constraint], items: list[Item]) -> Non
     """What a donor (or caregiver) must meet is not the patient's criterion: the sub-items of a lead-in naming
     the donor ("HLA-haploidentical donor that meets the following criteria:"), however deep, and an item whose
     subject is the donor ("The donor must be at least 18"), decide nothing: the study team checks them."""
-    theirs = {item.index for item in items if _SOMEONE_ELSE_SUBJECT.match(item.text)}
-    theirs |= _descendants(
-        items, [i for i in items if i.children and _SOMEONE_ELSE.search(i.text) and i.text.rstrip().endswith(":")]
-    )
+    whose: dict[int, str] = {}  # item -> the registry's words naming the other person
+    for item in items:
+        subject = _SOMEONE_ELSE_SUBJECT.match(item.text)
+        if subject is not None:
+            whose[item.index] = subject.group(0).strip(" -*•")
+        if item.children and _SOMEONE_ELSE.search(item.text) and item.text.rstrip().endswith(":"):
+            for below in _descendants(items, [item]):
+                whose.setdefault(below, " ".join(item.text.split()).rstrip(":"))
     for c in constraints:
-        if c.item in theirs and c.kind in ("numeric", "concept"):
-            _doubt(c, "unplaced", "the donor's criterion, not the patient's", first=True)
+        if c.item in whose and c.kind in ("numeric", "concept"):
+            _doubt(c, "unplaced", whose[c.item], first=True)
 
 
 # an inclusion's lead-in that says what the patient must be free of: "No other serious illness, including:"
@@ -2546,7 +2550,14 @@ def record_notes(constraints: list[Constraint], study: Study) -> list[str]:
     language (``parse_criteria`` keeps them in English, as the stored criteria hold them)."""
     notes = []
     eligibility = study.protocol_section.eligibility_module
-    text_ages = [c for c in constraints if c.kind == "numeric" and c.quantity == "age" and c.polarity == "include"]
+    text_ages = [  # the patient's age, required of everyone (not a donor's, not one group's)
+        c
+        for c in constraints
+        if c.kind == "numeric"
+        and c.quantity == "age"
+        and c.polarity == "include"
+        and not {"unplaced", "condition"} & set((c.unsure or "").split(","))
+    ]
     for label, field_value, comparators in (
         ("minimum", eligibility.minimum_age, (">=", ">")),
         ("maximum", eligibility.maximum_age, ("<=", "<")),
