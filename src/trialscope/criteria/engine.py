@@ -1410,6 +1410,10 @@ def _exceptions_over_sub_items(constraints: list[Constraint], items: list[Item],
                 _doubt_once(c, "excepted", words)
 
 
+# where a clause ends, between two places of an item: a semicolon, a line break, a full stop before a space
+_CLAUSE_BREAK = re.compile(r"[;\n]|\.\s")
+
+
 # the people an age names, before it: "for patients aged 65 or older", "in subjects < 60", "for those over 70"
 _WHOSE_AGE = re.compile(
     r"(?i)\b(?:for|in|among|of)\s+(?:those|patients?|subjects?|participants?|individuals|people|children|adults)\s+"
@@ -1429,9 +1433,7 @@ def _ages_naming_whom(constraints: list[Constraint], norm: str) -> None:
         constraints.remove(c)
         words = " ".join(norm[whose.start() : c.end or at].split())
         for o in constraints:
-            same_clause = o.start is not None and not re.search(
-                r"[;\n]|\.\s", norm[min(o.start, at) : max(o.start, at)]
-            )
+            same_clause = o.start is not None and not _CLAUSE_BREAK.search(norm, min(o.start, at), max(o.start, at))
             if o.item == c.item and o.kind in ("numeric", "concept") and same_clause:
                 _doubt_once(o, "condition", words)
 
@@ -1439,12 +1441,13 @@ def _ages_naming_whom(constraints: list[Constraint], norm: str) -> None:
 def _limits_with_exceptions(constraints: list[Constraint], items: list[Item], norm: str) -> None:
     """An exclusion's limit with an exception after it in its clause ("bilirubin > 3 mg/dL except in Gilbert
     syndrome"): a value the limit lets through answers surely; one it would exclude may be excepted, so it asks."""
-    spans = {item.index: exception_spans(norm, item.start, item.end) for item in items}
+    by_index = {item.index: item for item in items}
     for c in constraints:
         if c.kind != "numeric" or c.polarity != "exclude" or c.end is None or c.definitional:
             continue  # an inclusion's limit excepting some patients is read with its subgroups (_set_aside)
-        for a, b in spans.get(c.item or 0, []):
-            if c.end <= a and not re.search(r"[;\n]|\.\s", norm[c.end : a]):
+        item = by_index.get(c.item or 0)
+        for a, b in exception_spans(norm, item.start, item.end) if item is not None else []:
+            if c.end <= a and not _CLAUSE_BREAK.search(norm, c.end, a):
                 _doubt_once(c, "excepted", " ".join(norm[a:b].split()))
                 break
 
@@ -1484,17 +1487,18 @@ def _or_unfit_for(constraints: list[Constraint], items: list[Item], norm: str) -
     some time before ("all prior therapy ... must have been discontinued 4 weeks before") is no requirement
     either."""
     starts = {item.index: item.start for item in items}
+    among_statuses = {o.item for o in constraints if o.category == "disease_status" and o.any_of_group}
     for c in constraints:
         if c.kind != "concept" or c.category != "prior_therapy" or c.polarity != "include" or c.start is None:
             continue
-        unfit = _NOT_A_CANDIDATE.search(norm, max(starts.get(c.item or 0, 0), c.start - 100), c.start)
+        item_start = starts.get(c.item or 0, 0)
+        unfit = _NOT_A_CANDIDATE.search(norm, max(item_start, c.start - 100), c.start)
         if unfit is None and c.end is not None:  # "prior autologous HSCT, or not a candidate for it"
             unfit = _OR_NOT_A_CANDIDATE.match(norm, c.end, min(len(norm), c.end + 80))
         if unfit is not None:
             _doubt_once(c, "alternative", " ".join(unfit.group(0).split()))
-        anchored = _STATUS_ANCHOR.search(norm, max(starts.get(c.item or 0, 0), c.start - 50), c.start)
-        statuses = [o for o in constraints if o.item == c.item and o.category == "disease_status" and o.any_of_group]
-        if anchored is not None and statuses:  # "relapsed or refractory to chemotherapy, or relapsed after HSCT"
+        anchored = _STATUS_ANCHOR.search(norm, max(item_start, c.start - 50), c.start)
+        if anchored is not None and c.item in among_statuses:  # "refractory to chemotherapy, or relapsed after HSCT"
             _doubt_once(c, "alternative", " ".join(anchored.group(0).split()))  # the therapy of one way in
         stopped = _STOPPED.match(norm, c.end or c.start, min(len(norm), (c.end or c.start) + 120))
         if stopped is not None:  # "all prior therapy, including radiation, must have been stopped 4 weeks before":
