@@ -1463,3 +1463,72 @@ def test_a_negation_reaches_a_limit_named_after_or() -> None:
 def test_a_phase_named_alone_on_its_line_heads_the_items_below() -> None:
     c = _one("Exclusion Criteria:\n- Phase 2\n- Hepatitis C", "hepatitis C")
     assert kept_answers(c) == {"met"}
+
+
+# --- open classes of the fourth stop and draws r35 and r36 (HINT pool) (issue 33) -------------------------------
+
+
+def test_any_operation_is_broader_than_a_major_one() -> None:
+    c = _one("Exclusion Criteria:\n- An operation or other surgery in the past 3 weeks", "surgery")
+    assert c.within is not None and c.polarity == "exclude"
+    major = _one("Exclusion Criteria:\n- Major surgical procedure within 14 days", "major surgery")
+    assert major.within is not None
+
+
+def test_a_patient_on_a_drug_is_taking_it_now() -> None:
+    c = _one("Exclusion Criteria:\n- Subjects on oral steroids for an autoimmune illness", "oral corticosteroids")
+    assert c.current
+
+
+def test_a_history_of_an_active_infection_is_the_past_not_the_present() -> None:
+    c = _one("Exclusion Criteria:\n- Prior history of, or active, tuberculosis", "tuberculosis")
+    assert not c.current
+    found = _read("Exclusion Criteria:\n- HIV antibody positive, or a history of active hepatitis C")
+    assert found and not any(c.current for c in found)
+
+
+def test_a_line_saying_some_patients_are_not_eligible_lets_no_one_in() -> None:
+    text = "Exclusion Criteria:\n- Known HIV infection\n- Patients who had prior gene therapy are not eligible"
+    hiv = _one(text, "HIV")
+    assert hiv.unsure is None and kept_answers(hiv) == {"met", "not_met"}
+
+
+def test_a_condition_that_must_be_treated_if_present_is_not_required() -> None:
+    c = _one("Inclusion Criteria:\n- Known CNS leukemia must be fully treated and in remission", "CNS involvement")
+    assert c.polarity == "exclude" and "not_met" not in kept_answers(c)
+
+
+def test_a_disease_named_as_what_a_therapy_was_for_is_not_a_diagnosis() -> None:
+    found = _read("Inclusion Criteria:\n- No earlier treatment of myeloma other than radiotherapy")
+    assert "multiple myeloma" not in {c.concept for c in found}
+
+
+def test_an_abbreviation_ends_no_clause() -> None:
+    text = "Exclusion Criteria:\n- Ongoing anti-cancer therapy (e.g. Ibrutinib) or radiotherapy"
+    assert all(c.current for c in _read(text))
+
+
+def test_an_aside_that_negates_is_no_restatement() -> None:
+    c = _one("Inclusion Criteria:\n- Hemoglobin at least 8 g/dL (not transfusion dependent)", "hemoglobin")
+    assert c.unsure is not None and "transfusion" in (c.leftover or "")
+
+
+def test_a_therapy_named_by_a_dose_limit_is_that_limit() -> None:
+    found = _read("Exclusion Criteria:\n- Lifetime daunorubicin exposure above 500 mg/m2")
+    assert [c.kind for c in found] == ["numeric"]
+
+
+def test_an_exposure_that_needs_a_time_and_has_none_only_lets_pass() -> None:
+    c = _one("Exclusion Criteria:\n- Any other experimental drugs", "investigational treatment")
+    assert kept_answers(c) == {"met"}
+    dated = _one("Exclusion Criteria:\n- Experimental drugs in the past 30 days", "investigational treatment")
+    assert kept_answers(dated) == {"met", "not_met"}
+
+
+def test_a_required_status_before_a_list_of_indications_is_still_required() -> None:
+    text = (
+        "Inclusion Criteria:\n- Participants must be treatment-naive and have one of the following:\n"
+        "    - Bulky lymph nodes\n    - Anaemia"
+    )
+    c = _one(text, "previously untreated")
+    assert c.polarity == "include" and not c.definitional

@@ -191,6 +191,12 @@ def extract_concepts(
                 polarity = "exclude" if section_polarity == "include" else "include"
                 if section_polarity == "exclude" and negation is not None:
                     turned_by = negation[:2]
+            elif (
+                polarity == "include"
+                and concept.category == "condition"
+                and cues().state_if_present.match(norm, match.end(), clause_end)
+            ):
+                polarity = "exclude"  # "brain metastases must be treated and stable": kept out in another state
             if polarity == "include" and concept.never_required:
                 continue  # "histological diagnosis of malignancy": the trial's own cancer, not another one
             if key in clause_matches and clause_matches[key].polarity == polarity:
@@ -589,10 +595,12 @@ def negation_before(norm: str, clause_start: int, position: int) -> tuple[int, i
     return (start + cue.start(), start + cue.end(), said)
 
 
-# "drugs used for GVHD", "medication to prevent seizures": a condition named as what unnamed drugs are for
+# "drugs used for GVHD", "medication to prevent seizures", "therapy for (treatment of) lymphoma": a condition
+# named as what unnamed drugs or therapies are for
 _PURPOSE_OF_A_DRUG = re.compile(
-    r"(?i)\b(?:drugs?|medications?|medicines?|agents?)\s+(?:(?:used|given|taken|prescribed)\s+)?"
-    r"(?:for|to\s+(?:treat|prevent|control|manage))\s+(?:the\s+|an?\s+)?$"
+    r"(?i)\b(?:(?:drugs?|medications?|medicines?|agents?|therap(?:y|ies)|treatments?|chemotherapy|regimens?)\s+"
+    r"(?:(?:used|given|taken|prescribed)\s+)?(?:for|to\s+(?:treat|prevent|control|manage))"
+    r"|(?:treatment|therapy|management)\s+of)\s+(?:the\s+|an?\s+|their\s+|his\s+|her\s+)?$"
 )
 
 # "GVHD therapies", "graft-versus-host disease prophylaxis": the drugs for the condition, not the condition

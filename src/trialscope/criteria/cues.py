@@ -46,6 +46,7 @@ class CuesFile(ReviewedFile):
     subgroup_cues: list[str]
     not_a_quantity_name: list[str]
     people_not_a_quantity_name: list[str]
+    state_if_present: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ class Cues:
     subgroup_cues: frozenset[str]  # before a threshold: for whom it holds ("unless", "due")
     not_a_quantity_name: frozenset[str]  # units named where a quantity's name would be ("mg", "ULN")
     people_not_a_quantity_name: frozenset[str]  # the people a threshold is for ("women")
+    state_if_present: re.Pattern[str]  # right after a condition: the state it must be in if present ("must be treated")
 
 
 def _alternatives(words: list[str]) -> str:
@@ -124,4 +126,7 @@ def cues() -> Cues:
         subgroup_cues=frozenset(data.subgroup_cues),
         not_a_quantity_name=frozenset(data.not_a_quantity_name),
         people_not_a_quantity_name=frozenset(data.people_not_a_quantity_name),
+        state_if_present=re.compile(
+            rf"(?i)\s*(?:\([^()]{{0,30}}\)\s*)?,?\s*(?:{_alternatives(data.state_if_present)})\b"
+        ),
     )

@@ -95,9 +95,16 @@ def _defines_status(item: Item, norm: str, vocab: Vocabulary) -> bool:
     if leads_in and any(c.primary_diagnosis for c in named):
         return False
     return any(
-        vocab.concepts[m.key].category == "disease_status" and not _status_qualifies_other(norm, m, vocab, item.end)
+        vocab.concepts[m.key].category == "disease_status"
+        and not _status_qualifies_other(norm, m, vocab, item.end)
+        and not _REQUIRED_STATE.search(norm, item.start, m.start())
         for m in found
     )
+
+
+# the words that make a status the item's requirement, not a term it defines ("Patients must be previously
+# untreated and meet at least one of the following indications:")
+_REQUIRED_STATE = re.compile(r"(?i)\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to)\s+(?:be|have)\s+(?:\w+\s+)?$")
 
 
 def _keep_as_free_text(builder: _Builder, item: Item, why: str) -> None:
@@ -369,11 +376,18 @@ def _without_limited_names(
     norm: str, item: Item, numeric: list[NumericMatch], concepts: list[ConceptMatch], vocab: Vocabulary
 ) -> list[ConceptMatch]:
     """A concept named only by the name of a quantity the item puts a limit on ("HBV-DNA ≥ 1000 IU/mL": the
-    limit, not any hepatitis B viraemia) is that limit, not a criterion of its own."""
+    limit, not any hepatitis B viraemia; "cumulative anthracycline dose > 400 mg/m2": not any anthracycline)
+    is that limit, not a criterion of its own."""
     if not numeric or not concepts:
         return concepts
     limited = {m.quantity.key for m in numeric}
     names = [(m.start, m.end) for m in find_mentions(norm, item.start, item.end, vocab) if m.key in limited]
+    for m in numeric:  # an amount named by the words before its threshold ("cumulative anthracycline dose")
+        if m.quantity.key in vocab.quantities or m.unit in ("", "%"):  # "radiation to > 30% of the marrow": an extent
+            continue
+        at = norm.lower().rfind(m.quantity.key.lower(), item.start, m.start)
+        if at >= 0:
+            names.append((at, at + len(m.quantity.key)))
     return [
         c
         for c in concepts
@@ -1613,6 +1627,8 @@ def _negated_lead_ins(constraints: list[Constraint], items: list[Item]) -> None:
 _PERMISSION_WORD = re.compile(r"(?i)allow|permit|eligib|accept|includ|enrol|particip|exclu|not\s+an?\s+exclusion")
 # an item that only lets some patients in, said without "are" ("Renal dysfunction due to infiltration allowed")
 _BARE_PERMISSION = re.compile(r"(?i)\b(?:allowed|permitted|acceptable|eligible)\s*[.;]?\s*$")
+# a permission's word said with "not" ("Previously untreated patients are not eligible"): it excludes
+_NOT_PERMITTED = re.compile(r"(?i)\b(?:not|never|no\s+longer)\s+(?:(?:be|considered|deemed)\s+)*$")
 
 
 def _permission_items(constraints: list[Constraint], items: list[Item], norm: str) -> None:
@@ -1629,6 +1645,8 @@ def _permission_items(constraints: list[Constraint], items: list[Item], norm: st
     def lets_in(a: int, b: int) -> bool:  # "Known brain metastases, but these may be included": a contrast
         found = cues().permission.search(norm, a, b) or _BARE_PERMISSION.search(norm, a, b)  # keeps what is before
         if found is None or CONTRAST.search(norm, a, found.start()) is not None:
+            return False
+        if _NOT_PERMITTED.search(norm, a, found.start()):
             return False
         lead = norm[a : found.start()]
         return lead.count("(") <= lead.count(")")  # "Platelets ≥ 30 (transfusions are allowed)": a remark
@@ -1909,8 +1927,11 @@ def _explaining(defines: Defines, numeric: list[NumericMatch], concepts: list[Co
 
 
 # A parenthesised aside right after something placed restates it ("alanine aminotransferase (ALT)",
-# "hepatitis B surface antigen (HBsAg)", "bilirubin (total)").
-_ASIDE = re.compile(r"\s*[(\[]\s*[^()\[\]]{1,25}?\s*[)\]]")
+# "hepatitis B surface antigen (HBsAg)", "bilirubin (total)"); one that negates or narrows does not
+# ("platelets > 50,000 (no transfusion support)", "(treated disease only)").
+_ASIDE = re.compile(
+    r"\s*[(\[]\s*(?![^()\[\]]{0,25}?\b(?:no|not|without|only|unless|except|excluding|if)\b)[^()\[\]]{1,25}?\s*[)\]]"
+)
 # A clause that carries on the one before it: its leftovers belong to that clause's constraints.
 _CONTINUES = re.compile(
     r"(?i)^\s*(?:which|that|who|whose|unless|except|if|when|as|including|such\s+as|or|and|but|with|without|"
@@ -2245,8 +2266,9 @@ def _in_present(norm: str, c: Constraint, ahead: list[tuple[int, int]], behind: 
     return any(end <= a and a - end <= 40 and not re.search(r"[,;]", norm[end:a]) for a, _ in behind)
 
 
-# A past offered beside the present cue ("previous or concurrent malignancy", "past and/or active"): either.
-_PAST_OR = re.compile(r"(?i)\b(?:prior|previous|past|former|history\s+of)\s*(?:or|and/or|/)\s*$")
+# A past offered beside the present cue ("previous or concurrent malignancy", "past and/or active"): either;
+# or one that governs it ("history of active tuberculosis", "history of, active hepatitis"): it was once active.
+_PAST_OR = re.compile(r"(?i)\b(?:prior|previous|past|former|history\s+of)[\s,]*(?:(?:or|and/or|/)\s*)?$")
 # What joins diseases named as alternatives: "B-cell lymphoma, CLL, or ALL", "AML/MDS", "AML and/or MDS".
 _DISEASE_JOINT = re.compile(r"(?i)^[\s,;]*(?:(?:or|and/or|and|/)[\s,]*)?(?:(?P<words>[A-Za-z][\w\-']*\s+){0,2})$")
 # words that relate one disease to another rather than list it ("AML with MDS-related changes", "after CLL")
@@ -2357,6 +2379,27 @@ _BOTH_ORIGINS = re.compile(
     r"(?i)\bde\s*novo\s+(?:and/)?or\s+(?:secondary|therapy[- ]related|treatment[- ]related)\b"
     r"|\b(?:secondary|therapy[- ]related|treatment[- ]related)\s+(?:and/)?or\s+de\s*novo\b"
 )
+
+
+def _exposures_without_time(constraints: list[Constraint], items: list[Item], norm: str, vocab: Vocabulary) -> None:
+    """An exclusion of what needs a time (concepts.json ``needs_time``: "Other investigational drugs", "Live
+    vaccines") that states no window, no present state and no word of the past means recent or current
+    exposure: it passes whoever never had it and asks about whoever did."""
+    starts = {item.index: item.start for item in items}
+    for c in constraints:
+        if (
+            c.kind == "concept"
+            and c.polarity == "exclude"
+            and c.within is None
+            and not c.current
+            and not c.definitional
+            and c.start is not None
+            and any(
+                vocab.concepts[k].needs_time for k in vocab.concept_ancestors(c.concept or "") if k in vocab.concepts
+            )
+            and not _PAST.search(norm, starts.get(c.item or 0, c.start), c.end or c.start)
+        ):
+            _doubt_once(c, "qualifier", "no time stated")
 
 
 def _cover_origins(builder: _Builder, items: list[Item], norm: str, vocab: Vocabulary) -> None:
@@ -2664,6 +2707,7 @@ def read_text(text: str | None) -> TextReading:
     _alternative_items(builder.constraints, items)
     _read_lists_of_cases(builder.constraints, items, norm)
     _cover_origins(builder, items, norm, vocab)
+    _exposures_without_time(builder.constraints, items, norm, vocab)
     _name_counted_therapies(builder.constraints, vocab)
     kept = {c.item for c in builder.constraints}
     for item in items:  # an item whose readings were all set aside later is still a criterion: asked, not lost

@@ -85,10 +85,12 @@ WORD_NUMBERS = {
     "twelve": 12,
 }
 
-# Where one clause of an item ends: a semicolon, a full stop before a capital, a blank line. Thresholds
-# also break before "Label: Value" lists ("organ function: ALT ..."), which concepts read through.
-CLAUSE_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|\n\s*\n")
-CLAUSE_OR_LABEL_BREAK = re.compile(r";|\.\s+(?=[A-Z])|\.$|:\s*(?=[A-Z])|\n\s*\n")
+# Where one clause of an item ends: a semicolon, a full stop before a capital (not one of an abbreviation:
+# "(e.g. Rituximab)"), a blank line. Thresholds also break before "Label: Value" lists ("organ function:
+# ALT ..."), which concepts read through.
+_FULL_STOP = r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bapprox)\.\s+(?=[A-Z])"
+CLAUSE_BREAK = re.compile(rf";|{_FULL_STOP}|\.$|\n\s*\n")
+CLAUSE_OR_LABEL_BREAK = re.compile(rf";|{_FULL_STOP}|\.$|:\s*(?=[A-Z])|\n\s*\n")
 
 
 @remembered

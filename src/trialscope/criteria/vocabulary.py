@@ -63,6 +63,7 @@ class _ConceptEntry(Entry):
     graded_by: str | None = None
     inactive: bool = False
     never_required: bool = False
+    needs_time: bool = False
 
 
 class _Concepts(ReviewedFile):
@@ -140,6 +141,9 @@ class Concept:
     # what an inclusion never requires: there its words name something else ("histological diagnosis of
     # malignancy" is the trial's own cancer, not another malignancy)
     never_required: bool = False
+    # what an exclusion says nothing sure of without a time ("other investigational drugs", "live vaccines",
+    # "surgery": recent or current exposure, not one years ago), it or a broader concept
+    needs_time: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +217,7 @@ def vocabulary() -> Vocabulary:
             c.graded_by,
             c.inactive,
             c.never_required,
+            c.needs_time,
         )
         for c in concept_data
     }

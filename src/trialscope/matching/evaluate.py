@@ -9,6 +9,7 @@ that would settle it. Only an explicit answer (a value, a "no" in the history) c
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -481,7 +482,7 @@ def _evaluate_history(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> 
         if c.polarity == "exclude":
             return CriterionResult(c, "not_met", _("%(said)s; the trial excludes %(concept)s", said=said, **rule))
         return CriterionResult(c, "met", _("%(said)s; the trial requires %(concept)s", said=said, concept=named))
-    if all_found and c.unsure and "excepted" in c.unsure.split(","):
+    if all_found and _exception_in_doubt(c):
         fact = all_found[0]
         return CriterionResult(
             c,
@@ -564,6 +565,17 @@ def ask_concept(c: Constraint) -> str:
     if c.current and c.within is None:
         return _("Do you have %(concept)s now?", concept=what)
     return _("Have you ever had %(concept)s?", concept=what)
+
+
+def _exception_in_doubt(c: Constraint) -> bool:
+    """An exception not read whole (words of it left over: "EXCEPTION: low doses of steroids ... used for
+    non-hematologic conditions") or narrowed by a number ("except prednisone 10 mg daily or less"): whether
+    what the patient has is one is for the study team."""
+    left = set((c.unsure or "").split(","))
+    return bool(left & {"excepted", "exception"}) or any(_DIGIT.search(e) for e in c.exceptions)
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _excepted(c: Constraint, vocab: Vocabulary) -> frozenset[str]:
