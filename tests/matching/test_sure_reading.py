@@ -140,3 +140,15 @@ def test_an_exception_to_a_limit_that_nothing_applies_can_only_let_a_patient_pas
     above = patient_from_text("AML. Total bilirubin 2.4 mg/dL (ULN 1.2).", as_of=AS_OF)
     assert _status(c, within) == "met"
     assert _status(c, above) == "unknown"  # a patient with Gilbert syndrome may be the one spared
+
+
+def test_an_exception_narrowed_by_a_dose_asks_whoever_it_may_cover() -> None:
+    c = _constraint(
+        "Exclusion Criteria:\n- Systemic steroids in the last 14 days, except prednisone 10 mg daily or less",
+        "systemic corticosteroids",
+    )
+    last_week = AS_OF - dt.timedelta(days=7)
+    on_prednisone = _patient(treatments=[Treatment(name="prednisone", date=last_week, ongoing=True)])
+    assert _status(c, on_prednisone) == "unknown"  # 40 mg or 5 mg: the dose decides
+    result = evaluate_constraint(c, patient_facts(on_prednisone), vocabulary())
+    assert result.answered_by == "study_team" and "10 mg" in result.explanation

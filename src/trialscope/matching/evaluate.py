@@ -482,8 +482,9 @@ def _evaluate_history(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> 
         if c.polarity == "exclude":
             return CriterionResult(c, "not_met", _("%(said)s; the trial excludes %(concept)s", said=said, **rule))
         return CriterionResult(c, "met", _("%(said)s; the trial requires %(concept)s", said=said, concept=named))
-    if all_found and _exception_in_doubt(c):
-        fact = all_found[0]
+    inside_window = [f for f in all_found if _within(f, c, patient.as_of) is not False]
+    if inside_window and _exception_in_doubt(c):
+        fact = inside_window[0]
         return CriterionResult(
             c,
             "unknown",
