@@ -1532,3 +1532,43 @@ def test_a_required_status_before_a_list_of_indications_is_still_required() -> N
     )
     c = _one(text, "previously untreated")
     assert c.polarity == "include" and not c.definitional
+
+
+def test_a_hard_wrapped_paragraph_is_one_item() -> None:
+    wide = "x" * 70
+    text = (
+        f"Inclusion Criteria:\n\n        Participants are to have a Karnofsky score of 60 or more when {wide}\n"
+        "        aged 16 and over, or a Lansky score of 60 or more under 16.\n\n"
+        f"        Serum creatinine at most 2 mg/dL and also a further requirement that runs long {wide}\n"
+    )
+    items = parse_criteria(text).items
+    assert len(items) == 2 and "Lansky" in items[0].text
+
+
+def test_a_label_naming_one_disease_of_the_trial_makes_the_item_that_diseases() -> None:
+    c = _one("Inclusion Criteria:\n- For myeloma participants: haemoglobin 8 g/dL or more", "hemoglobin")
+    assert "condition" in _kinds(c) and "not_met" not in kept_answers(c)
+
+
+def test_patients_with_a_disease_who_had_a_therapy_are_excluded_only_with_both() -> None:
+    c = _one("Exclusion Criteria:\n- Participants with CLL who received ibrutinib in the last 2 weeks", "ibrutinib")
+    assert "condition" in _kinds(c) and kept_answers(c) == {"met"}
+    assert "chronic lymphocytic leukemia" not in {
+        o.concept for o in _read("Exclusion Criteria:\n- Participants with CLL who received ibrutinib")
+    }
+
+
+def test_a_limit_after_alternatives_that_one_of_them_contradicts_belongs_to_the_last() -> None:
+    text = "Inclusion Criteria:\n- Marrow blasts under 5%, or marrow blasts under 20% and at least 5% with MRD"
+    lows = [c for c in _read(text) if c.comparator in (">", ">=")]
+    assert lows and all("not_met" not in kept_answers(c) for c in lows)
+
+
+def test_a_reaction_word_between_an_allergy_and_its_object_keeps_the_object() -> None:
+    c = _one("Exclusion Criteria:\n- Prior anaphylactic reactions to rabbit proteins", "anaphylaxis")
+    assert "qualifier" in _kinds(c)
+
+
+def test_an_aside_ending_in_only_narrows_what_it_follows() -> None:
+    c = _one("Exclusion Criteria:\n- Known heart disease (symptomatic cases only)", "heart disease")
+    assert "qualifier" in _kinds(c) and kept_answers(c) == {"met"}

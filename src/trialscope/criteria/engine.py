@@ -411,11 +411,20 @@ _CONDITION_SUBJECT = re.compile(
 )
 
 
+# the same, narrowed by a relative clause: "Subjects with NHL who have received steroids in the last week" (only
+# those with NHL are excluded for the steroids)
+_CONDITION_SUBJECT_WHO = re.compile(
+    r"(?i)(?<![\w,])(?<![\w,]\s)(?:those|patients?|subjects?|participants?|individuals)\s+with\s+[^,;()\[\]]{1,60}?"
+    r"(?=\s+who\s+(?:have|has|had|are|were|is|received|receive|require|requires|required)\b)"
+)
+
+
 def condition_spans(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     """Where an item says who something holds for ("(≤ 3 × ULN in patients with known Gilbert's syndrome)",
     "Participants with ... must ...")."""
     found = [(m.start(), m.end()) for m in _CONDITION_PHRASE.finditer(norm, start, end)]
     found += [(m.start(), m.end()) for m in _CONDITION_SUBJECT.finditer(norm, start, end) if m.end() > m.start()]
+    found += [(m.start(), m.end()) for m in _CONDITION_SUBJECT_WHO.finditer(norm, start, end)]
     return sorted(found)
 
 
@@ -755,10 +764,12 @@ _SUBJECT_OF_LIMIT = re.compile(
 _UNIT_OF_LIMIT = re.compile(r"(?i)\s*(?:of\s+)?(?:oral\s+)?")
 
 
+# an aside that narrows what it follows to some of it: "(active CNS disease only)", "[symptomatic only]"
+_ONLY_ASIDE = re.compile(r"(?i)\s*[(\[]((?:[^()\[\]]|\[[^\[\]]*\])*?\bonly)\s*[)\]]")
 _REACTION = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|reactions?)\b")
 _REACTION_OBJECT = re.compile(  # "anaphylaxis or IgE-mediated hypersensitivity to murine proteins": both
     r"(?i)(?:\s+(?:or|and/or|and)\s+(?:[\w-]+\s+){0,2}?(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*|"
-    r"reactions?))?\s*(?:to|against|towards?)\s+[^;.()]{1,160}?"
+    r"reactions?))?(?:\s+reactions?)?\s*(?:to|against|towards?)\s+[^;.()]{1,160}?"
     r"(?=$|[;.()]|\s+(?:or|and)\s+(?:any|other|prior|history|known)\b)"
 )
 
@@ -860,6 +871,9 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
         if reaction_object is not None:  # "allergy to the study product": what the patient reacts to narrows it
             said = reaction_object.group(0)
             _qualify(builder, c, (c.end + len(said) - len(said.lstrip()), reaction_object.end()))
+        only = _ONLY_ASIDE.match(norm, c.end, item.end)
+        if only is not None:  # "brain metastases (active CNS disease only)": the aside narrows what it follows
+            _qualify(builder, c, only.span(1))
         mentions = builder.mentions.get(c.id) or [(c.start, c.end)]
         if limits and all(
             any(_SUBJECT_OF_LIMIT.fullmatch(norm, b, at) for at in limits if at >= b)
@@ -1348,6 +1362,7 @@ def _names_a_group(label: str) -> bool:
 
 # a label before a colon opening an item: "FOR TREATMENT-NAIVE GROUP ONLY: Men and women ≥ 65 ..."
 _COHORT_LABEL = re.compile(r"\s*([^:;.]{2,60}?)\s*:\s*\S")
+_FOR_WHOM = re.compile(r"(?i)(?:only\s+)?(?:for|in)\s")
 
 
 def _apply_cohort_headings(
@@ -1368,7 +1383,10 @@ def _apply_cohort_headings(
                 conditional(c, " ".join(norm[a:b].split()))
     for item in items:  # "FOR THE RELAPSED GROUP ONLY: ...", "Arm B: ...": the item is for those patients only
         labelled = _COHORT_LABEL.match(item.text)
-        if labelled is not None and _names_a_group(labelled.group(1)):
+        if labelled is not None and (
+            _names_a_group(labelled.group(1))
+            or (_FOR_WHOM.match(labelled.group(1)) and _names_a_cohort(labelled.group(1)))
+        ):  # "For CML and Ph+ ALL patients: ...", "For lymphoma subjects: ..."
             for c in constraints:
                 if c.item == item.index and c.kind in ("numeric", "concept"):
                     conditional(c, " ".join(labelled.group(1).split()))
@@ -1493,6 +1511,31 @@ def _another_groups_limit(constraints: list[Constraint]) -> None:
         kinds = set((c.unsure or "").split(","))
         if c.kind == "numeric" and "condition" in kinds and re.search(r"\d", c.leftover or ""):
             _doubt_once(c, "unplaced", c.leftover or "")
+
+
+def _limit_beside_alternatives(constraints: list[Constraint]) -> None:
+    """A limit written after alternatives on the same quantity that one of them contradicts ("blasts < 5% or
+    < 25% and ≥ 5%"): it belongs to the last alternative, not to everyone, so failing it proves nothing."""
+    grouped: dict[tuple[int | None, str], list[Constraint]] = {}
+    for c in constraints:
+        if c.kind == "numeric" and c.any_of_group is not None and c.value is not None:
+            grouped.setdefault((c.item, c.quantity or ""), []).append(c)
+    for c in constraints:
+        others = grouped.get((c.item, c.quantity or ""), [])
+        if c.kind != "numeric" or c.any_of_group is not None or c.value is None or not others:
+            continue
+        if any(_disjoint(c, o) for o in others) and (c.start or 0) > min(o.start or 0 for o in others):
+            _doubt_once(c, "condition", "or")
+
+
+def _disjoint(a: Constraint, b: Constraint) -> bool:
+    """Whether no value meets both limits (one from below, one from above)."""
+    assert a.value is not None and b.value is not None
+    low, high = (a, b) if a.comparator in (">", ">=") else (b, a)
+    if low.comparator not in (">", ">=") or high.comparator not in ("<", "<="):
+        return False
+    assert low.value is not None and high.value is not None
+    return low.value > high.value or (low.value == high.value and (low.comparator == ">" or high.comparator == "<"))
 
 
 def _or_unfit_for(constraints: list[Constraint], items: list[Item], norm: str) -> None:
@@ -2523,7 +2566,8 @@ def _distrust_impossible_limits(constraints: list[Constraint]) -> None:
 
 def _distrust_narrower_diagnoses(active: list[Constraint], diseases: tuple[str, ...], vocab: Vocabulary) -> None:
     """An inclusion of diagnoses that leaves out a disease the record says the trial is for (text "B-ALL",
-    record "lymphoma"): the record and the text disagree, so the text's reading is not trusted."""
+    record "lymphoma"): the record and the text disagree, so the text's reading is not trusted, nor the status
+    the item requires of those diagnoses."""
     groups: dict[str, list[Constraint]] = {}
     for c in active:
         concept = vocab.concepts.get(c.concept or "")
@@ -2536,7 +2580,16 @@ def _distrust_narrower_diagnoses(active: list[Constraint], diseases: tuple[str, 
                 disease in k or any(m.concept in vocab.concept_ancestors(disease) for m in members) for k in kinds
             )
             if not related:
-                for m in members:
+                items = {m.item for m in members}
+                status = [  # "lymphoma which is relapsed or refractory": the status of that diagnosis
+                    c
+                    for c in active
+                    if c.item in items
+                    and c.polarity == "include"
+                    and c.category == "disease_status"
+                    and "condition" not in (c.unsure or "").split(",")  # already for that disease's patients only
+                ]
+                for m in members + status:
                     if m.unsure != "conflict":
                         _conflict(m, "record lists another condition", disease)
                 break
@@ -2700,6 +2753,7 @@ def read_text(text: str | None) -> TextReading:
     _extents_of_concepts(builder.constraints, norm, vocab)
     _or_unfit_for(builder.constraints, items, norm)
     _another_groups_limit(builder.constraints)
+    _limit_beside_alternatives(builder.constraints)
     _limits_narrowing_a_concept(builder.constraints, norm)
     _limits_with_exceptions(builder.constraints, items, norm)
     _ages_naming_whom(builder.constraints, norm)

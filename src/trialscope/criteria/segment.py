@@ -213,6 +213,7 @@ def segment(text: str) -> list[Item]:
     for raw in norm.split("\n"):
         lines.append((offset, offset + len(raw)))
         offset += len(raw) + 1
+    width = max((b - a for a, b in lines), default=0)  # the width a hard-wrapped text was wrapped at
     lines.reverse()  # taken from the end: a line cut in two puts its rest back
     while lines:
         line_start, line_end = lines.pop()
@@ -265,6 +266,12 @@ def segment(text: str) -> list[Item]:
             items[-1].end = _trimmed(text, items[-1].start, line_end)[1]
             items[-1].text = text[items[-1].start : items[-1].end]
             continue
+        elif (
+            items and kind is None and items[-1].section == section and _wrapped(norm, items[-1].end, line_start, width)
+        ):
+            items[-1].end = _trimmed(text, items[-1].start, line_end)[1]
+            items[-1].text = text[items[-1].start : items[-1].end]
+            continue
         else:
             indent = len(line) - len(line.lstrip())
             marker_kind, label, text_start = "none", None, content_start
@@ -305,6 +312,22 @@ def segment(text: str) -> list[Item]:
         for item in items:
             item.heading_stated = False
     return items
+
+
+def _wrapped(norm: str, open_end: int, line_start: int, width: int) -> bool:
+    """Whether the unmarked line at ``line_start`` goes on the open item's last line, hard-wrapped
+    (unbulleted paragraphs of the older layout): it comes right after that line, with no blank line between;
+    that line does not end its sentence or lead into a list; and the line's first word would not have fitted
+    on it (or starts in lower case)."""
+    gap = norm[open_end:line_start]
+    if gap.count("\n") != 1 or gap.strip():
+        return False
+    last_start = norm.rfind("\n", 0, open_end) + 1
+    last = norm[last_start:open_end].rstrip()
+    words = norm[line_start : norm.find("\n", line_start) % (len(norm) + 1)].split()
+    if not last or not words or last.endswith((".", ";", ":", "?", "!")):
+        return False
+    return len(norm[last_start:open_end]) + 1 + len(words[0]) > width or words[0][0].islower()
 
 
 def _numbered_indent(
