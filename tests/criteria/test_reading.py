@@ -10,6 +10,7 @@ from trialscope.criteria.describe import describe, item_reading, leftover_words
 from trialscope.criteria.model import Constraint
 from trialscope.criteria.reading import ReadingRulesError, parse_rules, reading_rules
 from trialscope.matching.evaluate import kept_answers
+from trialscope.model.study import Study
 
 
 def _read(text: str) -> list[Constraint]:
@@ -1572,3 +1573,79 @@ def test_a_reaction_word_between_an_allergy_and_its_object_keeps_the_object() ->
 def test_an_aside_ending_in_only_narrows_what_it_follows() -> None:
     c = _one("Exclusion Criteria:\n- Known heart disease (symptomatic cases only)", "heart disease")
     assert "qualifier" in _kinds(c) and kept_answers(c) == {"met"}
+
+
+# --- draws r37 and r38 (HINT pool) and their classes (issue 33) -------------------------------------------------
+
+
+def test_a_clause_that_permits_a_prior_therapy_requires_none() -> None:
+    text = "Inclusion Criteria:\n- Participants may have received prior rituximab; no earlier allogeneic transplant"
+    assert "rituximab" not in {c.concept for c in _read(text)}
+    also = "Inclusion Criteria:\n- Prior bendamustine is also allowed."
+    assert "bendamustine" not in {c.concept for c in _read(also)}
+
+
+def test_a_window_of_one_unit_without_a_number_before_an_event() -> None:
+    c = _one("Exclusion Criteria:\n- Chemotherapy in the week prior to registration", "chemotherapy")
+    assert c.within is not None and c.within.value == 1 and c.within.unit == "weeks"
+
+
+def test_more_than_one_of_the_risk_factors_below_makes_each_one_a_way_in() -> None:
+    text = (
+        "Inclusion Criteria:\n- Factors raising transplant risk (at least two needed):\n"
+        "    - Age over 40 years\n    - Ejection fraction under 50%"
+    )
+    assert all("not_met" not in kept_answers(c) for c in _read(text) if c.quantity in ("age", "LVEF"))
+
+
+def test_cases_a_layout_did_not_nest_under_their_lead_in_are_still_cases() -> None:
+    text = (
+        "Inclusion Criteria:\n\n  1. Aged 75 or more OR\n\n  2. Under 75 with at least 1 of the following:\n\n"
+        "i. ECOG 2 to 3.\n\nii. Bilirubin above 3 x ULN.\n\nSerum creatinine at most 2 mg/dL\n"
+    )
+    found = {c.quantity: c for c in _read(text)}
+    assert "not_met" not in kept_answers(found["ECOG"]) and "not_met" not in kept_answers(found["total bilirubin"])
+    assert kept_answers(found["creatinine"]) == {"met", "not_met"}
+
+
+def test_non_in_a_disease_name_negates_nothing() -> None:
+    text = "Inclusion Criteria:\n- One of: non Hodgkin lymphoma, diffuse large B-cell lymphoma or mantle cell lymphoma"
+    assert all(c.polarity == "include" for c in _read(text))
+
+
+def test_a_status_of_the_trials_own_disease_in_an_exclusion_is_not_trusted() -> None:
+    study = Study.model_validate(
+        {
+            "protocolSection": {
+                "identificationModule": {"nctId": "NCT00000001", "briefTitle": "AML"},
+                "conditionsModule": {"conditions": ["Acute Myeloid Leukemia"]},
+            }
+        }
+    )
+    parsed = parse_criteria("Exclusion Criteria:\n- Primary refractory AML or ALL", study)
+    status = [c for c in parsed.constraints if c.category == "disease_status"]
+    assert status and all(kept_answers(c) == frozenset() for c in status)
+
+
+def test_a_participle_saying_why_a_condition_matters_qualifies_it() -> None:
+    c = _one("Exclusion Criteria:\n- Dementia preventing informed consent", "dementia")
+    assert "qualifier" in _kinds(c)
+
+
+def test_a_window_after_an_exception_is_the_exclusions() -> None:
+    c = _one(
+        "Exclusion Criteria:\n- Immunosuppressive drugs other than steroids within 14 days of the first dose",
+        "immunosuppressants",
+    )
+    assert c.exceptions == ["steroids"] and c.within is not None
+
+
+def test_a_title_case_line_over_sub_items_is_a_heading() -> None:
+    text = "Exclusion Criteria:\n1. Drug Allergies and Intolerances\n    - Known allergy to the study drug"
+    items = parse_criteria(text).items
+    assert not [c for c in _read(text) if c.item == items[0].index]
+
+
+def test_a_wrapped_line_starting_with_a_comparator_is_no_bullet() -> None:
+    text = "Exclusion Criteria:\n- History or evidence of current\n  >=Class III heart failure (NYHA)"
+    assert [c.comparator for c in _read(text) if c.quantity == "NYHA class"] == [">="]

@@ -20,6 +20,7 @@ Rules, each general (no trial's wording is special-cased):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from trialscope.criteria.cues import cues
@@ -113,7 +114,8 @@ def _windows(norm: str, start: int, end: int, vocab: Vocabulary) -> list[tuple[i
             continue  # "more than 3 years before enrollment": long ago, no window back from now (a washout's own)
         if match.group("single"):  # "within the past year", "within a year": one of it, after a cue
             recent = cue and re.search(r"(?i)\b(?:last|past|previous|prior)$", cue.strip())
-            if not (recent or (cue and match.group("article") and cue.lower().startswith("within"))):
+            before_event = cue and after.lower().startswith(("prior", "before", "preceding"))  # "in the month prior to"
+            if not (recent or before_event or (cue and match.group("article") and cue.lower().startswith("within"))):
                 continue
             value, unit = 1.0, _UNITS[match.group("single")[0].lower()]
         else:
@@ -161,7 +163,9 @@ def extract_concepts(
         order: list[str] = []
         previous: PhraseMatch | None = None
         previous_key: str | None = None  # the concept recorded last
-        for match in with_elliptic(norm, vocab.concept_matcher.finditer(norm, clause_start, clause_end), vocab):
+        found = with_elliptic(norm, vocab.concept_matcher.finditer(norm, clause_start, clause_end), vocab)
+        names = [(m.start(), m.end()) for m in found]
+        for match in found:
             key = match.key
             concept = vocab.concepts[key]
             if _same_mention(norm, previous, match, vocab):
@@ -183,7 +187,7 @@ def extract_concepts(
             if _OPTIONAL.search(norm, max(clause_start, match.start() - 60), match.start()):
                 continue  # "chemotherapy with or without rituximab": neither required nor excluded
             polarity = section_polarity
-            negation = negation_before(norm, clause_start, match.start())
+            negation = negation_before(norm, clause_start, match.start(), names)
             turned_by: tuple[int, int] | None = None
             if section_polarity == "exclude" and negation is not None and _PROHIBITION.search(negation[2]):
                 negation = None  # "participants may not have had major surgery": the exclusion said again
@@ -524,13 +528,22 @@ def _unclosed(norm: str, positions: range, opens: str, closes: str) -> int | Non
 
 
 def _exception_text(norm: str, start: int, clause_end: int) -> str:
-    """The words of an exception: up to the closing parenthesis (if it opened inside one) or the clause end."""
+    """The words of an exception: up to the closing parenthesis (if it opened inside one), a time window that
+    closes the sentence ("other than steroids (e.g., ...) within 28 days of the first dose": the window is the
+    exclusion's) or the clause end."""
     text = norm[start:clause_end]
     if ")" in text and "(" not in text.split(")")[0]:
         text = text.split(")")[0]
+    window = _WINDOW_AFTER_EXCEPTION.search(text)
+    if window is not None:
+        text = text[: window.start()]
     return " ".join(text.strip(" ,:;.").split())[:400]
 
 
+_WINDOW_AFTER_EXCEPTION = re.compile(
+    r"(?i)\s(?:within|during|in\s+the\s+(?:last|past|previous))\s+(?:the\s+(?:last|past|previous)\s+)?"
+    r"(?:\d|one|two|three|four|five|six|twelve)"
+)
 # a relative clause after an exception's list, said of what the exception narrows
 _SAID_OF_THE_HEAD = re.compile(
     r"(?i)\b(?:that|which)\s+(?:is|are|has|have|requires?|required|needs?|needing|causes?)\b|\brequiring\b"
@@ -551,7 +564,8 @@ def _reopened(norm: str, after_exception: int, position: int) -> bool:
 # What ends a negation's reach before a mention: a contrast, an exception, a relative clause that starts a new
 # statement ("without CNS disease who have received chemotherapy"), a semicolon.
 _NEGATION_ENDS = re.compile(
-    r"(?i)\b(?:but|however|although|though|whereas|unless|except|excluding|who|which|whose|that\s+(?:is|are|has|have))\b|;"
+    r"(?i)\b(?:but|however|although|though|whereas|unless|except|excluding|who|which|whose|that\s+(?:is|are|has|have)|"
+    r"exists?|(?:is|are)\s+(?:available|known|possible))\b|;"  # "for which no standard therapy exists: DLBCL, ..."
 )
 
 
@@ -574,11 +588,18 @@ def _negated(norm: str, clause_start: int, position: int) -> bool:
     return negation_before(norm, clause_start, position) is not None
 
 
-def negation_before(norm: str, clause_start: int, position: int) -> tuple[int, int, str] | None:
+def negation_before(
+    norm: str, clause_start: int, position: int, names: Sequence[tuple[int, int]] = ()
+) -> tuple[int, int, str] | None:
     """The negation cue whose reach covers the mention (``_negated``), with the words from a modal before it
-    to the cue's end (to tell a prohibition), or None."""
+    to the cue's end (to tell a prohibition), or None. ``names``: where concepts are named, whose words are
+    no cue ("non Hodgkin lymphoma")."""
     start = max(clause_start, position - 250)  # "No significant history of ... (i.e., ..., or heart failure)"
     window = _NOT_A_NEGATION.sub(lambda m: " " * len(m.group(0)), norm[start:position])
+    for a, b in names:
+        if a < position and b > start:
+            a, b = max(a, start) - start, min(b, position) - start
+            window = window[:a] + " " * (b - a) + window[b:]
     cues = list(_NEGATION.finditer(window))
     if not cues:
         return None

@@ -17,6 +17,14 @@ TIME_UNIT_WORDS = {
     "years": N_("years"),
     "half-lives": N_("half-lives"),
 }
+ONE_TIME_UNIT_WORDS = {  # "within 1 month", not "1 months"
+    "hours": N_("hour"),
+    "days": N_("day"),
+    "weeks": N_("week"),
+    "months": N_("month"),
+    "years": N_("year"),
+    "half-lives": N_("half-life"),
+}
 
 
 def _number(value: float | None) -> str:
@@ -25,19 +33,22 @@ def _number(value: float | None) -> str:
     return f"{value:g}"
 
 
-def unit_words(unit: str | None, quantity: str | None = None) -> str:
-    """A constraint's unit as written beside its number ("× ULN", "mg/dL"; a time unit in words)."""
+def unit_words(unit: str | None, quantity: str | None = None, count: float | None = None) -> str:
+    """A constraint's unit as written beside its number ("× ULN", "mg/dL"; a time unit in words, one of it
+    said in the singular when ``count`` is 1)."""
     if unit == "xULN":
         return "× ULN"
     if unit == "years" and quantity == "age":
         return pgettext("age", "years")
+    if count == 1 and unit in ONE_TIME_UNIT_WORDS:
+        return term(ONE_TIME_UNIT_WORDS[unit])
     return term(TIME_UNIT_WORDS[unit]) if unit in TIME_UNIT_WORDS else unit or ""
 
 
 def limit_words(c: Constraint) -> str:
     """ "total bilirubin ≤ 1.5 × ULN": the quantity, the comparison and the value with its unit."""
     symbol = SYMBOL.get(c.comparator or "", c.comparator)
-    return f"{quantity_words(c)} {symbol} {_number(c.value)} {unit_words(c.unit, c.quantity)}".rstrip()
+    return f"{quantity_words(c)} {symbol} {_number(c.value)} {unit_words(c.unit, c.quantity, c.value)}".rstrip()
 
 
 def quantity_words(c: Constraint) -> str:
@@ -52,7 +63,7 @@ def quantity_words(c: Constraint) -> str:
 
 def window_words(window: Window) -> str:
     """'within 2 weeks before apheresis'."""
-    values = {"count": _number(window.value), "unit": unit_words(window.unit)}
+    values = {"count": _number(window.value), "unit": unit_words(window.unit, count=window.value)}
     if window.anchor:
         return _("within %(count)s %(unit)s before %(anchor)s", **values, anchor=term(window.anchor))
     return _("within %(count)s %(unit)s", **values)
@@ -65,7 +76,7 @@ def in_window(what: str, window: Window | None) -> str:
 
 def span_words(window: Window) -> str:
     """'2 weeks': the length of the window alone."""
-    return _("%(count)s %(unit)s", count=_number(window.value), unit=unit_words(window.unit))
+    return _("%(count)s %(unit)s", count=_number(window.value), unit=unit_words(window.unit, count=window.value))
 
 
 def describe(c: Constraint) -> str:

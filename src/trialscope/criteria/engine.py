@@ -219,7 +219,11 @@ def _status_head(item: Item, norm: str, vocab: Vocabulary) -> bool:
 
 def _is_heading(item: Item) -> bool:
     """'Subjects with any of the following exclusion criteria were not eligible for this trial:'."""
-    return bool(cues().heading.search(item.text)) or item.text.rstrip().endswith(":")
+    return (
+        bool(cues().heading.search(item.text))
+        or item.text.rstrip().endswith(":")
+        or (bool(item.children) and _TITLE_HEADING.fullmatch(item.text.strip()) is not None)
+    )
 
 
 class _Builder:
@@ -525,8 +529,10 @@ def _set_aside(
     for n, (a, b) in enumerate(clause_bounds(norm, item.start, item.end)):
         if item.section == "exclusion":
             allowed = cues().permission.search(norm, a, b) or _EXCEPTION_LABEL.search(norm, a, b)
-        else:  # "Creatinine ≤ 2 mg/dL. Patients with renal infiltration may be eligible ...": others let in too
-            allowed = cues().permission.search(norm, a, b) if n else None
+        else:  # "Creatinine ≤ 2 mg/dL. Patients with renal infiltration may be eligible ...": others let in too;
+            # a first clause only with no limit of its own ("Patients may have had a prior autologous SCT; ...")
+            first_limit = n == 0 and any(a <= m.start < b for m in numeric)
+            allowed = None if first_limit else cues().permission.search(norm, a, b)
         if allowed:
             # "Known CNS metastases, but the following patients will be allowed": what comes before the
             # contrast is the exclusion itself
@@ -1834,8 +1840,14 @@ def _age_conditions(builder: _Builder, before: int, item: Item, norm: str, vocab
 # A line that offers its sub-items as alternatives: "meet one of the following criteria:", "any of the
 # following:", "at least one of:", "either".
 _ONE_OF = re.compile(
-    r"(?i)\b(?:one|1|any|at\s+least\s+(?:one|1)|either)\s+(?:\w+\s+){0,2}(?:of\s+the\s+following|of:|below)|"
-    r"\bone\s+of\s+(?:these|the\s+criteria|the\s+conditions)|\beither\s*:\s*$"
+    r"(?i)\b(?:one|1|any|at\s+least\s+(?:one|two|three|1|2|3)|(?:one|two|three|1|2|3)\s+or\s+more|"
+    r"any\s+(?:one|two|three|1|2|3)|either)\s+(?:\w+\s+){0,2}(?:of\s+the\s+following|of:|below)|"
+    r"\bone\s+of\s+(?:these|the\s+criteria|the\s+conditions)|\beither\s*:\s*$|"
+    r"\b(?:more\s+than\s+(?:one|1)|at\s+least\s+(?:two|2))\b[^;]*:\s*$"  # "(need more than one to be eligible):"
+)
+# A topic heading in title case over sub-items, without a colon: "Allergies and Adverse Drug Reactions"
+_TITLE_HEADING = re.compile(
+    r"(?:[A-Z][\w/-]*|and|or|and/or|of|the|to|for|in|&)(?:\s+(?:[A-Z][\w/-]*|and|or|and/or|of|the|to|for|in|&)){1,6}"
 )
 # A criterion struck from the protocol: "(Retired with Protocol Version 3)", "[deleted]".
 _RETIRED = re.compile(  # as a mark, not a word of the criterion ("completely surgically removed tumour")
@@ -1857,6 +1869,12 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
                 constraints.remove(c)
             continue
         if not item.children:
+            if item.section == "inclusion" and item.text.rstrip().endswith(":") and _ONE_OF.search(item.text):
+                _alternatives_below(constraints, _cases_after(item, items))
+            continue
+        if _TITLE_HEADING.fullmatch(item.text.strip()):  # "Allergies and Adverse Drug Reactions" over its items
+            for c in own:
+                constraints.remove(c)
             continue
         exempt = cues().exemption.search(item.text)
         if exempt is not None:  # "... with marrow involvement are exempt from these requirements": some only
@@ -1905,13 +1923,35 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
                     constraints.remove(c)
         if item.section != "inclusion" or not _ONE_OF.search(item.text):
             continue
-        cases = set(item.children)
-        for c in constraints:
-            if c.item in cases and c.kind in ("numeric", "concept") and not c.definitional:
-                kinds = {k for k in (c.unsure or "").split(",") if k}
-                if "conflict" not in kinds:
-                    c.unsure = ",".join(sorted(kinds | {"alternative"}))
-                    c.leftover = c.leftover or "one of the following"
+        _alternatives_below(constraints, set(item.children))
+
+
+def _alternatives_below(constraints: list[Constraint], cases: set[int]) -> None:
+    """What the items ``cases`` require is one way in of several: failing it rules nobody out."""
+    for c in constraints:
+        if c.item in cases and c.kind in ("numeric", "concept") and not c.definitional:
+            kinds = {k for k in (c.unsure or "").split(",") if k}
+            if "conflict" not in kinds:
+                c.unsure = ",".join(sorted(kinds | {"alternative"}))
+                c.leftover = c.leftover or "one of the following"
+
+
+def _cases_after(lead_in: Item, items: list[Item]) -> set[int]:
+    """The cases a lead-in ("... with at least 1 of the following:") offers when the layout did not nest them
+    under it: the marked items after it (with theirs), up to an unmarked paragraph, another section, or the
+    item that goes on the lead-in's own numbering ("3." after "2.")."""
+    cases: set[int] = set()
+    following = (
+        str(int(lead_in.label) + 1) if lead_in.label and lead_in.label.isdigit() else None
+    )  # the lead-in's next number
+    for item in items[lead_in.index + 1 :]:
+        if item.parent in cases:
+            cases.add(item.index)
+            continue
+        if item.section != lead_in.section or item.label is None or item.label == following:
+            break
+        cases.add(item.index)
+    return cases
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
@@ -2106,6 +2146,8 @@ def _read_item(
     for c in readable:
         words[id(c)] += [Leftover(w.start, w.end, w.word, another) if w.kind == "unplaced" else w for w in said]
     for clause_start, clause_end in clauses:
+        if any(clause_start <= a < clause_end for a, _b in loose):
+            continue  # "concurrent ... within 28 days of the first dose": recent, not only now
         ahead, behind = current_cues(norm, clause_start, clause_end)
         for c in readable:
             if clause_start <= (c.start or 0) < clause_end and c.kind == "concept" and c.category != "pregnancy":
@@ -2313,7 +2355,7 @@ def _in_present(norm: str, c: Constraint, ahead: list[tuple[int, int]], behind: 
 # or one that governs it ("history of active tuberculosis", "history of, active hepatitis"): it was once active.
 _PAST_OR = re.compile(r"(?i)\b(?:prior|previous|past|former|history\s+of)[\s,]*(?:(?:or|and/or|/)\s*)?$")
 # What joins diseases named as alternatives: "B-cell lymphoma, CLL, or ALL", "AML/MDS", "AML and/or MDS".
-_DISEASE_JOINT = re.compile(r"(?i)^[\s,;]*(?:(?:or|and/or|and|/)[\s,]*)?(?:(?P<words>[A-Za-z][\w\-']*\s+){0,2})$")
+_DISEASE_JOINT = re.compile(r"(?i)^[\s,;]*(?:(?:or|and/or|and|/)[\s,]*)?(?:(?P<words>[A-Za-z0-9][\w\-']*\s+){0,2})$")
 # words that relate one disease to another rather than list it ("AML with MDS-related changes", "after CLL")
 _DISEASE_RELATION = re.compile(
     r"(?i)\b(?:with|after|from|following|secondary|due|history|prior|previous|of|in|without|transformed|"
@@ -2522,6 +2564,17 @@ def _distrust_conflicts(constraints: list[Constraint], diseases: tuple[str, ...]
             _conflict(c, "excludes a requirement", c.concept or "")
             for i in required:
                 _conflict(i, "required and excluded", c.concept or "")
+    # the status an exclusion gives the trial's own disease ("Refractory AML or ALL" in an AML trial) is of
+    # that disease: no more trusted than the disease itself
+    own_items = {c.item: c.leftover for c in active if (c.leftover or "").startswith("own condition:")}
+    for c in active:
+        if (
+            c.item in own_items
+            and c.polarity == "exclude"
+            and c.category == "disease_status"
+            and c.unsure != "conflict"
+        ):
+            c.unsure, c.leftover = "conflict", own_items[c.item]
 
 
 # an aside after a name offering others of its kind: "(or other CD20-targeting drugs)", "(or equivalent)"

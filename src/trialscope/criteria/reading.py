@@ -186,10 +186,12 @@ _STUDY_STEP = re.compile(
     r"administration|start|randomi[sz]ation|registration|conditioning|cell\s+(?:collection|infusion))\b"
 )
 # A relative clause that says what makes the thing named matter ("..., which may cause difficulty giving
-# consent", "that would interfere with the study"): a qualifier of everything it follows, to its clause's end.
+# consent", "that would interfere with the study", "precluding informed consent"): a qualifier of everything it
+# follows, to its clause's end.
 _RELATIVE_CLAUSE = re.compile(
-    r"(?i)[\s,]*\b(?:which|that|who)\s+(?:may|might|could|would|will|can|is\s+likely|are\s+likely|"
-    r"in\s+the\s+(?:opinion|judgement|judgment))\b[^;.]*"
+    r"(?i)[\s,]*\b(?:(?:which|that|who)\s+(?:may|might|could|would|will|can|is\s+likely|are\s+likely|"
+    r"in\s+the\s+(?:opinion|judgement|judgment)|(?:precludes?|prevents?|interferes?|compromises?|impairs?))|"
+    r"precluding|preventing|interfering\s+with|compromising|impairing)\b[^;.]*"  # "... precluding informed consent"
 )
 
 

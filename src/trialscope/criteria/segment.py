@@ -245,9 +245,9 @@ def segment(text: str) -> list[Item]:
             marker
             and _marker_kind(marker) == "bullet"
             and marker.group("bullet") == ">"
-            and line[marker.end() :][:1].isdigit()
+            and (line[marker.end() :][:1].isdigit() or line[marker.end() :][:1] == "=")
         ):
-            marker = None  # "> 18 years" is a comparator, not a bullet
+            marker = None  # "> 18 years", ">=Class II" (a wrapped line's start) is a comparator, not a bullet
         if marker:
             indent = len(marker.group("indent"))
             marker_kind = _marker_kind(marker)

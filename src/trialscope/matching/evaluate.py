@@ -151,7 +151,7 @@ def _evaluate_age(c: Constraint, facts: PatientFacts, vocab: Vocabulary) -> Crit
     said = (
         _("you are %(age)s years old", age=_fmt(value))
         if (c.unit or "years") == "years"
-        else _("you are %(age)s %(unit)s old", age=_fmt(value), unit=unit_words(c.unit))
+        else _("you are %(age)s %(unit)s old", age=_fmt(value), unit=unit_words(c.unit, "age"))
     )
     return _numeric_outcome(c, _compare(value, c.comparator, c.value), said)
 
