@@ -1649,3 +1649,54 @@ def test_a_title_case_line_over_sub_items_is_a_heading() -> None:
 def test_a_wrapped_line_starting_with_a_comparator_is_no_bullet() -> None:
     text = "Exclusion Criteria:\n- History or evidence of current\n  >=Class III heart failure (NYHA)"
     assert [c.comparator for c in _read(text) if c.quantity == "NYHA class"] == [">="]
+
+
+def test_sub_items_for_patients_a_lead_in_lets_in_hold_for_them_only() -> None:
+    text = (
+        "Inclusion Criteria:\n- Participants with hepatitis C are eligible provided that they meet the following:\n"
+        "    - Platelets at least 100,000/uL"
+    )
+    assert kept_answers(_one(text, "platelets")) == {"met"}
+
+
+# --- draws r39 and r40 (HINT pool) and their classes (issue 33) -------------------------------------------------
+
+
+def test_may_have_been_treated_before_is_a_permission() -> None:
+    text = "Inclusion Criteria:\n- Participants may have been previously treated with lenalidomide."
+    assert "lenalidomide" not in {c.concept for c in _read(text)}
+
+
+def test_a_therapy_someone_is_a_candidate_for_is_no_therapy_received() -> None:
+    text = (
+        "Exclusion Criteria:\n- Patients eligible for curative treatment such as allogeneic stem cell transplantation"
+    )
+    assert "allogeneic HSCT" not in {c.concept for c in _read(text)}
+
+
+def test_a_section_heading_naming_a_disease_makes_its_items_that_diseases() -> None:
+    text = "Inclusion Criteria for myeloma:\n- ECOG 0 to 1\n\nExclusion Criteria:\n- Known HIV infection"
+    assert "condition" in _kinds(_one(text, "ECOG")) and _one(text, "HIV").unsure is None
+
+
+def test_limits_for_subgroups_offered_with_or_are_no_free_choice() -> None:
+    found = _read("Inclusion Criteria:\n- Haemoglobin ≥ 10 g/dL in men or ≥ 9 g/dL in women")
+    assert len(found) == 2 and all(c.any_of_group is None and kept_answers(c) == {"met"} for c in found)
+
+
+def test_the_side_effects_of_therapies_name_no_therapy_received() -> None:
+    text = "Exclusion Criteria:\n- Unresolved side effects of prior radiotherapy, surgery or chemotherapy above grade 1"
+    assert not {"radiotherapy", "surgery", "chemotherapy"} & {c.concept for c in _read(text)}
+
+
+def test_a_drug_named_before_its_cumulative_dose_limit_is_that_limit() -> None:
+    text = (
+        "Inclusion Criteria:\n- No prior daunorubicin (or another anthracycline) at a cumulative dose above 450 mg/m2"
+    )
+    assert "daunorubicin" not in {c.concept for c in _read(text)}
+
+
+def test_a_title_case_line_before_a_lead_in_is_a_heading() -> None:
+    text = "Inclusion Criteria:\n- Earlier Cancer Treatment\n- Participants must have recovered as follows:\n    - From surgery"
+    items = parse_criteria(text).items
+    assert not [c for c in _read(text) if c.item == items[0].index]

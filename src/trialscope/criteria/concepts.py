@@ -64,8 +64,10 @@ _AT_LEAST_BEFORE = re.compile(r"(?i)(?:(?:more|greater|longer)\s+than|\bover|\ba
 _UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
 # A therapy named as the cause of something ("toxicity caused by previous antitumor therapy") is not required.
 _CAUSE = re.compile(
-    r"(?i)\b(?:caused\s+by|due\s+to|related\s+to|attributed\s+to|induced\s+by|toxicit(?:y|ies)\s+(?:of|from))"
-    r"\s+(?:any\s+)?(?:the\s+)?(?:previous|prior|earlier)?\s*$"
+    r"(?i)\b(?:caused\s+by|due\s+to|related\s+to|attributed\s+to|induced\s+by|"
+    r"(?:toxicit(?:y|ies)|side[\s-]effects?|adverse\s+(?:events?|effects?)|AEs?|complications?)\s+(?:of|from))"
+    r"\s+(?:any\s+)?(?:the\s+)?(?:previous|prior|earlier)?\s*"
+    r"(?:[\w-]+(?:\s+[\w-]+)?\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+|/)){0,4}$"  # "AEs of chemo, surgery or"
 )
 # "including but not limited to" introduces examples: its "not" negates nothing.
 # "not due to dehydration" negates a cause, and "non-ischemic" is an adjective: neither negates what follows.
@@ -656,8 +658,10 @@ def _admissible(
             or cues().study_own_therapy.search(context_before)
         ):
             return False  # the study's own procedure: "blood collection for CAR-T manufacturing"
-        if section_polarity == "include" and _CAUSE.search(context_before):
-            return False  # "toxicity caused by previous antitumor therapy": a cause, not a requirement
+        if _CAUSE.search(context_before):
+            return False  # "toxicity caused by previous antitumor therapy": a cause, not a requirement or exclusion
+        if _CANDIDATE_FOR.search(norm, max(clause_start, match.start() - 160), match.start()):
+            return False  # "candidates for curative therapy, such as HSCT": a plan, not a therapy received
         # an exclusion item that names a therapy excludes exposure to it; an inclusion needs a cue of exposure
         return section_polarity == "exclude" or bool(
             _EXPOSURE.search(context_before) or _EXPOSURE.search(context_after)
@@ -666,6 +670,11 @@ def _admissible(
 
 
 _WINDOW_OWNERS = ("prior_therapy", "condition", "infection")
+# who is fit for, or due, a therapy named after it: "candidates for potentially curative therapy, such as HSCT"
+_CANDIDATE_FOR = re.compile(
+    r"(?i)\b(?:candidates?|eligible|fit|suitable|scheduled|planned|referred|awaiting)\s+(?:to\s+receive\s+|for\s+)"
+    r"[^;.]{0,100}$"
+)
 _LIST_GAP = re.compile(r"(?i)^[^;.0-9]{0,150}$")  # a list may hold members the engine did not read
 # Where a definition outside brackets ends: its sentence (a blank line does not end it).
 _SENTENCE_END = re.compile(r";|\.\s+(?=[A-Z])")

@@ -763,7 +763,8 @@ def _qualify(builder: _Builder, c: Constraint, span: tuple[int, int]) -> None:
 # between a thing named and a limit on it ("prednisone > 10 mg/day", "HBV DNA: ≥ 2000 IU/mL", "steroids at a
 # dose of more than 10 mg"): the thing is what the limit is on
 _SUBJECT_OF_LIMIT = re.compile(
-    r"(?i)[\s:=(]*(?:(?:at\s+)?(?:a\s+)?(?:daily\s+)?(?:dose|level|count|titer|titre)s?\s+(?:of\s+)?)?"
+    r"(?i)[\s:=(]*(?:\((?:or\s+)?[^()]{0,40}\)\s*)?"  # "doxorubicin (or equivalent anthracycline) at a ..."
+    r"(?:(?:at\s+)?(?:a\s+)?(?:(?:daily|cumulative|total|lifetime)\s+)?(?:dose|level|count|titer|titre)s?\s+(?:of\s+)?)?"
     r"(?:(?:at\s+a\s+dose\s+)?equivalent\s+(?:to\s+)?)?"
 )
 # between a dose limit and the drug its unit is of: "> 15 mg/day prednisone", "10 mg of prednisone"
@@ -1534,6 +1535,25 @@ def _limit_beside_alternatives(constraints: list[Constraint]) -> None:
             _doubt_once(c, "condition", "or")
 
 
+def _conditional_limits_stand_alone(constraints: list[Constraint]) -> None:
+    """Limits offered as alternatives where some hold only for a subgroup ("platelets ≥ 100, > 70 if the marrow
+    is involved", "creatinine < 1.4 for women or < 1.5 for men") are no free choice: meeting the subgroup's
+    limit lets in only that subgroup. Each stands alone, for whom it holds (a "not met" on one is a question)."""
+    members: dict[str, list[Constraint]] = {}
+    for c in constraints:
+        if c.kind == "numeric" and c.polarity == "include" and c.any_of_group is not None:
+            members.setdefault(c.any_of_group, []).append(c)
+    for group in members.values():
+        conditional = [c for c in group if "condition" in (c.unsure or "").split(",")]
+        if not conditional or len(group) < 2:
+            continue
+        words = next((c.leftover for c in conditional if c.leftover), None) or "a subgroup's limit"
+        for c in group:
+            c.any_of_group = None
+            if c not in conditional:
+                _doubt_once(c, "condition", words)
+
+
 def _disjoint(a: Constraint, b: Constraint) -> bool:
     """Whether no value meets both limits (one from below, one from above)."""
     assert a.value is not None and b.value is not None
@@ -1868,6 +1888,16 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
             for c in own:
                 constraints.remove(c)
             continue
+        following = items[item.index + 1] if item.index + 1 < len(items) else None
+        if (
+            not item.children
+            and following is not None
+            and following.text.rstrip().endswith(":")
+            and _TITLE_HEADING.fullmatch(item.text.strip())
+        ):  # "Prior Systemic Therapy" then "Patients must have recovered ... as follows:": a topic's heading
+            for c in own:
+                constraints.remove(c)
+            continue
         if not item.children:
             if item.section == "inclusion" and item.text.rstrip().endswith(":") and _ONE_OF.search(item.text):
                 _alternatives_below(constraints, _cases_after(item, items))
@@ -1888,6 +1918,12 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
         ):
             _let_in_below(constraints, item, own)
             continue
+        if item.section == "inclusion" and item.text.rstrip().endswith(":") and cues().permission.search(item.text):
+            # "Patients with HIV infection are eligible, provided they meet the following:": the sub-items hold
+            # for those patients only
+            for c in constraints:
+                if c.item in item.children and c.kind in ("numeric", "concept") and not c.definitional:
+                    _doubt_once(c, "condition", " ".join(item.text.split()).rstrip(":"))
         if item.text.rstrip().endswith(":") and item.section == "inclusion" and NEGATIVE_RESULT.search(item.text):
             _negative_below(constraints, item)
         if item.text.rstrip().endswith(":"):  # a heading that names the topic its sub-items state
@@ -2807,6 +2843,7 @@ def read_text(text: str | None) -> TextReading:
     _or_unfit_for(builder.constraints, items, norm)
     _another_groups_limit(builder.constraints)
     _limit_beside_alternatives(builder.constraints)
+    _conditional_limits_stand_alone(builder.constraints)
     _limits_narrowing_a_concept(builder.constraints, norm)
     _limits_with_exceptions(builder.constraints, items, norm)
     _ages_naming_whom(builder.constraints, norm)

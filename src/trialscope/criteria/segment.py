@@ -36,7 +36,7 @@ _HEADING = re.compile(
       |(?P<lead>(?:[A-Za-z0-9/\-]+\s+){1,3})(?=(?:inclusion|exclusion|eligibility)\s+criteri))?
     (?P<kind>inclusion|exclusion|eligibility|include|exclude|inclusive|exclusive)
     (?:\s+(?:criteria|criterion|criterias))?
-    (?:\s+(?:for|of)\s+[a-z \-]{1,40})?
+    (?:\s+(?:for|of)\s+(?P<for>[a-z \-]{1,40}))?  # "Inclusion Criteria for CLL:": whom the section is for
     (?:\s*\((?:main|key|general|all\s+\w+|(?P<part>(?:part|cohort|arm)\s+\w+)|[a-z]{1,12})\))?  # "(main)", "(cohort B)"
     \s*[:：]?\s*""",
     re.IGNORECASE | re.VERBOSE,
@@ -112,7 +112,7 @@ def _heading_kind(line: str) -> tuple[Section | None, int, str | None]:
     if not match:
         return None, 0, None
     section, end = _heading_section(line, match)
-    lead = (match.group("lead") or match.group("part")) if section is not None else None
+    lead = (match.group("lead") or match.group("part") or match.group("for")) if section is not None else None
     return section, end, lead.strip() if lead else None
 
 
