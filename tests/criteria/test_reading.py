@@ -1700,3 +1700,39 @@ def test_a_title_case_line_before_a_lead_in_is_a_heading() -> None:
     text = "Inclusion Criteria:\n- Earlier Cancer Treatment\n- Participants must have recovered as follows:\n    - From surgery"
     items = parse_criteria(text).items
     assert not [c for c in _read(text) if c.item == items[0].index]
+
+
+# --- draws r41 and r42 (HINT pool) and their classes (issue 33) -------------------------------------------------
+
+
+def test_an_age_after_for_beside_another_limit_names_whom_it_is_for() -> None:
+    found = _read("Inclusion Criteria:\n- Lansky at least 60 for < 16 years of age")
+    assert [c.quantity for c in found] == ["Lansky"] and kept_answers(found[0]) == {"met"}
+
+
+def test_a_range_from_months_to_years_keeps_each_unit() -> None:
+    low = next(c for c in _read("Inclusion Criteria:\n- Aged 12 months to 30 years") if c.comparator == ">=")
+    assert low.value == 1 and low.unit == "years"
+
+
+def test_a_relative_clause_that_would_exclude_turns_a_requirement_into_a_question() -> None:
+    c = _one("Inclusion Criteria:\n- Earlier chemotherapy that would exclude the use of busulfan", "chemotherapy")
+    assert kept_answers(c) == frozenset()
+
+
+def test_a_bracketed_short_name_of_a_broader_concept_restates_the_name() -> None:
+    found = _read("Exclusion Criteria:\n- Earlier allogeneic stem cell transplantation (HSCT)")
+    assert [c.concept for c in found] == ["allogeneic HSCT"]
+
+
+def test_a_disease_a_listed_therapy_was_for_narrows_each_therapy() -> None:
+    text = "Exclusion Criteria:\n- Chemotherapy or radiotherapy for treatment of myeloma within 21 days"
+    assert all(kept_answers(c) == {"met"} for c in _read(text))
+
+
+def test_a_lead_in_qualifier_narrows_each_listed_condition() -> None:
+    text = (
+        "Exclusion Criteria:\n- Significant illness including, but not limited to the following:\n"
+        "    - Unstable angina\n    - Heart failure"
+    )
+    assert all("qualifier" in _kinds(c) for c in _read(text))

@@ -446,8 +446,18 @@ def _restated_as_kind(norm: str, restated: ConceptMatch, match: PhraseMatch, voc
 
 
 def _same_mention(norm: str, previous: PhraseMatch | None, match: PhraseMatch, vocab: Vocabulary) -> bool:
-    """'HIV infection', 'hepatitis B (HBsAg) infection': the head word names the concept just before it."""
-    if previous is None or not _HEAD_WORD.match(match.group(0)):
+    """'HIV infection', 'hepatitis B (HBsAg) infection': the head word names the concept just before it; and
+    'allogeneic stem cell transplant (HSCT)': a bracketed short name of a broader concept restates it."""
+    if previous is None:
+        return False
+    if (
+        re.fullmatch(r"\s*[(\[]\s*", norm[previous.end() : match.start()])
+        and re.match(r"\s*[)\]]", norm[match.end() : match.end() + 3])
+        and match.key != previous.key
+        and match.key in vocab.concept_ancestors(previous.key)
+    ):
+        return True
+    if not _HEAD_WORD.match(match.group(0)):
         return False
     if vocab.concepts[previous.key].category != vocab.concepts[match.key].category:
         return False
@@ -623,7 +633,8 @@ def negation_before(
 _PURPOSE_OF_A_DRUG = re.compile(
     r"(?i)\b(?:(?:drugs?|medications?|medicines?|agents?|therap(?:y|ies)|treatments?|chemotherapy|regimens?)\s+"
     r"(?:(?:used|given|taken|prescribed)\s+)?(?:for|to\s+(?:treat|prevent|control|manage))"
-    r"|(?:treatment|therapy|management)\s+of)\s+(?:the\s+|an?\s+|their\s+|his\s+|her\s+)?$"
+    r"|(?:treatment|therapy|management)\s+of)\s+(?:the\s+|an?\s+|their\s+|his\s+|her\s+)?"
+    r"(?:[\w-]+\s*(?:,\s*|\s+or\s+|\s+and\s+|/)){0,3}$"  # "for treatment of CLL or SLL": each of them
 )
 
 # "GVHD therapies", "graft-versus-host disease prophylaxis": the drugs for the condition, not the condition
@@ -633,6 +644,12 @@ _DRUGS_FOR_IT = re.compile(r"(?i)\s*(?:therap(?:y|ies)|drugs?|medications?|proph
 # "leukemic blasts / lymphoma cells", "myeloma cell line", "tumor tissue": the disease's cells or tissue, named
 # to say what is measured, not the diagnosis
 DISEASE_MATERIAL = re.compile(r"(?i)\s*(?:cells?|blasts?|tissues?|cell\s+lines?|specimens?|samples?|biops(?:y|ies))\b")
+
+
+def named_as_purpose(norm: str, start: int, match: PhraseMatch) -> bool:
+    """Whether a condition is named only as what a therapy is for ("chemotherapy for treatment of CLL"):
+    no diagnosis of its own, and words that narrow the therapy."""
+    return _PURPOSE_OF_A_DRUG.search(norm[max(start, match.start() - 80) : match.start()]) is not None
 
 
 def _admissible(
@@ -647,6 +664,7 @@ def _admissible(
     if category == "condition" and DISEASE_MATERIAL.match(context_after):
         return False  # "lymphoma cells": what is measured, not the diagnosis
     if category == "condition" and (_PURPOSE_OF_A_DRUG.search(context_before) or _DRUGS_FOR_IT.match(context_after)):
+        # the words stay to be weighed: "chemotherapy for treatment of CLL" is not any chemotherapy
         return False  # "any drug used for GVHD must be stopped": the drug is excluded, not the disease
     if category == "prior_therapy":
         earlier = re.search(

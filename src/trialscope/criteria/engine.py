@@ -25,6 +25,7 @@ from trialscope.criteria.concepts import (
     definition_spans,
     exception_spans,
     extract_concepts,
+    named_as_purpose,
     negation_before,
     therapy_targets,
     window_spans,
@@ -46,7 +47,7 @@ from trialscope.criteria.reading import (
 )
 from trialscope.criteria.segment import Item, segment
 from trialscope.criteria.targets import trial_diseases, trial_targets
-from trialscope.criteria.text import CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
+from trialscope.criteria.text import CLAUSE_BREAK, CLAUSE_OR_LABEL_BREAK, clause_bounds, normalise
 from trialscope.criteria.thresholds import NOT_REACHED
 from trialscope.criteria.vocabulary import Vocabulary, vocabulary
 from trialscope.model.age import age_in_years
@@ -1456,7 +1457,8 @@ _CLAUSE_BREAK = re.compile(r"[;\n]|\.\s")
 # the people an age names, before it: "for patients aged 65 or older", "in subjects < 60", "for those over 70"
 _WHOSE_AGE = re.compile(
     r"(?i)\b(?:for|in|among|of)\s+(?:those|patients?|subjects?|participants?|individuals|people|children|adults)\s+"
-    r"(?:(?:who\s+are|aged?|of\s+age|age[ds]?)\s+)?(?:(?:years?\s+)?(?:old\s+)?)?$"
+    r"(?:(?:who\s+are|aged?|of\s+age|age[ds]?)\s+)?(?:(?:years?\s+)?(?:old\s+)?)?$|"
+    r"\S\s+for\s+(?:ages?\s+)?$"  # after another limit: "Karnofsky ≥ 50 for > 10 years of age"
 )
 
 
@@ -1924,6 +1926,12 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
             for c in constraints:
                 if c.item in item.children and c.kind in ("numeric", "concept") and not c.definitional:
                     _doubt_once(c, "condition", " ".join(item.text.split()).rstrip(":"))
+        listing = _LEADS_INTO_LIST.search(item.text) is not None
+        lead_qualifiers = [m.group(0) for m in reading_rules().qualifiers.finditer(item.text)] if listing else []
+        if lead_qualifiers:  # "No concurrent uncontrolled illness including the following:": each is uncontrolled
+            for c in constraints:
+                if c.item in item.children and c.kind == "concept" and not c.definitional:
+                    _doubt_once(c, "qualifier", " ".join(lead_qualifiers))
         if item.text.rstrip().endswith(":") and item.section == "inclusion" and NEGATIVE_RESULT.search(item.text):
             _negative_below(constraints, item)
         if item.text.rstrip().endswith(":"):  # a heading that names the topic its sub-items state
@@ -2085,11 +2093,17 @@ def _read_item(
             name = norm.lower().rfind(m.quantity.key, item.start, m.start)
             if name >= 0:
                 placed.append((name, name + len(m.quantity.key)))
-    named = [
-        m
-        for m in vocab.concept_matcher.finditer(norm, item.start, item.end)
-        if (m.start(), m.end()) not in builder.unplaced
+    found = vocab.concept_matcher.finditer(norm, item.start, item.end)
+    purposes = [  # a disease named as what a therapy is for narrows the therapy: its words stay, as qualifiers
+        (m.start(), m.end())
+        for m in found
+        if vocab.concepts[m.key].category == "condition" and named_as_purpose(norm, item.start, m)
     ]
+    named = [m for m in found if (m.start(), m.end()) not in builder.unplaced and (m.start(), m.end()) not in purposes]
+    for a, b in purposes:  # "chemotherapy, radiotherapy or antibodies for treatment of CLL": each of them
+        for c in readable:
+            if c.category == "prior_therapy" and (c.start or 0) < a and not CLAUSE_BREAK.search(norm, c.start or 0, a):
+                _qualify(builder, c, (a, b))
     placed += [(m.start(), m.end()) for m in named]
     placed += [span for c in readable for span in builder.mentions.get(c.id, [])]  # elliptic names ("B or C")
     # a window nothing took ("... (e.g., cyclosporine) within 2 weeks prior to apheresis" where the therapy is
@@ -2106,7 +2120,7 @@ def _read_item(
     placed += [builder.conditions[c.id] for c in readable if c.id in builder.conditions]  # age bands
     # a status word read as qualifying something else, and the antigen a therapy is aimed at ("any CD19 CAR
     # T-cell therapy": not every CAR-T), stay leftovers: qualifiers of what they narrow
-    narrowing = therapy_targets(norm, item.start, item.end, vocab)
+    narrowing = therapy_targets(norm, item.start, item.end, vocab) + purposes
     unplaced = builder.unplaced + narrowing
     if unplaced:
         placed = [(a, b) for a, b in placed if not any(u <= a and b <= v for u, v in unplaced)]
@@ -2258,7 +2272,7 @@ def _read_item(
             if c.kind == "concept" and c.category != "pregnancy":
                 _doubt(c, "qualifier", " ".join(norm[a:b].split()))
         for a, b in builder.qualified.get(c.id, []):  # words of a relation that qualify it
-            _doubt(c, "qualifier", " ".join(norm[a:b].split()))
+            _doubt_once(c, "qualifier", " ".join(norm[a:b].split()))
         turned = builder.turned.get(c.id)
         if turned is not None:
             _doubt(c, "unplaced", " ".join(norm[turned[0] : turned[1]].split()), first=True)

@@ -195,6 +195,13 @@ _RELATIVE_CLAUSE = re.compile(
 )
 
 
+# A relative clause that turns what it follows into a reason to exclude ("prior radiation that would exclude
+# the use of TMLI", under inclusions): the item says nothing sure either way
+_EXCLUDING_CLAUSE = re.compile(
+    r"(?i)\b(?:that|which)\s+(?:would|could|may|might|will|does|do)\s+(?:exclude|disqualify)\b[^;.]*"
+)
+
+
 def leftovers(
     norm: str,
     start: int,
@@ -246,6 +253,7 @@ def leftovers(
     )
     covered = _Spans(spans)
     hedged = _Spans([(m.start(), m.end()) for m in rules.hedges.finditer(norm, start, end)])
+    excluding = _Spans([(m.start(), m.end()) for m in _EXCLUDING_CLAUSE.finditer(norm, start, end)])
     conditional: list[Span] = list(conditions)
     for cue in rules.conditions.finditer(norm, start, end):
         stop = _CONDITION_END.search(norm, cue.end(), end)
@@ -270,7 +278,9 @@ def leftovers(
         if glued == "placed":
             continue
         kind: LeftoverKind
-        if glued == "qualifier" and not (in_condition.covers(a, b) or unread_exception.covers(a, b)):
+        if excluding.covers(a, b):
+            kind = "unplaced"
+        elif glued == "qualifier" and not (in_condition.covers(a, b) or unread_exception.covers(a, b)):
             kind = "excepted" if read_exception.covers(a, b) else "qualifier"
         elif in_condition.covers(a, b):
             kind = "condition"

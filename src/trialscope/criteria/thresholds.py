@@ -101,7 +101,7 @@ _EXPRESSION_LIST = [
     ),
     # 18 years to 65 years / 20 years old to 70 / 18- and 65-years / 8yr-18yrs: the unit after each value
     re.compile(
-        rf"(?P<v1>{_VALUE})\s*-?\s*(?i:years?|yrs?|months?)(?:\s+(?i:old|of\s+age))?\s*(?:-|~|–|to|and)\s*"
+        rf"(?P<v1>{_VALUE})\s*-?\s*(?P<u1>(?i:years?|yrs?|months?))(?:\s+(?i:old|of\s+age))?\s*(?:-|~|–|to|and)\s*"
         rf"(?P<v2>{_VALUE2})(?=\s*-?\s*(?i:years?|yrs?|months?|y/?o)\b)"
     ),
     # 7% to 11% / 45 degrees to 90 degrees: a range whose unit is written after both values
@@ -342,6 +342,11 @@ def find_thresholds(norm: str, start: int, end: int, vocab: Vocabulary) -> list[
                     unit, unit_end = _unit_after(norm, match.end(), vocab)
                 if unit_end > end:
                     unit, unit_end = "", match.end()
+                first_unit = (groups.get("u1") or "").lower()[:1]  # "18 months to 75 years": each its own unit
+                if first_unit == "m" and unit == "years":
+                    values[0] /= 12
+                elif first_unit == "y" and unit == "months":
+                    values[0] *= 12
             suffix = (groups.get("suffix") or "").lower()
             comparator: Comparator
             bounds: list[tuple[Comparator, float]]
