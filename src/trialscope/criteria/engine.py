@@ -2093,13 +2093,13 @@ def _read_item(
             name = norm.lower().rfind(m.quantity.key, item.start, m.start)
             if name >= 0:
                 placed.append((name, name + len(m.quantity.key)))
-    found = vocab.concept_matcher.finditer(norm, item.start, item.end)
+    matched = vocab.concept_matcher.finditer(norm, item.start, item.end)
     purposes = [  # a disease named as what a therapy is for narrows the therapy: its words stay, as qualifiers
         (m.start(), m.end())
-        for m in found
+        for m in matched
         if vocab.concepts[m.key].category == "condition" and named_as_purpose(norm, item.start, m)
     ]
-    named = [m for m in found if (m.start(), m.end()) not in builder.unplaced and (m.start(), m.end()) not in purposes]
+    named = [m for m in matched if (m.start(), m.end()) not in builder.unplaced and (m.start(), m.end()) not in purposes]
     for a, b in purposes:  # "chemotherapy, radiotherapy or antibodies for treatment of CLL": each of them
         for c in readable:
             if c.category == "prior_therapy" and (c.start or 0) < a and not CLAUSE_BREAK.search(norm, c.start or 0, a):
