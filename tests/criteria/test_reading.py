@@ -1697,7 +1697,10 @@ def test_a_drug_named_before_its_cumulative_dose_limit_is_that_limit() -> None:
 
 
 def test_a_title_case_line_before_a_lead_in_is_a_heading() -> None:
-    text = "Inclusion Criteria:\n- Earlier Cancer Treatment\n- Participants must have recovered as follows:\n    - From surgery"
+    text = (
+        "Inclusion Criteria:\n- Earlier Cancer Treatment\n- Participants must have recovered as follows:\n"
+        "    - From surgery"
+    )
     items = parse_criteria(text).items
     assert not [c for c in _read(text) if c.item == items[0].index]
 
@@ -1736,3 +1739,41 @@ def test_a_lead_in_qualifier_narrows_each_listed_condition() -> None:
         "    - Unstable angina\n    - Heart failure"
     )
     assert all("qualifier" in _kinds(c) for c in _read(text))
+
+
+# --- the final draws f30 and f10 (HINT pool) and their classes (issue 33) ---------------------------------------
+
+
+def test_a_therapy_a_window_counts_to_is_the_studys_step() -> None:
+    found = _read("Inclusion Criteria:\n- LVEF at least 45% measured within 30 days before ASCT")
+    assert "autologous HSCT" not in {c.concept for c in found}
+
+
+def test_a_lead_in_naming_a_closed_phase_makes_its_items_that_phases() -> None:
+    text = "Inclusion Criteria:\n- To be eligible for the expansion cohort:\n    - Refractory disease"
+    c = _one(text, "refractory")
+    assert "condition" in _kinds(c) and "not_met" not in kept_answers(c)
+
+
+def test_a_window_in_a_lead_in_holds_for_its_items() -> None:
+    text = "Exclusion Criteria:\n- Any of these within 21 days before the first dose:\n    - Radiotherapy"
+    c = _one(text, "radiotherapy")
+    assert c.within is not None and c.within.value == 21
+
+
+def test_a_negation_ends_where_or_opens_a_new_verb() -> None:
+    c = _one("Inclusion Criteria:\n- Not fit for intensive therapy or has relapsed after it", "relapsed")
+    assert c.polarity == "include" and "not_met" not in kept_answers(c)
+
+
+def test_a_therapy_during_which_something_happened_is_no_exposure_rule() -> None:
+    found = _read("Exclusion Criteria:\n- Severe neuropathy during prior bortezomib")
+    assert "bortezomib" not in {c.concept for c in found}
+
+
+def test_toxicity_of_an_organ_is_not_the_organs_disease() -> None:
+    assert "CNS disease" not in {c.concept for c in _read("Exclusion Criteria:\n- CNS toxicity above grade 2")}
+
+
+def test_juvenile_and_chronic_myelomonocytic_leukemia_are_two_diseases() -> None:
+    assert _read("Exclusion Criteria:\n- JMML")[0].concept == "juvenile myelomonocytic leukemia"

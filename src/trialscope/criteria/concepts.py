@@ -577,7 +577,8 @@ def _reopened(norm: str, after_exception: int, position: int) -> bool:
 # statement ("without CNS disease who have received chemotherapy"), a semicolon.
 _NEGATION_ENDS = re.compile(
     r"(?i)\b(?:but|however|although|though|whereas|unless|except|excluding|who|which|whose|that\s+(?:is|are|has|have)|"
-    r"exists?|(?:is|are)\s+(?:available|known|possible))\b|;"  # "for which no standard therapy exists: DLBCL, ..."
+    r"exists?|(?:is|are)\s+(?:available|known|possible)|or\s+(?:has|have|had|is|are|was|were))\b|;"  # "no standard
+    # therapy exists: DLBCL, ...", "not eligible for curative therapy or has relapsed"
 )
 
 
@@ -652,6 +653,15 @@ def named_as_purpose(norm: str, start: int, match: PhraseMatch) -> bool:
     return _PURPOSE_OF_A_DRUG.search(norm[max(start, match.start() - 80) : match.start()]) is not None
 
 
+def named_as_plan(norm: str, start: int, match: PhraseMatch) -> bool:
+    """Whether a therapy is named only as one the patient is a candidate for, or one the window counts to
+    ("eligible for allogeneic HSCT", "within 28 days before ASCT"): no therapy received."""
+    return bool(
+        _CANDIDATE_FOR.search(norm, max(start, match.start() - 160), match.start())
+        or _WINDOW_TO_A_THERAPY.search(norm[max(start, match.start() - 80) : match.start()])
+    )
+
+
 def _admissible(
     norm: str, category: str, match: PhraseMatch, clause_start: int, clause_end: int, section_polarity: Polarity
 ) -> bool:
@@ -678,8 +688,10 @@ def _admissible(
             return False  # the study's own procedure: "blood collection for CAR-T manufacturing"
         if _CAUSE.search(context_before):
             return False  # "toxicity caused by previous antitumor therapy": a cause, not a requirement or exclusion
-        if _CANDIDATE_FOR.search(norm, max(clause_start, match.start() - 160), match.start()):
-            return False  # "candidates for curative therapy, such as HSCT": a plan, not a therapy received
+        if _DURING_A_THERAPY.search(context_before):
+            return False  # "grade 3 rash during prior lenalidomide": when something happened, not an exposure rule
+        if named_as_plan(norm, clause_start, match):
+            return False  # "candidates for curative therapy, such as HSCT", "within 28 days before ASCT"
         # an exclusion item that names a therapy excludes exposure to it; an inclusion needs a cue of exposure
         return section_polarity == "exclude" or bool(
             _EXPOSURE.search(context_before) or _EXPOSURE.search(context_after)
@@ -688,9 +700,19 @@ def _admissible(
 
 
 _WINDOW_OWNERS = ("prior_therapy", "condition", "infection")
+# a window counted to a therapy named after it: "within 28 days before ASCT", "within 12 weeks before
+# blinatumomab treatment": that therapy is the study's step, not one the patient had
+_WINDOW_TO_A_THERAPY = re.compile(
+    r"(?i)\b(?:within|in\s+the)\s+(?:the\s+)?(?:last\s+|past\s+)?(?:\d+(?:\.\d+)?|one|two|three|four|five|six|eight|ten|twelve|a)"
+    r"\s*(?:hours?|days?|weeks?|months?)\s+(?:before|prior\s+to|preceding|of)\s+(?:the\s+)?"
+    r"(?:(?:start|initiation|first\s+dose|day\s+1)\s+of\s+)?(?:the\s+)?(?:planned\s+|scheduled\s+|study\s+)?$"
+)
+_DURING_A_THERAPY = re.compile(
+    r"(?i)\b(?:during|while\s+(?:on|receiving|taking))\s+(?:the\s+)?(?:prior\s+|previous\s+)?$"
+)
 # who is fit for, or due, a therapy named after it: "candidates for potentially curative therapy, such as HSCT"
 _CANDIDATE_FOR = re.compile(
-    r"(?i)\b(?:candidates?|eligible|fit|suitable|scheduled|planned|referred|awaiting)\s+(?:to\s+receive\s+|for\s+)"
+    r"(?i)\b(?:candidates?|eligible|eligibility|fit|suitable|scheduled|planned|referred|awaiting)\s+(?:to\s+receive\s+|for\s+)"
     r"[^;.]{0,100}$"
 )
 _LIST_GAP = re.compile(r"(?i)^[^;.0-9]{0,150}$")  # a list may hold members the engine did not read

@@ -25,6 +25,7 @@ from trialscope.criteria.concepts import (
     definition_spans,
     exception_spans,
     extract_concepts,
+    named_as_plan,
     named_as_purpose,
     negation_before,
     therapy_targets,
@@ -1271,7 +1272,9 @@ _COHORT_HEADING = re.compile(
     r"(?:for|in)\s+(?:patients?\s+with\s+|subjects?\s+with\s+|the\s+)?[^:;.]{1,60}|"
     r"(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion))\b[^:;.]{0,60}|"
     r"[^:;.]{1,80}\b(?:only|sub-?\s?stud(?:y|ies)|sub-?protocol|module))\s*:\s*$|"  # "... Substudy Only:"
-    r"^\s*(?:cohort|arm|part|group|stratum|phase)\s+(?:[ivx]{1,4}|\d{1,2}|[a-h])\s*$"  # "Phase II" alone on its line
+    r"^\s*(?:cohort|arm|part|group|stratum|phase)\s+(?:[ivx]{1,4}|\d{1,2}|[a-h])\s*$|"  # "Phase II" alone on its line
+    r"^\s*(?:to\s+be\s+)?(?:eligible|enrolled)\s+(?:for|in|into)\s+(?:the\s+)?[^:;.]{0,40}\b"  # "To be eligible for
+    r"(?:cohort|arm|part|group|stratum|phase)\b[^:;.]{0,30}:"  # the dose-finding phase: (completed in 12/2016)"
 )
 
 
@@ -1329,8 +1332,8 @@ _COHORT_CRITERIA = re.compile(
     r"(?i)^\s*(?P<who>[^:;.]{1,60}?)\s+(?:additional\s+)?(?:inclusion|exclusion|eligibility)\s+criteria\s*[:：]?\s*$"
 )
 _COHORT_WORDS = re.compile(
-    r"(?i)\b(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion)|sub-?\s?stud(?:y|ies)|module|"
-    r"re-?treatment|re-?dosing|re-?infusion|second\s+infusion|crossover|cross-over|extension)\b"
+    r"(?i)\b(?:cohort|arm|part|group|stratum|phase|dose[- ](?:escalation|expansion|finding)|sub-?\s?stud(?:y|ies)|"
+    r"module|re-?treatment|re-?dosing|re-?infusion|second\s+infusion|crossover|cross-over|extension)\b"
 )
 
 
@@ -1926,6 +1929,19 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
             for c in constraints:
                 if c.item in item.children and c.kind in ("numeric", "concept") and not c.definitional:
                     _doubt_once(c, "condition", " ".join(item.text.split()).rstrip(":"))
+        if item.text.rstrip().endswith(":"):  # "Any of the following within 14 days prior to treatment:"
+            windows = window_spans(norm, item.start, item.end, vocabulary())
+            if len(windows) == 1:
+                for c in constraints:
+                    if (
+                        c.item in item.children
+                        and c.kind == "concept"
+                        and c.category in ("prior_therapy", "condition", "infection")
+                        and c.within is None
+                        and not c.current
+                        and not c.definitional
+                    ):
+                        c.within = windows[0][2]
         listing = _LEADS_INTO_LIST.search(item.text) is not None
         lead_qualifiers = [m.group(0) for m in reading_rules().qualifiers.finditer(item.text)] if listing else []
         if lead_qualifiers:  # "No concurrent uncontrolled illness including the following:": each is uncontrolled
@@ -1963,11 +1979,19 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
                 )
                 concept = vocabulary().concepts.get(c.concept or "")
                 topic = c.category in topics and concept is not None and not concept.primary_diagnosis
-                if c.kind == "concept" and (kinds_below or topic or named_only):
+                leads_in = (c.start or 0) >= _last_sentence_start(norm, item)  # not a criterion said before it
+                if c.kind == "concept" and (kinds_below or topic or named_only) and leads_in:
                     constraints.remove(c)
         if item.section != "inclusion" or not _ONE_OF.search(item.text):
             continue
         _alternatives_below(constraints, set(item.children))
+
+
+def _last_sentence_start(norm: str, item: Item) -> int:
+    """Where an item's last sentence begins: of a lead-in ("Known hepatitis C. Participants with hepatitis B
+    were excluded when any of the following were met:"), the part that leads into the list."""
+    stop = norm.rfind(". ", item.start, item.end - 2)
+    return stop + 2 if stop >= 0 else item.start
 
 
 def _alternatives_below(constraints: list[Constraint], cases: set[int]) -> None:
@@ -2099,7 +2123,18 @@ def _read_item(
         for m in matched
         if vocab.concepts[m.key].category == "condition" and named_as_purpose(norm, item.start, m)
     ]
-    named = [m for m in matched if (m.start(), m.end()) not in builder.unplaced and (m.start(), m.end()) not in purposes]
+    plans = [  # a therapy someone is a candidate for ("or eligibility for allogeneic HSCT"): another thing said
+        (m.start(), m.end())
+        for m in matched
+        if vocab.concepts[m.key].category == "prior_therapy" and named_as_plan(norm, item.start, m)
+    ]
+    named = [
+        m
+        for m in matched
+        if (m.start(), m.end()) not in builder.unplaced
+        and (m.start(), m.end()) not in purposes
+        and (m.start(), m.end()) not in plans
+    ]
     for a, b in purposes:  # "chemotherapy, radiotherapy or antibodies for treatment of CLL": each of them
         for c in readable:
             if c.category == "prior_therapy" and (c.start or 0) < a and not CLAUSE_BREAK.search(norm, c.start or 0, a):

@@ -382,11 +382,10 @@ def assign(
                 index > 0 and not named[index - 1] and parts[index][1] in _OR_JOINTS and negated_before
             )
             negated_before = negated
-            if (
-                inclusion
-                and negated
-                and not (_joint in _OR_JOINTS and index > 0 and named[index - 1] and _NEGATED_MEMBER.match(norm, a))
-            ):
+            or_a_read_member = (_joint in _OR_JOINTS and index > 0 and named[index - 1]) or (
+                index + 1 < len(parts) and parts[index + 1][1] in _OR_JOINTS and named[index + 1]
+            )  # "not a candidate for curative therapy, or has relapsed": one way in of two
+            if inclusion and negated and not (or_a_read_member and _NEGATED_MEMBER.match(norm, a)):
                 unread = "conjunct"  # "with no standard options or clinical trials": both required absent
             elif (
                 not inclusion
