@@ -1777,3 +1777,47 @@ def test_toxicity_of_an_organ_is_not_the_organs_disease() -> None:
 
 def test_juvenile_and_chronic_myelomonocytic_leukemia_are_two_diseases() -> None:
     assert _read("Exclusion Criteria:\n- JMML")[0].concept == "juvenile myelomonocytic leukemia"
+
+
+# --- the second final draws g30 and g10 (HINT pool) and their classes (issue 33) --------------------------------
+
+
+def test_a_roman_stage_list_ending_in_comma_or_keeps_its_last_stage() -> None:
+    highs = [c.value for c in _read("Inclusion Criteria:\n- Stage I, II, or III disease") if c.comparator == "<="]
+    assert highs == [3]
+
+
+def test_a_section_heading_that_says_includes_is_still_the_heading() -> None:
+    items = parse_criteria(
+        "Inclusion Criteria:\n- Adults\nMain Exclusion Criteria Include:\n- Prior lenalidomide"
+    ).items
+    assert items[-1].section == "exclusion"
+
+
+def test_a_lead_in_that_says_some_values_can_be_considered_permits() -> None:
+    text = (
+        "Inclusion Criteria:\n- Patients with these abnormal values can also be considered:\n"
+        "    - Platelets under 50,000/uL"
+    )
+    assert "not_met" not in kept_answers(_one(text, "platelets"))
+
+
+def test_a_specific_infection_joined_to_its_head_by_a_hyphen_is_one_mention() -> None:
+    assert [c.concept for c in _read("Exclusion Criteria:\n- Known HCV-infection")] == ["hepatitis C"]
+
+
+def test_what_a_test_is_done_for_is_no_finding() -> None:
+    assert not _read("Exclusion Criteria:\n- Participants with past hepatitis B must be tested for HBV DNA")
+
+
+def test_a_status_named_as_the_time_of_a_test_is_no_status() -> None:
+    assert not _read("Exclusion Criteria:\n- CD19-negative disease at relapse")
+
+
+def test_a_disease_given_as_an_example_of_the_group_required_is_not_required_alone() -> None:
+    text = "Inclusion Criteria:\n- Aggressive B-cell neoplasms, such as diffuse large B-cell lymphoma"
+    assert "diffuse large B-cell lymphoma" not in {c.concept for c in _read(text)}
+
+
+def test_a_reaction_after_a_therapy_is_no_exclusion_of_the_therapy() -> None:
+    assert not _read("Exclusion Criteria:\n- Stevens-Johnson syndrome following prior lenalidomide")

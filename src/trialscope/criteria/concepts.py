@@ -64,7 +64,7 @@ _AT_LEAST_BEFORE = re.compile(r"(?i)(?:(?:more|greater|longer)\s+than|\bover|\ba
 _UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
 # A therapy named as the cause of something ("toxicity caused by previous antitumor therapy") is not required.
 _CAUSE = re.compile(
-    r"(?i)\b(?:caused\s+by|due\s+to|related\s+to|attributed\s+to|induced\s+by|"
+    r"(?i)\b(?:caused\s+by|due\s+to|related\s+to|attributed\s+to|associated\s+with|induced\s+by|"
     r"(?:toxicit(?:y|ies)|side[\s-]effects?|adverse\s+(?:events?|effects?)|AEs?|complications?)\s+(?:of|from))"
     r"\s+(?:any\s+)?(?:the\s+)?(?:previous|prior|earlier)?\s*"
     r"(?:[\w-]+(?:\s+[\w-]+)?\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+|/)){0,4}$"  # "AEs of chemo, surgery or"
@@ -461,7 +461,7 @@ def _same_mention(norm: str, previous: PhraseMatch | None, match: PhraseMatch, v
         return False
     if vocab.concepts[previous.key].category != vocab.concepts[match.key].category:
         return False
-    return re.fullmatch(r"[\s)\]]{0,3}", norm[previous.end() : match.start()]) is not None
+    return re.fullmatch(r"[\s)\]-]{0,3}", norm[previous.end() : match.start()]) is not None  # "HIV-infection"
 
 
 def _apply_washout(
@@ -662,11 +662,25 @@ def named_as_plan(norm: str, start: int, match: PhraseMatch) -> bool:
     )
 
 
+# what a test is done for ("should be tested for HBeAg and HBV DNA"): an instruction, not a finding
+_TESTED_FOR = re.compile(r"(?i)\b(?:tested|screened|evaluated|assessed|checked)\s+for\s+(?:[^;.]{0,80}?)$")
+# a status named as a time ("CD20-negative status at relapse", "at the time of diagnosis"): not the patient's status
+_AT_A_TIME = re.compile(r"(?i)\bat\s+(?:the\s+time\s+of\s+)?(?:first\s+|last\s+|most\s+recent\s+)?$")
+# a disease named as an example of a broader group an inclusion requires ("T-cell lymphomas, including ALCL")
+_AN_EXAMPLE = re.compile(r"(?i)\b(?:including|such\s+as|e\.g\.?|for\s+example)\b[^;.]{0,80}$")
+
+
 def _admissible(
     norm: str, category: str, match: PhraseMatch, clause_start: int, clause_end: int, section_polarity: Polarity
 ) -> bool:
     context_before = norm[max(clause_start, match.start() - 80) : match.start()]
     context_after = norm[match.end() : min(clause_end, match.end() + 40)]
+    if category in ("condition", "infection") and _TESTED_FOR.search(context_before):
+        return False  # "patients with HBV should be tested for HBeAg and HBV DNA": a test to do
+    if category == "disease_status" and _AT_A_TIME.search(context_before):
+        return False  # "CD20-negative at relapse": when a test was done, not a status required or excluded
+    if category == "condition" and section_polarity == "include" and _AN_EXAMPLE.search(context_before):
+        return False  # "mature T-cell neoplasms, including ALCL": one kind of what is required, not all of it
     if category == "condition" and cues().organ_qualifier.match(context_after):
         return False  # "lymphoma infiltrating the heart" is an organ's involvement, not the diagnosis itself
     if category == "condition" and cues().organ_cause.search(context_before):
@@ -688,7 +702,9 @@ def _admissible(
             return False  # the study's own procedure: "blood collection for CAR-T manufacturing"
         if _CAUSE.search(context_before):
             return False  # "toxicity caused by previous antitumor therapy": a cause, not a requirement or exclusion
-        if _DURING_A_THERAPY.search(context_before):
+        if _DURING_A_THERAPY.search(context_before) or (
+            section_polarity == "exclude" and _AFTER_A_THERAPY.search(context_before)
+        ):
             return False  # "grade 3 rash during prior lenalidomide": when something happened, not an exposure rule
         if named_as_plan(norm, clause_start, match):
             return False  # "candidates for curative therapy, such as HSCT", "within 28 days before ASCT"
@@ -709,6 +725,11 @@ _WINDOW_TO_A_THERAPY = re.compile(
 )
 _DURING_A_THERAPY = re.compile(
     r"(?i)\b(?:during|while\s+(?:on|receiving|taking))\s+(?:the\s+)?(?:prior\s+|previous\s+)?$"
+)
+# in an exclusion, what happened after a therapy ("blistering rash after immunomodulatory drugs"): when, not what
+_AFTER_A_THERAPY = re.compile(
+    r"(?i)\b(?!(?:days?|weeks?|months?|years?|hours?|given|administered|received|started|used|initiated|therapy|"
+    r"treatment|chemotherapy)\b)[A-Za-z-]+\s+(?:after|following)\s+(?:the\s+)?(?:use\s+of\s+)?(?:prior\s+|previous\s+)?$"
 )
 # who is fit for, or due, a therapy named after it: "candidates for potentially curative therapy, such as HSCT"
 _CANDIDATE_FOR = re.compile(

@@ -1561,11 +1561,14 @@ def _conditional_limits_stand_alone(constraints: list[Constraint]) -> None:
 
 def _disjoint(a: Constraint, b: Constraint) -> bool:
     """Whether no value meets both limits (one from below, one from above)."""
-    assert a.value is not None and b.value is not None
     low, high = (a, b) if a.comparator in (">", ">=") else (b, a)
-    if low.comparator not in (">", ">=") or high.comparator not in ("<", "<="):
+    if (
+        low.value is None
+        or high.value is None
+        or low.comparator not in (">", ">=")
+        or high.comparator not in ("<", "<=")
+    ):
         return False
-    assert low.value is not None and high.value is not None
     return low.value > high.value or (low.value == high.value and (low.comparator == ">" or high.comparator == "<"))
 
 
@@ -2691,13 +2694,7 @@ def _distrust_impossible_limits(constraints: list[Constraint]) -> None:
         ):  # a limit for some patients only, or one way in of several, is no requirement of everyone
             groups.setdefault((c.item, c.quantity or "", c.unit or ""), []).append(c)
     for (_item, quantity, _unit), limits in groups.items():
-        lows = [(c.value, c.comparator == ">") for c in limits if c.comparator in (">", ">=") and c.value is not None]
-        highs = [(c.value, c.comparator == "<") for c in limits if c.comparator in ("<", "<=") and c.value is not None]
-        if not lows or not highs:
-            continue
-        low, low_strict = max(lows)
-        high, high_strict = min(highs)
-        if low > high or (low == high and (low_strict or high_strict)):
+        if any(_disjoint(a, b) for a, b in itertools.combinations(limits, 2)):
             for c in limits:
                 _conflict(c, "limits no one meets", quantity)
 

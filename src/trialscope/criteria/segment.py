@@ -35,7 +35,7 @@ _HEADING = re.compile(
     (?:(?:key|main|major|general|other|additional|specific)\s+  # or a lead-in: "Procurement Exclusion Criteria:"
       |(?P<lead>(?:[A-Za-z0-9/\-]+\s+){1,3})(?=(?:inclusion|exclusion|eligibility)\s+criteri))?
     (?P<kind>inclusion|exclusion|eligibility|include|exclude|inclusive|exclusive)
-    (?:\s+(?:criteria|criterion|criterias))?
+    (?:\s+(?:criteria|criterion|criterias))?(?:\s+(?:includes?|are|is)(?=\s*[:：]))?  # "... Criteria Includes:"
     (?:\s+(?:for|of)\s+(?P<for>[a-z \-]{1,40}))?  # "Inclusion Criteria for CLL:": whom the section is for
     (?:\s*\((?:main|key|general|all\s+\w+|(?P<part>(?:part|cohort|arm)\s+\w+)|[a-z]{1,12})\))?  # "(main)", "(cohort B)"
     \s*[:：]?\s*""",

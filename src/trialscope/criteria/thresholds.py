@@ -88,7 +88,7 @@ _EXPRESSION_LIST = [
     # class III or IV / grade II or greater / class II-IV / ≥ grade III
     re.compile(
         rf"(?:(?P<cmp>{COMPARATOR})\s*)?(?i:(?P<word>class|grade|stage)\s+)(?P<roman1>IV|I{{1,3}}|V)(?![A-Za-z])"
-        r"(?:(?:\s*(?:,|/|or)\s*(?:IV|I{1,3}|V)(?![A-Za-z]))*\s*(?:or|-|–|/|to|and|,)\s*"
+        r"(?:(?:\s*(?:,|/|or)\s*(?:IV|I{1,3}|V)(?![A-Za-z]))*\s*(?:,\s*(?:or|and)|or|-|–|/|to|and|,)\s*"
         r"(?P<roman2>IV|I{1,3}|V)(?![A-Za-z]))?"
         r"(?:\s+(?P<suffix>(?i:or greater|or higher|or more|or above|or less|or lower)))?"
     ),
