@@ -6,8 +6,9 @@ judgements.
     .venv/bin/python benchmarks/criteria_audit.py count benchmarks/audit/round1.jsonl
 
 ``draw`` takes trials with a criteria text from the CAR-T monitor's sample (``sample_v1.json``), with
-``--pool catalogue`` from the demo catalogue's 2,290 records, or with ``--pool hint`` from the HINT benchmark's
-trials of a blood cancer (never the five seed trials, which the engine was built on) in the order
+``--pool catalogue`` from the demo catalogue's 2,290 records, with ``--pool hint`` from the HINT benchmark's
+trials of a blood cancer (383; all drawn by 2026-12-07 but 15), or with ``--pool hint-cancer`` from its 1,209
+trials of another cancer only (never the five seed trials, which the engine was built on) in the order
 ``random.Random(seed).sample`` gives, and
 writes one file per trial: the criteria text, then every item as the engine read it ("read", "partly read"
 with the words not weighed, "unread") and its constraints in words. The reviewer reads only these files
@@ -48,11 +49,22 @@ SEEDS = {"NCT07144020", "NCT04599543", "NCT06125652", "NCT07342244", "NCT0658534
 
 
 BLOOD_CANCER = ("leukemia", "leukaemia", "lymphoma", "myeloma", "myelodysplastic", "myeloproliferative")
+OTHER_CANCER = ("cancer", "carcinoma", "tumor", "tumour", "neoplasm", "sarcoma", "melanoma", "glioma", "malignan")
 
 
-def hint_studies(shared: Path) -> dict[str, Study]:
-    """The HINT benchmark's trials (``criteria-texts/hint``, phase I-III) whose diseases name a blood cancer,
-    as studies with their criteria text and diseases as conditions (the CSVs hold no title)."""
+def _of_pool(diseases: list[str], pool: str) -> bool:
+    """A HINT trial's diseases fall in the pool: "hint", a blood cancer; "hint-cancer", another cancer only."""
+    named = [d.lower() for d in diseases]
+    blood = any(word in d for d in named for word in BLOOD_CANCER)
+    if pool == "hint":
+        return blood
+    return not blood and any(word in d for d in named for word in OTHER_CANCER)
+
+
+def hint_studies(shared: Path, pool: str = "hint") -> dict[str, Study]:
+    """The HINT benchmark's trials (``criteria-texts/hint``, phase I-III) whose diseases name a blood cancer
+    (pool "hint") or another cancer and no blood cancer ("hint-cancer"), as studies with their criteria text
+    and diseases as conditions (the CSVs hold no title)."""
     csv.field_size_limit(10**8)
     found: dict[str, Study] = {}
     for path in sorted((shared / "data" / "criteria-texts" / "hint").glob("*.csv")):
@@ -60,7 +72,7 @@ def hint_studies(shared: Path) -> dict[str, Study]:
             for row in csv.DictReader(f):
                 diseases = [str(d) for d in ast.literal_eval(row.get("diseases") or "[]")]
                 text = (row.get("criteria") or "").strip()
-                if not text or not any(word in d.lower() for d in diseases for word in BLOOD_CANCER):
+                if not text or not _of_pool(diseases, pool):
                     continue
                 found[row["nctid"]] = Study.model_validate(
                     {
@@ -79,8 +91,8 @@ def candidates(shared: Path, pool: str = "car-t") -> list[str]:
     every trial of the demo catalogue with a criteria text ("catalogue": 213 with a text, the sample's among
     them, so exclude the earlier draws; used up by 2026-12-07), or the HINT trials of a blood cancer ("hint");
     never the five seed trials."""
-    if pool == "hint":
-        return sorted(set(hint_studies(shared)) - SEEDS)
+    if pool in ("hint", "hint-cancer"):
+        return sorted(set(hint_studies(shared, pool)) - SEEDS)
     if pool == "catalogue":
         found = {
             item.study["protocolSection"]["identificationModule"]["nctId"]
@@ -144,11 +156,11 @@ def draw(shared: Path, seed: int, trials: int, out: Path, exclude: set[str], poo
     chosen = random.Random(seed).sample(pool, trials)
     wanted = set(chosen)
     out.mkdir(parents=True, exist_ok=True)
-    if pool_name == "hint":
-        studies = hint_studies(shared)
+    if pool_name in ("hint", "hint-cancer"):
+        studies = hint_studies(shared, pool_name)
         for nct_id in chosen:
             (out / f"{nct_id}.txt").write_text(render(studies[nct_id]), encoding="utf-8")
-    for item in read_paths([DEMO] if pool_name != "hint" else []):
+    for item in read_paths([DEMO] if pool_name not in ("hint", "hint-cancer") else []):
         if isinstance(item, SourceRecord) and item.study["protocolSection"]["identificationModule"]["nctId"] in wanted:
             study = Study.model_validate(item.study)
             (out / f"{study.nct_id}.txt").write_text(render(study), encoding="utf-8")
@@ -180,7 +192,10 @@ def main() -> None:
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--exclude", type=Path, nargs="*", default=[], help="trials.txt of earlier draws")
     d.add_argument(
-        "--pool", choices=("car-t", "catalogue", "hint"), default="car-t", help="where the trials are drawn from"
+        "--pool",
+        choices=("car-t", "catalogue", "hint", "hint-cancer"),
+        default="car-t",
+        help="where the trials are drawn from",
     )
     c = sub.add_parser("count")
     c.add_argument("judgements", type=Path, nargs="+")
