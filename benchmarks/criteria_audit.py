@@ -7,7 +7,7 @@ judgements.
 
 ``draw`` takes trials with a criteria text from the CAR-T monitor's sample (``sample_v1.json``), with
 ``--pool catalogue`` from the demo catalogue's 2,290 records, with ``--pool hint`` from the HINT benchmark's
-trials of a blood cancer (383; all drawn by 2026-12-07 but 15), or with ``--pool hint-cancer`` from its 1,209
+trials of a blood cancer (383; all drawn by 2026-12-07 but 5), or with ``--pool hint-cancer`` from its 1,209
 trials of another cancer only (never the five seed trials, which the engine was built on) in the order
 ``random.Random(seed).sample`` gives, and
 writes one file per trial: the criteria text, then every item as the engine read it ("read", "partly read"
