@@ -1897,22 +1897,16 @@ def _read_lists_of_cases(constraints: list[Constraint], items: list[Item], norm:
                 constraints.remove(c)
             continue
         following = items[item.index + 1] if item.index + 1 < len(items) else None
-        if (
-            not item.children
-            and following is not None
-            and following.text.rstrip().endswith(":")
-            and _TITLE_HEADING.fullmatch(item.text.strip())
-        ):  # "Prior Systemic Therapy" then "Patients must have recovered ... as follows:": a topic's heading
+        leads_in_next = following is not None and following.text.rstrip().endswith(":")
+        if (item.children or leads_in_next) and _TITLE_HEADING.fullmatch(item.text.strip()):
+            # a topic's heading: "Allergies and Adverse Drug Reactions" over its items, "Prior Systemic Therapy"
+            # before "Patients must have recovered ... as follows:"
             for c in own:
                 constraints.remove(c)
             continue
         if not item.children:
             if item.section == "inclusion" and item.text.rstrip().endswith(":") and _ONE_OF.search(item.text):
                 _alternatives_below(constraints, _cases_after(item, items))
-            continue
-        if _TITLE_HEADING.fullmatch(item.text.strip()):  # "Allergies and Adverse Drug Reactions" over its items
-            for c in own:
-                constraints.remove(c)
             continue
         exempt = cues().exemption.search(item.text)
         if exempt is not None:  # "... with marrow involvement are exempt from these requirements": some only

@@ -9,7 +9,6 @@ that would settle it. Only an explicit answer (a value, a "no" in the history) c
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -573,10 +572,7 @@ def _exception_in_doubt(c: Constraint) -> bool:
     non-hematologic conditions") or narrowed by a number ("except prednisone 10 mg daily or less"): whether
     what the patient has is one is for the study team."""
     left = set((c.unsure or "").split(","))
-    return bool(left & {"excepted", "exception"}) or any(_DIGIT.search(e) for e in c.exceptions)
-
-
-_DIGIT = re.compile(r"\d")
+    return bool(left & {"excepted", "exception"}) or any(ch.isdigit() for e in c.exceptions for ch in e)
 
 
 def _excepted(c: Constraint, vocab: Vocabulary) -> frozenset[str]:
