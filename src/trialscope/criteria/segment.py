@@ -267,7 +267,10 @@ def segment(text: str) -> list[Item]:
             items[-1].text = text[items[-1].start : items[-1].end]
             continue
         elif (
-            items and kind is None and items[-1].section == section and _wrapped(norm, items[-1].end, line_start, width)
+            items
+            and kind is None
+            and items[-1].section == section
+            and _wrapped(norm, items[-1].end, line_start, line_end, width)
         ):
             items[-1].end = _trimmed(text, items[-1].start, line_end)[1]
             items[-1].text = text[items[-1].start : items[-1].end]
@@ -314,8 +317,8 @@ def segment(text: str) -> list[Item]:
     return items
 
 
-def _wrapped(norm: str, open_end: int, line_start: int, width: int) -> bool:
-    """Whether the unmarked line at ``line_start`` goes on the open item's last line, hard-wrapped
+def _wrapped(norm: str, open_end: int, line_start: int, line_end: int, width: int) -> bool:
+    """Whether the unmarked line ``norm[line_start:line_end]`` goes on the open item's last line, hard-wrapped
     (unbulleted paragraphs of the older layout): it comes right after that line, with no blank line between;
     that line does not end its sentence or lead into a list; and the line's first word would not have fitted
     on it (or starts in lower case)."""
@@ -324,7 +327,7 @@ def _wrapped(norm: str, open_end: int, line_start: int, width: int) -> bool:
         return False
     last_start = norm.rfind("\n", 0, open_end) + 1
     last = norm[last_start:open_end].rstrip()
-    words = norm[line_start : norm.find("\n", line_start) % (len(norm) + 1)].split()
+    words = norm[line_start:line_end].split()
     if not last or not words or last.endswith((".", ";", ":", "?", "!")):
         return False
     return len(norm[last_start:open_end]) + 1 + len(words[0]) > width or words[0][0].islower()
