@@ -1821,3 +1821,9 @@ def test_a_disease_given_as_an_example_of_the_group_required_is_not_required_alo
 
 def test_a_reaction_after_a_therapy_is_no_exclusion_of_the_therapy() -> None:
     assert not _read("Exclusion Criteria:\n- Stevens-Johnson syndrome following prior lenalidomide")
+
+
+def test_a_relapse_after_a_transplant_is_that_relapse_and_a_reaction_after_a_drug_no_exposure() -> None:
+    relapse = _one("Exclusion Criteria:\n- Disease relapse following an allogeneic stem cell transplant", "relapsed")
+    assert "qualifier" in _kinds(relapse) and kept_answers(relapse) == {"met"}
+    assert not _read("Exclusion Criteria:\n- Toxic epidermal necrolysis after prior thalidomide")

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 # Bump when extraction rules, segmentation or vocabulary change: stored results of an older engine (constraints,
 # outline, segmentation) are recomputed.
-ENGINE_VERSION = "2026.12.07-37"
+ENGINE_VERSION = "2026.12.07-38"
 
 # The longest criteria text a caller may send to be checked (POST /api/check answers 413 above it). Registry
 # records are parsed whatever their length: parsing is linear in the text's length

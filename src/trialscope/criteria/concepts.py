@@ -702,9 +702,7 @@ def _admissible(
             return False  # the study's own procedure: "blood collection for CAR-T manufacturing"
         if _CAUSE.search(context_before):
             return False  # "toxicity caused by previous antitumor therapy": a cause, not a requirement or exclusion
-        if _DURING_A_THERAPY.search(context_before) or (
-            section_polarity == "exclude" and _AFTER_A_THERAPY.search(context_before)
-        ):
+        if _DURING_A_THERAPY.search(context_before):
             return False  # "grade 3 rash during prior lenalidomide": when something happened, not an exposure rule
         if named_as_plan(norm, clause_start, match):
             return False  # "candidates for curative therapy, such as HSCT", "within 28 days before ASCT"
@@ -725,11 +723,6 @@ _WINDOW_TO_A_THERAPY = re.compile(
 )
 _DURING_A_THERAPY = re.compile(
     r"(?i)\b(?:during|while\s+(?:on|receiving|taking))\s+(?:the\s+)?(?:prior\s+|previous\s+)?$"
-)
-# in an exclusion, what happened after a therapy ("blistering rash after immunomodulatory drugs"): when, not what
-_AFTER_A_THERAPY = re.compile(
-    r"(?i)\b(?!(?:days?|weeks?|months?|years?|hours?|given|administered|received|started|used|initiated|therapy|"
-    r"treatment|chemotherapy)\b)[A-Za-z-]+\s+(?:after|following)\s+(?:the\s+)?(?:use\s+of\s+)?(?:prior\s+|previous\s+)?$"
 )
 # who is fit for, or due, a therapy named after it: "candidates for potentially curative therapy, such as HSCT"
 _CANDIDATE_FOR = re.compile(

@@ -742,6 +742,12 @@ _WITH_CONDITION = re.compile(r"(?i)\s+(?:with|involving|affecting)\s+(?:(?:the|a
 
 
 _HAPPENS_AFTER = frozenset({"condition", "infection", "disease_status", "prior_therapy"})
+# the same with nothing read before the link: a word of an event, not of time or of giving ("within 60 days after
+# HSCT" still counts from the transplant; "chemotherapy given after HSCT" is the chemotherapy's)
+_AFTER_UNREAD_EVENT = re.compile(
+    r"(?i)\b(?!(?:days?|weeks?|months?|years?|hours?|given|administered|received|started|used|initiated|therapy|"
+    r"treatment|chemotherapy)\b)[A-Za-z-]+\s+(?:after|following)\s+(?:the\s+)?(?:use\s+of\s+)?(?:prior\s+|previous\s+)?$"
+)
 
 
 # What a therapy is given for, between the therapy and the condition ("immunosuppressive therapy for GVHD",
@@ -933,6 +939,9 @@ def _relations(builder: _Builder, before: int, item: Item, norm: str, vocab: Voc
                     between = norm[o.end or link : link]
                     near = (o.end or link) <= link and len(between) <= 40 and not re.search(r"[;,.:]", between)
                     _qualify(builder, o, ((o.end or link) if near else link, c.end))
+                continue
+            if anchored and _AFTER_UNREAD_EVENT.search(lead[-60:]):
+                drop.append(c)  # "blistering rash after immunomodulatory drugs": what happened after it, unread
                 continue
             tail = lead[-90:]
             reacts = _REACTS_TO.search(tail)
